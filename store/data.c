@@ -1,0 +1,669 @@
+/* data.c - saving, reading, paging and deleting executions; audit events. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err);
+
+static DBT dbt_of(const void *p, size_t n)
+{
+	DBT d;
+	memset(&d, 0, sizeof d);
+	d.data = (void *)p;
+	d.size = (u_int32_t)n;
+	return d;
+}
+
+void store_item_free(store_item *it)
+{
+	if (!it)
+		return;
+	record_exec_free(&it->exec);
+	record_task_array_free(it->tasks, it->n_tasks);
+	it->tasks = NULL;
+	it->n_tasks = 0;
+}
+
+/* ---- the rules of the data model ---- */
+
+static int check_input(const record_task *t, const char *v, size_t len, bool for_default, char *why, size_t whylen)
+{
+	if (!t->has_input)
+		return 0;
+	const char *what = for_default ? "default" : "input value";
+	if (t->input_type == INPUT_NUMBER) {
+		char *end;
+		char tmp[64];
+		if (len == 0 || len >= sizeof tmp || memchr(v, '\0', len))
+			goto bad_number;
+		memcpy(tmp, v, len);
+		tmp[len] = '\0';
+		double d = strtod(tmp, &end);
+		if (*end || end == tmp || d != d || d - d != 0)
+			goto bad_number;
+		return 0;
+	bad_number:
+		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a number", what, (int)(len > 40 ? 40 : len), v,
+			 t->task_id);
+		return -1;
+	}
+	if (t->input_type == INPUT_BOOLEAN) {
+		static const char *const ok[] = { "true", "false", "yes", "no" };
+		for (size_t i = 0; i < 4; i++)
+			if (strlen(ok[i]) == len && strncasecmp(ok[i], v, len) == 0)
+				return 0;
+		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a boolean (true, false, yes or no)", what,
+			 (int)(len > 40 ? 40 : len), v, t->task_id);
+		return -1;
+	}
+	return 0;
+}
+
+int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen)
+{
+	if (!value) {
+		if (t->has_input && t->has_input_default)
+			return 0;
+		if (t->has_input && t->input_required) {
+			snprintf(why, whylen, "task '%s' requires an input value: %.*s", t->task_id,
+				 (int)(t->input_prompt.len > 200 ? 200 : t->input_prompt.len), t->input_prompt.s);
+			return -1;
+		}
+		return 0;
+	}
+	if (len == 0 && t->has_input && t->input_required) {
+		snprintf(why, whylen, "task '%s' requires an input value and it cannot be empty", t->task_id);
+		return -1;
+	}
+	if (len == 0 && t->has_input && !t->input_required)
+		return 0;
+	return check_input(t, value, len, false, why, whylen);
+}
+
+static bool ts_ok(const char *s, bool empty_ok)
+{
+	int64_t us;
+	if (!s || !*s)
+		return empty_ok;
+	return record_timestamp_parse(s, &us);
+}
+
+int store_item_check(const store_item *it, char *why, size_t whylen)
+{
+	const record_exec *e = &it->exec;
+	if (!record_id_valid(e->id)) {
+		snprintf(why, whylen, "execution id must be 1-128 bytes of printable UTF-8");
+		return -1;
+	}
+	if (!ts_ok(e->start_timestamp, false)) {
+		snprintf(why, whylen, "execution '%s': start_timestamp '%s' is not an RFC 3339 time", e->id,
+			 e->start_timestamp ? e->start_timestamp : "");
+		return -1;
+	}
+	if (e->end_timestamp && !ts_ok(e->end_timestamp, false)) {
+		snprintf(why, whylen, "execution '%s': end_timestamp '%s' is not an RFC 3339 time", e->id,
+			 e->end_timestamp);
+		return -1;
+	}
+	if (e->n_task_ids != it->n_tasks) {
+		snprintf(why, whylen, "execution '%s': task_ids lists %zu tasks but %zu are given", e->id, e->n_task_ids,
+			 it->n_tasks);
+		return -1;
+	}
+	size_t waiting = 0;
+	bool paused_ok = false;
+	for (size_t i = 0; i < e->n_task_ids; i++) {
+		const char *tid = e->task_ids[i];
+		if (!record_id_valid(tid)) {
+			snprintf(why, whylen, "execution '%s': task id must be 1-128 bytes of printable UTF-8", e->id);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->task_ids[j], tid) == 0) {
+				snprintf(why, whylen, "execution '%s': task '%s' is listed twice", e->id, tid);
+				return -1;
+			}
+		const record_task *t = NULL;
+		for (size_t j = 0; j < it->n_tasks && !t; j++)
+			if (it->tasks[j].task_id && strcmp(it->tasks[j].task_id, tid) == 0)
+				t = &it->tasks[j];
+		if (!t) {
+			snprintf(why, whylen, "execution '%s': task_ids names '%s' but no such task is given", e->id, tid);
+			return -1;
+		}
+		if (!t->execution_id || strcmp(t->execution_id, e->id) != 0) {
+			snprintf(why, whylen, "task '%s' belongs to execution '%s', not '%s'", tid,
+				 t->execution_id ? t->execution_id : "", e->id);
+			return -1;
+		}
+		if (!ts_ok(t->start_timestamp, true) || !ts_ok(t->end_timestamp, true)) {
+			snprintf(why, whylen, "task '%s' of execution '%s': a timestamp is not an RFC 3339 time", tid,
+				 e->id);
+			return -1;
+		}
+		if (t->has_input && t->has_input_default &&
+		    check_input(t, t->input_default.s, t->input_default.len, true, why, whylen) < 0)
+			return -1;
+		if (t->status == TASK_WAITING) {
+			waiting++;
+			if (e->paused_task_id && strcmp(e->paused_task_id, tid) == 0)
+				paused_ok = true;
+		}
+	}
+	bool is_waiting = e->status == EXEC_WAITING;
+	if (is_waiting != e->is_paused) {
+		snprintf(why, whylen, "execution '%s': status is %s but is_paused is %s", e->id,
+			 status_exec_name(e->status), e->is_paused ? "true" : "false");
+		return -1;
+	}
+	if (is_waiting && waiting == 0) {
+		snprintf(why, whylen, "execution '%s' is waiting-for-input but none of its tasks is", e->id);
+		return -1;
+	}
+	if (!is_waiting && waiting > 0) {
+		snprintf(why, whylen, "execution '%s' is %s but %zu of its tasks wait for input", e->id,
+			 status_exec_name(e->status), waiting);
+		return -1;
+	}
+	if (is_waiting && !e->paused_task_id) {
+		snprintf(why, whylen, "execution '%s' is paused but paused_task_id is not set", e->id);
+		return -1;
+	}
+	if (e->paused_task_id && !paused_ok) {
+		snprintf(why, whylen, "execution '%s': paused_task_id '%s' does not name a task waiting for input",
+			 e->id, e->paused_task_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- saving ---- */
+
+static store_code delete_tasks(store *st, DB_TXN *txn, const record_exec *old, store_err *err)
+{
+	unsigned char key[300];
+	for (size_t i = 0; i < old->n_task_ids; i++) {
+		size_t kn = key_task(key, sizeof key, old->id, old->task_ids[i]);
+		DBT k = dbt_of(key, kn);
+		int ret = st->db[DBI_TASKS]->del(st->db[DBI_TASKS], txn, &k, 0);
+		if (ret && ret != DB_NOTFOUND)
+			return err_db(st, err, ret, "deleting task '%s' of execution '%s'", old->task_ids[i], old->id);
+	}
+	return STORE_OK;
+}
+
+static store_code save_one(store *st, DB_TXN *txn, const store_item *it, bool replace, const char *action,
+			   store_err *err)
+{
+	record_exec old;
+	char why[512];
+	if (store_item_check(it, why, sizeof why) < 0)
+		return err_set(err, STORE_INVALID_INPUT, "%s", why);
+	store_code c = rec_get_exec(st, txn, it->exec.id, &old, DB_RMW, err);
+	if (c == STORE_OK && !replace) {
+		record_exec_free(&old);
+		return err_set(err, STORE_EXISTS, "execution '%s' already exists (use --replace to overwrite it)",
+			       it->exec.id);
+	}
+	bool had_old = c == STORE_OK;
+	if (c != STORE_OK && c != STORE_NOT_FOUND)
+		return c;
+	if (had_old)
+		c = delete_tasks(st, txn, &old, err);
+	for (size_t i = 0; !c && i < it->n_tasks; i++)
+		c = rec_put_task(st, txn, &it->tasks[i], err);
+	if (!c)
+		c = rec_put_exec(st, txn, &it->exec, had_old ? &old : NULL, err);
+	if (had_old)
+		record_exec_free(&old);
+	if (!c && action) {
+		record_event ev = { 0 };
+		ev.action = (char *)action;
+		ev.execution_id = it->exec.id;
+		ev.status_after = (char *)status_exec_name(it->exec.status);
+		c = rec_add_event(st, txn, &ev, err);
+	}
+	return c;
+}
+
+typedef struct import_arg {
+	const store_source *src;
+	bool replace;
+	const char *action;
+	size_t count;
+} import_arg;
+
+static store_code import_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	import_arg *a = arg;
+	char why[512] = "";
+	a->count = 0;
+	if (a->src->rewind && a->src->rewind(a->src->ctx, why, sizeof why) < 0)
+		return err_set(err, STORE_INVALID_INPUT, "%s", why);
+	for (;;) {
+		store_item it;
+		memset(&it, 0, sizeof it);
+		why[0] = '\0';
+		int rc = a->src->next(a->src->ctx, &it, why, sizeof why);
+		if (rc < 0) {
+			store_item_free(&it);
+			return err_set(err, STORE_INVALID_INPUT, "%s", why[0] ? why : "reading the input failed");
+		}
+		if (rc == 0)
+			return STORE_OK;
+		store_code c = save_one(st, txn, &it, a->replace, a->action, err);
+		store_item_free(&it);
+		if (c)
+			return c;
+		a->count++;
+	}
+}
+
+store_code store_import(store *st, const store_source *src, bool replace, const char *action, size_t *count,
+			store_err *err)
+{
+	import_arg a = { src, replace, action, 0 };
+	store_code c = txn_write(st, import_txn, &a, err);
+	if (count)
+		*count = c ? 0 : a.count;
+	return c;
+}
+
+typedef struct one_source {
+	const store_item *it;
+	bool given;
+} one_source;
+
+static int one_next(void *ctx, store_item *it, char *why, size_t whylen)
+{
+	one_source *o = ctx;
+	(void)why;
+	(void)whylen;
+	if (o->given)
+		return 0;
+	o->given = true;
+	memset(it, 0, sizeof *it);
+	if (record_exec_copy(&it->exec, &o->it->exec) < 0)
+		return -1;
+	it->tasks = calloc(o->it->n_tasks ? o->it->n_tasks : 1, sizeof *it->tasks);
+	if (!it->tasks)
+		return -1;
+	for (size_t i = 0; i < o->it->n_tasks; i++, it->n_tasks++)
+		if (record_task_copy(&it->tasks[i], &o->it->tasks[i]) < 0)
+			return -1;
+	return 1;
+}
+
+static int one_rewind(void *ctx, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	((one_source *)ctx)->given = false;
+	return 0;
+}
+
+store_code store_save(store *st, const store_item *it, bool replace, store_err *err)
+{
+	one_source o = { it, false };
+	store_source src = { one_next, one_rewind, &o };
+	return store_import(st, &src, replace, "save", NULL, err);
+}
+
+/* ---- reading ---- */
+
+typedef struct get_arg {
+	const char *id;
+	record_exec *e;
+	store_item *it;
+} get_arg;
+
+static store_code load_tasks(store *st, DB_TXN *txn, store_item *it, store_err *err)
+{
+	it->tasks = calloc(it->exec.n_task_ids ? it->exec.n_task_ids : 1, sizeof *it->tasks);
+	if (!it->tasks)
+		return err_set(err, STORE_STORAGE, "out of memory");
+	for (size_t i = 0; i < it->exec.n_task_ids; i++) {
+		store_code c = rec_get_task(st, txn, it->exec.id, it->exec.task_ids[i], &it->tasks[i], 0, err);
+		if (c)
+			return c;
+		it->n_tasks++;
+	}
+	return STORE_OK;
+}
+
+static store_code get_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	get_arg *a = arg;
+	if (a->e)
+		return rec_get_exec(st, txn, a->id, a->e, 0, err);
+	store_item_free(a->it);
+	store_code c = rec_get_exec(st, txn, a->id, &a->it->exec, 0, err);
+	return c ? c : load_tasks(st, txn, a->it, err);
+}
+
+store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
+{
+	get_arg a = { id, e, NULL };
+	memset(e, 0, sizeof *e);
+	return txn_read(st, get_txn, &a, err);
+}
+
+store_code store_get_item(store *st, const char *id, store_item *it, store_err *err)
+{
+	get_arg a = { id, NULL, it };
+	memset(it, 0, sizeof *it);
+	store_code c = txn_read(st, get_txn, &a, err);
+	if (c)
+		store_item_free(it);
+	return c;
+}
+
+static store_code delete_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	const char *id = arg;
+	record_exec old;
+	store_code c = rec_get_exec(st, txn, id, &old, DB_RMW, err);
+	if (c)
+		return c;
+	c = delete_tasks(st, txn, &old, err);
+	if (!c)
+		c = rec_del_exec(st, txn, &old, err);
+	if (!c) {
+		record_event ev = { 0 };
+		ev.action = (char *)"delete";
+		ev.execution_id = old.id;
+		ev.status_before = (char *)status_exec_name(old.status);
+		c = rec_add_event(st, txn, &ev, err);
+	}
+	record_exec_free(&old);
+	return c;
+}
+
+store_code store_delete(store *st, const char *id, store_err *err)
+{
+	return txn_write(st, delete_txn, (void *)id, err);
+}
+
+/* ---- paging ---- */
+
+typedef struct list_arg {
+	int status;
+	store_cursor start; /* where the page begins, kept for a retried transaction */
+	store_cursor *cur;
+	size_t limit;
+	record_exec *out;
+	size_t n;
+} list_arg;
+
+static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	list_arg *a = arg;
+	dbi which = a->status < 0 ? DBI_BY_START : DBI_BY_STATUS;
+	size_t prefix = a->status < 0 ? 0 : 1;
+	unsigned char start[sizeof a->cur->key];
+	size_t start_len = a->cur->len;
+	DBC *cur;
+	record_exec_array_free(a->out, a->n);
+	a->out = NULL;
+	a->n = 0;
+	*a->cur = a->start;
+	if (a->cur->done)
+		return STORE_OK;
+	if (start_len == 0 && prefix) {
+		start[0] = (unsigned char)a->status;
+		start_len = 1;
+	} else {
+		memcpy(start, a->cur->key, start_len);
+	}
+	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	unsigned char kbuf[sizeof a->cur->key];
+	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	k.data = kbuf;
+	k.ulen = sizeof kbuf;
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_PARTIAL; /* index values are empty: read none */
+	memcpy(kbuf, start, start_len);
+	k.size = (u_int32_t)start_len;
+	u_int32_t op = start_len ? DB_SET_RANGE : DB_FIRST;
+	store_code c = STORE_OK;
+	bool skip_equal = a->cur->len > 0;
+	while (a->n < a->limit && (ret = cur->get(cur, &k, &d, op)) == 0) {
+		op = DB_NEXT;
+		if (skip_equal && k.size == a->cur->len && memcmp(kbuf, a->cur->key, k.size) == 0)
+			continue;
+		skip_equal = false;
+		if (prefix && (k.size < 1 || kbuf[0] != (unsigned char)a->status)) {
+			ret = DB_NOTFOUND;
+			break;
+		}
+		size_t idoff = prefix + 8;
+		if (k.size <= idoff)
+			continue;
+		char id[160];
+		memcpy(id, kbuf + idoff, k.size - idoff);
+		id[k.size - idoff] = '\0';
+		record_exec e;
+		store_err one;
+		store_code gc = rec_get_exec(st, txn, id, &e, 0, &one);
+		if (gc == STORE_NOT_FOUND || gc == STORE_FORMAT) {
+			/* verify reports it; the rest of the page stays readable */
+			snprintf(err->msg, sizeof err->msg, "%s", one.msg);
+			goto remember;
+		}
+		if (gc) {
+			*err = one;
+			c = gc;
+			break;
+		}
+		if (a->n % 16 == 0) {
+			record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
+			if (!p) {
+				record_exec_free(&e);
+				c = err_set(err, STORE_STORAGE, "out of memory");
+				break;
+			}
+			a->out = p;
+		}
+		a->out[a->n++] = e;
+	remember:
+		memcpy(a->cur->key, kbuf, k.size);
+		a->cur->len = k.size;
+	}
+	cur->close(cur);
+	if (c)
+		return c;
+	if (ret == DB_NOTFOUND)
+		a->cur->done = true;
+	else if (ret && a->n < a->limit)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	return STORE_OK;
+}
+
+store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+		      store_err *err)
+{
+	list_arg a = { status, *cur, cur, limit, NULL, 0 };
+	*out = NULL;
+	*n = 0;
+	if (status >= EXEC_STATUS_COUNT)
+		return err_set(err, STORE_INVALID_INPUT, "unknown status %d", status);
+	store_code c = txn_read(st, list_txn, &a, err);
+	if (c) {
+		record_exec_array_free(a.out, a.n);
+		*cur = a.start;
+		return c;
+	}
+	*out = a.out;
+	*n = a.n;
+	return STORE_OK;
+}
+
+store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
+{
+	store_cursor cur = { .len = 0 };
+	record_exec *all = NULL;
+	size_t total = 0;
+	*out = NULL;
+	*n = 0;
+	while (!cur.done) {
+		record_exec *page;
+		size_t got;
+		store_code c = store_list(st, EXEC_WAITING, &cur, 512, &page, &got, err);
+		if (c) {
+			record_exec_array_free(all, total);
+			return c;
+		}
+		if (got) {
+			record_exec *p = realloc(all, (total + got) * sizeof *p);
+			if (!p) {
+				record_exec_array_free(page, got);
+				record_exec_array_free(all, total);
+				return err_set(err, STORE_STORAGE, "out of memory");
+			}
+			all = p;
+			memcpy(all + total, page, got * sizeof *page);
+			total += got;
+		}
+		free(page);
+		if (!got && !cur.done)
+			break;
+	}
+	*out = all;
+	*n = total;
+	return STORE_OK;
+}
+
+typedef struct each_arg {
+	int (*fn)(void *ctx, const store_item *it);
+	void *ctx;
+} each_arg;
+
+static store_code each_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	each_arg *a = arg;
+	DBC *cur;
+	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
+	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	store_code c = STORE_OK;
+	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		store_item it;
+		char why[256];
+		memset(&it, 0, sizeof it);
+		if (record_decode_exec(d.data, d.size, &it.exec, why, sizeof why) < 0) {
+			c = err_set(err, STORE_FORMAT, "execution '%.*s' cannot be decoded: %s", (int)(k.size > 128 ? 128 : k.size),
+				    (const char *)k.data, why);
+			break;
+		}
+		c = load_tasks(st, txn, &it, err);
+		if (!c && a->fn(a->ctx, &it) != 0)
+			c = err_set(err, STORE_STORAGE, "writing the output failed");
+		store_item_free(&it);
+	}
+	cur->close(cur);
+	if (!c && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
+	return c;
+}
+
+store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err)
+{
+	each_arg a = { fn, ctx };
+	return txn_read(st, each_txn, &a, err);
+}
+
+/* ---- events ---- */
+
+typedef struct events_arg {
+	const char *exec_id;
+	uint64_t before;
+	size_t limit;
+	record_event *out;
+	size_t n;
+} events_arg;
+
+static store_code events_push(events_arg *a, const void *data, size_t len, uint64_t seq, store_err *err)
+{
+	if (a->n % 32 == 0) {
+		record_event *p = realloc(a->out, (a->n + 32) * sizeof *p);
+		if (!p)
+			return err_set(err, STORE_STORAGE, "out of memory");
+		a->out = p;
+	}
+	char why[256];
+	if (record_decode_event(data, len, &a->out[a->n], why, sizeof why) < 0)
+		return err_set(err, STORE_FORMAT, "event %llu cannot be decoded: %s", (unsigned long long)seq, why);
+	a->n++;
+	return STORE_OK;
+}
+
+static store_code events_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	events_arg *a = arg;
+	record_event_array_free(a->out, a->n);
+	a->out = NULL;
+	a->n = 0;
+	bool by_exec = a->exec_id != NULL;
+	dbi which = by_exec ? DBI_EV_BY_EXEC : DBI_EVENTS;
+	unsigned char key[200];
+	size_t plen = 0;
+	if (by_exec) {
+		plen = strlen(a->exec_id) + 1;
+		if (plen + 8 > sizeof key)
+			return STORE_OK;
+		memcpy(key, a->exec_id, plen);
+	}
+	key_u64(key + plen, a->before ? a->before : UINT64_MAX);
+	DBC *cur;
+	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	DBT k = dbt_of(key, plen + 8), d = dbt_of(NULL, 0);
+	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+	ret = cur->get(cur, &k, &d, ret == 0 ? DB_PREV : DB_LAST);
+	store_code c = STORE_OK;
+	for (; ret == 0 && a->n < a->limit && !c; ret = cur->get(cur, &k, &d, DB_PREV)) {
+		if (k.size != plen + 8 || (by_exec && memcmp(k.data, a->exec_id, plen) != 0))
+			break;
+		uint64_t seq = key_get_u64((const unsigned char *)k.data + plen);
+		if (!by_exec) {
+			c = events_push(a, d.data, d.size, seq, err);
+			continue;
+		}
+		unsigned char ek[8];
+		key_u64(ek, seq);
+		DBT k2 = dbt_of(ek, 8), d2 = dbt_of(NULL, 0);
+		int r2 = st->db[DBI_EVENTS]->get(st->db[DBI_EVENTS], txn, &k2, &d2, 0);
+		if (r2 == 0)
+			c = events_push(a, d2.data, d2.size, seq, err);
+		else if (r2 != DB_NOTFOUND)
+			c = err_db(st, err, r2, "reading event %llu", (unsigned long long)seq);
+	}
+	cur->close(cur);
+	if (!c && ret && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading %s", dbi_file[which]);
+	return c;
+}
+
+store_code store_events(store *st, const char *exec_id, uint64_t before, size_t limit, record_event **out,
+			size_t *n, store_err *err)
+{
+	events_arg a = { exec_id, before, limit, NULL, 0 };
+	store_code c = txn_read(st, events_txn, &a, err);
+	if (c) {
+		record_event_array_free(a.out, a.n);
+		*out = NULL;
+		*n = 0;
+		return c;
+	}
+	*out = a.out;
+	*n = a.n;
+	return STORE_OK;
+}

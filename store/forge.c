@@ -1,0 +1,150 @@
+/* forge.c - writes deliberately old or corrupt homes for the tests. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "forge.h"
+#include "store_int.h"
+
+static DBT dbt_of(const void *p, size_t n)
+{
+	DBT d;
+	memset(&d, 0, sizeof d);
+	d.data = (void *)p;
+	d.size = (u_int32_t)n;
+	return d;
+}
+
+static store_code put(DB *db, const void *k, size_t kn, const void *v, size_t vn, store_err *err)
+{
+	DBT key = dbt_of(k, kn), val = dbt_of(v, vn);
+	int ret = db->put(db, NULL, &key, &val, 0);
+	return ret ? err_db(NULL, err, ret, "forging a record") : STORE_OK;
+}
+
+static store_code write_legacy(DB *db[DBI_COUNT], const store_item *items, size_t n, store_err *err)
+{
+	store_code c = STORE_OK;
+	unsigned char k[300];
+	record_buf b = { 0 };
+	for (size_t i = 0; i < n && !c; i++) {
+		const record_exec *e = &items[i].exec;
+		if (record_encode_exec_legacy(e, &b) < 0)
+			return err_set(err, STORE_STORAGE, "out of memory");
+		c = put(db[DBI_EXECS], e->id, strlen(e->id), b.data, b.len, err);
+		size_t kn = key_by_start(k, sizeof k, e);
+		if (!c)
+			c = put(db[DBI_BY_START], k, kn, "", 0, err);
+		for (size_t j = 0; j < items[i].n_tasks && !c; j++) {
+			const record_task *t = &items[i].tasks[j];
+			if (record_encode_task(t, &b) < 0)
+				c = err_set(err, STORE_STORAGE, "out of memory");
+			kn = key_task(k, sizeof k, t->execution_id, t->task_id);
+			if (!c)
+				c = put(db[DBI_TASKS], k, kn, b.data, b.len, err);
+		}
+	}
+	if (!c) {
+		unsigned char v[8];
+		key_u64(v, 1);
+		c = put(db[DBI_META], "format", 6, v, 8, err);
+	}
+	record_buf_free(&b);
+	return c;
+}
+
+static void remove_env_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "__db.", 5) == 0 || strncmp(de->d_name, "log.", 4) == 0) {
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
+store_code forge_legacy_home(const char *dir, const store_item *items, size_t n, store_err *err)
+{
+	DB_ENV *env;
+	DB *db[DBI_COUNT] = { 0 };
+	store_code c = STORE_OK;
+	memset(err, 0, sizeof *err);
+	mkdir(dir, 0700);
+	int ret = db_env_create(&env, 0);
+	if (ret)
+		return err_db(NULL, err, ret, "creating an environment");
+	ret = env->open(env, dir, DB_CREATE | DB_INIT_MPOOL | DB_PRIVATE, 0600);
+	for (int i = 0; !ret && i < DBI_COUNT; i++) {
+		if (!(DBI_LEGACY_MASK & (1u << i)))
+			continue;
+		if ((ret = db_create(&db[i], env, 0)) == 0)
+			ret = db[i]->open(db[i], NULL, dbi_file[i], NULL, DB_BTREE, DB_CREATE, 0600);
+	}
+	if (ret)
+		c = err_db(NULL, err, ret, "creating the legacy home '%s'", dir);
+	else
+		c = write_legacy(db, items, n, err);
+	for (int i = 0; i < DBI_COUNT; i++)
+		if (db[i])
+			db[i]->close(db[i], 0);
+	/* detach the files from this environment so they open in any other */
+	for (int i = 0; !c && i < DBI_COUNT; i++) {
+		if (!(DBI_LEGACY_MASK & (1u << i)))
+			continue;
+		if ((ret = env->lsn_reset(env, dbi_file[i], 0)) != 0 ||
+		    (ret = env->fileid_reset(env, dbi_file[i], 0)) != 0)
+			c = err_db(NULL, err, ret, "resetting %s", dbi_file[i]);
+	}
+	env->close(env, 0);
+	remove_env_files(dir);
+	return c;
+}
+
+static int file_dbi(const char *file)
+{
+	for (int i = 0; i < DBI_COUNT; i++)
+		if (strcmp(dbi_file[i], file) == 0)
+			return i;
+	return -1;
+}
+
+typedef struct raw_arg {
+	int which;
+	const void *k, *v;
+	size_t kn, vn;
+} raw_arg;
+
+static store_code raw_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	raw_arg *a = arg;
+	DBT key = dbt_of(a->k, a->kn), val = dbt_of(a->v, a->vn);
+	DB *db = st->db[a->which];
+	int ret = a->v ? db->put(db, txn, &key, &val, 0) : db->del(db, txn, &key, 0);
+	return ret ? err_db(st, err, ret, "forging %s", dbi_file[a->which]) : STORE_OK;
+}
+
+store_code forge_raw(store *st, const char *file, const void *key, size_t klen, const void *val, size_t vlen,
+		     store_err *err)
+{
+	raw_arg a = { file_dbi(file), key, val, klen, vlen };
+	if (a.which < 0)
+		return err_set(err, STORE_INVALID_INPUT, "no database file '%s'", file);
+	return txn_write(st, raw_txn, &a, err);
+}
+
+store_code forge_format(store *st, uint64_t format, store_err *err)
+{
+	unsigned char v[8];
+	key_u64(v, format);
+	return forge_raw(st, "meta.db", "format", 6, v, 8, err);
+}

@@ -1,0 +1,22 @@
+/* forge.h - test-only helpers that write what a correct library never would:
+ * a home in the pre-pause layout, and raw (corrupt) entries.  Built into a
+ * convenience library for the tests; not part of libseestore. */
+#ifndef SEESTORE_FORGE_H
+#define SEESTORE_FORGE_H
+
+#include "store.h"
+
+/* Writes a home as format 1 wrote it: execution records without is_paused or
+ * paused_task_id, no status index, no counters, no events.  The databases are
+ * detached from their logs (lsn_reset), so the folder holds only *.db files
+ * and can be copied anywhere. */
+store_code forge_legacy_home(const char *dir, const store_item *items, size_t n, store_err *err);
+
+/* Puts (or with val NULL deletes) a raw key in one of the home's database files. */
+store_code forge_raw(store *st, const char *file, const void *key, size_t klen, const void *val, size_t vlen,
+		     store_err *err);
+
+/* Sets the format version recorded in the home. */
+store_code forge_format(store *st, uint64_t format, store_err *err);
+
+#endif

@@ -1,0 +1,259 @@
+/* ops.c - pause a task, resume a task, resume a workflow.
+ *
+ * Each operation reads and writes the task records, the execution record, its
+ * indexes, counters and the audit event in one transaction: all of it is
+ * durable or none of it is (the plan saved the task and the workflow in
+ * separate writes, and a crash between them left them inconsistent). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store_int.h"
+
+typedef struct op_arg {
+	const char *exec_id;
+	const char *task_id;
+	const char *value;
+	size_t value_len;
+} op_arg;
+
+static store_code add_event(store *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
+			    const char *before, const char *after, const record_text *value, store_err *err)
+{
+	record_event ev = { 0 };
+	ev.action = (char *)action;
+	ev.execution_id = (char *)exec_id;
+	ev.task_id = (char *)task_id;
+	ev.status_before = (char *)before;
+	ev.status_after = (char *)after;
+	if (value) {
+		ev.has_input_value = true;
+		ev.input_value = *value;
+	}
+	return rec_add_event(st, txn, &ev, err);
+}
+
+static int set_str(char **dst, const char *s)
+{
+	char *p = s ? record_strdup(s) : NULL;
+	if (s && !p)
+		return -1;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+/* The execution leaves waiting-for-input: the one place that clears the pause. */
+static void mark_resumed(record_exec *e)
+{
+	e->status = EXEC_RUNNING;
+	e->is_paused = false;
+	free(e->paused_task_id);
+	e->paused_task_id = NULL;
+}
+
+static store_code pause_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	op_arg *a = arg;
+	record_exec e, old = { 0 };
+	record_task t;
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
+		record_exec_free(&e);
+		return c;
+	}
+	if (e.status != EXEC_RUNNING && e.status != EXEC_WAITING) {
+		c = err_set(err, STORE_INVALID_STATE, "execution '%s' cannot be paused (status: %s)", a->exec_id,
+			    status_exec_name(e.status));
+		goto out;
+	}
+	if (t.status != TASK_PENDING && t.status != TASK_IN_PROGRESS) {
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' cannot be paused (status: %s)", a->task_id,
+			    status_task_name(t.status));
+		goto out;
+	}
+	if ((c = record_exec_copy(&old, &e) < 0 ? err_set(err, STORE_STORAGE, "out of memory") : STORE_OK))
+		goto out;
+	const char *before = status_task_name(t.status);
+	t.status = TASK_WAITING;
+	t.end_timestamp[0] = '\0';
+	e.status = EXEC_WAITING;
+	e.is_paused = true;
+	if (set_str(&e.paused_task_id, a->task_id) < 0)
+		c = err_set(err, STORE_STORAGE, "out of memory");
+	if (!c)
+		c = rec_put_task(st, txn, &t, err);
+	if (!c)
+		c = rec_put_exec(st, txn, &e, &old, err);
+	if (!c)
+		c = add_event(st, txn, "pause", a->exec_id, a->task_id, before, status_task_name(TASK_WAITING), NULL,
+			      err);
+	record_exec_free(&old);
+out:
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err)
+{
+	op_arg a = { exec_id, task_id, NULL, 0 };
+	return txn_write(st, pause_txn, &a, err);
+}
+
+static store_code not_waiting(store_err *err, const record_exec *e)
+{
+	return err_set(err, STORE_INVALID_STATE, "execution '%s' is not waiting for input (status: %s)", e->id,
+		       status_exec_name(e->status));
+}
+
+static store_code resume_workflow_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	op_arg *a = arg;
+	record_exec e, old = { 0 };
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	if (e.status != EXEC_WAITING) {
+		c = not_waiting(err, &e);
+		record_exec_free(&e);
+		return c;
+	}
+	size_t resumed = 0;
+	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+		record_task t;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
+			break;
+		if (t.status == TASK_WAITING) {
+			t.status = TASK_IN_PROGRESS;
+			t.end_timestamp[0] = '\0';
+			c = rec_put_task(st, txn, &t, err);
+			resumed++;
+		}
+		record_task_free(&t);
+	}
+	if (!c && resumed == 0)
+		c = err_set(err, STORE_INVALID_STATE, "no tasks waiting for input in execution '%s'", e.id);
+	if (!c && record_exec_copy(&old, &e) < 0)
+		c = err_set(err, STORE_STORAGE, "out of memory");
+	if (!c) {
+		mark_resumed(&e);
+		c = rec_put_exec(st, txn, &e, &old, err);
+		record_exec_free(&old);
+	}
+	if (!c)
+		c = add_event(st, txn, "resume-workflow", e.id, NULL, status_exec_name(EXEC_WAITING),
+			      status_exec_name(EXEC_RUNNING), NULL, err);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code store_resume_workflow(store *st, const char *exec_id, store_err *err)
+{
+	op_arg a = { exec_id, NULL, NULL, 0 };
+	return txn_write(st, resume_workflow_txn, &a, err);
+}
+
+/* Booleans are stored in one spelling whatever the operator typed. */
+static const char *normal_boolean(const char *v, size_t len)
+{
+	if ((len == 4 && strncasecmp(v, "true", 4) == 0) || (len == 3 && strncasecmp(v, "yes", 3) == 0))
+		return "true";
+	return "false";
+}
+
+static store_code resume_task_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	op_arg *a = arg;
+	record_exec e, old = { 0 };
+	record_task t;
+	char why[512];
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
+		record_exec_free(&e);
+		return c;
+	}
+	if (t.status != TASK_WAITING) {
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s)", a->task_id,
+			    status_task_name(t.status));
+		goto out;
+	}
+	if (store_input_check(&t, a->value, a->value_len, why, sizeof why) < 0) {
+		c = err_set(err, STORE_INVALID_INPUT, "%s", why);
+		goto out;
+	}
+	const char *v = a->value;
+	size_t vlen = a->value_len;
+	if (!v && t.has_input && t.has_input_default) {
+		v = t.input_default.s;
+		vlen = t.input_default.len;
+	}
+	if (v && t.has_input && t.input_type == INPUT_BOOLEAN && vlen) {
+		v = normal_boolean(v, vlen);
+		vlen = strlen(v);
+	}
+	if (v) {
+		record_text val = { 0 };
+		if (record_text_set(&val, v, vlen) < 0) {
+			c = err_set(err, STORE_STORAGE, "out of memory");
+			goto out;
+		}
+		record_text_free(&t.input_value);
+		t.input_value = val;
+		t.has_input_value = true;
+	}
+	t.status = TASK_IN_PROGRESS;
+	t.end_timestamp[0] = '\0';
+	if ((c = rec_put_task(st, txn, &t, err)))
+		goto out;
+	if (record_exec_copy(&old, &e) < 0) {
+		c = err_set(err, STORE_STORAGE, "out of memory");
+		goto out;
+	}
+	/* The execution stays paused on the first task that still waits, in
+	 * task_ids order; with none left it runs again. */
+	const char *still = NULL;
+	for (size_t i = 0; i < e.n_task_ids && !c && !still; i++) {
+		record_task o;
+		if (strcmp(e.task_ids[i], t.task_id) == 0)
+			continue;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, 0, err)))
+			break;
+		if (o.status == TASK_WAITING)
+			still = e.task_ids[i];
+		record_task_free(&o);
+	}
+	if (!c) {
+		if (still) {
+			e.status = EXEC_WAITING;
+			e.is_paused = true;
+			if (set_str(&e.paused_task_id, still) < 0)
+				c = err_set(err, STORE_STORAGE, "out of memory");
+		} else {
+			mark_resumed(&e);
+		}
+	}
+	if (!c)
+		c = rec_put_exec(st, txn, &e, &old, err);
+	if (!c)
+		c = add_event(st, txn, "resume-task", e.id, t.task_id, status_task_name(TASK_WAITING),
+			      status_task_name(TASK_IN_PROGRESS), t.has_input_value && v ? &t.input_value : NULL, err);
+	record_exec_free(&old);
+out:
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value,
+			     size_t value_len, store_err *err)
+{
+	op_arg a = { exec_id, task_id, value, value_len };
+	return txn_write(st, resume_task_txn, &a, err);
+}

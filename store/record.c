@@ -1,0 +1,772 @@
+/* record.c - tagged, versioned encoding of executions, tasks and events.
+ *
+ * One table per record kind describes its fields; a single encoder and a
+ * single decoder walk those tables, so adding a field is adding a row. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "record.h"
+
+enum { WIRE_VARINT = 0, WIRE_BYTES = 1 };
+#define HEADER_MAGIC 'S'
+
+typedef enum field_kind {
+	F_STR,          /* char *, NULL = absent */
+	F_STR_EMPTY,    /* char *, absent = "" */
+	F_TEXT,         /* record_text, absent = empty */
+	F_TEXT_OPT,     /* record_text with a presence flag */
+	F_TEXTS,        /* repeated record_text: array + count */
+	F_STRS,         /* repeated char *: array + count */
+	F_BOOL,
+	F_U64,
+	F_EXEC_STATUS,  /* stored as its name, so new statuses never renumber */
+	F_TASK_STATUS,
+	F_INPUT_TYPE,   /* stored as its name, presence flag = has_input */
+} field_kind;
+
+typedef struct field {
+	unsigned tag;
+	field_kind kind;
+	size_t off;      /* the value */
+	size_t aux;      /* count (repeated) or presence flag (optional) */
+	bool legacy;     /* present in the pre-pause layout */
+} field;
+
+#define FIELD(T, K, S, M) { T, K, offsetof(S, M), 0, true }
+#define FIELD_AUX(T, K, S, M, A) { T, K, offsetof(S, M), offsetof(S, A), true }
+
+static const field exec_fields[] = {
+	FIELD(1, F_STR, record_exec, id),
+	FIELD(2, F_TEXT, record_exec, workflow_name),
+	FIELD(3, F_STR, record_exec, start_timestamp),
+	FIELD(4, F_STR, record_exec, end_timestamp),
+	FIELD(5, F_EXEC_STATUS, record_exec, status),
+	FIELD_AUX(6, F_STRS, record_exec, task_ids, n_task_ids),
+	{ 7, F_BOOL, offsetof(record_exec, is_paused), 0, false },
+	{ 8, F_STR, offsetof(record_exec, paused_task_id), 0, false },
+};
+
+static const field task_fields[] = {
+	FIELD(1, F_STR, record_task, execution_id),
+	FIELD(2, F_STR, record_task, task_id),
+	FIELD(3, F_TEXT, record_task, task_name),
+	FIELD(4, F_TASK_STATUS, record_task, status),
+	FIELD_AUX(5, F_TEXTS, record_task, logs, n_logs),
+	FIELD(6, F_STR_EMPTY, record_task, start_timestamp),
+	FIELD(7, F_STR_EMPTY, record_task, end_timestamp),
+	FIELD(8, F_TEXT, record_task, input_prompt),
+	FIELD_AUX(9, F_INPUT_TYPE, record_task, input_type, has_input),
+	FIELD_AUX(10, F_TEXT_OPT, record_task, input_default, has_input_default),
+	FIELD(11, F_BOOL, record_task, input_required),
+	FIELD_AUX(12, F_TEXT_OPT, record_task, input_value, has_input_value),
+};
+
+static const field event_fields[] = {
+	FIELD(1, F_U64, record_event, seq),
+	FIELD(2, F_STR, record_event, time),
+	FIELD(3, F_STR, record_event, actor),
+	FIELD(4, F_STR, record_event, action),
+	FIELD(5, F_STR, record_event, execution_id),
+	FIELD(6, F_STR, record_event, task_id),
+	FIELD(7, F_STR, record_event, status_before),
+	FIELD(8, F_STR, record_event, status_after),
+	FIELD_AUX(9, F_TEXT_OPT, record_event, input_value, has_input_value),
+};
+
+typedef struct kind_desc {
+	char letter;
+	const field *fields;
+	size_t n;
+	size_t unknown_off;
+	const char *what;
+} kind_desc;
+
+static const kind_desc exec_desc = { 'E', exec_fields, sizeof exec_fields / sizeof *exec_fields,
+				     offsetof(record_exec, unknown), "execution" };
+static const kind_desc task_desc = { 'T', task_fields, sizeof task_fields / sizeof *task_fields,
+				     offsetof(record_task, unknown), "task" };
+static const kind_desc event_desc = { 'V', event_fields, sizeof event_fields / sizeof *event_fields,
+				      offsetof(record_event, unknown), "event" };
+
+#define AT(base, off, type) ((type *)((char *)(base) + (off)))
+#define CAT(base, off, type) ((const type *)((const char *)(base) + (off)))
+
+/* ---- small helpers ---- */
+
+char *record_strdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *p = malloc(n + 1);
+	if (p)
+		memcpy(p, s, n + 1);
+	return p;
+}
+
+static char *memdup_z(const void *s, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+int record_text_set(record_text *t, const char *s, size_t len)
+{
+	char *p = memdup_z(s ? s : "", s ? len : 0);
+	if (!p)
+		return -1;
+	free(t->s);
+	t->s = p;
+	t->len = s ? len : 0;
+	return 0;
+}
+
+void record_text_free(record_text *t)
+{
+	free(t->s);
+	t->s = NULL;
+	t->len = 0;
+}
+
+static int buf_reserve(record_buf *b, size_t more)
+{
+	if (b->len + more <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more)
+		cap *= 2;
+	unsigned char *p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int buf_put(record_buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static int buf_varint(record_buf *b, uint64_t v)
+{
+	unsigned char tmp[10];
+	size_t n = 0;
+	do {
+		unsigned char c = v & 0x7f;
+		v >>= 7;
+		tmp[n++] = c | (v ? 0x80 : 0);
+	} while (v);
+	return buf_put(b, tmp, n);
+}
+
+static int put_bytes(record_buf *b, unsigned tag, const void *p, size_t n)
+{
+	if (buf_varint(b, (uint64_t)tag << 1 | WIRE_BYTES) < 0 || buf_varint(b, n) < 0)
+		return -1;
+	return buf_put(b, p, n);
+}
+
+static int put_varint(record_buf *b, unsigned tag, uint64_t v)
+{
+	if (buf_varint(b, (uint64_t)tag << 1 | WIRE_VARINT) < 0)
+		return -1;
+	return buf_varint(b, v);
+}
+
+static int put_str(record_buf *b, unsigned tag, const char *s)
+{
+	return put_bytes(b, tag, s, strlen(s));
+}
+
+void record_buf_free(record_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- encoding ---- */
+
+static int encode_field(const field *f, const void *rec, record_buf *b)
+{
+	switch (f->kind) {
+	case F_STR:
+	case F_STR_EMPTY: {
+		const char *s = *CAT(rec, f->off, char *);
+		return s ? put_str(b, f->tag, s) : 0;
+	}
+	case F_TEXT: {
+		const record_text *t = CAT(rec, f->off, record_text);
+		return t->s ? put_bytes(b, f->tag, t->s, t->len) : 0;
+	}
+	case F_TEXT_OPT: {
+		const record_text *t = CAT(rec, f->off, record_text);
+		if (!*CAT(rec, f->aux, bool))
+			return 0;
+		return put_bytes(b, f->tag, t->s ? t->s : "", t->s ? t->len : 0);
+	}
+	case F_TEXTS: {
+		const record_text *v = *CAT(rec, f->off, record_text *);
+		size_t n = *CAT(rec, f->aux, size_t);
+		for (size_t i = 0; i < n; i++)
+			if (put_bytes(b, f->tag, v[i].s ? v[i].s : "", v[i].s ? v[i].len : 0) < 0)
+				return -1;
+		return 0;
+	}
+	case F_STRS: {
+		char *const *v = *(char **const *)((const char *)rec + f->off);
+		size_t n = *CAT(rec, f->aux, size_t);
+		for (size_t i = 0; i < n; i++)
+			if (put_str(b, f->tag, v[i]) < 0)
+				return -1;
+		return 0;
+	}
+	case F_BOOL:
+		return put_varint(b, f->tag, *CAT(rec, f->off, bool) ? 1 : 0);
+	case F_U64:
+		return put_varint(b, f->tag, *CAT(rec, f->off, uint64_t));
+	case F_EXEC_STATUS:
+		return put_str(b, f->tag, status_exec_name(*CAT(rec, f->off, exec_status)));
+	case F_TASK_STATUS:
+		return put_str(b, f->tag, status_task_name(*CAT(rec, f->off, task_status)));
+	case F_INPUT_TYPE:
+		if (!*CAT(rec, f->aux, bool))
+			return 0;
+		return put_str(b, f->tag, record_input_type_name(*CAT(rec, f->off, record_input_type)));
+	}
+	return -1;
+}
+
+static int encode(const kind_desc *d, const void *rec, record_buf *b, unsigned layout)
+{
+	b->len = 0;
+	unsigned char hdr[3] = { HEADER_MAGIC, (unsigned char)d->letter, (unsigned char)layout };
+	if (buf_put(b, hdr, sizeof hdr) < 0)
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		if (layout < RECORD_LAYOUT && !d->fields[i].legacy)
+			continue;
+		if (encode_field(&d->fields[i], rec, b) < 0)
+			return -1;
+	}
+	const record_unknown *u = CAT(rec, d->unknown_off, record_unknown);
+	return buf_put(b, u->bytes, u->len);
+}
+
+int record_encode_exec(const record_exec *e, record_buf *out)
+{
+	return encode(&exec_desc, e, out, RECORD_LAYOUT);
+}
+
+int record_encode_exec_legacy(const record_exec *e, record_buf *out)
+{
+	return encode(&exec_desc, e, out, 1);
+}
+
+int record_encode_task(const record_task *t, record_buf *out)
+{
+	return encode(&task_desc, t, out, RECORD_LAYOUT);
+}
+
+int record_encode_event(const record_event *ev, record_buf *out)
+{
+	return encode(&event_desc, ev, out, RECORD_LAYOUT);
+}
+
+/* ---- decoding ---- */
+
+typedef struct reader {
+	const unsigned char *p, *end;
+} reader;
+
+static int read_varint(reader *r, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (r->p >= r->end)
+			return -1;
+		unsigned char c = *r->p++;
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const field *find_field(const kind_desc *d, unsigned tag)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->fields[i].tag == tag)
+			return &d->fields[i];
+	return NULL;
+}
+
+static bool no_nul(const unsigned char *p, size_t n)
+{
+	return memchr(p, '\0', n) == NULL;
+}
+
+static int grow_array(void **arr, size_t n, size_t elem)
+{
+	/* grow in powers of two: n is the count before this append */
+	if (n & (n - 1))
+		return 0;
+	void *p = realloc(*arr, (n ? n * 2 : 1) * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	return 0;
+}
+
+static int decode_field(const field *f, void *rec, int wire, uint64_t v, const unsigned char *p, size_t n,
+			char *why, size_t whylen)
+{
+	bool want_varint = f->kind == F_BOOL || f->kind == F_U64;
+	if ((wire == WIRE_VARINT) != want_varint) {
+		snprintf(why, whylen, "field %u has the wrong wire type", f->tag);
+		return -1;
+	}
+	switch (f->kind) {
+	case F_STR:
+	case F_STR_EMPTY: {
+		char **s = AT(rec, f->off, char *);
+		if (!no_nul(p, n)) {
+			snprintf(why, whylen, "field %u holds a NUL byte", f->tag);
+			return -1;
+		}
+		free(*s);
+		*s = memdup_z(p, n);
+		return *s ? 0 : -1;
+	}
+	case F_TEXT_OPT:
+		*AT(rec, f->aux, bool) = true;
+		/* fall through */
+	case F_TEXT:
+		return record_text_set(AT(rec, f->off, record_text), (const char *)p, n);
+	case F_TEXTS: {
+		record_text **arr = AT(rec, f->off, record_text *);
+		size_t *cnt = AT(rec, f->aux, size_t);
+		if (grow_array((void **)arr, *cnt, sizeof **arr) < 0)
+			return -1;
+		record_text *t = &(*arr)[*cnt];
+		t->s = NULL;
+		if (record_text_set(t, (const char *)p, n) < 0)
+			return -1;
+		(*cnt)++;
+		return 0;
+	}
+	case F_STRS: {
+		char ***arr = AT(rec, f->off, char **);
+		size_t *cnt = AT(rec, f->aux, size_t);
+		if (!no_nul(p, n)) {
+			snprintf(why, whylen, "field %u holds a NUL byte", f->tag);
+			return -1;
+		}
+		if (grow_array((void **)arr, *cnt, sizeof **arr) < 0)
+			return -1;
+		if (!((*arr)[*cnt] = memdup_z(p, n)))
+			return -1;
+		(*cnt)++;
+		return 0;
+	}
+	case F_BOOL:
+		*AT(rec, f->off, bool) = v != 0;
+		return 0;
+	case F_U64:
+		*AT(rec, f->off, uint64_t) = v;
+		return 0;
+	case F_EXEC_STATUS:
+	case F_TASK_STATUS:
+	case F_INPUT_TYPE: {
+		char name[32];
+		int rc = -1;
+		if (n < sizeof name) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			if (f->kind == F_EXEC_STATUS)
+				rc = status_exec_parse(name, AT(rec, f->off, exec_status));
+			else if (f->kind == F_TASK_STATUS)
+				rc = status_task_parse(name, AT(rec, f->off, task_status));
+			else if ((rc = record_input_type_parse(name, AT(rec, f->off, record_input_type))) == 0)
+				*AT(rec, f->aux, bool) = true;
+		}
+		if (rc < 0)
+			snprintf(why, whylen, "field %u holds an unknown name '%.*s'", f->tag, (int)(n < 31 ? n : 31),
+				 (const char *)p);
+		return rc;
+	}
+	}
+	return -1;
+}
+
+static void fill_defaults(const kind_desc *d, void *rec)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const field *f = &d->fields[i];
+		if (f->kind == F_STR_EMPTY && !*AT(rec, f->off, char *))
+			*AT(rec, f->off, char *) = record_strdup("");
+		if (f->kind == F_TEXT && !AT(rec, f->off, record_text)->s)
+			record_text_set(AT(rec, f->off, record_text), "", 0);
+	}
+}
+
+static int decode(const kind_desc *d, const void *data, size_t len, void *rec, char *why, size_t whylen)
+{
+	reader r = { data, (const unsigned char *)data + len };
+	record_buf unknown = { 0 };
+	if (len < 3 || r.p[0] != HEADER_MAGIC || r.p[1] != (unsigned char)d->letter) {
+		snprintf(why, whylen, "not an encoded %s record", d->what);
+		return -1;
+	}
+	r.p += 3;
+	while (r.p < r.end) {
+		const unsigned char *start = r.p;
+		uint64_t key, v = 0, n = 0;
+		if (read_varint(&r, &key) < 0)
+			goto truncated;
+		int wire = (int)(key & 1);
+		if (wire == WIRE_VARINT) {
+			if (read_varint(&r, &v) < 0)
+				goto truncated;
+		} else {
+			if (read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))
+				goto truncated;
+			r.p += n;
+		}
+		const field *f = key >> 1 <= 0xffff ? find_field(d, (unsigned)(key >> 1)) : NULL;
+		if (!f) {
+			if (buf_put(&unknown, start, (size_t)(r.p - start)) < 0)
+				goto oom;
+			continue;
+		}
+		if (decode_field(f, rec, wire, v, r.p - n, (size_t)n, why, whylen) < 0) {
+			if (!why[0])
+				goto oom;
+			goto fail;
+		}
+	}
+	fill_defaults(d, rec);
+	record_unknown *u = AT(rec, d->unknown_off, record_unknown);
+	u->bytes = unknown.data;
+	u->len = unknown.len;
+	return 0;
+truncated:
+	snprintf(why, whylen, "truncated %s record", d->what);
+	goto fail;
+oom:
+	snprintf(why, whylen, "out of memory");
+fail:
+	record_buf_free(&unknown);
+	return -1;
+}
+
+int record_decode_exec(const void *data, size_t len, record_exec *e, char *why, size_t whylen)
+{
+	memset(e, 0, sizeof *e);
+	why[0] = '\0';
+	if (decode(&exec_desc, data, len, e, why, whylen) < 0)
+		goto fail;
+	if (!e->id || !e->start_timestamp) {
+		snprintf(why, whylen, "execution record lacks %s", e->id ? "start_timestamp" : "id");
+		goto fail;
+	}
+	return 0;
+fail:
+	record_exec_free(e);
+	return -1;
+}
+
+int record_decode_task(const void *data, size_t len, record_task *t, char *why, size_t whylen)
+{
+	memset(t, 0, sizeof *t);
+	why[0] = '\0';
+	if (decode(&task_desc, data, len, t, why, whylen) < 0)
+		goto fail;
+	if (!t->execution_id || !t->task_id) {
+		snprintf(why, whylen, "task record lacks %s", t->execution_id ? "task_id" : "execution_id");
+		goto fail;
+	}
+	return 0;
+fail:
+	record_task_free(t);
+	return -1;
+}
+
+int record_decode_event(const void *data, size_t len, record_event *ev, char *why, size_t whylen)
+{
+	memset(ev, 0, sizeof *ev);
+	why[0] = '\0';
+	if (decode(&event_desc, data, len, ev, why, whylen) < 0 || !ev->action) {
+		if (!why[0])
+			snprintf(why, whylen, "event record lacks action");
+		record_event_free(ev);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- freeing and copying ---- */
+
+static void free_fields(const kind_desc *d, void *rec)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const field *f = &d->fields[i];
+		switch (f->kind) {
+		case F_STR:
+		case F_STR_EMPTY:
+			free(*AT(rec, f->off, char *));
+			break;
+		case F_TEXT:
+		case F_TEXT_OPT:
+			record_text_free(AT(rec, f->off, record_text));
+			break;
+		case F_TEXTS: {
+			record_text *v = *AT(rec, f->off, record_text *);
+			for (size_t k = 0; k < *AT(rec, f->aux, size_t); k++)
+				record_text_free(&v[k]);
+			free(v);
+			break;
+		}
+		case F_STRS: {
+			char **v = *AT(rec, f->off, char **);
+			for (size_t k = 0; k < *AT(rec, f->aux, size_t); k++)
+				free(v[k]);
+			free(v);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	free(AT(rec, d->unknown_off, record_unknown)->bytes);
+}
+
+void record_exec_free(record_exec *e)
+{
+	if (!e)
+		return;
+	free_fields(&exec_desc, e);
+	memset(e, 0, sizeof *e);
+}
+
+void record_task_free(record_task *t)
+{
+	if (!t)
+		return;
+	free_fields(&task_desc, t);
+	memset(t, 0, sizeof *t);
+}
+
+void record_event_free(record_event *ev)
+{
+	if (!ev)
+		return;
+	free_fields(&event_desc, ev);
+	memset(ev, 0, sizeof *ev);
+}
+
+void record_exec_array_free(record_exec *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		record_exec_free(&v[i]);
+	free(v);
+}
+
+void record_task_array_free(record_task *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		record_task_free(&v[i]);
+	free(v);
+}
+
+void record_event_array_free(record_event *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		record_event_free(&v[i]);
+	free(v);
+}
+
+/* A copy is an encode and a decode: one code path, no field forgotten. */
+static int copy_via(const kind_desc *d, void *dst, const void *src, size_t size)
+{
+	record_buf b = { 0 };
+	char why[128];
+	memset(dst, 0, size);
+	int rc = encode(d, src, &b, RECORD_LAYOUT);
+	if (rc == 0) {
+		why[0] = '\0';
+		rc = decode(d, b.data, b.len, dst, why, sizeof why);
+		if (rc < 0)
+			free_fields(d, dst);
+	}
+	record_buf_free(&b);
+	return rc;
+}
+
+int record_exec_copy(record_exec *dst, const record_exec *src)
+{
+	return copy_via(&exec_desc, dst, src, sizeof *dst);
+}
+
+int record_task_copy(record_task *dst, const record_task *src)
+{
+	return copy_via(&task_desc, dst, src, sizeof *dst);
+}
+
+/* ---- value helpers ---- */
+
+static const char *const input_type_names[] = { "string", "number", "boolean" };
+
+const char *record_input_type_name(record_input_type t)
+{
+	return (unsigned)t < 3 ? input_type_names[t] : "unknown";
+}
+
+int record_input_type_parse(const char *s, record_input_type *out)
+{
+	for (int i = 0; i < 3; i++)
+		if (s && strcmp(s, input_type_names[i]) == 0) {
+			*out = (record_input_type)i;
+			return 0;
+		}
+	return -1;
+}
+
+bool record_id_valid(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n < 1 || n > 128)
+		return false;
+	const unsigned char *p = (const unsigned char *)id;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		size_t k;
+		uint32_t cp;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (p[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + j] & 0x3f);
+		}
+		static const uint32_t min_cp[] = { 0, 0x80, 0x800, 0x10000 };
+		if (cp < min_cp[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+bool record_timestamp_parse(const char *s, int64_t *usec)
+{
+	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+	    s[16] != ':')
+		return false;
+	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+	int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+		return false;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] + (mo == 2 && leap))
+		return false;
+	const char *p = s + 19;
+	int64_t frac = 0;
+	if (*p == '.') {
+		int nd = 0;
+		p++;
+		while (*p >= '0' && *p <= '9') {
+			if (nd < 6) {
+				frac = frac * 10 + (*p - '0');
+				nd++;
+			}
+			p++;
+		}
+		if (nd == 0)
+			return false;
+		while (nd++ < 6)
+			frac *= 10;
+	}
+	int64_t offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh = digits(p + 1, 2), om = p[3] == ':' ? digits(p + 4, 2) : -1;
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return false;
+		offset = (*p == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p)
+		return false;
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+	*usec = secs * 1000000 + frac;
+	return true;
+}
+
+void record_timestamp_now(char *buf, size_t len)
+{
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+}

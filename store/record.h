@@ -1,0 +1,130 @@
+/* record.h - the data model of seetop and its on-disk encoding.
+ *
+ * Records are encoded as a 3-byte header ('S', kind, layout version) followed
+ * by tagged fields: a varint key (tag << 1 | wire type) and either a varint or
+ * a length-prefixed byte string.  A reader skips tags it does not know and keeps
+ * their bytes in `unknown`, so a record written by a newer version survives
+ * being rewritten by an older one; absent fields take their defaults. */
+#ifndef SEESTORE_RECORD_H
+#define SEESTORE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Arbitrary bytes as a workflow produced them.  `s` is always NUL-terminated
+ * for convenience, but may hold NUL bytes before `len`. */
+typedef struct record_text {
+	char *s;
+	size_t len;
+} record_text;
+
+/* Encoded fields this version does not know, kept verbatim for rewriting. */
+typedef struct record_unknown {
+	unsigned char *bytes;
+	size_t len;
+} record_unknown;
+
+typedef enum record_input_type {
+	INPUT_STRING = 0,
+	INPUT_NUMBER,
+	INPUT_BOOLEAN,
+} record_input_type;
+
+typedef struct record_exec {
+	char *id;
+	record_text workflow_name;
+	char *start_timestamp;   /* RFC 3339, required */
+	char *end_timestamp;     /* NULL = not ended */
+	exec_status status;
+	char **task_ids;         /* ordered as the workflow runs them */
+	size_t n_task_ids;
+	bool is_paused;
+	char *paused_task_id;    /* NULL = none */
+	record_unknown unknown;
+} record_exec;
+
+typedef struct record_task {
+	char *execution_id;
+	char *task_id;
+	record_text task_name;
+	task_status status;
+	record_text *logs;
+	size_t n_logs;
+	char *start_timestamp;   /* "" = not started */
+	char *end_timestamp;     /* "" = not ended */
+	bool has_input;          /* the task carries an input request */
+	record_text input_prompt;
+	record_input_type input_type;
+	bool has_input_default;
+	record_text input_default;
+	bool input_required;
+	bool has_input_value;    /* an operator supplied a value */
+	record_text input_value;
+	record_unknown unknown;
+} record_task;
+
+typedef struct record_event {
+	uint64_t seq;
+	char *time;
+	char *actor;
+	char *action;            /* pause, resume-task, resume-workflow, import, delete */
+	char *execution_id;
+	char *task_id;           /* NULL when the event concerns the whole execution */
+	char *status_before;     /* NULL when not applicable */
+	char *status_after;
+	bool has_input_value;
+	record_text input_value;
+	record_unknown unknown;
+} record_event;
+
+/* Layout versions: 1 is the pre-pause layout (no is_paused/paused_task_id). */
+#define RECORD_LAYOUT 2
+
+typedef struct record_buf {
+	unsigned char *data;
+	size_t len, cap;
+} record_buf;
+
+/* Encoding: the buffer grows as needed; returns 0, or -1 when out of memory. */
+int record_encode_exec(const record_exec *e, record_buf *out);
+int record_encode_task(const record_task *t, record_buf *out);
+int record_encode_event(const record_event *ev, record_buf *out);
+/* Writes the pre-pause layout: what version 1 of the store wrote. */
+int record_encode_exec_legacy(const record_exec *e, record_buf *out);
+void record_buf_free(record_buf *b);
+
+/* Decoding: returns 0, or -1 with a reason in `why` (record left zeroed). */
+int record_decode_exec(const void *data, size_t len, record_exec *e, char *why, size_t whylen);
+int record_decode_task(const void *data, size_t len, record_task *t, char *why, size_t whylen);
+int record_decode_event(const void *data, size_t len, record_event *ev, char *why, size_t whylen);
+
+void record_exec_free(record_exec *e);
+void record_task_free(record_task *t);
+void record_event_free(record_event *ev);
+void record_exec_array_free(record_exec *v, size_t n);
+void record_task_array_free(record_task *v, size_t n);
+void record_event_array_free(record_event *v, size_t n);
+
+/* Deep copies; return 0 or -1 when out of memory. */
+int record_exec_copy(record_exec *dst, const record_exec *src);
+int record_task_copy(record_task *dst, const record_task *src);
+
+/* Helpers for building records. */
+int record_text_set(record_text *t, const char *s, size_t len);
+void record_text_free(record_text *t);
+char *record_strdup(const char *s);
+
+const char *record_input_type_name(record_input_type t);
+int record_input_type_parse(const char *s, record_input_type *out);
+
+/* Ids are 1-128 bytes of printable UTF-8 (no control characters). */
+bool record_id_valid(const char *id);
+/* RFC 3339 timestamp; on success stores microseconds since the epoch. */
+bool record_timestamp_parse(const char *s, int64_t *usec);
+/* The current UTC time as RFC 3339 with microseconds, into buf (>= 32 bytes). */
+void record_timestamp_now(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,858 @@
+/* store.c - the Berkeley DB environment: open, upgrade, transactions, meta.
+ *
+ * How several processes share one home without hanging on each other:
+ * - DB_REGISTER|DB_RECOVER: the first opener after a crash runs recovery only
+ *   when a registered process died; DB_FAILCHK (with set_thread_count and an
+ *   is-alive callback) makes it release a dead process's locks and abort its
+ *   transactions instead of panicking every live process.
+ * - Every handle is opened DB_MULTIVERSION and every read runs in a
+ *   DB_TXN_SNAPSHOT transaction, so readers never wait on a writer's locks,
+ *   not even on those of a writer that was killed mid-transaction.
+ * - Writers use a lock timeout: a lock held by a dead process times out, the
+ *   writer runs failchk (which aborts the dead transaction) and retries.
+ * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
+ *   environment, which runs recovery; a long-lived dashboard survives that.
+ * - A periodic checkpoint with DB_LOG_AUTO_REMOVE bounds the log that a
+ *   recovery has to replay. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_int.h"
+
+const char *const dbi_file[DBI_COUNT] = {
+	[DBI_META] = "meta.db",
+	[DBI_EXECS] = "executions.db",
+	[DBI_TASKS] = "tasks.db",
+	[DBI_BY_START] = "by_start.db",
+	[DBI_BY_STATUS] = "by_status.db",
+	[DBI_EVENTS] = "events.db",
+	[DBI_EV_BY_EXEC] = "events_by_exec.db",
+};
+
+#define LOCK_TIMEOUT_US (2 * 1000 * 1000)
+#define MAX_ATTEMPTS 200
+#define CHECKPOINT_EVERY 256 /* commits between checkpoint checks */
+
+/* ---- errors ---- */
+
+static const char *const code_names[] = {
+	[STORE_OK] = "ok",
+	[STORE_NOT_FOUND] = "not found",
+	[STORE_INVALID_STATE] = "invalid state",
+	[STORE_INVALID_INPUT] = "invalid input",
+	[STORE_READ_ONLY] = "read-only",
+	[STORE_EXISTS] = "exists",
+	[STORE_FORMAT] = "format",
+	[STORE_STORAGE] = "storage",
+};
+
+const char *store_code_name(store_code c)
+{
+	return (unsigned)c <= STORE_STORAGE ? code_names[c] : "unknown";
+}
+
+store_code err_set(store_err *err, store_code code, const char *fmt, ...)
+{
+	va_list ap;
+	err->code = code;
+	err->db_ret = 0;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+store_code err_db(store *st, store_err *err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+	char what[512];
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	err->code = STORE_STORAGE;
+	err->db_ret = ret;
+	if (st && st->dbmsg[0] && ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED)
+		snprintf(err->msg, sizeof err->msg, "%s: %s (%s)", what, db_strerror(ret), st->dbmsg);
+	else
+		snprintf(err->msg, sizeof err->msg, "%s: %s", what, db_strerror(ret));
+	return STORE_STORAGE;
+}
+
+/* ---- keys ---- */
+
+void key_u64(unsigned char out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)v;
+}
+
+uint64_t key_get_u64(const unsigned char in[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+static uint64_t inverted_start(const record_exec *e)
+{
+	int64_t us = 0;
+	record_timestamp_parse(e->start_timestamp, &us);
+	return UINT64_MAX - ((uint64_t)us ^ (UINT64_C(1) << 63));
+}
+
+size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e)
+{
+	size_t n = strlen(e->id);
+	if (8 + n > cap)
+		return 0;
+	key_u64(out, inverted_start(e));
+	memcpy(out + 8, e->id, n);
+	return 8 + n;
+}
+
+size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e)
+{
+	if (cap < 1)
+		return 0;
+	size_t n = key_by_start(out + 1, cap - 1, e);
+	if (!n)
+		return 0;
+	out[0] = (unsigned char)e->status;
+	return n + 1;
+}
+
+size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id)
+{
+	size_t a = strlen(exec_id), b = strlen(task_id);
+	if (a + 1 + b > cap)
+		return 0;
+	memcpy(out, exec_id, a);
+	out[a] = '\0';
+	memcpy(out + a + 1, task_id, b);
+	return a + 1 + b;
+}
+
+static DBT dbt(const void *p, size_t n)
+{
+	DBT d;
+	memset(&d, 0, sizeof d);
+	d.data = (void *)p;
+	d.size = (u_int32_t)n;
+	return d;
+}
+
+/* ---- meta ---- */
+
+void meta_count_name(char *buf, size_t len, exec_status s)
+{
+	snprintf(buf, len, "count.%s", status_exec_name(s));
+}
+
+store_code meta_get_u64(store *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err)
+{
+	unsigned char b[8];
+	DBT k = dbt(name, strlen(name)), d = dbt(NULL, 0);
+	d.data = b;
+	d.ulen = sizeof b;
+	d.flags = DB_DBT_USERMEM;
+	int ret = st->db[DBI_META]->get(st->db[DBI_META], txn, &k, &d, flags);
+	if (ret == DB_NOTFOUND) {
+		*v = 0;
+		return STORE_OK;
+	}
+	if (ret)
+		return err_db(st, err, ret, "reading '%s' from %s", name, dbi_file[DBI_META]);
+	if (d.size != 8)
+		return err_set(err, STORE_FORMAT, "%s: '%s' has %u bytes, expected 8", dbi_file[DBI_META], name,
+			       d.size);
+	*v = key_get_u64(b);
+	return STORE_OK;
+}
+
+store_code meta_put_u64(store *st, DB_TXN *txn, const char *name, uint64_t v, store_err *err)
+{
+	unsigned char b[8];
+	key_u64(b, v);
+	DBT k = dbt(name, strlen(name)), d = dbt(b, 8);
+	int ret = st->db[DBI_META]->put(st->db[DBI_META], txn, &k, &d, 0);
+	return ret ? err_db(st, err, ret, "writing '%s' to %s", name, dbi_file[DBI_META]) : STORE_OK;
+}
+
+static store_code count_add(store *st, DB_TXN *txn, exec_status s, int delta, store_err *err)
+{
+	char name[64];
+	uint64_t v;
+	meta_count_name(name, sizeof name, s);
+	store_code c = meta_get_u64(st, txn, name, &v, DB_RMW, err);
+	if (c)
+		return c;
+	return meta_put_u64(st, txn, name, delta < 0 && v == 0 ? 0 : v + (uint64_t)(int64_t)delta, err);
+}
+
+/* ---- records ---- */
+
+store_code rec_get_exec(store *st, DB_TXN *txn, const char *id, record_exec *e, u_int32_t flags, store_err *err)
+{
+	DBT k = dbt(id, strlen(id)), d = dbt(NULL, 0);
+	d.flags = DB_DBT_MALLOC;
+	int ret = st->db[DBI_EXECS]->get(st->db[DBI_EXECS], txn, &k, &d, flags);
+	if (ret == DB_NOTFOUND)
+		return err_set(err, STORE_NOT_FOUND, "execution '%s' not found", id);
+	if (ret)
+		return err_db(st, err, ret, "reading execution '%s'", id);
+	char why[256];
+	int rc = record_decode_exec(d.data, d.size, e, why, sizeof why);
+	free(d.data);
+	if (rc < 0)
+		return err_set(err, STORE_FORMAT, "execution '%s' cannot be decoded: %s", id, why);
+	return STORE_OK;
+}
+
+store_code rec_get_task(store *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
+			u_int32_t flags, store_err *err)
+{
+	unsigned char key[300];
+	size_t kn = key_task(key, sizeof key, exec_id, task_id);
+	if (!kn)
+		return err_set(err, STORE_NOT_FOUND, "task '%s' not found in execution '%s'", task_id, exec_id);
+	DBT k = dbt(key, kn), d = dbt(NULL, 0);
+	d.flags = DB_DBT_MALLOC;
+	int ret = st->db[DBI_TASKS]->get(st->db[DBI_TASKS], txn, &k, &d, flags);
+	if (ret == DB_NOTFOUND)
+		return err_set(err, STORE_NOT_FOUND, "task '%s' not found in execution '%s'", task_id, exec_id);
+	if (ret)
+		return err_db(st, err, ret, "reading task '%s' of execution '%s'", task_id, exec_id);
+	char why[256];
+	int rc = record_decode_task(d.data, d.size, t, why, sizeof why);
+	free(d.data);
+	if (rc < 0)
+		return err_set(err, STORE_FORMAT, "task '%s' of execution '%s' cannot be decoded: %s", task_id,
+			       exec_id, why);
+	return STORE_OK;
+}
+
+static store_code put_raw(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
+			  store_err *err)
+{
+	DBT key = dbt(k, kn), val = dbt(v, vn);
+	int ret = st->db[which]->put(st->db[which], txn, &key, &val, 0);
+	return ret ? err_db(st, err, ret, "writing to %s", dbi_file[which]) : STORE_OK;
+}
+
+static store_code del_raw(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn, store_err *err)
+{
+	DBT key = dbt(k, kn);
+	int ret = st->db[which]->del(st->db[which], txn, &key, 0);
+	if (ret == DB_NOTFOUND)
+		return STORE_OK;
+	return ret ? err_db(st, err, ret, "deleting from %s", dbi_file[which]) : STORE_OK;
+}
+
+/* Index entries and counters follow the record: removed for `old`, added for `e`. */
+static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, const record_exec *old,
+			       store_err *err)
+{
+	unsigned char k[200];
+	size_t kn;
+	store_code c;
+	bool same_start = old && e && strcmp(old->start_timestamp, e->start_timestamp) == 0;
+	bool same_status = same_start && old->status == e->status;
+	if (old && !same_start) {
+		if ((kn = key_by_start(k, sizeof k, old)) && (c = del_raw(st, txn, DBI_BY_START, k, kn, err)))
+			return c;
+	}
+	if (old && !same_status) {
+		if ((kn = key_by_status(k, sizeof k, old)) && (c = del_raw(st, txn, DBI_BY_STATUS, k, kn, err)))
+			return c;
+		if ((c = count_add(st, txn, old->status, -1, err)))
+			return c;
+	}
+	if (e && !same_start) {
+		if ((kn = key_by_start(k, sizeof k, e)) && (c = put_raw(st, txn, DBI_BY_START, k, kn, "", 0, err)))
+			return c;
+	}
+	if (e && !same_status) {
+		if ((kn = key_by_status(k, sizeof k, e)) && (c = put_raw(st, txn, DBI_BY_STATUS, k, kn, "", 0, err)))
+			return c;
+		if ((c = count_add(st, txn, e->status, +1, err)))
+			return c;
+	}
+	return STORE_OK;
+}
+
+store_code rec_put_exec(store *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err)
+{
+	record_buf b = { 0 };
+	if (record_encode_exec(e, &b) < 0)
+		return err_set(err, STORE_STORAGE, "out of memory encoding execution '%s'", e->id);
+	store_code c = put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
+	record_buf_free(&b);
+	if (c)
+		return c;
+	return index_update(st, txn, e, old, err);
+}
+
+/* Removes an execution record with its index entries and counts. */
+store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err);
+store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err)
+{
+	store_code c = del_raw(st, txn, DBI_EXECS, old->id, strlen(old->id), err);
+	return c ? c : index_update(st, txn, NULL, old, err);
+}
+
+store_code rec_put_task(store *st, DB_TXN *txn, const record_task *t, store_err *err)
+{
+	unsigned char key[300];
+	record_buf b = { 0 };
+	size_t kn = key_task(key, sizeof key, t->execution_id, t->task_id);
+	if (!kn)
+		return err_set(err, STORE_INVALID_INPUT, "task id '%s' is too long", t->task_id);
+	if (record_encode_task(t, &b) < 0)
+		return err_set(err, STORE_STORAGE, "out of memory encoding task '%s'", t->task_id);
+	store_code c = put_raw(st, txn, DBI_TASKS, key, kn, b.data, b.len, err);
+	record_buf_free(&b);
+	return c;
+}
+
+store_code rec_add_event(store *st, DB_TXN *txn, record_event *ev, store_err *err)
+{
+	uint64_t seq;
+	char now[40];
+	store_code c = meta_get_u64(st, txn, "event_seq", &seq, DB_RMW, err);
+	if (c || (c = meta_put_u64(st, txn, "event_seq", ++seq, err)))
+		return c;
+	ev->seq = seq;
+	record_timestamp_now(now, sizeof now);
+	ev->time = now;
+	ev->actor = st->actor;
+	record_buf b = { 0 };
+	int rc = record_encode_event(ev, &b);
+	ev->time = ev->actor = NULL;
+	if (rc < 0)
+		return err_set(err, STORE_STORAGE, "out of memory encoding an event");
+	unsigned char k[8];
+	key_u64(k, seq);
+	c = put_raw(st, txn, DBI_EVENTS, k, 8, b.data, b.len, err);
+	record_buf_free(&b);
+	if (c || !ev->execution_id)
+		return c;
+	unsigned char ik[200];
+	size_t n = strlen(ev->execution_id);
+	if (n + 9 > sizeof ik)
+		return STORE_OK;
+	memcpy(ik, ev->execution_id, n);
+	ik[n] = '\0';
+	key_u64(ik + n + 1, seq);
+	return put_raw(st, txn, DBI_EV_BY_EXEC, ik, n + 9, "", 0, err);
+}
+
+/* ---- environment ---- */
+
+/* A process counts as alive unless it is gone or a zombie: kill(pid, 0)
+ * succeeds on an unreaped process, whose locks would then never be freed. */
+static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	(void)env;
+	(void)tid;
+	(void)flags;
+	if (pid == getpid())
+		return 1;
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the state follows the last ')' (the command name may hold parentheses) */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 1;
+	return !(p[2] == 'Z' || p[2] == 'X' || p[2] == 'x');
+}
+
+static void on_event(DB_ENV *env, u_int32_t event, void *info)
+{
+	(void)info;
+	store *st = env->app_private;
+	if (st && (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC))
+		st->panicked = 1;
+}
+
+static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)pfx;
+	store *st = env->app_private;
+	if (st)
+		snprintf(st->dbmsg, sizeof st->dbmsg, "%s", msg);
+}
+
+static void close_handles(store *st)
+{
+	for (int i = 0; i < DBI_COUNT; i++)
+		if (st->db[i]) {
+			st->db[i]->close(st->db[i], 0);
+			st->db[i] = NULL;
+		}
+	if (st->env) {
+		st->env->close(st->env, 0);
+		st->env = NULL;
+	}
+}
+
+static store_code env_open(store *st, store_err *err)
+{
+	DB_ENV *env;
+	int ret = db_env_create(&env, 0);
+	if (ret)
+		return err_db(st, err, ret, "creating the environment handle");
+	st->env = env;
+	env->app_private = st;
+	env->set_errcall(env, on_message);
+	env->set_event_notify(env, on_event);
+	env->set_isalive(env, is_alive);
+	env->set_thread_count(env, 256);
+	env->set_cachesize(env, 0, 32 * 1024 * 1024, 1);
+	env->set_lg_bsize(env, 1024 * 1024);
+	env->set_lk_max_locks(env, 200000);
+	env->set_lk_max_objects(env, 200000);
+	env->set_lk_max_lockers(env, 20000);
+	env->set_lk_detect(env, DB_LOCK_DEFAULT);
+	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
+	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	if (st->flags & STORE_OPEN_NO_SYNC)
+		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
+			   DB_RECOVER | DB_FAILCHK;
+	st->dbmsg[0] = '\0';
+	ret = env->open(env, st->home, oflags, 0600);
+	if (ret) {
+		if (ret == EACCES || ret == EROFS)
+			err_set(err, STORE_STORAGE,
+				"cannot open home '%s': %s (every user of a home, read-only ones too, needs write "
+				"access to its __db.* region files)",
+				st->home, strerror(ret));
+		else
+			err_db(st, err, ret, "cannot open home '%s'", st->home);
+		close_handles(st);
+		return STORE_STORAGE;
+	}
+	return STORE_OK;
+}
+
+static store_code db_open_one(store *st, DB_TXN *txn, dbi i, u_int32_t extra, store_err *err)
+{
+	DB *db;
+	int ret = db_create(&db, st->env, 0);
+	if (ret)
+		return err_db(st, err, ret, "creating a handle for %s", dbi_file[i]);
+	u_int32_t flags = DB_MULTIVERSION | extra;
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		flags = DB_RDONLY | (extra & ~DB_CREATE);
+	else if (!txn)
+		flags |= DB_AUTO_COMMIT;
+	st->dbmsg[0] = '\0';
+	ret = db->open(db, txn, dbi_file[i], NULL, DB_BTREE, flags, 0600);
+	if (ret) {
+		db->close(db, 0);
+		if (ret == ENOENT)
+			return err_set(err, STORE_FORMAT, "%s/%s is missing: the home is damaged (restore it, or "
+				       "export what remains with seectl export)", st->home, dbi_file[i]);
+		if (ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED)
+			return err_db(st, err, ret, "opening %s", dbi_file[i]);
+		store_code c = err_db(st, err, ret, "cannot open %s/%s", st->home, dbi_file[i]);
+		err->code = STORE_FORMAT;
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+			 "; the file is damaged: restore it from a backup or run db_recover -c -h '%s'", st->home);
+		(void)c;
+		return STORE_FORMAT;
+	}
+	st->db[i] = db;
+	return STORE_OK;
+}
+
+/* Reads the format of an existing home without changing anything: 0 when the
+ * home holds no store yet. */
+static store_code probe_format(store *st, uint64_t *format, store_err *err)
+{
+	DB *db;
+	*format = 0;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", st->home, dbi_file[DBI_META]);
+	if (access(path, F_OK) != 0)
+		return STORE_OK;
+	int ret = db_create(&db, st->env, 0);
+	if (ret)
+		return err_db(st, err, ret, "creating a handle for %s", dbi_file[DBI_META]);
+	ret = db->open(db, NULL, dbi_file[DBI_META], NULL, DB_BTREE, DB_RDONLY, 0600);
+	if (ret) {
+		db->close(db, 0);
+		err_db(st, err, ret, "cannot open %s", path);
+		err->code = STORE_FORMAT;
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+			 "; the file is damaged: restore it from a backup or run db_recover -c -h '%s'", st->home);
+		return STORE_FORMAT;
+	}
+	st->db[DBI_META] = db;
+	store_code c = meta_get_u64(st, NULL, "format", format, 0, err);
+	st->db[DBI_META] = NULL;
+	db->close(db, 0);
+	return c;
+}
+
+/* Creates a new home, or upgrades a pre-pause one: in one transaction. */
+static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	(void)arg;
+	store_code c;
+	for (int i = 0; i < DBI_COUNT; i++)
+		if ((c = db_open_one(st, txn, (dbi)i, DB_CREATE, err)))
+			return c;
+	uint64_t format;
+	if ((c = meta_get_u64(st, txn, "format", &format, DB_RMW, err)))
+		return c;
+	if (format == STORE_FORMAT_VERSION)
+		return STORE_OK; /* another process created it first */
+	if (format == 1) {
+		/* the pre-pause layout has no status index and no counters: build them */
+		DBC *cur;
+		DBT k = dbt(NULL, 0), d = dbt(NULL, 0);
+		int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
+		if (ret)
+			return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
+		while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+			record_exec e;
+			char why[256];
+			if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0)
+				continue; /* verify reports it; the rest stays readable */
+			unsigned char key[200];
+			size_t kn = key_by_status(key, sizeof key, &e);
+			c = kn ? put_raw(st, txn, DBI_BY_STATUS, key, kn, "", 0, err) : STORE_OK;
+			if (!c)
+				c = count_add(st, txn, e.status, +1, err);
+			record_exec_free(&e);
+			if (c) {
+				cur->close(cur);
+				return c;
+			}
+		}
+		cur->close(cur);
+		if (ret != DB_NOTFOUND)
+			return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
+	} else if (format != 0) {
+		return err_set(err, STORE_FORMAT, "store format %llu in '%s' is newer than this version supports (%d): "
+			       "use a newer seetop", (unsigned long long)format, st->home, STORE_FORMAT_VERSION);
+	}
+	return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
+}
+
+static void drop_db_handles(store *st)
+{
+	for (int i = 0; i < DBI_COUNT; i++)
+		if (st->db[i]) {
+			st->db[i]->close(st->db[i], 0);
+			st->db[i] = NULL;
+		}
+}
+
+static store_code run_create(store *st, store_err *err);
+
+static store_code open_all(store *st, store_err *err)
+{
+	store_code c = env_open(st, err);
+	if (c)
+		return c;
+	uint64_t format;
+	if ((c = probe_format(st, &format, err)))
+		goto fail;
+	if (format > STORE_FORMAT_VERSION) {
+		c = err_set(err, STORE_FORMAT, "store format %llu in '%s' is newer than this version supports (%d): "
+			    "use a newer seetop", (unsigned long long)format, st->home, STORE_FORMAT_VERSION);
+		goto fail;
+	}
+	if (format != STORE_FORMAT_VERSION) {
+		if (st->flags & STORE_OPEN_READ_ONLY) {
+			c = format == 0 ? err_set(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl "
+						  "import, or open it once without --read-only", st->home)
+					: err_set(err, STORE_FORMAT, "store in '%s' has format %llu and needs an upgrade: "
+						  "open it once without --read-only", st->home,
+						  (unsigned long long)format);
+			goto fail;
+		}
+		if ((c = run_create(st, err)))
+			goto fail;
+		return STORE_OK;
+	}
+	for (int i = 0; i < DBI_COUNT; i++)
+		if ((c = db_open_one(st, NULL, (dbi)i, 0, err)))
+			goto fail;
+	return STORE_OK;
+fail:
+	close_handles(st);
+	return c;
+}
+
+/* Creation runs as a write transaction but must not bump a generation in a
+ * meta database that may not exist yet, so it has its own small retry loop. */
+static store_code run_create(store *st, store_err *err)
+{
+	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		DB_TXN *txn;
+		int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+		if (ret)
+			return err_db(st, err, ret, "beginning a transaction");
+		store_code c = create_or_upgrade(st, txn, NULL, err);
+		if (c == STORE_OK) {
+			ret = txn->commit(txn, 0);
+			if (ret == 0)
+				return STORE_OK;
+			drop_db_handles(st);
+			return err_db(st, err, ret, "creating the store in '%s'", st->home);
+		}
+		txn->abort(txn);
+		drop_db_handles(st);
+		if (err->db_ret != DB_LOCK_DEADLOCK && err->db_ret != DB_LOCK_NOTGRANTED)
+			return c;
+		st->env->failchk(st->env, 0);
+	}
+	return err_set(err, STORE_STORAGE, "creating the store in '%s': gave up after repeated lock conflicts",
+		       st->home);
+}
+
+static store_code make_home(const char *home, store_err *err)
+{
+	struct stat sb;
+	if (stat(home, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			return err_set(err, STORE_STORAGE, "home '%s' is not a directory", home);
+		return STORE_OK;
+	}
+	if (errno != ENOENT)
+		return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
+	/* create missing parents too, like mkdir -p; the home itself is private */
+	char path[4096];
+	snprintf(path, sizeof path, "%s", home);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return err_set(err, STORE_STORAGE, "cannot create '%s': %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return err_set(err, STORE_STORAGE, "cannot create home '%s': %s", home, strerror(errno));
+	return STORE_OK;
+}
+
+store_code store_open(const char *home, unsigned flags, store **out, store_err *err)
+{
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	if (!home || !*home)
+		return err_set(err, STORE_INVALID_INPUT, "no home directory given");
+	if (flags & STORE_OPEN_READ_ONLY) {
+		struct stat sb;
+		if (stat(home, &sb) != 0)
+			return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+	} else {
+		store_code c = make_home(home, err);
+		if (c)
+			return c;
+	}
+	store *st = calloc(1, sizeof *st);
+	if (!st || !(st->home = record_strdup(home))) {
+		free(st);
+		return err_set(err, STORE_STORAGE, "out of memory");
+	}
+	st->flags = flags;
+	snprintf(st->actor, sizeof st->actor, "unknown");
+	store_code c = open_all(st, err);
+	if (c) {
+		free(st->home);
+		free(st);
+		return c;
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+void store_close(store *st)
+{
+	if (!st)
+		return;
+	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
+		st->env->txn_checkpoint(st->env, 0, 0, 0);
+	close_handles(st);
+	free(st->home);
+	free(st);
+}
+
+bool store_is_read_only(const store *st)
+{
+	return (st->flags & STORE_OPEN_READ_ONLY) != 0;
+}
+
+const char *store_home(const store *st)
+{
+	return st->home;
+}
+
+void store_set_actor(store *st, const char *actor)
+{
+	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
+}
+
+/* After a panic every handle is unusable: close them all and reopen, which
+ * runs recovery through DB_REGISTER when needed. */
+static store_code reopen(store *st, store_err *err)
+{
+	close_handles(st);
+	st->panicked = 0;
+	store_code c = open_all(st, err);
+	if (c)
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), " (after a recovery)");
+	return c;
+}
+
+static bool is_retryable(int ret)
+{
+	return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
+}
+
+static bool is_panic(store *st, int ret)
+{
+	return st->panicked || ret == DB_RUNRECOVERY;
+}
+
+static void backoff(int attempt)
+{
+	struct timespec ts = { 0, (long)((rand() % 1000 + 1) * (attempt < 10 ? attempt + 1 : 10)) * 1000L };
+	nanosleep(&ts, NULL);
+}
+
+static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err *err)
+{
+	int reopens = 0;
+	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		if (!st->env || st->panicked) {
+			if (reopens++ > 3)
+				break;
+			store_code c = reopen(st, err);
+			if (c)
+				return c;
+		}
+		DB_TXN *txn;
+		memset(err, 0, sizeof *err);
+		int ret = st->env->txn_begin(st->env, NULL, &txn, write ? 0 : DB_TXN_SNAPSHOT);
+		if (ret) {
+			err_db(st, err, ret, "beginning a transaction");
+			if (is_panic(st, ret)) {
+				st->panicked = 1;
+				continue;
+			}
+			return STORE_STORAGE;
+		}
+		store_code c = fn(st, txn, arg, err);
+		if (c == STORE_OK && write) {
+			uint64_t gen;
+			c = meta_get_u64(st, txn, "generation", &gen, DB_RMW, err);
+			if (c == STORE_OK)
+				c = meta_put_u64(st, txn, "generation", gen + 1, err);
+		}
+		if (c == STORE_OK) {
+			ret = txn->commit(txn, 0);
+			if (ret == 0) {
+				if (write && ++st->commits >= CHECKPOINT_EVERY) {
+					st->commits = 0;
+					st->env->txn_checkpoint(st->env, 1024, 1, 0);
+				}
+				return STORE_OK;
+			}
+			c = err_db(st, err, ret, "committing");
+		} else {
+			txn->abort(txn);
+		}
+		if (is_retryable(err->db_ret)) {
+			st->env->failchk(st->env, 0);
+			backoff(attempt);
+			continue;
+		}
+		if (is_panic(st, err->db_ret)) {
+			st->panicked = 1;
+			continue;
+		}
+		return c;
+	}
+	if (!err->msg[0] || is_retryable(err->db_ret))
+		err_set(err, STORE_STORAGE, "gave up after repeated lock conflicts in '%s'", st->home);
+	return err->code ? err->code : STORE_STORAGE;
+}
+
+store_code txn_write(store *st, txn_fn fn, void *arg, store_err *err)
+{
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	return run_txn(st, fn, arg, true, err);
+}
+
+store_code txn_read(store *st, txn_fn fn, void *arg, store_err *err)
+{
+	return run_txn(st, fn, arg, false, err);
+}
+
+static store_code read_generation(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	return meta_get_u64(st, txn, "generation", arg, 0, err);
+}
+
+store_code store_generation(store *st, uint64_t *gen, store_err *err)
+{
+	return txn_read(st, read_generation, gen, err);
+}
+
+typedef struct counts_arg {
+	uint64_t *counts;
+	uint64_t *gen;
+} counts_arg;
+
+static store_code read_counts(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	counts_arg *a = arg;
+	store_code c = STORE_OK;
+	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
+		char name[64];
+		meta_count_name(name, sizeof name, (exec_status)s);
+		c = meta_get_u64(st, txn, name, &a->counts[s], 0, err);
+	}
+	if (!c && a->gen)
+		c = meta_get_u64(st, txn, "generation", a->gen, 0, err);
+	return c;
+}
+
+store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
+{
+	counts_arg a = { counts, gen };
+	return txn_read(st, read_counts, &a, err);
+}
+
+store_code store_checkpoint(store *st, store_err *err)
+{
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	int ret = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	return ret ? err_db(st, err, ret, "checkpoint") : STORE_OK;
+}

@@ -1,0 +1,122 @@
+/* store.h - libseestore: executions and tasks in a Berkeley DB environment.
+ *
+ * Every call returns a store_code and, on failure, fills a store_err with one
+ * line of context (which id, which file, the Berkeley DB text).  The library
+ * never prints, exits or aborts.  Several processes may use one home at once. */
+#ifndef SEESTORE_STORE_H
+#define SEESTORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "status.h"
+
+typedef struct store store;
+
+typedef enum store_code {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,      /* no such execution or task */
+	STORE_INVALID_STATE,  /* the record is not in a state that allows it */
+	STORE_INVALID_INPUT,  /* a value or record that breaks the rules */
+	STORE_READ_ONLY,      /* "store is open read-only" */
+	STORE_EXISTS,         /* the id is taken */
+	STORE_FORMAT,         /* a home this version cannot use: newer format, damaged */
+	STORE_STORAGE,        /* Berkeley DB or the system failed */
+} store_code;
+
+typedef struct store_err {
+	store_code code;
+	int db_ret;           /* the Berkeley DB or errno value behind STORE_STORAGE */
+	char msg[1024];
+} store_err;
+
+/* The format of a home this version writes; older ones are upgraded on open. */
+#define STORE_FORMAT_VERSION 2
+
+enum {
+	STORE_OPEN_READ_ONLY = 1 << 0, /* refuse every change; databases opened read-only */
+	STORE_OPEN_NO_SYNC = 1 << 1,   /* commits are not flushed (tests, benchmarks, gen) */
+};
+
+/* Opens (creating if need be, unless read-only) the home directory. */
+store_code store_open(const char *home, unsigned flags, store **out, store_err *err);
+void store_close(store *st);
+bool store_is_read_only(const store *st);
+const char *store_home(const store *st);
+/* The name recorded as the actor of audit events (default "unknown"). */
+void store_set_actor(store *st, const char *actor);
+
+/* The change generation: bumped by every write transaction. */
+store_code store_generation(store *st, uint64_t *gen, store_err *err);
+/* Executions per status, maintained on write; and the generation they belong to. */
+store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err);
+
+/* An execution with its tasks, as imported or saved. */
+typedef struct store_item {
+	record_exec exec;
+	record_task *tasks;
+	size_t n_tasks;
+} store_item;
+void store_item_free(store_item *it);
+
+/* Checks one item against the rules of the data model; 0 or -1 with why. */
+int store_item_check(const store_item *it, char *why, size_t whylen);
+
+/* Saves executions in one transaction.  `next` yields the items one at a time
+ * (1 = an item, 0 = the end, -1 = failed, with why); `rewind` starts it again
+ * when the transaction has to be retried.  An id that exists is STORE_EXISTS
+ * unless `replace`.  `action` names the audit event written per execution. */
+typedef struct store_source {
+	int (*next)(void *ctx, store_item *it, char *why, size_t whylen);
+	int (*rewind)(void *ctx, char *why, size_t whylen);
+	void *ctx;
+} store_source;
+store_code store_import(store *st, const store_source *src, bool replace, const char *action,
+			size_t *count, store_err *err);
+/* One execution with its tasks (the common case of store_import). */
+store_code store_save(store *st, const store_item *it, bool replace, store_err *err);
+
+store_code store_get(store *st, const char *id, record_exec *e, store_err *err);
+/* The execution and its tasks, in task_ids order. */
+store_code store_get_item(store *st, const char *id, store_item *it, store_err *err);
+store_code store_delete(store *st, const char *id, store_err *err);
+
+/* Paging newest first: a cursor of zero length starts at the newest; after a
+ * call it continues where the page ended.  `status` < 0 lists every status. */
+typedef struct store_cursor {
+	unsigned char key[160];
+	size_t len;
+	bool done;
+} store_cursor;
+store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+		      store_err *err);
+/* Every execution waiting for input, newest first, from the status index. */
+store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err);
+/* Visits every execution with its tasks in id order (export). Stops when fn returns non-zero. */
+store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err);
+
+/* The operations of pausing for user input. */
+store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err);
+store_code store_resume_workflow(store *st, const char *exec_id, store_err *err);
+/* `value` may be NULL: then the default, if any, is used. */
+store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value,
+			     size_t value_len, store_err *err);
+/* Checks an input value against a task's input request; 0 or -1 with why. */
+int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen);
+
+/* Audit events newest first; exec_id NULL for all.  `before` 0 starts at the newest. */
+store_code store_events(store *st, const char *exec_id, uint64_t before, size_t limit, record_event **out,
+			size_t *n, store_err *err);
+
+/* Checks every invariant; calls `problem` once per violation. */
+store_code store_verify(store *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
+			store_err *err);
+
+/* Writes a checkpoint and removes log files no longer needed. */
+store_code store_checkpoint(store *st, store_err *err);
+
+const char *store_code_name(store_code c);
+
+#endif

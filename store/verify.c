@@ -1,0 +1,297 @@
+/* verify.c - checks every invariant of a home, one record at a time, so that
+ * memory stays flat however large the store is. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+typedef struct verify_arg {
+	void (*problem)(void *ctx, const char *what);
+	void *ctx;
+	size_t n;
+} verify_arg;
+
+static void report(verify_arg *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(verify_arg *a, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	a->n++;
+	if (a->problem)
+		a->problem(a->ctx, buf);
+}
+
+static DBT dbt_of(const void *p, size_t n)
+{
+	DBT d;
+	memset(&d, 0, sizeof d);
+	d.data = (void *)p;
+	d.size = (u_int32_t)n;
+	return d;
+}
+
+static int exists(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn)
+{
+	DBT key = dbt_of(k, kn), d = dbt_of(NULL, 0);
+	d.flags = DB_DBT_PARTIAL;
+	return st->db[which]->get(st->db[which], txn, &key, &d, 0);
+}
+
+/* A printable form of a raw key for messages. */
+static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, size_t skip)
+{
+	size_t o = 0;
+	for (size_t i = skip; i < n && o + 5 < cap; i++) {
+		unsigned char c = k[i];
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+}
+
+static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t tally[EXEC_STATUS_COUNT],
+			      store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
+	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		char kt[300], why[256];
+		record_exec e;
+		key_text(kt, sizeof kt, k.data, k.size, 0);
+		if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0) {
+			report(a, "execution '%s': record cannot be decoded: %s", kt, why);
+			continue;
+		}
+		if (strlen(e.id) != k.size || memcmp(e.id, k.data, k.size) != 0)
+			report(a, "execution '%s': record holds id '%s'", kt, e.id);
+		if ((unsigned)e.status < EXEC_STATUS_COUNT)
+			tally[e.status]++;
+		size_t waiting = 0;
+		bool paused_ok = false;
+		for (size_t i = 0; i < e.n_task_ids; i++) {
+			record_task t;
+			store_err one;
+			store_code c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, 0, &one);
+			if (c == STORE_NOT_FOUND || c == STORE_FORMAT) {
+				report(a, "execution '%s': %s", e.id,
+				       c == STORE_NOT_FOUND ? "task_ids names a task with no record" : one.msg);
+				continue;
+			}
+			if (c) {
+				*err = one;
+				record_exec_free(&e);
+				cur->close(cur);
+				return c;
+			}
+			if (strcmp(t.execution_id, e.id) != 0 || strcmp(t.task_id, e.task_ids[i]) != 0)
+				report(a, "task '%s' of execution '%s': record holds ids '%s'/'%s'", e.task_ids[i], e.id,
+				       t.execution_id, t.task_id);
+			if (t.status == TASK_WAITING) {
+				waiting++;
+				if (e.paused_task_id && strcmp(e.paused_task_id, t.task_id) == 0)
+					paused_ok = true;
+			}
+			record_task_free(&t);
+		}
+		bool is_waiting = e.status == EXEC_WAITING;
+		if (is_waiting != e.is_paused)
+			report(a, "execution '%s': status is %s but is_paused is %s", e.id, status_exec_name(e.status),
+			       e.is_paused ? "true" : "false");
+		if (is_waiting && waiting == 0)
+			report(a, "execution '%s': waiting-for-input but no task waits", e.id);
+		if (!is_waiting && waiting)
+			report(a, "execution '%s': %s but %zu tasks wait for input", e.id, status_exec_name(e.status),
+			       waiting);
+		if (e.is_paused && !e.paused_task_id)
+			report(a, "execution '%s': paused but paused_task_id is none", e.id);
+		if (e.paused_task_id && !paused_ok)
+			report(a, "execution '%s': paused_task_id '%s' does not name a waiting task", e.id,
+			       e.paused_task_id);
+		unsigned char ik[200];
+		size_t kn = key_by_start(ik, sizeof ik, &e);
+		if (kn && exists(st, txn, DBI_BY_START, ik, kn) != 0)
+			report(a, "execution '%s': missing from the start-time index", e.id);
+		kn = key_by_status(ik, sizeof ik, &e);
+		if (kn && exists(st, txn, DBI_BY_STATUS, ik, kn) != 0)
+			report(a, "execution '%s': missing from the status index", e.id);
+		record_exec_free(&e);
+	}
+	cur->close(cur);
+	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
+}
+
+static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
+	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		const char *kp = k.data;
+		const char *nul = memchr(kp, '\0', k.size);
+		char kt[300];
+		key_text(kt, sizeof kt, k.data, k.size, 0);
+		if (!nul) {
+			report(a, "task key '%s' has no execution part", kt);
+			continue;
+		}
+		char exec_id[160], task_id[160];
+		size_t en = (size_t)(nul - kp), tn = k.size - en - 1;
+		if (en >= sizeof exec_id || tn >= sizeof task_id) {
+			report(a, "task key '%s' is too long", kt);
+			continue;
+		}
+		memcpy(exec_id, kp, en);
+		exec_id[en] = '\0';
+		memcpy(task_id, nul + 1, tn);
+		task_id[tn] = '\0';
+		record_exec e;
+		store_err one;
+		store_code c = rec_get_exec(st, txn, exec_id, &e, 0, &one);
+		if (c == STORE_NOT_FOUND) {
+			report(a, "task '%s': its execution '%s' does not exist", task_id, exec_id);
+			continue;
+		}
+		if (c == STORE_FORMAT)
+			continue; /* reported with the execution */
+		if (c) {
+			*err = one;
+			cur->close(cur);
+			return c;
+		}
+		bool listed = false;
+		for (size_t i = 0; i < e.n_task_ids && !listed; i++)
+			listed = strcmp(e.task_ids[i], task_id) == 0;
+		if (!listed)
+			report(a, "task '%s': not listed in task_ids of execution '%s'", task_id, exec_id);
+		record_exec_free(&e);
+	}
+	cur->close(cur);
+	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
+}
+
+/* Every index entry must name a record whose key it matches. */
+static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, dbi which, store_err *err)
+{
+	DBC *cur;
+	size_t prefix = which == DBI_BY_STATUS ? 9 : 8;
+	const char *name = which == DBI_BY_STATUS ? "status" : "start-time";
+	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		char id[160], kt[400];
+		key_text(kt, sizeof kt, k.data, k.size, prefix);
+		if (k.size <= prefix || k.size - prefix >= sizeof id) {
+			report(a, "%s index: malformed entry '%s'", name, kt);
+			continue;
+		}
+		memcpy(id, (char *)k.data + prefix, k.size - prefix);
+		id[k.size - prefix] = '\0';
+		record_exec e;
+		store_err one;
+		store_code c = rec_get_exec(st, txn, id, &e, 0, &one);
+		if (c == STORE_NOT_FOUND) {
+			report(a, "%s index: entry for '%s' but no such execution", name, kt);
+			continue;
+		}
+		if (c == STORE_FORMAT)
+			continue;
+		if (c) {
+			*err = one;
+			cur->close(cur);
+			return c;
+		}
+		unsigned char want[200];
+		size_t wn = which == DBI_BY_STATUS ? key_by_status(want, sizeof want, &e)
+						   : key_by_start(want, sizeof want, &e);
+		if (wn != k.size || memcmp(want, k.data, wn) != 0)
+			report(a, "%s index: entry for '%s' does not match its record (status %s, start %s)", name, id,
+			       status_exec_name(e.status), e.start_timestamp);
+		record_exec_free(&e);
+	}
+	cur->close(cur);
+	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[which]);
+}
+
+static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[DBI_EVENTS]->cursor(st->db[DBI_EVENTS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
+	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	uint64_t last = 0, seq_meta;
+	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		record_event ev;
+		char why[256];
+		uint64_t seq = k.size == 8 ? key_get_u64(k.data) : 0;
+		if (record_decode_event(d.data, d.size, &ev, why, sizeof why) < 0) {
+			report(a, "event %llu: record cannot be decoded: %s", (unsigned long long)seq, why);
+			continue;
+		}
+		if (ev.seq != seq)
+			report(a, "event %llu: record holds sequence %llu", (unsigned long long)seq,
+			       (unsigned long long)ev.seq);
+		last = seq;
+		record_event_free(&ev);
+	}
+	cur->close(cur);
+	if (ret != DB_NOTFOUND)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
+	store_code c = meta_get_u64(st, txn, "event_seq", &seq_meta, 0, err);
+	if (!c && last > seq_meta)
+		report(a, "event sequence is %llu but event %llu exists", (unsigned long long)seq_meta,
+		       (unsigned long long)last);
+	return c;
+}
+
+static store_code verify_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	verify_arg *a = arg;
+	uint64_t tally[EXEC_STATUS_COUNT] = { 0 };
+	a->n = 0;
+	store_code c = check_execs(st, txn, a, tally, err);
+	if (!c)
+		c = check_tasks(st, txn, a, err);
+	if (!c)
+		c = check_index(st, txn, a, DBI_BY_START, err);
+	if (!c)
+		c = check_index(st, txn, a, DBI_BY_STATUS, err);
+	if (!c)
+		c = check_events(st, txn, a, err);
+	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
+		char name[64];
+		uint64_t v;
+		meta_count_name(name, sizeof name, (exec_status)s);
+		c = meta_get_u64(st, txn, name, &v, 0, err);
+		if (!c && v != tally[s])
+			report(a, "count of %s executions is %llu but %llu records have that status",
+			       status_exec_name((exec_status)s), (unsigned long long)v, (unsigned long long)tally[s]);
+	}
+	return c;
+}
+
+store_code store_verify(store *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
+			store_err *err)
+{
+	verify_arg a = { problem, ctx, 0 };
+	store_code c = txn_read(st, verify_txn, &a, err);
+	if (n_problems)
+		*n_problems = a.n;
+	return c;
+}
