@@ -212,6 +212,8 @@ static store_code save_one(store *st, DB_TXN *txn, const store_item *it, bool re
 	bool had_old = c == STORE_OK;
 	if (c != STORE_OK && c != STORE_NOT_FOUND)
 		return c;
+	c = STORE_OK;
+	memset(err, 0, sizeof *err);
 	if (had_old)
 		c = delete_tasks(st, txn, &old, err);
 	for (size_t i = 0; !c && i < it->n_tasks; i++)
@@ -427,7 +429,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	k.data = kbuf;
 	k.ulen = sizeof kbuf;
 	k.flags = DB_DBT_USERMEM;
-	d.flags = DB_DBT_PARTIAL; /* index values are empty: read none */
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* index values are empty: read none */
 	memcpy(kbuf, start, start_len);
 	k.size = (u_int32_t)start_len;
 	u_int32_t op = start_len ? DB_SET_RANGE : DB_FIRST;
@@ -552,6 +554,7 @@ static store_code each_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	store_code c = STORE_OK;
 	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		store_item it;
@@ -568,6 +571,8 @@ static store_code each_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		store_item_free(&it);
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	if (!c && ret != DB_NOTFOUND)
 		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 	return c;
@@ -626,6 +631,9 @@ static store_code events_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
 	DBT k = dbt_of(key, plen + 8), d = dbt_of(NULL, 0);
+	k.ulen = sizeof key;
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_REALLOC;
 	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
 	ret = cur->get(cur, &k, &d, ret == 0 ? DB_PREV : DB_LAST);
 	store_code c = STORE_OK;
@@ -640,13 +648,16 @@ static store_code events_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		unsigned char ek[8];
 		key_u64(ek, seq);
 		DBT k2 = dbt_of(ek, 8), d2 = dbt_of(NULL, 0);
+		d2.flags = DB_DBT_MALLOC;
 		int r2 = st->db[DBI_EVENTS]->get(st->db[DBI_EVENTS], txn, &k2, &d2, 0);
 		if (r2 == 0)
 			c = events_push(a, d2.data, d2.size, seq, err);
 		else if (r2 != DB_NOTFOUND)
 			c = err_db(st, err, r2, "reading event %llu", (unsigned long long)seq);
+		free(d2.data);
 	}
 	cur->close(cur);
+	free(d.data);
 	if (!c && ret && ret != DB_NOTFOUND)
 		c = err_db(st, err, ret, "reading %s", dbi_file[which]);
 	return c;

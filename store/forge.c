@@ -148,3 +148,30 @@ store_code forge_format(store *st, uint64_t format, store_err *err)
 	key_u64(v, format);
 	return forge_raw(st, "meta.db", "format", 6, v, 8, err);
 }
+
+store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *err)
+{
+	DB_TXN *txn;
+	record_exec e;
+	uint64_t gen;
+	int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+	if (ret)
+		return err_db(st, err, ret, "beginning a transaction");
+	store_code c = rec_get_exec(st, txn, id, &e, DB_RMW, err);
+	if (!c) {
+		c = rec_put_exec(st, txn, &e, &e, err);
+		record_exec_free(&e);
+	}
+	if (!c)
+		c = meta_get_u64(st, txn, "generation", &gen, DB_RMW, err);
+	if (!c)
+		c = meta_put_u64(st, txn, "generation", gen + 1, err);
+	if (c) {
+		txn->abort(txn);
+		return c;
+	}
+	if (write(notify_fd, "x", 1) != 1)
+		return err_set(err, STORE_STORAGE, "notifying the test");
+	for (;;)
+		pause();
+}

@@ -19,4 +19,9 @@ store_code forge_raw(store *st, const char *file, const void *key, size_t klen, 
 /* Sets the format version recorded in the home. */
 store_code forge_format(store *st, uint64_t format, store_err *err);
 
+/* Begins a write transaction that rewrites execution `id` and bumps the
+ * generation (so it holds the locks a real writer holds), writes one byte to
+ * `notify_fd`, then sleeps until killed.  Only returns on failure. */
+store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *err);
+
 #endif

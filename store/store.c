@@ -8,8 +8,11 @@
  * - Every handle is opened DB_MULTIVERSION and every read runs in a
  *   DB_TXN_SNAPSHOT transaction, so readers never wait on a writer's locks,
  *   not even on those of a writer that was killed mid-transaction.
- * - Writers use a lock timeout: a lock held by a dead process times out, the
- *   writer runs failchk (which aborts the dead transaction) and retries.
+ * - Writers use a lock timeout, and each process runs a watchdog thread that
+ *   calls failchk (which aborts a dead process's transaction and frees its
+ *   locks) and expires timed-out lock requests twice a second: Berkeley DB
+ *   checks timeouts only when its detector runs, so a writer blocked on a dead
+ *   process's lock would otherwise wait forever.  A timed-out writer retries.
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; a long-lived dashboard survives that.
  * - A periodic checkpoint with DB_LOG_AUTO_REMOVE bounds the log that a
@@ -392,6 +395,13 @@ static void on_event(DB_ENV *env, u_int32_t event, void *info)
 		st->panicked = 1;
 }
 
+/* Informational messages (failchk's "Freeing read locks ...") are not errors. */
+static void on_info(const DB_ENV *env, const char *msg)
+{
+	(void)env;
+	(void)msg;
+}
+
 static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)pfx;
@@ -400,8 +410,56 @@ static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 		snprintf(st->dbmsg, sizeof st->dbmsg, "%s", msg);
 }
 
+#define WATCHDOG_MS 500
+
+static void *watchdog_main(void *arg)
+{
+	store *st = arg;
+	pthread_mutex_lock(&st->watchdog_mu);
+	while (!st->watchdog_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += WATCHDOG_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&st->watchdog_cv, &st->watchdog_mu, &ts);
+		if (st->watchdog_stop)
+			break;
+		int ret = st->env->failchk(st->env, 0);
+		if (ret == DB_RUNRECOVERY)
+			st->panicked = 1;
+		else
+			st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
+	}
+	pthread_mutex_unlock(&st->watchdog_mu);
+	return NULL;
+}
+
+static void watchdog_start(store *st)
+{
+	st->watchdog_stop = false;
+	st->watchdog_running = pthread_create(&st->watchdog, NULL, watchdog_main, st) == 0;
+}
+
+static void watchdog_join(store *st)
+{
+	if (!st->watchdog_running)
+		return;
+	pthread_mutex_lock(&st->watchdog_mu);
+	st->watchdog_stop = true;
+	pthread_cond_signal(&st->watchdog_cv);
+	pthread_mutex_unlock(&st->watchdog_mu);
+	pthread_join(st->watchdog, NULL);
+	st->watchdog_running = false;
+}
+
 static void close_handles(store *st)
 {
+	watchdog_join(st);
+	/* a panicked environment refuses to close its handles (and leaks them)
+	 * unless told to ignore the panic for the close */
+	if (st->env && st->panicked)
+		st->env->set_flags(st->env, DB_NOPANIC, 1);
 	for (int i = 0; i < DBI_COUNT; i++)
 		if (st->db[i]) {
 			st->db[i]->close(st->db[i], 0);
@@ -422,6 +480,7 @@ static store_code env_open(store *st, store_err *err)
 	st->env = env;
 	env->app_private = st;
 	env->set_errcall(env, on_message);
+	env->set_msgcall(env, on_info);
 	env->set_event_notify(env, on_event);
 	env->set_isalive(env, is_alive);
 	env->set_thread_count(env, 256);
@@ -436,7 +495,7 @@ static store_code env_open(store *st, store_err *err)
 	if (st->flags & STORE_OPEN_NO_SYNC)
 		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-			   DB_RECOVER | DB_FAILCHK;
+			   DB_RECOVER | DB_FAILCHK | DB_THREAD;
 	st->dbmsg[0] = '\0';
 	ret = env->open(env, st->home, oflags, 0600);
 	if (ret) {
@@ -450,6 +509,7 @@ static store_code env_open(store *st, store_err *err)
 		close_handles(st);
 		return STORE_STORAGE;
 	}
+	watchdog_start(st);
 	return STORE_OK;
 }
 
@@ -462,8 +522,8 @@ static store_code db_open_one(store *st, DB_TXN *txn, dbi i, u_int32_t extra, st
 	u_int32_t flags = DB_MULTIVERSION | extra;
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		flags = DB_RDONLY | (extra & ~DB_CREATE);
-	else if (!txn)
-		flags |= DB_AUTO_COMMIT;
+	if (!txn)
+		flags |= DB_AUTO_COMMIT; /* makes the handle transactional */
 	st->dbmsg[0] = '\0';
 	ret = db->open(db, txn, dbi_file[i], NULL, DB_BTREE, flags, 0600);
 	if (ret) {
@@ -497,7 +557,7 @@ static store_code probe_format(store *st, uint64_t *format, store_err *err)
 	int ret = db_create(&db, st->env, 0);
 	if (ret)
 		return err_db(st, err, ret, "creating a handle for %s", dbi_file[DBI_META]);
-	ret = db->open(db, NULL, dbi_file[DBI_META], NULL, DB_BTREE, DB_RDONLY, 0600);
+	ret = db->open(db, NULL, dbi_file[DBI_META], NULL, DB_BTREE, DB_RDONLY | DB_AUTO_COMMIT, 0600);
 	if (ret) {
 		db->close(db, 0);
 		err_db(st, err, ret, "cannot open %s", path);
@@ -506,11 +566,43 @@ static store_code probe_format(store *st, uint64_t *format, store_err *err)
 			 "; the file is damaged: restore it from a backup or run db_recover -c -h '%s'", st->home);
 		return STORE_FORMAT;
 	}
+	/* a snapshot read: a writer mid-transaction (or killed in one) holds
+	 * locks on this page, and a snapshot never waits on them */
+	DB_TXN *txn;
+	store_code c;
 	st->db[DBI_META] = db;
-	store_code c = meta_get_u64(st, NULL, "format", format, 0, err);
+	if ((ret = st->env->txn_begin(st->env, NULL, &txn, DB_TXN_SNAPSHOT)) != 0) {
+		c = err_db(st, err, ret, "beginning a transaction");
+	} else {
+		c = meta_get_u64(st, txn, "format", format, 0, err);
+		txn->commit(txn, 0);
+	}
 	st->db[DBI_META] = NULL;
 	db->close(db, 0);
 	return c;
+}
+
+static store_code derive_pause(store *st, DB_TXN *txn, record_exec *e, store_err *err)
+{
+	for (size_t i = 0; i < e->n_task_ids; i++) {
+		record_task t;
+		store_err one;
+		if (rec_get_task(st, txn, e->id, e->task_ids[i], &t, 0, &one) != STORE_OK)
+			continue;
+		bool waiting = t.status == TASK_WAITING;
+		record_task_free(&t);
+		if (!waiting)
+			continue;
+		e->is_paused = true;
+		e->paused_task_id = record_strdup(e->task_ids[i]);
+		record_buf b = { 0 };
+		if (!e->paused_task_id || record_encode_exec(e, &b) < 0)
+			return err_set(err, STORE_STORAGE, "out of memory");
+		store_code c = put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
+		record_buf_free(&b);
+		return c;
+	}
+	return STORE_OK;
 }
 
 /* Creates a new home, or upgrades a pre-pause one: in one transaction. */
@@ -530,6 +622,7 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 		/* the pre-pause layout has no status index and no counters: build them */
 		DBC *cur;
 		DBT k = dbt(NULL, 0), d = dbt(NULL, 0);
+		k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 		int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
 		if (ret)
 			return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
@@ -538,18 +631,26 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 			char why[256];
 			if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0)
 				continue; /* verify reports it; the rest stays readable */
+			/* a waiting execution of the old layout carries no pause fields:
+			 * derive them from its first waiting task */
+			c = e.status == EXEC_WAITING && !e.is_paused ? derive_pause(st, txn, &e, err) : STORE_OK;
 			unsigned char key[200];
 			size_t kn = key_by_status(key, sizeof key, &e);
-			c = kn ? put_raw(st, txn, DBI_BY_STATUS, key, kn, "", 0, err) : STORE_OK;
+			if (!c && kn)
+				c = put_raw(st, txn, DBI_BY_STATUS, key, kn, "", 0, err);
 			if (!c)
 				c = count_add(st, txn, e.status, +1, err);
 			record_exec_free(&e);
 			if (c) {
 				cur->close(cur);
+				free(k.data);
+				free(d.data);
 				return c;
 			}
 		}
 		cur->close(cur);
+		free(k.data);
+		free(d.data);
 		if (ret != DB_NOTFOUND)
 			return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
 	} else if (format != 0) {
@@ -678,10 +779,14 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		free(st);
 		return err_set(err, STORE_STORAGE, "out of memory");
 	}
+	pthread_mutex_init(&st->watchdog_mu, NULL);
+	pthread_cond_init(&st->watchdog_cv, NULL);
 	st->flags = flags;
 	snprintf(st->actor, sizeof st->actor, "unknown");
 	store_code c = open_all(st, err);
 	if (c) {
+		pthread_mutex_destroy(&st->watchdog_mu);
+		pthread_cond_destroy(&st->watchdog_cv);
 		free(st->home);
 		free(st);
 		return c;
@@ -697,6 +802,8 @@ void store_close(store *st)
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
+	pthread_mutex_destroy(&st->watchdog_mu);
+	pthread_cond_destroy(&st->watchdog_cv);
 	free(st->home);
 	free(st);
 }

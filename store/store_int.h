@@ -3,6 +3,7 @@
 #define SEESTORE_STORE_INT_H
 
 #include <db.h>
+#include <pthread.h>
 #include <signal.h>
 
 #include "store.h"
@@ -31,6 +32,15 @@ struct store {
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
 	char dbmsg[512];                /* the last message Berkeley DB reported */
+	/* The watchdog: a thread that runs failchk and expires timed-out lock
+	 * requests twice a second.  Berkeley DB only checks lock timeouts when
+	 * its deadlock detector runs, so without it a process blocked on a lock
+	 * of a process that died would wait forever. */
+	pthread_t watchdog;
+	bool watchdog_running;
+	pthread_mutex_t watchdog_mu;
+	pthread_cond_t watchdog_cv;
+	bool watchdog_stop;
 };
 
 extern const char *const dbi_file[DBI_COUNT];

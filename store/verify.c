@@ -40,7 +40,7 @@ static DBT dbt_of(const void *p, size_t n)
 static int exists(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn)
 {
 	DBT key = dbt_of(k, kn), d = dbt_of(NULL, 0);
-	d.flags = DB_DBT_PARTIAL;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
 	return st->db[which]->get(st->db[which], txn, &key, &d, 0);
 }
 
@@ -66,6 +66,7 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		char kt[300], why[256];
 		record_exec e;
@@ -93,6 +94,8 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 				*err = one;
 				record_exec_free(&e);
 				cur->close(cur);
+				free(k.data);
+				free(d.data);
 				return c;
 			}
 			if (strcmp(t.execution_id, e.id) != 0 || strcmp(t.task_id, e.task_ids[i]) != 0)
@@ -129,6 +132,8 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 		record_exec_free(&e);
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 }
 
@@ -139,6 +144,7 @@ static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
 	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		const char *kp = k.data;
 		const char *nul = memchr(kp, '\0', k.size);
@@ -170,6 +176,8 @@ static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *
 		if (c) {
 			*err = one;
 			cur->close(cur);
+			free(k.data);
+			free(d.data);
 			return c;
 		}
 		bool listed = false;
@@ -180,6 +188,8 @@ static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *
 		record_exec_free(&e);
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
 }
 
@@ -193,6 +203,7 @@ static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, dbi which, 
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
 	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		char id[160], kt[400];
 		key_text(kt, sizeof kt, k.data, k.size, prefix);
@@ -214,6 +225,8 @@ static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, dbi which, 
 		if (c) {
 			*err = one;
 			cur->close(cur);
+			free(k.data);
+			free(d.data);
 			return c;
 		}
 		unsigned char want[200];
@@ -225,6 +238,8 @@ static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, dbi which, 
 		record_exec_free(&e);
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[which]);
 }
 
@@ -235,6 +250,7 @@ static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err 
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
 	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	uint64_t last = 0, seq_meta;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		record_event ev;
@@ -251,6 +267,8 @@ static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err 
 		record_event_free(&ev);
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	if (ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
 	store_code c = meta_get_u64(st, txn, "event_seq", &seq_meta, 0, err);

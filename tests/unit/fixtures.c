@@ -4,7 +4,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -20,18 +23,41 @@ char *fx_tmpdir(void)
 	return p;
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 void fx_rmtree(const char *dir)
 {
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 void fx_copydir(const char *from, const char *to)
 {
-	char cmd[8400];
-	snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -p '%s'/* '%s'/", to, from, to);
-	assert_int_equal(system(cmd), 0);
+	DIR *d = opendir(from);
+	struct dirent *de;
+	assert_non_null(d);
+	mkdir(to, 0700);
+	while ((de = readdir(d)) != NULL) {
+		char a[4200], b[4200], buf[65536];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(a, sizeof a, "%s/%s", from, de->d_name);
+		snprintf(b, sizeof b, "%s/%s", to, de->d_name);
+		FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+		assert_non_null(in);
+		assert_non_null(out);
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+			assert_int_equal(fwrite(buf, 1, n, out), n);
+		fclose(in);
+		assert_int_equal(fclose(out), 0);
+	}
+	closedir(d);
 }
 
 void fx_item(store_item *it, const char *id, const char *start, size_t n, const task_status *ts)
@@ -108,4 +134,20 @@ void fx_task(store *st, const char *exec, const char *task, record_task *out)
 		}
 	store_item_free(&it);
 	fail_msg("task %s not in %s", task, exec);
+}
+
+static void print_problem(void *ctx, const char *what)
+{
+	(void)ctx;
+	fprintf(stderr, "verify: %s\n", what);
+}
+
+void fx_verified(store *st)
+{
+	size_t n = 0;
+	store_err err;
+	if (store_verify(st, print_problem, NULL, &n, &err))
+		fail_msg("store_verify: %s", err.msg);
+	if (n)
+		fail_msg("store_verify found %zu problems", n);
 }

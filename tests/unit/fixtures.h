@@ -20,4 +20,7 @@ void fx_save(store *st, const char *id, const char *start, size_t n, const task_
 /* Reads a task of an execution or fails the test. */
 void fx_task(store *st, const char *exec, const char *task, record_task *out);
 
+/* Fails the test, listing each problem, unless verify finds none. */
+void fx_verified(store *st);
+
 #endif

@@ -1,2 +1,718 @@
-/* placeholder */
-int main(void) { return 0; }
+/* test_store.c - libseestore in one process: every rule of pause and resume,
+ * every error message, indexes, paging, upgrade, read-only and verify. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fixtures.h"
+#include "forge.h"
+#include "store.h"
+
+typedef struct ctx {
+	char *home;
+	store *st;
+} ctx;
+
+static int setup(void **state)
+{
+	ctx *c = calloc(1, sizeof *c);
+	c->home = fx_tmpdir();
+	c->st = fx_open(c->home, 0);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ctx *c = *state;
+	store_close(c->st);
+	fx_rmtree(c->home);
+	free(c->home);
+	free(c);
+	return 0;
+}
+
+static const task_status RUN1[] = { TASK_IN_PROGRESS };
+static const task_status WAIT1[] = { TASK_WAITING };
+static const task_status MIX[] = { TASK_COMPLETE, TASK_IN_PROGRESS, TASK_PENDING };
+static const task_status WAIT3[] = { TASK_WAITING, TASK_WAITING, TASK_WAITING };
+static const task_status DONE2[] = { TASK_COMPLETE, TASK_COMPLETE };
+
+static void assert_verify_clean(store *st)
+{
+	fx_verified(st);
+}
+
+static void expect_error(store_code got, store_code want, const store_err *err, const char *msg)
+{
+	assert_int_equal(got, want);
+	assert_string_equal(err->msg, msg);
+}
+
+/* ---- pause ---- */
+
+static void pause_marks_task_and_execution_waiting(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	record_exec e;
+	record_task t;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 3, MIX);
+	assert_int_equal(store_pause_task(c->st, "wf", "task2", &err), STORE_OK);
+	assert_int_equal(store_get(c->st, "wf", &e, &err), STORE_OK);
+	assert_int_equal(e.status, EXEC_WAITING);
+	assert_true(e.is_paused);
+	assert_string_equal(e.paused_task_id, "task2");
+	record_exec_free(&e);
+	fx_task(c->st, "wf", "task2", &t);
+	assert_int_equal(t.status, TASK_WAITING);
+	assert_string_equal(t.end_timestamp, "");
+	record_task_free(&t);
+	/* a pending task of a waiting execution can be paused too */
+	assert_int_equal(store_pause_task(c->st, "wf", "task3", &err), STORE_OK);
+	record_event *ev;
+	size_t n;
+	assert_int_equal(store_events(c->st, "wf", 0, 10, &ev, &n, &err), STORE_OK);
+	assert_int_equal(n, 3); /* two pauses and the save */
+	assert_string_equal(ev[0].action, "pause");
+	assert_string_equal(ev[0].task_id, "task3");
+	assert_string_equal(ev[0].status_before, "pending");
+	assert_string_equal(ev[0].status_after, "waiting-for-input");
+	assert_string_equal(ev[0].actor, "tester");
+	record_event_array_free(ev, n);
+	assert_verify_clean(c->st);
+}
+
+static void pause_errors_name_what_is_wrong(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 3, MIX);
+	fx_save(c->st, "done", "2024-12-19T10:00:00Z", 2, DONE2);
+	expect_error(store_pause_task(c->st, "nope", "task1", &err), STORE_NOT_FOUND, &err,
+		     "execution 'nope' not found");
+	expect_error(store_pause_task(c->st, "wf", "zz", &err), STORE_NOT_FOUND, &err,
+		     "task 'zz' not found in execution 'wf'");
+	expect_error(store_pause_task(c->st, "wf", "task1", &err), STORE_INVALID_STATE, &err,
+		     "task 'task1' cannot be paused (status: complete)");
+	expect_error(store_pause_task(c->st, "done", "task1", &err), STORE_INVALID_STATE, &err,
+		     "execution 'done' cannot be paused (status: complete)");
+	assert_int_equal(store_pause_task(c->st, "wf", "task2", &err), STORE_OK);
+	expect_error(store_pause_task(c->st, "wf", "task2", &err), STORE_INVALID_STATE, &err,
+		     "task 'task2' cannot be paused (status: waiting-for-input)");
+	assert_verify_clean(c->st);
+}
+
+/* ---- resume workflow ---- */
+
+static void resume_workflow_resumes_every_waiting_task(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	record_exec e;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 3, WAIT3);
+	assert_int_equal(store_resume_workflow(c->st, "wf", &err), STORE_OK);
+	assert_int_equal(store_get(c->st, "wf", &e, &err), STORE_OK);
+	assert_int_equal(e.status, EXEC_RUNNING);
+	assert_false(e.is_paused);
+	assert_null(e.paused_task_id);
+	record_exec_free(&e);
+	for (int i = 1; i <= 3; i++) {
+		record_task t;
+		char id[16];
+		snprintf(id, sizeof id, "task%d", i);
+		fx_task(c->st, "wf", id, &t);
+		assert_int_equal(t.status, TASK_IN_PROGRESS);
+		assert_string_equal(t.end_timestamp, "");
+		record_task_free(&t);
+	}
+	assert_verify_clean(c->st);
+}
+
+static void resume_workflow_errors(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "run", "2024-12-19T10:00:00Z", 1, RUN1);
+	expect_error(store_resume_workflow(c->st, "nope", &err), STORE_NOT_FOUND, &err, "execution 'nope' not found");
+	expect_error(store_resume_workflow(c->st, "run", &err), STORE_INVALID_STATE, &err,
+		     "execution 'run' is not waiting for input (status: running)");
+	/* a record that claims to wait while no task does (only a broken writer makes one) */
+	store_item it;
+	record_buf b = { 0 };
+	fx_item(&it, "odd", "2024-12-19T10:00:00Z", 1, RUN1);
+	it.exec.status = EXEC_WAITING;
+	it.exec.is_paused = true;
+	record_encode_exec(&it.exec, &b);
+	it.exec.status = EXEC_RUNNING;
+	it.exec.is_paused = false;
+	assert_int_equal(store_save(c->st, &it, false, &err), STORE_OK);
+	assert_int_equal(forge_raw(c->st, "executions.db", "odd", 3, b.data, b.len, &err), STORE_OK);
+	expect_error(store_resume_workflow(c->st, "odd", &err), STORE_INVALID_STATE, &err,
+		     "no tasks waiting for input in execution 'odd'");
+	record_buf_free(&b);
+	store_item_free(&it);
+}
+
+/* ---- resume task ---- */
+
+static void resume_last_waiting_task_resumes_the_execution(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	record_exec e;
+	record_task t;
+	fx_save(c->st, "test-waiting", "2024-12-19T10:00:00Z", 1, WAIT1);
+	assert_int_equal(store_resume_task(c->st, "test-waiting", "task1", NULL, 0, &err), STORE_OK);
+	assert_int_equal(store_get(c->st, "test-waiting", &e, &err), STORE_OK);
+	assert_int_equal(e.status, EXEC_RUNNING);
+	assert_false(e.is_paused);
+	assert_null(e.paused_task_id);
+	record_exec_free(&e);
+	fx_task(c->st, "test-waiting", "task1", &t);
+	assert_int_equal(t.status, TASK_IN_PROGRESS);
+	assert_false(t.has_input_value);
+	record_task_free(&t);
+	expect_error(store_resume_task(c->st, "test-waiting", "task1", NULL, 0, &err), STORE_INVALID_STATE, &err,
+		     "task 'task1' is not waiting for input (status: in-progress)");
+	assert_verify_clean(c->st);
+}
+
+static void paused_task_id_moves_to_the_first_task_still_waiting(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	record_exec e;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 3, WAIT3);
+	assert_int_equal(store_resume_task(c->st, "wf", "task1", NULL, 0, &err), STORE_OK);
+	assert_int_equal(store_get(c->st, "wf", &e, &err), STORE_OK);
+	assert_int_equal(e.status, EXEC_WAITING);
+	assert_string_equal(e.paused_task_id, "task2");
+	record_exec_free(&e);
+	assert_int_equal(store_resume_task(c->st, "wf", "task3", NULL, 0, &err), STORE_OK);
+	assert_int_equal(store_get(c->st, "wf", &e, &err), STORE_OK);
+	assert_string_equal(e.paused_task_id, "task2");
+	assert_true(e.is_paused);
+	record_exec_free(&e);
+	assert_verify_clean(c->st);
+	assert_int_equal(store_resume_task(c->st, "wf", "task2", NULL, 0, &err), STORE_OK);
+	assert_int_equal(store_get(c->st, "wf", &e, &err), STORE_OK);
+	assert_int_equal(e.status, EXEC_RUNNING);
+	assert_null(e.paused_task_id);
+	record_exec_free(&e);
+	assert_verify_clean(c->st);
+}
+
+static void save_with_input(store *st, const char *id, record_input_type type, bool required, const char *def)
+{
+	store_item it;
+	store_err err;
+	fx_item(&it, id, "2024-12-19T10:00:00Z", 1, WAIT1);
+	record_task *t = &it.tasks[0];
+	t->has_input = true;
+	t->input_type = type;
+	t->input_required = required;
+	record_text_set(&t->input_prompt, "Approve?", 8);
+	if (def) {
+		t->has_input_default = true;
+		record_text_set(&t->input_default, def, strlen(def));
+	}
+	assert_int_equal(store_save(st, &it, false, &err), STORE_OK);
+	store_item_free(&it);
+}
+
+static void resume_task_checks_the_input_value(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	record_task t;
+	save_with_input(c->st, "num", INPUT_NUMBER, true, NULL);
+	save_with_input(c->st, "bool", INPUT_BOOLEAN, true, NULL);
+	save_with_input(c->st, "def", INPUT_NUMBER, true, "3");
+	save_with_input(c->st, "opt", INPUT_STRING, false, NULL);
+
+	expect_error(store_resume_task(c->st, "num", "task1", NULL, 0, &err), STORE_INVALID_INPUT, &err,
+		     "task 'task1' requires an input value: Approve?");
+	expect_error(store_resume_task(c->st, "num", "task1", "", 0, &err), STORE_INVALID_INPUT, &err,
+		     "task 'task1' requires an input value and it cannot be empty");
+	expect_error(store_resume_task(c->st, "num", "task1", "many", 4, &err), STORE_INVALID_INPUT, &err,
+		     "input value 'many' of task 'task1' is not a number");
+	fx_task(c->st, "num", "task1", &t);
+	assert_int_equal(t.status, TASK_WAITING); /* refused: it stays waiting */
+	record_task_free(&t);
+	assert_int_equal(store_resume_task(c->st, "num", "task1", "2.5", 3, &err), STORE_OK);
+	fx_task(c->st, "num", "task1", &t);
+	assert_true(t.has_input_value);
+	assert_string_equal(t.input_value.s, "2.5");
+	record_task_free(&t);
+
+	expect_error(store_resume_task(c->st, "bool", "task1", "maybe", 5, &err), STORE_INVALID_INPUT, &err,
+		     "input value 'maybe' of task 'task1' is not a boolean (true, false, yes or no)");
+	assert_int_equal(store_resume_task(c->st, "bool", "task1", "Yes", 3, &err), STORE_OK);
+	fx_task(c->st, "bool", "task1", &t);
+	assert_string_equal(t.input_value.s, "true");
+	record_task_free(&t);
+
+	assert_int_equal(store_resume_task(c->st, "def", "task1", NULL, 0, &err), STORE_OK);
+	fx_task(c->st, "def", "task1", &t);
+	assert_string_equal(t.input_value.s, "3");
+	record_task_free(&t);
+
+	assert_int_equal(store_resume_task(c->st, "opt", "task1", NULL, 0, &err), STORE_OK);
+	fx_task(c->st, "opt", "task1", &t);
+	assert_false(t.has_input_value);
+	record_task_free(&t);
+
+	record_event *ev;
+	size_t n;
+	assert_int_equal(store_events(c->st, "def", 0, 1, &ev, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(ev[0].action, "resume-task");
+	assert_true(ev[0].has_input_value);
+	assert_string_equal(ev[0].input_value.s, "3");
+	record_event_array_free(ev, n);
+	assert_verify_clean(c->st);
+}
+
+static void resume_task_errors(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "done", "2024-12-19T10:00:00Z", 2, DONE2);
+	expect_error(store_resume_task(c->st, "nope", "task1", NULL, 0, &err), STORE_NOT_FOUND, &err,
+		     "execution 'nope' not found");
+	expect_error(store_resume_task(c->st, "done", "zz", NULL, 0, &err), STORE_NOT_FOUND, &err,
+		     "task 'zz' not found in execution 'done'");
+	expect_error(store_resume_task(c->st, "done", "task1", NULL, 0, &err), STORE_INVALID_STATE, &err,
+		     "task 'task1' is not waiting for input (status: complete)");
+}
+
+/* ---- lists, counts, generation ---- */
+
+static void stamp(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "2024-%02d-%02dT%02d:%02d:00Z", 1 + i / 600 % 12, 1 + i / 24 % 25, i % 24, i % 60);
+}
+
+static void paused_list_is_newest_first_and_has_no_cap(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	/* 1500 waiting and 300 running, saved in one transaction each batch */
+	for (int i = 0; i < 1800; i++) {
+		char id[32], ts[32];
+		snprintf(id, sizeof id, "e%04d", i);
+		stamp(ts, sizeof ts, i);
+		fx_save(c->st, id, ts, 1, i % 6 == 5 ? RUN1 : WAIT1);
+	}
+	record_exec *v;
+	size_t n;
+	assert_int_equal(store_paused(c->st, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 1500);
+	for (size_t i = 0; i < n; i++) {
+		int64_t a, b;
+		assert_int_equal(v[i].status, EXEC_WAITING);
+		if (i) {
+			record_timestamp_parse(v[i - 1].start_timestamp, &a);
+			record_timestamp_parse(v[i].start_timestamp, &b);
+			assert_true(a >= b);
+		}
+	}
+	record_exec_array_free(v, n);
+	uint64_t counts[EXEC_STATUS_COUNT];
+	assert_int_equal(store_counts(c->st, counts, NULL, &err), STORE_OK);
+	assert_int_equal(counts[EXEC_WAITING], 1500);
+	assert_int_equal(counts[EXEC_RUNNING], 300);
+}
+
+static void paging_visits_each_execution_once_newest_first(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	for (int i = 0; i < 30; i++) {
+		char id[32], ts[32];
+		snprintf(id, sizeof id, "p%02d", i);
+		snprintf(ts, sizeof ts, "2024-01-01T00:00:%02dZ", i);
+		fx_save(c->st, id, ts, 1, RUN1);
+	}
+	store_cursor cur = { .len = 0 };
+	int expect = 29, pages = 0;
+	while (!cur.done) {
+		record_exec *v;
+		size_t n;
+		assert_int_equal(store_list(c->st, -1, &cur, 7, &v, &n, &err), STORE_OK);
+		for (size_t i = 0; i < n; i++) {
+			char id[32];
+			snprintf(id, sizeof id, "p%02d", expect--);
+			assert_string_equal(v[i].id, id);
+		}
+		record_exec_array_free(v, n);
+		pages++;
+	}
+	assert_int_equal(expect, -1);
+	assert_int_equal(pages, 5);
+}
+
+static void generation_moves_with_every_write_and_only_then(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	uint64_t g0, g1, g2;
+	assert_int_equal(store_generation(c->st, &g0, &err), STORE_OK);
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
+	assert_int_equal(store_generation(c->st, &g1, &err), STORE_OK);
+	assert_true(g1 == g0 + 1);
+	record_exec e;
+	store_get(c->st, "wf", &e, &err);
+	record_exec_free(&e);
+	assert_int_equal(store_pause_task(c->st, "wf", "nope", &err), STORE_NOT_FOUND);
+	assert_int_equal(store_generation(c->st, &g2, &err), STORE_OK);
+	assert_true(g2 == g1); /* a read and a refused write change nothing */
+	assert_int_equal(store_pause_task(c->st, "wf", "task1", &err), STORE_OK);
+	assert_int_equal(store_generation(c->st, &g2, &err), STORE_OK);
+	assert_true(g2 == g1 + 1);
+}
+
+/* ---- saving, import, delete ---- */
+
+typedef struct vec_source {
+	store_item *items;
+	size_t n, at;
+} vec_source;
+
+static int vec_next(void *ctx_, store_item *it, char *why, size_t whylen)
+{
+	vec_source *v = ctx_;
+	if (v->at == v->n)
+		return 0;
+	*it = v->items[v->at];
+	memset(&v->items[v->at++], 0, sizeof *it);
+	return 1;
+}
+
+static void import_is_all_or_nothing(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	store_item items[3];
+	fx_item(&items[0], "a", "2024-12-19T10:00:00Z", 1, RUN1);
+	fx_item(&items[1], "b", "2024-12-19T10:00:00Z", 1, WAIT1);
+	fx_item(&items[2], "c", "2024-12-19T10:00:00Z", 1, WAIT1);
+	items[2].exec.is_paused = false; /* contradicts its status */
+	vec_source v = { items, 3, 0 };
+	store_source src = { vec_next, NULL, &v };
+	size_t count = 9;
+	expect_error(store_import(c->st, &src, false, "import", &count, &err), STORE_INVALID_INPUT, &err,
+		     "execution 'c': status is waiting-for-input but is_paused is false");
+	assert_int_equal(count, 0);
+	record_exec e;
+	assert_int_equal(store_get(c->st, "a", &e, &err), STORE_NOT_FOUND);
+	uint64_t counts[EXEC_STATUS_COUNT];
+	store_counts(c->st, counts, NULL, &err);
+	assert_int_equal(counts[EXEC_RUNNING] + counts[EXEC_WAITING], 0);
+	for (int i = 0; i < 3; i++)
+		store_item_free(&items[i]);
+	assert_verify_clean(c->st);
+}
+
+static void an_existing_id_is_refused_unless_replaced(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	store_item it;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 3, MIX);
+	fx_item(&it, "wf", "2024-12-20T10:00:00Z", 1, WAIT1);
+	expect_error(store_save(c->st, &it, false, &err), STORE_EXISTS, &err,
+		     "execution 'wf' already exists (use --replace to overwrite it)");
+	assert_int_equal(store_save(c->st, &it, true, &err), STORE_OK);
+	store_item_free(&it);
+	store_item got;
+	assert_int_equal(store_get_item(c->st, "wf", &got, &err), STORE_OK);
+	assert_int_equal(got.n_tasks, 1);
+	assert_int_equal(got.exec.status, EXEC_WAITING);
+	store_item_free(&got);
+	uint64_t counts[EXEC_STATUS_COUNT];
+	store_counts(c->st, counts, NULL, &err);
+	assert_int_equal(counts[EXEC_RUNNING], 0);
+	assert_int_equal(counts[EXEC_WAITING], 1);
+	assert_verify_clean(c->st);
+}
+
+static void delete_removes_tasks_indexes_and_counts(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 3, WAIT3);
+	fx_save(c->st, "keep", "2024-12-19T10:00:00Z", 1, RUN1);
+	assert_int_equal(store_delete(c->st, "wf", &err), STORE_OK);
+	expect_error(store_delete(c->st, "wf", &err), STORE_NOT_FOUND, &err, "execution 'wf' not found");
+	record_exec *v;
+	size_t n;
+	assert_int_equal(store_paused(c->st, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 0);
+	free(v);
+	record_event *ev;
+	assert_int_equal(store_events(c->st, "wf", 0, 10, &ev, &n, &err), STORE_OK);
+	assert_string_equal(ev[0].action, "delete");
+	record_event_array_free(ev, n);
+	assert_verify_clean(c->st);
+}
+
+static void item_rules_are_checked_with_clear_reasons(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	store_item it;
+	fx_item(&it, "wf", "2024-12-19T10:00:00Z", 3, WAIT3);
+	free(it.exec.paused_task_id);
+	it.exec.paused_task_id = record_strdup("task9");
+	expect_error(store_save(c->st, &it, false, &err), STORE_INVALID_INPUT, &err,
+		     "execution 'wf': paused_task_id 'task9' does not name a task waiting for input");
+	free(it.exec.start_timestamp);
+	it.exec.start_timestamp = record_strdup("yesterday");
+	expect_error(store_save(c->st, &it, false, &err), STORE_INVALID_INPUT, &err,
+		     "execution 'wf': start_timestamp 'yesterday' is not an RFC 3339 time");
+	store_item_free(&it);
+	fx_item(&it, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
+	it.exec.status = EXEC_COMPLETE;
+	it.tasks[0].status = TASK_WAITING;
+	expect_error(store_save(c->st, &it, false, &err), STORE_INVALID_INPUT, &err,
+		     "execution 'wf' is complete but 1 of its tasks wait for input");
+	store_item_free(&it);
+	fx_item(&it, "bad\x1bid", "2024-12-19T10:00:00Z", 1, RUN1);
+	expect_error(store_save(c->st, &it, false, &err), STORE_INVALID_INPUT, &err,
+		     "execution id must be 1-128 bytes of printable UTF-8");
+	store_item_free(&it);
+}
+
+static void hostile_bytes_are_kept_exactly(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	store_item it, got;
+	fx_item(&it, "wf", "2024-12-19T10:00:00Z", 1, WAIT1);
+	static const char name[] = "\x1b[2J\x1b]0;pwned\x07\0nul\xff\xfe";
+	record_text_set(&it.exec.workflow_name, name, sizeof name - 1);
+	size_t big = 1 << 20;
+	char *line = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		line[i] = (char)(i % 251 + 1);
+	it.tasks[0].logs = calloc(1, sizeof *it.tasks[0].logs);
+	record_text_set(&it.tasks[0].logs[0], line, big);
+	it.tasks[0].n_logs = 1;
+	assert_int_equal(store_save(c->st, &it, false, &err), STORE_OK);
+	assert_int_equal(store_get_item(c->st, "wf", &got, &err), STORE_OK);
+	assert_int_equal(got.exec.workflow_name.len, sizeof name - 1);
+	assert_memory_equal(got.exec.workflow_name.s, name, sizeof name - 1);
+	assert_int_equal(got.tasks[0].logs[0].len, big);
+	assert_memory_equal(got.tasks[0].logs[0].s, line, big);
+	free(line);
+	store_item_free(&it);
+	store_item_free(&got);
+}
+
+/* ---- homes: permissions, read-only, formats ---- */
+
+static void a_new_home_is_private(void **state)
+{
+	ctx *c = *state;
+	struct stat sb;
+	char path[4200];
+	assert_int_equal(stat(c->home, &sb), 0);
+	/* fx_tmpdir made it 0700; a home store_open creates must be 0700 too */
+	char sub[4200];
+	snprintf(sub, sizeof sub, "%s/nested/home", c->home);
+	store *st = fx_open(sub, 0);
+	store_close(st);
+	assert_int_equal(stat(sub, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700 & ~0);
+	snprintf(path, sizeof path, "%s/executions.db", sub);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0077, 0);
+}
+
+static void prepause_home_upgrades_on_open(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	char dir[4200], src[4200];
+	const char *top = getenv("SEETOP_TOP_SRCDIR");
+	snprintf(src, sizeof src, "%s/tests/data/prepause-home", top ? top : ".");
+	snprintf(dir, sizeof dir, "%s/old", c->home);
+	fx_copydir(src, dir);
+	/* read-only cannot upgrade and says what to do */
+	store *st;
+	assert_int_equal(store_open(dir, STORE_OPEN_READ_ONLY, &st, &err), STORE_FORMAT);
+	assert_non_null(strstr(err.msg, "needs an upgrade: open it once without --read-only"));
+	st = fx_open(dir, 0);
+	store_cursor cur = { .len = 0 };
+	record_exec *v;
+	size_t n;
+	assert_int_equal(store_list(st, -1, &cur, 100, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_false(v[i].is_paused);
+		assert_null(v[i].paused_task_id);
+	}
+	record_exec_array_free(v, n);
+	assert_verify_clean(st);
+	uint64_t counts[EXEC_STATUS_COUNT];
+	store_counts(st, counts, NULL, &err);
+	assert_int_equal(counts[EXEC_RUNNING], 1);
+	assert_int_equal(counts[EXEC_COMPLETE], 1);
+	assert_int_equal(counts[EXEC_FAILED], 1);
+	/* and the upgraded home works: pause a task of the legacy running one */
+	assert_int_equal(store_pause_task(st, "legacy-running", "build", &err), STORE_OK);
+	assert_verify_clean(st);
+	store_close(st);
+}
+
+static void legacy_waiting_execution_gets_its_pause_fields(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/old", c->home);
+	static const task_status ts[] = { TASK_COMPLETE, TASK_WAITING };
+	store_item it;
+	fx_item(&it, "old-wait", "2024-12-19T10:00:00Z", 2, ts);
+	assert_int_equal(forge_legacy_home(dir, &it, 1, &err), STORE_OK);
+	store_item_free(&it);
+	store *st = fx_open(dir, 0);
+	record_exec e;
+	assert_int_equal(store_get(st, "old-wait", &e, &err), STORE_OK);
+	assert_true(e.is_paused);
+	assert_string_equal(e.paused_task_id, "task2");
+	record_exec_free(&e);
+	assert_verify_clean(st);
+	assert_int_equal(store_resume_task(st, "old-wait", "task2", NULL, 0, &err), STORE_OK);
+	store_close(st);
+}
+
+static void a_newer_format_is_refused_and_left_alone(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
+	assert_int_equal(forge_format(c->st, 3, &err), STORE_OK);
+	store_close(c->st);
+	c->st = NULL;
+	char before[4200], after[4200];
+	snprintf(before, sizeof before, "cd '%s' && md5sum *.db > ../sums-%d", c->home, (int)getpid());
+	assert_int_equal(system(before), 0);
+	store *st;
+	assert_int_equal(store_open(c->home, 0, &st, &err), STORE_FORMAT);
+	assert_non_null(strstr(err.msg, "store format 3 in"));
+	assert_non_null(strstr(err.msg, "is newer than this version supports (2): use a newer seetop"));
+	snprintf(after, sizeof after, "cd '%s' && md5sum -c --quiet ../sums-%d && rm ../sums-%d", c->home,
+		 (int)getpid(), (int)getpid());
+	assert_int_equal(system(after), 0);
+	assert_int_equal(store_open(c->home, STORE_OPEN_READ_ONLY, &st, &err), STORE_FORMAT);
+}
+
+/* ---- verify ---- */
+
+typedef struct problems {
+	char text[8][512];
+	size_t n;
+} problems;
+
+static void collect(void *ctx_, const char *what)
+{
+	problems *p = ctx_;
+	if (p->n < 8)
+		snprintf(p->text[p->n++], 512, "%s", what);
+}
+
+static bool has_problem(const problems *p, const char *needle)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strstr(p->text[i], needle))
+			return true;
+	return false;
+}
+
+static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "good", "2024-12-19T10:00:00Z", 1, WAIT1);
+	fx_save(c->st, "other", "2024-12-18T10:00:00Z", 1, RUN1);
+	/* an index entry naming no execution, and a record of garbage */
+	unsigned char k[32] = { 1, 0, 0, 0, 0, 0, 0, 0, 1 };
+	memcpy(k + 9, "ghost", 5);
+	assert_int_equal(forge_raw(c->st, "by_status.db", k, 14, "", 0, &err), STORE_OK);
+	assert_int_equal(forge_raw(c->st, "executions.db", "other", 5, "garbage", 7, &err), STORE_OK);
+	problems p = { .n = 0 };
+	size_t n;
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_true(n >= 2);
+	assert_true(has_problem(&p, "status index: entry for 'ghost' but no such execution"));
+	assert_true(has_problem(&p, "execution 'other': record cannot be decoded: not an encoded execution record"));
+	/* the rest stays readable */
+	record_exec e;
+	assert_int_equal(store_get(c->st, "good", &e, &err), STORE_OK);
+	record_exec_free(&e);
+	expect_error(store_get(c->st, "other", &e, &err), STORE_FORMAT, &err,
+		     "execution 'other' cannot be decoded: not an encoded execution record");
+	store_cursor cur = { .len = 0 };
+	record_exec *v;
+	assert_int_equal(store_list(c->st, -1, &cur, 10, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "good");
+	assert_non_null(strstr(err.msg, "'other' cannot be decoded"));
+	record_exec_array_free(v, n);
+}
+
+static void verify_finds_a_count_that_drifted(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "good", "2024-12-19T10:00:00Z", 1, WAIT1);
+	unsigned char v[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
+	assert_int_equal(forge_raw(c->st, "meta.db", "count.running", 13, v, 8, &err), STORE_OK);
+	problems p = { .n = 0 };
+	size_t n;
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_true(has_problem(&p, "count of running executions is 7 but 0 records have that status"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(pause_marks_task_and_execution_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_workflow_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_last_waiting_task_resumes_the_execution, setup, teardown),
+		cmocka_unit_test_setup_teardown(paused_task_id_moves_to_the_first_task_still_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_task_checks_the_input_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_task_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(paused_list_is_newest_first_and_has_no_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(paging_visits_each_execution_once_newest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(generation_moves_with_every_write_and_only_then, setup, teardown),
+		cmocka_unit_test_setup_teardown(import_is_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_existing_id_is_refused_unless_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(delete_removes_tasks_indexes_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(item_rules_are_checked_with_clear_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_bytes_are_kept_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_new_home_is_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(prepause_home_upgrades_on_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(legacy_waiting_execution_gets_its_pause_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_newer_format_is_refused_and_left_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_finds_a_corrupt_index_entry_and_an_undecodable_record, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(verify_finds_a_count_that_drifted, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
