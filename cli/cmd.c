@@ -1,0 +1,718 @@
+/* cmd.c - the commands of seectl. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "datafile.h"
+#include "text.h"
+
+int cmd_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("seectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int cmd_exit_code(store_code c)
+{
+	switch (c) {
+	case STORE_OK:
+		return EXIT_DONE;
+	case STORE_NOT_FOUND:
+	case STORE_INVALID_STATE:
+	case STORE_INVALID_INPUT:
+	case STORE_READ_ONLY:
+	case STORE_EXISTS:
+		return EXIT_REFUSED;
+	case STORE_FORMAT:
+	case STORE_STORAGE:
+		break;
+	}
+	return EXIT_STORAGE;
+}
+
+static int store_fail(const store_err *err)
+{
+	return cmd_fail(cmd_exit_code(err->code), "%s", err->msg);
+}
+
+static int open_store(cli *c)
+{
+	if (c->st)
+		return 0;
+	store_err err;
+	store_code rc = store_open(c->home, c->open_flags, &c->st, &err);
+	if (rc)
+		return store_fail(&err);
+	store_set_actor(c->st, c->actor);
+	return 0;
+}
+
+/* Parses a command's own options; returns -1 after printing a usage error. */
+static int parse_opts(const cmd *self, int argc, char **argv, const struct option *opts, int (*on)(int, const char *, void *),
+		      void *ctx)
+{
+	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow arguments */
+	opterr = 0;
+	int o;
+	const char *shorts = "h";
+	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (o == 'h') {
+			cmd_print_help(self);
+			exit(EXIT_DONE);
+		}
+		if (o == '?' || o == ':' || on(o, optarg, ctx) < 0) {
+			cmd_fail(EXIT_USAGE, "%s: bad option '%s' (see seectl help %s)", self->name,
+				 argv[optind - 1] ? argv[optind - 1] : "", self->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_count(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || end == s || v < 0)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* ---- text output ---- */
+
+static void put_esc(const char *s, size_t len)
+{
+	text_escape_fputs(stdout, s, len);
+}
+
+static void put_escs(const char *s)
+{
+	if (s)
+		put_esc(s, strlen(s));
+	else
+		fputs("-", stdout);
+}
+
+/* Pads to `width` columns after printing an escaped string. */
+static void put_col(const char *s, size_t len, int width)
+{
+	char buf[512];
+	size_t n = text_escape(buf, sizeof buf, s, len);
+	fputs(buf, stdout);
+	for (int i = (int)n; i < width; i++)
+		fputc(' ', stdout);
+	fputs("  ", stdout);
+}
+
+static void age(char *buf, size_t len, const char *start)
+{
+	int64_t us;
+	if (!record_timestamp_parse(start, &us)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	long long s = (long long)time(NULL) - us / 1000000;
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else
+		snprintf(buf, len, "%lldd", s / 86400);
+}
+
+static void list_header(void)
+{
+	printf("%-18s  %-24s  %-28s  %-20s  %5s\n", "STATUS", "ID", "WORKFLOW", "STARTED", "AGE");
+}
+
+static void list_row(const record_exec *e)
+{
+	char a[16];
+	age(a, sizeof a, e->start_timestamp);
+	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), 18);
+	put_col(e->id, strlen(e->id), 24);
+	put_col(e->workflow_name.s, e->workflow_name.len, 28);
+	put_col(e->start_timestamp, strlen(e->start_timestamp), 20);
+	printf("%5s\n", a);
+}
+
+/* ---- import / export ---- */
+
+typedef struct import_opts {
+	bool replace;
+} import_opts;
+
+static int import_opt(int o, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (o != 'r')
+		return -1;
+	((import_opts *)ctx)->replace = true;
+	return 0;
+}
+
+static int run_import(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "replace", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	import_opts io = { false };
+	if (parse_opts(cmd_find("import"), argc, argv, opts, import_opt, &io) < 0)
+		return EXIT_USAGE;
+	if (optind >= argc)
+		return cmd_fail(EXIT_USAGE, "import: name at least one data file (- for standard input)");
+	datafile *d;
+	char why[1024];
+	if (datafile_open(&d, (const char *const *)argv + optind, (size_t)(argc - optind), why, sizeof why) < 0)
+		return cmd_fail(EXIT_USAGE, "%s", why);
+	int rc = open_store(c);
+	if (rc) {
+		datafile_close(d);
+		return rc;
+	}
+	store_source src = datafile_source(d);
+	store_err err;
+	size_t count = 0;
+	store_code sc = store_import(c->st, &src, io.replace, "import", &count, &err);
+	if (sc) {
+		const char *derr = datafile_error(d);
+		rc = derr ? cmd_fail(EXIT_USAGE, "%s (nothing was imported)", derr)
+			  : cmd_fail(cmd_exit_code(sc), "%s (nothing was imported)", err.msg);
+	} else {
+		printf("imported %zu execution%s\n", count, count == 1 ? "" : "s");
+	}
+	datafile_close(d);
+	return rc;
+}
+
+typedef struct export_opts {
+	bool json;
+} export_opts;
+
+static int export_opt(int o, const char *arg, void *ctx)
+{
+	if (o != 'f')
+		return -1;
+	if (strcmp(arg, "json") == 0)
+		((export_opts *)ctx)->json = true;
+	else if (strcmp(arg, "yaml") != 0)
+		return -1;
+	return 0;
+}
+
+static int run_export(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	export_opts eo = { false };
+	if (parse_opts(cmd_find("export"), argc, argv, opts, export_opt, &eo) < 0)
+		return EXIT_USAGE;
+	if (optind < argc)
+		return cmd_fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	store_code sc = eo.json ? datafile_export_json(c->st, stdout, &err) : datafile_export_yaml(c->st, stdout, &err);
+	if (sc)
+		return store_fail(&err);
+	if (fflush(stdout) != 0)
+		return cmd_fail(EXIT_STORAGE, "writing the export failed: %s", strerror(errno));
+	return EXIT_DONE;
+}
+
+/* ---- list / paused ---- */
+
+typedef struct list_opts {
+	int status;
+	size_t limit;
+	bool json;
+} list_opts;
+
+static int list_opt(int o, const char *arg, void *ctx)
+{
+	list_opts *lo = ctx;
+	exec_status s;
+	switch (o) {
+	case 's':
+		if (status_exec_parse(arg, &s) < 0)
+			return -1;
+		lo->status = (int)s;
+		return 0;
+	case 'l':
+		return parse_count(arg, &lo->limit);
+	case 'j':
+		lo->json = true;
+		return 0;
+	}
+	return -1;
+}
+
+static int print_execs(const record_exec *v, size_t n, bool json)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (json) {
+			datafile_json_exec(stdout, &v[i]);
+			fputc('\n', stdout);
+		} else {
+			list_row(&v[i]);
+		}
+	}
+	return 0;
+}
+
+static int run_list(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "status", required_argument, NULL, 's' },
+					      { "limit", required_argument, NULL, 'l' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	list_opts lo = { -1, 0, false };
+	const cmd *self = cmd_find(argv[0]);
+	if (parse_opts(self, argc, argv, opts, list_opt, &lo) < 0)
+		return EXIT_USAGE;
+	if (optind < argc)
+		return cmd_fail(EXIT_USAGE, "%s: unexpected argument '%s'", self->name, argv[optind]);
+	if (strcmp(self->name, "paused") == 0)
+		lo.status = EXEC_WAITING;
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_cursor cur = { .len = 0 };
+	size_t shown = 0;
+	if (!lo.json)
+		list_header();
+	while (!cur.done && (lo.limit == 0 || shown < lo.limit)) {
+		record_exec *v;
+		size_t n, want = 256;
+		if (lo.limit && lo.limit - shown < want)
+			want = lo.limit - shown;
+		store_err err;
+		store_code sc = store_list(c->st, lo.status, &cur, want, &v, &n, &err);
+		if (sc)
+			return store_fail(&err);
+		if (err.msg[0])
+			cmd_fail(EXIT_DONE, "warning: %s", err.msg);
+		print_execs(v, n, lo.json);
+		record_exec_array_free(v, n);
+		shown += n;
+		if (n == 0)
+			break;
+	}
+	return EXIT_DONE;
+}
+
+/* ---- show ---- */
+
+typedef struct json_opt {
+	bool json;
+} json_opt;
+
+static int json_only(int o, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (o != 'j')
+		return -1;
+	((json_opt *)ctx)->json = true;
+	return 0;
+}
+
+static void print_event(const record_event *ev)
+{
+	printf("  %-6llu %-27s ", (unsigned long long)ev->seq, ev->time ? ev->time : "-");
+	put_col(ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1, 10);
+	put_col(ev->action, strlen(ev->action), 15);
+	put_col(ev->execution_id ? ev->execution_id : "-", ev->execution_id ? strlen(ev->execution_id) : 1, 16);
+	put_col(ev->task_id ? ev->task_id : "-", ev->task_id ? strlen(ev->task_id) : 1, 10);
+	printf("%s -> %s", ev->status_before ? ev->status_before : "-", ev->status_after ? ev->status_after : "-");
+	if (ev->has_input_value) {
+		fputs("  input=", stdout);
+		put_esc(ev->input_value.s, ev->input_value.len);
+	}
+	fputc('\n', stdout);
+}
+
+static void show_text(const store_item *it, const record_event *ev, size_t nev)
+{
+	const record_exec *e = &it->exec;
+	fputs("execution  ", stdout);
+	put_escs(e->id);
+	fputs("\nworkflow   ", stdout);
+	put_esc(e->workflow_name.s, e->workflow_name.len);
+	printf("\nstatus     %s", status_exec_name(e->status));
+	if (e->is_paused) {
+		fputs(" (paused on ", stdout);
+		put_escs(e->paused_task_id);
+		fputc(')', stdout);
+	}
+	fputs("\nstarted    ", stdout);
+	put_escs(e->start_timestamp);
+	fputs("\nended      ", stdout);
+	put_escs(e->end_timestamp);
+	printf("\ntasks      %zu\n", it->n_tasks);
+	for (size_t i = 0; i < it->n_tasks; i++) {
+		const record_task *t = &it->tasks[i];
+		fputs("  ", stdout);
+		put_col(status_task_name(t->status), strlen(status_task_name(t->status)), 18);
+		put_col(t->task_id, strlen(t->task_id), 12);
+		put_col(t->task_name.s, t->task_name.len, 24);
+		put_col(t->start_timestamp[0] ? t->start_timestamp : "-", t->start_timestamp[0] ? strlen(t->start_timestamp) : 1, 20);
+		put_esc(t->end_timestamp[0] ? t->end_timestamp : "-", t->end_timestamp[0] ? strlen(t->end_timestamp) : 1);
+		fputc('\n', stdout);
+		if (t->has_input) {
+			fputs("      input: ", stdout);
+			put_esc(t->input_prompt.s, t->input_prompt.len);
+			printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+			if (t->has_input_default) {
+				fputs(", default ", stdout);
+				put_esc(t->input_default.s, t->input_default.len);
+			}
+			fputs(")\n", stdout);
+		}
+		if (t->has_input_value) {
+			fputs("      value: ", stdout);
+			put_esc(t->input_value.s, t->input_value.len);
+			fputc('\n', stdout);
+		}
+		for (size_t l = 0; l < t->n_logs; l++) {
+			fputs("      | ", stdout);
+			put_esc(t->logs[l].s, t->logs[l].len);
+			fputc('\n', stdout);
+		}
+	}
+	printf("events     %zu\n", nev);
+	for (size_t i = 0; i < nev; i++)
+		print_event(&ev[i]);
+}
+
+static int run_show(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	json_opt jo = { false };
+	if (parse_opts(cmd_find("show"), argc, argv, opts, json_only, &jo) < 0)
+		return EXIT_USAGE;
+	if (argc - optind != 1)
+		return cmd_fail(EXIT_USAGE, "show: name one execution (seectl show EXEC)");
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_item it;
+	store_err err;
+	store_code sc = store_get_item(c->st, argv[optind], &it, &err);
+	if (sc)
+		return store_fail(&err);
+	record_event *ev;
+	size_t nev;
+	sc = store_events(c->st, argv[optind], 0, 1000, &ev, &nev, &err);
+	if (sc) {
+		store_item_free(&it);
+		return store_fail(&err);
+	}
+	if (jo.json) {
+		fputs("{\"execution\":", stdout);
+		datafile_json_exec(stdout, &it.exec);
+		fputs(",\"tasks\":[", stdout);
+		for (size_t i = 0; i < it.n_tasks; i++) {
+			if (i)
+				fputc(',', stdout);
+			datafile_json_task(stdout, &it.tasks[i]);
+		}
+		fputs("],\"events\":[", stdout);
+		for (size_t i = 0; i < nev; i++) {
+			if (i)
+				fputc(',', stdout);
+			datafile_json_event(stdout, &ev[i]);
+		}
+		fputs("]}\n", stdout);
+	} else {
+		show_text(&it, ev, nev);
+	}
+	record_event_array_free(ev, nev);
+	store_item_free(&it);
+	return EXIT_DONE;
+}
+
+/* ---- pause / resume / delete ---- */
+
+static int no_opts(int o, const char *arg, void *ctx)
+{
+	(void)o;
+	(void)arg;
+	(void)ctx;
+	return -1;
+}
+
+static int run_pause(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (parse_opts(cmd_find("pause"), argc, argv, opts, no_opts, NULL) < 0)
+		return EXIT_USAGE;
+	if (argc - optind != 2)
+		return cmd_fail(EXIT_USAGE, "pause: name an execution and a task (seectl pause EXEC TASK)");
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (store_pause_task(c->st, argv[optind], argv[optind + 1], &err))
+		return store_fail(&err);
+	printf("paused task %s of %s: waiting for input\n", argv[optind + 1], argv[optind]);
+	return EXIT_DONE;
+}
+
+typedef struct resume_opts {
+	const char *input;
+} resume_opts;
+
+static int resume_opt(int o, const char *arg, void *ctx)
+{
+	if (o != 'i')
+		return -1;
+	((resume_opts *)ctx)->input = arg;
+	return 0;
+}
+
+static int run_resume(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "input", required_argument, NULL, 'i' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	resume_opts ro = { NULL };
+	if (parse_opts(cmd_find("resume"), argc, argv, opts, resume_opt, &ro) < 0)
+		return EXIT_USAGE;
+	int nargs = argc - optind;
+	if (nargs < 1 || nargs > 2)
+		return cmd_fail(EXIT_USAGE, "resume: name an execution, and optionally a task (seectl resume EXEC [TASK])");
+	if (nargs == 1 && ro.input)
+		return cmd_fail(EXIT_USAGE, "resume: --input goes with a task (seectl resume EXEC TASK --input VALUE)");
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	const char *exec = argv[optind];
+	if (nargs == 1) {
+		if (store_resume_workflow(c->st, exec, &err))
+			return store_fail(&err);
+		printf("resumed %s: running\n", exec);
+		return EXIT_DONE;
+	}
+	const char *task = argv[optind + 1];
+	if (store_resume_task(c->st, exec, task, ro.input, ro.input ? strlen(ro.input) : 0, &err))
+		return store_fail(&err);
+	record_exec e;
+	if (store_get(c->st, exec, &e, &err) == STORE_OK) {
+		printf("resumed task %s of %s; execution is %s", task, exec, status_exec_name(e.status));
+		if (e.is_paused) {
+			fputs(" (still waiting on ", stdout);
+			put_escs(e.paused_task_id);
+			fputc(')', stdout);
+		}
+		fputc('\n', stdout);
+		record_exec_free(&e);
+	}
+	return EXIT_DONE;
+}
+
+static int run_delete(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (parse_opts(cmd_find("delete"), argc, argv, opts, no_opts, NULL) < 0)
+		return EXIT_USAGE;
+	if (argc - optind != 1)
+		return cmd_fail(EXIT_USAGE, "delete: name one execution (seectl delete EXEC)");
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (store_delete(c->st, argv[optind], &err))
+		return store_fail(&err);
+	printf("deleted %s\n", argv[optind]);
+	return EXIT_DONE;
+}
+
+/* ---- history / verify ---- */
+
+typedef struct history_opts {
+	size_t limit;
+	bool json;
+} history_opts;
+
+static int history_opt(int o, const char *arg, void *ctx)
+{
+	history_opts *h = ctx;
+	if (o == 'l')
+		return parse_count(arg, &h->limit);
+	if (o == 'j') {
+		h->json = true;
+		return 0;
+	}
+	return -1;
+}
+
+static int run_history(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "limit", required_argument, NULL, 'l' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	history_opts ho = { 50, false };
+	if (parse_opts(cmd_find("history"), argc, argv, opts, history_opt, &ho) < 0)
+		return EXIT_USAGE;
+	if (argc - optind > 1)
+		return cmd_fail(EXIT_USAGE, "history: name at most one execution");
+	const char *exec = optind < argc ? argv[optind] : NULL;
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (exec) {
+		record_exec e;
+		if (store_get(c->st, exec, &e, &err) == STORE_NOT_FOUND) {
+			/* a deleted execution still has its history */
+			record_event *probe;
+			size_t np;
+			if (store_events(c->st, exec, 0, 1, &probe, &np, &err) == STORE_OK && np == 0)
+				return cmd_fail(EXIT_REFUSED, "execution '%s' not found", exec);
+			record_event_array_free(probe, np);
+		} else {
+			record_exec_free(&e);
+		}
+	}
+	uint64_t before = 0;
+	size_t shown = 0;
+	if (!ho.json)
+		printf("  %-6s %-27s %-10s  %-15s  %-16s  %-10s  %s\n", "SEQ", "TIME", "ACTOR", "ACTION", "EXECUTION",
+		       "TASK", "CHANGE");
+	for (;;) {
+		record_event *ev;
+		size_t n, want = 256;
+		if (ho.limit && ho.limit - shown < want)
+			want = ho.limit - shown;
+		if (want == 0)
+			break;
+		if (store_events(c->st, exec, before, want, &ev, &n, &err))
+			return store_fail(&err);
+		for (size_t i = 0; i < n; i++) {
+			if (ho.json) {
+				datafile_json_event(stdout, &ev[i]);
+				fputc('\n', stdout);
+			} else {
+				print_event(&ev[i]);
+			}
+			before = ev[i].seq;
+		}
+		record_event_array_free(ev, n);
+		shown += n;
+		if (n < want)
+			break;
+	}
+	return EXIT_DONE;
+}
+
+static void print_problem(void *ctx, const char *what)
+{
+	(void)ctx;
+	fputs("problem: ", stdout);
+	put_escs(what);
+	fputc('\n', stdout);
+}
+
+static int run_verify(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (parse_opts(cmd_find("verify"), argc, argv, opts, no_opts, NULL) < 0)
+		return EXIT_USAGE;
+	if (optind < argc)
+		return cmd_fail(EXIT_USAGE, "verify: unexpected argument '%s'", argv[optind]);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	size_t n;
+	if (store_verify(c->st, print_problem, NULL, &n, &err))
+		return store_fail(&err);
+	if (n)
+		return cmd_fail(EXIT_REFUSED, "verify found %zu problem%s in '%s'", n, n == 1 ? "" : "s", c->home);
+	printf("verify: no problems in '%s'\n", c->home);
+	return EXIT_DONE;
+}
+
+static int run_help(cli *c, int argc, char **argv);
+
+const cmd cmd_table[] = {
+	{ "import", "FILE...", "load executions and tasks from YAML data files (- for stdin)",
+	  "  --replace   overwrite executions whose ids exist (else that is an error)\n"
+	  "All files are imported in one transaction: all of them, or nothing.\n",
+	  run_import },
+	{ "export", "[--format yaml|json]", "write the whole store (YAML data file, or JSON lines)",
+	  "  --format yaml|json   yaml (default) can be imported again; json is one execution per line\n", run_export },
+	{ "list", "[--status S] [--limit N] [--json]", "executions, newest first",
+	  "  --status S   only executions in status S (running, waiting-for-input, complete, failed)\n"
+	  "  --limit N    at most N executions (0, the default, lists all)\n"
+	  "  --json       one JSON object per line\n",
+	  run_list },
+	{ "show", "EXEC [--json]", "one execution, its tasks and its events",
+	  "  --json   one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show },
+	{ "paused", "[--json]", "executions waiting for input, newest first",
+	  "  --limit N    at most N executions\n  --json       one JSON object per line\n", run_list },
+	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", run_pause },
+	{ "resume", "EXEC [TASK] [--input VALUE]", "resume the workflow, or one task with the input it asked for",
+	  "  --input VALUE   the value for the task's input request (checked against its type)\n"
+	  "Without TASK every waiting task of EXEC is resumed.\n",
+	  run_resume },
+	{ "history", "[EXEC] [--limit N] [--json]", "audit events, newest first",
+	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n",
+	  run_history },
+	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", run_delete },
+	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
+	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const cmd *cmd_find(const char *name)
+{
+	for (const cmd *c = cmd_table; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void cmd_print_help(const cmd *c)
+{
+	printf("usage: seectl [global options] %s %s\n\n%s.\n", c->name, c->args, c->summary);
+	if (c->help[0])
+		printf("\n%s", c->help);
+}
+
+void seectl_usage(FILE *f);
+
+static int run_help(cli *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc < 2) {
+		seectl_usage(stdout);
+		return EXIT_DONE;
+	}
+	const cmd *k = cmd_find(argv[1]);
+	if (!k)
+		return cmd_fail(EXIT_USAGE, "help: no command '%s' (seectl help lists them)", argv[1]);
+	cmd_print_help(k);
+	return EXIT_DONE;
+}

@@ -1,0 +1,41 @@
+/* cmd.h - the commands of seectl: one table drives dispatch and help. */
+#ifndef SEETOP_CMD_H
+#define SEETOP_CMD_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "store.h"
+
+/* Documented exit codes. */
+enum {
+	EXIT_DONE = 0,
+	EXIT_REFUSED = 1,  /* not found, not in a state that allows it, bad input value, verify problems */
+	EXIT_USAGE = 2,    /* usage, config or data-file error */
+	EXIT_STORAGE = 3,  /* storage or system error */
+};
+
+typedef struct cli {
+	char *home;
+	unsigned open_flags;
+	char *actor;
+	seetop_conf conf;
+	store *st;         /* opened on first use */
+} cli;
+
+typedef struct cmd {
+	const char *name;
+	const char *args;
+	const char *summary;
+	const char *help;  /* the options and details shown by `seectl help NAME` */
+	int (*run)(cli *c, int argc, char **argv);
+} cmd;
+
+extern const cmd cmd_table[];
+const cmd *cmd_find(const char *name);
+void cmd_print_help(const cmd *c);
+/* Prints "seectl: what" to stderr and returns the exit code. */
+int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_exit_code(store_code c);
+
+#endif

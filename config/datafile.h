@@ -1,0 +1,32 @@
+/* datafile.h - YAML data files of executions and tasks: import and export,
+ * and the JSON form of records for scripts. */
+#ifndef SEETOP_DATAFILE_H
+#define SEETOP_DATAFILE_H
+
+#include <stdio.h>
+
+#include "store.h"
+
+typedef struct datafile datafile;
+
+/* Opens the files to import ("-" is standard input, spooled so that a retried
+ * transaction can read it again).  0, or -1 with a message in err. */
+int datafile_open(datafile **out, const char *const *paths, size_t n, char *err, size_t errlen);
+/* The items of every file in turn, for store_import. */
+store_source datafile_source(datafile *d);
+/* After a failed import: the "FILE:LINE:COL: reason" of the data-file error,
+ * or NULL when the data files were fine (the store refused). */
+const char *datafile_error(const datafile *d);
+void datafile_close(datafile *d);
+
+/* Writes the whole store as a YAML data file, in id order. */
+store_code datafile_export_yaml(store *st, FILE *out, store_err *err);
+/* Writes one JSON object per execution (with its tasks) per line. */
+store_code datafile_export_json(store *st, FILE *out, store_err *err);
+
+/* JSON objects with the data model's field names; null for absent values. */
+void datafile_json_exec(FILE *f, const record_exec *e);
+void datafile_json_task(FILE *f, const record_task *t);
+void datafile_json_event(FILE *f, const record_event *ev);
+
+#endif

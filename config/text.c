@@ -1,0 +1,158 @@
+/* text.c - showing stored bytes safely. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+size_t text_utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
+{
+	unsigned c = s[0], v;
+	size_t n;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		n = 2;
+		v = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		v = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+bool text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = text_utf8_seq(p + i, len - i, &cp);
+		if (n == 0 || cp == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* The escaped form of one character, or NULL when it prints as itself. */
+static const char *escape_of(unsigned cp, char tmp[8])
+{
+	if (cp == '\\')
+		return "\\\\";
+	if (cp == 0x1b)
+		return "\\e";
+	if (cp == '\n')
+		return "\\n";
+	if (cp == '\t')
+		return "\\t";
+	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+		/* C0 and C1 controls: C1 (e.g. U+009B, CSI) moves terminals too */
+		snprintf(tmp, 8, cp < 0x100 ? "\\x%02x" : "\\u%04x", cp);
+		return tmp;
+	}
+	if (cp == 0x2028 || cp == 0x2029 || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069)) {
+		/* line separators and bidirectional overrides rearrange what is shown */
+		snprintf(tmp, 8, "\\u%04x", cp);
+		return tmp;
+	}
+	return NULL;
+}
+
+size_t text_escape(char *out, size_t cap, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		char tmp[8];
+		size_t n = text_utf8_seq(p + i, len - i, &cp);
+		const char *esc;
+		size_t elen;
+		if (n == 0) {
+			snprintf(tmp, sizeof tmp, "\\x%02x", p[i]);
+			esc = tmp;
+			n = 1;
+		} else {
+			esc = escape_of(cp, tmp);
+		}
+		elen = esc ? strlen(esc) : n;
+		if (o + elen >= cap)
+			break;
+		memcpy(out + o, esc ? esc : (const char *)p + i, elen);
+		o += elen;
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void text_escape_fputs(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		char tmp[8];
+		size_t n = text_utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			fprintf(f, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		const char *esc = escape_of(cp, tmp);
+		if (esc)
+			fputs(esc, f);
+		else
+			fwrite(p + i, 1, n, f);
+		i += n;
+	}
+}
+
+void text_json_fputs(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	fputc('"', f);
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = text_utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			fprintf(f, "\\udc%02x", p[i]);
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\r': fputs("\\r", f); break;
+		default:
+			if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029)
+				fprintf(f, "\\u%04x", cp);
+			else
+				fwrite(p + i, 1, n, f);
+		}
+		i += n;
+	}
+	fputc('"', f);
+}
