@@ -182,12 +182,26 @@ static int run_import(cli *c, int argc, char **argv)
 	char why[1024];
 	if (datafile_open(&d, (const char *const *)argv + optind, (size_t)(argc - optind), why, sizeof why) < 0)
 		return cmd_fail(EXIT_USAGE, "%s", why);
+	/* A first pass checks every file before the store is touched, so a
+	 * malformed file leaves every file of the home as it was. */
+	store_source src = datafile_source(d);
+	for (;;) {
+		store_item it;
+		memset(&it, 0, sizeof it);
+		int got = src.next(src.ctx, &it, why, sizeof why);
+		store_item_free(&it);
+		if (got < 0) {
+			datafile_close(d);
+			return cmd_fail(EXIT_USAGE, "%s (nothing was imported)", why);
+		}
+		if (got == 0)
+			break;
+	}
 	int rc = open_store(c);
 	if (rc) {
 		datafile_close(d);
 		return rc;
 	}
-	store_source src = datafile_source(d);
 	store_err err;
 	size_t count = 0;
 	store_code sc = store_import(c->st, &src, io.replace, "import", &count, &err);

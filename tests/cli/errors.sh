@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Every exit code and error message of seectl; malformed data files are
+# refused with FILE:LINE:COLUMN and leave the store unchanged.
+. "$(dirname "$0")/lib.sh"
+
+run import "$DATA/test-waiting.yaml"
+expect_rc 0 "import"
+
+run pause nope task1
+expect_rc 1 "pause an unknown execution"
+expect_err "seectl: execution 'nope' not found"
+expect_one_line
+run pause test-waiting zz
+expect_rc 1 "pause an unknown task"
+expect_err "seectl: task 'zz' not found in execution 'test-waiting'"
+run pause test-waiting task1
+expect_rc 1 "pause a waiting task"
+expect_err "task 'task1' cannot be paused (status: waiting-for-input)"
+run show nope
+expect_rc 1 "show an unknown execution"
+run delete nope
+expect_rc 1 "delete an unknown execution"
+run import "$DATA/test-waiting.yaml"
+expect_rc 1 "import an id that exists"
+expect_err "execution 'test-waiting' already exists (use --replace to overwrite it)"
+run import --replace "$DATA/test-waiting.yaml"
+expect_rc 0 "import --replace"
+
+run frobnicate
+expect_rc 2 "unknown command"
+expect_err "unknown command 'frobnicate'"
+run --bogus list
+expect_rc 2 "unknown global option"
+run list --status sleeping
+expect_rc 2 "bad --status"
+run pause only-one
+expect_rc 2 "pause with one argument"
+run resume a --input x
+expect_rc 2 "--input without a task"
+run import
+expect_rc 2 "import without files"
+run import "$work/missing.yaml"
+expect_rc 2 "import a missing file"
+expect_err "missing.yaml: No such file or directory"
+
+# malformed data files: FILE:LINE:COLUMN, exit 2, nothing imported
+before=$(home_sum "$SEETOP_HOME")
+bad() { # NAME EXPECTED-MESSAGE  (the file's text on stdin)
+	cat >"$work/$1.yaml"
+	run import "$work/$1.yaml"
+	expect_rc 2 "import $1"
+	expect_err "$2"
+	expect_one_line
+	expect_err "(nothing was imported)"
+}
+bad indent "$work/indent.yaml:4:13: mapping values are not allowed in this context" < <(printf 'executions:\n  - id: a\n    workflow_name: x\n      status: running\n')
+bad unknown "$work/unknown.yaml:3:5: unknown key 'workflow' in an execution" < <(printf 'executions:\n  - id: a\n    workflow: x\n')
+bad wrongtype "$work/wrongtype.yaml:6:16: 'is_paused' must be true or false" < <(printf 'executions:\n  - id: a\n    workflow_name: x\n    start_timestamp: 2024-12-19T10:00:00Z\n    status: running\n    is_paused: maybe\n')
+bad status "$work/status.yaml:5:13: unknown execution status 'sleeping'" < <(printf 'executions:\n  - id: a\n    workflow_name: x\n    start_timestamp: 2024-12-19T10:00:00Z\n    status: sleeping\n')
+bad timestamp "$work/timestamp.yaml:4:22: 'start_timestamp' is not an RFC 3339 time: 'yesterday'" < <(printf 'executions:\n  - id: a\n    workflow_name: x\n    start_timestamp: yesterday\n    status: running\n')
+bad duplicate "$work/duplicate.yaml:6:9: duplicate execution id 'a'" < <(printf 'executions:\n  - id: a\n    workflow_name: x\n    start_timestamp: 2024-12-19T10:00:00Z\n    status: running\n  - id: a\n    workflow_name: y\n    start_timestamp: 2024-12-19T10:00:00Z\n    status: running\n')
+bad invariant "$work/invariant.yaml:2:5: execution 'a': status is waiting-for-input but is_paused is false" < <(printf 'executions:\n  - id: a\n    workflow_name: x\n    start_timestamp: 2024-12-19T10:00:00Z\n    status: waiting-for-input\n    tasks: [{task_id: t, status: in-progress}]\n')
+bad second "$work/second.yaml:7:20: 'workflow_name' must be a string" < <(printf 'executions:\n  - id: ok\n    workflow_name: x\n    start_timestamp: 2024-12-19T10:00:00Z\n    status: running\n  - id: b\n    workflow_name: [1]\n')
+bad topkey "$work/topkey.yaml:1:1: unknown key 'exec'" < <(printf 'exec:\n  - id: a\n')
+after=$(home_sum "$SEETOP_HOME")
+[ "$before" = "$after" ] || fail "a refused import changed the store's files"
+run show ok
+expect_rc 1 "the valid execution before the bad one was not imported"
+
+# a bad config file: FILE:LINE:COLUMN, exit 2
+printf 'refresh: 10\n' >"$work/bad-config.yaml"
+run --config "$work/bad-config.yaml" list
+expect_rc 2 "bad config"
+expect_err "$work/bad-config.yaml:1:1: unknown key 'refresh'"
+run --config "$work/nope.yaml" list
+expect_rc 2 "missing config"
+
+# storage errors: exit 3
+mkdir -p "$work/notdir" && : >"$work/file"
+run --home "$work/file" list
+expect_rc 3 "a home that is a file"
+expect_err "home '$work/file' is not a directory"
+
+run help pause
+expect_rc 0 "help pause"
+expect_out "usage: seectl [global options] pause EXEC TASK"
+run pause --help
+expect_rc 0 "pause --help"
+run --help
+expect_out "Exit codes:"
+finish

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# export -> import into an empty home -> export is byte-identical, hostile
+# strings included; text output shows them escaped; legacy files load.
+. "$(dirname "$0")/lib.sh"
+
+# hostile data: escape sequences, an OSC title, a bell, invalid UTF-8 (as
+# !!binary, the only way YAML holds raw bytes) and a 1 MiB line
+python3 - "$work/hostile.yaml" <<'PY'
+import base64, sys
+big = "x" * 1048576
+bad = base64.b64encode(b"bad \xff\xfe bytes").decode()
+open(sys.argv[1], "w").write(f"""executions:
+  - id: evil
+    workflow_name: "\\e[2J\\e]0;pwned\\a wipe"
+    start_timestamp: 2024-12-19T10:00:00Z
+    status: running
+    tasks:
+      - task_id: t1
+        task_name: "bell\\a and nul\\0 inside"
+        status: in-progress
+        logs: ["\\e[31mred\\e[0m", "{big}", !!binary "{bad}"]
+""")
+PY
+run import "$top_srcdir/assets/demo.yaml" "$work/hostile.yaml"
+expect_rc 0 "import the demo and the hostile data"
+run export
+expect_rc 0 "export"
+cp "$work/out" "$work/first.yaml"
+run --home "$work/second" import "$work/first.yaml"
+expect_rc 0 "import the export into an empty home"
+run --home "$work/second" export
+cmp -s "$work/first.yaml" "$work/out" || fail "export -> import -> export is not byte-identical"
+
+run export --format json
+expect_rc 0 "export --format json"
+python3 -c 'import json,sys
+for line in open(sys.argv[1]): json.loads(line)' "$work/out" || fail "JSON export is not valid JSON"
+
+# hostile strings stay exact but are shown escaped
+run show --json evil
+python3 - "$work/out" <<'PY' || fail "hostile bytes changed on the way"
+import json, sys
+d = json.load(open(sys.argv[1]))
+name = d["execution"]["workflow_name"]
+assert name == "\x1b[2J\x1b]0;pwned\x07 wipe", repr(name)
+logs = d["tasks"][0]["logs"]
+assert len(logs[1]) == 1048576, len(logs[1])
+assert logs[2] == "bad \udcff\udcfe bytes", repr(logs[2])
+PY
+run show evil
+expect_out '\e[2J\e]0;pwned\x07 wipe'
+expect_out 'bad \xff\xfe bytes'
+if LC_ALL=C grep -q $'\x1b' "$work/out"; then fail "text output holds a raw ESC"; fi
+if LC_ALL=C grep -q $'\x07' "$work/out"; then fail "text output holds a raw BEL"; fi
+run list
+if LC_ALL=C grep -q $'\x1b' "$work/out"; then fail "list holds a raw ESC"; fi
+
+# a data file written before the pause fields existed
+run --home "$work/legacy" import "$DATA/legacy.yaml"
+expect_rc 0 "import a legacy data file"
+run --home "$work/legacy" show --json old-run
+[ "$(json "['execution']['is_paused']")" = False ] || fail "legacy is_paused defaults to false"
+[ "$(json "['execution']['paused_task_id']")" = None ] || fail "legacy paused_task_id defaults to none"
+
+# YAML anchors and block scalars
+run --home "$work/anchors" import "$DATA/anchors.yaml"
+expect_rc 0 "import with anchors and block scalars"
+run --home "$work/anchors" show --json second
+[ "$(json "['tasks'][0]['logs'][0]")" = "$(printf 'line one\nline two')" ] || fail "block scalar through an alias"
+finish
