@@ -1,0 +1,171 @@
+/* test_conf.c - the config file: lookup order, every key, every error. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "conf.h"
+#include "fixtures.h"
+
+static char *dir;
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tmpdir();
+	unsetenv("SEETOP_CONFIG");
+	unsetenv("SEETOP_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", dir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fx_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+static void defaults_come_from_one_table(void **state)
+{
+	(void)state;
+	seetop_conf c;
+	char err[512];
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, NULL, err, sizeof err), 0);
+	assert_null(c.path);
+	assert_int_equal(c.refresh_ms, 1000);
+	assert_true(c.confirm);
+	assert_false(c.read_only);
+	char *home = conf_home(&c, NULL);
+	char want[4200];
+	snprintf(want, sizeof want, "%s/.local/state/seetop", dir);
+	assert_string_equal(home, want);
+	free(home);
+	conf_free(&c);
+}
+
+static void lookup_order_is_flag_env_xdg_home(void **state)
+{
+	(void)state;
+	char p[4200], err[512];
+	seetop_conf c;
+	snprintf(p, sizeof p, "%s/.config", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/.config/seetop", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/.config/seetop/config.yaml", dir);
+	write_file(p, "refresh_ms: 200\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, NULL, err, sizeof err), 0);
+	assert_int_equal(c.refresh_ms, 200);
+	conf_free(&c);
+
+	snprintf(p, sizeof p, "%s/xdg", dir);
+	mkdir(p, 0700);
+	setenv("XDG_CONFIG_HOME", p, 1);
+	snprintf(p, sizeof p, "%s/xdg/seetop", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/xdg/seetop/config.yaml", dir);
+	write_file(p, "refresh_ms: 300\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, NULL, err, sizeof err), 0);
+	assert_int_equal(c.refresh_ms, 300);
+	conf_free(&c);
+
+	snprintf(p, sizeof p, "%s/env.yaml", dir);
+	write_file(p, "refresh_ms: 400\n");
+	setenv("SEETOP_CONFIG", p, 1);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, NULL, err, sizeof err), 0);
+	assert_int_equal(c.refresh_ms, 400);
+	conf_free(&c);
+
+	snprintf(p, sizeof p, "%s/flag.yaml", dir);
+	write_file(p, "refresh_ms: 500\nhome: ~/stores/a\nactor: ops\nread_only: true\n"
+		      "colors: {waiting-for-input: bold magenta}\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, p, err, sizeof err), 0);
+	assert_int_equal(c.refresh_ms, 500);
+	assert_true(c.read_only);
+	assert_int_equal(c.color[COLOR_WAITING].fg, 5);
+	assert_true(c.color[COLOR_WAITING].bold);
+	char *home = conf_home(&c, NULL), want[4200];
+	snprintf(want, sizeof want, "%s/stores/a", dir);
+	assert_string_equal(home, want);
+	free(home);
+	home = conf_home(&c, "/elsewhere");
+	assert_string_equal(home, "/elsewhere");
+	free(home);
+	setenv("SEETOP_HOME", "/from-env", 1);
+	home = conf_home(&c, NULL);
+	assert_string_equal(home, "/from-env");
+	free(home);
+	char *actor = conf_actor(&c, NULL);
+	assert_string_equal(actor, "ops");
+	free(actor);
+	conf_free(&c);
+}
+
+static void check_error(const char *text, const char *want)
+{
+	char p[4200], err[1100], full[4400];
+	seetop_conf c;
+	snprintf(p, sizeof p, "%s/bad.yaml", dir);
+	write_file(p, text);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, p, err, sizeof err), -1);
+	snprintf(full, sizeof full, "%s:%s", p, want);
+	assert_string_equal(err, full);
+	conf_free(&c);
+}
+
+static void every_error_names_file_line_and_column(void **state)
+{
+	(void)state;
+	check_error("refresh: 10\n", "1:1: unknown key 'refresh'");
+	check_error("refresh_ms: 10\n", "1:13: 'refresh_ms' must be a whole number from 50 to 60000");
+	check_error("refresh_ms: fast\n", "1:13: 'refresh_ms' must be a whole number from 50 to 60000");
+	check_error("confirm: sometimes\n", "1:10: 'confirm' must be true or false");
+	check_error("colors:\n  running: pink\n",
+		    "2:12: unknown colour 'pink' (black, red, green, yellow, blue, magenta, cyan, white or default, "
+		    "optionally after \"bold\")");
+	check_error("colors:\n  sleeping: red\n", "2:3: unknown status 'sleeping' in colors");
+	check_error("confirm: true\nconfirm: false\n", "2:1: duplicate key 'confirm'");
+	check_error("- a\n- b\n", "1:1: the config must be a mapping of keys to values");
+	check_error("home: [a]\n", "1:7: 'home' must be a string");
+	check_error("a: b: c\n", "1:5: mapping values are not allowed in this context");
+	char err[512];
+	seetop_conf c;
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, "/nonexistent/seetop.yaml", err, sizeof err), -1);
+	assert_string_equal(err, "/nonexistent/seetop.yaml: No such file or directory");
+	conf_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(defaults_come_from_one_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(lookup_order_is_flag_env_xdg_home, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_error_names_file_line_and_column, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
