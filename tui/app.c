@@ -1,0 +1,483 @@
+/* app.c - the dashboard's state and the actions that change it.  Handlers
+ * change state and return what to do; the main loop reads and draws. */
+#include "config.h"
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+
+#define PAGE 64
+
+void app_set_msg(app *a, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->msg_error = error;
+}
+
+static void free_rows(app *a)
+{
+	for (size_t i = 0; i < a->n_rows; i++)
+		record_exec_free(&a->rows[i].exec);
+	free(a->rows);
+	a->rows = NULL;
+	a->n_rows = 0;
+}
+
+static void free_item(app *a)
+{
+	if (a->have_item)
+		store_item_free(&a->item);
+	a->have_item = false;
+	record_event_array_free(a->events, a->n_events);
+	a->events = NULL;
+	a->n_events = 0;
+}
+
+void app_free(app *a)
+{
+	free_rows(a);
+	free_item(a);
+}
+
+static bool matches(const app *a, const record_exec *e)
+{
+	if (!a->search[0])
+		return true;
+	return strstr(e->id, a->search) || (e->workflow_name.s && strstr(e->workflow_name.s, a->search));
+}
+
+/* Loads the next page of the list; returns how many rows it added. */
+static size_t load_page(app *a)
+{
+	size_t added = 0;
+	while (!a->cur.done && added == 0) {
+		record_exec *v;
+		size_t n;
+		store_err err;
+		if (store_list(a->st, a->only_waiting ? EXEC_WAITING : -1, &a->cur, PAGE, &v, &n, &err)) {
+			app_set_msg(a, true, "%s", err.msg);
+			return added;
+		}
+		row *p = realloc(a->rows, (a->n_rows + n + 1) * sizeof *p);
+		if (!p) {
+			record_exec_array_free(v, n);
+			return added;
+		}
+		a->rows = p;
+		for (size_t i = 0; i < n; i++) {
+			if (!matches(a, &v[i])) {
+				record_exec_free(&v[i]);
+				continue;
+			}
+			row *r = &a->rows[a->n_rows++];
+			r->exec = v[i];
+			r->done = r->total = 0;
+			added++;
+		}
+		free(v);
+		if (n == 0)
+			break;
+	}
+	return added;
+}
+
+/* Task counts for the rows on screen only: the list never reads a task
+ * record of a row it does not show. */
+static void load_task_counts(app *a, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < a->n_rows; i++) {
+		store_item it;
+		store_err err;
+		row *r = &a->rows[i];
+		if (r->total || r->exec.n_task_ids == 0)
+			continue;
+		if (store_get_item(a->st, r->exec.id, &it, &err))
+			continue;
+		r->total = it.n_tasks;
+		r->done = 0;
+		for (size_t t = 0; t < it.n_tasks; t++)
+			r->done += it.tasks[t].status == TASK_COMPLETE;
+		store_item_free(&it);
+	}
+}
+
+static void load_item(app *a)
+{
+	char keep[160] = "";
+	if (a->have_item && a->task_sel < a->item.n_tasks)
+		snprintf(keep, sizeof keep, "%s", a->item.tasks[a->task_sel].task_id);
+	free_item(a);
+	if (a->sel >= a->n_rows)
+		return;
+	store_err err;
+	if (store_get_item(a->st, a->rows[a->sel].exec.id, &a->item, &err)) {
+		app_set_msg(a, true, "%s", err.msg);
+		return;
+	}
+	a->have_item = true;
+	store_events(a->st, a->item.exec.id, 0, 200, &a->events, &a->n_events, &err);
+	a->task_sel = 0;
+	for (size_t i = 0; i < a->item.n_tasks; i++)
+		if (keep[0] ? strcmp(a->item.tasks[i].task_id, keep) == 0 : a->item.tasks[i].status == TASK_WAITING) {
+			a->task_sel = i;
+			break;
+		}
+}
+
+int app_reload(app *a)
+{
+	store_err err;
+	char keep[160] = "";
+	if (a->sel < a->n_rows)
+		snprintf(keep, sizeof keep, "%s", a->rows[a->sel].exec.id);
+	size_t want = a->n_rows > (size_t)PAGE ? a->n_rows : PAGE;
+	if (store_counts(a->st, a->counts, &a->gen, &err)) {
+		app_set_msg(a, true, "%s", err.msg);
+		return DO_DRAW;
+	}
+	free_rows(a);
+	memset(&a->cur, 0, sizeof a->cur);
+	while (a->n_rows < want && load_page(a) > 0)
+		;
+	/* the selection stays on the same execution when it is still listed */
+	size_t sel = a->sel < a->n_rows ? a->sel : (a->n_rows ? a->n_rows - 1 : 0);
+	for (size_t i = 0; keep[0] && i < a->n_rows; i++)
+		if (strcmp(a->rows[i].exec.id, keep) == 0)
+			sel = i;
+	a->sel = sel;
+	load_task_counts(a, a->top, a->top + (size_t)draw_list_height() + 1);
+	load_item(a);
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(a->refreshed, sizeof a->refreshed, "%H:%M:%S", &tm);
+	return DO_DRAW;
+}
+
+/* ---- moving ---- */
+
+static void ensure_loaded(app *a, size_t idx)
+{
+	while (idx >= a->n_rows && load_page(a) > 0)
+		;
+}
+
+static int select_row(app *a, size_t idx)
+{
+	ensure_loaded(a, idx);
+	if (a->n_rows == 0)
+		return DO_DRAW;
+	if (idx >= a->n_rows)
+		idx = a->n_rows - 1;
+	a->sel = idx;
+	size_t h = (size_t)draw_list_height();
+	if (a->sel < a->top)
+		a->top = a->sel;
+	if (h && a->sel >= a->top + h)
+		a->top = a->sel - h + 1;
+	load_task_counts(a, a->top, a->top + h + 1);
+	load_item(a);
+	a->log_top = 0;
+	return DO_DRAW;
+}
+
+static int move_by(app *a, long delta)
+{
+	if (a->focus == PANE_TASKS && a->have_item) {
+		long t = (long)a->task_sel + delta;
+		if (t < 0)
+			t = 0;
+		if (a->item.n_tasks && t >= (long)a->item.n_tasks)
+			t = (long)a->item.n_tasks - 1;
+		a->task_sel = (size_t)t;
+		a->log_top = 0;
+		return DO_DRAW;
+	}
+	if (a->focus == PANE_DETAIL) {
+		long t = (long)a->log_top + delta;
+		a->log_top = t < 0 ? 0 : (size_t)t;
+		return DO_DRAW;
+	}
+	long s = (long)a->sel + delta;
+	return select_row(a, s < 0 ? 0 : (size_t)s);
+}
+
+static int act_up(app *a) { return move_by(a, -1); }
+static int act_down(app *a) { return move_by(a, 1); }
+static int act_pgup(app *a) { return move_by(a, -(long)(draw_list_height() > 1 ? draw_list_height() - 1 : 1)); }
+static int act_pgdn(app *a) { return move_by(a, draw_list_height() > 1 ? draw_list_height() - 1 : 1); }
+static int act_home(app *a) { return move_by(a, -(long)(a->sel + a->task_sel + a->log_top + 1)); }
+
+static int act_end(app *a)
+{
+	if (a->focus != PANE_EXECS)
+		return move_by(a, 1L << 30);
+	while (load_page(a) > 0)
+		;
+	return select_row(a, a->n_rows ? a->n_rows - 1 : 0);
+}
+
+static int act_tab(app *a)
+{
+	a->focus = a->focus == PANE_EXECS ? PANE_TASKS : a->focus == PANE_TASKS ? PANE_DETAIL : PANE_EXECS;
+	return DO_DRAW;
+}
+
+static int act_enter(app *a)
+{
+	a->focus = a->focus == PANE_EXECS ? PANE_TASKS : PANE_DETAIL;
+	a->log_top = 0;
+	return DO_DRAW;
+}
+
+static int act_back(app *a)
+{
+	if (a->help) {
+		a->help = false;
+		return DO_DRAW;
+	}
+	if (a->focus != PANE_EXECS) {
+		a->focus = a->focus == PANE_DETAIL ? PANE_TASKS : PANE_EXECS;
+		return DO_DRAW;
+	}
+	if (a->search[0] || a->only_waiting) {
+		a->search[0] = '\0';
+		a->only_waiting = false;
+		app_set_msg(a, false, "showing every execution");
+		return DO_RELOAD;
+	}
+	return DO_NOTHING;
+}
+
+static int act_quit(app *a)
+{
+	if (a->help) {
+		a->help = false;
+		return DO_DRAW;
+	}
+	return DO_QUIT;
+}
+
+static int act_waiting(app *a)
+{
+	a->only_waiting = !a->only_waiting;
+	a->sel = a->top = 0;
+	app_set_msg(a, false, a->only_waiting ? "showing executions waiting for input (w: all)" : "showing every execution");
+	return DO_RELOAD;
+}
+
+static int act_next_waiting(app *a)
+{
+	for (size_t step = 1;; step++) {
+		size_t i = a->sel + step;
+		ensure_loaded(a, i);
+		if (i >= a->n_rows)
+			break;
+		if (a->rows[i].exec.status == EXEC_WAITING) {
+			a->focus = PANE_EXECS;
+			return select_row(a, i);
+		}
+	}
+	for (size_t i = 0; i < a->sel && i < a->n_rows; i++)
+		if (a->rows[i].exec.status == EXEC_WAITING)
+			return select_row(a, i);
+	app_set_msg(a, false, "nothing else waits for input");
+	return DO_DRAW;
+}
+
+static int act_search(app *a)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s", a->search);
+	if (!draw_prompt(a, "search id or name: ", buf, sizeof buf))
+		return DO_DRAW;
+	snprintf(a->search, sizeof a->search, "%s", buf);
+	a->sel = a->top = 0;
+	app_set_msg(a, false, a->search[0] ? "filter: %s (Esc clears)" : "%s", a->search[0] ? a->search : "no filter");
+	return DO_RELOAD;
+}
+
+static int act_help(app *a)
+{
+	a->help = !a->help;
+	return DO_DRAW;
+}
+
+static int act_redraw(app *a)
+{
+	(void)a;
+	return DO_CLEAR | DO_RELOAD;
+}
+
+/* ---- changing the store ---- */
+
+static const record_task *selected_task(app *a)
+{
+	if (!a->have_item || a->task_sel >= a->item.n_tasks)
+		return NULL;
+	return &a->item.tasks[a->task_sel];
+}
+
+static int report(app *a, store_code c, const store_err *err, const char *done)
+{
+	if (c) {
+		app_set_msg(a, true, "%s", err->msg);
+		return DO_RELOAD;
+	}
+	app_set_msg(a, false, "%s", done);
+	return DO_RELOAD;
+}
+
+static bool confirmed(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool confirmed(app *a, const char *fmt, ...)
+{
+	char q[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof q, fmt, ap);
+	va_end(ap);
+	if (!a->conf.confirm)
+		return true;
+	if (draw_confirm(a, q))
+		return true;
+	app_set_msg(a, false, "cancelled: nothing changed");
+	return false;
+}
+
+static int act_pause(app *a)
+{
+	const record_task *t = selected_task(a);
+	if (!t) {
+		app_set_msg(a, true, "select an execution with tasks first");
+		return DO_DRAW;
+	}
+	char exec[160], task[160];
+	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
+	snprintf(task, sizeof task, "%s", t->task_id);
+	if (!confirmed(a, "Pause task %s of %s?", task, exec))
+		return DO_DRAW;
+	store_err err;
+	char done[400];
+	snprintf(done, sizeof done, "paused task %s of %s", task, exec);
+	return report(a, store_pause_task(a->st, exec, task, &err), &err, done);
+}
+
+static int act_resume_task(app *a)
+{
+	const record_task *t = selected_task(a);
+	if (!t) {
+		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
+		return DO_DRAW;
+	}
+	char exec[160], task[160];
+	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
+	snprintf(task, sizeof task, "%s", t->task_id);
+	store_err err;
+	if (t->status != TASK_WAITING) {
+		/* let the store say it, in its own words */
+		return report(a, store_resume_task(a->st, exec, task, NULL, 0, &err), &err, "");
+	}
+	char value[256] = "";
+	bool have_value = false;
+	if (t->has_input) {
+		char label[300];
+		const char *kind = t->input_type == INPUT_BOOLEAN ? " (yes/no)" : t->input_type == INPUT_NUMBER ? " (number)" : "";
+		snprintf(label, sizeof label, "%.*s%s: ", (int)(t->input_prompt.len > 120 ? 120 : t->input_prompt.len),
+			 t->input_prompt.s, kind);
+		if (t->has_input_default)
+			snprintf(value, sizeof value, "%s", t->input_default.s);
+		for (;;) {
+			if (!draw_prompt(a, label, value, sizeof value)) {
+				app_set_msg(a, false, "cancelled: nothing changed");
+				return DO_DRAW;
+			}
+			char why[300];
+			if (store_input_check(t, value, strlen(value), why, sizeof why) == 0)
+				break;
+			app_set_msg(a, true, "%s", why); /* a rejected value asks again */
+			draw_screen(a);
+		}
+		have_value = value[0] != '\0' || t->input_required;
+	}
+	if (!confirmed(a, "Resume task %s of %s%s%s?", task, exec, have_value ? " with " : "", have_value ? value : ""))
+		return DO_DRAW;
+	char done[400];
+	snprintf(done, sizeof done, "resumed task %s of %s", task, exec);
+	return report(a, store_resume_task(a->st, exec, task, have_value ? value : NULL, strlen(value), &err), &err, done);
+}
+
+static int act_resume_workflow(app *a)
+{
+	if (!a->have_item) {
+		app_set_msg(a, true, "select an execution first");
+		return DO_DRAW;
+	}
+	char exec[160];
+	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
+	if (!confirmed(a, "Resume every waiting task of %s?", exec))
+		return DO_DRAW;
+	store_err err;
+	char done[300];
+	snprintf(done, sizeof done, "resumed %s", exec);
+	return report(a, store_resume_workflow(a->st, exec, &err), &err, done);
+}
+
+#define CTRL(c) ((c) & 0x1f)
+
+const action app_actions[] = {
+	{ KEY_UP, 'k', "Up/k", "up", "move up", false, false, act_up },
+	{ KEY_DOWN, 'j', "Down/j", "down", "move down", false, false, act_down },
+	{ KEY_PPAGE, 0, "PgUp", "page up", "page up", false, false, act_pgup },
+	{ KEY_NPAGE, 0, "PgDn", "page down", "page down", false, false, act_pgdn },
+	{ 'g', KEY_HOME, "g/Home", "first", "go to the first row", false, false, act_home },
+	{ 'G', KEY_END, "G/End", "last", "go to the last row", false, false, act_end },
+	{ '\t', 0, "Tab", "pane", "switch pane: executions, tasks, detail", false, true, act_tab },
+	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter },
+	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause },
+	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task },
+	{ 'R', 0, "R", "resume all", "resume the whole workflow", true, true, act_resume_workflow },
+	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
+	{ 'n', 0, "n", "next", "jump to the next execution waiting for input", false, true, act_next_waiting },
+	{ '/', 0, "/", "search", "search by id or workflow name", false, true, act_search },
+	{ '?', 0, "?", "help", "this help", false, true, act_help },
+	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw },
+	{ 27, 0, "Esc", "back", "back to the previous pane, clear a filter", false, false, act_back },
+	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit },
+	{ 0, 0, NULL, NULL, NULL, false, false, NULL },
+};
+
+int app_key(app *a, int key)
+{
+	for (const action *ac = app_actions; ac->run; ac++) {
+		if (ac->key != key && (ac->key2 == 0 || ac->key2 != key))
+			continue;
+		if (ac->mutates && a->read_only) {
+			app_set_msg(a, true, "read-only mode: %s is not available", ac->name);
+			return DO_DRAW;
+		}
+		if (a->help && ac->run != act_quit && ac->run != act_back && ac->run != act_help)
+			a->help = false;
+		return ac->run(a);
+	}
+	return DO_NOTHING;
+}
+
+int app_click(app *a, int y, int x)
+{
+	(void)x;
+	int first = 2; /* the header and the column titles */
+	int h = draw_list_height();
+	if (y >= first && y < first + h) {
+		a->focus = PANE_EXECS;
+		return select_row(a, a->top + (size_t)(y - first));
+	}
+	return DO_NOTHING;
+}

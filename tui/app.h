@@ -1,0 +1,94 @@
+/* app.h - the dashboard's state, its action table and its drawing. */
+#ifndef SEETOP_APP_H
+#define SEETOP_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "store.h"
+
+/* What a handler asks the main loop to do next. */
+enum {
+	DO_NOTHING = 0,
+	DO_DRAW = 1 << 0,    /* draw the screen again */
+	DO_RELOAD = 1 << 1,  /* read the store again, then draw */
+	DO_QUIT = 1 << 2,
+	DO_CLEAR = 1 << 3,   /* repaint every cell (Ctrl-L, resize) */
+};
+
+typedef enum pane { PANE_EXECS, PANE_TASKS, PANE_DETAIL } pane;
+
+/* One loaded execution row, with what the list shows of its tasks. */
+typedef struct row {
+	record_exec exec;
+	size_t done, total;
+} row;
+
+typedef struct app {
+	store *st;
+	seetop_conf conf;
+	bool read_only;
+	bool color;
+	char *home;
+	/* the executions list: a window read page by page from the indexes */
+	row *rows;
+	size_t n_rows;
+	store_cursor cur;      /* where the next page starts */
+	size_t sel, top;
+	bool only_waiting;
+	char search[128];
+	/* the selected execution in full */
+	store_item item;
+	bool have_item;
+	record_event *events;
+	size_t n_events;
+	size_t task_sel, log_top;
+	pane focus;
+	bool help;
+	uint64_t gen;
+	uint64_t counts[EXEC_STATUS_COUNT];
+	char refreshed[16];
+	char msg[512];
+	bool msg_error;
+} app;
+
+typedef int (*action_fn)(app *a);
+
+/* The one table of actions: keys, help, footer and read-only mode come from it. */
+typedef struct action {
+	int key;
+	int key2;            /* another key for the same action, or 0 */
+	const char *keyname;
+	const char *name;    /* short, for the footer */
+	const char *help;
+	bool mutates;        /* changes data: unbound in read-only mode */
+	bool footer;         /* shown in the footer */
+	action_fn run;
+} action;
+
+extern const action app_actions[];
+
+/* Reads the store: counts, the list window, the selected execution. */
+int app_reload(app *a);
+/* Runs the action bound to `key`; returns DO_* flags. */
+int app_key(app *a, int key);
+/* A mouse click at screen row y. */
+int app_click(app *a, int y, int x);
+void app_free(app *a);
+void app_set_msg(app *a, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Drawing (draw.c). */
+void draw_screen(app *a);
+void draw_init_colors(app *a);
+/* The rows of the executions pane that fit on the screen. */
+int draw_list_height(void);
+/* Reads a line at the bottom of the screen; false when cancelled. */
+bool draw_prompt(app *a, const char *label, char *buf, size_t cap);
+/* Asks yes or no; `def` is the answer for Enter. */
+bool draw_confirm(app *a, const char *question);
+/* Writes one plain-text frame (batch mode). */
+void draw_batch_frame(app *a, int width, int height);
+
+#endif

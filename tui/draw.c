@@ -1,0 +1,427 @@
+/* draw.c - everything the dashboard puts on the terminal.  Stored text is
+ * escaped (text_escape) before it is drawn, so no byte of a workflow's data
+ * can move the cursor or change the terminal. */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "app.h"
+#include "text.h"
+
+#define MIN_W 40
+#define MIN_H 12
+
+/* The one table of how a status looks: word, glyph (shows without colour),
+ * colour from the config. */
+typedef struct status_look {
+	const char *glyph;
+	conf_color_key color;
+} status_look;
+
+static const status_look exec_look[EXEC_STATUS_COUNT] = {
+	[EXEC_RUNNING] = { ">", COLOR_RUNNING },
+	[EXEC_WAITING] = { "!", COLOR_WAITING },
+	[EXEC_COMPLETE] = { "+", COLOR_COMPLETE },
+	[EXEC_FAILED] = { "x", COLOR_FAILED },
+};
+
+static const status_look task_look[TASK_STATUS_COUNT] = {
+	[TASK_PENDING] = { ".", COLOR_PENDING },
+	[TASK_IN_PROGRESS] = { ">", COLOR_IN_PROGRESS },
+	[TASK_WAITING] = { "!", COLOR_WAITING },
+	[TASK_COMPLETE] = { "+", COLOR_COMPLETE },
+	[TASK_FAILED] = { "x", COLOR_FAILED },
+};
+
+static bool use_color;
+static conf_color colors[COLOR_KEY_COUNT];
+
+void draw_init_colors(app *a)
+{
+	memcpy(colors, a->conf.color, sizeof colors);
+	use_color = a->color && has_colors();
+	if (!use_color)
+		return;
+	start_color();
+	use_default_colors();
+	for (int k = 0; k < COLOR_KEY_COUNT; k++)
+		init_pair((short)(k + 1), (short)colors[k].fg, -1);
+}
+
+static attr_t look_attr(conf_color_key k)
+{
+	attr_t at = colors[k].bold ? A_BOLD : A_NORMAL;
+	if (use_color)
+		at |= COLOR_PAIR(k + 1);
+	return at;
+}
+
+int draw_list_height(void)
+{
+	int h = LINES - 4; /* header, titles, status line, footer */
+	int list = h * 2 / 5;
+	return list < 3 ? 3 : list;
+}
+
+/* Display columns of a UTF-8 string up to `max` bytes. */
+static int put_clipped(int y, int x, int width, const char *s, attr_t at)
+{
+	int col = 0;
+	mbstate_t ms;
+	memset(&ms, 0, sizeof ms);
+	size_t len = strlen(s), i = 0;
+	attr_set(at, 0, NULL);
+	move(y, x);
+	while (i < len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, len - i, &ms);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+			break;
+		int w = wcwidth(wc);
+		if (w < 0)
+			w = 1;
+		if (col + w > width)
+			break;
+		addnstr(s + i, (int)n);
+		col += w;
+		i += n;
+	}
+	for (; col < width; col++)
+		addch(' ');
+	attr_set(A_NORMAL, 0, NULL);
+	return col;
+}
+
+/* Escapes stored bytes, then draws them clipped to the width. */
+static void put_text(int y, int x, int width, const char *s, size_t len, attr_t at)
+{
+	char buf[1024];
+	text_escape(buf, sizeof buf, s ? s : "", s ? len : 0);
+	put_clipped(y, x, width, buf, at);
+}
+
+static void put_str(int y, int x, int width, const char *s, attr_t at)
+{
+	put_text(y, x, width, s, s ? strlen(s) : 0, at);
+}
+
+static void age(char *buf, size_t len, const char *start)
+{
+	int64_t us;
+	if (!record_timestamp_parse(start, &us)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	long long s = (long long)time(NULL) - us / 1000000;
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else
+		snprintf(buf, len, "%lldd", s / 86400);
+}
+
+static void draw_header(app *a)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "seetop  %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s",
+		 a->home, (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
+		 (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED],
+		 a->refreshed, a->read_only ? "[RO]" : "[RW]");
+	put_str(0, 0, COLS, buf, A_REVERSE);
+	if (a->counts[EXEC_WAITING]) {
+		/* what waits is impossible to miss: its count stands out in the header */
+		char w[64];
+		snprintf(w, sizeof w, "waiting %llu", (unsigned long long)a->counts[EXEC_WAITING]);
+		char *p = strstr(buf, w);
+		if (p && p - buf < COLS)
+			put_clipped(0, (int)(p - buf), (int)strlen(w) < COLS - (int)(p - buf) ? (int)strlen(w) : COLS - (int)(p - buf), w,
+				    A_REVERSE | A_BOLD | look_attr(COLOR_WAITING));
+	}
+}
+
+static void exec_row_text(char *buf, size_t cap, const row *r, int width)
+{
+	char id[200], name[300], a[16], tasks[32];
+	text_escape(id, sizeof id, r->exec.id, strlen(r->exec.id));
+	text_escape(name, sizeof name, r->exec.workflow_name.s, r->exec.workflow_name.len);
+	age(a, sizeof a, r->exec.start_timestamp);
+	if (r->total)
+		snprintf(tasks, sizeof tasks, "%zu/%zu", r->done, r->total);
+	else
+		snprintf(tasks, sizeof tasks, "%zu", r->exec.n_task_ids);
+	const status_look *lk = &exec_look[r->exec.status];
+	int wname = width - 2 - 18 - 22 - 21 - 6 - 6;
+	if (wname < 8)
+		wname = 8;
+	snprintf(buf, cap, "%s %-17.17s %-21.21s %-*.*s %-20.20s %5s %5s", lk->glyph, status_exec_name(r->exec.status), id,
+		 wname, wname, name, r->exec.start_timestamp, a, tasks);
+}
+
+static void draw_execs(app *a, int y0, int h)
+{
+	char title[256];
+	snprintf(title, sizeof title, "  %-17s %-21s %-*s %-20s %5s %5s", "STATUS", "ID",
+		 COLS - 2 - 18 - 22 - 21 - 6 - 6 > 8 ? COLS - 2 - 18 - 22 - 21 - 6 - 6 : 8, "WORKFLOW", "STARTED", "AGE",
+		 "TASKS");
+	if (a->only_waiting || a->search[0]) {
+		char f[200];
+		snprintf(f, sizeof f, "%s%s%s", a->only_waiting ? " [waiting only]" : "", a->search[0] ? " [/" : "",
+			 a->search[0] ? a->search : "");
+		strncat(title, f, sizeof title - strlen(title) - 1);
+		if (a->search[0])
+			strncat(title, "]", sizeof title - strlen(title) - 1);
+	}
+	put_str(y0, 0, COLS, title, A_BOLD | (a->focus == PANE_EXECS ? A_UNDERLINE : 0));
+	if (a->n_rows == 0) {
+		put_str(y0 + 1, 0, COLS, a->only_waiting ? "  nothing waits for input" : "  no executions", A_DIM);
+		for (int i = 1; i < h; i++)
+			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
+		return;
+	}
+	for (int i = 0; i < h; i++) {
+		size_t idx = a->top + (size_t)i;
+		if (idx >= a->n_rows) {
+			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
+			continue;
+		}
+		const row *r = &a->rows[idx];
+		char line[1200];
+		exec_row_text(line, sizeof line, r, COLS);
+		attr_t at = look_attr(exec_look[r->exec.status].color);
+		if (idx == a->sel)
+			at |= A_REVERSE;
+		put_clipped(y0 + 1 + i, 0, COLS, line, at);
+	}
+}
+
+static void draw_tasks(app *a, int y0, int h)
+{
+	put_str(y0, 0, COLS, "  TASK STATUS       ID               NAME                     INPUT", A_BOLD | (a->focus == PANE_TASKS ? A_UNDERLINE : 0));
+	for (int i = 0; i < h; i++) {
+		size_t idx = (size_t)i;
+		if (a->have_item && a->task_sel >= (size_t)h)
+			idx += a->task_sel - (size_t)h + 1;
+		if (!a->have_item || idx >= a->item.n_tasks) {
+			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
+			continue;
+		}
+		const record_task *t = &a->item.tasks[idx];
+		char id[200], name[300], prompt[300], line[1200];
+		text_escape(id, sizeof id, t->task_id, strlen(t->task_id));
+		text_escape(name, sizeof name, t->task_name.s, t->task_name.len);
+		prompt[0] = '\0';
+		if (t->status == TASK_WAITING && t->has_input) {
+			char p[260];
+			text_escape(p, sizeof p, t->input_prompt.s, t->input_prompt.len);
+			snprintf(prompt, sizeof prompt, "%s [%s%s]", p, record_input_type_name(t->input_type),
+				 t->input_required ? ", required" : "");
+		} else if (t->has_input_value) {
+			char v[200];
+			text_escape(v, sizeof v, t->input_value.s, t->input_value.len);
+			snprintf(prompt, sizeof prompt, "= %s", v);
+		}
+		snprintf(line, sizeof line, "%s %-17.17s %-16.16s %-24.24s %s", task_look[t->status].glyph,
+			 status_task_name(t->status), id, name, prompt);
+		attr_t at = look_attr(task_look[t->status].color);
+		if (idx == a->task_sel && a->focus != PANE_EXECS)
+			at |= A_REVERSE;
+		put_clipped(y0 + 1 + i, 0, COLS, line, at);
+	}
+}
+
+static void draw_detail(app *a, int y0, int h)
+{
+	const record_task *t = a->have_item && a->task_sel < a->item.n_tasks ? &a->item.tasks[a->task_sel] : NULL;
+	char head[400];
+	if (t) {
+		char id[200];
+		text_escape(id, sizeof id, t->task_id, strlen(t->task_id));
+		snprintf(head, sizeof head, "  DETAIL %s  started %s  ended %s", id, t->start_timestamp[0] ? t->start_timestamp : "-",
+			 t->end_timestamp[0] ? t->end_timestamp : "-");
+	} else {
+		snprintf(head, sizeof head, "  DETAIL");
+	}
+	put_str(y0, 0, COLS, head, A_BOLD | (a->focus == PANE_DETAIL ? A_UNDERLINE : 0));
+	/* the lines of the detail: input request, value, logs, events */
+	int y = y0 + 1, end = y0 + 1 + h;
+	size_t line_no = 0;
+#define DETAIL_LINE(text, len, at)                                                                  \
+	do {                                                                                        \
+		if (line_no++ >= a->log_top && y < end)                                             \
+			put_text(y++, 0, COLS, (text), (len), (at));                                \
+	} while (0)
+	if (t && t->has_input) {
+		char req[600], p[400];
+		text_escape(p, sizeof p, t->input_prompt.s, t->input_prompt.len);
+		snprintf(req, sizeof req, "  input: %s (%s%s%s%s)", p, record_input_type_name(t->input_type),
+			 t->input_required ? ", required" : "", t->has_input_default ? ", default " : "",
+			 t->has_input_default ? t->input_default.s : "");
+		if (line_no++ >= a->log_top && y < end)
+			put_clipped(y++, 0, COLS, req, look_attr(COLOR_WAITING));
+	}
+	if (t && t->has_input_value) {
+		char v[400], line[500];
+		text_escape(v, sizeof v, t->input_value.s, t->input_value.len);
+		snprintf(line, sizeof line, "  value: %s", v);
+		if (line_no++ >= a->log_top && y < end)
+			put_clipped(y++, 0, COLS, line, A_NORMAL);
+	}
+	for (size_t i = 0; t && i < t->n_logs; i++) {
+		char l[1024];
+		size_t n = text_escape(l + 4, sizeof l - 4, t->logs[i].s, t->logs[i].len);
+		memcpy(l, "  | ", 4);
+		if (line_no++ >= a->log_top && y < end)
+			put_clipped(y++, 0, COLS, l, A_NORMAL);
+		(void)n;
+	}
+	for (size_t i = 0; i < a->n_events; i++) {
+		const record_event *ev = &a->events[i];
+		if (t && ev->task_id && strcmp(ev->task_id, t->task_id) != 0)
+			continue;
+		char line[600], act[100];
+		text_escape(act, sizeof act, ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1);
+		snprintf(line, sizeof line, "  event %llu %s %s %s %s -> %s", (unsigned long long)ev->seq, ev->time ? ev->time : "",
+			 act, ev->action, ev->status_before ? ev->status_before : "-", ev->status_after ? ev->status_after : "-");
+		DETAIL_LINE(line, strlen(line), A_DIM);
+	}
+#undef DETAIL_LINE
+	while (y < end)
+		put_str(y++, 0, COLS, "", A_NORMAL);
+}
+
+static void draw_footer(app *a)
+{
+	char buf[512] = "";
+	for (const action *ac = app_actions; ac->run; ac++) {
+		if (!ac->footer || (ac->mutates && a->read_only))
+			continue;
+		char part[64];
+		snprintf(part, sizeof part, "%s %s  ", ac->keyname, ac->name);
+		strncat(buf, part, sizeof buf - strlen(buf) - 1);
+	}
+	put_str(LINES - 1, 0, COLS, buf, A_REVERSE);
+	put_str(LINES - 2, 0, COLS, a->msg, a->msg_error ? (A_BOLD | look_attr(COLOR_FAILED)) : A_NORMAL);
+}
+
+static void draw_help(app *a)
+{
+	int y = 1;
+	put_str(y++, 0, COLS, "  seetop keys (q or Esc closes this help)", A_BOLD);
+	for (const action *ac = app_actions; ac->run && y < LINES - 2; ac++) {
+		char line[256];
+		bool off = ac->mutates && a->read_only;
+		snprintf(line, sizeof line, "  %-8s %s%s", ac->keyname, ac->help, off ? "  (read-only mode)" : "");
+		put_str(y++, 0, COLS, line, off ? A_DIM : A_NORMAL);
+	}
+	while (y < LINES - 2)
+		put_str(y++, 0, COLS, "", A_NORMAL);
+}
+
+void draw_screen(app *a)
+{
+	erase();
+	if (COLS < MIN_W || LINES < MIN_H) {
+		char buf[128];
+		snprintf(buf, sizeof buf, "terminal too small (%dx%d): seetop needs %dx%d", COLS, LINES, MIN_W, MIN_H);
+		mvaddnstr(0, 0, buf, COLS);
+		refresh();
+		return;
+	}
+	draw_header(a);
+	if (a->help) {
+		draw_help(a);
+	} else {
+		int lh = draw_list_height();
+		int rest = LINES - 4 - lh - 2;
+		int th = rest / 3 < 2 ? 2 : rest / 3;
+		int dh = rest - th;
+		draw_execs(a, 1, lh);
+		draw_tasks(a, 2 + lh, th);
+		draw_detail(a, 3 + lh + th, dh);
+	}
+	draw_footer(a);
+	refresh();
+}
+
+bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
+{
+	size_t len = strlen(buf);
+	curs_set(1);
+	for (;;) {
+		char shown[600];
+		snprintf(shown, sizeof shown, "%s%s", label, buf);
+		put_str(LINES - 2, 0, COLS, shown, A_BOLD);
+		int x = (int)strlen(label) + (int)len;
+		move(LINES - 2, x < COLS ? x : COLS - 1);
+		refresh();
+		int ch = getch();
+		if (ch == ERR)
+			continue;
+		if (ch == 27) {
+			curs_set(0);
+			return false;
+		}
+		if (ch == '\n' || ch == KEY_ENTER) {
+			curs_set(0);
+			return true;
+		}
+		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) {
+			do
+				len--;
+			while (len && ((unsigned char)buf[len] & 0xc0) == 0x80);
+			buf[len] = '\0';
+		} else if (ch == 21) { /* Ctrl-U clears */
+			len = 0;
+			buf[0] = '\0';
+		} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && len + 1 < cap) {
+			buf[len++] = (char)ch;
+			buf[len] = '\0';
+		} else if (ch == KEY_RESIZE) {
+			draw_screen(a);
+		}
+	}
+}
+
+bool draw_confirm(app *a, const char *question)
+{
+	char q[400];
+	snprintf(q, sizeof q, "%s [y/N] ", question);
+	for (;;) {
+		put_str(LINES - 2, 0, COLS, q, A_BOLD | look_attr(COLOR_WAITING));
+		refresh();
+		int ch = getch();
+		if (ch == ERR)
+			continue;
+		if (ch == KEY_RESIZE) {
+			draw_screen(a);
+			continue;
+		}
+		return ch == 'y' || ch == 'Y';
+	}
+}
+
+void draw_batch_frame(app *a, int width, int height)
+{
+	char line[1200];
+	printf("seetop  %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  [RO]\n", a->home,
+	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
+	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], a->refreshed);
+	printf("  %-17s %-21s %-*s %-20s %5s %5s\n", "STATUS", "ID", width - 2 - 18 - 22 - 21 - 6 - 6, "WORKFLOW",
+	       "STARTED", "AGE", "TASKS");
+	for (size_t i = 0; i < a->n_rows && (height <= 0 || (int)i < height); i++) {
+		exec_row_text(line, sizeof line, &a->rows[i], width);
+		puts(line);
+	}
+	puts("");
+	fflush(stdout);
+}

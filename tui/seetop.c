@@ -1,0 +1,282 @@
+/* seetop.c - the operator dashboard: options, the terminal, the main loop. */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "datafile.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STORAGE = 3 };
+
+static volatile sig_atomic_t stop_requested;
+static bool curses_on;
+
+/* The terminal is restored on every way out. */
+static void restore_terminal(void)
+{
+	if (curses_on) {
+		curses_on = false;
+		endwin();
+	}
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_crash(int sig)
+{
+	if (curses_on)
+		endwin(); /* not async-signal-safe, but the process is dying anyway */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: seetop [options]\n\n"
+	      "The operator dashboard of workflows that wait for a human.\n\n"
+	      "  --home DIR        the store (else $SEETOP_HOME, the config's home, ~/.local/state/seetop)\n"
+	      "  --config FILE     the config file (see seetop.yaml(5))\n"
+	      "  -d, --delay MS    check for changes every MS milliseconds (default 1000)\n"
+	      "  -r, --read-only   watch only: every change is refused\n"
+	      "  --write           allow changes even when the config says read_only\n"
+	      "  --actor NAME      the name recorded in the audit trail\n"
+	      "  --no-mouse        ignore the mouse\n"
+	      "  -b, --batch       print frames as plain text (read-only), like top -b\n"
+	      "  -n, --frames N    with --batch: how many frames (default 1)\n"
+	      "  --demo            open a scratch home loaded with the demo data\n"
+	      "  -h, --help        this help\n"
+	      "  --version         the version\n\n"
+	      "Keys: ? in the dashboard lists them.  Exit codes: 0 done, 1 failed, 2 usage or config error,\n"
+	      "3 storage error.\n",
+	      f);
+}
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+	restore_terminal();
+	fputs("seetop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static const char *demo_file(void)
+{
+	const char *env = getenv("SEETOP_DEMO_FILE");
+	if (env && *env)
+		return env;
+	if (access(DEMO_FILE, R_OK) == 0)
+		return DEMO_FILE;
+	return SRCDIR_DEMO_FILE;
+}
+
+/* Makes a scratch home and loads the demo into it. */
+static int make_demo(char **home)
+{
+	const char *base = getenv("TMPDIR");
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/seetop-demo-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(dir))
+		return fail(EXIT_STORAGE, "cannot make a scratch home: %s", strerror(errno));
+	const char *file = demo_file();
+	datafile *d;
+	char why[1100];
+	if (datafile_open(&d, &file, 1, why, sizeof why) < 0)
+		return fail(EXIT_USAGE, "%s", why);
+	store *st;
+	store_err err;
+	if (store_open(dir, 0, &st, &err)) {
+		datafile_close(d);
+		return fail(EXIT_STORAGE, "%s", err.msg);
+	}
+	store_set_actor(st, "demo");
+	store_source src = datafile_source(d);
+	store_code c = store_import(st, &src, false, "import", NULL, &err);
+	const char *derr = datafile_error(d);
+	store_close(st);
+	datafile_close(d);
+	if (c)
+		return fail(derr ? EXIT_USAGE : EXIT_STORAGE, "%s", derr ? derr : err.msg);
+	*home = strdup(dir);
+	return EXIT_OK;
+}
+
+static int run_batch(app *a, long frames)
+{
+	for (long i = 0; i < frames && !stop_requested; i++) {
+		if (i) {
+			struct timespec ts = { a->conf.refresh_ms / 1000, (long)(a->conf.refresh_ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		app_reload(a);
+		if (a->msg_error)
+			return fail(EXIT_STORAGE, "%s", a->msg);
+		draw_batch_frame(a, 100, 50);
+	}
+	return EXIT_OK;
+}
+
+static int run_screen(app *a)
+{
+	initscr();
+	curses_on = true;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	if (a->conf.mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	draw_init_colors(a);
+	int todo = app_reload(a);
+	while (!(todo & DO_QUIT) && !stop_requested) {
+		if (todo & DO_RELOAD)
+			app_reload(a);
+		if (todo & DO_CLEAR)
+			clearok(curscr, TRUE);
+		if (todo & (DO_DRAW | DO_RELOAD | DO_CLEAR))
+			draw_screen(a);
+		timeout(a->conf.refresh_ms);
+		int ch = getch();
+		if (stop_requested)
+			break;
+		if (ch == ERR) {
+			/* one cheap question per tick: has anything changed? */
+			uint64_t gen;
+			store_err err;
+			if (store_generation(a->st, &gen, &err) != STORE_OK) {
+				app_set_msg(a, true, "%s", err.msg);
+				todo = DO_DRAW;
+			} else {
+				todo = gen != a->gen ? DO_RELOAD : DO_NOTHING;
+			}
+			continue;
+		}
+		if (ch == '\r')
+			ch = '\n';
+		if (ch == KEY_RESIZE) {
+			todo = DO_CLEAR | DO_DRAW;
+			continue;
+		}
+		if (ch == KEY_MOUSE) {
+			MEVENT me;
+			todo = getmouse(&me) == OK ? app_click(a, me.y, me.x) : DO_NOTHING;
+			continue;
+		}
+		a->msg[0] = '\0';
+		todo = app_key(a, ch) | DO_DRAW;
+	}
+	restore_terminal();
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },  { "config", required_argument, NULL, 'c' },
+		{ "delay", required_argument, NULL, 'd' }, { "read-only", no_argument, NULL, 'r' },
+		{ "write", no_argument, NULL, 'w' },       { "actor", required_argument, NULL, 'a' },
+		{ "no-mouse", no_argument, NULL, 'M' },    { "batch", no_argument, NULL, 'b' },
+		{ "frames", required_argument, NULL, 'n' }, { "demo", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },        { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *home = NULL, *config = NULL, *actor = NULL;
+	long delay = -1, frames = 1;
+	int read_only = -1, o;
+	bool batch = false, demo = false, no_mouse = false;
+	setlocale(LC_ALL, "");
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "d:rbn:h", opts, NULL)) != -1) {
+		char *end;
+		switch (o) {
+		case 'H': home = optarg; break;
+		case 'c': config = optarg; break;
+		case 'a': actor = optarg; break;
+		case 'r': read_only = 1; break;
+		case 'w': read_only = 0; break;
+		case 'M': no_mouse = true; break;
+		case 'b': batch = true; break;
+		case 'D': demo = true; break;
+		case 'd':
+			delay = strtol(optarg, &end, 10);
+			if (*end || delay < 50 || delay > 60000)
+				return fail(EXIT_USAGE, "-d takes milliseconds from 50 to 60000, not '%s'", optarg);
+			break;
+		case 'n':
+			frames = strtol(optarg, &end, 10);
+			if (*end || frames < 1)
+				return fail(EXIT_USAGE, "-n takes a number of frames (1 or more), not '%s'", optarg);
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("seetop %s\n", PACKAGE_VERSION); return EXIT_OK;
+		default:
+			return fail(EXIT_USAGE, "unknown option '%s' (seetop --help lists them)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(EXIT_USAGE, "unexpected argument '%s' (seetop --help lists the options)", argv[optind]);
+
+	app a;
+	memset(&a, 0, sizeof a);
+	char err[1100];
+	conf_defaults(&a.conf);
+	if (conf_load(&a.conf, config, err, sizeof err) < 0)
+		return fail(EXIT_USAGE, "%s", err);
+	if (delay > 0)
+		a.conf.refresh_ms = (int)delay;
+	if (no_mouse)
+		a.conf.mouse = false;
+	if (demo) {
+		int rc = make_demo(&a.home);
+		if (rc)
+			return rc;
+	} else {
+		a.home = conf_home(&a.conf, home);
+	}
+	a.read_only = batch || read_only == 1 || (read_only == -1 && a.conf.read_only);
+	const char *nc = getenv("NO_COLOR");
+	a.color = !(nc && *nc);
+
+	store_err serr;
+	if (store_open(a.home, a.read_only ? STORE_OPEN_READ_ONLY : 0, &a.st, &serr))
+		return fail(serr.code == STORE_NOT_FOUND || serr.code == STORE_FORMAT ? EXIT_FAIL : EXIT_STORAGE, "%s", serr.msg);
+	char *who = conf_actor(&a.conf, actor);
+	store_set_actor(a.st, who);
+	free(who);
+
+	atexit(restore_terminal);
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
+	signal(SIGSEGV, on_crash);
+	signal(SIGABRT, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGFPE, on_crash);
+
+	int rc = batch ? run_batch(&a, frames) : run_screen(&a);
+	store_close(a.st);
+	app_free(&a);
+	free(a.home);
+	conf_free(&a.conf);
+	return rc;
+}
