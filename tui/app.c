@@ -111,8 +111,10 @@ static void load_task_counts(app *a, size_t from, size_t to)
 
 static void load_item(app *a)
 {
+	/* the selected task stays when the same execution is read again */
 	char keep[160] = "";
-	if (a->have_item && a->task_sel < a->item.n_tasks)
+	if (a->have_item && a->task_sel < a->item.n_tasks && a->sel < a->n_rows &&
+	    strcmp(a->item.exec.id, a->rows[a->sel].exec.id) == 0)
 		snprintf(keep, sizeof keep, "%s", a->item.tasks[a->task_sel].task_id);
 	free_item(a);
 	if (a->sel >= a->n_rows)
@@ -125,10 +127,17 @@ static void load_item(app *a)
 	a->have_item = true;
 	store_events(a->st, a->item.exec.id, 0, 200, &a->events, &a->n_events, &err);
 	a->task_sel = 0;
-	for (size_t i = 0; i < a->item.n_tasks; i++)
-		if (keep[0] ? strcmp(a->item.tasks[i].task_id, keep) == 0 : a->item.tasks[i].status == TASK_WAITING) {
+	bool found = false;
+	for (size_t i = 0; keep[0] && i < a->item.n_tasks && !found; i++)
+		if (strcmp(a->item.tasks[i].task_id, keep) == 0) {
 			a->task_sel = i;
-			break;
+			found = true;
+		}
+	/* otherwise the first task that waits for input */
+	for (size_t i = 0; !found && i < a->item.n_tasks; i++)
+		if (a->item.tasks[i].status == TASK_WAITING) {
+			a->task_sel = i;
+			found = true;
 		}
 }
 
@@ -402,9 +411,10 @@ static int act_resume_task(app *a)
 			char why[300];
 			if (store_input_check(t, value, strlen(value), why, sizeof why) == 0)
 				break;
-			app_set_msg(a, true, "%s", why); /* a rejected value asks again */
-			draw_screen(a);
+			/* a rejected value asks again, saying why above the prompt */
+			app_set_msg(a, true, "%s", why);
 		}
+		a->msg[0] = '\0';
 		have_value = value[0] != '\0' || t->input_required;
 	}
 	if (!confirmed(a, "Resume task %s of %s%s%s?", task, exec, have_value ? " with " : "", have_value ? value : ""))

@@ -75,7 +75,7 @@ static int put_clipped(int y, int x, int width, const char *s, attr_t at)
 	mbstate_t ms;
 	memset(&ms, 0, sizeof ms);
 	size_t len = strlen(s), i = 0;
-	attr_set(at, 0, NULL);
+	attrset(at); /* attrset keeps the colour pair held in `at` */
 	move(y, x);
 	while (i < len) {
 		wchar_t wc;
@@ -93,7 +93,7 @@ static int put_clipped(int y, int x, int width, const char *s, attr_t at)
 	}
 	for (; col < width; col++)
 		addch(' ');
-	attr_set(A_NORMAL, 0, NULL);
+	attrset(A_NORMAL);
 	return col;
 }
 
@@ -132,11 +132,19 @@ static void age(char *buf, size_t len, const char *start)
 
 static void draw_header(app *a)
 {
-	char buf[512];
-	snprintf(buf, sizeof buf, "seetop  %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s",
-		 a->home, (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
-		 (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED],
-		 a->refreshed, a->read_only ? "[RO]" : "[RW]");
+	char buf[512], filter[200] = "";
+	if (a->only_waiting)
+		snprintf(filter, sizeof filter, "[waiting only]  ");
+	if (a->search[0]) {
+		char esc[140];
+		text_escape(esc, sizeof esc, a->search, strlen(a->search));
+		snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "[/%s]  ", esc);
+	}
+	/* the home goes last: on a narrow terminal it is what gets cut */
+	snprintf(buf, sizeof buf, "seetop %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s%s",
+		 a->read_only ? "[RO]" : "[RW]", (unsigned long long)a->counts[EXEC_RUNNING],
+		 (unsigned long long)a->counts[EXEC_WAITING], (unsigned long long)a->counts[EXEC_COMPLETE],
+		 (unsigned long long)a->counts[EXEC_FAILED], a->refreshed, filter, a->home);
 	put_str(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */
@@ -173,14 +181,6 @@ static void draw_execs(app *a, int y0, int h)
 	snprintf(title, sizeof title, "  %-17s %-21s %-*s %-20s %5s %5s", "STATUS", "ID",
 		 COLS - 2 - 18 - 22 - 21 - 6 - 6 > 8 ? COLS - 2 - 18 - 22 - 21 - 6 - 6 : 8, "WORKFLOW", "STARTED", "AGE",
 		 "TASKS");
-	if (a->only_waiting || a->search[0]) {
-		char f[200];
-		snprintf(f, sizeof f, "%s%s%s", a->only_waiting ? " [waiting only]" : "", a->search[0] ? " [/" : "",
-			 a->search[0] ? a->search : "");
-		strncat(title, f, sizeof title - strlen(title) - 1);
-		if (a->search[0])
-			strncat(title, "]", sizeof title - strlen(title) - 1);
-	}
 	put_str(y0, 0, COLS, title, A_BOLD | (a->focus == PANE_EXECS ? A_UNDERLINE : 0));
 	if (a->n_rows == 0) {
 		put_str(y0 + 1, 0, COLS, a->only_waiting ? "  nothing waits for input" : "  no executions", A_DIM);
@@ -206,7 +206,8 @@ static void draw_execs(app *a, int y0, int h)
 
 static void draw_tasks(app *a, int y0, int h)
 {
-	put_str(y0, 0, COLS, "  TASK STATUS       ID               NAME                     INPUT", A_BOLD | (a->focus == PANE_TASKS ? A_UNDERLINE : 0));
+	put_str(y0, 0, COLS, "  TASK STATUS       ID               NAME                     STARTED              INPUT",
+		A_BOLD | (a->focus == PANE_TASKS ? A_UNDERLINE : 0));
 	for (int i = 0; i < h; i++) {
 		size_t idx = (size_t)i;
 		if (a->have_item && a->task_sel >= (size_t)h)
@@ -230,8 +231,8 @@ static void draw_tasks(app *a, int y0, int h)
 			text_escape(v, sizeof v, t->input_value.s, t->input_value.len);
 			snprintf(prompt, sizeof prompt, "= %s", v);
 		}
-		snprintf(line, sizeof line, "%s %-17.17s %-16.16s %-24.24s %s", task_look[t->status].glyph,
-			 status_task_name(t->status), id, name, prompt);
+		snprintf(line, sizeof line, "%s %-17.17s %-16.16s %-24.24s %-20.20s %s", task_look[t->status].glyph,
+			 status_task_name(t->status), id, name, t->start_timestamp[0] ? t->start_timestamp : "-", prompt);
 		attr_t at = look_attr(task_look[t->status].color);
 		if (idx == a->task_sel && a->focus != PANE_EXECS)
 			at |= A_REVERSE;
@@ -359,9 +360,13 @@ bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
 	curs_set(1);
 	for (;;) {
 		char shown[600];
+		if (a->msg[0] && a->msg_error)
+			put_str(LINES - 3, 0, COLS, a->msg, A_BOLD | look_attr(COLOR_FAILED));
 		snprintf(shown, sizeof shown, "%s%s", label, buf);
-		put_str(LINES - 2, 0, COLS, shown, A_BOLD);
-		int x = (int)strlen(label) + (int)len;
+		/* a long prompt scrolls so that what is typed stays in view */
+		size_t slen = strlen(shown), skip = slen + 1 > (size_t)COLS ? slen + 1 - (size_t)COLS : 0;
+		put_str(LINES - 2, 0, COLS, shown + skip, A_BOLD);
+		int x = (int)(slen - skip);
 		move(LINES - 2, x < COLS ? x : COLS - 1);
 		refresh();
 		int ch = getch();
@@ -371,7 +376,7 @@ bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
 			curs_set(0);
 			return false;
 		}
-		if (ch == '\n' || ch == KEY_ENTER) {
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 			curs_set(0);
 			return true;
 		}
@@ -413,9 +418,10 @@ bool draw_confirm(app *a, const char *question)
 void draw_batch_frame(app *a, int width, int height)
 {
 	char line[1200];
-	printf("seetop  %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  [RO]\n", a->home,
+	printf("seetop [RO]  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s\n",
 	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
-	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], a->refreshed);
+	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], a->refreshed,
+	       a->home);
 	printf("  %-17s %-21s %-*s %-20s %5s %5s\n", "STATUS", "ID", width - 2 - 18 - 22 - 21 - 6 - 6, "WORKFLOW",
 	       "STARTED", "AGE", "TASKS");
 	for (size_t i = 0; i < a->n_rows && (height <= 0 || (int)i < height); i++) {

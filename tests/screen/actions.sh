@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# p, r (with an input value) and R change the store and the screen; a
+# confirmation answered No changes nothing; a rejected value asks again.
+. "$(dirname "$0")/lib.sh"
+load_demo
+start
+expect_screen "deploy-prod-4821"
+
+# r on the waiting approval: a bad value is refused and asked again
+keys r
+expect_screen "(yes/no):"
+keys maybe Enter
+expect_screen "input value 'maybe' of task 'approve' is not a boolean (true, false, yes or no)"
+expect_screen "to production? (yes/no): maybe"
+keys C-u yes Enter
+expect_screen "Resume task approve of deploy-prod-4821 with yes? [y/N]"
+keys n
+expect_screen "cancelled: nothing changed"
+[ "$(json deploy-prod-4821 "['execution']['status']")" = waiting-for-input ] || fail "No still changed the store"
+keys r
+keys C-u yes Enter
+keys y
+expect_screen "resumed task approve of deploy-prod-4821"
+[ "$(json deploy-prod-4821 "['execution']['status']")" = running ] || fail "r did not resume the execution"
+[ "$(json deploy-prod-4821 "['tasks'][2]['input_value']")" = true ] || fail "r did not store the input value"
+expect_screen "> running           deploy-prod-4821"
+
+# p pauses the selected task (the pending rollout, chosen in the tasks pane)
+keys Tab Down
+keys p
+expect_screen "Pause task rollout of deploy-prod-4821? [y/N]"
+keys y
+expect_screen "paused task rollout of deploy-prod-4821"
+[ "$(json deploy-prod-4821 "['execution']['paused_task_id']")" = rollout ] || fail "p did not pause rollout"
+
+# R resumes the whole workflow
+keys Escape
+keys R
+expect_screen "Resume every waiting task of deploy-prod-4821? [y/N]"
+keys y
+expect_screen "resumed deploy-prod-4821"
+[ "$(json deploy-prod-4821 "['execution']['status']")" = running ] || fail "R did not resume the workflow"
+
+# the store's refusal, in its own words
+keys R
+keys y
+expect_screen "execution 'deploy-prod-4821' is not waiting for input (status: running)"
+
+# a number with its default pre-filled
+keys n
+expect_screen "Type the table name to confirm the migration"
+keys n
+expect_screen "input: How many replicas? (number, required, default 8)"
+keys Tab
+keys r
+expect_screen "How many replicas? (number): 8"
+keys BSpace 1 2 Enter y
+expect_screen "resumed task replicas of scale-web-310"
+[ "$(json scale-web-310 "['tasks'][1]['input_value']")" = 12 ] || fail "the number was not stored"
+keys q
+expect_screen "[exit 0]"
+"$SEECTL" verify >/dev/null || fail "verify after the screen actions"
+finish

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Resize to 20x6 and back; hostile strings never reach the terminal raw
+# (checked on the pane and on the bytes written to the pty); batch mode;
+# a missing home gives a clear message and a restored terminal.
+. "$(dirname "$0")/lib.sh"
+load_demo
+python3 - "$work/hostile.yaml" <<'PY'
+import sys
+open(sys.argv[1], "w").write("""executions:
+  - id: evil
+    workflow_name: "\\e]0;pwned\\a\\e[2J wipe"
+    start_timestamp: 2030-01-01T00:00:00Z
+    status: waiting-for-input
+    is_paused: true
+    paused_task_id: t1
+    tasks:
+      - task_id: t1
+        task_name: "\\e[31mred"
+        status: waiting-for-input
+        logs: ["\\e]2;title\\a log", "%s"]
+        input: {prompt: "\\e[5mblink? \\x9b2J", type: string, required: false}
+""" % ("y" * 5000))
+PY
+"$SEECTL" import "$work/hostile.yaml" >/dev/null || fail "importing hostile data"
+start
+$T pipe-pane -o "cat >> $work/pty.bytes"
+keys Down Up
+expect_screen '\e]0;pwned\x07\e[2J wipe'
+expect_screen '\e[5mblink? \x9b2J'
+expect_screen '\e]2;title\x07 log'
+sleep 0.3
+if LC_ALL=C grep -q $'\e]0;pwned' "$work/pty.bytes" || LC_ALL=C grep -q $'\e]2;title' "$work/pty.bytes"; then
+	fail "an OSC sequence from the data reached the terminal"
+fi
+if LC_ALL=C grep -q $'\x07' "$work/pty.bytes"; then fail "a bell from the data reached the terminal"; fi
+if LC_ALL=C grep -q $'\xc2\x9b' "$work/pty.bytes"; then fail "a C1 CSI from the data reached the terminal"; fi
+
+$T resize-window -x 20 -y 6
+expect_screen "terminal too small"
+$T resize-window -x 100 -y 30
+expect_screen "deploy-prod-4821"
+expect_screen "running 3"
+keys q
+expect_screen "[exit 0]"
+
+# batch mode: plain text, read-only, no terminal needed
+"$SEETOP" -b -n 1 >"$work/frame.txt" 2>&1 || fail "seetop -b -n 1 failed"
+grep -q "seetop \[RO\]  running 3  waiting 6  complete 4  failed 2" "$work/frame.txt" || fail "batch header: $(head -2 "$work/frame.txt")"
+grep -q "waiting-for-input deploy-prod-4821" "$work/frame.txt" || fail "batch rows"
+grep -q "\[RO\]" "$work/frame.txt" || fail "batch is read-only"
+if LC_ALL=C grep -q $'\e' "$work/frame.txt"; then fail "batch output holds a raw ESC"; fi
+"$SEETOP" -b -n 2 -d 50 >"$work/frames.txt" || fail "seetop -b -n 2"
+[ "$(grep -c '^seetop ' "$work/frames.txt")" -eq 2 ] || fail "-n 2 printed $(grep -c '^seetop ' "$work/frames.txt") frames"
+
+# a home with no store: one clear line, exit 1
+"$SEETOP" --home "$work/none" -r 2>"$work/err" && fail "a missing home opened"
+grep -q "^seetop: no store in '$work/none'" "$work/err" || fail "missing home message: $(cat "$work/err")"
+# SIGTERM restores the terminal
+start
+pid=$(pgrep -P "$($T display -p '#{pane_pid}')") && kill -TERM "$pid"
+expect_screen "[exit 0]"
+finish
