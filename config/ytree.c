@@ -138,11 +138,16 @@ static ynode *build(yreader *r, yaml_event_t *ev, int depth)
 		for (size_t i = 0; i < r->n_anchors; i++)
 			if (strcmp(r->anchors[i].name, (const char *)ev->data.alias.anchor) == 0) {
 				n = r->anchors[i].node;
-				n->refs++;
 				break;
 			}
 		if (!n)
 			yreader_fail(r, &at, "unknown anchor '%s'", (const char *)ev->data.alias.anchor);
+		else if (n->building) {
+			yreader_fail(r, &at, "alias '*%s' refers to the node that contains it",
+				     (const char *)ev->data.alias.anchor);
+			n = NULL;
+		} else
+			n->refs++;
 		yaml_event_delete(ev);
 		return n;
 	case YAML_SCALAR_EVENT:
@@ -169,6 +174,7 @@ static ynode *build(yreader *r, yaml_event_t *ev, int depth)
 		if (remember_anchor(r, anchor, n) < 0)
 			goto oom;
 		yaml_event_delete(ev);
+		n->building = true;
 		for (;;) {
 			yaml_event_t child;
 			if (yreader_event(r, &child) < 0) {
@@ -177,11 +183,13 @@ static ynode *build(yreader *r, yaml_event_t *ev, int depth)
 			}
 			if (child.type == YAML_SEQUENCE_END_EVENT || child.type == YAML_MAPPING_END_EVENT) {
 				yaml_event_delete(&child);
+				n->building = false;
 				return n;
 			}
 			ynode *c = build(r, &child, depth + 1);
 			if (!c || add_child(n, c) < 0) {
 				ynode_unref(c);
+				n->building = false;
 				ynode_unref(n);
 				return NULL;
 			}

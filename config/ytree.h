@@ -25,6 +25,7 @@ typedef struct ynode {
 	struct ynode **items;   /* seq: items; map: key, value, key, value ... */
 	size_t n;
 	unsigned long line, col;
+	bool building;          /* still being read: an alias to it would make a cycle */
 } ynode;
 
 typedef struct yreader {
