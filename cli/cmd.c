@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "datafile.h"
+#include "gen.h"
 #include "text.h"
 
 int cmd_fail(int code, const char *fmt, ...)
@@ -668,6 +669,85 @@ static int run_verify(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/* ---- gen: synthetic data ---- */
+
+typedef struct gen_opts {
+	size_t executions, done, batch_end, state;
+	gen_params p;
+} gen_opts;
+
+static int gen_opt(int o, const char *arg, void *ctx)
+{
+	gen_opts *g = ctx;
+	char *end;
+	switch (o) {
+	case 'e':
+		return parse_count(arg, &g->executions);
+	case 't':
+		return parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per < 1 || g->p.tasks_per > 1000 ? -1 : 0;
+	case 'w':
+		g->p.waiting_ratio = strtod(arg, &end);
+		return *end || g->p.waiting_ratio < 0 || g->p.waiting_ratio > 1 ? -1 : 0;
+	case 's':
+		g->p.seed = (unsigned)strtoul(arg, &end, 10);
+		return *end ? -1 : 0;
+	}
+	return -1;
+}
+
+static int gen_next(void *ctx, store_item *it, char *why, size_t whylen)
+{
+	gen_opts *g = ctx;
+	(void)why;
+	(void)whylen;
+	if (g->done >= g->batch_end)
+		return 0;
+	gen_item(&g->p, g->done++, it);
+	return 1;
+}
+
+static int gen_rewind(void *ctx, char *why, size_t whylen)
+{
+	gen_opts *g = ctx;
+	(void)why;
+	(void)whylen;
+	g->done = g->state;
+	return 0;
+}
+
+static int run_gen(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "executions", required_argument, NULL, 'e' },
+					      { "tasks-per", required_argument, NULL, 't' },
+					      { "waiting-ratio", required_argument, NULL, 'w' },
+					      { "seed", required_argument, NULL, 's' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	gen_opts g = { 0, 0, 0, 0, { 4, 0.01, 1 } };
+	if (parse_opts(cmd_find("gen"), argc, argv, opts, gen_opt, &g) < 0)
+		return EXIT_USAGE;
+	if (optind < argc || g.executions == 0)
+		return cmd_fail(EXIT_USAGE, "gen: say how many with --executions N");
+	/* batches of unsynced transactions, then one checkpoint makes them durable */
+	c->open_flags |= STORE_OPEN_NO_SYNC;
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	const size_t batch = 5000;
+	for (g.state = 0; g.state < g.executions; g.state = g.batch_end) {
+		g.batch_end = g.state + batch < g.executions ? g.state + batch : g.executions;
+		g.done = g.state;
+		store_source src = { gen_next, gen_rewind, &g };
+		if (store_import(c->st, &src, false, NULL, NULL, &err))
+			return store_fail(&err);
+	}
+	if (store_checkpoint(c->st, &err))
+		return store_fail(&err);
+	printf("generated %zu executions of %zu tasks\n", g.executions, g.p.tasks_per);
+	return EXIT_DONE;
+}
+
 static int run_help(cli *c, int argc, char **argv);
 
 const cmd cmd_table[] = {
@@ -696,6 +776,13 @@ const cmd cmd_table[] = {
 	  run_history },
 	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", run_delete },
 	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
+	{ "gen", "--executions N [--tasks-per K] [--waiting-ratio R] [--seed S]",
+	  "fill the store with synthetic executions (for demos and benchmarks)",
+	  "  --executions N     how many (ids gen-00000000 ...)\n"
+	  "  --tasks-per K      tasks per execution (default 4)\n"
+	  "  --waiting-ratio R  the fraction waiting for input (default 0.01)\n"
+	  "  --seed S           the same seed makes the same data (default 1)\n",
+	  run_gen },
 	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

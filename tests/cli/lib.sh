@@ -16,7 +16,8 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 # run CMD...: runs seectl, keeping stdout, stderr and the exit code
 run() {
-	"$SEECTL" "$@" >"$work/out" 2>"$work/err"
+	# SEETOP_WRAPPER runs seectl under valgrind in make check-valgrind
+	${SEETOP_WRAPPER:-} "$SEECTL" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 	return 0
 }

@@ -1,0 +1,16 @@
+/* gen.h - synthetic executions for demos and benchmarks. */
+#ifndef SEETOP_GEN_H
+#define SEETOP_GEN_H
+
+#include "store.h"
+
+typedef struct gen_params {
+	size_t tasks_per;       /* tasks per execution */
+	double waiting_ratio;   /* fraction waiting for input */
+	unsigned seed;
+} gen_params;
+
+/* Execution number i (id gen-%08zu): a pure function of (params, i). */
+void gen_item(const gen_params *p, size_t i, store_item *it);
+
+#endif
