@@ -492,6 +492,9 @@ static store_code env_open(store *st, store_err *err)
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	/* new log files are zero-filled when created, so a commit's fdatasync
+	 * writes data only, not the file's growing size */
+	env->log_set_config(env, DB_LOG_ZERO, 1);
 	if (st->flags & STORE_OPEN_NO_SYNC)
 		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
@@ -881,7 +884,25 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 				c = meta_put_u64(st, txn, "generation", gen + 1, err);
 		}
 		if (c == STORE_OK) {
-			ret = txn->commit(txn, 0);
+			/* Early lock release: the commit record goes to the log buffer
+			 * and the locks are freed at once; the log is then flushed
+			 * before the caller hears of success.  The guarantee is the
+			 * same (nothing is acknowledged before it is on disk), but
+			 * other writers no longer wait through our fsync, and one
+			 * flush carries every commit that arrived meanwhile (group
+			 * commit).  A later transaction's commit record follows ours
+			 * in the log, so it can never be durable without ours. */
+			ret = txn->commit(txn, write ? DB_TXN_NOSYNC : 0);
+			if (ret == 0 && write && !(st->flags & STORE_OPEN_NO_SYNC)) {
+				ret = st->env->log_flush(st->env, NULL);
+				if (ret) {
+					/* committed but maybe not durable: say so, do not retry */
+					err_db(st, err, ret, "flushing the log after a commit");
+					snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+						 "; the change may not survive a machine crash");
+					return STORE_STORAGE;
+				}
+			}
 			if (ret == 0) {
 				if (write && ++st->commits >= CHECKPOINT_EVERY) {
 					st->commits = 0;
