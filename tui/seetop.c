@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,6 +135,14 @@ static int run_batch(app *a, long frames)
 	return EXIT_OK;
 }
 
+static bool terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&p, 1, 0) < 0)
+		return errno != EINTR;
+	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static int run_screen(app *a)
 {
 	initscr();
@@ -159,6 +168,11 @@ static int run_screen(app *a)
 		int ch = getch();
 		if (stop_requested)
 			break;
+		if (ch == ERR && terminal_gone()) {
+			/* the terminal closed under us (its window, ssh or tmux went
+			 * away): getch() would fail at once forever */
+			break;
+		}
 		if (ch == ERR) {
 			/* one cheap question per tick: has anything changed? */
 			uint64_t gen;

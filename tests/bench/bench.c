@@ -460,6 +460,7 @@ static double ops_per_sec(worker_fn fn, const char *path, int arg, const size_t 
 				_exit(1);
 			_exit(0);
 		}
+		close(fds[w][1]); /* a worker that dies closes the pipe: read() sees it */
 	}
 	long total = 0;
 	for (int w = 0; w < workers; w++) {
@@ -469,7 +470,6 @@ static double ops_per_sec(worker_fn fn, const char *path, int arg, const size_t 
 		total += ops;
 		waitpid(pids[w], NULL, 0);
 		close(fds[w][0]);
-		close(fds[w][1]);
 	}
 	return (double)total / (now() - t0);
 }
