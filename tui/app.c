@@ -469,6 +469,7 @@ int app_key(app *a, int key)
 	for (const action *ac = app_actions; ac->run; ac++) {
 		if (ac->key != key && (ac->key2 == 0 || ac->key2 != key))
 			continue;
+		a->msg[0] = '\0'; /* a bound key replaces the last message; others leave it */
 		if (ac->mutates && a->read_only) {
 			app_set_msg(a, true, "read-only mode: %s is not available", ac->name);
 			return DO_DRAW;

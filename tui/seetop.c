@@ -196,7 +196,6 @@ static int run_screen(app *a)
 			todo = getmouse(&me) == OK ? app_click(a, me.y, me.x) : DO_NOTHING;
 			continue;
 		}
-		a->msg[0] = '\0';
 		todo = app_key(a, ch) | DO_DRAW;
 	}
 	restore_terminal();

@@ -30,6 +30,10 @@ run --home "$work/second" import "$work/first.yaml"
 expect_rc 0 "import the export into an empty home"
 run --home "$work/second" export
 cmp -s "$work/first.yaml" "$work/out" || fail "export -> import -> export is not byte-identical"
+# - reads standard input
+"$SEECTL" --home "$work/third" import - <"$work/first.yaml" >"$work/out" 2>"$work/err" || fail "import - failed: $(cat "$work/err")"
+run --home "$work/third" export
+cmp -s "$work/first.yaml" "$work/out" || fail "import from standard input is not the same"
 
 run export --format json
 expect_rc 0 "export --format json"

@@ -23,12 +23,13 @@ keys y
 expect_screen "resumed task load of nightly-etl-1190"
 [ "$(json nightly-etl-1190 "['execution']['status']")" = running ] || fail "resume after a restart"
 
-# a change made while the dashboard looks at the same task: refused in the
-# store's words, because someone else acted first
+# someone else acts first while the dashboard asks to confirm: the refusal
+# comes in the store's words
 "$SEECTL" pause nightly-etl-1190 load >/dev/null
 expect_screen "waiting-for-input load" 2
-"$SEECTL" resume nightly-etl-1190 load >/dev/null
 keys r
+expect_screen "Resume task load of nightly-etl-1190? [y/N]"
+"$SEECTL" resume nightly-etl-1190 load >/dev/null
 keys y
 expect_screen "task 'load' is not waiting for input (status: in-progress)"
 keys q
