@@ -25,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -674,9 +677,134 @@ static void drop_db_handles(store *st)
 
 static store_code run_create(store *st, store_err *err);
 
+/* ---- processes that died inside Berkeley DB ----
+ *
+ * Berkeley DB's region mutexes are plain pthread mutexes: a process killed
+ * while it holds one (for instance while it allocates a transaction's mutex)
+ * leaves it locked for ever, and the next opener blocks in env->open before
+ * failchk can run.  So when the registry names a process that is gone, the
+ * environment is first opened by a child process: if that child does not come
+ * back in time and no registered process is alive any more, the regions are
+ * removed and recovery rebuilds them from the log.  Nothing committed is lost:
+ * the regions are caches and lock tables; the data lives in the log and the
+ * database files. */
+
+#define PROBE_SECONDS 10
+
+/* Registered processes other than this one: how many are alive, how many dead. */
+static void registry_scan(const char *home, int *alive, int *dead, long *a_live_pid)
+{
+	char path[4200], slot[26];
+	*alive = *dead = 0;
+	*a_live_pid = 0;
+	snprintf(path, sizeof path, "%s/__db.register", home);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fread(slot, 1, 25, f) == 25) {
+		slot[25] = '\0';
+		if (slot[0] == 'X')
+			continue;
+		long pid = strtol(slot, NULL, 10);
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		if (is_alive(NULL, (pid_t)pid, 0, 0)) {
+			(*alive)++;
+			*a_live_pid = pid;
+		} else {
+			(*dead)++;
+		}
+	}
+	fclose(f);
+}
+
+/* Runs fn in a child process; true when it exits 0 within `secs`. */
+static bool in_child(store *st, int (*fn)(store *st), int secs, bool *timed_out)
+{
+	*timed_out = false;
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(fn(st));
+	for (int waited = 0; waited < secs * 100; waited++) {
+		int status;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	*timed_out = true;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return false;
+}
+
+static int child_open_close(store *st)
+{
+	store_err err;
+	if (env_open(st, &err) != STORE_OK)
+		return 1;
+	close_handles(st);
+	return 0;
+}
+
+static int child_recover(store *st)
+{
+	DB_ENV *env;
+	if (db_env_create(&env, 0))
+		return 1;
+	env->set_cachesize(env, 0, 32 * 1024 * 1024, 1);
+	int ret = env->open(env, st->home,
+			    DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_RECOVER, 0600);
+	env->close(env, 0);
+	return ret != 0;
+}
+
+static void remove_regions(const char *home)
+{
+	DIR *d = opendir(home);
+	struct dirent *de;
+	char path[4200];
+	while (d && (de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "__db.0", 6) == 0) {
+			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
+}
+
+static store_code unwedge(store *st, store_err *err)
+{
+	int alive, dead;
+	long live_pid;
+	registry_scan(st->home, &alive, &dead, &live_pid);
+	if (dead == 0)
+		return STORE_OK;
+	bool timed_out;
+	if (in_child(st, child_open_close, PROBE_SECONDS, &timed_out) || !timed_out)
+		return STORE_OK; /* the normal open copes (or reports its own error) */
+	registry_scan(st->home, &alive, &dead, &live_pid);
+	if (alive)
+		return err_set(err, STORE_STORAGE,
+			       "home '%s' does not respond: a process died inside Berkeley DB and process %ld still "
+			       "uses the home; stop every program using it, then open it again",
+			       st->home, live_pid);
+	remove_regions(st->home);
+	if (!in_child(st, child_recover, 600, &timed_out))
+		return err_set(err, STORE_STORAGE, "recovering home '%s' failed: run db_recover -h '%s'", st->home,
+			       st->home);
+	return STORE_OK;
+}
+
 static store_code open_all(store *st, store_err *err)
 {
-	store_code c = env_open(st, err);
+	store_code c = unwedge(st, err);
+	if (c)
+		return c;
+	c = env_open(st, err);
 	if (c)
 		return c;
 	uint64_t format;
