@@ -734,7 +734,7 @@ static int run_gen(cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	store_err err;
-	const size_t batch = 5000;
+	const size_t batch = 1000; /* small transactions: MVCC keeps a copy of each page a transaction changes */
 	for (g.state = 0; g.state < g.executions; g.state = g.batch_end) {
 		g.batch_end = g.state + batch < g.executions ? g.state + batch : g.executions;
 		g.done = g.state;

@@ -746,7 +746,9 @@ bool record_timestamp_parse(const char *s, int64_t *usec)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		int oh = digits(p + 1, 2), om = p[3] == ':' ? digits(p + 4, 2) : -1;
+		if (strlen(p) != 6 || p[3] != ':')
+			return false;
+		int oh = digits(p + 1, 2), om = digits(p + 4, 2);
 		if (oh < 0 || oh > 23 || om < 0 || om > 59)
 			return false;
 		offset = (*p == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);

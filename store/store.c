@@ -487,7 +487,7 @@ static store_code env_open(store *st, store_err *err)
 	env->set_event_notify(env, on_event);
 	env->set_isalive(env, is_alive);
 	env->set_thread_count(env, 256);
-	env->set_cachesize(env, 0, 32 * 1024 * 1024, 1);
+	env->set_cachesize(env, 0, 64 * 1024 * 1024, 1);
 	env->set_lg_bsize(env, 1024 * 1024);
 	env->set_lk_max_locks(env, 200000);
 	env->set_lk_max_objects(env, 200000);
@@ -755,7 +755,7 @@ static int child_recover(store *st)
 	DB_ENV *env;
 	if (db_env_create(&env, 0))
 		return 1;
-	env->set_cachesize(env, 0, 32 * 1024 * 1024, 1);
+	env->set_cachesize(env, 0, 64 * 1024 * 1024, 1);
 	int ret = env->open(env, st->home,
 			    DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_RECOVER, 0600);
 	env->close(env, 0);

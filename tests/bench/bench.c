@@ -122,8 +122,8 @@ static void see_fill(const char *home, size_t n, const gen_params *p)
 {
 	store *st = see_open(home, STORE_OPEN_NO_SYNC);
 	store_err err;
-	for (size_t at = 0; at < n; at += 5000) {
-		gen_src g = { *p, at, at + 5000 < n ? at + 5000 : n, at };
+	for (size_t at = 0; at < n; at += 1000) {
+		gen_src g = { *p, at, at + 1000 < n ? at + 1000 : n, at };
 		store_source src = { src_next, src_rewind, &g };
 		if (store_import(st, &src, false, NULL, NULL, &err))
 			die("fill", err.msg);

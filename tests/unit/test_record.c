@@ -191,6 +191,11 @@ static void timestamps_follow_rfc3339(void **state)
 	assert_false(record_timestamp_parse("yesterday", &a));
 	assert_true(record_timestamp_parse("2024-02-29T00:00:00Z", &a));
 	assert_false(record_timestamp_parse("2023-02-29T00:00:00Z", &a));
+	/* cut-off offsets (found by the fuzzer: read past the end) */
+	assert_false(record_timestamp_parse("2024-12-19T10:00:00+0", &a));
+	assert_false(record_timestamp_parse("2024-12-19T10:00:00+01", &a));
+	assert_false(record_timestamp_parse("2024-12-19T10:00:00+01:0", &a));
+	assert_false(record_timestamp_parse("2024-12-19T10:00:00+01:000", &a));
 }
 
 int main(void)
