@@ -119,25 +119,6 @@ static void put_col(const char *s, size_t len, int width)
 	fputs("  ", stdout);
 }
 
-static void age(char *buf, size_t len, const char *start)
-{
-	int64_t us;
-	if (!record_timestamp_parse(start, &us)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	long long s = (long long)time(NULL) - us / 1000000;
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, len, "%llds", s);
-	else if (s < 7200)
-		snprintf(buf, len, "%lldm", s / 60);
-	else if (s < 172800)
-		snprintf(buf, len, "%lldh", s / 3600);
-	else
-		snprintf(buf, len, "%lldd", s / 86400);
-}
 
 static void list_header(void)
 {
@@ -147,7 +128,7 @@ static void list_header(void)
 static void list_row(const record_exec *e)
 {
 	char a[16];
-	age(a, sizeof a, e->start_timestamp);
+	text_age(a, sizeof a, e->start_timestamp);
 	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), 18);
 	put_col(e->id, strlen(e->id), 24);
 	put_col(e->workflow_name.s, e->workflow_name.len, 28);

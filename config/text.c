@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "record.h"
 #include "text.h"
 
 size_t text_utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
@@ -155,4 +157,24 @@ void text_json_fputs(FILE *f, const char *s, size_t len)
 		i += n;
 	}
 	fputc('"', f);
+}
+
+void text_age(char *buf, size_t len, const char *start)
+{
+	int64_t us;
+	if (!record_timestamp_parse(start, &us)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	long long s = (long long)time(NULL) - us / 1000000;
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else
+		snprintf(buf, len, "%lldd", s / 86400);
 }

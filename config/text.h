@@ -21,4 +21,7 @@ bool text_utf8_valid(const char *s, size_t len);
 /* Length of the valid UTF-8 sequence starting at s (1-4), or 0 when invalid. */
 size_t text_utf8_seq(const unsigned char *s, size_t len, unsigned *cp);
 
+/* How long ago an RFC 3339 time was: "42s", "17m", "5h", "3d" ("-" if unparsable). */
+void text_age(char *buf, size_t len, const char *start);
+
 #endif

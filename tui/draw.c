@@ -110,25 +110,6 @@ static void put_str(int y, int x, int width, const char *s, attr_t at)
 	put_text(y, x, width, s, s ? strlen(s) : 0, at);
 }
 
-static void age(char *buf, size_t len, const char *start)
-{
-	int64_t us;
-	if (!record_timestamp_parse(start, &us)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	long long s = (long long)time(NULL) - us / 1000000;
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, len, "%llds", s);
-	else if (s < 7200)
-		snprintf(buf, len, "%lldm", s / 60);
-	else if (s < 172800)
-		snprintf(buf, len, "%lldh", s / 3600);
-	else
-		snprintf(buf, len, "%lldd", s / 86400);
-}
 
 static void draw_header(app *a)
 {
@@ -162,7 +143,7 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 	char id[200], name[300], a[16], tasks[32];
 	text_escape(id, sizeof id, r->exec.id, strlen(r->exec.id));
 	text_escape(name, sizeof name, r->exec.workflow_name.s, r->exec.workflow_name.len);
-	age(a, sizeof a, r->exec.start_timestamp);
+	text_age(a, sizeof a, r->exec.start_timestamp);
 	if (r->total)
 		snprintf(tasks, sizeof tasks, "%zu/%zu", r->done, r->total);
 	else
