@@ -487,7 +487,13 @@ static store_code env_open(store *st, store_err *err)
 	env->set_event_notify(env, on_event);
 	env->set_isalive(env, is_alive);
 	env->set_thread_count(env, 256);
-	env->set_cachesize(env, 0, 64 * 1024 * 1024, 1);
+	/* the cache is sized when a home's regions are created; SEESTORE_CACHE_MB
+	 * (16-16384) lets a bulk load such as seectl gen ask for more */
+	const char *cache_env = getenv("SEESTORE_CACHE_MB");
+	long cache_mb = cache_env ? strtol(cache_env, NULL, 10) : 64;
+	if (cache_mb < 16 || cache_mb > 16384)
+		cache_mb = 64;
+	env->set_cachesize(env, (u_int32_t)(cache_mb / 1024), (u_int32_t)(cache_mb % 1024) * 1024 * 1024, 1);
 	env->set_lg_bsize(env, 1024 * 1024);
 	env->set_lk_max_locks(env, 200000);
 	env->set_lk_max_objects(env, 200000);
