@@ -788,6 +788,22 @@ static void json_text(FILE *f, const record_text *t)
 	text_json_fputs(f, t->s ? t->s : "", t->s ? t->len : 0);
 }
 
+/* An optional text: the value, or null when it is absent. */
+static void json_opt_text(FILE *f, bool has, const record_text *t)
+{
+	if (has)
+		json_text(f, t);
+	else
+		fputs("null", f);
+}
+
+/* ,"key":"value" (or null) */
+static void json_field(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, ",\"%s\":", key);
+	json_str(f, s);
+}
+
 void datafile_json_exec(FILE *f, const record_exec *e)
 {
 	fputs("{\"id\":", f);
@@ -832,43 +848,28 @@ void datafile_json_task(FILE *f, const record_task *t)
 		fputs("{\"prompt\":", f);
 		json_text(f, &t->input_prompt);
 		fprintf(f, ",\"type\":\"%s\",\"default\":", record_input_type_name(t->input_type));
-		if (t->has_input_default)
-			json_text(f, &t->input_default);
-		else
-			fputs("null", f);
+		json_opt_text(f, t->has_input_default, &t->input_default);
 		fprintf(f, ",\"required\":%s}", t->input_required ? "true" : "false");
 	} else {
 		fputs("null", f);
 	}
 	fputs(",\"input_value\":", f);
-	if (t->has_input_value)
-		json_text(f, &t->input_value);
-	else
-		fputs("null", f);
+	json_opt_text(f, t->has_input_value, &t->input_value);
 	fputc('}', f);
 }
 
 void datafile_json_event(FILE *f, const record_event *ev)
 {
-	fprintf(f, "{\"seq\":%llu,\"time\":", (unsigned long long)ev->seq);
-	json_str(f, ev->time);
-	fputs(",\"actor\":", f);
-	json_str(f, ev->actor);
-	fputs(",\"action\":", f);
-	json_str(f, ev->action);
-	fputs(",\"execution_id\":", f);
-	json_str(f, ev->execution_id);
-	fputs(",\"task_id\":", f);
-	json_str(f, ev->task_id);
-	fputs(",\"status_before\":", f);
-	json_str(f, ev->status_before);
-	fputs(",\"status_after\":", f);
-	json_str(f, ev->status_after);
+	fprintf(f, "{\"seq\":%llu", (unsigned long long)ev->seq);
+	json_field(f, "time", ev->time);
+	json_field(f, "actor", ev->actor);
+	json_field(f, "action", ev->action);
+	json_field(f, "execution_id", ev->execution_id);
+	json_field(f, "task_id", ev->task_id);
+	json_field(f, "status_before", ev->status_before);
+	json_field(f, "status_after", ev->status_after);
 	fputs(",\"input_value\":", f);
-	if (ev->has_input_value)
-		json_text(f, &ev->input_value);
-	else
-		fputs("null", f);
+	json_opt_text(f, ev->has_input_value, &ev->input_value);
 	fputc('}', f);
 }
 

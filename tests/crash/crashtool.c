@@ -211,15 +211,24 @@ static void problem(void *ctx, const char *what)
 	fprintf(stderr, "verify: %s\n", what);
 }
 
-static int check(const char *home, const char *ackfile)
+/* Runs verify; the number of problems, or -1 when verify itself failed. */
+static long verify_count(store *st)
 {
-	store *st = open_or_die(home);
 	store_err err;
 	size_t problems;
 	if (store_verify(st, problem, NULL, &problems, &err)) {
 		fprintf(stderr, "crashtool: verify: %s\n", err.msg);
-		return 3;
+		return -1;
 	}
+	return (long)problems;
+}
+
+static int check(const char *home, const char *ackfile)
+{
+	store *st = open_or_die(home);
+	long problems = verify_count(st);
+	if (problems < 0)
+		return 3;
 	size_t n;
 	char **actors = all_actors(st, &n);
 	qsort(actors, n, sizeof *actors, cmp_str);
@@ -244,7 +253,7 @@ static int check(const char *home, const char *ackfile)
 		free(actors[i]);
 	free(actors);
 	store_close(st);
-	printf("acknowledged %ld found %ld problems %zu\n", acked, acked - missing, problems);
+	printf("acknowledged %ld found %ld problems %ld\n", acked, acked - missing, problems);
 	return problems || missing ? 1 : 0;
 }
 
@@ -356,13 +365,10 @@ static int legacy(const char *home, int n)
 static int open_verify(const char *home)
 {
 	store *st = open_or_die(home);
-	store_err err;
-	size_t problems;
-	if (store_verify(st, problem, NULL, &problems, &err)) {
-		fprintf(stderr, "crashtool: verify: %s\n", err.msg);
-		return 3;
-	}
+	long problems = verify_count(st);
 	store_close(st);
+	if (problems < 0)
+		return 3;
 	return problems ? 1 : 0;
 }
 
