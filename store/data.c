@@ -390,7 +390,49 @@ store_code store_delete(store *st, const char *id, store_err *err)
 	return txn_write(st, delete_txn, (void *)id, err);
 }
 
-/* ---- paging ---- */
+/* ---- paging ----
+ *
+ * The status index holds a copy of each execution record, ordered by status,
+ * then newest first.  A list of one status reads one run of it; the list of
+ * every status merges one run per status.  A page reads only the entries it
+ * returns: no point lookups, no scan, whatever the size of the store.  The
+ * cursor remembers the start-time key (inverted start, id) of the last entry
+ * returned. */
+
+typedef struct run {
+	DBC *c;
+	DBT k, d;
+	unsigned char kbuf[sizeof ((store_cursor *)0)->key + 1];
+	int status;
+	bool live;
+} run;
+
+/* Moves a run to its next entry of its status, or marks it finished. */
+static int run_step(run *r, u_int32_t op)
+{
+	int ret = r->c->get(r->c, &r->k, &r->d, op);
+	r->live = ret == 0 && r->k.size > 9 && r->kbuf[0] == (unsigned char)r->status;
+	return ret == DB_NOTFOUND || (ret == 0 && !r->live) ? 0 : ret;
+}
+
+/* Positions a run at the first entry after `after` (a start-time key). */
+static int run_seek(run *r, const unsigned char *after, size_t after_len)
+{
+	r->kbuf[0] = (unsigned char)r->status;
+	memcpy(r->kbuf + 1, after, after_len);
+	r->k.size = (u_int32_t)(after_len + 1);
+	int ret = run_step(r, DB_SET_RANGE);
+	if (!ret && r->live && after_len && r->k.size == after_len + 1 && memcmp(r->kbuf + 1, after, after_len) == 0)
+		ret = run_step(r, DB_NEXT);
+	return ret;
+}
+
+static int run_cmp(const run *a, const run *b)
+{
+	size_t n = a->k.size < b->k.size ? a->k.size : b->k.size;
+	int c = memcmp(a->kbuf + 1, b->kbuf + 1, n - 1);
+	return c ? c : (a->k.size > b->k.size) - (a->k.size < b->k.size);
+}
 
 typedef struct list_arg {
 	int status;
@@ -404,87 +446,70 @@ typedef struct list_arg {
 static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	list_arg *a = arg;
-	dbi which = a->status < 0 ? DBI_BY_START : DBI_BY_STATUS;
-	size_t prefix = a->status < 0 ? 0 : 1;
-	unsigned char start[sizeof a->cur->key];
-	size_t start_len = a->cur->len;
-	DBC *cur;
+	DB *db = st->db[DBI_BY_STATUS];
+	run runs[EXEC_STATUS_COUNT];
+	int nruns = 0, ret = 0;
+	store_code c = STORE_OK;
 	record_exec_array_free(a->out, a->n);
 	a->out = NULL;
 	a->n = 0;
 	*a->cur = a->start;
 	if (a->cur->done)
 		return STORE_OK;
-	if (start_len == 0 && prefix) {
-		start[0] = (unsigned char)a->status;
-		start_len = 1;
-	} else {
-		memcpy(start, a->cur->key, start_len);
-	}
-	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	unsigned char kbuf[sizeof a->cur->key];
-	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
-	k.data = kbuf;
-	k.ulen = sizeof kbuf;
-	k.flags = DB_DBT_USERMEM;
-	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* index values are empty: read none */
-	memcpy(kbuf, start, start_len);
-	k.size = (u_int32_t)start_len;
-	u_int32_t op = start_len ? DB_SET_RANGE : DB_FIRST;
-	store_code c = STORE_OK;
-	bool skip_equal = a->cur->len > 0;
-	while (a->n < a->limit && (ret = cur->get(cur, &k, &d, op)) == 0) {
-		op = DB_NEXT;
-		if (skip_equal && k.size == a->cur->len && memcmp(kbuf, a->cur->key, k.size) == 0)
+	for (int s = 0; s < EXEC_STATUS_COUNT; s++) {
+		if (a->status >= 0 && s != a->status)
 			continue;
-		skip_equal = false;
-		if (prefix && (k.size < 1 || kbuf[0] != (unsigned char)a->status)) {
-			ret = DB_NOTFOUND;
+		run *r = &runs[nruns];
+		memset(r, 0, sizeof *r);
+		r->status = s;
+		if ((ret = db->cursor(db, txn, &r->c, 0)) != 0)
+			break;
+		nruns++;
+		r->k.data = r->kbuf;
+		r->k.ulen = sizeof r->kbuf;
+		r->k.flags = DB_DBT_USERMEM;
+		r->d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
+		if ((ret = run_seek(r, a->cur->key, a->cur->len)) != 0)
+			break;
+	}
+	while (!ret && a->n < a->limit) {
+		run *best = NULL;
+		for (int i = 0; i < nruns; i++)
+			if (runs[i].live && (!best || run_cmp(&runs[i], best) < 0))
+				best = &runs[i];
+		if (!best) {
+			a->cur->done = true;
 			break;
 		}
-		size_t idoff = prefix + 8;
-		if (k.size <= idoff)
-			continue;
-		char id[160];
-		memcpy(id, kbuf + idoff, k.size - idoff);
-		id[k.size - idoff] = '\0';
 		record_exec e;
-		store_err one;
-		store_code gc = rec_get_exec(st, txn, id, &e, 0, &one);
-		if (gc == STORE_NOT_FOUND || gc == STORE_FORMAT) {
+		char why[256];
+		if (record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
 			/* verify reports it; the rest of the page stays readable */
-			snprintf(err->msg, sizeof err->msg, "%s", one.msg);
-			goto remember;
-		}
-		if (gc) {
-			*err = one;
-			c = gc;
-			break;
-		}
-		if (a->n % 16 == 0) {
-			record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
-			if (!p) {
-				record_exec_free(&e);
-				c = err_set(err, STORE_STORAGE, "out of memory");
-				break;
+			snprintf(err->msg, sizeof err->msg, "status index entry '%.*s' cannot be decoded: %s",
+				 (int)(best->k.size - 9), (const char *)best->kbuf + 9, why);
+		} else {
+			if (a->n % 16 == 0) {
+				record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
+				if (!p) {
+					record_exec_free(&e);
+					c = err_set(err, STORE_STORAGE, "out of memory");
+					break;
+				}
+				a->out = p;
 			}
-			a->out = p;
+			a->out[a->n++] = e;
 		}
-		a->out[a->n++] = e;
-	remember:
-		memcpy(a->cur->key, kbuf, k.size);
-		a->cur->len = k.size;
+		a->cur->len = best->k.size - 1;
+		memcpy(a->cur->key, best->kbuf + 1, a->cur->len);
+		ret = run_step(best, DB_NEXT);
 	}
-	cur->close(cur);
-	if (c)
-		return c;
-	if (ret == DB_NOTFOUND)
-		a->cur->done = true;
-	else if (ret && a->n < a->limit)
-		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	return STORE_OK;
+	for (int i = 0; i < nruns; i++) {
+		runs[i].c->close(runs[i].c);
+		free(runs[i].d.data);
+	}
+	if (!c && ret)
+		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_BY_STATUS]);
+	return c;
 }
 
 store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,

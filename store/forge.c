@@ -27,7 +27,7 @@ static store_code put(DB *db, const void *k, size_t kn, const void *v, size_t vn
 	return ret ? err_db(NULL, err, ret, "forging a record") : STORE_OK;
 }
 
-static store_code write_legacy(DB *db[DBI_COUNT], const store_item *items, size_t n, store_err *err)
+static store_code write_legacy(DB *db[DBI_COUNT], DB *by_start, const store_item *items, size_t n, store_err *err)
 {
 	store_code c = STORE_OK;
 	unsigned char k[300];
@@ -39,7 +39,7 @@ static store_code write_legacy(DB *db[DBI_COUNT], const store_item *items, size_
 		c = put(db[DBI_EXECS], e->id, strlen(e->id), b.data, b.len, err);
 		size_t kn = key_by_start(k, sizeof k, e);
 		if (!c)
-			c = put(db[DBI_BY_START], k, kn, "", 0, err);
+			c = put(by_start, k, kn, "", 0, err);
 		for (size_t j = 0; j < items[i].n_tasks && !c; j++) {
 			const record_task *t = &items[i].tasks[j];
 			if (record_encode_task(t, &b) < 0)
@@ -76,7 +76,7 @@ static void remove_env_files(const char *dir)
 store_code forge_legacy_home(const char *dir, const store_item *items, size_t n, store_err *err)
 {
 	DB_ENV *env;
-	DB *db[DBI_COUNT] = { 0 };
+	DB *db[DBI_COUNT] = { 0 }, *by_start = NULL;
 	store_code c = STORE_OK;
 	memset(err, 0, sizeof *err);
 	mkdir(dir, 0700);
@@ -90,13 +90,17 @@ store_code forge_legacy_home(const char *dir, const store_item *items, size_t n,
 		if ((ret = db_create(&db[i], env, 0)) == 0)
 			ret = db[i]->open(db[i], NULL, dbi_file[i], NULL, DB_BTREE, DB_CREATE, 0600);
 	}
+	if (!ret && (ret = db_create(&by_start, env, 0)) == 0)
+		ret = by_start->open(by_start, NULL, LEGACY_BY_START_FILE, NULL, DB_BTREE, DB_CREATE, 0600);
 	if (ret)
 		c = err_db(NULL, err, ret, "creating the legacy home '%s'", dir);
 	else
-		c = write_legacy(db, items, n, err);
+		c = write_legacy(db, by_start, items, n, err);
 	for (int i = 0; i < DBI_COUNT; i++)
 		if (db[i])
 			db[i]->close(db[i], 0);
+	if (by_start)
+		by_start->close(by_start, 0);
 	/* detach the files from this environment so they open in any other */
 	for (int i = 0; !c && i < DBI_COUNT; i++) {
 		if (!(DBI_LEGACY_MASK & (1u << i)))
@@ -105,6 +109,9 @@ store_code forge_legacy_home(const char *dir, const store_item *items, size_t n,
 		    (ret = env->fileid_reset(env, dbi_file[i], 0)) != 0)
 			c = err_db(NULL, err, ret, "resetting %s", dbi_file[i]);
 	}
+	if (!c && ((ret = env->lsn_reset(env, LEGACY_BY_START_FILE, 0)) != 0 ||
+		   (ret = env->fileid_reset(env, LEGACY_BY_START_FILE, 0)) != 0))
+		c = err_db(NULL, err, ret, "resetting %s", LEGACY_BY_START_FILE);
 	env->close(env, 0);
 	remove_env_files(dir);
 	return c;
@@ -142,6 +149,27 @@ store_code forge_raw(store *st, const char *file, const void *key, size_t klen, 
 	return txn_write(st, raw_txn, &a, err);
 }
 
+typedef struct count_arg {
+	exec_status status;
+	uint64_t value;
+} count_arg;
+
+static store_code count_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	count_arg *a = arg;
+	meta_state *ms;
+	store_code c = txn_state(st, txn, &ms, err);
+	if (!c)
+		ms->counts[a->status] = a->value;
+	return c;
+}
+
+store_code forge_count(store *st, exec_status status, uint64_t value, store_err *err)
+{
+	count_arg a = { status, value };
+	return txn_write(st, count_txn, &a, err);
+}
+
 store_code forge_format(store *st, uint64_t format, store_err *err)
 {
 	unsigned char v[8];
@@ -153,7 +181,7 @@ store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *e
 {
 	DB_TXN *txn;
 	record_exec e;
-	uint64_t gen;
+	meta_state *ms;
 	int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 	if (ret)
 		return err_db(st, err, ret, "beginning a transaction");
@@ -162,10 +190,13 @@ store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *e
 		c = rec_put_exec(st, txn, &e, &e, err);
 		record_exec_free(&e);
 	}
+	st->ts_loaded = false;
 	if (!c)
-		c = meta_get_u64(st, txn, "generation", &gen, DB_RMW, err);
-	if (!c)
-		c = meta_put_u64(st, txn, "generation", gen + 1, err);
+		c = txn_state(st, txn, &ms, err);
+	if (!c) {
+		ms->generation++;
+		c = state_write(st, txn, ms, err);
+	}
 	if (c) {
 		txn->abort(txn);
 		return c;

@@ -16,6 +16,9 @@ store_code forge_legacy_home(const char *dir, const store_item *items, size_t n,
 store_code forge_raw(store *st, const char *file, const void *key, size_t klen, const void *val, size_t vlen,
 		     store_err *err);
 
+/* Sets the count of one status recorded in the home's state. */
+store_code forge_count(store *st, exec_status status, uint64_t value, store_err *err);
+
 /* Sets the format version recorded in the home. */
 store_code forge_format(store *st, uint64_t format, store_err *err);
 

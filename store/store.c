@@ -38,7 +38,6 @@ const char *const dbi_file[DBI_COUNT] = {
 	[DBI_META] = "meta.db",
 	[DBI_EXECS] = "executions.db",
 	[DBI_TASKS] = "tasks.db",
-	[DBI_BY_START] = "by_start.db",
 	[DBI_BY_STATUS] = "by_status.db",
 	[DBI_EVENTS] = "events.db",
 	[DBI_EV_BY_EXEC] = "events_by_exec.db",
@@ -159,11 +158,6 @@ static DBT dbt(const void *p, size_t n)
 
 /* ---- meta ---- */
 
-void meta_count_name(char *buf, size_t len, exec_status s)
-{
-	snprintf(buf, len, "count.%s", status_exec_name(s));
-}
-
 store_code meta_get_u64(store *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err)
 {
 	unsigned char b[8];
@@ -194,15 +188,84 @@ store_code meta_put_u64(store *st, DB_TXN *txn, const char *name, uint64_t v, st
 	return ret ? err_db(st, err, ret, "writing '%s' to %s", name, dbi_file[DBI_META]) : STORE_OK;
 }
 
+/* The state record is big-endian 64-bit words: generation, event sequence,
+ * then one count per status in status order.  A shorter record (written
+ * before a status existed) reads that count as zero; a longer one keeps its
+ * extra words unread. */
+#define STATE_WORDS (2 + EXEC_STATUS_COUNT)
+
+store_code state_read(store *st, DB_TXN *txn, meta_state *s, u_int32_t flags, store_err *err)
+{
+	unsigned char b[8 * 64];
+	DBT k = dbt("state", 5), d = dbt(NULL, 0);
+	d.data = b;
+	d.ulen = sizeof b;
+	d.flags = DB_DBT_USERMEM;
+	memset(s, 0, sizeof *s);
+	int ret = st->db[DBI_META]->get(st->db[DBI_META], txn, &k, &d, flags);
+	if (ret == DB_NOTFOUND)
+		return STORE_OK;
+	if (ret)
+		return err_db(st, err, ret, "reading the state from %s", dbi_file[DBI_META]);
+	if (d.size % 8 || d.size < 16)
+		return err_set(err, STORE_FORMAT, "%s: the state record has %u bytes; the file is damaged",
+			       dbi_file[DBI_META], d.size);
+	size_t words = d.size / 8;
+	s->generation = key_get_u64(b);
+	s->event_seq = key_get_u64(b + 8);
+	for (size_t i = 2; i < words && i < STATE_WORDS; i++)
+		s->counts[i - 2] = key_get_u64(b + 8 * i);
+	return STORE_OK;
+}
+
+store_code state_write(store *st, DB_TXN *txn, const meta_state *s, store_err *err)
+{
+	unsigned char b[8 * STATE_WORDS];
+	key_u64(b, s->generation);
+	key_u64(b + 8, s->event_seq);
+	for (size_t i = 0; i < EXEC_STATUS_COUNT; i++)
+		key_u64(b + 16 + 8 * i, s->counts[i]);
+	DBT k = dbt("state", 5), d = dbt(b, sizeof b);
+	int ret = st->db[DBI_META]->put(st->db[DBI_META], txn, &k, &d, 0);
+	return ret ? err_db(st, err, ret, "writing the state to %s", dbi_file[DBI_META]) : STORE_OK;
+}
+
+store_code txn_state(store *st, DB_TXN *txn, meta_state **s, store_err *err)
+{
+	if (!st->ts_loaded) {
+		store_code c = state_read(st, txn, &st->ts, DB_RMW, err);
+		if (c)
+			return c;
+		st->ts_loaded = true;
+	}
+	*s = &st->ts;
+	return STORE_OK;
+}
+
+/* Counts change in memory and reach the state record when the transaction
+ * ends, so the state (which every writer changes) stays locked only for the
+ * last steps of a transaction. */
 static store_code count_add(store *st, DB_TXN *txn, exec_status s, int delta, store_err *err)
 {
-	char name[64];
-	uint64_t v;
-	meta_count_name(name, sizeof name, s);
-	store_code c = meta_get_u64(st, txn, name, &v, DB_RMW, err);
+	(void)txn;
+	(void)err;
+	st->count_delta[s] += delta;
+	return STORE_OK;
+}
+
+/* Ends a write transaction's use of the state: counts, generation, one put. */
+static store_code state_finish(store *st, DB_TXN *txn, store_err *err)
+{
+	meta_state *ms;
+	store_code c = txn_state(st, txn, &ms, err);
 	if (c)
 		return c;
-	return meta_put_u64(st, txn, name, delta < 0 && v == 0 ? 0 : v + (uint64_t)(int64_t)delta, err);
+	for (int s = 0; s < EXEC_STATUS_COUNT; s++) {
+		int64_t d = st->count_delta[s];
+		ms->counts[s] = d < 0 && (uint64_t)-d > ms->counts[s] ? 0 : ms->counts[s] + (uint64_t)d;
+	}
+	ms->generation++;
+	return state_write(st, txn, ms, err);
 }
 
 /* ---- records ---- */
@@ -264,33 +327,27 @@ static store_code del_raw(store *st, DB_TXN *txn, dbi which, const void *k, size
 	return ret ? err_db(st, err, ret, "deleting from %s", dbi_file[which]) : STORE_OK;
 }
 
-/* Index entries and counters follow the record: removed for `old`, added for `e`. */
-static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, const record_exec *old,
-			       store_err *err)
+/* The status index entry and the counts follow the record: the entry of
+ * `old` goes, `e`'s is written (with `rec`, its encoded record, as value). */
+static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, const record_buf *rec,
+			       const record_exec *old, store_err *err)
 {
 	unsigned char k[200];
 	size_t kn;
 	store_code c;
-	bool same_start = old && e && strcmp(old->start_timestamp, e->start_timestamp) == 0;
-	bool same_status = same_start && old->status == e->status;
-	if (old && !same_start) {
-		if ((kn = key_by_start(k, sizeof k, old)) && (c = del_raw(st, txn, DBI_BY_START, k, kn, err)))
-			return c;
-	}
-	if (old && !same_status) {
+	bool same_key = old && e && old->status == e->status && strcmp(old->start_timestamp, e->start_timestamp) == 0;
+	if (old && !same_key) {
 		if ((kn = key_by_status(k, sizeof k, old)) && (c = del_raw(st, txn, DBI_BY_STATUS, k, kn, err)))
 			return c;
 		if ((c = count_add(st, txn, old->status, -1, err)))
 			return c;
 	}
-	if (e && !same_start) {
-		if ((kn = key_by_start(k, sizeof k, e)) && (c = put_raw(st, txn, DBI_BY_START, k, kn, "", 0, err)))
+	if (e) {
+		/* the value changes with the record even when the key stays */
+		if ((kn = key_by_status(k, sizeof k, e)) &&
+		    (c = put_raw(st, txn, DBI_BY_STATUS, k, kn, rec->data, rec->len, err)))
 			return c;
-	}
-	if (e && !same_status) {
-		if ((kn = key_by_status(k, sizeof k, e)) && (c = put_raw(st, txn, DBI_BY_STATUS, k, kn, "", 0, err)))
-			return c;
-		if ((c = count_add(st, txn, e->status, +1, err)))
+		if (!same_key && (c = count_add(st, txn, e->status, +1, err)))
 			return c;
 	}
 	return STORE_OK;
@@ -302,18 +359,18 @@ store_code rec_put_exec(store *st, DB_TXN *txn, const record_exec *e, const reco
 	if (record_encode_exec(e, &b) < 0)
 		return err_set(err, STORE_STORAGE, "out of memory encoding execution '%s'", e->id);
 	store_code c = put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
+	if (!c)
+		c = index_update(st, txn, e, &b, old, err);
 	record_buf_free(&b);
-	if (c)
-		return c;
-	return index_update(st, txn, e, old, err);
+	return c;
 }
 
-/* Removes an execution record with its index entries and counts. */
+/* Removes an execution record with its index entry and count. */
 store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err);
 store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err)
 {
 	store_code c = del_raw(st, txn, DBI_EXECS, old->id, strlen(old->id), err);
-	return c ? c : index_update(st, txn, NULL, old, err);
+	return c ? c : index_update(st, txn, NULL, NULL, old, err);
 }
 
 store_code rec_put_task(store *st, DB_TXN *txn, const record_task *t, store_err *err)
@@ -332,11 +389,12 @@ store_code rec_put_task(store *st, DB_TXN *txn, const record_task *t, store_err 
 
 store_code rec_add_event(store *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
-	uint64_t seq;
+	meta_state *ms;
 	char now[40];
-	store_code c = meta_get_u64(st, txn, "event_seq", &seq, DB_RMW, err);
-	if (c || (c = meta_put_u64(st, txn, "event_seq", ++seq, err)))
+	store_code c = txn_state(st, txn, &ms, err);
+	if (c)
 		return c;
+	uint64_t seq = ++ms->event_seq;
 	ev->seq = seq;
 	record_timestamp_now(now, sizeof now);
 	ev->time = now;
@@ -409,7 +467,10 @@ static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)pfx;
 	store *st = env->app_private;
-	if (st)
+	/* the first message since the operation began names the cause (a full
+	 * disk, say); later ones name its consequences (a cache that cannot
+	 * evict pages it cannot write) */
+	if (st && !st->dbmsg[0])
 		snprintf(st->dbmsg, sizeof st->dbmsg, "%s", msg);
 }
 
@@ -495,6 +556,9 @@ static store_code env_open(store *st, store_err *err)
 		cache_mb = 64;
 	env->set_cachesize(env, (u_int32_t)(cache_mb / 1024), (u_int32_t)(cache_mb % 1024) * 1024 * 1024, 1);
 	env->set_lg_bsize(env, 1024 * 1024);
+	/* 4 MB log files (the default is 10 MB): after a checkpoint one file
+	 * remains, and it is zero-filled to its full size (DB_LOG_ZERO) */
+	env->set_lg_max(env, 4 * 1024 * 1024);
 	env->set_lk_max_locks(env, 200000);
 	env->set_lk_max_objects(env, 200000);
 	env->set_lk_max_lockers(env, 20000);
@@ -594,6 +658,8 @@ static store_code probe_format(store *st, uint64_t *format, store_err *err)
 	return c;
 }
 
+/* A waiting execution of the pre-pause layout carries no pause fields: they
+ * come from its first waiting task (the caller writes the record). */
 static store_code derive_pause(store *st, DB_TXN *txn, record_exec *e, store_err *err)
 {
 	for (size_t i = 0; i < e->n_task_ids; i++) {
@@ -607,17 +673,61 @@ static store_code derive_pause(store *st, DB_TXN *txn, record_exec *e, store_err
 			continue;
 		e->is_paused = true;
 		e->paused_task_id = record_strdup(e->task_ids[i]);
-		record_buf b = { 0 };
-		if (!e->paused_task_id || record_encode_exec(e, &b) < 0)
+		if (!e->paused_task_id)
 			return err_set(err, STORE_STORAGE, "out of memory");
-		store_code c = put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
-		record_buf_free(&b);
-		return c;
+		return STORE_OK;
 	}
 	return STORE_OK;
 }
 
-/* Creates a new home, or upgrades a pre-pause one: in one transaction. */
+/* Rebuilds what format 3 derives from the records: the covering status
+ * index and the per-status counts; a pre-pause (format 1) waiting execution
+ * gets its pause fields from its first waiting task. */
+static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_state *ms, store_err *err)
+{
+	u_int32_t dropped;
+	int ret = st->db[DBI_BY_STATUS]->truncate(st->db[DBI_BY_STATUS], txn, &dropped, 0);
+	if (ret)
+		return err_db(st, err, ret, "upgrading: emptying %s", dbi_file[DBI_BY_STATUS]);
+	DBC *cur;
+	DBT k = dbt(NULL, 0), d = dbt(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
+	ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
+	store_code c = STORE_OK;
+	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		record_exec e;
+		char why[256];
+		if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0)
+			continue; /* verify reports it; the rest stays readable */
+		if (format == 1 && e.status == EXEC_WAITING && !e.is_paused)
+			c = derive_pause(st, txn, &e, err);
+		record_buf b = { 0 };
+		unsigned char key[200];
+		size_t kn = key_by_status(key, sizeof key, &e);
+		if (!c && record_encode_exec(&e, &b) < 0)
+			c = err_set(err, STORE_STORAGE, "out of memory");
+		if (!c && kn)
+			c = put_raw(st, txn, DBI_BY_STATUS, key, kn, b.data, b.len, err);
+		/* the record itself is rewritten in the current layout, so that it
+		 * and its copy in the index are the same bytes */
+		if (!c && (b.len != d.size || memcmp(b.data, d.data, b.len) != 0))
+			c = put_raw(st, txn, DBI_EXECS, e.id, strlen(e.id), b.data, b.len, err);
+		if (!c && (unsigned)e.status < EXEC_STATUS_COUNT)
+			ms->counts[e.status]++;
+		record_buf_free(&b);
+		record_exec_free(&e);
+	}
+	cur->close(cur);
+	free(k.data);
+	free(d.data);
+	if (!c && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
+	return c;
+}
+
+/* Creates a new home, or upgrades an older one, in one transaction. */
 static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	(void)arg;
@@ -630,46 +740,39 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 		return c;
 	if (format == STORE_FORMAT_VERSION)
 		return STORE_OK; /* another process created it first */
-	if (format == 1) {
-		/* the pre-pause layout has no status index and no counters: build them */
-		DBC *cur;
-		DBT k = dbt(NULL, 0), d = dbt(NULL, 0);
-		k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-		int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
-		if (ret)
-			return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
-		while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-			record_exec e;
-			char why[256];
-			if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0)
-				continue; /* verify reports it; the rest stays readable */
-			/* a waiting execution of the old layout carries no pause fields:
-			 * derive them from its first waiting task */
-			c = e.status == EXEC_WAITING && !e.is_paused ? derive_pause(st, txn, &e, err) : STORE_OK;
-			unsigned char key[200];
-			size_t kn = key_by_status(key, sizeof key, &e);
-			if (!c && kn)
-				c = put_raw(st, txn, DBI_BY_STATUS, key, kn, "", 0, err);
-			if (!c)
-				c = count_add(st, txn, e.status, +1, err);
-			record_exec_free(&e);
-			if (c) {
-				cur->close(cur);
-				free(k.data);
-				free(d.data);
-				return c;
-			}
-		}
-		cur->close(cur);
-		free(k.data);
-		free(d.data);
-		if (ret != DB_NOTFOUND)
-			return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
-	} else if (format != 0) {
+	if (format > STORE_FORMAT_VERSION)
 		return err_set(err, STORE_FORMAT, "store format %llu in '%s' is newer than this version supports (%d): "
 			       "use a newer seetop", (unsigned long long)format, st->home, STORE_FORMAT_VERSION);
+	meta_state ms;
+	memset(&ms, 0, sizeof ms);
+	if (format == 2) {
+		/* format 2 kept the generation, the event sequence and each count
+		 * under a key of its own */
+		if ((c = meta_get_u64(st, txn, "generation", &ms.generation, 0, err)) ||
+		    (c = meta_get_u64(st, txn, "event_seq", &ms.event_seq, 0, err)))
+			return c;
+		static const char *const old_keys[] = { "generation", "event_seq", "count.running", "count.waiting-for-input",
+							"count.complete", "count.failed" };
+		for (size_t i = 0; i < sizeof old_keys / sizeof *old_keys; i++)
+			if ((c = del_raw(st, txn, DBI_META, old_keys[i], strlen(old_keys[i]), err)))
+				return c;
 	}
+	if (format != 0 && (c = rebuild_derived(st, txn, format, &ms, err)))
+		return c;
+	if ((c = state_write(st, txn, &ms, err)))
+		return c;
 	return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
+}
+
+/* The start-time index of formats 1 and 2 is unused from format 3 on: its
+ * file goes once the upgrade has committed (or at a later open, if the
+ * process died in between). */
+static void drop_legacy_files(store *st)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", st->home, LEGACY_BY_START_FILE);
+	if (!(st->flags & STORE_OPEN_READ_ONLY))
+		unlink(path);
 }
 
 static void drop_db_handles(store *st)
@@ -832,11 +935,16 @@ static store_code open_all(store *st, store_err *err)
 		}
 		if ((c = run_create(st, err)))
 			goto fail;
+		/* after a checkpoint, recovery never reads the log that names the
+		 * files the upgrade left behind */
+		st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+		drop_legacy_files(st);
 		return STORE_OK;
 	}
 	for (int i = 0; i < DBI_COUNT; i++)
 		if ((c = db_open_one(st, NULL, (dbi)i, 0, err)))
 			goto fail;
+	drop_legacy_files(st);
 	return STORE_OK;
 fail:
 	close_handles(st);
@@ -1001,6 +1109,7 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 		}
 		DB_TXN *txn;
 		memset(err, 0, sizeof *err);
+		st->dbmsg[0] = '\0';
 		int ret = st->env->txn_begin(st->env, NULL, &txn, write ? 0 : DB_TXN_SNAPSHOT);
 		if (ret) {
 			err_db(st, err, ret, "beginning a transaction");
@@ -1010,13 +1119,11 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 			}
 			return STORE_STORAGE;
 		}
+		st->ts_loaded = false;
+		memset(st->count_delta, 0, sizeof st->count_delta);
 		store_code c = fn(st, txn, arg, err);
-		if (c == STORE_OK && write) {
-			uint64_t gen;
-			c = meta_get_u64(st, txn, "generation", &gen, DB_RMW, err);
-			if (c == STORE_OK)
-				c = meta_put_u64(st, txn, "generation", gen + 1, err);
-		}
+		if (c == STORE_OK && write)
+			c = state_finish(st, txn, err);
 		if (c == STORE_OK) {
 			/* Early lock release: the commit record goes to the log buffer
 			 * and the locks are freed at once; the log is then flushed
@@ -1078,7 +1185,10 @@ store_code txn_read(store *st, txn_fn fn, void *arg, store_err *err)
 
 static store_code read_generation(store *st, DB_TXN *txn, void *arg, store_err *err)
 {
-	return meta_get_u64(st, txn, "generation", arg, 0, err);
+	meta_state ms;
+	store_code c = state_read(st, txn, &ms, 0, err);
+	*(uint64_t *)arg = ms.generation;
+	return c;
 }
 
 store_code store_generation(store *st, uint64_t *gen, store_err *err)
@@ -1094,14 +1204,11 @@ typedef struct counts_arg {
 static store_code read_counts(store *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	counts_arg *a = arg;
-	store_code c = STORE_OK;
-	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
-		char name[64];
-		meta_count_name(name, sizeof name, (exec_status)s);
-		c = meta_get_u64(st, txn, name, &a->counts[s], 0, err);
-	}
-	if (!c && a->gen)
-		c = meta_get_u64(st, txn, "generation", a->gen, 0, err);
+	meta_state ms;
+	store_code c = state_read(st, txn, &ms, 0, err);
+	memcpy(a->counts, ms.counts, sizeof ms.counts);
+	if (a->gen)
+		*a->gen = ms.generation;
 	return c;
 }
 

@@ -10,18 +10,28 @@
 
 /* The databases of a home, one file each. */
 typedef enum dbi {
-	DBI_META,      /* format, generation, per-status counts, event sequence */
+	DBI_META,      /* "format"; "state": generation, event sequence, per-status counts */
 	DBI_EXECS,     /* id -> execution record */
 	DBI_TASKS,     /* exec id NUL task id -> task record */
-	DBI_BY_START,  /* inverted start time, id -> "" (newest first) */
-	DBI_BY_STATUS, /* status byte, inverted start time, id -> "" */
+	DBI_BY_STATUS, /* status byte, inverted start time, id -> a copy of the execution record
+			* (a covering index: lists read it alone, newest first) */
 	DBI_EVENTS,    /* sequence (big-endian) -> event record */
 	DBI_EV_BY_EXEC,/* exec id NUL sequence -> "" */
 	DBI_COUNT
 } dbi;
 
-/* Present in the pre-pause layout (format 1). */
-#define DBI_LEGACY_MASK ((1u << DBI_META) | (1u << DBI_EXECS) | (1u << DBI_TASKS) | (1u << DBI_BY_START))
+/* Present in the pre-pause layout (format 1), which also had this index of
+ * start times; formats 1 and 2 had it, format 3 lists from the status index. */
+#define DBI_LEGACY_MASK ((1u << DBI_META) | (1u << DBI_EXECS) | (1u << DBI_TASKS))
+#define LEGACY_BY_START_FILE "by_start.db"
+
+/* The one record of meta.db that every write transaction changes: read for
+ * update once per transaction, written once at its end. */
+typedef struct meta_state {
+	uint64_t generation;
+	uint64_t event_seq;
+	uint64_t counts[EXEC_STATUS_COUNT];
+} meta_state;
 
 struct store {
 	DB_ENV *env;
@@ -31,6 +41,9 @@ struct store {
 	char actor[128];
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
+	meta_state ts;                  /* the state as the running write transaction sees it */
+	bool ts_loaded;
+	int64_t count_delta[EXEC_STATUS_COUNT]; /* the running transaction's changes to the counts */
 	char dbmsg[512];                /* the last message Berkeley DB reported */
 	/* The watchdog: a thread that runs failchk and expires timed-out lock
 	 * requests twice a second.  Berkeley DB only checks lock timeouts when
@@ -60,8 +73,9 @@ store_code err_db(store *st, store_err *err, int ret, const char *fmt, ...) __at
 /* Keys. */
 void key_u64(unsigned char out[8], uint64_t v);
 uint64_t key_get_u64(const unsigned char in[8]);
-/* Start-time index key: inverted time (newest sorts first), then id. */
+/* Start-time key: inverted time (newest sorts first), then id. */
 size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e);
+/* Status index key: the status byte, then the start-time key. */
 size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e);
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id);
 
@@ -76,7 +90,10 @@ store_code rec_add_event(store *st, DB_TXN *txn, record_event *ev, store_err *er
 
 store_code meta_get_u64(store *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err);
 store_code meta_put_u64(store *st, DB_TXN *txn, const char *name, uint64_t v, store_err *err);
-/* The name of a per-status counter in the meta database. */
-void meta_count_name(char *buf, size_t len, exec_status s);
+/* The state record; a home without one reads as zeros. */
+store_code state_read(store *st, DB_TXN *txn, meta_state *s, u_int32_t flags, store_err *err);
+store_code state_write(store *st, DB_TXN *txn, const meta_state *s, store_err *err);
+/* The state of the running write transaction: read for update on first use. */
+store_code txn_state(store *st, DB_TXN *txn, meta_state **s, store_err *err);
 
 #endif

@@ -37,13 +37,6 @@ static DBT dbt_of(const void *p, size_t n)
 	return d;
 }
 
-static int exists(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn)
-{
-	DBT key = dbt_of(k, kn), d = dbt_of(NULL, 0);
-	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
-	return st->db[which]->get(st->db[which], txn, &key, &d, 0);
-}
-
 /* A printable form of a raw key for messages. */
 static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, size_t skip)
 {
@@ -123,12 +116,15 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 			report(a, "execution '%s': paused_task_id '%s' does not name a waiting task", e.id,
 			       e.paused_task_id);
 		unsigned char ik[200];
-		size_t kn = key_by_start(ik, sizeof ik, &e);
-		if (kn && exists(st, txn, DBI_BY_START, ik, kn) != 0)
-			report(a, "execution '%s': missing from the start-time index", e.id);
-		kn = key_by_status(ik, sizeof ik, &e);
-		if (kn && exists(st, txn, DBI_BY_STATUS, ik, kn) != 0)
+		size_t kn = key_by_status(ik, sizeof ik, &e);
+		DBT key = dbt_of(ik, kn), copy = dbt_of(NULL, 0);
+		copy.flags = DB_DBT_MALLOC;
+		int r2 = kn ? st->db[DBI_BY_STATUS]->get(st->db[DBI_BY_STATUS], txn, &key, &copy, 0) : DB_NOTFOUND;
+		if (r2 == DB_NOTFOUND)
 			report(a, "execution '%s': missing from the status index", e.id);
+		else if (r2 == 0 && (copy.size != d.size || memcmp(copy.data, d.data, d.size) != 0))
+			report(a, "execution '%s': the status index holds a stale copy of the record", e.id);
+		free(copy.data);
 		record_exec_free(&e);
 	}
 	cur->close(cur);
@@ -194,11 +190,12 @@ static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *
 }
 
 /* Every index entry must name a record whose key it matches. */
-static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, dbi which, store_err *err)
+static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, store_err *err)
 {
 	DBC *cur;
-	size_t prefix = which == DBI_BY_STATUS ? 9 : 8;
-	const char *name = which == DBI_BY_STATUS ? "status" : "start-time";
+	const dbi which = DBI_BY_STATUS;
+	const size_t prefix = 9;
+	const char *name = "status";
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
@@ -230,8 +227,7 @@ static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, dbi which, 
 			return c;
 		}
 		unsigned char want[200];
-		size_t wn = which == DBI_BY_STATUS ? key_by_status(want, sizeof want, &e)
-						   : key_by_start(want, sizeof want, &e);
+		size_t wn = key_by_status(want, sizeof want, &e);
 		if (wn != k.size || memcmp(want, k.data, wn) != 0)
 			report(a, "%s index: entry for '%s' does not match its record (status %s, start %s)", name, id,
 			       status_exec_name(e.status), e.start_timestamp);
@@ -251,7 +247,7 @@ static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err 
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
 	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	uint64_t last = 0, seq_meta;
+	uint64_t last = 0;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		record_event ev;
 		char why[256];
@@ -271,9 +267,10 @@ static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err 
 	free(d.data);
 	if (ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
-	store_code c = meta_get_u64(st, txn, "event_seq", &seq_meta, 0, err);
-	if (!c && last > seq_meta)
-		report(a, "event sequence is %llu but event %llu exists", (unsigned long long)seq_meta,
+	meta_state ms;
+	store_code c = state_read(st, txn, &ms, 0, err);
+	if (!c && last > ms.event_seq)
+		report(a, "event sequence is %llu but event %llu exists", (unsigned long long)ms.event_seq,
 		       (unsigned long long)last);
 	return c;
 }
@@ -287,17 +284,15 @@ static store_code verify_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	if (!c)
 		c = check_tasks(st, txn, a, err);
 	if (!c)
-		c = check_index(st, txn, a, DBI_BY_START, err);
-	if (!c)
-		c = check_index(st, txn, a, DBI_BY_STATUS, err);
+		c = check_index(st, txn, a, err);
 	if (!c)
 		c = check_events(st, txn, a, err);
+	meta_state ms;
+	if (!c)
+		c = state_read(st, txn, &ms, 0, err);
 	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
-		char name[64];
-		uint64_t v;
-		meta_count_name(name, sizeof name, (exec_status)s);
-		c = meta_get_u64(st, txn, name, &v, 0, err);
-		if (!c && v != tally[s])
+		uint64_t v = ms.counts[s];
+		if (v != tally[s])
 			report(a, "count of %s executions is %llu but %llu records have that status",
 			       status_exec_name((exec_status)s), (unsigned long long)v, (unsigned long long)tally[s]);
 	}

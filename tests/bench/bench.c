@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +133,8 @@ static void see_fill(const char *home, size_t n, const gen_params *p)
 	store_close(st);
 }
 
-/* The running executions a worker pauses and resumes: ids gen-N with N = w mod procs. */
+/* The running executions the workers pause and resume: worker w of n takes
+ * the w-th slice of them, as engines each drive their own executions. */
 static size_t *running_ids(size_t n, const gen_params *p, size_t *count)
 {
 	size_t *v = malloc(n * sizeof *v), c = 0;
@@ -155,9 +157,10 @@ static long see_ops(const char *home, unsigned flags, const size_t *ids, size_t 
 	store_err err;
 	long ops = 0;
 	double end = now() + seconds;
-	for (size_t k = (size_t)worker; now() < end; k += (size_t)workers) {
+	size_t slice = nids / (size_t)workers;
+	for (size_t k = 0; now() < end; k++) {
 		char id[32];
-		snprintf(id, sizeof id, "gen-%08zu", ids[k % nids]);
+		snprintf(id, sizeof id, "gen-%08zu", ids[(size_t)worker * slice + k % slice]);
 		if (store_pause_task(st, id, "task1", &err) || store_resume_task(st, id, "task1", NULL, 0, &err))
 			die("pause/resume", err.msg);
 		ops += 2;
@@ -385,9 +388,10 @@ static long sql_ops_run(const char *path, bool durable, const size_t *ids, size_
 	sql_ops_open(&o, path, durable);
 	long ops = 0;
 	double end = now() + seconds;
-	for (size_t k = (size_t)worker; now() < end; k += (size_t)workers) {
+	size_t slice = nids / (size_t)workers;
+	for (size_t k = 0; now() < end; k++) {
 		char id[32];
-		snprintf(id, sizeof id, "gen-%08zu", ids[k % nids]);
+		snprintf(id, sizeof id, "gen-%08zu", ids[(size_t)worker * slice + k % slice]);
 		sql_transition(&o, id, true);
 		sql_transition(&o, id, false);
 		ops += 2;
@@ -474,6 +478,24 @@ static double ops_per_sec(worker_fn fn, const char *path, int arg, const size_t 
 	return (double)total / (now() - t0);
 }
 
+/* BENCH_ONLY="3 4" runs only those figures (for profiling one of them). */
+static bool want(int figure)
+{
+	const char *only = getenv("BENCH_ONLY");
+	if (!only || !*only)
+		return true;
+	for (const char *p = only; *p; p++)
+		if (*p - '0' == figure && (p == only || p[-1] == ' ' || p[-1] == ',') && (p[1] == '\0' || p[1] == ' ' || p[1] == ','))
+			return true;
+	return false;
+}
+
+static void print_size(const char *line)
+{
+	if (want(7))
+		fputs(line, stdout);
+}
+
 /* Wall time and peak RSS of seetop -b -n 1 on a home, in a new process. */
 static void cold_batch(const char *seetop, const char *home, double *secs, long *rss_kb)
 {
@@ -530,48 +552,9 @@ int main(int argc, char **argv)
 		t0 = now();
 		sql_fill(db, n, &p);
 		double fill_sql = now() - t0;
-		size_t nids;
-		size_t *ids = running_ids(n, &p, &nids);
-		double r1s[ROUNDS], r1q[ROUNDS], r2s[ROUNDS], r2q[ROUNDS], r3s[ROUNDS], r3q[ROUNDS];
-		double r4s[ROUNDS], r4q[ROUNDS], r5s[ROUNDS], r5q[ROUNDS];
-		size_t found_s = 0, found_q = 0;
-		for (int r = 0; r < ROUNDS; r++) {
-			r1s[r] = ops_per_sec(see_worker, home, 0, ids, nids, 1);
-			r1q[r] = ops_per_sec(sql_worker, db, 1, ids, nids, 1);
-			r2s[r] = ops_per_sec(see_worker, home, 0, ids, nids, PROCS);
-			r2q[r] = ops_per_sec(sql_worker, db, 1, ids, nids, PROCS);
-			r3s[r] = ops_per_sec(see_worker, home, STORE_OPEN_NO_SYNC, ids, nids, 1);
-			r3q[r] = ops_per_sec(sql_worker, db, 0, ids, nids, 1);
-			r4s[r] = see_paused(home, &found_s);
-			r4q[r] = sql_paused(db, &found_q);
-			store *st = see_open(home, STORE_OPEN_READ_ONLY);
-			sqlite3 *q = sql_open(db, true);
-			double a[20], b[20];
-			for (int k = 0; k < 20; k++) {
-				a[k] = see_first_screen(st);
-				b[k] = sql_first_screen(q);
-			}
-			r5s[r] = median(a, 20);
-			r5q[r] = median(b, 20);
-			sqlite3_close(q);
-			store_close(st);
-		}
-		double m1s = median(r1s, ROUNDS), m1q = median(r1q, ROUNDS), m2s = median(r2s, ROUNDS),
-		       m2q = median(r2q, ROUNDS), m3s = median(r3s, ROUNDS), m3q = median(r3q, ROUNDS),
-		       m4s = median(r4s, ROUNDS), m4q = median(r4q, ROUNDS), m5s = median(r5s, ROUNDS),
-		       m5q = median(r5q, ROUNDS);
-		printf("%-9zu %-44s %12.1fs %12.1fs %8.2f  %s\n", n, "0. generate (no sync, then checkpoint)", fill_see,
-		       fill_sql, fill_see / fill_sql, "(info)");
-		printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "1. durable ops, 1 process", m1s, m1q, m1s / m1q,
-		       ">= 1.20 x sqlite");
-		printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (%.2f x our 1)\n", n, "2. durable ops, 4 processes", m2s, m2q,
-		       m2s / m2q, ">= 2.00 x our (1)", m2s / m1s);
-		printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "3. ops without fsync, 1 process", m3s, m3q,
-		       m3s / m3q, ">= 2.00 x sqlite");
-		printf("%-9zu %-44s %11.3fms %11.3fms %8.2f  %s (%zu/%zu found)\n", n, "4. list every paused execution",
-		       m4s * 1e3, m4q * 1e3, m4s / m4q, "<= 0.50 x sqlite", found_s, found_q);
-		printf("%-9zu %-44s %11.3fms %11.3fms %8.3f  %s\n", n, "5. first screen (counts, newest 50, waiting)",
-		       m5s * 1e3, m5q * 1e3, m5s / m5q, "<= 0.10 x sqlite");
+		/* the size of the same records on both sides, before the figures
+		 * below add events (each side adds as many as it has time for) */
+		char size_line[512];
 		long long bs = dir_bytes(home, "__db."), bq = dir_bytes(dir, NULL);
 		(void)bq;
 		char wal[4300];
@@ -594,10 +577,71 @@ int main(int argc, char **argv)
 			if (d)
 				closedir(d);
 		}
-		printf("%-9zu %-44s %11.1fMB %11.1fMB %8.2f  %s (data files only: %.1f MB, %.2f x)\n", n,
-		       "7. size on disk (data + log / db + wal)", bs / 1e6, q_bytes / 1e6, (double)bs / (double)q_bytes,
-		       "<= 1.00 x sqlite", (bs - logs) / 1e6, (double)(bs - logs) / (double)q_bytes);
-		if (seetop) {
+		snprintf(size_line, sizeof size_line,
+			 "%-9zu %-44s %11.1fMB %11.1fMB %8.2f  %s (data files only: %.1f MB, %.2f x)\n", n,
+			 "7. size on disk after generating (data + log / db + wal)", bs / 1e6, q_bytes / 1e6,
+			 (double)bs / (double)q_bytes, "<= 1.00 x sqlite", (bs - logs) / 1e6,
+			 (double)(bs - logs) / (double)q_bytes);
+		size_t nids;
+		size_t *ids = running_ids(n, &p, &nids);
+		double r1s[ROUNDS], r1q[ROUNDS], r2s[ROUNDS], r2q[ROUNDS], r3s[ROUNDS], r3q[ROUNDS];
+		double r4s[ROUNDS], r4q[ROUNDS], r5s[ROUNDS], r5q[ROUNDS];
+		size_t found_s = 0, found_q = 0;
+		for (int r = 0; r < ROUNDS; r++) {
+			r1s[r] = r1q[r] = r2s[r] = r2q[r] = r3s[r] = r3q[r] = r4s[r] = r4q[r] = r5s[r] = r5q[r] = 1;
+			if (want(1)) {
+				r1s[r] = ops_per_sec(see_worker, home, 0, ids, nids, 1);
+				r1q[r] = ops_per_sec(sql_worker, db, 1, ids, nids, 1);
+			}
+			if (want(2)) {
+				r2s[r] = ops_per_sec(see_worker, home, 0, ids, nids, PROCS);
+				r2q[r] = ops_per_sec(sql_worker, db, 1, ids, nids, PROCS);
+			}
+			if (want(3)) {
+				r3s[r] = ops_per_sec(see_worker, home, STORE_OPEN_NO_SYNC, ids, nids, 1);
+				r3q[r] = ops_per_sec(sql_worker, db, 0, ids, nids, 1);
+			}
+			if (want(4)) {
+				r4s[r] = see_paused(home, &found_s);
+				r4q[r] = sql_paused(db, &found_q);
+			}
+			if (!want(5))
+				continue;
+			store *st = see_open(home, STORE_OPEN_READ_ONLY);
+			sqlite3 *q = sql_open(db, true);
+			double a[20], b[20];
+			for (int k = 0; k < 20; k++) {
+				a[k] = see_first_screen(st);
+				b[k] = sql_first_screen(q);
+			}
+			r5s[r] = median(a, 20);
+			r5q[r] = median(b, 20);
+			sqlite3_close(q);
+			store_close(st);
+		}
+		double m1s = median(r1s, ROUNDS), m1q = median(r1q, ROUNDS), m2s = median(r2s, ROUNDS),
+		       m2q = median(r2q, ROUNDS), m3s = median(r3s, ROUNDS), m3q = median(r3q, ROUNDS),
+		       m4s = median(r4s, ROUNDS), m4q = median(r4q, ROUNDS), m5s = median(r5s, ROUNDS),
+		       m5q = median(r5q, ROUNDS);
+		printf("%-9zu %-44s %12.1fs %12.1fs %8.2f  %s\n", n, "0. generate (no sync, then checkpoint)", fill_see,
+		       fill_sql, fill_see / fill_sql, "(info)");
+		if (want(1))
+			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "1. durable ops, 1 process", m1s, m1q, m1s / m1q,
+		       ">= 1.20 x sqlite");
+		if (want(2))
+			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (%.2f x our 1)\n", n, "2. durable ops, 4 processes", m2s, m2q,
+		       m2s / m2q, ">= 2.00 x our (1)", m2s / m1s);
+		if (want(3))
+			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "3. ops without fsync, 1 process", m3s, m3q,
+		       m3s / m3q, ">= 2.00 x sqlite");
+		if (want(4))
+			printf("%-9zu %-44s %11.3fms %11.3fms %8.2f  %s (%zu/%zu found)\n", n, "4. list every paused execution",
+		       m4s * 1e3, m4q * 1e3, m4s / m4q, "<= 0.50 x sqlite", found_s, found_q);
+		if (want(5))
+			printf("%-9zu %-44s %11.3fms %11.3fms %8.3f  %s\n", n, "5. first screen (counts, newest 50, waiting)",
+		       m5s * 1e3, m5q * 1e3, m5s / m5q, "<= 0.10 x sqlite");
+		print_size(size_line);
+		if (seetop && want(6)) {
 			double c[ROUNDS];
 			long rss[ROUNDS];
 			for (int r = 0; r < ROUNDS; r++)

@@ -598,12 +598,80 @@ static void legacy_waiting_execution_gets_its_pause_fields(void **state)
 	store_close(st);
 }
 
+static void put_u64(store *st, const char *key, uint64_t v)
+{
+	unsigned char b[8];
+	store_err err;
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (unsigned char)v;
+	assert_int_equal(forge_raw(st, "meta.db", key, strlen(key), b, 8, &err), STORE_OK);
+}
+
+/* Format 2 kept the generation, the event sequence and the counts under keys
+ * of their own, and its status index held no copies of the records. */
+static void a_format_2_home_upgrades_on_open(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
+	fx_save(c->st, "wait", "2024-12-18T10:00:00Z", 1, WAIT1);
+	assert_int_equal(store_pause_task(c->st, "wf", "task1", &err), STORE_OK);
+	record_event *ev;
+	size_t n;
+	assert_int_equal(store_events(c->st, NULL, 0, 1, &ev, &n, &err), STORE_OK);
+	uint64_t last_seq = ev[0].seq;
+	record_event_array_free(ev, n);
+	/* rewrite the meta and the index as format 2 had them */
+	assert_int_equal(forge_raw(c->st, "meta.db", "state", 5, NULL, 0, &err), STORE_OK);
+	put_u64(c->st, "generation", 40);
+	put_u64(c->st, "event_seq", last_seq);
+	put_u64(c->st, "count.waiting-for-input", 2);
+	unsigned char k[64];
+	record_exec e;
+	assert_int_equal(store_get(c->st, "wait", &e, &err), STORE_OK);
+	/* the status byte, the inverted start time, the id */
+	size_t kn = 0;
+	k[kn++] = (unsigned char)EXEC_WAITING;
+	int64_t us;
+	assert_true(record_timestamp_parse(e.start_timestamp, &us));
+	uint64_t inv = UINT64_MAX - ((uint64_t)us ^ (UINT64_C(1) << 63));
+	for (int i = 7; i >= 0; i--)
+		k[kn + (size_t)i] = (unsigned char)(inv >> (8 * (7 - i)));
+	kn += 8;
+	memcpy(k + kn, "wait", 4);
+	kn += 4;
+	record_exec_free(&e);
+	assert_int_equal(forge_raw(c->st, "by_status.db", k, kn, "", 0, &err), STORE_OK);
+	assert_int_equal(forge_format(c->st, 2, &err), STORE_OK);
+	store_close(c->st);
+	c->st = fx_open(c->home, 0);
+	assert_verify_clean(c->st);
+	uint64_t counts[EXEC_STATUS_COUNT], gen;
+	assert_int_equal(store_counts(c->st, counts, &gen, &err), STORE_OK);
+	assert_int_equal(counts[EXEC_WAITING], 2);
+	assert_int_equal(counts[EXEC_RUNNING], 0);
+	assert_true(gen >= 40);
+	/* the list reads the rebuilt copies; the audit trail continues its numbering */
+	store_cursor cur = { .len = 0 };
+	record_exec *v;
+	assert_int_equal(store_list(c->st, EXEC_WAITING, &cur, 10, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].id, "wf");
+	assert_string_equal(v[1].id, "wait");
+	record_exec_array_free(v, n);
+	assert_int_equal(store_resume_workflow(c->st, "wf", &err), STORE_OK);
+	assert_int_equal(store_events(c->st, NULL, 0, 1, &ev, &n, &err), STORE_OK);
+	assert_int_equal(ev[0].seq, last_seq + 1);
+	record_event_array_free(ev, n);
+	assert_verify_clean(c->st);
+}
+
 static void a_newer_format_is_refused_and_left_alone(void **state)
 {
 	ctx *c = *state;
 	store_err err;
 	fx_save(c->st, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
-	assert_int_equal(forge_format(c->st, 3, &err), STORE_OK);
+	assert_int_equal(forge_format(c->st, STORE_FORMAT_VERSION + 1, &err), STORE_OK);
 	store_close(c->st);
 	c->st = NULL;
 	char before[4200], after[4200];
@@ -611,8 +679,11 @@ static void a_newer_format_is_refused_and_left_alone(void **state)
 	assert_int_equal(system(before), 0);
 	store *st;
 	assert_int_equal(store_open(c->home, 0, &st, &err), STORE_FORMAT);
-	assert_non_null(strstr(err.msg, "store format 3 in"));
-	assert_non_null(strstr(err.msg, "is newer than this version supports (2): use a newer seetop"));
+	char want[128];
+	snprintf(want, sizeof want, "store format %d in", STORE_FORMAT_VERSION + 1);
+	assert_non_null(strstr(err.msg, want));
+	snprintf(want, sizeof want, "is newer than this version supports (%d): use a newer seetop", STORE_FORMAT_VERSION);
+	assert_non_null(strstr(err.msg, want));
 	snprintf(after, sizeof after, "cd '%s' && md5sum -c --quiet ../sums-%d && rm ../sums-%d", c->home,
 		 (int)getpid(), (int)getpid());
 	assert_int_equal(system(after), 0);
@@ -650,7 +721,7 @@ static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **
 	/* an index entry naming no execution, and a record of garbage */
 	unsigned char k[32] = { 1, 0, 0, 0, 0, 0, 0, 0, 1 };
 	memcpy(k + 9, "ghost", 5);
-	assert_int_equal(forge_raw(c->st, "by_status.db", k, 14, "", 0, &err), STORE_OK);
+	assert_int_equal(forge_raw(c->st, "by_status.db", k, 14, "junk", 4, &err), STORE_OK);
 	assert_int_equal(forge_raw(c->st, "executions.db", "other", 5, "garbage", 7, &err), STORE_OK);
 	problems p = { .n = 0 };
 	size_t n;
@@ -667,9 +738,11 @@ static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **
 	store_cursor cur = { .len = 0 };
 	record_exec *v;
 	assert_int_equal(store_list(c->st, -1, &cur, 10, &v, &n, &err), STORE_OK);
-	assert_int_equal(n, 1);
+	/* lists read the index's copies: the damaged entry is skipped and named */
+	assert_int_equal(n, 2);
 	assert_string_equal(v[0].id, "good");
-	assert_non_null(strstr(err.msg, "'other' cannot be decoded"));
+	assert_string_equal(v[1].id, "other");
+	assert_non_null(strstr(err.msg, "status index entry 'ghost' cannot be decoded"));
 	record_exec_array_free(v, n);
 }
 
@@ -678,8 +751,7 @@ static void verify_finds_a_count_that_drifted(void **state)
 	ctx *c = *state;
 	store_err err;
 	fx_save(c->st, "good", "2024-12-19T10:00:00Z", 1, WAIT1);
-	unsigned char v[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
-	assert_int_equal(forge_raw(c->st, "meta.db", "count.running", 13, v, 8, &err), STORE_OK);
+	assert_int_equal(forge_count(c->st, EXEC_RUNNING, 7, &err), STORE_OK);
 	problems p = { .n = 0 };
 	size_t n;
 	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
@@ -709,6 +781,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_new_home_is_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(prepause_home_upgrades_on_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(legacy_waiting_execution_gets_its_pause_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_format_2_home_upgrades_on_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_newer_format_is_refused_and_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_finds_a_corrupt_index_entry_and_an_undecodable_record, setup,
 						teardown),
