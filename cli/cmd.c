@@ -704,11 +704,12 @@ static int run_gen(cli *c, int argc, char **argv)
 					      { "seed", required_argument, NULL, 's' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	gen_opts g = { 0, 0, 0, 0, { 4, 0.01, 1 } };
+	gen_opts g = { 0, 0, 0, 0, { 4, 0.01, 1, 0 } };
 	if (parse_opts(cmd_find("gen"), argc, argv, opts, gen_opt, &g) < 0)
 		return EXIT_USAGE;
 	if (optind < argc || g.executions == 0)
 		return cmd_fail(EXIT_USAGE, "gen: say how many with --executions N");
+	g.p.executions = g.executions;
 	/* batches of unsynced transactions, then one checkpoint makes them durable */
 	c->open_flags |= STORE_OPEN_NO_SYNC;
 	int rc = open_store(c);

@@ -26,7 +26,15 @@ void gen_item(const gen_params *g, size_t i, store_item *it)
 	char id[64], ts[40], buf[160];
 	memset(it, 0, sizeof *it);
 	snprintf(id, sizeof id, "gen-%08zu", i);
-	time_t when = 1748736000 + (time_t)(rand_r(&r) % (180 * 86400)); /* 180 days from 2025-06-01 */
+	/* 180 days from 2025-06-01; like a real engine's ids, later ids start
+	 * later, so a bulk load appends to every index instead of scattering */
+	const long span = 180L * 86400;
+	long off = rand_r(&r) % span;
+	if (g->executions) {
+		long step = span / (long)g->executions;
+		off = (long)((double)i / (double)g->executions * (double)span) + (step > 1 ? off % step : 0);
+	}
+	time_t when = 1748736000 + (time_t)off;
 	struct tm tm;
 	gmtime_r(&when, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);

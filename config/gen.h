@@ -8,6 +8,8 @@ typedef struct gen_params {
 	size_t tasks_per;       /* tasks per execution */
 	double waiting_ratio;   /* fraction waiting for input */
 	unsigned seed;
+	size_t executions;      /* how many in all: start times then follow the ids
+				 * (0: random over the whole span) */
 } gen_params;
 
 /* Execution number i (id gen-%08zu): a pure function of (params, i). */

@@ -393,11 +393,11 @@ store_code store_delete(store *st, const char *id, store_err *err)
 /* ---- paging ----
  *
  * The status index holds a copy of each execution record, ordered by status,
- * then newest first.  A list of one status reads one run of it; the list of
- * every status merges one run per status.  A page reads only the entries it
- * returns: no point lookups, no scan, whatever the size of the store.  The
- * cursor remembers the start-time key (inverted start, id) of the last entry
- * returned. */
+ * then start time.  A list of one status reads one run of it backwards
+ * (newest first); the list of every status merges one run per status.  A page
+ * reads only the entries it returns: no point lookups, no scan, whatever the
+ * size of the store.  The cursor remembers the start key (start time, id) of
+ * the last entry returned. */
 
 typedef struct run {
 	DBC *c;
@@ -407,24 +407,36 @@ typedef struct run {
 	bool live;
 } run;
 
-/* Moves a run to its next entry of its status, or marks it finished. */
-static int run_step(run *r, u_int32_t op)
+/* After a cursor move: is the run still within its status? */
+static int run_moved(run *r, int ret)
 {
-	int ret = r->c->get(r->c, &r->k, &r->d, op);
-	r->live = ret == 0 && r->k.size > 9 && r->kbuf[0] == (unsigned char)r->status;
-	return ret == DB_NOTFOUND || (ret == 0 && !r->live) ? 0 : ret;
+	r->live = ret == 0 && r->k.size >= 1 && r->kbuf[0] == (unsigned char)r->status;
+	return ret == DB_NOTFOUND ? 0 : ret;
 }
 
-/* Positions a run at the first entry after `after` (a start-time key). */
+static int run_step(run *r)
+{
+	return run_moved(r, r->c->get(r->c, &r->k, &r->d, DB_PREV));
+}
+
+/* Positions a run at its newest entry older than `after` (a start key), or
+ * at its newest entry when `after` is empty. */
 static int run_seek(run *r, const unsigned char *after, size_t after_len)
 {
-	r->kbuf[0] = (unsigned char)r->status;
-	memcpy(r->kbuf + 1, after, after_len);
-	r->k.size = (u_int32_t)(after_len + 1);
-	int ret = run_step(r, DB_SET_RANGE);
-	if (!ret && r->live && after_len && r->k.size == after_len + 1 && memcmp(r->kbuf + 1, after, after_len) == 0)
-		ret = run_step(r, DB_NEXT);
-	return ret;
+	if (after_len) {
+		r->kbuf[0] = (unsigned char)r->status;
+		memcpy(r->kbuf + 1, after, after_len);
+		r->k.size = (u_int32_t)(after_len + 1);
+	} else {
+		r->kbuf[0] = (unsigned char)(r->status + 1); /* the first entry past this status */
+		r->k.size = 1;
+	}
+	int ret = r->c->get(r->c, &r->k, &r->d, DB_SET_RANGE);
+	if (ret == DB_NOTFOUND)
+		ret = r->c->get(r->c, &r->k, &r->d, DB_LAST);
+	else if (ret == 0)
+		ret = r->c->get(r->c, &r->k, &r->d, DB_PREV);
+	return run_moved(r, ret);
 }
 
 static int run_cmp(const run *a, const run *b)
@@ -475,18 +487,18 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	while (!ret && a->n < a->limit) {
 		run *best = NULL;
 		for (int i = 0; i < nruns; i++)
-			if (runs[i].live && (!best || run_cmp(&runs[i], best) < 0))
+			if (runs[i].live && (!best || run_cmp(&runs[i], best) > 0))
 				best = &runs[i];
 		if (!best) {
 			a->cur->done = true;
 			break;
 		}
 		record_exec e;
-		char why[256];
-		if (record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
+		char why[256] = "the key is too short";
+		if (best->k.size <= 9 || record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
 			/* verify reports it; the rest of the page stays readable */
 			snprintf(err->msg, sizeof err->msg, "status index entry '%.*s' cannot be decoded: %s",
-				 (int)(best->k.size - 9), (const char *)best->kbuf + 9, why);
+				 (int)(best->k.size > 9 ? best->k.size - 9 : 0), (const char *)best->kbuf + 9, why);
 		} else {
 			if (a->n % 16 == 0) {
 				record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
@@ -501,7 +513,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		}
 		a->cur->len = best->k.size - 1;
 		memcpy(a->cur->key, best->kbuf + 1, a->cur->len);
-		ret = run_step(best, DB_NEXT);
+		ret = run_step(best);
 	}
 	for (int i = 0; i < nruns; i++) {
 		runs[i].c->close(runs[i].c);

@@ -108,11 +108,12 @@ uint64_t key_get_u64(const unsigned char in[8])
 	return v;
 }
 
-static uint64_t inverted_start(const record_exec *e)
+/* Start times as unsigned keys that sort oldest first. */
+static uint64_t start_order(const record_exec *e)
 {
 	int64_t us = 0;
 	record_timestamp_parse(e->start_timestamp, &us);
-	return UINT64_MAX - ((uint64_t)us ^ (UINT64_C(1) << 63));
+	return (uint64_t)us ^ (UINT64_C(1) << 63);
 }
 
 size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e)
@@ -120,20 +121,20 @@ size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e)
 	size_t n = strlen(e->id);
 	if (8 + n > cap)
 		return 0;
-	key_u64(out, inverted_start(e));
+	key_u64(out, UINT64_MAX - start_order(e));
 	memcpy(out + 8, e->id, n);
 	return 8 + n;
 }
 
 size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e)
 {
-	if (cap < 1)
-		return 0;
-	size_t n = key_by_start(out + 1, cap - 1, e);
-	if (!n)
+	size_t n = strlen(e->id);
+	if (1 + 8 + n > cap)
 		return 0;
 	out[0] = (unsigned char)e->status;
-	return n + 1;
+	key_u64(out + 1, start_order(e));
+	memcpy(out + 9, e->id, n);
+	return 9 + n;
 }
 
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id)
@@ -476,9 +477,16 @@ static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 
 #define WATCHDOG_MS 500
 
+static void registry_scan(const char *home, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig);
+static void registry_scan_fd(int fd, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig);
+
+/* failchk walks every buffer header of the cache (and so maps in a page of
+ * shared memory per cached page): it runs only when the registry names a
+ * process that died since the last run, not on every tick. */
 static void *watchdog_main(void *arg)
 {
 	store *st = arg;
+	unsigned long cleaned = 0; /* the dead processes failchk has dealt with */
 	pthread_mutex_lock(&st->watchdog_mu);
 	while (!st->watchdog_stop) {
 		struct timespec ts;
@@ -489,11 +497,20 @@ static void *watchdog_main(void *arg)
 		pthread_cond_timedwait(&st->watchdog_cv, &st->watchdog_mu, &ts);
 		if (st->watchdog_stop)
 			break;
-		int ret = st->env->failchk(st->env, 0);
-		if (ret == DB_RUNRECOVERY)
-			st->panicked = 1;
-		else
-			st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
+		int alive, dead;
+		long live_pid;
+		unsigned long sig;
+		registry_scan_fd(st->regfd, &alive, &dead, &live_pid, &sig);
+		if (dead && sig != cleaned) {
+			int ret = st->env->failchk(st->env, 0);
+			if (ret == DB_RUNRECOVERY) {
+				st->panicked = 1;
+				continue;
+			}
+			if (ret == 0)
+				cleaned = sig;
+		}
+		st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
 	}
 	pthread_mutex_unlock(&st->watchdog_mu);
 	return NULL;
@@ -533,6 +550,10 @@ static void close_handles(store *st)
 		st->env->close(st->env, 0);
 		st->env = NULL;
 	}
+	if (st->regfd >= 0) {
+		close(st->regfd); /* only now: see registry_scan_fd */
+		st->regfd = -1;
+	}
 }
 
 static store_code env_open(store *st, store_err *err)
@@ -555,6 +576,11 @@ static store_code env_open(store *st, store_err *err)
 	if (cache_mb < 16 || cache_mb > 16384)
 		cache_mb = 64;
 	env->set_cachesize(env, (u_int32_t)(cache_mb / 1024), (u_int32_t)(cache_mb % 1024) * 1024 * 1024, 1);
+	/* one hash bucket per page the cache holds (the default is one per ten):
+	 * a page lookup walks a chain of buffer headers, and each header it
+	 * touches is a page of shared memory the process maps in; with the
+	 * cache full, short chains keep a new reader's resident set small */
+	env->set_mp_tablesize(env, (u_int32_t)(cache_mb * 1024 / 4));
 	env->set_lg_bsize(env, 1024 * 1024);
 	/* 4 MB log files (the default is 10 MB): after a checkpoint one file
 	 * remains, and it is zero-filled to its full size (DB_LOG_ZERO) */
@@ -571,7 +597,17 @@ static store_code env_open(store *st, store_err *err)
 	if (st->flags & STORE_OPEN_NO_SYNC)
 		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-			   DB_RECOVER | DB_FAILCHK | DB_THREAD;
+			   DB_RECOVER | DB_THREAD;
+	/* When the registry names a dead process, DB_FAILCHK has the open clean
+	 * up after it (releasing its locks, aborting its transactions) instead
+	 * of running recovery under the feet of the live ones.  Otherwise it is
+	 * left out: it walks the whole cache, which costs a new dashboard time
+	 * and memory in proportion to the cache, not to what it reads. */
+	int alive, dead;
+	long live_pid;
+	registry_scan(st->home, &alive, &dead, &live_pid, NULL);
+	if (dead)
+		oflags |= DB_FAILCHK;
 	st->dbmsg[0] = '\0';
 	ret = env->open(env, st->home, oflags, 0600);
 	if (ret) {
@@ -585,6 +621,9 @@ static store_code env_open(store *st, store_err *err)
 		close_handles(st);
 		return STORE_STORAGE;
 	}
+	char path[4200];
+	snprintf(path, sizeof path, "%s/__db.register", st->home);
+	st->regfd = open(path, O_RDONLY | O_CLOEXEC);
 	watchdog_start(st);
 	return STORE_OK;
 }
@@ -801,30 +840,50 @@ static store_code run_create(store *st, store_err *err);
 #define PROBE_SECONDS 10
 
 /* Registered processes other than this one: how many are alive, how many dead. */
-static void registry_scan(const char *home, int *alive, int *dead, long *a_live_pid)
+/* The registry holds one 25-byte slot per process; a process holds an fcntl
+ * lock on the first byte of its slot while it lives, and that is how
+ * Berkeley DB tells the living from the dead.  This scan asks the same
+ * question (F_GETLK, which takes no lock), so the two always agree.  It must
+ * never close a descriptor of the registry while this process has the
+ * environment open: closing any descriptor of a file drops every fcntl lock
+ * the process holds on it, and the others would take this process for dead. */
+static void registry_scan_fd(int fd, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig)
 {
-	char path[4200], slot[26];
+	char slot[26];
 	*alive = *dead = 0;
 	*a_live_pid = 0;
-	snprintf(path, sizeof path, "%s/__db.register", home);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fread(slot, 1, 25, f) == 25) {
+	if (dead_sig)
+		*dead_sig = 0;
+	for (off_t off = 0; fd >= 0 && pread(fd, slot, 25, off) == 25; off += 25) {
 		slot[25] = '\0';
-		if (slot[0] == 'X')
-			continue;
 		long pid = strtol(slot, NULL, 10);
-		if (pid <= 0 || pid == (long)getpid())
+		if (slot[0] == 'X' || pid <= 0 || pid == (long)getpid())
 			continue;
-		if (is_alive(NULL, (pid_t)pid, 0, 0)) {
+		struct flock fl;
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = off;
+		fl.l_len = 1;
+		if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK) {
+			(*dead)++;
+			if (dead_sig)
+				*dead_sig = *dead_sig * 31 + (unsigned long)pid;
+		} else {
 			(*alive)++;
 			*a_live_pid = pid;
-		} else {
-			(*dead)++;
 		}
 	}
-	fclose(f);
+}
+
+static void registry_scan(const char *home, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/__db.register", home);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	registry_scan_fd(fd, alive, dead, a_live_pid, dead_sig);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Runs fn in a child process; true when it exits 0 within `secs`. */
@@ -889,13 +948,13 @@ static store_code unwedge(store *st, store_err *err)
 {
 	int alive, dead;
 	long live_pid;
-	registry_scan(st->home, &alive, &dead, &live_pid);
+	registry_scan(st->home, &alive, &dead, &live_pid, NULL);
 	if (dead == 0)
 		return STORE_OK;
 	bool timed_out;
 	if (in_child(st, child_open_close, PROBE_SECONDS, &timed_out) || !timed_out)
 		return STORE_OK; /* the normal open copes (or reports its own error) */
-	registry_scan(st->home, &alive, &dead, &live_pid);
+	registry_scan(st->home, &alive, &dead, &live_pid, NULL);
 	if (alive)
 		return err_set(err, STORE_STORAGE,
 			       "home '%s' does not respond: a process died inside Berkeley DB and process %ld still "
@@ -1024,6 +1083,7 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		free(st);
 		return err_set(err, STORE_STORAGE, "out of memory");
 	}
+	st->regfd = -1;
 	pthread_mutex_init(&st->watchdog_mu, NULL);
 	pthread_cond_init(&st->watchdog_cv, NULL);
 	st->flags = flags;

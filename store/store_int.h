@@ -13,8 +13,8 @@ typedef enum dbi {
 	DBI_META,      /* "format"; "state": generation, event sequence, per-status counts */
 	DBI_EXECS,     /* id -> execution record */
 	DBI_TASKS,     /* exec id NUL task id -> task record */
-	DBI_BY_STATUS, /* status byte, inverted start time, id -> a copy of the execution record
-			* (a covering index: lists read it alone, newest first) */
+	DBI_BY_STATUS, /* status byte, start time, id -> a copy of the execution record
+			* (a covering index: lists read it alone, backwards: newest first) */
 	DBI_EVENTS,    /* sequence (big-endian) -> event record */
 	DBI_EV_BY_EXEC,/* exec id NUL sequence -> "" */
 	DBI_COUNT
@@ -54,6 +54,7 @@ struct store {
 	pthread_mutex_t watchdog_mu;
 	pthread_cond_t watchdog_cv;
 	bool watchdog_stop;
+	int regfd;                      /* the registry, open while the environment is (see registry_scan_fd) */
 };
 
 extern const char *const dbi_file[DBI_COUNT];
@@ -73,9 +74,10 @@ store_code err_db(store *st, store_err *err, int ret, const char *fmt, ...) __at
 /* Keys. */
 void key_u64(unsigned char out[8], uint64_t v);
 uint64_t key_get_u64(const unsigned char in[8]);
-/* Start-time key: inverted time (newest sorts first), then id. */
+/* The key of the start-time index of formats 1 and 2: inverted time, id. */
 size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e);
-/* Status index key: the status byte, then the start-time key. */
+/* Status index key: the status byte, the start time (oldest first: new
+ * executions append), the id.  Lists read it backwards, newest first. */
 size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e);
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id);
 

@@ -535,7 +535,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "%s/seetop-bench-XXXXXX", base && *base ? base : "/var/tmp");
 	if (!mkdtemp(dir))
 		die("mkdtemp", strerror(errno));
-	gen_params p = { 4, 0.01, 7 };
+	gen_params p = { 4, 0.01, 7, 0 };
 	printf("seetop bench: %d rounds, medians; ops are pause+resume-task transactions on task1 of running executions\n",
 	       ROUNDS);
 	printf("%-9s %-44s %14s %14s %8s  %s\n", "size", "figure", "seetop", "sqlite", "ratio", "target");
@@ -543,6 +543,7 @@ int main(int argc, char **argv)
 	long cold_rss[8] = { 0 };
 	for (int si = 0; si < nsizes; si++) {
 		size_t n = sizes[si];
+		p.executions = n;
 		char home[4200], db[4200];
 		snprintf(home, sizeof home, "%s/home-%zu", dir, n);
 		snprintf(db, sizeof db, "%s/sqlite-%zu.db", dir, n);
