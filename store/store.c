@@ -1156,6 +1156,26 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+/* The log position of a transaction's commit record, from its commit token.
+ * Flushing the log up to there (not to its end) is what makes group commit
+ * work: a process that waited while another flushed finds its own commit
+ * already on disk and returns without an fsync of its own.  The token is
+ * version 1 of Berkeley DB 5.3's layout (version, generation, environment
+ * id, then the LSN's file and offset, each 32 bits in network order); any
+ * other version makes the caller flush the whole log instead. */
+static bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
+{
+	const unsigned char *b = t->buf;
+	uint32_t w[5];
+	for (int i = 0; i < 5; i++)
+		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+	if (w[0] != 1 || w[3] == 0)
+		return false;
+	lsn->file = w[3];
+	lsn->offset = w[4];
+	return true;
+}
+
 static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err *err)
 {
 	int reopens = 0;
@@ -1193,9 +1213,12 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 			 * flush carries every commit that arrived meanwhile (group
 			 * commit).  A later transaction's commit record follows ours
 			 * in the log, so it can never be durable without ours. */
+			DB_TXN_TOKEN token;
+			bool have_token = write && txn->set_commit_token(txn, &token) == 0;
 			ret = txn->commit(txn, write ? DB_TXN_NOSYNC : 0);
 			if (ret == 0 && write && !(st->flags & STORE_OPEN_NO_SYNC)) {
-				ret = st->env->log_flush(st->env, NULL);
+				DB_LSN lsn;
+				ret = st->env->log_flush(st->env, have_token && commit_lsn(&token, &lsn) ? &lsn : NULL);
 				if (ret) {
 					/* committed but maybe not durable: say so, do not retry */
 					err_db(st, err, ret, "flushing the log after a commit");
