@@ -10,13 +10,15 @@
  *   not even on those of a writer that was killed mid-transaction.
  * - Writers use a lock timeout, and each process runs a watchdog thread that
  *   calls failchk (which aborts a dead process's transaction and frees its
- *   locks) and expires timed-out lock requests twice a second: Berkeley DB
+ *   locks) when the registry names a newly dead process, and expires
+ *   timed-out lock requests twice a second: Berkeley DB
  *   checks timeouts only when its detector runs, so a writer blocked on a dead
  *   process's lock would otherwise wait forever.  A timed-out writer retries.
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; a long-lived dashboard survives that.
- * - A periodic checkpoint with DB_LOG_AUTO_REMOVE bounds the log that a
- *   recovery has to replay. */
+ * - A checkpoint whenever a log file's worth (4 MB) of log has been written
+ *   since the last, with DB_LOG_AUTO_REMOVE, bounds the log that a recovery
+ *   replays and that the home keeps (two files at most, usually one). */
 #include "config.h"
 
 #include <errno.h>
@@ -46,6 +48,7 @@ const char *const dbi_file[DBI_COUNT] = {
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
 #define MAX_ATTEMPTS 200
 #define CHECKPOINT_EVERY 256 /* commits between checkpoint checks */
+#define CHECKPOINT_KB 4096   /* log written since the last checkpoint (a log file) */
 
 /* ---- errors ---- */
 
@@ -1230,7 +1233,7 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 			if (ret == 0) {
 				if (write && ++st->commits >= CHECKPOINT_EVERY) {
 					st->commits = 0;
-					st->env->txn_checkpoint(st->env, 1024, 1, 0);
+					st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
 				}
 				return STORE_OK;
 			}
