@@ -405,6 +405,7 @@ typedef struct run {
 	unsigned char kbuf[sizeof ((store_cursor *)0)->key + 1];
 	int status;
 	bool live;
+	bool newer; /* reading towards newer entries (forwards) */
 } run;
 
 /* After a cursor move: is the run still within its status? */
@@ -416,13 +417,24 @@ static int run_moved(run *r, int ret)
 
 static int run_step(run *r)
 {
-	return run_moved(r, r->c->get(r->c, &r->k, &r->d, DB_PREV));
+	return run_moved(r, r->c->get(r->c, &r->k, &r->d, r->newer ? DB_NEXT : DB_PREV));
 }
 
 /* Positions a run at its newest entry older than `after` (a start key), or
- * at its newest entry when `after` is empty. */
+ * at its newest entry when `after` is empty; reading newer, at its oldest
+ * entry newer than `after`, or at its oldest entry. */
 static int run_seek(run *r, const unsigned char *after, size_t after_len)
 {
+	if (r->newer) {
+		r->kbuf[0] = (unsigned char)r->status;
+		memcpy(r->kbuf + 1, after, after_len);
+		r->k.size = (u_int32_t)(after_len + 1);
+		int ret = run_moved(r, r->c->get(r->c, &r->k, &r->d, DB_SET_RANGE));
+		if (!ret && r->live && after_len && r->k.size == after_len + 1 &&
+		    memcmp(r->kbuf + 1, after, after_len) == 0)
+			ret = run_step(r);
+		return ret;
+	}
 	if (after_len) {
 		r->kbuf[0] = (unsigned char)r->status;
 		memcpy(r->kbuf + 1, after, after_len);
@@ -453,6 +465,7 @@ typedef struct list_arg {
 	size_t limit;
 	record_exec *out;
 	size_t n;
+	bool newer;
 } list_arg;
 
 static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
@@ -474,6 +487,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		run *r = &runs[nruns];
 		memset(r, 0, sizeof *r);
 		r->status = s;
+		r->newer = a->newer;
 		if ((ret = db->cursor(db, txn, &r->c, 0)) != 0)
 			break;
 		nruns++;
@@ -487,7 +501,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	while (!ret && a->n < a->limit) {
 		run *best = NULL;
 		for (int i = 0; i < nruns; i++)
-			if (runs[i].live && (!best || run_cmp(&runs[i], best) > 0))
+			if (runs[i].live && (!best || (a->newer ? -1 : 1) * run_cmp(&runs[i], best) > 0))
 				best = &runs[i];
 		if (!best) {
 			a->cur->done = true;
@@ -527,7 +541,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
 		      store_err *err)
 {
-	list_arg a = { status, *cur, cur, limit, NULL, 0 };
+	list_arg a = { status, *cur, cur, limit, NULL, 0, false };
 	*out = NULL;
 	*n = 0;
 	if (status >= EXEC_STATUS_COUNT)
@@ -537,6 +551,32 @@ store_code store_list(store *st, int status, store_cursor *cur, size_t limit, re
 		record_exec_array_free(a.out, a.n);
 		*cur = a.start;
 		return c;
+	}
+	*out = a.out;
+	*n = a.n;
+	return STORE_OK;
+}
+
+store_code store_list_newer(store *st, int status, const store_cursor *from, size_t limit, record_exec **out,
+			    size_t *n, store_err *err)
+{
+	store_cursor cur = *from;
+	cur.done = false;
+	list_arg a = { status, cur, &cur, limit, NULL, 0, true };
+	*out = NULL;
+	*n = 0;
+	if (status >= EXEC_STATUS_COUNT)
+		return err_set(err, STORE_INVALID_INPUT, "unknown status %d", status);
+	store_code c = txn_read(st, list_txn, &a, err);
+	if (c) {
+		record_exec_array_free(a.out, a.n);
+		return c;
+	}
+	/* read oldest first; handed back newest first, like every list */
+	for (size_t i = 0; i < a.n / 2; i++) {
+		record_exec t = a.out[i];
+		a.out[i] = a.out[a.n - 1 - i];
+		a.out[a.n - 1 - i] = t;
 	}
 	*out = a.out;
 	*n = a.n;

@@ -140,6 +140,20 @@ size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e)
 	return 9 + n;
 }
 
+void store_cursor_at(store_cursor *cur, const record_exec *e, bool inclusive)
+{
+	memset(cur, 0, sizeof *cur);
+	size_t n = strlen(e->id);
+	if (9 + n > sizeof cur->key)
+		n = sizeof cur->key - 9;
+	key_u64(cur->key, start_order(e));
+	memcpy(cur->key + 8, e->id, n);
+	cur->len = 8 + n;
+	/* the key just above the execution's own: no id continues with a NUL */
+	if (inclusive)
+		cur->key[cur->len++] = '\0';
+}
+
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id)
 {
 	size_t a = strlen(exec_id), b = strlen(task_id);

@@ -92,6 +92,14 @@ typedef struct store_cursor {
 } store_cursor;
 store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
 		      store_err *err);
+/* Up to `limit` executions newer than `from` (all of them when it is empty:
+ * then the oldest `limit`), the ones nearest to it, handed back newest first:
+ * paging up from a row, or the last page of the list. */
+store_code store_list_newer(store *st, int status, const store_cursor *from, size_t limit, record_exec **out,
+			    size_t *n, store_err *err);
+/* A cursor positioned at an execution: the next store_list starts with it
+ * (`inclusive`) or just after it; store_list_newer starts just before it. */
+void store_cursor_at(store_cursor *cur, const record_exec *e, bool inclusive);
 /* Every execution waiting for input, newest first, from the status index. */
 store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err);
 /* Visits every execution with its tasks in id order (export). Stops when fn returns non-zero. */

@@ -12,6 +12,11 @@
 #include "app.h"
 
 #define PAGE 64
+/* Rows kept in memory around the selection: however large the store, the
+ * list holds at most this many records and never reads the whole store to
+ * move, page or jump to either end.  (With a search filter, which matches on
+ * the client, the list grows from the newest as before.) */
+#define WINDOW_MAX (PAGE * 16)
 
 void app_set_msg(app *a, bool error, const char *fmt, ...)
 {
@@ -54,6 +59,16 @@ static bool matches(const app *a, const record_exec *e)
 	return strstr(e->id, a->search) || (e->workflow_name.s && strstr(e->workflow_name.s, a->search));
 }
 
+static int list_status(const app *a)
+{
+	return a->only_waiting ? EXEC_WAITING : -1;
+}
+
+static bool windowed(const app *a)
+{
+	return !a->search[0];
+}
+
 /* Loads the next page of the list; returns how many rows it added. */
 static size_t load_page(app *a)
 {
@@ -62,7 +77,7 @@ static size_t load_page(app *a)
 		record_exec *v;
 		size_t n;
 		store_err err;
-		if (store_list(a->st, a->only_waiting ? EXEC_WAITING : -1, &a->cur, PAGE, &v, &n, &err)) {
+		if (store_list(a->st, list_status(a), &a->cur, PAGE, &v, &n, &err)) {
 			app_set_msg(a, true, "%s", err.msg);
 			return added;
 		}
@@ -87,6 +102,75 @@ static size_t load_page(app *a)
 			break;
 	}
 	return added;
+}
+
+/* Loads the page of rows just newer than the first; returns how many. */
+static size_t load_newer(app *a)
+{
+	if (!a->deep || a->n_rows == 0)
+		return 0;
+	store_cursor from;
+	store_cursor_at(&from, &a->rows[0].exec, false);
+	record_exec *v;
+	size_t n;
+	store_err err;
+	if (store_list_newer(a->st, list_status(a), &from, PAGE, &v, &n, &err)) {
+		app_set_msg(a, true, "%s", err.msg);
+		return 0;
+	}
+	if (n < PAGE)
+		a->deep = false;
+	row *p = n ? realloc(a->rows, (a->n_rows + n + 1) * sizeof *p) : a->rows;
+	if (!p) {
+		record_exec_array_free(v, n);
+		return 0;
+	}
+	a->rows = p;
+	memmove(a->rows + n, a->rows, a->n_rows * sizeof *a->rows);
+	for (size_t i = 0; i < n; i++) {
+		a->rows[i].exec = v[i];
+		a->rows[i].done = a->rows[i].total = 0;
+	}
+	free(v);
+	a->n_rows += n;
+	a->sel += n;
+	a->top += n;
+	return n;
+}
+
+/* Keeps the window at WINDOW_MAX rows, dropping those farthest from the
+ * selection; what is dropped is read again if the selection goes back. */
+static void trim_window(app *a)
+{
+	if (!windowed(a) || a->n_rows <= WINDOW_MAX)
+		return;
+	size_t extra = a->n_rows - WINDOW_MAX;
+	if (a->top >= extra) {
+		/* the selection is in the lower part: drop from the top */
+		for (size_t i = 0; i < extra; i++)
+			record_exec_free(&a->rows[i].exec);
+		memmove(a->rows, a->rows + extra, (a->n_rows - extra) * sizeof *a->rows);
+		a->n_rows -= extra;
+		a->sel -= extra;
+		a->top -= extra;
+		a->deep = true;
+	} else {
+		for (size_t i = a->n_rows - extra; i < a->n_rows; i++)
+			record_exec_free(&a->rows[i].exec);
+		a->n_rows -= extra;
+		store_cursor_at(&a->cur, &a->rows[a->n_rows - 1].exec, false);
+	}
+}
+
+/* Empties the list; the next page read starts at `from` (NULL: the newest). */
+static void restart_rows(app *a, const store_cursor *from)
+{
+	free_rows(a);
+	memset(&a->cur, 0, sizeof a->cur);
+	if (from)
+		a->cur = *from;
+	a->deep = from != NULL;
+	a->sel = a->top = 0;
 }
 
 /* Task counts for the rows on screen only: the list never reads a task
@@ -152,8 +236,17 @@ int app_reload(app *a)
 		app_set_msg(a, true, "%s", err.msg);
 		return DO_DRAW;
 	}
-	free_rows(a);
-	memset(&a->cur, 0, sizeof a->cur);
+	/* the window is read again from its first row (from the newest when it
+	 * shows the newest), so a change elsewhere costs one window, not the
+	 * rows above it */
+	store_cursor from;
+	bool deep = a->deep && a->n_rows > 0;
+	if (deep)
+		store_cursor_at(&from, &a->rows[0].exec, true);
+	size_t sel_was = a->sel, top_was = a->top;
+	restart_rows(a, deep ? &from : NULL);
+	a->sel = sel_was;
+	a->top = top_was;
 	while (a->n_rows < want && load_page(a) > 0)
 		;
 	/* the selection stays on the same execution when it is still listed */
@@ -192,6 +285,7 @@ static int select_row(app *a, size_t idx)
 		a->top = a->sel;
 	if (h && a->sel >= a->top + h)
 		a->top = a->sel - h + 1;
+	trim_window(a);
 	load_task_counts(a, a->top, a->top + h + 1);
 	load_item(a);
 	a->log_top = 0;
@@ -216,6 +310,12 @@ static int move_by(app *a, long delta)
 		return DO_DRAW;
 	}
 	long s = (long)a->sel + delta;
+	while (s < 0 && a->deep) {
+		size_t added = load_newer(a);
+		if (added == 0)
+			break;
+		s += (long)added;
+	}
 	return select_row(a, s < 0 ? 0 : (size_t)s);
 }
 
@@ -223,14 +323,46 @@ static int act_up(app *a) { return move_by(a, -1); }
 static int act_down(app *a) { return move_by(a, 1); }
 static int act_pgup(app *a) { return move_by(a, -(long)(draw_list_height() > 1 ? draw_list_height() - 1 : 1)); }
 static int act_pgdn(app *a) { return move_by(a, draw_list_height() > 1 ? draw_list_height() - 1 : 1); }
-static int act_home(app *a) { return move_by(a, -(long)(a->sel + a->task_sel + a->log_top + 1)); }
+static int act_home(app *a)
+{
+	if (a->focus == PANE_EXECS && a->deep) {
+		restart_rows(a, NULL);
+		load_page(a);
+		return select_row(a, 0);
+	}
+	return move_by(a, -(long)(a->sel + a->task_sel + a->log_top + 1));
+}
 
 static int act_end(app *a)
 {
 	if (a->focus != PANE_EXECS)
 		return move_by(a, 1L << 30);
-	while (load_page(a) > 0)
-		;
+	if (!windowed(a)) {
+		while (load_page(a) > 0)
+			;
+		return select_row(a, a->n_rows ? a->n_rows - 1 : 0);
+	}
+	if (!a->cur.done) {
+		/* the last page straight from the index: the oldest rows */
+		store_cursor oldest = { .len = 0 };
+		record_exec *v;
+		size_t n;
+		store_err err;
+		if (store_list_newer(a->st, list_status(a), &oldest, PAGE, &v, &n, &err)) {
+			app_set_msg(a, true, "%s", err.msg);
+			return DO_DRAW;
+		}
+		restart_rows(a, NULL);
+		a->rows = calloc(n + 1, sizeof *a->rows);
+		for (size_t i = 0; a->rows && i < n; i++)
+			a->rows[a->n_rows++].exec = v[i];
+		if (!a->rows)
+			record_exec_array_free(v, n);
+		else
+			free(v);
+		a->cur.done = true;
+		a->deep = n == PAGE; /* a shorter page is the whole list */
+	}
 	return select_row(a, a->n_rows ? a->n_rows - 1 : 0);
 }
 
@@ -260,6 +392,7 @@ static int act_back(app *a)
 	if (a->search[0] || a->only_waiting) {
 		a->search[0] = '\0';
 		a->only_waiting = false;
+		restart_rows(a, NULL);
 		app_set_msg(a, false, "showing every execution");
 		return DO_RELOAD;
 	}
@@ -278,28 +411,70 @@ static int act_quit(app *a)
 static int act_waiting(app *a)
 {
 	a->only_waiting = !a->only_waiting;
-	a->sel = a->top = 0;
+	restart_rows(a, NULL);
 	app_set_msg(a, false, a->only_waiting ? "showing executions waiting for input (w: all)" : "showing every execution");
 	return DO_RELOAD;
 }
 
+/* Selects the execution at `e`: in the window if it is there, otherwise
+ * in a window read from it. */
+static int select_exec(app *a, const record_exec *e)
+{
+	for (size_t i = 0; i < a->n_rows; i++)
+		if (strcmp(a->rows[i].exec.id, e->id) == 0)
+			return select_row(a, i);
+	store_cursor from;
+	store_cursor_at(&from, e, true);
+	restart_rows(a, &from);
+	load_page(a);
+	return select_row(a, 0);
+}
+
 static int act_next_waiting(app *a)
 {
-	for (size_t step = 1;; step++) {
-		size_t i = a->sel + step;
-		ensure_loaded(a, i);
-		if (i >= a->n_rows)
-			break;
-		if (a->rows[i].exec.status == EXEC_WAITING) {
-			a->focus = PANE_EXECS;
-			return select_row(a, i);
+	if (!windowed(a)) {
+		/* a filtered list: look through it */
+		for (size_t step = 1;; step++) {
+			size_t i = a->sel + step;
+			ensure_loaded(a, i);
+			if (i >= a->n_rows)
+				break;
+			if (a->rows[i].exec.status == EXEC_WAITING) {
+				a->focus = PANE_EXECS;
+				return select_row(a, i);
+			}
+		}
+		for (size_t i = 0; i < a->sel && i < a->n_rows; i++)
+			if (a->rows[i].exec.status == EXEC_WAITING)
+				return select_row(a, i);
+		app_set_msg(a, false, "nothing else waits for input");
+		return DO_DRAW;
+	}
+	/* the next older one that waits, from the status index; after the
+	 * oldest, the newest again */
+	store_cursor from = { .len = 0 };
+	if (a->sel < a->n_rows)
+		store_cursor_at(&from, &a->rows[a->sel].exec, false);
+	record_exec *v = NULL;
+	size_t n = 0;
+	store_err err;
+	for (int pass = 0; pass < 2 && n == 0; pass++) {
+		if (pass == 1)
+			memset(&from, 0, sizeof from);
+		if (store_list(a->st, EXEC_WAITING, &from, 1, &v, &n, &err)) {
+			app_set_msg(a, true, "%s", err.msg);
+			return DO_DRAW;
 		}
 	}
-	for (size_t i = 0; i < a->sel && i < a->n_rows; i++)
-		if (a->rows[i].exec.status == EXEC_WAITING)
-			return select_row(a, i);
-	app_set_msg(a, false, "nothing else waits for input");
-	return DO_DRAW;
+	if (n == 0 || (a->sel < a->n_rows && strcmp(v[0].id, a->rows[a->sel].exec.id) == 0)) {
+		record_exec_array_free(v, n);
+		app_set_msg(a, false, "nothing else waits for input");
+		return DO_DRAW;
+	}
+	a->focus = PANE_EXECS;
+	int todo = select_exec(a, &v[0]);
+	record_exec_array_free(v, n);
+	return todo;
 }
 
 static int act_search(app *a)
@@ -309,7 +484,7 @@ static int act_search(app *a)
 	if (!draw_prompt(a, "search id or name: ", buf, sizeof buf))
 		return DO_DRAW;
 	snprintf(a->search, sizeof a->search, "%s", buf);
-	a->sel = a->top = 0;
+	restart_rows(a, NULL);
 	app_set_msg(a, false, a->search[0] ? "filter: %s (Esc clears)" : "%s", a->search[0] ? a->search : "no filter");
 	return DO_RELOAD;
 }

@@ -36,6 +36,7 @@ typedef struct app {
 	row *rows;
 	size_t n_rows;
 	store_cursor cur;      /* where the next page starts */
+	bool deep;             /* rows[0] is not the newest: newer rows exist above the window */
 	size_t sel, top;
 	bool only_waiting;
 	char search[128];

@@ -143,8 +143,24 @@ static bool terminal_gone(void)
 	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+/* SEETOP_TRACE_KEYS=FILE appends one line per key: the key code and the
+ * microseconds from reading the key to the end of the redraw it caused (what
+ * tests/bench/screen.sh reports). */
+static FILE *trace_keys;
+
+static double mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 static int run_screen(app *a)
 {
+	const char *trace = getenv("SEETOP_TRACE_KEYS");
+	trace_keys = trace && *trace ? fopen(trace, "a") : NULL;
+	double key_at = 0;
+	int key_code = 0;
 	initscr();
 	curses_on = true;
 	cbreak();
@@ -164,8 +180,17 @@ static int run_screen(app *a)
 			clearok(curscr, TRUE);
 		if (todo & (DO_DRAW | DO_RELOAD | DO_CLEAR))
 			draw_screen(a);
+		if (trace_keys && key_at > 0) {
+			fprintf(trace_keys, "%d %.0f\n", key_code, mono_us() - key_at);
+			fflush(trace_keys);
+		}
+		key_at = 0;
 		timeout(a->conf.refresh_ms);
 		int ch = getch();
+		if (trace_keys && ch != ERR) {
+			key_at = mono_us();
+			key_code = ch;
+		}
 		if (stop_requested)
 			break;
 		if (ch == ERR && terminal_gone()) {
@@ -199,6 +224,8 @@ static int run_screen(app *a)
 		todo = app_key(a, ch) | DO_DRAW;
 	}
 	restore_terminal();
+	if (trace_keys)
+		fclose(trace_keys);
 	return EXIT_OK;
 }
 

@@ -362,6 +362,62 @@ static void paging_visits_each_execution_once_newest_first(void **state)
 	assert_int_equal(pages, 5);
 }
 
+static void expect_ids(record_exec *v, size_t n, const int *want, size_t n_want)
+{
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "m%02d", want[i]);
+		assert_string_equal(v[i].id, id);
+	}
+	record_exec_array_free(v, n);
+}
+
+/* Paging up from a row, the last page, and a page that starts at a row: what
+ * the dashboard needs to show a window of a large list. */
+static void paging_up_and_from_a_row_across_statuses(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	for (int i = 0; i < 20; i++) {
+		char id[32], ts[32];
+		snprintf(id, sizeof id, "m%02d", i);
+		snprintf(ts, sizeof ts, "2024-01-01T00:00:%02dZ", i);
+		fx_save(c->st, id, ts, 1, i % 3 ? RUN1 : WAIT1);
+	}
+	record_exec *v, e;
+	size_t n;
+	store_cursor cur = { .len = 0 };
+	/* the last page: the oldest, newest first */
+	assert_int_equal(store_list_newer(c->st, -1, &cur, 4, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, (const int[]){ 3, 2, 1, 0 }, 4);
+	/* up from m10: the nearest newer ones */
+	assert_int_equal(store_get(c->st, "m10", &e, &err), STORE_OK);
+	store_cursor_at(&cur, &e, false);
+	assert_int_equal(store_list_newer(c->st, -1, &cur, 3, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, (const int[]){ 13, 12, 11 }, 3);
+	/* down from m10, with it and without it */
+	assert_int_equal(store_list(c->st, -1, &cur, 2, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, (const int[]){ 9, 8 }, 2);
+	store_cursor_at(&cur, &e, true);
+	assert_int_equal(store_list(c->st, -1, &cur, 2, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, (const int[]){ 10, 9 }, 2);
+	/* one status: the waiting ones are m00, m03, ... m18 */
+	store_cursor_at(&cur, &e, true);
+	assert_int_equal(store_list_newer(c->st, EXEC_WAITING, &cur, 10, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, (const int[]){ 18, 15, 12 }, 3);
+	assert_int_equal(store_list(c->st, EXEC_WAITING, &cur, 10, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, (const int[]){ 9, 6, 3, 0 }, 4);
+	assert_true(cur.done);
+	/* nothing newer than the newest */
+	record_exec_free(&e);
+	assert_int_equal(store_get(c->st, "m19", &e, &err), STORE_OK);
+	store_cursor_at(&cur, &e, false);
+	record_exec_free(&e);
+	assert_int_equal(store_list_newer(c->st, -1, &cur, 5, &v, &n, &err), STORE_OK);
+	expect_ids(v, n, NULL, 0);
+}
+
 static void generation_moves_with_every_write_and_only_then(void **state)
 {
 	ctx *c = *state;
@@ -772,6 +828,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(resume_task_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(paused_list_is_newest_first_and_has_no_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(paging_visits_each_execution_once_newest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(paging_up_and_from_a_row_across_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(generation_moves_with_every_write_and_only_then, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_existing_id_is_refused_unless_replaced, setup, teardown),
