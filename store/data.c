@@ -538,10 +538,11 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
-		      store_err *err)
+/* Runs one page of a list either way; `cur` moves on only when it succeeds. */
+static store_code list_run(store *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
+			   size_t *n, store_err *err)
 {
-	list_arg a = { status, *cur, cur, limit, NULL, 0, false };
+	list_arg a = { status, *cur, cur, limit, NULL, 0, newer };
 	*out = NULL;
 	*n = 0;
 	if (status >= EXEC_STATUS_COUNT)
@@ -557,30 +558,25 @@ store_code store_list(store *st, int status, store_cursor *cur, size_t limit, re
 	return STORE_OK;
 }
 
+store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+		      store_err *err)
+{
+	return list_run(st, status, cur, false, limit, out, n, err);
+}
+
 store_code store_list_newer(store *st, int status, const store_cursor *from, size_t limit, record_exec **out,
 			    size_t *n, store_err *err)
 {
 	store_cursor cur = *from;
 	cur.done = false;
-	list_arg a = { status, cur, &cur, limit, NULL, 0, true };
-	*out = NULL;
-	*n = 0;
-	if (status >= EXEC_STATUS_COUNT)
-		return err_set(err, STORE_INVALID_INPUT, "unknown status %d", status);
-	store_code c = txn_read(st, list_txn, &a, err);
-	if (c) {
-		record_exec_array_free(a.out, a.n);
-		return c;
-	}
+	store_code c = list_run(st, status, &cur, true, limit, out, n, err);
 	/* read oldest first; handed back newest first, like every list */
-	for (size_t i = 0; i < a.n / 2; i++) {
-		record_exec t = a.out[i];
-		a.out[i] = a.out[a.n - 1 - i];
-		a.out[a.n - 1 - i] = t;
+	for (size_t i = 0; !c && i < *n / 2; i++) {
+		record_exec t = (*out)[i];
+		(*out)[i] = (*out)[*n - 1 - i];
+		(*out)[*n - 1 - i] = t;
 	}
-	*out = a.out;
-	*n = a.n;
-	return STORE_OK;
+	return c;
 }
 
 store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
