@@ -218,8 +218,13 @@ static store_code save_one(store *st, DB_TXN *txn, const store_item *it, bool re
 		c = delete_tasks(st, txn, &old, err);
 	for (size_t i = 0; !c && i < it->n_tasks; i++)
 		c = rec_put_task(st, txn, &it->tasks[i], err);
-	if (!c)
-		c = rec_put_exec(st, txn, &it->exec, had_old ? &old : NULL, err);
+	if (!c) {
+		record_exec e = it->exec; /* shallow: only the derived count differs */
+		e.tasks_complete = 0;
+		for (size_t i = 0; i < it->n_tasks; i++)
+			e.tasks_complete += it->tasks[i].status == TASK_COMPLETE;
+		c = rec_put_exec(st, txn, &e, had_old ? &old : NULL, err);
+	}
 	if (had_old)
 		record_exec_free(&old);
 	if (!c && action) {

@@ -50,6 +50,7 @@ static const field exec_fields[] = {
 	FIELD_AUX(6, F_STRS, record_exec, task_ids, n_task_ids),
 	{ 7, F_BOOL, offsetof(record_exec, is_paused), 0, false },
 	{ 8, F_STR, offsetof(record_exec, paused_task_id), 0, false },
+	{ 9, F_U64, offsetof(record_exec, tasks_complete), 0, false },
 };
 
 static const field task_fields[] = {

@@ -43,6 +43,10 @@ typedef struct record_exec {
 	size_t n_task_ids;
 	bool is_paused;
 	char *paused_task_id;    /* NULL = none */
+	/* Derived, kept by the store on every save: how many of its tasks are
+	 * complete, so that a list shows progress without reading a task.  Not
+	 * part of data files. */
+	uint64_t tasks_complete;
 	record_unknown unknown;
 } record_exec;
 

@@ -726,31 +726,36 @@ static store_code probe_format(store *st, uint64_t *format, store_err *err)
 	return c;
 }
 
-/* A waiting execution of the pre-pause layout carries no pause fields: they
- * come from its first waiting task (the caller writes the record). */
-static store_code derive_pause(store *st, DB_TXN *txn, record_exec *e, store_err *err)
+/* What the store derives from an execution's tasks: how many are complete
+ * and, for a waiting execution of the pre-pause layout (which carries no
+ * pause fields), the first task that waits.  The caller writes the record. */
+static store_code derive_from_tasks(store *st, DB_TXN *txn, record_exec *e, store_err *err)
 {
+	bool want_pause = e->status == EXEC_WAITING && !e->is_paused;
+	e->tasks_complete = 0;
 	for (size_t i = 0; i < e->n_task_ids; i++) {
 		record_task t;
 		store_err one;
 		if (rec_get_task(st, txn, e->id, e->task_ids[i], &t, 0, &one) != STORE_OK)
-			continue;
-		bool waiting = t.status == TASK_WAITING;
+			continue; /* verify reports it */
+		task_status ts = t.status;
 		record_task_free(&t);
-		if (!waiting)
-			continue;
-		e->is_paused = true;
-		e->paused_task_id = record_strdup(e->task_ids[i]);
-		if (!e->paused_task_id)
-			return err_set(err, STORE_STORAGE, "out of memory");
-		return STORE_OK;
+		e->tasks_complete += ts == TASK_COMPLETE;
+		if (want_pause && ts == TASK_WAITING) {
+			want_pause = false;
+			e->is_paused = true;
+			e->paused_task_id = record_strdup(e->task_ids[i]);
+			if (!e->paused_task_id)
+				return err_set(err, STORE_STORAGE, "out of memory");
+		}
 	}
 	return STORE_OK;
 }
 
 /* Rebuilds what format 3 derives from the records: the covering status
- * index and the per-status counts; a pre-pause (format 1) waiting execution
- * gets its pause fields from its first waiting task. */
+ * index, the per-status counts and each execution's count of complete tasks;
+ * a pre-pause (format 1) waiting execution gets its pause fields from its
+ * first waiting task. */
 static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_state *ms, store_err *err)
 {
 	u_int32_t dropped;
@@ -769,8 +774,7 @@ static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_
 		char why[256];
 		if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0)
 			continue; /* verify reports it; the rest stays readable */
-		if (format == 1 && e.status == EXEC_WAITING && !e.is_paused)
-			c = derive_pause(st, txn, &e, err);
+		c = derive_from_tasks(st, txn, &e, err);
 		record_buf b = { 0 };
 		unsigned char key[200];
 		size_t kn = key_by_status(key, sizeof key, &e);

@@ -73,6 +73,7 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 		if ((unsigned)e.status < EXEC_STATUS_COUNT)
 			tally[e.status]++;
 		size_t waiting = 0;
+		uint64_t complete = 0;
 		bool paused_ok = false;
 		for (size_t i = 0; i < e.n_task_ids; i++) {
 			record_task t;
@@ -99,8 +100,12 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 				if (e.paused_task_id && strcmp(e.paused_task_id, t.task_id) == 0)
 					paused_ok = true;
 			}
+			complete += t.status == TASK_COMPLETE;
 			record_task_free(&t);
 		}
+		if (complete != e.tasks_complete)
+			report(a, "execution '%s': its record counts %llu complete tasks but %llu are", e.id,
+			       (unsigned long long)e.tasks_complete, (unsigned long long)complete);
 		bool is_waiting = e.status == EXEC_WAITING;
 		if (is_waiting != e.is_paused)
 			report(a, "execution '%s': status is %s but is_paused is %s", e.id, status_exec_name(e.status),

@@ -94,7 +94,6 @@ static size_t load_page(app *a)
 			}
 			row *r = &a->rows[a->n_rows++];
 			r->exec = v[i];
-			r->done = r->total = 0;
 			added++;
 		}
 		free(v);
@@ -127,10 +126,8 @@ static size_t load_newer(app *a)
 	}
 	a->rows = p;
 	memmove(a->rows + n, a->rows, a->n_rows * sizeof *a->rows);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		a->rows[i].exec = v[i];
-		a->rows[i].done = a->rows[i].total = 0;
-	}
 	free(v);
 	a->n_rows += n;
 	a->sel += n;
@@ -171,26 +168,6 @@ static void restart_rows(app *a, const store_cursor *from)
 		a->cur = *from;
 	a->deep = from != NULL;
 	a->sel = a->top = 0;
-}
-
-/* Task counts for the rows on screen only: the list never reads a task
- * record of a row it does not show. */
-static void load_task_counts(app *a, size_t from, size_t to)
-{
-	for (size_t i = from; i < to && i < a->n_rows; i++) {
-		store_item it;
-		store_err err;
-		row *r = &a->rows[i];
-		if (r->total || r->exec.n_task_ids == 0)
-			continue;
-		if (store_get_item(a->st, r->exec.id, &it, &err))
-			continue;
-		r->total = it.n_tasks;
-		r->done = 0;
-		for (size_t t = 0; t < it.n_tasks; t++)
-			r->done += it.tasks[t].status == TASK_COMPLETE;
-		store_item_free(&it);
-	}
 }
 
 static void load_item(app *a)
@@ -255,7 +232,6 @@ int app_reload(app *a)
 		if (strcmp(a->rows[i].exec.id, keep) == 0)
 			sel = i;
 	a->sel = sel;
-	load_task_counts(a, a->top, a->top + (size_t)draw_list_height() + 1);
 	load_item(a);
 	time_t now = time(NULL);
 	struct tm tm;
@@ -286,7 +262,6 @@ static int select_row(app *a, size_t idx)
 	if (h && a->sel >= a->top + h)
 		a->top = a->sel - h + 1;
 	trim_window(a);
-	load_task_counts(a, a->top, a->top + h + 1);
 	load_item(a);
 	a->log_top = 0;
 	return DO_DRAW;

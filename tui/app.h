@@ -20,10 +20,9 @@ enum {
 
 typedef enum pane { PANE_EXECS, PANE_TASKS, PANE_DETAIL } pane;
 
-/* One loaded execution row, with what the list shows of its tasks. */
+/* One loaded execution row (its record counts its complete tasks). */
 typedef struct row {
 	record_exec exec;
-	size_t done, total;
 } row;
 
 typedef struct app {

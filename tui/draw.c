@@ -144,8 +144,8 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 	text_escape(id, sizeof id, r->exec.id, strlen(r->exec.id));
 	text_escape(name, sizeof name, r->exec.workflow_name.s, r->exec.workflow_name.len);
 	text_age(a, sizeof a, r->exec.start_timestamp);
-	if (r->total)
-		snprintf(tasks, sizeof tasks, "%zu/%zu", r->done, r->total);
+	if (r->exec.n_task_ids)
+		snprintf(tasks, sizeof tasks, "%llu/%zu", (unsigned long long)r->exec.tasks_complete, r->exec.n_task_ids);
 	else
 		snprintf(tasks, sizeof tasks, "%zu", r->exec.n_task_ids);
 	const status_look *lk = &exec_look[r->exec.status];

@@ -802,6 +802,39 @@ static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **
 	record_exec_array_free(v, n);
 }
 
+/* The list shows progress (complete/total) from the execution record alone:
+ * the store keeps the count on every save, operations keep it, verify checks it. */
+static void the_record_counts_its_complete_tasks(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	static const task_status ts[] = { TASK_COMPLETE, TASK_COMPLETE, TASK_IN_PROGRESS, TASK_PENDING };
+	fx_save(c->st, "prog", "2024-12-19T10:00:00Z", 4, ts);
+	record_exec e;
+	assert_int_equal(store_get(c->st, "prog", &e, &err), STORE_OK);
+	assert_int_equal(e.tasks_complete, 2);
+	record_exec_free(&e);
+	assert_int_equal(store_pause_task(c->st, "prog", "task4", &err), STORE_OK);
+	assert_int_equal(store_resume_task(c->st, "prog", "task4", NULL, 0, &err), STORE_OK);
+	store_cursor cur = { .len = 0 };
+	record_exec *v;
+	size_t n;
+	assert_int_equal(store_list(c->st, -1, &cur, 5, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].tasks_complete, 2);
+	assert_int_equal(v[0].n_task_ids, 4);
+	/* a record whose count drifted is reported */
+	v[0].tasks_complete = 3;
+	record_buf b = { 0 };
+	assert_int_equal(record_encode_exec(&v[0], &b), 0);
+	assert_int_equal(forge_raw(c->st, "executions.db", "prog", 4, b.data, b.len, &err), STORE_OK);
+	record_buf_free(&b);
+	record_exec_array_free(v, n);
+	problems p = { .n = 0 };
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_true(has_problem(&p, "execution 'prog': its record counts 3 complete tasks but 2 are"));
+}
+
 static void verify_finds_a_count_that_drifted(void **state)
 {
 	ctx *c = *state;
@@ -829,6 +862,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(paused_list_is_newest_first_and_has_no_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(paging_visits_each_execution_once_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(paging_up_and_from_a_row_across_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_record_counts_its_complete_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(generation_moves_with_every_write_and_only_then, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_existing_id_is_refused_unless_replaced, setup, teardown),
