@@ -397,26 +397,24 @@ store_code store_delete(store *st, const char *id, store_err *err)
 
 /* ---- paging ----
  *
- * The status index holds a copy of each execution record, ordered by status,
- * then start time.  A list of one status reads one run of it backwards
- * (newest first); the list of every status merges one run per status.  A page
- * reads only the entries it returns: no point lookups, no scan, whatever the
- * size of the store.  The cursor remembers the start key (start time, id) of
- * the last entry returned. */
+ * Each status has an index file holding a copy of each execution record of
+ * that status, ordered by start time.  A list of one status reads one of them
+ * backwards (newest first); the list of every status merges one run per
+ * status.  A page reads only the entries it returns: no point lookups, no
+ * scan, whatever the size of the store.  The cursor remembers the key (start
+ * time, id) of the last entry returned. */
 
 typedef struct run {
 	DBC *c;
 	DBT k, d;
-	unsigned char kbuf[sizeof ((store_cursor *)0)->key + 1];
-	int status;
+	unsigned char kbuf[sizeof ((store_cursor *)0)->key];
 	bool live;
 	bool newer; /* reading towards newer entries (forwards) */
 } run;
 
-/* After a cursor move: is the run still within its status? */
 static int run_moved(run *r, int ret)
 {
-	r->live = ret == 0 && r->k.size >= 1 && r->kbuf[0] == (unsigned char)r->status;
+	r->live = ret == 0;
 	return ret == DB_NOTFOUND ? 0 : ret;
 }
 
@@ -425,30 +423,23 @@ static int run_step(run *r)
 	return run_moved(r, r->c->get(r->c, &r->k, &r->d, r->newer ? DB_NEXT : DB_PREV));
 }
 
-/* Positions a run at its newest entry older than `after` (a start key), or
- * at its newest entry when `after` is empty; reading newer, at its oldest
- * entry newer than `after`, or at its oldest entry. */
+/* Positions a run at its newest entry older than `after` (a key), or at its
+ * newest entry when `after` is empty; reading newer, at its oldest entry
+ * newer than `after`, or at its oldest entry. */
 static int run_seek(run *r, const unsigned char *after, size_t after_len)
 {
+	int ret;
+	if (after_len == 0)
+		return run_moved(r, r->c->get(r->c, &r->k, &r->d, r->newer ? DB_FIRST : DB_LAST));
+	memcpy(r->kbuf, after, after_len);
+	r->k.size = (u_int32_t)after_len;
+	ret = r->c->get(r->c, &r->k, &r->d, DB_SET_RANGE);
 	if (r->newer) {
-		r->kbuf[0] = (unsigned char)r->status;
-		memcpy(r->kbuf + 1, after, after_len);
-		r->k.size = (u_int32_t)(after_len + 1);
-		int ret = run_moved(r, r->c->get(r->c, &r->k, &r->d, DB_SET_RANGE));
-		if (!ret && r->live && after_len && r->k.size == after_len + 1 &&
-		    memcmp(r->kbuf + 1, after, after_len) == 0)
+		ret = run_moved(r, ret);
+		if (!ret && r->live && r->k.size == after_len && memcmp(r->kbuf, after, after_len) == 0)
 			ret = run_step(r);
 		return ret;
 	}
-	if (after_len) {
-		r->kbuf[0] = (unsigned char)r->status;
-		memcpy(r->kbuf + 1, after, after_len);
-		r->k.size = (u_int32_t)(after_len + 1);
-	} else {
-		r->kbuf[0] = (unsigned char)(r->status + 1); /* the first entry past this status */
-		r->k.size = 1;
-	}
-	int ret = r->c->get(r->c, &r->k, &r->d, DB_SET_RANGE);
 	if (ret == DB_NOTFOUND)
 		ret = r->c->get(r->c, &r->k, &r->d, DB_LAST);
 	else if (ret == 0)
@@ -459,7 +450,7 @@ static int run_seek(run *r, const unsigned char *after, size_t after_len)
 static int run_cmp(const run *a, const run *b)
 {
 	size_t n = a->k.size < b->k.size ? a->k.size : b->k.size;
-	int c = memcmp(a->kbuf + 1, b->kbuf + 1, n - 1);
+	int c = memcmp(a->kbuf, b->kbuf, n);
 	return c ? c : (a->k.size > b->k.size) - (a->k.size < b->k.size);
 }
 
@@ -476,7 +467,6 @@ typedef struct list_arg {
 static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	list_arg *a = arg;
-	DB *db = st->db[DBI_BY_STATUS];
 	run runs[EXEC_STATUS_COUNT];
 	int nruns = 0, ret = 0;
 	store_code c = STORE_OK;
@@ -490,8 +480,8 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		if (a->status >= 0 && s != a->status)
 			continue;
 		run *r = &runs[nruns];
+		DB *db = st->db[DBI_STATUS(s)];
 		memset(r, 0, sizeof *r);
-		r->status = s;
 		r->newer = a->newer;
 		if ((ret = db->cursor(db, txn, &r->c, 0)) != 0)
 			break;
@@ -514,10 +504,10 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		}
 		record_exec e;
 		char why[256] = "the key is too short";
-		if (best->k.size <= 9 || record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
+		if (best->k.size <= 8 || record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
 			/* verify reports it; the rest of the page stays readable */
 			snprintf(err->msg, sizeof err->msg, "status index entry '%.*s' cannot be decoded: %s",
-				 (int)(best->k.size > 9 ? best->k.size - 9 : 0), (const char *)best->kbuf + 9, why);
+				 (int)(best->k.size > 8 ? best->k.size - 8 : 0), (const char *)best->kbuf + 8, why);
 		} else {
 			if (a->n % 16 == 0) {
 				record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
@@ -530,8 +520,8 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 			}
 			a->out[a->n++] = e;
 		}
-		a->cur->len = best->k.size - 1;
-		memcpy(a->cur->key, best->kbuf + 1, a->cur->len);
+		a->cur->len = best->k.size;
+		memcpy(a->cur->key, best->kbuf, a->cur->len);
 		ret = run_step(best);
 	}
 	for (int i = 0; i < nruns; i++) {
@@ -539,7 +529,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		free(runs[i].d.data);
 	}
 	if (!c && ret)
-		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_BY_STATUS]);
+		c = err_db(st, err, ret, "reading the status index");
 	return c;
 }
 

@@ -40,7 +40,10 @@ const char *const dbi_file[DBI_COUNT] = {
 	[DBI_META] = "meta.db",
 	[DBI_EXECS] = "executions.db",
 	[DBI_TASKS] = "tasks.db",
-	[DBI_BY_STATUS] = "by_status.db",
+	[DBI_STATUS(EXEC_RUNNING)] = "status-running.db",
+	[DBI_STATUS(EXEC_WAITING)] = "status-waiting-for-input.db",
+	[DBI_STATUS(EXEC_COMPLETE)] = "status-complete.db",
+	[DBI_STATUS(EXEC_FAILED)] = "status-failed.db",
 	[DBI_EVENTS] = "events.db",
 	[DBI_EV_BY_EXEC] = "events_by_exec.db",
 };
@@ -133,12 +136,11 @@ size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e)
 size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e)
 {
 	size_t n = strlen(e->id);
-	if (1 + 8 + n > cap)
+	if (8 + n > cap)
 		return 0;
-	out[0] = (unsigned char)e->status;
-	key_u64(out + 1, start_order(e));
-	memcpy(out + 9, e->id, n);
-	return 9 + n;
+	key_u64(out, start_order(e));
+	memcpy(out + 8, e->id, n);
+	return 8 + n;
 }
 
 void store_cursor_at(store_cursor *cur, const record_exec *e, bool inclusive)
@@ -356,15 +358,16 @@ static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, con
 	store_code c;
 	bool same_key = old && e && old->status == e->status && strcmp(old->start_timestamp, e->start_timestamp) == 0;
 	if (old && !same_key) {
-		if ((kn = key_by_status(k, sizeof k, old)) && (c = del_raw(st, txn, DBI_BY_STATUS, k, kn, err)))
+		if ((kn = key_by_status(k, sizeof k, old)) && (unsigned)old->status < EXEC_STATUS_COUNT &&
+		    (c = del_raw(st, txn, DBI_STATUS(old->status), k, kn, err)))
 			return c;
 		if ((c = count_add(st, txn, old->status, -1, err)))
 			return c;
 	}
 	if (e) {
 		/* the value changes with the record even when the key stays */
-		if ((kn = key_by_status(k, sizeof k, e)) &&
-		    (c = put_raw(st, txn, DBI_BY_STATUS, k, kn, rec->data, rec->len, err)))
+		if ((kn = key_by_status(k, sizeof k, e)) && (unsigned)e->status < EXEC_STATUS_COUNT &&
+		    (c = put_raw(st, txn, DBI_STATUS(e->status), k, kn, rec->data, rec->len, err)))
 			return c;
 		if (!same_key && (c = count_add(st, txn, e->status, +1, err)))
 			return c;
@@ -594,6 +597,13 @@ static void env_tune(DB_ENV *env)
 	 * full cache (100,000 executions) touched 25 MB with this, 29 MB with
 	 * the default and 86 MB with 200 buckets. */
 	env->set_mp_tablesize(env, (u_int32_t)(cache_mb * 1024 / 4));
+	/* the buckets share mutexes, one per 16: a mutex per bucket would take
+	 * the room of the mutexes each cached buffer (and each of its MVCC
+	 * versions) needs, and a full cache then ran out of them ("unable to
+	 * allocate memory for mutex") at a million executions; and some room
+	 * beyond Berkeley DB's own estimate */
+	env->set_mp_mtxcount(env, (u_int32_t)(cache_mb * 1024 / 4 / 16));
+	env->mutex_set_increment(env, 20000);
 	env->set_lg_bsize(env, 1024 * 1024);
 	/* 4 MB log files (the default is 10 MB): after a checkpoint one file
 	 * remains, and it is zero-filled to its full size (DB_LOG_ZERO) */
@@ -759,9 +769,10 @@ static store_code derive_from_tasks(store *st, DB_TXN *txn, record_exec *e, stor
 static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_state *ms, store_err *err)
 {
 	u_int32_t dropped;
-	int ret = st->db[DBI_BY_STATUS]->truncate(st->db[DBI_BY_STATUS], txn, &dropped, 0);
-	if (ret)
-		return err_db(st, err, ret, "upgrading: emptying %s", dbi_file[DBI_BY_STATUS]);
+	int ret = 0;
+	for (int s = 0; s < EXEC_STATUS_COUNT && !ret; s++)
+		if ((ret = st->db[DBI_STATUS(s)]->truncate(st->db[DBI_STATUS(s)], txn, &dropped, 0)) != 0)
+			return err_db(st, err, ret, "upgrading: emptying %s", dbi_file[DBI_STATUS(s)]);
 	DBC *cur;
 	DBT k = dbt(NULL, 0), d = dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
@@ -780,8 +791,8 @@ static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_
 		size_t kn = key_by_status(key, sizeof key, &e);
 		if (!c && record_encode_exec(&e, &b) < 0)
 			c = err_set(err, STORE_STORAGE, "out of memory");
-		if (!c && kn)
-			c = put_raw(st, txn, DBI_BY_STATUS, key, kn, b.data, b.len, err);
+		if (!c && kn && (unsigned)e.status < EXEC_STATUS_COUNT)
+			c = put_raw(st, txn, DBI_STATUS(e.status), key, kn, b.data, b.len, err);
 		/* the record itself is rewritten in the current layout, so that it
 		 * and its copy in the index are the same bytes */
 		if (!c && (b.len != d.size || memcmp(b.data, d.data, b.len) != 0))
@@ -819,7 +830,8 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 	memset(&ms, 0, sizeof ms);
 	if (format == 2) {
 		/* format 2 kept the generation, the event sequence and each count
-		 * under a key of its own */
+		 * under a key of its own (format 3 had the state record, and one
+		 * status index file for every status) */
 		if ((c = meta_get_u64(st, txn, "generation", &ms.generation, 0, err)) ||
 		    (c = meta_get_u64(st, txn, "event_seq", &ms.event_seq, 0, err)))
 			return c;
@@ -829,6 +841,12 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 			if ((c = del_raw(st, txn, DBI_META, old_keys[i], strlen(old_keys[i]), err)))
 				return c;
 	}
+	if (format == 3) {
+		/* format 3 had the state record, and one index file for every status */
+		if ((c = state_read(st, txn, &ms, 0, err)))
+			return c;
+		memset(ms.counts, 0, sizeof ms.counts);
+	}
 	if (format != 0 && (c = rebuild_derived(st, txn, format, &ms, err)))
 		return c;
 	if ((c = state_write(st, txn, &ms, err)))
@@ -836,15 +854,20 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 	return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
 }
 
-/* The start-time index of formats 1 and 2 is unused from format 3 on: its
- * file goes once the upgrade has committed (or at a later open, if the
- * process died in between). */
+const char *const legacy_files[] = { LEGACY_BY_START_FILE, "by_status.db", NULL };
+
+/* The index files of older formats are unused by this one: they go once the
+ * upgrade has committed (or at a later open, if the process died in
+ * between). */
 static void drop_legacy_files(store *st)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", st->home, LEGACY_BY_START_FILE);
-	if (!(st->flags & STORE_OPEN_READ_ONLY))
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return;
+	for (int i = 0; legacy_files[i]; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", st->home, legacy_files[i]);
 		unlink(path);
+	}
 }
 
 static void drop_db_handles(store *st)

@@ -33,7 +33,7 @@ typedef struct store_err {
 } store_err;
 
 /* The format of a home this version writes; older ones are upgraded on open. */
-#define STORE_FORMAT_VERSION 3
+#define STORE_FORMAT_VERSION 4
 
 enum {
 	STORE_OPEN_READ_ONLY = 1 << 0, /* refuse every change; databases opened read-only */

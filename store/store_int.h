@@ -13,17 +13,22 @@ typedef enum dbi {
 	DBI_META,      /* "format"; "state": generation, event sequence, per-status counts */
 	DBI_EXECS,     /* id -> execution record */
 	DBI_TASKS,     /* exec id NUL task id -> task record */
-	DBI_BY_STATUS, /* status byte, start time, id -> a copy of the execution record
-			* (a covering index: lists read it alone, backwards: newest first) */
 	DBI_EVENTS,    /* sequence (big-endian) -> event record */
 	DBI_EV_BY_EXEC,/* exec id NUL sequence -> "" */
-	DBI_COUNT
+	/* One status index per status, DBI_BY_STATUS + status: start time, id ->
+	 * a copy of the execution record (covering: lists read it alone,
+	 * backwards: newest first).  A file per status, so that each one only
+	 * ever appends and keeps its pages full. */
+	DBI_BY_STATUS,
+	DBI_COUNT = DBI_BY_STATUS + EXEC_STATUS_COUNT
 } dbi;
 
 /* Present in the pre-pause layout (format 1), which also had this index of
  * start times; formats 1 and 2 had it, format 3 lists from the status index. */
 #define DBI_LEGACY_MASK ((1u << DBI_META) | (1u << DBI_EXECS) | (1u << DBI_TASKS))
 #define LEGACY_BY_START_FILE "by_start.db"
+/* The index files of older formats: removed once an upgrade has committed. */
+extern const char *const legacy_files[];
 
 /* The one record of meta.db that every write transaction changes: read for
  * update once per transaction, written once at its end. */
@@ -76,9 +81,12 @@ void key_u64(unsigned char out[8], uint64_t v);
 uint64_t key_get_u64(const unsigned char in[8]);
 /* The key of the start-time index of formats 1 and 2: inverted time, id. */
 size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e);
-/* Status index key: the status byte, the start time (oldest first: new
- * executions append), the id.  Lists read it backwards, newest first. */
+/* Status index key (in the file of the execution's status): the start time
+ * (oldest first: new executions append), then the id.  Lists read it
+ * backwards, newest first. */
 size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e);
+/* The status index database of a status. */
+#define DBI_STATUS(s) ((dbi)(DBI_BY_STATUS + (int)(s)))
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id);
 
 /* Record access inside a transaction. */

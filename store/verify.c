@@ -124,7 +124,8 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 		size_t kn = key_by_status(ik, sizeof ik, &e);
 		DBT key = dbt_of(ik, kn), copy = dbt_of(NULL, 0);
 		copy.flags = DB_DBT_MALLOC;
-		int r2 = kn ? st->db[DBI_BY_STATUS]->get(st->db[DBI_BY_STATUS], txn, &key, &copy, 0) : DB_NOTFOUND;
+		DB *sdb = (unsigned)e.status < EXEC_STATUS_COUNT ? st->db[DBI_STATUS(e.status)] : NULL;
+		int r2 = kn && sdb ? sdb->get(sdb, txn, &key, &copy, 0) : DB_NOTFOUND;
 		if (r2 == DB_NOTFOUND)
 			report(a, "execution '%s': missing from the status index", e.id);
 		else if (r2 == 0 && (copy.size != d.size || memcmp(copy.data, d.data, d.size) != 0))
@@ -194,12 +195,13 @@ static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
 }
 
-/* Every index entry must name a record whose key it matches. */
-static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, store_err *err)
+/* Every entry of the index of `status` must name a record of that status
+ * whose key it matches. */
+static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, exec_status status, store_err *err)
 {
 	DBC *cur;
-	const dbi which = DBI_BY_STATUS;
-	const size_t prefix = 9;
+	const dbi which = DBI_STATUS(status);
+	const size_t prefix = 8;
 	const char *name = "status";
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
@@ -233,9 +235,9 @@ static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, store_err *
 		}
 		unsigned char want[200];
 		size_t wn = key_by_status(want, sizeof want, &e);
-		if (wn != k.size || memcmp(want, k.data, wn) != 0)
-			report(a, "%s index: entry for '%s' does not match its record (status %s, start %s)", name, id,
-			       status_exec_name(e.status), e.start_timestamp);
+		if (e.status != status || wn != k.size || memcmp(want, k.data, wn) != 0)
+			report(a, "%s index: entry for '%s' in %s does not match its record (status %s, start %s)",
+			       name, id, dbi_file[which], status_exec_name(e.status), e.start_timestamp);
 		record_exec_free(&e);
 	}
 	cur->close(cur);
@@ -288,8 +290,8 @@ static store_code verify_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = check_execs(st, txn, a, tally, err);
 	if (!c)
 		c = check_tasks(st, txn, a, err);
-	if (!c)
-		c = check_index(st, txn, a, err);
+	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++)
+		c = check_index(st, txn, a, (exec_status)s, err);
 	if (!c)
 		c = check_events(st, txn, a, err);
 	meta_state ms;

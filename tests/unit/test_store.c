@@ -654,6 +654,26 @@ static void legacy_waiting_execution_gets_its_pause_fields(void **state)
 	store_close(st);
 }
 
+typedef struct problems {
+	char text[8][512];
+	size_t n;
+} problems;
+
+static void collect(void *ctx_, const char *what)
+{
+	problems *p = ctx_;
+	if (p->n < 8)
+		snprintf(p->text[p->n++], 512, "%s", what);
+}
+
+static bool has_problem(const problems *p, const char *needle)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strstr(p->text[i], needle))
+			return true;
+	return false;
+}
+
 static void put_u64(store *st, const char *key, uint64_t v)
 {
 	unsigned char b[8];
@@ -682,22 +702,22 @@ static void a_format_2_home_upgrades_on_open(void **state)
 	put_u64(c->st, "generation", 40);
 	put_u64(c->st, "event_seq", last_seq);
 	put_u64(c->st, "count.waiting-for-input", 2);
+	/* and drop an entry of the status index, which the upgrade rebuilds:
+	 * the start time as an unsigned key, then the id */
 	unsigned char k[64];
 	record_exec e;
 	assert_int_equal(store_get(c->st, "wait", &e, &err), STORE_OK);
-	/* the status byte, the inverted start time, the id */
-	size_t kn = 0;
-	k[kn++] = (unsigned char)EXEC_WAITING;
 	int64_t us;
 	assert_true(record_timestamp_parse(e.start_timestamp, &us));
-	uint64_t inv = UINT64_MAX - ((uint64_t)us ^ (UINT64_C(1) << 63));
+	uint64_t order = (uint64_t)us ^ (UINT64_C(1) << 63);
 	for (int i = 7; i >= 0; i--)
-		k[kn + (size_t)i] = (unsigned char)(inv >> (8 * (7 - i)));
-	kn += 8;
-	memcpy(k + kn, "wait", 4);
-	kn += 4;
+		k[i] = (unsigned char)(order >> (8 * (7 - i)));
+	memcpy(k + 8, "wait", 4);
 	record_exec_free(&e);
-	assert_int_equal(forge_raw(c->st, "by_status.db", k, kn, "", 0, &err), STORE_OK);
+	assert_int_equal(forge_raw(c->st, "status-waiting-for-input.db", k, 12, NULL, 0, &err), STORE_OK);
+	problems before = { .n = 0 };
+	assert_int_equal(store_verify(c->st, collect, &before, &n, &err), STORE_OK);
+	assert_true(has_problem(&before, "execution 'wait': missing from the status index"));
 	assert_int_equal(forge_format(c->st, 2, &err), STORE_OK);
 	store_close(c->st);
 	c->st = fx_open(c->home, 0);
@@ -748,25 +768,6 @@ static void a_newer_format_is_refused_and_left_alone(void **state)
 
 /* ---- verify ---- */
 
-typedef struct problems {
-	char text[8][512];
-	size_t n;
-} problems;
-
-static void collect(void *ctx_, const char *what)
-{
-	problems *p = ctx_;
-	if (p->n < 8)
-		snprintf(p->text[p->n++], 512, "%s", what);
-}
-
-static bool has_problem(const problems *p, const char *needle)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (strstr(p->text[i], needle))
-			return true;
-	return false;
-}
 
 static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **state)
 {
@@ -775,9 +776,9 @@ static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **
 	fx_save(c->st, "good", "2024-12-19T10:00:00Z", 1, WAIT1);
 	fx_save(c->st, "other", "2024-12-18T10:00:00Z", 1, RUN1);
 	/* an index entry naming no execution, and a record of garbage */
-	unsigned char k[32] = { 1, 0, 0, 0, 0, 0, 0, 0, 1 };
-	memcpy(k + 9, "ghost", 5);
-	assert_int_equal(forge_raw(c->st, "by_status.db", k, 14, "junk", 4, &err), STORE_OK);
+	unsigned char k[32] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	memcpy(k + 8, "ghost", 5);
+	assert_int_equal(forge_raw(c->st, "status-waiting-for-input.db", k, 13, "junk", 4, &err), STORE_OK);
 	assert_int_equal(forge_raw(c->st, "executions.db", "other", 5, "garbage", 7, &err), STORE_OK);
 	problems p = { .n = 0 };
 	size_t n;
