@@ -771,10 +771,12 @@ const cmd cmd_table[] = {
 	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
 	{ "gen", "--executions N [--tasks-per K] [--waiting-ratio R] [--seed S]",
 	  "fill the store with synthetic executions (for demos and benchmarks)",
-	  "  --executions N     how many (ids gen-00000000 ...)\n"
+	  "  --executions N     how many (ids gen-00000000 ...; later ids start later)\n"
 	  "  --tasks-per K      tasks per execution (default 4)\n"
 	  "  --waiting-ratio R  the fraction waiting for input (default 0.01)\n"
-	  "  --seed S           the same seed makes the same data (default 1)\n",
+	  "  --seed S           the same seed makes the same data (default 1)\n"
+	  "A home that gen creates gets a cache that holds what it generates (256 MB to\n"
+	  "4 GB) unless SEESTORE_CACHE_MB is set.\n",
 	  run_gen },
 	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -266,12 +266,10 @@ store_code txn_state(store *st, DB_TXN *txn, meta_state **s, store_err *err)
 /* Counts change in memory and reach the state record when the transaction
  * ends, so the state (which every writer changes) stays locked only for the
  * last steps of a transaction. */
-static store_code count_add(store *st, DB_TXN *txn, exec_status s, int delta, store_err *err)
+static void count_add(store *st, exec_status s, int delta)
 {
-	(void)txn;
-	(void)err;
-	st->count_delta[s] += delta;
-	return STORE_OK;
+	if ((unsigned)s < EXEC_STATUS_COUNT)
+		st->count_delta[s] += delta;
 }
 
 /* Ends a write transaction's use of the state: counts, generation, one put. */
@@ -361,16 +359,15 @@ static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, con
 		if ((kn = key_by_status(k, sizeof k, old)) && (unsigned)old->status < EXEC_STATUS_COUNT &&
 		    (c = del_raw(st, txn, DBI_STATUS(old->status), k, kn, err)))
 			return c;
-		if ((c = count_add(st, txn, old->status, -1, err)))
-			return c;
+		count_add(st, old->status, -1);
 	}
 	if (e) {
 		/* the value changes with the record even when the key stays */
 		if ((kn = key_by_status(k, sizeof k, e)) && (unsigned)e->status < EXEC_STATUS_COUNT &&
 		    (c = put_raw(st, txn, DBI_STATUS(e->status), k, kn, rec->data, rec->len, err)))
 			return c;
-		if (!same_key && (c = count_add(st, txn, e->status, +1, err)))
-			return c;
+		if (!same_key)
+			count_add(st, e->status, +1);
 	}
 	return STORE_OK;
 }
@@ -854,7 +851,7 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 	return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
 }
 
-const char *const legacy_files[] = { LEGACY_BY_START_FILE, "by_status.db", NULL };
+static const char *const legacy_files[] = { LEGACY_BY_START_FILE, "by_status.db", NULL };
 
 /* The index files of older formats are unused by this one: they go once the
  * upgrade has committed (or at a later open, if the process died in

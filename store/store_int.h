@@ -27,8 +27,6 @@ typedef enum dbi {
  * start times; formats 1 and 2 had it, format 3 lists from the status index. */
 #define DBI_LEGACY_MASK ((1u << DBI_META) | (1u << DBI_EXECS) | (1u << DBI_TASKS))
 #define LEGACY_BY_START_FILE "by_start.db"
-/* The index files of older formats: removed once an upgrade has committed. */
-extern const char *const legacy_files[];
 
 /* The one record of meta.db that every write transaction changes: read for
  * update once per transaction, written once at its end. */
