@@ -232,6 +232,12 @@ int app_reload(app *a)
 		if (strcmp(a->rows[i].exec.id, keep) == 0)
 			sel = i;
 	a->sel = sel;
+	/* and stays on screen when rows arrived above it */
+	size_t h = (size_t)draw_list_height();
+	if (a->top > a->sel)
+		a->top = a->sel;
+	if (h && a->sel >= a->top + h)
+		a->top = a->sel - h + 1;
 	load_item(a);
 	time_t now = time(NULL);
 	struct tm tm;

@@ -33,4 +33,39 @@ expect_screen "Resume task load of nightly-etl-1190? [y/N]"
 keys y
 expect_screen "task 'load' is not waiting for input (status: in-progress)"
 keys q
+expect_screen "[exit 0]"
+
+# executions that start while the dashboard runs appear on top; the selected
+# execution stays selected and on screen, however many arrived above it
+sel_id() { screen_e | grep -E $'\e\\[[0-9;]*7[;m]' | sed 's/\x1b\[[0-9;]*m//g' |
+	awk '$1 ~ /^[>!+x.]$/ && NF >= 3 { print $3; exit }'; }
+running() { screen | grep -oE 'running [0-9]+' | head -1 | grep -oE '[0-9]+'; }
+start
+expect_screen "deploy-prod-4821"
+keys G
+sel_before=$(sel_id)
+[ -n "$sel_before" ] || fail "no selected execution after G:
+$(screen)"
+was=$(running)
+python3 - "$work/new.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("executions:\n")
+    for i in range(20):
+        f.write(f"""  - id: fresh-{i:02d}
+    workflow_name: Fresh
+    start_timestamp: 2030-01-01T00:{i:02d}:00Z
+    status: running
+    tasks:
+      - {{task_id: t1, status: in-progress}}
+""")
+PY
+"$SEECTL" import "$work/new.yaml" >/dev/null || fail "importing 20 new executions"
+expect_screen "running $((was + 20))" 3
+sel_after=$(sel_id)
+[ "$sel_after" = "$sel_before" ] || fail "the selection moved from '$sel_before' to '$sel_after' (or off screen):
+$(screen)"
+keys g
+expect_screen "fresh-19"
+keys q
 finish
