@@ -1025,9 +1025,20 @@ static store_code open_all(store *st, store_err *err)
 	store_code c = unwedge(st, err);
 	if (c)
 		return c;
-	c = env_open(st, err);
-	if (c)
-		return c;
+	/* When a home has no region files yet (a new home, or one restored from
+	 * a backup of its data and logs) and several processes open it at once,
+	 * one creates the regions while another may map a file still being
+	 * sized (mmap: EINVAL) or not yet there: a moment later it opens. */
+	for (int attempt = 0;; attempt++) {
+		c = env_open(st, err);
+		if (c == STORE_OK)
+			break;
+		bool racing = err->db_ret == EINVAL || err->db_ret == EAGAIN || err->db_ret == ENOENT;
+		if (!racing || attempt >= 20)
+			return c;
+		struct timespec ts = { 0, (long)(rand() % 20 + 5) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	uint64_t format;
 	if ((c = probe_format(st, &format, err)))
 		goto fail;

@@ -74,6 +74,22 @@ run --home "$work/damaged" --read-only list
 [ "$rc" -ne 0 ] || fail "a home without meta.db opened"
 expect_one_line
 
+# ---- a home restored without its region files, opened by several at once ----
+# (a backup of data and logs only): one process creates the regions while
+# the others wait for them, and every one of them opens
+cp -r "$SEETOP_HOME" "$work/restored"
+for round in 1 2 3 4 5; do
+	rm -f "$work/restored"/__db.0*
+	for w in 1 2 3 4; do
+		"$SEECTL" --home "$work/restored" show wide >"$work/race.$w" 2>&1 &
+	done
+	wait
+	for w in 1 2 3 4; do
+		grep -qE "^execution +wide" "$work/race.$w" ||
+			fail "round $round, opener $w of a home without regions: $(head -2 "$work/race.$w")"
+	done
+done
+
 # ---- permissions ----
 perm=$(stat -c %a "$SEETOP_HOME")
 [ "$perm" = 700 ] || fail "the home is $perm, not 700"
