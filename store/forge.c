@@ -206,3 +206,35 @@ store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *e
 	for (;;)
 		pause();
 }
+
+store_code forge_commit_probe(store *st, bool *found, bool *last, store_err *err)
+{
+	DB_TXN *txn;
+	DB_TXN_TOKEN token;
+	DB_LSN lsn;
+	*found = *last = false;
+	int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+	if (ret)
+		return err_db(st, err, ret, "beginning a transaction");
+	unsigned char v[8] = { 0 };
+	DBT k = dbt_of("forge.probe", 11), d = dbt_of(v, 8);
+	if ((ret = st->db[DBI_META]->put(st->db[DBI_META], txn, &k, &d, 0)) != 0 ||
+	    (ret = txn->set_commit_token(txn, &token)) != 0) {
+		txn->abort(txn);
+		return err_db(st, err, ret, "writing the probe");
+	}
+	if ((ret = txn->commit(txn, 0)) != 0)
+		return err_db(st, err, ret, "committing the probe");
+	if (!commit_lsn(&token, &lsn))
+		return err_set(err, STORE_FORMAT, "the commit token has a layout this code does not know");
+	DB_LOGC *lc;
+	if ((ret = st->env->log_cursor(st->env, &lc, 0)) != 0)
+		return err_db(st, err, ret, "opening a log cursor");
+	DBT rec;
+	memset(&rec, 0, sizeof rec);
+	DB_LSN at = lsn;
+	*found = lc->get(lc, &at, &rec, DB_SET) == 0 && at.file == lsn.file && at.offset == lsn.offset;
+	*last = *found && lc->get(lc, &at, &rec, DB_NEXT) == DB_NOTFOUND;
+	lc->close(lc, 0);
+	return STORE_OK;
+}

@@ -22,6 +22,11 @@ store_code forge_count(store *st, exec_status status, uint64_t value, store_err 
 /* Sets the format version recorded in the home. */
 store_code forge_format(store *st, uint64_t format, store_err *err);
 
+/* Commits a small write transaction and reads its commit record's position
+ * from its commit token the way every commit does; says whether the log has a
+ * record that starts exactly there, and whether it is the log's last. */
+store_code forge_commit_probe(store *st, bool *found, bool *last, store_err *err);
+
 /* Begins a write transaction that rewrites execution `id` and bumps the
  * generation (so it holds the locks a real writer holds), writes one byte to
  * `notify_fd`, then sleeps until killed.  Only returns on failure. */

@@ -1227,7 +1227,7 @@ static void backoff(int attempt)
  * version 1 of Berkeley DB 5.3's layout (version, generation, environment
  * id, then the LSN's file and offset, each 32 bits in network order); any
  * other version makes the caller flush the whole log instead. */
-static bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
+bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
 {
 	const unsigned char *b = t->buf;
 	uint32_t w[5];

@@ -66,6 +66,9 @@ typedef store_code (*txn_fn)(store *st, DB_TXN *txn, void *arg, store_err *err);
 /* Runs fn in a write transaction, bumping the generation; retries deadlocks
  * and lock timeouts, reopens the environment after a panic. */
 store_code txn_write(store *st, txn_fn fn, void *arg, store_err *err);
+/* The log position of a committed transaction's commit record, from the
+ * commit token it was given; false for a token layout this code does not know. */
+bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn);
 /* Runs fn in a snapshot transaction: never waits on writers. */
 store_code txn_read(store *st, txn_fn fn, void *arg, store_err *err);
 

@@ -418,6 +418,22 @@ static void paging_up_and_from_a_row_across_statuses(void **state)
 	expect_ids(v, n, NULL, 0);
 }
 
+/* Durability rests on flushing the log up to a transaction's commit record,
+ * whose position comes from its commit token: the position read must be
+ * where the log really has a record, and the last one just after a commit. */
+static void the_commit_token_names_the_commit_record(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	bool found, last;
+	for (int i = 0; i < 3; i++) {
+		fx_save(c->st, i == 0 ? "a" : i == 1 ? "b" : "c", "2024-12-19T10:00:00Z", 1, RUN1);
+		assert_int_equal(forge_commit_probe(c->st, &found, &last, &err), STORE_OK);
+		assert_true(found);
+		assert_true(last);
+	}
+}
+
 static void generation_moves_with_every_write_and_only_then(void **state)
 {
 	ctx *c = *state;
@@ -864,6 +880,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(paging_visits_each_execution_once_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(paging_up_and_from_a_row_across_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_record_counts_its_complete_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_commit_token_names_the_commit_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(generation_moves_with_every_write_and_only_then, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_existing_id_is_refused_unless_replaced, setup, teardown),
