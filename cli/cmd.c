@@ -710,17 +710,12 @@ static int run_gen(cli *c, int argc, char **argv)
 	if (optind < argc || g.executions == 0)
 		return cmd_fail(EXIT_USAGE, "gen: say how many with --executions N");
 	g.p.executions = g.executions;
-	/* A home that gen creates gets a cache that holds what it generates
-	 * (about 320 bytes per execution and 190 per task, and a quarter more),
-	 * from 256 MB to 4 GB, unless SEESTORE_CACHE_MB says otherwise.  The
-	 * cache is fixed when the home's regions are created, so this changes
-	 * nothing for a home in use. */
-	if (!getenv("SEESTORE_CACHE_MB")) {
-		double mb = (double)g.executions * (320.0 + 190.0 * (double)g.p.tasks_per) * 1.25 / (1024.0 * 1024.0);
-		char v[32];
-		snprintf(v, sizeof v, "%d", mb < 256 ? 256 : mb > 4096 ? 4096 : (int)mb);
-		setenv("SEESTORE_CACHE_MB", v, 0);
-	}
+	/* A home that gen creates gets a cache that holds what it generates,
+	 * unless SEESTORE_CACHE_MB says otherwise.  The cache is fixed when the
+	 * home's regions are created, so this changes nothing for a home in use. */
+	char cache[32];
+	snprintf(cache, sizeof cache, "%d", gen_cache_mb(&g.p, g.executions));
+	setenv("SEESTORE_CACHE_MB", cache, 0);
 	/* batches of unsynced transactions, then one checkpoint makes them durable */
 	c->open_flags |= STORE_OPEN_NO_SYNC;
 	int rc = open_store(c);

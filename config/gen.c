@@ -92,3 +92,9 @@ void gen_item(const gen_params *g, size_t i, store_item *it)
 	e->n_task_ids = it->n_tasks = k;
 }
 
+
+int gen_cache_mb(const gen_params *p, size_t n)
+{
+	double mb = (double)n * (320.0 + 190.0 * (double)p->tasks_per) * 1.25 / (1024.0 * 1024.0);
+	return mb < 256 ? 256 : mb > 4096 ? 4096 : (int)mb;
+}

@@ -69,6 +69,36 @@ static bool windowed(const app *a)
 	return !a->search[0];
 }
 
+/* Puts the records of `v` that pass the search into the list at row `at`
+ * (0: above the first, n_rows: below the last), taking them over; returns
+ * how many rows it added.  The selection stays on its row. */
+static size_t insert_rows(app *a, size_t at, record_exec *v, size_t n)
+{
+	row *p = realloc(a->rows, (a->n_rows + n + 1) * sizeof *p);
+	if (!p) {
+		record_exec_array_free(v, n);
+		return 0;
+	}
+	a->rows = p;
+	size_t added = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (matches(a, &v[i]))
+			v[added++] = v[i];
+		else
+			record_exec_free(&v[i]);
+	}
+	memmove(a->rows + at + added, a->rows + at, (a->n_rows - at) * sizeof *a->rows);
+	for (size_t i = 0; i < added; i++)
+		a->rows[at + i].exec = v[i];
+	free(v);
+	a->n_rows += added;
+	if (at == 0 && a->n_rows > added) {
+		a->sel += added;
+		a->top += added;
+	}
+	return added;
+}
+
 /* Loads the next page of the list; returns how many rows it added. */
 static size_t load_page(app *a)
 {
@@ -81,22 +111,7 @@ static size_t load_page(app *a)
 			app_set_msg(a, true, "%s", err.msg);
 			return added;
 		}
-		row *p = realloc(a->rows, (a->n_rows + n + 1) * sizeof *p);
-		if (!p) {
-			record_exec_array_free(v, n);
-			return added;
-		}
-		a->rows = p;
-		for (size_t i = 0; i < n; i++) {
-			if (!matches(a, &v[i])) {
-				record_exec_free(&v[i]);
-				continue;
-			}
-			row *r = &a->rows[a->n_rows++];
-			r->exec = v[i];
-			added++;
-		}
-		free(v);
+		added = insert_rows(a, a->n_rows, v, n);
 		if (n == 0)
 			break;
 	}
@@ -119,20 +134,7 @@ static size_t load_newer(app *a)
 	}
 	if (n < PAGE)
 		a->deep = false;
-	row *p = n ? realloc(a->rows, (a->n_rows + n + 1) * sizeof *p) : a->rows;
-	if (!p) {
-		record_exec_array_free(v, n);
-		return 0;
-	}
-	a->rows = p;
-	memmove(a->rows + n, a->rows, a->n_rows * sizeof *a->rows);
-	for (size_t i = 0; i < n; i++)
-		a->rows[i].exec = v[i];
-	free(v);
-	a->n_rows += n;
-	a->sel += n;
-	a->top += n;
-	return n;
+	return insert_rows(a, 0, v, n);
 }
 
 /* Keeps the window at WINDOW_MAX rows, dropping those farthest from the
@@ -334,13 +336,7 @@ static int act_end(app *a)
 			return DO_DRAW;
 		}
 		restart_rows(a, NULL);
-		a->rows = calloc(n + 1, sizeof *a->rows);
-		for (size_t i = 0; a->rows && i < n; i++)
-			a->rows[a->n_rows++].exec = v[i];
-		if (!a->rows)
-			record_exec_array_free(v, n);
-		else
-			free(v);
+		insert_rows(a, 0, v, n);
 		a->cur.done = true;
 		a->deep = n == PAGE; /* a shorter page is the whole list */
 	}

@@ -149,6 +149,13 @@ static size_t *running_ids(size_t n, const gen_params *p, size_t *count)
 	return v;
 }
 
+/* The k-th id that worker `worker` of `workers` pauses and resumes. */
+static void slice_id(char id[32], const size_t *ids, size_t nids, int worker, int workers, size_t k)
+{
+	size_t slice = nids / (size_t)workers;
+	snprintf(id, 32, "gen-%08zu", ids[(size_t)worker * slice + k % slice]);
+}
+
 /* pause task1 then resume it: two transactions, one operation pair. */
 static long see_ops(const char *home, unsigned flags, const size_t *ids, size_t nids, int worker, int workers,
 		    double seconds)
@@ -157,10 +164,9 @@ static long see_ops(const char *home, unsigned flags, const size_t *ids, size_t 
 	store_err err;
 	long ops = 0;
 	double end = now() + seconds;
-	size_t slice = nids / (size_t)workers;
 	for (size_t k = 0; now() < end; k++) {
 		char id[32];
-		snprintf(id, sizeof id, "gen-%08zu", ids[(size_t)worker * slice + k % slice]);
+		slice_id(id, ids, nids, worker, workers, k);
 		if (store_pause_task(st, id, "task1", &err) || store_resume_task(st, id, "task1", NULL, 0, &err))
 			die("pause/resume", err.msg);
 		ops += 2;
@@ -393,10 +399,9 @@ static long sql_ops_run(const char *path, bool durable, const size_t *ids, size_
 	sql_ops_open(&o, path, durable);
 	long ops = 0;
 	double end = now() + seconds;
-	size_t slice = nids / (size_t)workers;
 	for (size_t k = 0; now() < end; k++) {
 		char id[32];
-		snprintf(id, sizeof id, "gen-%08zu", ids[(size_t)worker * slice + k % slice]);
+		slice_id(id, ids, nids, worker, workers, k);
 		sql_transition(&o, id, true);
 		sql_transition(&o, id, false);
 		ops += 2;
@@ -565,8 +570,7 @@ int main(int argc, char **argv)
 		 * does: Berkeley DB's cache is its own, where SQLite reads through
 		 * the system's page cache */
 		char cache[32];
-		double mb = (double)n * (320.0 + 190.0 * (double)p.tasks_per) * 1.25 / (1024.0 * 1024.0);
-		snprintf(cache, sizeof cache, "%d", mb < 256 ? 256 : mb > 4096 ? 4096 : (int)mb);
+		snprintf(cache, sizeof cache, "%d", gen_cache_mb(&p, n));
 		setenv("SEESTORE_CACHE_MB", cache, 1);
 		printf("%-9zu cache %s MB\n", n, cache);
 		char home[4200], db[4200];
@@ -654,9 +658,12 @@ int main(int argc, char **argv)
 		if (want(1))
 			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "1. durable ops, 1 process", m1s, m1q, m1s / m1q,
 		       ">= 1.20 x sqlite");
-		if (want(2))
+		if (want(2) && want(1))
 			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (%.2f x our 1)\n", n, "2. durable ops, 4 processes", m2s, m2q,
-		       m2s / m2q, ">= 2.00 x our (1)", m2s / m1s);
+			       m2s / m2q, ">= 2.00 x our (1)", m2s / m1s);
+		else if (want(2))
+			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (run figure 1 too)\n", n,
+			       "2. durable ops, 4 processes", m2s, m2q, m2s / m2q, ">= 2.00 x our (1)");
 		if (want(3))
 			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "3. ops without fsync, 1 process", m3s, m3q,
 		       m3s / m3q, ">= 2.00 x sqlite");
