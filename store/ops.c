@@ -166,54 +166,6 @@ static const char *normal_boolean(const char *v, size_t len)
 	return "false";
 }
 
-/* The first task of `e` other than `except` that waits for input, in task_ids
- * order (NULL if none): one pass of a cursor over the execution's tasks,
- * which lie next to each other in tasks.db. */
-static store_code first_waiting_task(store *st, DB_TXN *txn, const record_exec *e, const char *except,
-				     const char **still, store_err *err)
-{
-	*still = NULL;
-	size_t first = e->n_task_ids; /* index in task_ids of the best so far */
-	store_code c = STORE_OK;
-	DBC *cur;
-	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading the tasks of execution '%s'", e->id);
-	size_t plen = strlen(e->id) + 1;
-	unsigned char kbuf[300];
-	DBT k, d;
-	memset(&k, 0, sizeof k);
-	memset(&d, 0, sizeof d);
-	memcpy(kbuf, e->id, plen);
-	k.data = kbuf;
-	k.size = (u_int32_t)plen;
-	k.ulen = sizeof kbuf;
-	k.flags = DB_DBT_USERMEM;
-	d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	for (u_int32_t op = DB_SET_RANGE; (ret = cur->get(cur, &k, &d, op)) == 0; op = DB_NEXT) {
-		if (k.size <= plen || memcmp(kbuf, e->id, plen) != 0)
-			break;
-		record_task o;
-		char why[256];
-		if (record_decode_task(d.data, d.size, &o, why, sizeof why) < 0)
-			continue; /* verify reports it */
-		if (o.status == TASK_WAITING && strcmp(o.task_id, except) != 0)
-			for (size_t i = 0; i < first; i++)
-				if (strcmp(e->task_ids[i], o.task_id) == 0) {
-					first = i;
-					break;
-				}
-		record_task_free(&o);
-	}
-	if (ret && ret != DB_NOTFOUND)
-		c = err_db(st, err, ret, "reading the tasks of execution '%s'", e->id);
-	cur->close(cur);
-	free(d.data);
-	if (!c && first < e->n_task_ids)
-		*still = e->task_ids[first];
-	return c;
-}
-
 static store_code resume_task_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
@@ -267,7 +219,16 @@ static store_code resume_task_txn(store *st, DB_TXN *txn, void *arg, store_err *
 	/* The execution stays paused on the first task that still waits, in
 	 * task_ids order; with none left it runs again. */
 	const char *still = NULL;
-	c = first_waiting_task(st, txn, &e, t.task_id, &still, err);
+	for (size_t i = 0; i < e.n_task_ids && !c && !still; i++) {
+		record_task o;
+		if (strcmp(e.task_ids[i], t.task_id) == 0)
+			continue;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, 0, err)))
+			break;
+		if (o.status == TASK_WAITING)
+			still = e.task_ids[i];
+		record_task_free(&o);
+	}
 	if (!c) {
 		if (still) {
 			e.status = EXEC_WAITING;
