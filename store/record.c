@@ -12,8 +12,10 @@
 #include <time.h>
 
 #include "record.h"
+#include "record_int.h"
+#include "tag.h"
 
-enum { WIRE_VARINT = 0, WIRE_BYTES = 1 };
+
 #define HEADER_MAGIC 'S'
 
 typedef enum field_kind {
@@ -140,60 +142,9 @@ void record_text_free(record_text *t)
 	t->len = 0;
 }
 
-static int buf_reserve(record_buf *b, size_t more)
-{
-	if (b->len + more <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + more)
-		cap *= 2;
-	unsigned char *p = realloc(b->data, cap);
-	if (!p)
-		return -1;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-static int buf_put(record_buf *b, const void *p, size_t n)
-{
-	if (buf_reserve(b, n) < 0)
-		return -1;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-static int buf_varint(record_buf *b, uint64_t v)
-{
-	unsigned char tmp[10];
-	size_t n = 0;
-	do {
-		unsigned char c = v & 0x7f;
-		v >>= 7;
-		tmp[n++] = c | (v ? 0x80 : 0);
-	} while (v);
-	return buf_put(b, tmp, n);
-}
-
-static int put_bytes(record_buf *b, unsigned tag, const void *p, size_t n)
-{
-	if (buf_varint(b, (uint64_t)tag << 1 | WIRE_BYTES) < 0 || buf_varint(b, n) < 0)
-		return -1;
-	return buf_put(b, p, n);
-}
-
-static int put_varint(record_buf *b, unsigned tag, uint64_t v)
-{
-	if (buf_varint(b, (uint64_t)tag << 1 | WIRE_VARINT) < 0)
-		return -1;
-	return buf_varint(b, v);
-}
-
 static int put_str(record_buf *b, unsigned tag, const char *s)
 {
-	return put_bytes(b, tag, s, strlen(s));
+	return tag_put_bytes(b, tag, s, strlen(s));
 }
 
 void record_buf_free(record_buf *b)
@@ -215,19 +166,19 @@ static int encode_field(const field *f, const void *rec, record_buf *b)
 	}
 	case F_TEXT: {
 		const record_text *t = CAT(rec, f->off, record_text);
-		return t->s ? put_bytes(b, f->tag, t->s, t->len) : 0;
+		return t->s ? tag_put_bytes(b, f->tag, t->s, t->len) : 0;
 	}
 	case F_TEXT_OPT: {
 		const record_text *t = CAT(rec, f->off, record_text);
 		if (!*CAT(rec, f->aux, bool))
 			return 0;
-		return put_bytes(b, f->tag, t->s ? t->s : "", t->s ? t->len : 0);
+		return tag_put_bytes(b, f->tag, t->s ? t->s : "", t->s ? t->len : 0);
 	}
 	case F_TEXTS: {
 		const record_text *v = *CAT(rec, f->off, record_text *);
 		size_t n = *CAT(rec, f->aux, size_t);
 		for (size_t i = 0; i < n; i++)
-			if (put_bytes(b, f->tag, v[i].s ? v[i].s : "", v[i].s ? v[i].len : 0) < 0)
+			if (tag_put_bytes(b, f->tag, v[i].s ? v[i].s : "", v[i].s ? v[i].len : 0) < 0)
 				return -1;
 		return 0;
 	}
@@ -240,9 +191,9 @@ static int encode_field(const field *f, const void *rec, record_buf *b)
 		return 0;
 	}
 	case F_BOOL:
-		return put_varint(b, f->tag, *CAT(rec, f->off, bool) ? 1 : 0);
+		return tag_put_varint(b, f->tag, *CAT(rec, f->off, bool) ? 1 : 0);
 	case F_U64:
-		return put_varint(b, f->tag, *CAT(rec, f->off, uint64_t));
+		return tag_put_varint(b, f->tag, *CAT(rec, f->off, uint64_t));
 	case F_EXEC_STATUS:
 		return put_str(b, f->tag, status_exec_name(*CAT(rec, f->off, exec_status)));
 	case F_TASK_STATUS:
@@ -259,7 +210,7 @@ static int encode(const kind_desc *d, const void *rec, record_buf *b, unsigned l
 {
 	b->len = 0;
 	unsigned char hdr[3] = { HEADER_MAGIC, (unsigned char)d->letter, (unsigned char)layout };
-	if (buf_put(b, hdr, sizeof hdr) < 0)
+	if (tag_put_raw(b, hdr, sizeof hdr) < 0)
 		return -1;
 	for (size_t i = 0; i < d->n; i++) {
 		if (layout < RECORD_LAYOUT && !d->fields[i].legacy)
@@ -268,7 +219,7 @@ static int encode(const kind_desc *d, const void *rec, record_buf *b, unsigned l
 			return -1;
 	}
 	const record_unknown *u = CAT(rec, d->unknown_off, record_unknown);
-	return buf_put(b, u->bytes, u->len);
+	return tag_put_raw(b, u->bytes, u->len);
 }
 
 int record_encode_exec(const record_exec *e, record_buf *out)
@@ -276,9 +227,9 @@ int record_encode_exec(const record_exec *e, record_buf *out)
 	return encode(&exec_desc, e, out, RECORD_LAYOUT);
 }
 
-int record_encode_exec_legacy(const record_exec *e, record_buf *out)
+int rec_encode_exec_layout(const record_exec *e, record_buf *out, unsigned layout)
 {
-	return encode(&exec_desc, e, out, 1);
+	return encode(&exec_desc, e, out, layout);
 }
 
 int record_encode_task(const record_task *t, record_buf *out)
@@ -292,26 +243,6 @@ int record_encode_event(const record_event *ev, record_buf *out)
 }
 
 /* ---- decoding ---- */
-
-typedef struct reader {
-	const unsigned char *p, *end;
-} reader;
-
-static int read_varint(reader *r, uint64_t *v)
-{
-	uint64_t x = 0;
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end)
-			return -1;
-		unsigned char c = *r->p++;
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 static const field *find_field(const kind_desc *d, unsigned tag)
 {
@@ -342,7 +273,7 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 			char *why, size_t whylen)
 {
 	bool want_varint = f->kind == F_BOOL || f->kind == F_U64;
-	if ((wire == WIRE_VARINT) != want_varint) {
+	if ((wire == TAG_VARINT) != want_varint) {
 		snprintf(why, whylen, "field %u has the wrong wire type", f->tag);
 		return -1;
 	}
@@ -432,7 +363,7 @@ static void fill_defaults(const kind_desc *d, void *rec)
 
 static int decode(const kind_desc *d, const void *data, size_t len, void *rec, char *why, size_t whylen)
 {
-	reader r = { data, (const unsigned char *)data + len };
+	tag_reader r = { data, (const unsigned char *)data + len };
 	record_buf unknown = { 0 };
 	if (len < 3 || r.p[0] != HEADER_MAGIC || r.p[1] != (unsigned char)d->letter) {
 		snprintf(why, whylen, "not an encoded %s record", d->what);
@@ -442,20 +373,20 @@ static int decode(const kind_desc *d, const void *data, size_t len, void *rec, c
 	while (r.p < r.end) {
 		const unsigned char *start = r.p;
 		uint64_t key, v = 0, n = 0;
-		if (read_varint(&r, &key) < 0)
+		if (tag_read_varint(&r, &key) < 0)
 			goto truncated;
 		int wire = (int)(key & 1);
-		if (wire == WIRE_VARINT) {
-			if (read_varint(&r, &v) < 0)
+		if (wire == TAG_VARINT) {
+			if (tag_read_varint(&r, &v) < 0)
 				goto truncated;
 		} else {
-			if (read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))
+			if (tag_read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))
 				goto truncated;
 			r.p += n;
 		}
 		const field *f = key >> 1 <= 0xffff ? find_field(d, (unsigned)(key >> 1)) : NULL;
 		if (!f) {
-			if (buf_put(&unknown, start, (size_t)(r.p - start)) < 0)
+			if (tag_put_raw(&unknown, start, (size_t)(r.p - start)) < 0)
 				goto oom;
 			continue;
 		}

@@ -14,6 +14,10 @@
 
 #include "status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Arbitrary bytes as a workflow produced them.  `s` is always NUL-terminated
  * for convenience, but may hold NUL bytes before `len`. */
 typedef struct record_text {
@@ -96,8 +100,6 @@ typedef struct record_buf {
 int record_encode_exec(const record_exec *e, record_buf *out);
 int record_encode_task(const record_task *t, record_buf *out);
 int record_encode_event(const record_event *ev, record_buf *out);
-/* Writes the pre-pause layout: what version 1 of the store wrote. */
-int record_encode_exec_legacy(const record_exec *e, record_buf *out);
 void record_buf_free(record_buf *b);
 
 /* Decoding: returns 0, or -1 with a reason in `why` (record left zeroed). */
@@ -130,5 +132,9 @@ bool record_id_valid(const char *id);
 bool record_timestamp_parse(const char *s, int64_t *usec);
 /* The current UTC time as RFC 3339 with microseconds, into buf (>= 32 bytes). */
 void record_timestamp_now(char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

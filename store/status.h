@@ -4,6 +4,10 @@
 
 #include <stdbool.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum exec_status {
 	EXEC_RUNNING = 0,
 	EXEC_WAITING,
@@ -27,5 +31,9 @@ const char *status_task_name(task_status s);
 /* Return 0 and set *out when `name` is a known spelling, else -1. */
 int status_exec_parse(const char *name, exec_status *out);
 int status_task_parse(const char *name, task_status *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

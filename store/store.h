@@ -1,8 +1,20 @@
-/* store.h - libseestore: executions and tasks in a Berkeley DB environment.
+/* store.h - libseestore: executions and tasks in a Berkeley DB store.
+ *
+ * One server process per home opens its Berkeley DB environment; every
+ * program that calls this API is its client, over a Unix socket in the home
+ * (server.sock).  store_open starts the server when none runs (it forks, as
+ * tmux does: open a store before starting threads), and the server exits a
+ * while after its last client leaves.  Each call is one request, and each
+ * change one transaction: a change is acknowledged (STORE_OK) only once it is
+ * on disk, and a change whose answer was lost (the server was killed) is sent
+ * again and made exactly once.
  *
  * Every call returns a store_code and, on failure, fills a store_err with one
- * line of context (which id, which file, the Berkeley DB text).  The library
- * never prints, exits or aborts.  Several processes may use one home at once. */
+ * line of context (which id, which file, the Berkeley DB text); out-parameters
+ * are zeroed (NULL, 0) on failure.  STORE_STORAGE also covers a server that
+ * cannot be reached or does not answer in time (SEESTORE_TIMEOUT_MS, 60 s).
+ * The library never prints, exits or aborts.  Memory handed out (records,
+ * arrays) belongs to the caller and is freed with the record_*_free calls. */
 #ifndef SEESTORE_STORE_H
 #define SEESTORE_STORE_H
 
@@ -12,6 +24,10 @@
 
 #include "record.h"
 #include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct store store;
 
@@ -40,7 +56,11 @@ enum {
 	STORE_OPEN_NO_SYNC = 1 << 1,   /* commits are not flushed (tests, benchmarks, gen) */
 };
 
-/* Opens (creating if need be, unless read-only) the home directory. */
+/* Connects to the home's server (starting one), creating the home unless
+ * read-only.  Read-only on a directory without a store is STORE_NOT_FOUND
+ * and creates nothing.  A user other than the home's owner (a member of its
+ * group) is given read-only access, and cannot start a server.  The caller
+ * frees *out with store_close. */
 store_code store_open(const char *home, unsigned flags, store **out, store_err *err);
 void store_close(store *st);
 bool store_is_read_only(const store *st);
@@ -126,5 +146,51 @@ store_code store_verify(store *st, void (*problem)(void *ctx, const char *what),
 store_code store_checkpoint(store *st, store_err *err);
 
 const char *store_code_name(store_code c);
+
+/* How long a call waits for its answer (the default is 60 s, or
+ * SEESTORE_TIMEOUT_MS); a dashboard sets it short. */
+void store_set_timeout(store *st, int ms);
+
+/* Blocks until the generation is past `after` or timeout_ms passed; *gen is
+ * the generation then. */
+store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, store_err *err);
+
+/* Pushes: store_watch opens (once) a second connection on which the server
+ * sends, after each commit, the new generation and the ids of the executions
+ * that changed; poll *fd for input, then store_watch_read.  A reader that
+ * falls behind gets its pushes merged into one.  When the server goes away
+ * store_watch_read fails (STORE_STORAGE): call store_watch again to
+ * reconnect, which starts a server if need be. */
+#define STORE_PUSH_IDS 64
+typedef struct store_push {
+	bool pushed;          /* something changed since the last read */
+	uint64_t generation;  /* the newest generation pushed */
+	bool all;             /* too many changed to name: treat every one as changed */
+	size_t n_ids;
+	char ids[STORE_PUSH_IDS][130];
+} store_push;
+store_code store_watch(store *st, int *fd, store_err *err);
+store_code store_watch_read(store *st, store_push *push, store_err *err);
+
+/* The server of the home this store is connected to. */
+typedef struct store_server_info {
+	long pid;
+	uint64_t uptime_s, clients, generation;
+	uint64_t cache_bytes, cache_used_bytes;
+	uint32_t log_file, log_offset;
+} store_server_info;
+store_code store_server_status(store *st, store_server_info *out, store_err *err);
+/* Stops the server of `home`, if one runs (*was_running says), after a
+ * checkpoint; returns once it has exited.  Starts none.  STORE_READ_ONLY for
+ * a user who is not the owner. */
+store_code store_server_stop(const char *home, bool *was_running, store_err *err);
+/* Writes a consistent copy of the whole home (data, log, audit trail) into
+ * `dir`, new or empty, while other clients keep writing.  STORE_EXISTS when
+ * dir is not empty. */
+store_code store_backup(store *st, const char *dir, store_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "record.h"
+#include "record_int.h"
 
 static void make_task(record_task *t)
 {
@@ -80,7 +81,7 @@ static void legacy_record_loads_with_pause_defaults(void **state)
 	record_buf b = { 0 };
 	char why[128];
 	make_exec(&e);
-	assert_int_equal(record_encode_exec_legacy(&e, &b), 0);
+	assert_int_equal(rec_encode_exec_layout(&e, &b, 1), 0);
 	assert_int_equal(record_decode_exec(b.data, b.len, &u, why, sizeof why), 0);
 	assert_string_equal(u.id, "test-waiting");
 	assert_false(u.is_paused);

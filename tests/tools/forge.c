@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,60 @@
 #include <unistd.h>
 
 #include "forge.h"
-#include "store_int.h"
+#include "dbs_int.h"
+#include "record_int.h"
+#include "server.h"
+
+#include <sys/file.h>
+
+/* Present in the pre-pause layout (format 1), with its index of start times. */
+#define DBI_LEGACY_MASK ((1u << DBI_META) | (1u << DBI_EXECS) | (1u << DBI_TASKS))
+#define LEGACY_BY_START_FILE "by_start.db"
+
+/* The key of the start-time index of formats 1 and 2: inverted time, id. */
+static size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e)
+{
+	size_t n = strlen(e->id);
+	if (8 + n > cap)
+		return 0;
+	key_u64(out, UINT64_MAX - key_start_order(e));
+	memcpy(out + 8, e->id, n);
+	return 8 + n;
+}
+
+/* The home of a client's store, opened the way its server opens it: the
+ * server is stopped first and its lock held meanwhile, so none starts. */
+typedef struct forged {
+	dbs *db;
+	int lock;
+} forged;
+
+static store_code forge_begin(store *client, forged *f, store_err *err)
+{
+	const char *home = store_home(client);
+	f->db = NULL;
+	store_code c = store_server_stop(home, NULL, err);
+	if (c)
+		return c;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", home, SERVER_LOCK);
+	f->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f->lock < 0 || flock(f->lock, LOCK_EX) != 0)
+		return err_set(err, STORE_STORAGE, "forge: cannot lock %s", path);
+	c = dbs_open(home, 0, &f->db, err);
+	if (c) {
+		close(f->lock);
+		return c;
+	}
+	return STORE_OK;
+}
+
+static void forge_end(forged *f)
+{
+	dbs_close(f->db);
+	close(f->lock);
+}
+
 
 static DBT dbt_of(const void *p, size_t n)
 {
@@ -34,7 +88,7 @@ static store_code write_legacy(DB *db[DBI_COUNT], DB *by_start, const store_item
 	record_buf b = { 0 };
 	for (size_t i = 0; i < n && !c; i++) {
 		const record_exec *e = &items[i].exec;
-		if (record_encode_exec_legacy(e, &b) < 0)
+		if (rec_encode_exec_layout(e, &b, 1) < 0)
 			return err_set(err, STORE_STORAGE, "out of memory");
 		c = put(db[DBI_EXECS], e->id, strlen(e->id), b.data, b.len, err);
 		size_t kn = key_by_start(k, sizeof k, e);
@@ -131,7 +185,7 @@ typedef struct raw_arg {
 	size_t kn, vn;
 } raw_arg;
 
-static store_code raw_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code raw_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	raw_arg *a = arg;
 	DBT key = dbt_of(a->k, a->kn), val = dbt_of(a->v, a->vn);
@@ -140,13 +194,19 @@ static store_code raw_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return ret ? err_db(st, err, ret, "forging %s", dbi_file[a->which]) : STORE_OK;
 }
 
-store_code forge_raw(store *st, const char *file, const void *key, size_t klen, const void *val, size_t vlen,
+store_code forge_raw(store *client, const char *file, const void *key, size_t klen, const void *val, size_t vlen,
 		     store_err *err)
 {
 	raw_arg a = { file_dbi(file), key, val, klen, vlen };
 	if (a.which < 0)
 		return err_set(err, STORE_INVALID_INPUT, "no database file '%s'", file);
-	return txn_write(st, raw_txn, &a, err);
+	forged f;
+	store_code c = forge_begin(client, &f, err);
+	if (c)
+		return c;
+	c = txn_write(f.db, raw_txn, &a, err);
+	forge_end(&f);
+	return c;
 }
 
 typedef struct count_arg {
@@ -154,7 +214,7 @@ typedef struct count_arg {
 	uint64_t value;
 } count_arg;
 
-static store_code count_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code count_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	count_arg *a = arg;
 	meta_state *ms;
@@ -164,10 +224,16 @@ static store_code count_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code forge_count(store *st, exec_status status, uint64_t value, store_err *err)
+store_code forge_count(store *client, exec_status status, uint64_t value, store_err *err)
 {
 	count_arg a = { status, value };
-	return txn_write(st, count_txn, &a, err);
+	forged f;
+	store_code c = forge_begin(client, &f, err);
+	if (c)
+		return c;
+	c = txn_write(f.db, count_txn, &a, err);
+	forge_end(&f);
+	return c;
 }
 
 store_code forge_format(store *st, uint64_t format, store_err *err)
@@ -177,37 +243,7 @@ store_code forge_format(store *st, uint64_t format, store_err *err)
 	return forge_raw(st, "meta.db", "format", 6, v, 8, err);
 }
 
-store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *err)
-{
-	DB_TXN *txn;
-	record_exec e;
-	meta_state *ms;
-	int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
-	if (ret)
-		return err_db(st, err, ret, "beginning a transaction");
-	store_code c = rec_get_exec(st, txn, id, &e, DB_RMW, err);
-	if (!c) {
-		c = rec_put_exec(st, txn, &e, &e, err);
-		record_exec_free(&e);
-	}
-	st->ts_loaded = false;
-	if (!c)
-		c = txn_state(st, txn, &ms, err);
-	if (!c) {
-		ms->generation++;
-		c = state_write(st, txn, ms, err);
-	}
-	if (c) {
-		txn->abort(txn);
-		return c;
-	}
-	if (write(notify_fd, "x", 1) != 1)
-		return err_set(err, STORE_STORAGE, "notifying the test");
-	for (;;)
-		pause();
-}
-
-store_code forge_commit_probe(store *st, bool *found, bool *last, store_err *err)
+static store_code commit_probe(dbs *st, bool *found, bool *last, store_err *err)
 {
 	DB_TXN *txn;
 	DB_TXN_TOKEN token;
@@ -237,4 +273,15 @@ store_code forge_commit_probe(store *st, bool *found, bool *last, store_err *err
 	*last = *found && lc->get(lc, &at, &rec, DB_NEXT) == DB_NOTFOUND;
 	lc->close(lc, 0);
 	return STORE_OK;
+}
+
+store_code forge_commit_probe(store *client, bool *found, bool *last, store_err *err)
+{
+	forged f;
+	store_code c = forge_begin(client, &f, err);
+	if (c)
+		return c;
+	c = commit_probe(f.db, found, last, err);
+	forge_end(&f);
+	return c;
 }

@@ -1,13 +1,13 @@
-/* data.c - saving, reading, paging and deleting executions; audit events. */
+/* dbs_data.c - saving, reading, paging and deleting executions; audit events. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "dbs_int.h"
 
-store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err);
+store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err);
 
 static DBT dbt_of(const void *p, size_t n)
 {
@@ -18,172 +18,7 @@ static DBT dbt_of(const void *p, size_t n)
 	return d;
 }
 
-void store_item_free(store_item *it)
-{
-	if (!it)
-		return;
-	record_exec_free(&it->exec);
-	record_task_array_free(it->tasks, it->n_tasks);
-	it->tasks = NULL;
-	it->n_tasks = 0;
-}
-
-/* ---- the rules of the data model ---- */
-
-static int check_input(const record_task *t, const char *v, size_t len, bool for_default, char *why, size_t whylen)
-{
-	if (!t->has_input)
-		return 0;
-	const char *what = for_default ? "default" : "input value";
-	if (t->input_type == INPUT_NUMBER) {
-		char *end;
-		char tmp[64];
-		if (len == 0 || len >= sizeof tmp || memchr(v, '\0', len))
-			goto bad_number;
-		memcpy(tmp, v, len);
-		tmp[len] = '\0';
-		double d = strtod(tmp, &end);
-		if (*end || end == tmp || d != d || d - d != 0)
-			goto bad_number;
-		return 0;
-	bad_number:
-		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a number", what, (int)(len > 40 ? 40 : len), v,
-			 t->task_id);
-		return -1;
-	}
-	if (t->input_type == INPUT_BOOLEAN) {
-		static const char *const ok[] = { "true", "false", "yes", "no" };
-		for (size_t i = 0; i < 4; i++)
-			if (strlen(ok[i]) == len && strncasecmp(ok[i], v, len) == 0)
-				return 0;
-		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a boolean (true, false, yes or no)", what,
-			 (int)(len > 40 ? 40 : len), v, t->task_id);
-		return -1;
-	}
-	return 0;
-}
-
-int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen)
-{
-	if (!value) {
-		if (t->has_input && t->has_input_default)
-			return 0;
-		if (t->has_input && t->input_required) {
-			snprintf(why, whylen, "task '%s' requires an input value: %.*s", t->task_id,
-				 (int)(t->input_prompt.len > 200 ? 200 : t->input_prompt.len), t->input_prompt.s);
-			return -1;
-		}
-		return 0;
-	}
-	if (len == 0 && t->has_input && t->input_required) {
-		snprintf(why, whylen, "task '%s' requires an input value and it cannot be empty", t->task_id);
-		return -1;
-	}
-	if (len == 0 && t->has_input && !t->input_required)
-		return 0;
-	return check_input(t, value, len, false, why, whylen);
-}
-
-static bool ts_ok(const char *s, bool empty_ok)
-{
-	int64_t us;
-	if (!s || !*s)
-		return empty_ok;
-	return record_timestamp_parse(s, &us);
-}
-
-int store_item_check(const store_item *it, char *why, size_t whylen)
-{
-	const record_exec *e = &it->exec;
-	if (!record_id_valid(e->id)) {
-		snprintf(why, whylen, "execution id must be 1-128 bytes of printable UTF-8");
-		return -1;
-	}
-	if (!ts_ok(e->start_timestamp, false)) {
-		snprintf(why, whylen, "execution '%s': start_timestamp '%s' is not an RFC 3339 time", e->id,
-			 e->start_timestamp ? e->start_timestamp : "");
-		return -1;
-	}
-	if (e->end_timestamp && !ts_ok(e->end_timestamp, false)) {
-		snprintf(why, whylen, "execution '%s': end_timestamp '%s' is not an RFC 3339 time", e->id,
-			 e->end_timestamp);
-		return -1;
-	}
-	if (e->n_task_ids != it->n_tasks) {
-		snprintf(why, whylen, "execution '%s': task_ids lists %zu tasks but %zu are given", e->id, e->n_task_ids,
-			 it->n_tasks);
-		return -1;
-	}
-	size_t waiting = 0;
-	bool paused_ok = false;
-	for (size_t i = 0; i < e->n_task_ids; i++) {
-		const char *tid = e->task_ids[i];
-		if (!record_id_valid(tid)) {
-			snprintf(why, whylen, "execution '%s': task id must be 1-128 bytes of printable UTF-8", e->id);
-			return -1;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(e->task_ids[j], tid) == 0) {
-				snprintf(why, whylen, "execution '%s': task '%s' is listed twice", e->id, tid);
-				return -1;
-			}
-		const record_task *t = NULL;
-		for (size_t j = 0; j < it->n_tasks && !t; j++)
-			if (it->tasks[j].task_id && strcmp(it->tasks[j].task_id, tid) == 0)
-				t = &it->tasks[j];
-		if (!t) {
-			snprintf(why, whylen, "execution '%s': task_ids names '%s' but no such task is given", e->id, tid);
-			return -1;
-		}
-		if (!t->execution_id || strcmp(t->execution_id, e->id) != 0) {
-			snprintf(why, whylen, "task '%s' belongs to execution '%s', not '%s'", tid,
-				 t->execution_id ? t->execution_id : "", e->id);
-			return -1;
-		}
-		if (!ts_ok(t->start_timestamp, true) || !ts_ok(t->end_timestamp, true)) {
-			snprintf(why, whylen, "task '%s' of execution '%s': a timestamp is not an RFC 3339 time", tid,
-				 e->id);
-			return -1;
-		}
-		if (t->has_input && t->has_input_default &&
-		    check_input(t, t->input_default.s, t->input_default.len, true, why, whylen) < 0)
-			return -1;
-		if (t->status == TASK_WAITING) {
-			waiting++;
-			if (e->paused_task_id && strcmp(e->paused_task_id, tid) == 0)
-				paused_ok = true;
-		}
-	}
-	bool is_waiting = e->status == EXEC_WAITING;
-	if (is_waiting != e->is_paused) {
-		snprintf(why, whylen, "execution '%s': status is %s but is_paused is %s", e->id,
-			 status_exec_name(e->status), e->is_paused ? "true" : "false");
-		return -1;
-	}
-	if (is_waiting && waiting == 0) {
-		snprintf(why, whylen, "execution '%s' is waiting-for-input but none of its tasks is", e->id);
-		return -1;
-	}
-	if (!is_waiting && waiting > 0) {
-		snprintf(why, whylen, "execution '%s' is %s but %zu of its tasks wait for input", e->id,
-			 status_exec_name(e->status), waiting);
-		return -1;
-	}
-	if (is_waiting && !e->paused_task_id) {
-		snprintf(why, whylen, "execution '%s' is paused but paused_task_id is not set", e->id);
-		return -1;
-	}
-	if (e->paused_task_id && !paused_ok) {
-		snprintf(why, whylen, "execution '%s': paused_task_id '%s' does not name a task waiting for input",
-			 e->id, e->paused_task_id);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- saving ---- */
-
-static store_code delete_tasks(store *st, DB_TXN *txn, const record_exec *old, store_err *err)
+static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err)
 {
 	unsigned char key[300];
 	for (size_t i = 0; i < old->n_task_ids; i++) {
@@ -196,7 +31,7 @@ static store_code delete_tasks(store *st, DB_TXN *txn, const record_exec *old, s
 	return STORE_OK;
 }
 
-static store_code save_one(store *st, DB_TXN *txn, const store_item *it, bool replace, const char *action,
+static store_code save_one(dbs *st, DB_TXN *txn, const store_item *it, bool replace, const char *action,
 			   store_err *err)
 {
 	record_exec old;
@@ -244,7 +79,7 @@ typedef struct import_arg {
 	size_t count;
 } import_arg;
 
-static store_code import_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code import_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	import_arg *a = arg;
 	char why[512] = "";
@@ -270,7 +105,7 @@ static store_code import_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	}
 }
 
-store_code store_import(store *st, const store_source *src, bool replace, const char *action, size_t *count,
+store_code dbs_import(dbs *st, const store_source *src, bool replace, const char *action, size_t *count,
 			store_err *err)
 {
 	import_arg a = { src, replace, action, 0 };
@@ -313,11 +148,11 @@ static int one_rewind(void *ctx, char *why, size_t whylen)
 	return 0;
 }
 
-store_code store_save(store *st, const store_item *it, bool replace, store_err *err)
+store_code dbs_save(dbs *st, const store_item *it, bool replace, store_err *err)
 {
 	one_source o = { it, false };
 	store_source src = { one_next, one_rewind, &o };
-	return store_import(st, &src, replace, "save", NULL, err);
+	return dbs_import(st, &src, replace, "save", NULL, err);
 }
 
 /* ---- reading ---- */
@@ -328,7 +163,7 @@ typedef struct get_arg {
 	store_item *it;
 } get_arg;
 
-static store_code load_tasks(store *st, DB_TXN *txn, store_item *it, store_err *err)
+static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, store_err *err)
 {
 	it->tasks = calloc(it->exec.n_task_ids ? it->exec.n_task_ids : 1, sizeof *it->tasks);
 	if (!it->tasks)
@@ -342,7 +177,7 @@ static store_code load_tasks(store *st, DB_TXN *txn, store_item *it, store_err *
 	return STORE_OK;
 }
 
-static store_code get_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code get_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	get_arg *a = arg;
 	if (a->e)
@@ -352,14 +187,14 @@ static store_code get_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c ? c : load_tasks(st, txn, a->it, err);
 }
 
-store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
+store_code dbs_get(dbs *st, const char *id, record_exec *e, store_err *err)
 {
 	get_arg a = { id, e, NULL };
 	memset(e, 0, sizeof *e);
 	return txn_read(st, get_txn, &a, err);
 }
 
-store_code store_get_item(store *st, const char *id, store_item *it, store_err *err)
+store_code dbs_get_item(dbs *st, const char *id, store_item *it, store_err *err)
 {
 	get_arg a = { id, NULL, it };
 	memset(it, 0, sizeof *it);
@@ -369,7 +204,7 @@ store_code store_get_item(store *st, const char *id, store_item *it, store_err *
 	return c;
 }
 
-static store_code delete_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code delete_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	const char *id = arg;
 	record_exec old;
@@ -390,7 +225,7 @@ static store_code delete_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code store_delete(store *st, const char *id, store_err *err)
+store_code dbs_delete(dbs *st, const char *id, store_err *err)
 {
 	return txn_write(st, delete_txn, (void *)id, err);
 }
@@ -464,7 +299,7 @@ typedef struct list_arg {
 	bool newer;
 } list_arg;
 
-static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	list_arg *a = arg;
 	run runs[EXEC_STATUS_COUNT];
@@ -534,7 +369,7 @@ static store_code list_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 }
 
 /* Runs one page of a list either way; `cur` moves on only when it succeeds. */
-static store_code list_run(store *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
+static store_code list_run(dbs *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
 			   size_t *n, store_err *err)
 {
 	list_arg a = { status, *cur, cur, limit, NULL, 0, newer };
@@ -553,13 +388,13 @@ static store_code list_run(store *st, int status, store_cursor *cur, bool newer,
 	return STORE_OK;
 }
 
-store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+store_code dbs_list(dbs *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
 		      store_err *err)
 {
 	return list_run(st, status, cur, false, limit, out, n, err);
 }
 
-store_code store_list_newer(store *st, int status, const store_cursor *from, size_t limit, record_exec **out,
+store_code dbs_list_newer(dbs *st, int status, const store_cursor *from, size_t limit, record_exec **out,
 			    size_t *n, store_err *err)
 {
 	store_cursor cur = *from;
@@ -574,7 +409,7 @@ store_code store_list_newer(store *st, int status, const store_cursor *from, siz
 	return c;
 }
 
-store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
+store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err)
 {
 	store_cursor cur = { .len = 0 };
 	record_exec *all = NULL;
@@ -584,7 +419,7 @@ store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
 	while (!cur.done) {
 		record_exec *page;
 		size_t got;
-		store_code c = store_list(st, EXEC_WAITING, &cur, 512, &page, &got, err);
+		store_code c = dbs_list(st, EXEC_WAITING, &cur, 512, &page, &got, err);
 		if (c) {
 			record_exec_array_free(all, total);
 			return c;
@@ -612,19 +447,33 @@ store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
 typedef struct each_arg {
 	int (*fn)(void *ctx, const store_item *it);
 	void *ctx;
+	const char *after;
+	size_t limit;
 } each_arg;
 
-static store_code each_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	each_arg *a = arg;
 	DBC *cur;
 	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
-	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
+	DBT k = dbt_of(a->after, a->after ? strlen(a->after) : 0), d = dbt_of(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	if (a->after) {
+		k.data = record_strdup(a->after);
+		if (!k.data) {
+			cur->close(cur);
+			return err_set(err, STORE_STORAGE, "out of memory");
+		}
+	}
 	store_code c = STORE_OK;
-	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+	size_t seen = 0;
+	u_int32_t how = a->after ? DB_SET_RANGE : DB_NEXT;
+	while (!c && (a->limit == 0 || seen < a->limit) && (ret = cur->get(cur, &k, &d, how)) == 0) {
+		how = DB_NEXT;
+		if (a->after && k.size == strlen(a->after) && memcmp(k.data, a->after, k.size) == 0)
+			continue;
 		store_item it;
 		char why[256];
 		memset(&it, 0, sizeof it);
@@ -637,18 +486,20 @@ static store_code each_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 		if (!c && a->fn(a->ctx, &it) != 0)
 			c = err_set(err, STORE_STORAGE, "writing the output failed");
 		store_item_free(&it);
+		seen++;
 	}
 	cur->close(cur);
 	free(k.data);
 	free(d.data);
-	if (!c && ret != DB_NOTFOUND)
+	if (!c && ret != 0 && ret != DB_NOTFOUND)
 		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 	return c;
 }
 
-store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err)
+store_code dbs_each(dbs *st, const char *after, size_t limit, int (*fn)(void *ctx, const store_item *it), void *ctx,
+		    store_err *err)
 {
-	each_arg a = { fn, ctx };
+	each_arg a = { fn, ctx, after, limit };
 	return txn_read(st, each_txn, &a, err);
 }
 
@@ -677,7 +528,7 @@ static store_code events_push(events_arg *a, const void *data, size_t len, uint6
 	return STORE_OK;
 }
 
-static store_code events_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	events_arg *a = arg;
 	record_event_array_free(a->out, a->n);
@@ -731,7 +582,7 @@ static store_code events_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code store_events(store *st, const char *exec_id, uint64_t before, size_t limit, record_event **out,
+store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out,
 			size_t *n, store_err *err)
 {
 	events_arg a = { exec_id, before, limit, NULL, 0 };

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "dbs_int.h"
 
 typedef struct verify_arg {
 	void (*problem)(void *ctx, const char *what);
@@ -51,7 +51,7 @@ static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, si
 	out[o] = '\0';
 }
 
-static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t tally[EXEC_STATUS_COUNT],
+static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tally[EXEC_STATUS_COUNT],
 			      store_err *err)
 {
 	DBC *cur;
@@ -139,7 +139,7 @@ static store_code check_execs(store *st, DB_TXN *txn, verify_arg *a, uint64_t ta
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 }
 
-static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *err)
+static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
 {
 	DBC *cur;
 	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
@@ -197,7 +197,7 @@ static store_code check_tasks(store *st, DB_TXN *txn, verify_arg *a, store_err *
 
 /* Every entry of the index of `status` must name a record of that status
  * whose key it matches. */
-static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, exec_status status, store_err *err)
+static store_code check_index(dbs *st, DB_TXN *txn, verify_arg *a, exec_status status, store_err *err)
 {
 	DBC *cur;
 	const dbi which = DBI_STATUS(status);
@@ -246,7 +246,7 @@ static store_code check_index(store *st, DB_TXN *txn, verify_arg *a, exec_status
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[which]);
 }
 
-static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err *err)
+static store_code check_events(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
 {
 	DBC *cur;
 	int ret = st->db[DBI_EVENTS]->cursor(st->db[DBI_EVENTS], txn, &cur, 0);
@@ -282,7 +282,7 @@ static store_code check_events(store *st, DB_TXN *txn, verify_arg *a, store_err 
 	return c;
 }
 
-static store_code verify_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	verify_arg *a = arg;
 	uint64_t tally[EXEC_STATUS_COUNT] = { 0 };
@@ -306,7 +306,7 @@ static store_code verify_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code store_verify(store *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
+store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
 			store_err *err)
 {
 	verify_arg a = { problem, ctx, 0 };

@@ -12,6 +12,9 @@
  * and can be copied anywhere. */
 store_code forge_legacy_home(const char *dir, const store_item *items, size_t n, store_err *err);
 
+/* The calls that take a store stop its server, change the home's files
+ * directly, and leave the next call of the store to start a new server. */
+
 /* Puts (or with val NULL deletes) a raw key in one of the home's database files. */
 store_code forge_raw(store *st, const char *file, const void *key, size_t klen, const void *val, size_t vlen,
 		     store_err *err);
@@ -26,10 +29,5 @@ store_code forge_format(store *st, uint64_t format, store_err *err);
  * from its commit token the way every commit does; says whether the log has a
  * record that starts exactly there, and whether it is the log's last. */
 store_code forge_commit_probe(store *st, bool *found, bool *last, store_err *err);
-
-/* Begins a write transaction that rewrites execution `id` and bumps the
- * generation (so it holds the locks a real writer holds), writes one byte to
- * `notify_fd`, then sleeps until killed.  Only returns on failure. */
-store_code forge_hold_txn(store *st, const char *id, int notify_fd, store_err *err);
 
 #endif

@@ -1,24 +1,20 @@
-/* store.c - the Berkeley DB environment: open, upgrade, transactions, meta.
+/* dbs_env.c - the Berkeley DB environment of a home, as the store server
+ * alone opens it: open, upgrade, transactions, the state record.
  *
- * How several processes share one home without hanging on each other:
- * - DB_REGISTER|DB_RECOVER: the first opener after a crash runs recovery only
- *   when a registered process died; DB_FAILCHK (with set_thread_count and an
- *   is-alive callback) makes it release a dead process's locks and abort its
- *   transactions instead of panicking every live process.
+ * - One process (the server) uses the environment, so its regions live in
+ *   that process's memory (DB_PRIVATE): no region file is mapped from the
+ *   home, no other process can hold one of its mutexes, and a full disk
+ *   cannot turn into SIGBUS.  Every open runs normal recovery (DB_RECOVER),
+ *   which is what the only user of an environment is allowed to do.
  * - Every handle is opened DB_MULTIVERSION and every read runs in a
- *   DB_TXN_SNAPSHOT transaction, so readers never wait on a writer's locks,
- *   not even on those of a writer that was killed mid-transaction.
- * - Writers use a lock timeout, and each process runs a watchdog thread that
- *   calls failchk (which aborts a dead process's transaction and frees its
- *   locks) when the registry names a newly dead process, and expires
- *   timed-out lock requests twice a second: Berkeley DB
- *   checks timeouts only when its detector runs, so a writer blocked on a dead
- *   process's lock would otherwise wait forever.  A timed-out writer retries.
+ *   DB_TXN_SNAPSHOT transaction.
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
- *   environment, which runs recovery; a long-lived dashboard survives that.
+ *   environment, which runs recovery; the server survives that.
+ * - Commits are written without a flush; the server flushes the log once for
+ *   every commit of a batch of requests (group commit) before it answers.
  * - A checkpoint whenever a log file's worth (4 MB) of log has been written
  *   since the last, with DB_LOG_AUTO_REMOVE, bounds the log that a recovery
- *   replays and that the home keeps (two files at most, usually one). */
+ *   replays and that the home keeps. */
 #include "config.h"
 
 #include <errno.h>
@@ -34,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store_int.h"
+#include "dbs_int.h"
 
 const char *const dbi_file[DBI_COUNT] = {
 	[DBI_META] = "meta.db",
@@ -46,6 +42,7 @@ const char *const dbi_file[DBI_COUNT] = {
 	[DBI_STATUS(EXEC_FAILED)] = "status-failed.db",
 	[DBI_EVENTS] = "events.db",
 	[DBI_EV_BY_EXEC] = "events_by_exec.db",
+	[DBI_REQUESTS] = "requests.db",
 };
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
@@ -55,22 +52,6 @@ const char *const dbi_file[DBI_COUNT] = {
 #define DEFAULT_CACHE_MB 256
 
 /* ---- errors ---- */
-
-static const char *const code_names[] = {
-	[STORE_OK] = "ok",
-	[STORE_NOT_FOUND] = "not found",
-	[STORE_INVALID_STATE] = "invalid state",
-	[STORE_INVALID_INPUT] = "invalid input",
-	[STORE_READ_ONLY] = "read-only",
-	[STORE_EXISTS] = "exists",
-	[STORE_FORMAT] = "format",
-	[STORE_STORAGE] = "storage",
-};
-
-const char *store_code_name(store_code c)
-{
-	return (unsigned)c <= STORE_STORAGE ? code_names[c] : "unknown";
-}
 
 store_code err_set(store_err *err, store_code code, const char *fmt, ...)
 {
@@ -83,7 +64,7 @@ store_code err_set(store_err *err, store_code code, const char *fmt, ...)
 	return code;
 }
 
-store_code err_db(store *st, store_err *err, int ret, const char *fmt, ...)
+store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...)
 {
 	va_list ap;
 	char what[512];
@@ -99,74 +80,8 @@ store_code err_db(store *st, store_err *err, int ret, const char *fmt, ...)
 	return STORE_STORAGE;
 }
 
-/* ---- keys ---- */
-
-void key_u64(unsigned char out[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (unsigned char)v;
-}
-
-uint64_t key_get_u64(const unsigned char in[8])
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | in[i];
-	return v;
-}
-
-/* Start times as unsigned keys that sort oldest first. */
-static uint64_t start_order(const record_exec *e)
-{
-	int64_t us = 0;
-	record_timestamp_parse(e->start_timestamp, &us);
-	return (uint64_t)us ^ (UINT64_C(1) << 63);
-}
-
-size_t key_by_start(unsigned char *out, size_t cap, const record_exec *e)
-{
-	size_t n = strlen(e->id);
-	if (8 + n > cap)
-		return 0;
-	key_u64(out, UINT64_MAX - start_order(e));
-	memcpy(out + 8, e->id, n);
-	return 8 + n;
-}
-
-size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e)
-{
-	size_t n = strlen(e->id);
-	if (8 + n > cap)
-		return 0;
-	key_u64(out, start_order(e));
-	memcpy(out + 8, e->id, n);
-	return 8 + n;
-}
-
-void store_cursor_at(store_cursor *cur, const record_exec *e, bool inclusive)
-{
-	memset(cur, 0, sizeof *cur);
-	size_t n = strlen(e->id);
-	if (9 + n > sizeof cur->key)
-		n = sizeof cur->key - 9;
-	key_u64(cur->key, start_order(e));
-	memcpy(cur->key + 8, e->id, n);
-	cur->len = 8 + n;
-	/* the key just above the execution's own: no id continues with a NUL */
-	if (inclusive)
-		cur->key[cur->len++] = '\0';
-}
-
-size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id)
-{
-	size_t a = strlen(exec_id), b = strlen(task_id);
-	if (a + 1 + b > cap)
-		return 0;
-	memcpy(out, exec_id, a);
-	out[a] = '\0';
-	memcpy(out + a + 1, task_id, b);
-	return a + 1 + b;
-}
+store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err);
+static store_code request_record(dbs *st, DB_TXN *txn, store_err *err);
 
 static DBT dbt(const void *p, size_t n)
 {
@@ -179,7 +94,7 @@ static DBT dbt(const void *p, size_t n)
 
 /* ---- meta ---- */
 
-store_code meta_get_u64(store *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err)
+store_code meta_get_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err)
 {
 	unsigned char b[8];
 	DBT k = dbt(name, strlen(name)), d = dbt(NULL, 0);
@@ -200,7 +115,7 @@ store_code meta_get_u64(store *st, DB_TXN *txn, const char *name, uint64_t *v, u
 	return STORE_OK;
 }
 
-store_code meta_put_u64(store *st, DB_TXN *txn, const char *name, uint64_t v, store_err *err)
+store_code meta_put_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t v, store_err *err)
 {
 	unsigned char b[8];
 	key_u64(b, v);
@@ -215,7 +130,7 @@ store_code meta_put_u64(store *st, DB_TXN *txn, const char *name, uint64_t v, st
  * extra words unread. */
 #define STATE_WORDS (2 + EXEC_STATUS_COUNT)
 
-store_code state_read(store *st, DB_TXN *txn, meta_state *s, u_int32_t flags, store_err *err)
+store_code state_read(dbs *st, DB_TXN *txn, meta_state *s, u_int32_t flags, store_err *err)
 {
 	unsigned char b[8 * 64];
 	DBT k = dbt("state", 5), d = dbt(NULL, 0);
@@ -239,7 +154,7 @@ store_code state_read(store *st, DB_TXN *txn, meta_state *s, u_int32_t flags, st
 	return STORE_OK;
 }
 
-store_code state_write(store *st, DB_TXN *txn, const meta_state *s, store_err *err)
+store_code state_write(dbs *st, DB_TXN *txn, const meta_state *s, store_err *err)
 {
 	unsigned char b[8 * STATE_WORDS];
 	key_u64(b, s->generation);
@@ -251,7 +166,7 @@ store_code state_write(store *st, DB_TXN *txn, const meta_state *s, store_err *e
 	return ret ? err_db(st, err, ret, "writing the state to %s", dbi_file[DBI_META]) : STORE_OK;
 }
 
-store_code txn_state(store *st, DB_TXN *txn, meta_state **s, store_err *err)
+store_code txn_state(dbs *st, DB_TXN *txn, meta_state **s, store_err *err)
 {
 	if (!st->ts_loaded) {
 		store_code c = state_read(st, txn, &st->ts, DB_RMW, err);
@@ -266,14 +181,14 @@ store_code txn_state(store *st, DB_TXN *txn, meta_state **s, store_err *err)
 /* Counts change in memory and reach the state record when the transaction
  * ends, so the state (which every writer changes) stays locked only for the
  * last steps of a transaction. */
-static void count_add(store *st, exec_status s, int delta)
+static void count_add(dbs *st, exec_status s, int delta)
 {
 	if ((unsigned)s < EXEC_STATUS_COUNT)
 		st->count_delta[s] += delta;
 }
 
 /* Ends a write transaction's use of the state: counts, generation, one put. */
-static store_code state_finish(store *st, DB_TXN *txn, store_err *err)
+static store_code state_finish(dbs *st, DB_TXN *txn, store_err *err)
 {
 	meta_state *ms;
 	store_code c = txn_state(st, txn, &ms, err);
@@ -289,7 +204,7 @@ static store_code state_finish(store *st, DB_TXN *txn, store_err *err)
 
 /* ---- records ---- */
 
-store_code rec_get_exec(store *st, DB_TXN *txn, const char *id, record_exec *e, u_int32_t flags, store_err *err)
+store_code rec_get_exec(dbs *st, DB_TXN *txn, const char *id, record_exec *e, u_int32_t flags, store_err *err)
 {
 	DBT k = dbt(id, strlen(id)), d = dbt(NULL, 0);
 	d.flags = DB_DBT_MALLOC;
@@ -306,7 +221,7 @@ store_code rec_get_exec(store *st, DB_TXN *txn, const char *id, record_exec *e, 
 	return STORE_OK;
 }
 
-store_code rec_get_task(store *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
+store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
 			u_int32_t flags, store_err *err)
 {
 	unsigned char key[300];
@@ -329,7 +244,7 @@ store_code rec_get_task(store *st, DB_TXN *txn, const char *exec_id, const char 
 	return STORE_OK;
 }
 
-static store_code put_raw(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
+static store_code put_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
 			  store_err *err)
 {
 	DBT key = dbt(k, kn), val = dbt(v, vn);
@@ -337,7 +252,7 @@ static store_code put_raw(store *st, DB_TXN *txn, dbi which, const void *k, size
 	return ret ? err_db(st, err, ret, "writing to %s", dbi_file[which]) : STORE_OK;
 }
 
-static store_code del_raw(store *st, DB_TXN *txn, dbi which, const void *k, size_t kn, store_err *err)
+static store_code del_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, store_err *err)
 {
 	DBT key = dbt(k, kn);
 	int ret = st->db[which]->del(st->db[which], txn, &key, 0);
@@ -348,7 +263,7 @@ static store_code del_raw(store *st, DB_TXN *txn, dbi which, const void *k, size
 
 /* The status index entry and the counts follow the record: the entry of
  * `old` goes, `e`'s is written (with `rec`, its encoded record, as value). */
-static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, const record_buf *rec,
+static store_code index_update(dbs *st, DB_TXN *txn, const record_exec *e, const record_buf *rec,
 			       const record_exec *old, store_err *err)
 {
 	unsigned char k[200];
@@ -372,7 +287,7 @@ static store_code index_update(store *st, DB_TXN *txn, const record_exec *e, con
 	return STORE_OK;
 }
 
-store_code rec_put_exec(store *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err)
+store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err)
 {
 	record_buf b = { 0 };
 	if (record_encode_exec(e, &b) < 0)
@@ -385,14 +300,14 @@ store_code rec_put_exec(store *st, DB_TXN *txn, const record_exec *e, const reco
 }
 
 /* Removes an execution record with its index entry and count. */
-store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err);
-store_code rec_del_exec(store *st, DB_TXN *txn, const record_exec *old, store_err *err)
+store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err);
+store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err)
 {
 	store_code c = del_raw(st, txn, DBI_EXECS, old->id, strlen(old->id), err);
 	return c ? c : index_update(st, txn, NULL, NULL, old, err);
 }
 
-store_code rec_put_task(store *st, DB_TXN *txn, const record_task *t, store_err *err)
+store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err)
 {
 	unsigned char key[300];
 	record_buf b = { 0 };
@@ -406,7 +321,7 @@ store_code rec_put_task(store *st, DB_TXN *txn, const record_task *t, store_err 
 	return c;
 }
 
-store_code rec_add_event(store *st, DB_TXN *txn, record_event *ev, store_err *err)
+store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
 	meta_state *ms;
 	char now[40];
@@ -441,36 +356,10 @@ store_code rec_add_event(store *st, DB_TXN *txn, record_event *ev, store_err *er
 
 /* ---- environment ---- */
 
-/* A process counts as alive unless it is gone or a zombie: kill(pid, 0)
- * succeeds on an unreaped process, whose locks would then never be freed. */
-static int is_alive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
-{
-	(void)env;
-	(void)tid;
-	(void)flags;
-	if (pid == getpid())
-		return 1;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* the state follows the last ')' (the command name may hold parentheses) */
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return 1;
-	return !(p[2] == 'Z' || p[2] == 'X' || p[2] == 'x');
-}
-
 static void on_event(DB_ENV *env, u_int32_t event, void *info)
 {
 	(void)info;
-	store *st = env->app_private;
+	dbs *st = env->app_private;
 	if (st && (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC))
 		st->panicked = 1;
 }
@@ -485,7 +374,7 @@ static void on_info(const DB_ENV *env, const char *msg)
 static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)pfx;
-	store *st = env->app_private;
+	dbs *st = env->app_private;
 	/* the first message since the operation began names the cause (a full
 	 * disk, say); later ones name its consequences (a cache that cannot
 	 * evict pages it cannot write) */
@@ -493,68 +382,8 @@ static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 		snprintf(st->dbmsg, sizeof st->dbmsg, "%s", msg);
 }
 
-#define WATCHDOG_MS 500
-
-static void registry_scan(const char *home, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig);
-static void registry_scan_fd(int fd, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig);
-
-/* failchk walks every buffer header of the cache (and so maps in a page of
- * shared memory per cached page): it runs only when the registry names a
- * process that died since the last run, not on every tick. */
-static void *watchdog_main(void *arg)
+static void close_handles(dbs *st)
 {
-	store *st = arg;
-	unsigned long cleaned = 0; /* the dead processes failchk has dealt with */
-	pthread_mutex_lock(&st->watchdog_mu);
-	while (!st->watchdog_stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += WATCHDOG_MS * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&st->watchdog_cv, &st->watchdog_mu, &ts);
-		if (st->watchdog_stop)
-			break;
-		int alive, dead;
-		long live_pid;
-		unsigned long sig;
-		registry_scan_fd(st->regfd, &alive, &dead, &live_pid, &sig);
-		if (dead && sig != cleaned) {
-			int ret = st->env->failchk(st->env, 0);
-			if (ret == DB_RUNRECOVERY) {
-				st->panicked = 1;
-				continue;
-			}
-			if (ret == 0)
-				cleaned = sig;
-		}
-		st->env->lock_detect(st->env, 0, DB_LOCK_EXPIRE, NULL);
-	}
-	pthread_mutex_unlock(&st->watchdog_mu);
-	return NULL;
-}
-
-static void watchdog_start(store *st)
-{
-	st->watchdog_stop = false;
-	st->watchdog_running = pthread_create(&st->watchdog, NULL, watchdog_main, st) == 0;
-}
-
-static void watchdog_join(store *st)
-{
-	if (!st->watchdog_running)
-		return;
-	pthread_mutex_lock(&st->watchdog_mu);
-	st->watchdog_stop = true;
-	pthread_cond_signal(&st->watchdog_cv);
-	pthread_mutex_unlock(&st->watchdog_mu);
-	pthread_join(st->watchdog, NULL);
-	st->watchdog_running = false;
-}
-
-static void close_handles(store *st)
-{
-	watchdog_join(st);
 	/* a panicked environment refuses to close its handles (and leaks them)
 	 * unless told to ignore the panic for the close */
 	if (st->env && st->panicked)
@@ -567,10 +396,6 @@ static void close_handles(store *st)
 	if (st->env) {
 		st->env->close(st->env, 0);
 		st->env = NULL;
-	}
-	if (st->regfd >= 0) {
-		close(st->regfd); /* only now: see registry_scan_fd */
-		st->regfd = -1;
 	}
 }
 
@@ -616,7 +441,7 @@ static void env_tune(DB_ENV *env)
 	env->log_set_config(env, DB_LOG_ZERO, 1);
 }
 
-static store_code env_open(store *st, store_err *err)
+static store_code env_open(dbs *st, store_err *err)
 {
 	DB_ENV *env;
 	int ret = db_env_create(&env, 0);
@@ -627,44 +452,20 @@ static store_code env_open(store *st, store_err *err)
 	env->set_errcall(env, on_message);
 	env->set_msgcall(env, on_info);
 	env->set_event_notify(env, on_event);
-	env->set_isalive(env, is_alive);
-	env->set_thread_count(env, 256);
 	env_tune(env);
-	if (st->flags & STORE_OPEN_NO_SYNC)
-		env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
-	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-			   DB_RECOVER | DB_THREAD;
-	/* When the registry names a dead process, DB_FAILCHK has the open clean
-	 * up after it (releasing its locks, aborting its transactions) instead
-	 * of running recovery under the feet of the live ones.  Otherwise it is
-	 * left out: it walks the whole cache, which costs a new dashboard time
-	 * and memory in proportion to the cache, not to what it reads. */
-	int alive, dead;
-	long live_pid;
-	registry_scan(st->home, &alive, &dead, &live_pid, NULL);
-	if (dead)
-		oflags |= DB_FAILCHK;
+	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
+			   DB_RECOVER;
 	st->dbmsg[0] = '\0';
 	ret = env->open(env, st->home, oflags, 0600);
 	if (ret) {
-		if (ret == EACCES || ret == EROFS)
-			err_set(err, STORE_STORAGE,
-				"cannot open home '%s': %s (every user of a home, read-only ones too, needs write "
-				"access to its __db.* region files)",
-				st->home, strerror(ret));
-		else
-			err_db(st, err, ret, "cannot open home '%s'", st->home);
+		err_db(st, err, ret, "cannot open home '%s'", st->home);
 		close_handles(st);
 		return STORE_STORAGE;
 	}
-	char path[4200];
-	snprintf(path, sizeof path, "%s/__db.register", st->home);
-	st->regfd = open(path, O_RDONLY | O_CLOEXEC);
-	watchdog_start(st);
 	return STORE_OK;
 }
 
-static store_code db_open_one(store *st, DB_TXN *txn, dbi i, u_int32_t extra, store_err *err)
+static store_code db_open_one(dbs *st, DB_TXN *txn, dbi i, u_int32_t extra, store_err *err)
 {
 	DB *db;
 	int ret = db_create(&db, st->env, 0);
@@ -697,7 +498,7 @@ static store_code db_open_one(store *st, DB_TXN *txn, dbi i, u_int32_t extra, st
 
 /* Reads the format of an existing home without changing anything: 0 when the
  * home holds no store yet. */
-static store_code probe_format(store *st, uint64_t *format, store_err *err)
+static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 {
 	DB *db;
 	*format = 0;
@@ -736,7 +537,7 @@ static store_code probe_format(store *st, uint64_t *format, store_err *err)
 /* What the store derives from an execution's tasks: how many are complete
  * and, for a waiting execution of the pre-pause layout (which carries no
  * pause fields), the first task that waits.  The caller writes the record. */
-static store_code derive_from_tasks(store *st, DB_TXN *txn, record_exec *e, store_err *err)
+static store_code derive_from_tasks(dbs *st, DB_TXN *txn, record_exec *e, store_err *err)
 {
 	bool want_pause = e->status == EXEC_WAITING && !e->is_paused;
 	e->tasks_complete = 0;
@@ -763,7 +564,7 @@ static store_code derive_from_tasks(store *st, DB_TXN *txn, record_exec *e, stor
  * index, the per-status counts and each execution's count of complete tasks;
  * a pre-pause (format 1) waiting execution gets its pause fields from its
  * first waiting task. */
-static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_state *ms, store_err *err)
+static store_code rebuild_derived(dbs *st, DB_TXN *txn, uint64_t format, meta_state *ms, store_err *err)
 {
 	u_int32_t dropped;
 	int ret = 0;
@@ -808,7 +609,7 @@ static store_code rebuild_derived(store *st, DB_TXN *txn, uint64_t format, meta_
 }
 
 /* Creates a new home, or upgrades an older one, in one transaction. */
-static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code create_or_upgrade(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	(void)arg;
 	store_code c;
@@ -851,12 +652,12 @@ static store_code create_or_upgrade(store *st, DB_TXN *txn, void *arg, store_err
 	return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
 }
 
-static const char *const legacy_files[] = { LEGACY_BY_START_FILE, "by_status.db", NULL };
+static const char *const legacy_files[] = { "by_start.db", "by_status.db", NULL };
 
 /* The index files of older formats are unused by this one: they go once the
  * upgrade has committed (or at a later open, if the process died in
  * between). */
-static void drop_legacy_files(store *st)
+static void drop_legacy_files(dbs *st)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return;
@@ -867,7 +668,7 @@ static void drop_legacy_files(store *st)
 	}
 }
 
-static void drop_db_handles(store *st)
+static void drop_db_handles(dbs *st)
 {
 	for (int i = 0; i < DBI_COUNT; i++)
 		if (st->db[i]) {
@@ -876,120 +677,17 @@ static void drop_db_handles(store *st)
 		}
 }
 
-static store_code run_create(store *st, store_err *err);
+static store_code run_create(dbs *st, store_err *err);
 
-/* ---- processes that died inside Berkeley DB ----
- *
- * Berkeley DB's region mutexes are plain pthread mutexes: a process killed
- * while it holds one (for instance while it allocates a transaction's mutex)
- * leaves it locked for ever, and the next opener blocks in env->open before
- * failchk can run.  So when the registry names a process that is gone, the
- * environment is first opened by a child process: if that child does not come
- * back in time and no registered process is alive any more, the regions are
- * removed and recovery rebuilds them from the log.  Nothing committed is lost:
- * the regions are caches and lock tables; the data lives in the log and the
- * database files. */
-
-#define PROBE_SECONDS 10
-
-/* Registered processes other than this one: how many are alive, how many dead. */
-/* The registry holds one 25-byte slot per process; a process holds an fcntl
- * lock on the first byte of its slot while it lives, and that is how
- * Berkeley DB tells the living from the dead.  This scan asks the same
- * question (F_GETLK, which takes no lock), so the two always agree.  It must
- * never close a descriptor of the registry while this process has the
- * environment open: closing any descriptor of a file drops every fcntl lock
- * the process holds on it, and the others would take this process for dead. */
-static void registry_scan_fd(int fd, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig)
-{
-	char slot[26];
-	*alive = *dead = 0;
-	*a_live_pid = 0;
-	if (dead_sig)
-		*dead_sig = 0;
-	for (off_t off = 0; fd >= 0 && pread(fd, slot, 25, off) == 25; off += 25) {
-		slot[25] = '\0';
-		long pid = strtol(slot, NULL, 10);
-		if (slot[0] == 'X' || pid <= 0 || pid == (long)getpid())
-			continue;
-		struct flock fl;
-		memset(&fl, 0, sizeof fl);
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		fl.l_start = off;
-		fl.l_len = 1;
-		if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK) {
-			(*dead)++;
-			if (dead_sig)
-				*dead_sig = *dead_sig * 31 + (unsigned long)pid;
-		} else {
-			(*alive)++;
-			*a_live_pid = pid;
-		}
-	}
-}
-
-static void registry_scan(const char *home, int *alive, int *dead, long *a_live_pid, unsigned long *dead_sig)
-{
-	char path[4200];
-	snprintf(path, sizeof path, "%s/__db.register", home);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	registry_scan_fd(fd, alive, dead, a_live_pid, dead_sig);
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Runs fn in a child process; true when it exits 0 within `secs`. */
-static bool in_child(store *st, int (*fn)(store *st), int secs, bool *timed_out)
-{
-	*timed_out = false;
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0)
-		_exit(fn(st));
-	for (int waited = 0; waited < secs * 100; waited++) {
-		int status;
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	*timed_out = true;
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return false;
-}
-
-static int child_open_close(store *st)
-{
-	store_err err;
-	if (env_open(st, &err) != STORE_OK)
-		return 1;
-	close_handles(st);
-	return 0;
-}
-
-static int child_recover(store *st)
-{
-	DB_ENV *env;
-	if (db_env_create(&env, 0))
-		return 1;
-	env_tune(env);
-	int ret = env->open(env, st->home,
-			    DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_RECOVER, 0600);
-	env->close(env, 0);
-	return ret != 0;
-}
-
-static void remove_regions(const char *home)
+/* Region files of the shared environments earlier versions used: this one
+ * keeps its regions in memory, and the server alone opens the home. */
+static void remove_region_files(const char *home)
 {
 	DIR *d = opendir(home);
 	struct dirent *de;
 	char path[4200];
 	while (d && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "__db.0", 6) == 0) {
+		if (strncmp(de->d_name, "__db.", 5) == 0) {
 			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
 			unlink(path);
 		}
@@ -997,48 +695,12 @@ static void remove_regions(const char *home)
 		closedir(d);
 }
 
-static store_code unwedge(store *st, store_err *err)
+static store_code open_all(dbs *st, store_err *err)
 {
-	int alive, dead;
-	long live_pid;
-	registry_scan(st->home, &alive, &dead, &live_pid, NULL);
-	if (dead == 0)
-		return STORE_OK;
-	bool timed_out;
-	if (in_child(st, child_open_close, PROBE_SECONDS, &timed_out) || !timed_out)
-		return STORE_OK; /* the normal open copes (or reports its own error) */
-	registry_scan(st->home, &alive, &dead, &live_pid, NULL);
-	if (alive)
-		return err_set(err, STORE_STORAGE,
-			       "home '%s' does not respond: a process died inside Berkeley DB and process %ld still "
-			       "uses the home; stop every program using it, then open it again",
-			       st->home, live_pid);
-	remove_regions(st->home);
-	if (!in_child(st, child_recover, 600, &timed_out))
-		return err_set(err, STORE_STORAGE, "recovering home '%s' failed: run db_recover -h '%s'", st->home,
-			       st->home);
-	return STORE_OK;
-}
-
-static store_code open_all(store *st, store_err *err)
-{
-	store_code c = unwedge(st, err);
+	store_code c = env_open(st, err);
 	if (c)
 		return c;
-	/* When a home has no region files yet (a new home, or one restored from
-	 * a backup of its data and logs) and several processes open it at once,
-	 * one creates the regions while another may map a file still being
-	 * sized (mmap: EINVAL) or not yet there: a moment later it opens. */
-	for (int attempt = 0;; attempt++) {
-		c = env_open(st, err);
-		if (c == STORE_OK)
-			break;
-		bool racing = err->db_ret == EINVAL || err->db_ret == EAGAIN || err->db_ret == ENOENT;
-		if (!racing || attempt >= 20)
-			return c;
-		struct timespec ts = { 0, (long)(rand() % 20 + 5) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
+	remove_region_files(st->home);
 	uint64_t format;
 	if ((c = probe_format(st, &format, err)))
 		goto fail;
@@ -1065,7 +727,7 @@ static store_code open_all(store *st, store_err *err)
 		return STORE_OK;
 	}
 	for (int i = 0; i < DBI_COUNT; i++)
-		if ((c = db_open_one(st, NULL, (dbi)i, 0, err)))
+		if ((c = db_open_one(st, NULL, (dbi)i, i == DBI_REQUESTS ? DB_CREATE : 0, err)))
 			goto fail;
 	drop_legacy_files(st);
 	return STORE_OK;
@@ -1076,7 +738,7 @@ fail:
 
 /* Creation runs as a write transaction but must not bump a generation in a
  * meta database that may not exist yet, so it has its own small retry loop. */
-static store_code run_create(store *st, store_err *err)
+static store_code run_create(dbs *st, store_err *err)
 {
 	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		DB_TXN *txn;
@@ -1095,7 +757,6 @@ static store_code run_create(store *st, store_err *err)
 		drop_db_handles(st);
 		if (err->db_ret != DB_LOCK_DEADLOCK && err->db_ret != DB_LOCK_NOTGRANTED)
 			return c;
-		st->env->failchk(st->env, 0);
 	}
 	return err_set(err, STORE_STORAGE, "creating the store in '%s': gave up after repeated lock conflicts",
 		       st->home);
@@ -1127,7 +788,7 @@ static store_code make_home(const char *home, store_err *err)
 	return STORE_OK;
 }
 
-store_code store_open(const char *home, unsigned flags, store **out, store_err *err)
+store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err)
 {
 	*out = NULL;
 	memset(err, 0, sizeof *err);
@@ -1142,20 +803,15 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		if (c)
 			return c;
 	}
-	store *st = calloc(1, sizeof *st);
+	dbs *st = calloc(1, sizeof *st);
 	if (!st || !(st->home = record_strdup(home))) {
 		free(st);
 		return err_set(err, STORE_STORAGE, "out of memory");
 	}
-	st->regfd = -1;
-	pthread_mutex_init(&st->watchdog_mu, NULL);
-	pthread_cond_init(&st->watchdog_cv, NULL);
 	st->flags = flags;
 	snprintf(st->actor, sizeof st->actor, "unknown");
 	store_code c = open_all(st, err);
 	if (c) {
-		pthread_mutex_destroy(&st->watchdog_mu);
-		pthread_cond_destroy(&st->watchdog_cv);
 		free(st->home);
 		free(st);
 		return c;
@@ -1164,37 +820,35 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 	return STORE_OK;
 }
 
-void store_close(store *st)
+void dbs_close(dbs *st)
 {
 	if (!st)
 		return;
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
-	pthread_mutex_destroy(&st->watchdog_mu);
-	pthread_cond_destroy(&st->watchdog_cv);
 	free(st->home);
 	free(st);
 }
 
-bool store_is_read_only(const store *st)
+bool dbs_is_read_only(const dbs *st)
 {
 	return (st->flags & STORE_OPEN_READ_ONLY) != 0;
 }
 
-const char *store_home(const store *st)
+const char *dbs_home(const dbs *st)
 {
 	return st->home;
 }
 
-void store_set_actor(store *st, const char *actor)
+void dbs_set_actor(dbs *st, const char *actor)
 {
 	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
 }
 
 /* After a panic every handle is unusable: close them all and reopen, which
- * runs recovery through DB_REGISTER when needed. */
-static store_code reopen(store *st, store_err *err)
+ * runs recovery. */
+static store_code reopen(dbs *st, store_err *err)
 {
 	close_handles(st);
 	st->panicked = 0;
@@ -1209,7 +863,7 @@ static bool is_retryable(int ret)
 	return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
 }
 
-static bool is_panic(store *st, int ret)
+static bool is_panic(dbs *st, int ret)
 {
 	return st->panicked || ret == DB_RUNRECOVERY;
 }
@@ -1240,7 +894,7 @@ bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
 	return true;
 }
 
-static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err *err)
+static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *err)
 {
 	int reopens = 0;
 	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -1268,6 +922,8 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 		store_code c = fn(st, txn, arg, err);
 		if (c == STORE_OK && write)
 			c = state_finish(st, txn, err);
+		if (c == STORE_OK && write && st->req_key_len)
+			c = request_record(st, txn, err);
 		if (c == STORE_OK) {
 			/* Early lock release: the commit record goes to the log buffer
 			 * and the locks are freed at once; the log is then flushed
@@ -1280,7 +936,18 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 			DB_TXN_TOKEN token;
 			bool have_token = write && txn->set_commit_token(txn, &token) == 0;
 			ret = txn->commit(txn, write ? DB_TXN_NOSYNC : 0);
-			if (ret == 0 && write && !(st->flags & STORE_OPEN_NO_SYNC)) {
+			bool sync = write && !(st->flags & STORE_OPEN_NO_SYNC) && !st->req_no_sync;
+			if (ret == 0 && sync && st->defer_flush) {
+				/* the server flushes once for a whole batch (dbs_flush) */
+				DB_LSN lsn;
+				if (have_token && commit_lsn(&token, &lsn)) {
+					if (!st->need_flush || log_compare(&lsn, &st->flush_lsn) > 0)
+						st->flush_lsn = lsn;
+									} else {
+					st->flush_all = true;
+				}
+				st->need_flush = true;
+			} else if (ret == 0 && sync) {
 				DB_LSN lsn;
 				ret = st->env->log_flush(st->env, have_token && commit_lsn(&token, &lsn) ? &lsn : NULL);
 				if (ret) {
@@ -1292,7 +959,7 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 				}
 			}
 			if (ret == 0) {
-				if (write && ++st->commits >= CHECKPOINT_EVERY) {
+				if (write && ++st->commits >= CHECKPOINT_EVERY && !st->defer_flush) {
 					st->commits = 0;
 					st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
 				}
@@ -1303,7 +970,6 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 			txn->abort(txn);
 		}
 		if (is_retryable(err->db_ret)) {
-			st->env->failchk(st->env, 0);
 			backoff(attempt);
 			continue;
 		}
@@ -1318,19 +984,124 @@ static store_code run_txn(store *st, txn_fn fn, void *arg, bool write, store_err
 	return err->code ? err->code : STORE_STORAGE;
 }
 
-store_code txn_write(store *st, txn_fn fn, void *arg, store_err *err)
+/* ---- request ids ----
+ *
+ * A client names each change with a request id (the time it made it, then
+ * random bytes); the server stores the id in the transaction that makes the
+ * change, so a request retried after a lost answer is recognised and not made
+ * twice.  Ids older than REQUEST_KEEP_S are dropped at checkpoints. */
+
+#define REQUEST_KEEP_S 900
+
+static store_code request_record(dbs *st, DB_TXN *txn, store_err *err)
+{
+	unsigned char v[8];
+	key_u64(v, st->req_result);
+	return put_raw(st, txn, DBI_REQUESTS, st->req_key, st->req_key_len, v, sizeof v, err);
+}
+
+typedef struct req_arg {
+	const unsigned char *key;
+	size_t len;
+	bool found;
+	uint64_t result;
+} req_arg;
+
+static store_code request_find_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	req_arg *a = arg;
+	DBT k = dbt((void *)a->key, a->len), d = dbt(NULL, 0);
+	int ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return STORE_OK;
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
+	a->found = true;
+	a->result = d.size == 8 ? key_get_u64(d.data) : 0;
+	return STORE_OK;
+}
+
+store_code dbs_request_find(dbs *st, const void *key, size_t len, bool *found, uint64_t *result, store_err *err)
+{
+	req_arg a = { key, len, false, 0 };
+	store_code c = txn_read(st, request_find_txn, &a, err);
+	*found = a.found;
+	*result = a.result;
+	return c;
+}
+
+void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result)
+{
+	st->req_key_len = len > sizeof st->req_key ? 0 : len;
+	if (st->req_key_len)
+		memcpy(st->req_key, key, st->req_key_len);
+	st->req_result = result;
+}
+
+static store_code request_prune_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	uint64_t before = *(uint64_t *)arg;
+	DBC *cur;
+	int ret = st->db[DBI_REQUESTS]->cursor(st->db[DBI_REQUESTS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
+	DBT k = dbt(NULL, 0), d = dbt(NULL, 0);
+	for (int n = 0; n < 10000 && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0; n++) {
+		if (k.size < 8 || key_get_u64(k.data) >= before)
+			break;
+		if ((ret = cur->del(cur, 0)) != 0)
+			break;
+	}
+	cur->close(cur);
+	if (ret && ret != DB_NOTFOUND)
+		return err_db(st, err, ret, "pruning %s", dbi_file[DBI_REQUESTS]);
+	return STORE_OK;
+}
+
+static void request_prune(dbs *st)
+{
+	uint64_t before = (uint64_t)time(NULL) - REQUEST_KEEP_S;
+	store_err err;
+	size_t saved = st->req_key_len;
+	st->req_key_len = 0;
+	txn_write(st, request_prune_txn, &before, &err);
+	st->req_key_len = saved;
+}
+
+store_code dbs_flush(dbs *st, store_err *err)
+{
+	if (!st->need_flush)
+		return STORE_OK;
+	st->need_flush = false;
+	int ret = st->env->log_flush(st->env, st->flush_all ? NULL : &st->flush_lsn);
+	st->flush_all = false;
+	if (ret) {
+		err_db(st, err, ret, "flushing the log after a commit");
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+			 "; the change may not survive a machine crash");
+		return STORE_STORAGE;
+	}
+	if (st->commits >= CHECKPOINT_EVERY) {
+		st->commits = 0;
+		st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
+		request_prune(st);
+	}
+	return STORE_OK;
+}
+
+store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return err_set(err, STORE_READ_ONLY, "store is open read-only");
 	return run_txn(st, fn, arg, true, err);
 }
 
-store_code txn_read(store *st, txn_fn fn, void *arg, store_err *err)
+store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
 	return run_txn(st, fn, arg, false, err);
 }
 
-static store_code read_generation(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code read_generation(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	meta_state ms;
 	store_code c = state_read(st, txn, &ms, 0, err);
@@ -1338,7 +1109,7 @@ static store_code read_generation(store *st, DB_TXN *txn, void *arg, store_err *
 	return c;
 }
 
-store_code store_generation(store *st, uint64_t *gen, store_err *err)
+store_code dbs_generation(dbs *st, uint64_t *gen, store_err *err)
 {
 	return txn_read(st, read_generation, gen, err);
 }
@@ -1348,7 +1119,7 @@ typedef struct counts_arg {
 	uint64_t *gen;
 } counts_arg;
 
-static store_code read_counts(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code read_counts(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	counts_arg *a = arg;
 	meta_state ms;
@@ -1359,16 +1130,141 @@ static store_code read_counts(store *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
+store_code dbs_counts(dbs *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
 {
 	counts_arg a = { counts, gen };
 	return txn_read(st, read_counts, &a, err);
 }
 
-store_code store_checkpoint(store *st, store_err *err)
+store_code dbs_checkpoint(dbs *st, store_err *err)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return err_set(err, STORE_READ_ONLY, "store is open read-only");
 	int ret = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
 	return ret ? err_db(st, err, ret, "checkpoint") : STORE_OK;
+}
+
+void dbs_defer_flush(dbs *st, bool defer)
+{
+	st->defer_flush = defer;
+}
+
+void dbs_set_no_sync(dbs *st, bool no_sync)
+{
+	st->req_no_sync = no_sync;
+}
+
+store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!st->env)
+		return err_set(err, STORE_STORAGE, "the environment is closed");
+	DB_MPOOL_STAT *mp = NULL;
+	int ret = st->env->memp_stat(st->env, &mp, NULL, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the cache statistics");
+	out->cache_bytes = (uint64_t)mp->st_gbytes * 1024 * 1024 * 1024 + mp->st_bytes;
+	out->cache_used_bytes = (uint64_t)mp->st_page_clean * mp->st_pagesize + (uint64_t)mp->st_page_dirty * mp->st_pagesize;
+	free(mp);
+	DB_LOG_STAT *lg = NULL;
+	ret = st->env->log_stat(st->env, &lg, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the log statistics");
+	out->log_file = lg->st_cur_file;
+	out->log_offset = lg->st_cur_offset;
+	free(lg);
+	return STORE_OK;
+}
+
+/* Copies one file into dir and flushes it to disk. */
+static store_code copy_file(const char *from, const char *dir, const char *name, store_err *err)
+{
+	char to[4200];
+	snprintf(to, sizeof to, "%s/%s", dir, name);
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return err_set(err, STORE_STORAGE, "backup: cannot read %s: %s", from, strerror(errno));
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		close(in);
+		return err_set(err, STORE_STORAGE, "backup: cannot create %s: %s", to, strerror(errno));
+	}
+	char buf[65536];
+	ssize_t n;
+	store_code c = STORE_OK;
+	while ((n = read(in, buf, sizeof buf)) > 0) {
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+			if (w < 0) {
+				c = err_set(err, STORE_STORAGE, "backup: writing %s: %s", to, strerror(errno));
+				break;
+			}
+			done += w;
+		}
+		if (c)
+			break;
+	}
+	if (!c && n < 0)
+		c = err_set(err, STORE_STORAGE, "backup: reading %s: %s", from, strerror(errno));
+	if (!c && fsync(out) != 0)
+		c = err_set(err, STORE_STORAGE, "backup: flushing %s: %s", to, strerror(errno));
+	close(in);
+	if (close(out) != 0 && !c)
+		c = err_set(err, STORE_STORAGE, "backup: writing %s: %s", to, strerror(errno));
+	return c;
+}
+
+/* The server is the environment's only user and runs one request at a time:
+ * between the checkpoint and the last file copied nothing writes, so the
+ * copy is the home as of the checkpoint, and the log files that come with it
+ * let recovery bring it to a consistent state whatever the page cache held. */
+store_code dbs_backup(dbs *st, const char *dir, store_err *err)
+{
+	if (!st->env)
+		return err_set(err, STORE_STORAGE, "the environment is closed");
+	if (dir[0] != '/')
+		return err_set(err, STORE_INVALID_INPUT, "backup: '%s' is not an absolute path", dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return err_set(err, STORE_STORAGE, "backup: cannot create '%s': %s", dir, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		return err_set(err, STORE_STORAGE, "backup: cannot read '%s': %s", dir, strerror(errno));
+	struct dirent *de;
+	bool empty = true;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = false;
+	closedir(d);
+	if (!empty)
+		return err_set(err, STORE_EXISTS, "backup: '%s' is not empty: give a new or empty directory", dir);
+	int ret = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	if (ret)
+		return err_db(st, err, ret, "backup: checkpoint");
+	if ((ret = st->env->memp_sync(st->env, NULL)) != 0)
+		return err_db(st, err, ret, "backup: writing the cache");
+	d = opendir(st->home);
+	if (!d)
+		return err_set(err, STORE_STORAGE, "backup: cannot read '%s': %s", st->home, strerror(errno));
+	store_code c = STORE_OK;
+	size_t copied = 0;
+	while (!c && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		bool data = n > 3 && strcmp(de->d_name + n - 3, ".db") == 0;
+		bool log = strncmp(de->d_name, "log.", 4) == 0;
+		if (!data && !log)
+			continue;
+		char from[4200];
+		snprintf(from, sizeof from, "%s/%s", st->home, de->d_name);
+		c = copy_file(from, dir, de->d_name, err);
+		copied++;
+	}
+	closedir(d);
+	if (!c) {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	return c;
 }

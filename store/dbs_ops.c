@@ -1,4 +1,4 @@
-/* ops.c - pause a task, resume a task, resume a workflow.
+/* dbs_ops.c - pause a task, resume a task, resume a workflow.
  *
  * Each operation reads and writes the task records, the execution record, its
  * indexes, counters and the audit event in one transaction: all of it is
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "store_int.h"
+#include "dbs_int.h"
 
 typedef struct op_arg {
 	const char *exec_id;
@@ -19,7 +19,7 @@ typedef struct op_arg {
 	size_t value_len;
 } op_arg;
 
-static store_code add_event(store *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
+static store_code add_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
 			    const char *before, const char *after, const record_text *value, store_err *err)
 {
 	record_event ev = { 0 };
@@ -54,7 +54,7 @@ static void mark_resumed(record_exec *e)
 	e->paused_task_id = NULL;
 }
 
-static store_code pause_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
 	record_exec e, old = { 0 };
@@ -99,7 +99,7 @@ out:
 	return c;
 }
 
-store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err)
+store_code dbs_pause_task(dbs *st, const char *exec_id, const char *task_id, store_err *err)
 {
 	op_arg a = { exec_id, task_id, NULL, 0 };
 	return txn_write(st, pause_txn, &a, err);
@@ -111,7 +111,7 @@ static store_code not_waiting(store_err *err, const record_exec *e)
 		       status_exec_name(e->status));
 }
 
-static store_code resume_workflow_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
 	record_exec e, old = { 0 };
@@ -152,7 +152,7 @@ static store_code resume_workflow_txn(store *st, DB_TXN *txn, void *arg, store_e
 	return c;
 }
 
-store_code store_resume_workflow(store *st, const char *exec_id, store_err *err)
+store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err)
 {
 	op_arg a = { exec_id, NULL, NULL, 0 };
 	return txn_write(st, resume_workflow_txn, &a, err);
@@ -166,7 +166,7 @@ static const char *normal_boolean(const char *v, size_t len)
 	return "false";
 }
 
-static store_code resume_task_txn(store *st, DB_TXN *txn, void *arg, store_err *err)
+static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
 	record_exec e, old = { 0 };
@@ -251,7 +251,7 @@ out:
 	return c;
 }
 
-store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value,
+store_code dbs_resume_task(dbs *st, const char *exec_id, const char *task_id, const char *value,
 			     size_t value_len, store_err *err)
 {
 	op_arg a = { exec_id, task_id, value, value_len };

@@ -1,0 +1,1067 @@
+/* client.c - the public store API: each call is a request to the home's
+ * store server, which the first client starts (see server.c).
+ *
+ * A change carries a request id chosen here.  When the connection drops
+ * before the answer (the server was killed, say), the client reconnects,
+ * starting a server if need be, and sends the same request again: the server
+ * recognises an id it already committed and answers as it did the first
+ * time.  So a change is made exactly once, and acknowledged only once it is
+ * on disk. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "server.h"
+#include "tag.h"
+#include "wire.h"
+
+#define CONNECT_MS 10000         /* to reach (or start) a server */
+#define TIMEOUT_MS_DEFAULT 60000 /* for an answer */
+#define IMPORT_FRAME (16u << 20) /* items per import frame, in bytes */
+#define MAX_RESENDS 50
+
+struct store {
+	char *home;      /* absolute */
+	unsigned flags;
+	bool read_only;  /* asked for, or all the server grants */
+	char actor[128];
+	int fd;          /* the request connection; -1 when not connected */
+	long server_pid;
+	int timeout_ms;
+	int watch_fd;    /* the subscription connection; -1 when none */
+	record_buf in;   /* the last answer's payload */
+	wire_msg reply;  /* decoded from `in` */
+	record_buf watch_in;
+};
+
+static store_code fail(store_err *err, store_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static store_code fail(store_err *err, store_code code, const char *fmt, ...)
+{
+	err->code = code;
+	err->db_ret = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* ---- reaching the server ---- */
+
+static int connect_to(const char *home)
+{
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	int dirfd = -1;
+	int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", home, SERVER_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof sa.sun_path) {
+		/* a long home: reach the socket through the directory's descriptor */
+		dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return -1;
+		snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, SERVER_SOCKET);
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int saved = errno;
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	errno = saved;
+	return fd;
+}
+
+/* Starts the server of `home` the way tmux starts its own: fork, and the
+ * child (detached from the session, its descriptors closed) runs it.  The
+ * server takes the home's lock, so two clients starting one at once leave
+ * one server. */
+static void spawn_server(const char *home)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	long maxfd = sysconf(_SC_OPEN_MAX);
+	if (maxfd < 0 || maxfd > 65536)
+		maxfd = 65536;
+	for (int fd = 0; fd < maxfd; fd++)
+		close(fd);
+	int null = open("/dev/null", O_RDWR);
+	if (null == 0) {
+		(void)!dup(0);
+		(void)!dup(0);
+	}
+	(void)!chdir("/");
+	_exit(server_run(home));
+}
+
+static bool has_store(const char *home)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/meta.db", home);
+	return access(path, F_OK) == 0;
+}
+
+static void disconnect(store *st)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+}
+
+static store_code send_all(int fd, const void *p, size_t n, int64_t deadline)
+{
+	const unsigned char *b = p;
+	while (n) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			b += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return STORE_STORAGE;
+			struct pollfd pf = { fd, POLLOUT, 0 };
+			poll(&pf, 1, left > 1000 ? 1000 : (int)left);
+			continue;
+		}
+		return STORE_STORAGE;
+	}
+	return STORE_OK;
+}
+
+/* Reads one frame's payload into buf; 0, -1 when the connection broke, -2
+ * when the deadline passed, -3 when the frame is malformed. */
+static int recv_frame(int fd, record_buf *buf, int64_t deadline)
+{
+	unsigned char hdr[4];
+	size_t got = 0, need = 4;
+	unsigned char *dst = hdr;
+	bool in_body = false;
+	for (;;) {
+		while (got < need) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return -2;
+			struct pollfd pf = { fd, POLLIN, 0 };
+			int r = poll(&pf, 1, left > 1000 ? 1000 : (int)left);
+			if (r < 0 && errno != EINTR)
+				return -1;
+			if (r <= 0)
+				continue;
+			ssize_t n = recv(fd, dst + got, need - got, MSG_DONTWAIT);
+			if (n > 0)
+				got += (size_t)n;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK))
+				return -1;
+		}
+		if (in_body)
+			return 0;
+		size_t len;
+		if (!wire_frame_len(hdr, &len))
+			return -3;
+		buf->len = 0;
+		if (tag_reserve(buf, len) < 0)
+			return -3;
+		buf->len = len;
+		dst = buf->data;
+		got = 0;
+		need = len;
+		in_body = true;
+	}
+}
+
+static store_code hello(store *st, int fd, store_err *err)
+{
+	record_buf b = { 0 };
+	int rc = wire_begin(&b, OP_HELLO) | wire_u(&b, 0, st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0) |
+		 wire_finish(&b);
+	int64_t deadline = now_ms() + st->timeout_ms;
+	store_code c = rc ? fail(err, STORE_STORAGE, "out of memory") : send_all(fd, b.data, b.len, deadline);
+	record_buf_free(&b);
+	if (c)
+		return c == STORE_STORAGE && !err->msg[0] ? fail(err, c, "the store server closed the connection") : c;
+	int r = recv_frame(fd, &st->in, deadline);
+	if (r == -2)
+		return fail(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
+	if (r < 0)
+		return fail(err, STORE_STORAGE, "the store server of '%s' closed the connection", st->home);
+	wire_msg m;
+	char why[128];
+	if (wire_decode(st->in.data, st->in.len, &m, why, sizeof why) < 0)
+		return fail(err, STORE_STORAGE, "the store server of '%s' answered garbage: %s", st->home, why);
+	c = (store_code)m.code;
+	if (c != STORE_OK) {
+		fail(err, c, "%.*s", (int)(m.s[0].len > 1000 ? 1000 : m.s[0].len), (const char *)m.s[0].p);
+		err->db_ret = (int)m.u[0];
+	} else {
+		st->read_only = (m.u[0] & WIRE_READ_ONLY) != 0;
+		st->server_pid = (long)m.u[1];
+	}
+	wire_msg_free(&m);
+	return c;
+}
+
+/* A connection to the server of the home, started if need be. */
+static store_code open_conn(store *st, int *out, store_err *err)
+{
+	int64_t deadline = now_ms() + CONNECT_MS;
+	int64_t last_spawn = 0;
+	struct stat sb;
+	if (stat(st->home, &sb) != 0)
+		return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", st->home, strerror(errno));
+	bool may_start = sb.st_uid == geteuid();
+	for (int attempt = 0;; attempt++) {
+		int fd = connect_to(st->home);
+		if (fd >= 0) {
+			store_code c = hello(st, fd, err);
+			if (c == STORE_OK) {
+				*out = fd;
+				return STORE_OK;
+			}
+			close(fd);
+			if (c != STORE_STORAGE || now_ms() > deadline)
+				return c;
+			/* a server that went away as we connected: start again */
+		} else if (errno == EACCES || errno == EPERM) {
+			return fail(err, STORE_STORAGE,
+				    "cannot connect to the store server of '%s': %s (only its owner and members of "
+				    "its group may)", st->home, strerror(errno));
+		} else if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) {
+			return fail(err, STORE_STORAGE, "cannot connect to the store server of '%s': %s", st->home,
+				    strerror(errno));
+		}
+		if (now_ms() > deadline)
+			return fail(err, STORE_STORAGE, "the store server of '%s' did not start within %d s: see %s/%s",
+				    st->home, CONNECT_MS / 1000, st->home, SERVER_LOG);
+		if (fd < 0 && !may_start)
+			return fail(err, STORE_STORAGE,
+				    "the store server of '%s' is not running, and only the owner of the home (uid %ld) "
+				    "may start it", st->home, (long)sb.st_uid);
+		if (fd < 0 && now_ms() - last_spawn > 500) {
+			spawn_server(st->home);
+			last_spawn = now_ms();
+		}
+		nap_ms(attempt < 10 ? 2 + attempt * 2 : 25);
+	}
+}
+
+static store_code ensure_conn(store *st, store_err *err)
+{
+	if (st->fd >= 0)
+		return STORE_OK;
+	return open_conn(st, &st->fd, err);
+}
+
+/* Sends one request frame and reads its answer into st->reply; resends the
+ * same frame on a new connection when the old one broke. */
+static store_code call(store *st, const record_buf *req, int timeout_ms, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	wire_msg_free(&st->reply);
+	memset(&st->reply, 0, sizeof st->reply);
+	int64_t deadline = now_ms() + timeout_ms;
+	for (int attempt = 0;; attempt++) {
+		store_code c = ensure_conn(st, err);
+		if (c)
+			return c;
+		if (send_all(st->fd, req->data, req->len, deadline) == STORE_OK) {
+			int r = recv_frame(st->fd, &st->in, deadline);
+			if (r == 0)
+				break;
+			if (r == -2) {
+				disconnect(st);
+				return fail(err, STORE_STORAGE,
+					    "the store server of '%s' (pid %ld) did not answer within %d s: is it stopped?",
+					    st->home, st->server_pid, timeout_ms / 1000);
+			}
+			if (r == -3) {
+				disconnect(st);
+				return fail(err, STORE_STORAGE, "the store server of '%s' sent a malformed answer",
+					    st->home);
+			}
+		}
+		disconnect(st);
+		if (attempt >= MAX_RESENDS || now_ms() > deadline)
+			return fail(err, STORE_STORAGE, "lost the connection to the store server of '%s' %d times",
+				    st->home, attempt + 1);
+	}
+	char why[128];
+	if (wire_decode(st->in.data, st->in.len, &st->reply, why, sizeof why) < 0 || st->reply.op != OP_REPLY) {
+		disconnect(st);
+		return fail(err, STORE_STORAGE, "the store server of '%s' sent a malformed answer", st->home);
+	}
+	store_code c = (store_code)st->reply.code;
+	if (c != STORE_OK) {
+		fail(err, c, "%.*s", (int)(st->reply.s[0].len > 1000 ? 1000 : st->reply.s[0].len),
+		     (const char *)st->reply.s[0].p);
+		err->db_ret = (int)st->reply.u[0];
+	}
+	return c;
+}
+
+/* ---- building requests ---- */
+
+static int begin_change(store *st, record_buf *b, unsigned op)
+{
+	unsigned char id[24];
+	key_u64(id, (uint64_t)time(NULL));
+	if (getrandom(id + 8, 16, 0) != 16) {
+		for (int i = 8; i < 24; i++)
+			id[i] = (unsigned char)rand();
+	}
+	return wire_begin(b, op) | wire_req(b, id, sizeof id) |
+	       wire_flags(b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(b, 3, st->actor);
+}
+
+static store_code oom(store_err *err)
+{
+	return fail(err, STORE_STORAGE, "out of memory");
+}
+
+/* Builds the request with `build`, sends it, and frees it. */
+static store_code request(store *st, record_buf *b, int rc, store_err *err)
+{
+	if (rc || wire_finish(b) < 0) {
+		record_buf_free(b);
+		return rc ? oom(err) : fail(err, STORE_INVALID_INPUT, "request larger than %u MB", WIRE_FRAME_MAX >> 20);
+	}
+	store_code c = call(st, b, st->timeout_ms, err);
+	record_buf_free(b);
+	return c;
+}
+
+static store_code refuse_ro(store *st, store_err *err)
+{
+	if (!st->read_only)
+		return STORE_OK;
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return fail(err, STORE_READ_ONLY, "store is open read-only");
+	return fail(err, STORE_READ_ONLY, "store is read-only for this user: only the owner of '%s' may change it",
+		    st->home);
+}
+
+/* ---- opening ---- */
+
+static store_code make_home(const char *home, store_err *err)
+{
+	struct stat sb;
+	if (stat(home, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			return fail(err, STORE_STORAGE, "home '%s' is not a directory", home);
+		return STORE_OK;
+	}
+	if (errno != ENOENT)
+		return fail(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", home);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return fail(err, STORE_STORAGE, "cannot create '%s': %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return fail(err, STORE_STORAGE, "cannot create home '%s': %s", home, strerror(errno));
+	return STORE_OK;
+}
+
+store_code store_open(const char *home, unsigned flags, store **out, store_err *err)
+{
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	if (!home || !*home)
+		return fail(err, STORE_INVALID_INPUT, "no home directory given");
+	if (strlen(home) >= PATH_MAX - 64)
+		return fail(err, STORE_INVALID_INPUT, "home path too long");
+	if (flags & STORE_OPEN_READ_ONLY) {
+		struct stat sb;
+		if (stat(home, &sb) != 0)
+			return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+		if (!has_store(home))
+			return fail(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl import, or open it "
+				    "once without --read-only", home);
+	} else {
+		store_code c = make_home(home, err);
+		if (c)
+			return c;
+	}
+	char abs[PATH_MAX];
+	if (!realpath(home, abs))
+		return fail(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
+	store *st = calloc(1, sizeof *st);
+	if (!st || !(st->home = record_strdup(abs))) {
+		free(st);
+		return oom(err);
+	}
+	st->flags = flags;
+	st->fd = st->watch_fd = -1;
+	st->read_only = (flags & STORE_OPEN_READ_ONLY) != 0;
+	snprintf(st->actor, sizeof st->actor, "unknown");
+	const char *t = getenv("SEESTORE_TIMEOUT_MS");
+	st->timeout_ms = t ? atoi(t) : TIMEOUT_MS_DEFAULT;
+	if (st->timeout_ms < 100 || st->timeout_ms > 3600000)
+		st->timeout_ms = TIMEOUT_MS_DEFAULT;
+	store_code c = ensure_conn(st, err);
+	if (c) {
+		store_close(st);
+		return c;
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+void store_close(store *st)
+{
+	if (!st)
+		return;
+	disconnect(st);
+	if (st->watch_fd >= 0)
+		close(st->watch_fd);
+	wire_msg_free(&st->reply);
+	record_buf_free(&st->in);
+	record_buf_free(&st->watch_in);
+	free(st->home);
+	free(st);
+}
+
+bool store_is_read_only(const store *st)
+{
+	return st->read_only;
+}
+
+const char *store_home(const store *st)
+{
+	return st->home;
+}
+
+void store_set_actor(store *st, const char *actor)
+{
+	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
+}
+
+void store_set_timeout(store *st, int ms)
+{
+	st->timeout_ms = ms < 100 ? 100 : ms;
+}
+
+/* ---- reads ---- */
+
+store_code store_generation(store *st, uint64_t *gen, store_err *err)
+{
+	record_buf b = { 0 };
+	store_code c = request(st, &b, wire_begin(&b, OP_GENERATION), err);
+	*gen = c ? 0 : st->reply.u[0];
+	return c;
+}
+
+store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
+{
+	record_buf b = { 0 };
+	store_code c = request(st, &b, wire_begin(&b, OP_COUNTS), err);
+	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+		counts[i] = c ? 0 : st->reply.u[i];
+	if (gen)
+		*gen = c ? 0 : st->reply.u[WIRE_U - 1];
+	return c;
+}
+
+static store_code decode_execs(store *st, record_exec **out, size_t *n, store_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (st->reply.n_blobs == 0)
+		return STORE_OK;
+	record_exec *v = calloc(st->reply.n_blobs, sizeof *v);
+	if (!v)
+		return oom(err);
+	for (size_t i = 0; i < st->reply.n_blobs; i++) {
+		char why[256];
+		if (record_decode_exec(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
+			record_exec_array_free(v, i);
+			return fail(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
+		}
+	}
+	*out = v;
+	*n = st->reply.n_blobs;
+	return STORE_OK;
+}
+
+store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
+{
+	memset(e, 0, sizeof *e);
+	record_buf b = { 0 };
+	store_code c = request(st, &b, wire_begin(&b, OP_GET) | wire_str(&b, 0, id), err);
+	if (c)
+		return c;
+	char why[256];
+	if (st->reply.n_blobs != 1 ||
+	    record_decode_exec(st->reply.blobs[0].p, st->reply.blobs[0].len, e, why, sizeof why) < 0)
+		return fail(err, STORE_FORMAT, "execution '%s' sent by the server cannot be decoded", id);
+	return STORE_OK;
+}
+
+store_code store_get_item(store *st, const char *id, store_item *it, store_err *err)
+{
+	memset(it, 0, sizeof *it);
+	record_buf b = { 0 };
+	store_code c = request(st, &b, wire_begin(&b, OP_GET_ITEM) | wire_str(&b, 0, id), err);
+	if (c)
+		return c;
+	char why[256];
+	if (st->reply.n_blobs != 1 || wire_item_decode(st->reply.blobs[0].p, st->reply.blobs[0].len, it, why, sizeof why) < 0)
+		return fail(err, STORE_FORMAT, "execution '%s' sent by the server cannot be decoded", id);
+	return STORE_OK;
+}
+
+static store_code list_call(store *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
+			    size_t *n, store_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	record_buf b = { 0 };
+	int rc = wire_begin(&b, OP_LIST) | wire_u(&b, 0, status < 0 ? 0 : (uint64_t)status + 1) | wire_u(&b, 1, limit) |
+		 wire_u(&b, 2, newer) | wire_s(&b, 0, cur->key, cur->len);
+	store_code c = request(st, &b, rc, err);
+	if (c)
+		return c;
+	if (!newer) {
+		size_t len = st->reply.s[0].len;
+		if (len > sizeof cur->key)
+			return fail(err, STORE_STORAGE, "the server sent a cursor too long");
+		memcpy(cur->key, st->reply.s[0].p, len);
+		cur->len = len;
+		cur->done = st->reply.u[0] != 0;
+	}
+	return decode_execs(st, out, n, err);
+}
+
+store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+		      store_err *err)
+{
+	if (cur->done) {
+		*out = NULL;
+		*n = 0;
+		return STORE_OK;
+	}
+	return list_call(st, status, cur, false, limit, out, n, err);
+}
+
+store_code store_list_newer(store *st, int status, const store_cursor *from, size_t limit, record_exec **out,
+			    size_t *n, store_err *err)
+{
+	store_cursor c = *from;
+	return list_call(st, status, &c, true, limit, out, n, err);
+}
+
+store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	record_buf b = { 0 };
+	store_code c = request(st, &b, wire_begin(&b, OP_PAUSED), err);
+	return c ? c : decode_execs(st, out, n, err);
+}
+
+store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err)
+{
+	char *after = NULL;
+	store_code c = STORE_OK;
+	for (;;) {
+		record_buf b = { 0 };
+		c = request(st, &b, wire_begin(&b, OP_EACH) | wire_str(&b, 0, after) | wire_u(&b, 0, 256), err);
+		if (c)
+			break;
+		size_t nb = st->reply.n_blobs;
+		bool done = st->reply.u[0] != 0;
+		/* the answer is overwritten by the next call: decode it all first */
+		store_item *items = nb ? calloc(nb, sizeof *items) : NULL;
+		if (nb && !items) {
+			c = oom(err);
+			break;
+		}
+		size_t got = 0;
+		for (; got < nb; got++) {
+			char why[256];
+			if (wire_item_decode(st->reply.blobs[got].p, st->reply.blobs[got].len, &items[got], why, sizeof why) < 0) {
+				c = fail(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
+				break;
+			}
+		}
+		for (size_t i = 0; i < got && !c; i++)
+			if (fn(ctx, &items[i]) != 0)
+				c = fail(err, STORE_STORAGE, "writing the output failed");
+		if (!c && got) {
+			free(after);
+			after = record_strdup(items[got - 1].exec.id);
+		}
+		for (size_t i = 0; i < got; i++)
+			store_item_free(&items[i]);
+		free(items);
+		if (c || done || nb == 0)
+			break;
+		if (!after) {
+			c = oom(err);
+			break;
+		}
+	}
+	free(after);
+	return c;
+}
+
+store_code store_events(store *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
+			store_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	record_buf b = { 0 };
+	store_code c = request(st, &b,
+			       wire_begin(&b, OP_EVENTS) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, before) |
+				       wire_u(&b, 1, limit),
+			       err);
+	if (c || st->reply.n_blobs == 0)
+		return c;
+	record_event *v = calloc(st->reply.n_blobs, sizeof *v);
+	if (!v)
+		return oom(err);
+	for (size_t i = 0; i < st->reply.n_blobs; i++) {
+		char why[256];
+		if (record_decode_event(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
+			record_event_array_free(v, i);
+			return fail(err, STORE_FORMAT, "an event the server sent cannot be decoded: %s", why);
+		}
+	}
+	*out = v;
+	*n = st->reply.n_blobs;
+	return STORE_OK;
+}
+
+store_code store_verify(store *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
+			store_err *err)
+{
+	record_buf b = { 0 };
+	/* verify reads the whole home: give it time */
+	int saved = st->timeout_ms;
+	st->timeout_ms = saved < 3600000 / 4 ? saved * 4 : saved;
+	store_code c = request(st, &b, wire_begin(&b, OP_VERIFY), err);
+	st->timeout_ms = saved;
+	if (c)
+		return c;
+	char what[1100];
+	for (size_t i = 0; i < st->reply.n_blobs; i++) {
+		size_t len = st->reply.blobs[i].len < sizeof what - 1 ? st->reply.blobs[i].len : sizeof what - 1;
+		memcpy(what, st->reply.blobs[i].p, len);
+		what[len] = '\0';
+		problem(ctx, what);
+	}
+	if (n_problems)
+		*n_problems = (size_t)st->reply.u[0];
+	return STORE_OK;
+}
+
+/* ---- changes ---- */
+
+typedef struct import_frames {
+	record_buf b;
+	size_t items;
+} import_frames;
+
+static store_code import_once(store *st, const store_source *src, const unsigned char *id, size_t id_len, bool replace,
+			      const char *action, size_t *count, store_err *err)
+{
+	record_buf b = { 0 };
+	store_code c = STORE_OK;
+	bool end = false;
+	while (!c && !end) {
+		int rc = wire_begin(&b, OP_IMPORT) | wire_req(&b, id, id_len) |
+			 wire_flags(&b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(&b, 3, st->actor) |
+			 wire_u(&b, 0, replace) | wire_str(&b, 0, action);
+		if (rc) {
+			c = oom(err);
+			break;
+		}
+		while (b.len < IMPORT_FRAME) {
+			store_item it;
+			char why[512] = "";
+			memset(&it, 0, sizeof it);
+			int r = src->next(src->ctx, &it, why, sizeof why);
+			if (r == 0) {
+				end = true;
+				break;
+			}
+			if (r < 0) {
+				store_item_free(&it);
+				c = fail(err, STORE_INVALID_INPUT, "%s", why);
+				break;
+			}
+			if (store_item_check(&it, why, sizeof why) < 0) {
+				c = fail(err, STORE_INVALID_INPUT, "execution '%s': %s", it.exec.id ? it.exec.id : "?", why);
+				store_item_free(&it);
+				break;
+			}
+			rc = wire_item_encode(&b, &it);
+			store_item_free(&it);
+			if (rc) {
+				c = oom(err);
+				break;
+			}
+		}
+		if (c)
+			break;
+		if (wire_u(&b, 1, !end) || wire_finish(&b) < 0) {
+			c = fail(err, STORE_INVALID_INPUT, "an execution larger than %u MB", WIRE_FRAME_MAX >> 20);
+			break;
+		}
+		c = call(st, &b, st->timeout_ms, err);
+	}
+	if (!c && count)
+		*count = (size_t)st->reply.u[0];
+	record_buf_free(&b);
+	return c;
+}
+
+store_code store_import(store *st, const store_source *src, bool replace, const char *action, size_t *count,
+			store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (count)
+		*count = 0;
+	if (refuse_ro(st, err))
+		return err->code;
+	unsigned char id[24];
+	key_u64(id, (uint64_t)time(NULL));
+	if (getrandom(id + 8, 16, 0) != 16)
+		for (int i = 8; i < 24; i++)
+			id[i] = (unsigned char)rand();
+	/* a connection lost between the frames of one import loses the frames
+	 * the server held: send them all again (the same request id) */
+	for (int attempt = 0;; attempt++) {
+		long pid = st->server_pid;
+		int fd = st->fd;
+		store_code c = import_once(st, src, id, sizeof id, replace, action, count, err);
+		bool reconnected = st->fd != fd || st->server_pid != pid;
+		if (c == STORE_OK || !reconnected || attempt >= 5)
+			return c;
+		char why[256];
+		if (src->rewind && src->rewind(src->ctx, why, sizeof why) < 0)
+			return fail(err, STORE_STORAGE, "the import must start again and cannot: %s", why);
+	}
+}
+
+static int one_next(void *ctx, store_item *it, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	const store_item **p = ctx;
+	if (!p[0])
+		return 0;
+	memset(it, 0, sizeof *it);
+	if (record_exec_copy(&it->exec, &p[0]->exec) < 0)
+		return -1;
+	if (p[0]->n_tasks) {
+		it->tasks = calloc(p[0]->n_tasks, sizeof *it->tasks);
+		if (!it->tasks)
+			return -1;
+		for (size_t i = 0; i < p[0]->n_tasks; i++, it->n_tasks++)
+			if (record_task_copy(&it->tasks[i], &p[0]->tasks[i]) < 0)
+				return -1;
+	}
+	p[1] = p[0];
+	p[0] = NULL;
+	return 1;
+}
+
+static int one_rewind(void *ctx, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	const store_item **p = ctx;
+	p[0] = p[1];
+	return 0;
+}
+
+store_code store_save(store *st, const store_item *it, bool replace, store_err *err)
+{
+	const store_item *p[2] = { it, it };
+	store_source src = { one_next, one_rewind, p };
+	return store_import(st, &src, replace, "save", NULL, err);
+}
+
+static store_code change(store *st, unsigned op, const char *a, const char *b_, const char *value, size_t value_len,
+			 store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (refuse_ro(st, err))
+		return err->code;
+	record_buf b = { 0 };
+	int rc = begin_change(st, &b, op) | wire_str(&b, 0, a) | wire_str(&b, 1, b_);
+	if (value)
+		rc |= wire_s(&b, 2, value, value_len);
+	return request(st, &b, rc, err);
+}
+
+store_code store_delete(store *st, const char *id, store_err *err)
+{
+	return change(st, OP_DELETE, id, NULL, NULL, 0, err);
+}
+
+store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err)
+{
+	return change(st, OP_PAUSE, exec_id, task_id, NULL, 0, err);
+}
+
+store_code store_resume_workflow(store *st, const char *exec_id, store_err *err)
+{
+	return change(st, OP_RESUME_WF, exec_id, NULL, NULL, 0, err);
+}
+
+store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value, size_t value_len,
+			     store_err *err)
+{
+	return change(st, OP_RESUME_TASK, exec_id, task_id, value, value_len, err);
+}
+
+store_code store_checkpoint(store *st, store_err *err)
+{
+	return change(st, OP_CHECKPOINT, NULL, NULL, NULL, 0, err);
+}
+
+store_code store_backup(store *st, const char *dir, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	char abs[PATH_MAX];
+	if (dir[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof cwd) || snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= (int)sizeof abs)
+			return fail(err, STORE_INVALID_INPUT, "backup directory '%s': path too long", dir);
+		dir = abs;
+	}
+	int saved = st->timeout_ms;
+	st->timeout_ms = saved < 3600000 / 10 ? saved * 10 : saved;
+	store_code c = change(st, OP_BACKUP, dir, NULL, NULL, 0, err);
+	st->timeout_ms = saved;
+	return c;
+}
+
+/* ---- waiting and pushes ---- */
+
+store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, store_err *err)
+{
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	record_buf b = { 0 };
+	int rc = wire_begin(&b, OP_WAIT) | wire_u(&b, 0, after) | wire_u(&b, 1, (uint64_t)timeout_ms);
+	if (rc || wire_finish(&b) < 0) {
+		record_buf_free(&b);
+		return oom(err);
+	}
+	store_code c = call(st, &b, timeout_ms + st->timeout_ms, err);
+	record_buf_free(&b);
+	if (gen)
+		*gen = c ? 0 : st->reply.u[0];
+	return c;
+}
+
+store_code store_watch(store *st, int *fd, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (st->watch_fd >= 0) {
+		*fd = st->watch_fd;
+		return STORE_OK;
+	}
+	*fd = -1;
+	int wfd;
+	store_code c = open_conn(st, &wfd, err);
+	if (c)
+		return c;
+	record_buf b = { 0 };
+	int rc = wire_begin(&b, OP_SUBSCRIBE) | wire_finish(&b);
+	int64_t deadline = now_ms() + st->timeout_ms;
+	if (rc || send_all(wfd, b.data, b.len, deadline) != STORE_OK || recv_frame(wfd, &st->watch_in, deadline) != 0) {
+		record_buf_free(&b);
+		close(wfd);
+		return fail(err, STORE_STORAGE, "cannot subscribe to the store server of '%s'", st->home);
+	}
+	record_buf_free(&b);
+	int fl = fcntl(wfd, F_GETFL);
+	fcntl(wfd, F_SETFL, fl | O_NONBLOCK);
+	st->watch_in.len = 0;
+	st->watch_fd = *fd = wfd;
+	return STORE_OK;
+}
+
+store_code store_watch_read(store *st, store_push *push, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	memset(push, 0, sizeof *push);
+	if (st->watch_fd < 0)
+		return fail(err, STORE_STORAGE, "not subscribed to the store server of '%s'", st->home);
+	bool closed = false;
+	for (;;) {
+		if (tag_reserve(&st->watch_in, 65536) < 0)
+			return oom(err);
+		ssize_t n = recv(st->watch_fd, st->watch_in.data + st->watch_in.len, 65536, MSG_DONTWAIT);
+		if (n > 0) {
+			st->watch_in.len += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			closed = true;
+		break;
+	}
+	size_t off = 0;
+	while (st->watch_in.len - off >= 4) {
+		size_t len;
+		if (!wire_frame_len(st->watch_in.data + off, &len)) {
+			closed = true;
+			break;
+		}
+		if (st->watch_in.len - off - 4 < len)
+			break;
+		wire_msg m;
+		char why[128];
+		if (wire_decode(st->watch_in.data + off + 4, len, &m, why, sizeof why) == 0 && m.op == OP_PUSH) {
+			push->pushed = true;
+			push->generation = m.u[0];
+			push->all = push->all || m.u[1] != 0 || m.n_blobs == 0;
+			for (size_t i = 0; i < m.n_blobs && !push->all; i++) {
+				if (push->n_ids == STORE_PUSH_IDS) {
+					push->all = true;
+					break;
+				}
+				size_t l = m.blobs[i].len < sizeof push->ids[0] - 1 ? m.blobs[i].len : sizeof push->ids[0] - 1;
+				memcpy(push->ids[push->n_ids], m.blobs[i].p, l);
+				push->ids[push->n_ids][l] = '\0';
+				push->n_ids++;
+			}
+		}
+		wire_msg_free(&m);
+		off += 4 + len;
+	}
+	memmove(st->watch_in.data, st->watch_in.data + off, st->watch_in.len - off);
+	st->watch_in.len -= off;
+	if (closed) {
+		close(st->watch_fd);
+		st->watch_fd = -1;
+		st->watch_in.len = 0;
+		return fail(err, STORE_STORAGE, "the store server of '%s' went away", st->home);
+	}
+	return STORE_OK;
+}
+
+/* ---- the server itself ---- */
+
+store_code store_server_status(store *st, store_server_info *out, store_err *err)
+{
+	memset(out, 0, sizeof *out);
+	record_buf b = { 0 };
+	store_code c = request(st, &b, wire_begin(&b, OP_STATUS), err);
+	if (c)
+		return c;
+	out->pid = (long)st->reply.u[0];
+	out->uptime_s = st->reply.u[1];
+	out->clients = st->reply.u[2];
+	out->generation = st->reply.u[3];
+	out->cache_bytes = st->reply.u[4];
+	out->cache_used_bytes = st->reply.u[5];
+	out->log_file = (uint32_t)st->reply.u[6];
+	out->log_offset = (uint32_t)st->reply.u[7];
+	return STORE_OK;
+}
+
+store_code store_server_stop(const char *home, bool *was_running, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (was_running)
+		*was_running = false;
+	char abs[PATH_MAX];
+	if (!realpath(home, abs))
+		return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+	int fd = connect_to(abs);
+	if (fd < 0)
+		return STORE_OK; /* none runs */
+	store tmp;
+	memset(&tmp, 0, sizeof tmp);
+	tmp.home = abs;
+	tmp.fd = -1;
+	tmp.watch_fd = -1;
+	tmp.timeout_ms = TIMEOUT_MS_DEFAULT;
+	store_code c = hello(&tmp, fd, err);
+	if (c == STORE_OK) {
+		record_buf b = { 0 };
+		int64_t deadline = now_ms() + tmp.timeout_ms;
+		if (begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
+			c = oom(err);
+		else if (tmp.read_only)
+			c = fail(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
+		else if (send_all(fd, b.data, b.len, deadline) != STORE_OK || recv_frame(fd, &tmp.in, deadline) != 0)
+			c = fail(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
+		record_buf_free(&b);
+		/* the server closes every connection as it exits: wait for that */
+		while (c == STORE_OK && recv_frame(fd, &tmp.in, deadline) == 0)
+			;
+		if (c == STORE_OK && was_running)
+			*was_running = true;
+	} else if (err->code != STORE_STORAGE) {
+		c = STORE_OK; /* a server that cannot open the home: it leaves by itself */
+		if (was_running)
+			*was_running = true;
+	}
+	record_buf_free(&tmp.in);
+	close(fd);
+	return c;
+}

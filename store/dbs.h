@@ -1,0 +1,73 @@
+/* dbs.h - the server's database layer: the home's Berkeley DB environment
+ * and the operations on it, each one transaction.  Only the store server (and
+ * the tests' forge, which takes the server's lock first) opens a home this
+ * way; every program reaches it through store.h.  Private to libseestore.
+ *
+ * Calls return a store_code and fill the store_err, as store.h documents
+ * for the public call of the same name. */
+#ifndef SEESTORE_DBS_H
+#define SEESTORE_DBS_H
+
+#include "store.h"
+
+typedef struct dbs dbs;
+
+/* Opens (creating or upgrading) the home: runs recovery first. */
+store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err);
+void dbs_close(dbs *st);
+bool dbs_is_read_only(const dbs *st);
+const char *dbs_home(const dbs *st);
+void dbs_set_actor(dbs *st, const char *actor);
+
+store_code dbs_generation(dbs *st, uint64_t *gen, store_err *err);
+store_code dbs_counts(dbs *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err);
+store_code dbs_import(dbs *st, const store_source *src, bool replace, const char *action, size_t *count,
+		      store_err *err);
+store_code dbs_save(dbs *st, const store_item *it, bool replace, store_err *err);
+store_code dbs_get(dbs *st, const char *id, record_exec *e, store_err *err);
+store_code dbs_get_item(dbs *st, const char *id, store_item *it, store_err *err);
+store_code dbs_delete(dbs *st, const char *id, store_err *err);
+store_code dbs_list(dbs *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+		    store_err *err);
+store_code dbs_list_newer(dbs *st, int status, const store_cursor *from, size_t limit, record_exec **out, size_t *n,
+			  store_err *err);
+store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err);
+/* Visits executions with their tasks in id order, starting after `after`
+ * (NULL: the first), at most `limit` of them (0: all); *last_id (which the
+ * caller frees) is the last one visited, NULL when none was. */
+store_code dbs_each(dbs *st, const char *after, size_t limit, int (*fn)(void *ctx, const store_item *it), void *ctx,
+		    store_err *err);
+store_code dbs_pause_task(dbs *st, const char *exec_id, const char *task_id, store_err *err);
+store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err);
+store_code dbs_resume_task(dbs *st, const char *exec_id, const char *task_id, const char *value, size_t value_len,
+			   store_err *err);
+store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
+		      store_err *err);
+store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
+		      store_err *err);
+store_code dbs_checkpoint(dbs *st, store_err *err);
+
+/* Group commit: with `defer` set, a commit is written but not flushed, and
+ * dbs_flush flushes the log once for every commit since the last flush. */
+void dbs_defer_flush(dbs *st, bool defer);
+store_code dbs_flush(dbs *st, store_err *err);
+/* The next change comes from a client that asked for no flush. */
+void dbs_set_no_sync(dbs *st, bool no_sync);
+
+/* Request ids: dbs_request_set names the next write (and the result to keep
+ * with it); dbs_request_find says whether a write with that id committed. */
+void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result);
+store_code dbs_request_find(dbs *st, const void *key, size_t len, bool *found, uint64_t *result, store_err *err);
+
+/* What the server reports: cache size and use, the log's end. */
+typedef struct dbs_stats {
+	uint64_t cache_bytes, cache_used_bytes;
+	uint32_t log_file, log_offset;
+} dbs_stats;
+store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err);
+
+/* A consistent copy of the home in `dir` (created; must be empty): a
+ * checkpoint, then the data files and the log. */
+store_code dbs_backup(dbs *st, const char *dir, store_err *err);
+
+#endif

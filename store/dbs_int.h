@@ -1,0 +1,95 @@
+/* dbs_int.h - what the modules of the server's database layer share; not installed. */
+#ifndef SEESTORE_STORE_INT_H
+#define SEESTORE_STORE_INT_H
+
+#include <db.h>
+#include <signal.h>
+
+#include "dbs.h"
+
+/* The databases of a home, one file each. */
+typedef enum dbi {
+	DBI_META,      /* "format"; "state": generation, event sequence, per-status counts */
+	DBI_EXECS,     /* id -> execution record */
+	DBI_TASKS,     /* exec id NUL task id -> task record */
+	DBI_EVENTS,    /* sequence (big-endian) -> event record */
+	DBI_EV_BY_EXEC,/* exec id NUL sequence -> "" */
+	DBI_REQUESTS,  /* request id (client time, random) -> result: changes already made */
+	/* One status index per status, DBI_BY_STATUS + status: start time, id ->
+	 * a copy of the execution record (covering: lists read it alone,
+	 * backwards: newest first).  A file per status, so that each one only
+	 * ever appends and keeps its pages full. */
+	DBI_BY_STATUS,
+	DBI_COUNT = DBI_BY_STATUS + EXEC_STATUS_COUNT
+} dbi;
+
+/* The one record of meta.db that every write transaction changes: read for
+ * update once per transaction, written once at its end. */
+typedef struct meta_state {
+	uint64_t generation;
+	uint64_t event_seq;
+	uint64_t counts[EXEC_STATUS_COUNT];
+} meta_state;
+
+struct dbs {
+	DB_ENV *env;
+	DB *db[DBI_COUNT];
+	char *home;
+	unsigned flags;
+	char actor[128];
+	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
+	unsigned commits;               /* since the last checkpoint check */
+	meta_state ts;                  /* the state as the running write transaction sees it */
+	bool ts_loaded;
+	int64_t count_delta[EXEC_STATUS_COUNT]; /* the running transaction's changes to the counts */
+	char dbmsg[512];                /* the last message Berkeley DB reported */
+	/* the server's group commit: commits are flushed by dbs_flush */
+	bool defer_flush;
+	bool need_flush, flush_all;
+	DB_LSN flush_lsn;
+	bool req_no_sync;               /* this request's client asked for no flush */
+	unsigned char req_key[64];      /* the running request's id, stored with its change */
+	size_t req_key_len;
+	uint64_t req_result;
+};
+
+extern const char *const dbi_file[DBI_COUNT];
+
+typedef store_code (*txn_fn)(dbs *st, DB_TXN *txn, void *arg, store_err *err);
+/* Runs fn in a write transaction, bumping the generation; retries deadlocks
+ * and lock timeouts, reopens the environment after a panic. */
+store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err);
+/* The log position of a committed transaction's commit record, from the
+ * commit token it was given; false for a token layout this code does not know. */
+bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn);
+/* Runs fn in a snapshot transaction: never waits on writers. */
+store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err);
+
+/* Error helpers: fill err and return its code. */
+store_code err_set(store_err *err, store_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#include "keys.h"
+
+/* The status index database of a status. */
+#define DBI_STATUS(s) ((dbi)(DBI_BY_STATUS + (int)(s)))
+
+/* Record access inside a transaction. */
+store_code rec_get_exec(dbs *st, DB_TXN *txn, const char *id, record_exec *e, u_int32_t flags, store_err *err);
+store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
+			u_int32_t flags, store_err *err);
+/* Writes an execution, keeping indexes and counts in step with `old` (NULL = new). */
+store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
+store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
+store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
+
+store_code meta_get_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err);
+store_code meta_put_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t v, store_err *err);
+/* The state record; a home without one reads as zeros. */
+store_code state_read(dbs *st, DB_TXN *txn, meta_state *s, u_int32_t flags, store_err *err);
+store_code state_write(dbs *st, DB_TXN *txn, const meta_state *s, store_err *err);
+/* The state of the running write transaction: read for update on first use. */
+store_code txn_state(dbs *st, DB_TXN *txn, meta_state **s, store_err *err);
+
+#endif

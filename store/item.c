@@ -1,0 +1,175 @@
+/* item.c - the rules of the data model, checked by clients before they send
+ * and by the server before it writes. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+void store_item_free(store_item *it)
+{
+	if (!it)
+		return;
+	record_exec_free(&it->exec);
+	record_task_array_free(it->tasks, it->n_tasks);
+	it->tasks = NULL;
+	it->n_tasks = 0;
+}
+
+/* ---- the rules of the data model ---- */
+
+static int check_input(const record_task *t, const char *v, size_t len, bool for_default, char *why, size_t whylen)
+{
+	if (!t->has_input)
+		return 0;
+	const char *what = for_default ? "default" : "input value";
+	if (t->input_type == INPUT_NUMBER) {
+		char *end;
+		char tmp[64];
+		if (len == 0 || len >= sizeof tmp || memchr(v, '\0', len))
+			goto bad_number;
+		memcpy(tmp, v, len);
+		tmp[len] = '\0';
+		double d = strtod(tmp, &end);
+		if (*end || end == tmp || d != d || d - d != 0)
+			goto bad_number;
+		return 0;
+	bad_number:
+		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a number", what, (int)(len > 40 ? 40 : len), v,
+			 t->task_id);
+		return -1;
+	}
+	if (t->input_type == INPUT_BOOLEAN) {
+		static const char *const ok[] = { "true", "false", "yes", "no" };
+		for (size_t i = 0; i < 4; i++)
+			if (strlen(ok[i]) == len && strncasecmp(ok[i], v, len) == 0)
+				return 0;
+		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a boolean (true, false, yes or no)", what,
+			 (int)(len > 40 ? 40 : len), v, t->task_id);
+		return -1;
+	}
+	return 0;
+}
+
+int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen)
+{
+	if (!value) {
+		if (t->has_input && t->has_input_default)
+			return 0;
+		if (t->has_input && t->input_required) {
+			snprintf(why, whylen, "task '%s' requires an input value: %.*s", t->task_id,
+				 (int)(t->input_prompt.len > 200 ? 200 : t->input_prompt.len), t->input_prompt.s);
+			return -1;
+		}
+		return 0;
+	}
+	if (len == 0 && t->has_input && t->input_required) {
+		snprintf(why, whylen, "task '%s' requires an input value and it cannot be empty", t->task_id);
+		return -1;
+	}
+	if (len == 0 && t->has_input && !t->input_required)
+		return 0;
+	return check_input(t, value, len, false, why, whylen);
+}
+
+static bool ts_ok(const char *s, bool empty_ok)
+{
+	int64_t us;
+	if (!s || !*s)
+		return empty_ok;
+	return record_timestamp_parse(s, &us);
+}
+
+int store_item_check(const store_item *it, char *why, size_t whylen)
+{
+	const record_exec *e = &it->exec;
+	if (!record_id_valid(e->id)) {
+		snprintf(why, whylen, "execution id must be 1-128 bytes of printable UTF-8");
+		return -1;
+	}
+	if (!ts_ok(e->start_timestamp, false)) {
+		snprintf(why, whylen, "execution '%s': start_timestamp '%s' is not an RFC 3339 time", e->id,
+			 e->start_timestamp ? e->start_timestamp : "");
+		return -1;
+	}
+	if (e->end_timestamp && !ts_ok(e->end_timestamp, false)) {
+		snprintf(why, whylen, "execution '%s': end_timestamp '%s' is not an RFC 3339 time", e->id,
+			 e->end_timestamp);
+		return -1;
+	}
+	if (e->n_task_ids != it->n_tasks) {
+		snprintf(why, whylen, "execution '%s': task_ids lists %zu tasks but %zu are given", e->id, e->n_task_ids,
+			 it->n_tasks);
+		return -1;
+	}
+	size_t waiting = 0;
+	bool paused_ok = false;
+	for (size_t i = 0; i < e->n_task_ids; i++) {
+		const char *tid = e->task_ids[i];
+		if (!record_id_valid(tid)) {
+			snprintf(why, whylen, "execution '%s': task id must be 1-128 bytes of printable UTF-8", e->id);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->task_ids[j], tid) == 0) {
+				snprintf(why, whylen, "execution '%s': task '%s' is listed twice", e->id, tid);
+				return -1;
+			}
+		const record_task *t = NULL;
+		for (size_t j = 0; j < it->n_tasks && !t; j++)
+			if (it->tasks[j].task_id && strcmp(it->tasks[j].task_id, tid) == 0)
+				t = &it->tasks[j];
+		if (!t) {
+			snprintf(why, whylen, "execution '%s': task_ids names '%s' but no such task is given", e->id, tid);
+			return -1;
+		}
+		if (!t->execution_id || strcmp(t->execution_id, e->id) != 0) {
+			snprintf(why, whylen, "task '%s' belongs to execution '%s', not '%s'", tid,
+				 t->execution_id ? t->execution_id : "", e->id);
+			return -1;
+		}
+		if (!ts_ok(t->start_timestamp, true) || !ts_ok(t->end_timestamp, true)) {
+			snprintf(why, whylen, "task '%s' of execution '%s': a timestamp is not an RFC 3339 time", tid,
+				 e->id);
+			return -1;
+		}
+		if (t->has_input && t->has_input_default &&
+		    check_input(t, t->input_default.s, t->input_default.len, true, why, whylen) < 0)
+			return -1;
+		if (t->status == TASK_WAITING) {
+			waiting++;
+			if (e->paused_task_id && strcmp(e->paused_task_id, tid) == 0)
+				paused_ok = true;
+		}
+	}
+	bool is_waiting = e->status == EXEC_WAITING;
+	if (is_waiting != e->is_paused) {
+		snprintf(why, whylen, "execution '%s': status is %s but is_paused is %s", e->id,
+			 status_exec_name(e->status), e->is_paused ? "true" : "false");
+		return -1;
+	}
+	if (is_waiting && waiting == 0) {
+		snprintf(why, whylen, "execution '%s' is waiting-for-input but none of its tasks is", e->id);
+		return -1;
+	}
+	if (!is_waiting && waiting > 0) {
+		snprintf(why, whylen, "execution '%s' is %s but %zu of its tasks wait for input", e->id,
+			 status_exec_name(e->status), waiting);
+		return -1;
+	}
+	if (is_waiting && !e->paused_task_id) {
+		snprintf(why, whylen, "execution '%s' is paused but paused_task_id is not set", e->id);
+		return -1;
+	}
+	if (e->paused_task_id && !paused_ok) {
+		snprintf(why, whylen, "execution '%s': paused_task_id '%s' does not name a task waiting for input",
+			 e->id, e->paused_task_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- saving ---- */
+

@@ -1,0 +1,1015 @@
+/* server.c - the store server of one home.
+ *
+ * One process per home (a kernel lock on server.lock) opens the environment;
+ * every program is a client on the socket server.sock.  The server reads
+ * requests without ever waiting on a client: each socket is non-blocking,
+ * a request runs as one transaction once its whole frame is in, and a
+ * client that stops reading or writing holds nothing but its own buffers.
+ *
+ * Group commit: every request that is complete when poll wakes runs, each
+ * commit written without a flush; then one flush of the log makes them all
+ * durable, and only then are their answers sent.
+ *
+ * Access comes from the socket: the owner of the home (the server's user)
+ * reads and writes; anyone else the kernel let connect (members of the
+ * home's group, when the owner opened the directory and so the socket to
+ * them) only reads. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dbs.h"
+#include "server.h"
+#include "tag.h"
+#include "wire.h"
+
+#define MAX_CLIENTS_DEFAULT 256
+#define IDLE_S_DEFAULT 30
+#define LOG_MAX (1024 * 1024)        /* server.log is rotated past this */
+#define PUSH_IDS 64                  /* more changed executions in one push: "all changed" */
+#define SUBSCRIBER_OUT_MAX (1 << 20) /* a subscriber this far behind is dropped */
+#define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
+#define VERIFY_MAX 10000             /* problems sent back by verify */
+#define READ_CHUNK (256 * 1024)
+
+typedef struct conn {
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	bool read_only;
+	bool dead;
+	record_buf in;          /* bytes read, not yet a whole frame */
+	record_buf out;         /* bytes to send */
+	size_t out_off;
+	record_buf held;        /* an answer waiting for the batch's flush */
+	bool held_sync;         /* it answers a change that needs the flush */
+	bool subscribed;
+	bool push_pending, push_all;
+	uint64_t push_gen;
+	char *push_ids[PUSH_IDS];
+	size_t n_push_ids;
+	bool waiting;           /* OP_WAIT */
+	uint64_t wait_gen;
+	int64_t wait_deadline;  /* ms, monotonic */
+	record_buf *stage;      /* an import's frames so far */
+	size_t n_stage, stage_bytes;
+} conn;
+
+typedef struct server {
+	const char *home;
+	dbs *db;
+	store_err open_err;     /* why the home could not be opened (db NULL) */
+	int lfd;
+	conn **conns;
+	size_t n_conns;
+	int max_clients;
+	int idle_s;
+	int64_t idle_since;
+	time_t started;
+	int logfd;
+	uint64_t gen;
+	/* what the running batch changed */
+	bool changed, changed_all;
+	char *changed_ids[PUSH_IDS];
+	size_t n_changed;
+	bool stop;
+} server;
+
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the log ---- */
+
+static void log_open(server *s)
+{
+	char path[4200], old[4300];
+	snprintf(path, sizeof path, "%s/%s", s->home, SERVER_LOG);
+	struct stat sb;
+	if (stat(path, &sb) == 0 && sb.st_size > LOG_MAX) {
+		snprintf(old, sizeof old, "%s.1", path);
+		rename(path, old);
+	}
+	s->logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static void slog(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void slog(server *s, const char *fmt, ...)
+{
+	if (s->logfd < 0)
+		return;
+	char line[1400];
+	char ts[40];
+	record_timestamp_now(ts, sizeof ts);
+	int n = snprintf(line, sizeof line, "%s [%ld] ", ts, (long)getpid());
+	va_list ap;
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof line - 2)
+		n = (int)sizeof line - 2;
+	line[n++] = '\n';
+	/* a full disk loses log lines, never a request */
+	if (write(s->logfd, line, (size_t)n) < 0)
+		return;
+	struct stat sb;
+	if (fstat(s->logfd, &sb) == 0 && sb.st_size > LOG_MAX) {
+		close(s->logfd);
+		log_open(s);
+	}
+}
+
+/* ---- connections ---- */
+
+static void conn_free(conn *c)
+{
+	close(c->fd);
+	record_buf_free(&c->in);
+	record_buf_free(&c->out);
+	record_buf_free(&c->held);
+	for (size_t i = 0; i < c->n_push_ids; i++)
+		free(c->push_ids[i]);
+	for (size_t i = 0; i < c->n_stage; i++)
+		record_buf_free(&c->stage[i]);
+	free(c->stage);
+	free(c);
+}
+
+static void stage_drop(conn *c)
+{
+	for (size_t i = 0; i < c->n_stage; i++)
+		record_buf_free(&c->stage[i]);
+	free(c->stage);
+	c->stage = NULL;
+	c->n_stage = c->stage_bytes = 0;
+}
+
+static int out_append(conn *c, const record_buf *frame)
+{
+	if (c->out_off && c->out_off == c->out.len)
+		c->out.len = c->out_off = 0;
+	record_buf *o = &c->out;
+	if (o->len + frame->len > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		while (cap < o->len + frame->len)
+			cap *= 2;
+		unsigned char *p = realloc(o->data, cap);
+		if (!p)
+			return -1;
+		o->data = p;
+		o->cap = cap;
+	}
+	memcpy(o->data + o->len, frame->data, frame->len);
+	o->len += frame->len;
+	return 0;
+}
+
+/* Sends what the socket takes now; never blocks. */
+static void conn_write(server *s, conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		c->dead = true;
+		return;
+	}
+	c->out.len = c->out_off = 0;
+	if (c->push_pending && c->subscribed) {
+		record_buf b = { 0 };
+		int rc = wire_begin(&b, OP_PUSH);
+		rc |= wire_u(&b, 0, c->push_gen);
+		rc |= wire_u(&b, 1, c->push_all);
+		for (size_t i = 0; i < c->n_push_ids && !c->push_all; i++)
+			rc |= wire_blob_add(&b, c->push_ids[i], strlen(c->push_ids[i]));
+		rc |= wire_finish(&b);
+		for (size_t i = 0; i < c->n_push_ids; i++)
+			free(c->push_ids[i]);
+		c->n_push_ids = 0;
+		c->push_pending = c->push_all = false;
+		if (rc == 0 && out_append(c, &b) == 0)
+			conn_write(s, c);
+		record_buf_free(&b);
+	}
+	(void)s;
+}
+
+/* ---- replies ---- */
+
+static int reply_err(record_buf *b, const store_err *e)
+{
+	return wire_begin(b, OP_REPLY) | wire_code(b, e->code) | wire_str(b, 0, e->msg) | wire_u(b, 0, (uint64_t)e->db_ret);
+}
+
+static int reply_ok(record_buf *b)
+{
+	return wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK);
+}
+
+static void fail(store_err *err, store_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(store_err *err, store_code code, const char *fmt, ...)
+{
+	err->code = code;
+	err->db_ret = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+/* A blob as a NUL-terminated string, bounded. */
+static char *blob_str(const wire_blob *b, char *buf, size_t cap)
+{
+	size_t n = b->len < cap - 1 ? b->len : cap - 1;
+	memcpy(buf, b->p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void note_changed(server *s, const char *id)
+{
+	s->changed = true;
+	if (!id || s->changed_all)
+		return;
+	for (size_t i = 0; i < s->n_changed; i++)
+		if (strcmp(s->changed_ids[i], id) == 0)
+			return;
+	if (s->n_changed == PUSH_IDS) {
+		s->changed_all = true;
+		return;
+	}
+	s->changed_ids[s->n_changed] = record_strdup(id);
+	if (s->changed_ids[s->n_changed])
+		s->n_changed++;
+	else
+		s->changed_all = true;
+}
+
+/* ---- an import held across frames ---- */
+
+typedef struct stage_src {
+	conn *c;
+	size_t frame, blob;
+	wire_msg m;
+	bool have;
+	server *s;
+} stage_src;
+
+static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
+{
+	stage_src *ss = ctx;
+	for (;;) {
+		if (!ss->have) {
+			if (ss->frame >= ss->c->n_stage)
+				return 0;
+			record_buf *f = &ss->c->stage[ss->frame];
+			if (wire_decode(f->data, f->len, &ss->m, why, whylen) < 0)
+				return -1;
+			ss->have = true;
+			ss->blob = 0;
+		}
+		if (ss->blob < ss->m.n_blobs) {
+			wire_blob *b = &ss->m.blobs[ss->blob++];
+			if (wire_item_decode(b->p, b->len, it, why, whylen) < 0)
+				return -1;
+			note_changed(ss->s, it->exec.id);
+			return 1;
+		}
+		wire_msg_free(&ss->m);
+		ss->have = false;
+		ss->frame++;
+	}
+}
+
+static int stage_rewind(void *ctx, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	stage_src *ss = ctx;
+	if (ss->have)
+		wire_msg_free(&ss->m);
+	ss->have = false;
+	ss->frame = ss->blob = 0;
+	return 0;
+}
+
+static size_t stage_count(conn *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_stage; i++) {
+		wire_msg m;
+		char why[64];
+		if (wire_decode(c->stage[i].data, c->stage[i].len, &m, why, sizeof why) == 0)
+			n += m.n_blobs;
+		wire_msg_free(&m);
+	}
+	return n;
+}
+
+/* ---- requests ---- */
+
+typedef struct each_out {
+	record_buf *b;
+	size_t n;
+	int rc;
+} each_out;
+
+static int each_one(void *ctx, const store_item *it)
+{
+	each_out *o = ctx;
+	o->rc |= wire_item_encode(o->b, it);
+	o->n++;
+	return o->rc;
+}
+
+typedef struct verify_out {
+	record_buf *b;
+	size_t n;
+} verify_out;
+
+static void verify_one(void *ctx, const char *what)
+{
+	verify_out *o = ctx;
+	if (o->n++ < VERIFY_MAX)
+		wire_blob_add(o->b, what, strlen(what));
+}
+
+static bool is_change(unsigned op)
+{
+	return op == OP_IMPORT || op == OP_DELETE || op == OP_PAUSE || op == OP_RESUME_WF || op == OP_RESUME_TASK ||
+	       op == OP_CHECKPOINT || op == OP_STOP || op == OP_BACKUP;
+}
+
+static size_t conn_count(server *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_conns; i++)
+		n += !s->conns[i]->dead;
+	return n;
+}
+
+/* Runs one request; the answer goes to c->held (sent after the batch's
+ * flush).  Returns false when the frame breaks the protocol. */
+static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *frame)
+{
+	record_buf *b = &c->held;
+	store_err err;
+	memset(&err, 0, sizeof err);
+	char s0[1024], s1[1024];
+	int rc = 0;
+	if (m->op == OP_HELLO) {
+		c->read_only = c->read_only || (m->u[0] & WIRE_READ_ONLY);
+		rc = wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK) | wire_u(b, 0, c->read_only ? WIRE_READ_ONLY : 0) |
+		     wire_u(b, 1, (uint64_t)getpid());
+		if (!s->db)
+			rc = reply_err(b, &s->open_err);
+		return rc == 0;
+	}
+	if (!s->db) {
+		reply_err(b, &s->open_err);
+		return true;
+	}
+	if (is_change(m->op) && c->read_only) {
+		if (c->uid != geteuid())
+			fail(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
+			     (long)c->uid, s->home);
+		else
+			fail(&err, STORE_READ_ONLY, "store is open read-only");
+		reply_err(b, &err);
+		return true;
+	}
+	/* a change the server already made (its answer was lost) */
+	if (is_change(m->op) && m->req.len) {
+		bool found = false;
+		uint64_t result = 0;
+		if (dbs_request_find(s->db, m->req.p, m->req.len, &found, &result, &err)) {
+			reply_err(b, &err);
+			return true;
+		}
+		if (found) {
+			if (m->op == OP_IMPORT)
+				stage_drop(c);
+			rc = reply_ok(b) | wire_u(b, 0, result);
+			return rc == 0;
+		}
+	}
+	dbs_set_no_sync(s->db, (m->flags & WIRE_NO_SYNC) != 0);
+	char actor[128];
+	dbs_set_actor(s->db, m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL);
+	dbs_request_set(s->db, m->req.p, m->req.len, 0);
+	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
+	store_code code = STORE_OK;
+	bool has_s0 = m->has_s[0], has_s1 = m->has_s[1];
+	if (has_s0)
+		blob_str(&m->s[0], s0, sizeof s0);
+	if (has_s1)
+		blob_str(&m->s[1], s1, sizeof s1);
+	switch ((wire_op)m->op) {
+	case OP_GENERATION: {
+		uint64_t g = 0;
+		if ((code = dbs_generation(s->db, &g, &err)) == STORE_OK)
+			rc = reply_ok(b) | wire_u(b, 0, g);
+		break;
+	}
+	case OP_COUNTS: {
+		uint64_t counts[EXEC_STATUS_COUNT], g = 0;
+		if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
+			rc = reply_ok(b);
+			for (int i = 0; i < EXEC_STATUS_COUNT && i < WIRE_U - 1; i++)
+				rc |= wire_u(b, i, counts[i]);
+			rc |= wire_u(b, WIRE_U - 1, g);
+		}
+		break;
+	}
+	case OP_IMPORT: {
+		/* the frames of one import are held until its last, then run as
+		 * one transaction: a client that stops halfway holds no lock */
+		if (c->stage_bytes + frame->len > STAGE_MAX) {
+			stage_drop(c);
+			fail(&err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
+			code = err.code;
+			break;
+		}
+		record_buf *v = realloc(c->stage, (c->n_stage + 1) * sizeof *v);
+		if (!v) {
+			fail(&err, STORE_STORAGE, "out of memory");
+			code = err.code;
+			break;
+		}
+		c->stage = v;
+		memset(&c->stage[c->n_stage], 0, sizeof *v);
+		if (tag_put_raw(&c->stage[c->n_stage], frame->data, frame->len) < 0) {
+			fail(&err, STORE_STORAGE, "out of memory");
+			code = err.code;
+			break;
+		}
+		c->n_stage++;
+		c->stage_bytes += frame->len;
+		if (m->u[1]) { /* more frames follow */
+			c->held_sync = false;
+			rc = reply_ok(b);
+			return rc == 0;
+		}
+		size_t count = 0;
+		dbs_request_set(s->db, m->req.p, m->req.len, stage_count(c));
+		stage_src ss = { .c = c, .s = s };
+		store_source src = { stage_next, stage_rewind, &ss };
+		code = dbs_import(s->db, &src, m->u[0] != 0, has_s0 ? s0 : NULL, &count, &err);
+		if (ss.have)
+			wire_msg_free(&ss.m);
+		stage_drop(c);
+		if (code == STORE_OK)
+			rc = reply_ok(b) | wire_u(b, 0, count);
+		break;
+	}
+	case OP_GET: {
+		record_exec e;
+		if ((code = dbs_get(s->db, has_s0 ? s0 : "", &e, &err)) == STORE_OK) {
+			record_buf r = { 0 };
+			rc = record_encode_exec(&e, &r) | reply_ok(b) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_exec_free(&e);
+		}
+		break;
+	}
+	case OP_GET_ITEM: {
+		store_item it;
+		if ((code = dbs_get_item(s->db, has_s0 ? s0 : "", &it, &err)) == STORE_OK) {
+			rc = reply_ok(b) | wire_item_encode(b, &it);
+			store_item_free(&it);
+		}
+		break;
+	}
+	case OP_DELETE:
+		if ((code = dbs_delete(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	case OP_LIST: {
+		store_cursor cur;
+		memset(&cur, 0, sizeof cur);
+		if (m->has_s[0] && m->s[0].len <= sizeof cur.key) {
+			memcpy(cur.key, m->s[0].p, m->s[0].len);
+			cur.len = m->s[0].len;
+		}
+		int status = (int)m->u[0] - 1;
+		if (status >= EXEC_STATUS_COUNT)
+			status = -1;
+		size_t limit = m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
+		record_exec *v = NULL;
+		size_t n = 0;
+		if (m->u[2])
+			code = dbs_list_newer(s->db, status, &cur, limit, &v, &n, &err);
+		else
+			code = dbs_list(s->db, status, &cur, limit, &v, &n, &err);
+		if (code == STORE_OK) {
+			rc = reply_ok(b) | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done);
+			record_buf r = { 0 };
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = record_encode_exec(&v[i], &r) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_exec_array_free(v, n);
+		}
+		break;
+	}
+	case OP_PAUSED: {
+		record_exec *v = NULL;
+		size_t n = 0;
+		if ((code = dbs_paused(s->db, &v, &n, &err)) == STORE_OK) {
+			rc = reply_ok(b);
+			record_buf r = { 0 };
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = record_encode_exec(&v[i], &r) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_exec_array_free(v, n);
+		}
+		break;
+	}
+	case OP_EACH: {
+		size_t limit = m->u[0] == 0 || m->u[0] > 4096 ? 4096 : (size_t)m->u[0];
+		rc = reply_ok(b);
+		each_out o = { b, 0, 0 };
+		code = dbs_each(s->db, has_s0 ? s0 : NULL, limit, each_one, &o, &err);
+		if (code == STORE_OK)
+			rc |= o.rc | wire_u(b, 0, o.n < limit);
+		break;
+	}
+	case OP_PAUSE:
+		if ((code = dbs_pause_task(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &err)) == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	case OP_RESUME_WF:
+		if ((code = dbs_resume_workflow(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	case OP_RESUME_TASK: {
+		const char *value = m->has_s[2] ? (const char *)m->s[2].p : NULL;
+		/* the value's bytes are copied: the store wants them NUL-terminated */
+		char *vcopy = NULL;
+		if (value) {
+			vcopy = malloc(m->s[2].len + 1);
+			if (!vcopy) {
+				fail(&err, STORE_STORAGE, "out of memory");
+				code = err.code;
+				break;
+			}
+			memcpy(vcopy, value, m->s[2].len);
+			vcopy[m->s[2].len] = '\0';
+		}
+		code = dbs_resume_task(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", vcopy, value ? m->s[2].len : 0, &err);
+		free(vcopy);
+		if (code == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	}
+	case OP_EVENTS: {
+		record_event *v = NULL;
+		size_t n = 0;
+		size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
+		if ((code = dbs_events(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err)) == STORE_OK) {
+			rc = reply_ok(b);
+			record_buf r = { 0 };
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = record_encode_event(&v[i], &r) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_event_array_free(v, n);
+		}
+		break;
+	}
+	case OP_VERIFY: {
+		rc = reply_ok(b);
+		verify_out o = { b, 0 };
+		size_t problems = 0;
+		if ((code = dbs_verify(s->db, verify_one, &o, &problems, &err)) == STORE_OK)
+			rc |= wire_u(b, 0, problems);
+		break;
+	}
+	case OP_CHECKPOINT:
+		if ((code = dbs_checkpoint(s->db, &err)) == STORE_OK)
+			rc = reply_ok(b);
+		break;
+	case OP_WAIT: {
+		c->waiting = true;
+		c->wait_gen = m->u[0];
+		c->wait_deadline = now_ms() + (int64_t)(m->u[1] > 3600000 ? 3600000 : m->u[1]);
+		b->len = 0;
+		return true;
+	}
+	case OP_SUBSCRIBE:
+		c->subscribed = true;
+		rc = reply_ok(b) | wire_u(b, 0, s->gen);
+		break;
+	case OP_STATUS: {
+		dbs_stats st;
+		if ((code = dbs_stats_read(s->db, &st, &err)) == STORE_OK)
+			rc = reply_ok(b) | wire_u(b, 0, (uint64_t)getpid()) |
+			     wire_u(b, 1, (uint64_t)(time(NULL) - s->started)) | wire_u(b, 2, conn_count(s)) |
+			     wire_u(b, 3, s->gen) | wire_u(b, 4, st.cache_bytes) | wire_u(b, 5, st.cache_used_bytes) |
+			     wire_u(b, 6, st.log_file) | wire_u(b, 7, st.log_offset);
+		break;
+	}
+	case OP_STOP:
+		slog(s, "stop asked by pid %ld", (long)c->pid);
+		s->stop = true;
+		rc = reply_ok(b);
+		break;
+	case OP_BACKUP:
+		if ((code = dbs_backup(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+			slog(s, "backup written to %s", s0);
+			rc = reply_ok(b);
+		}
+		break;
+	default:
+		return false;
+	}
+	dbs_request_set(s->db, NULL, 0, 0);
+	if (code != STORE_OK) {
+		c->held_sync = false;
+		rc = reply_err(b, &err);
+		if (code == STORE_STORAGE)
+			slog(s, "%s", err.msg);
+	}
+	return rc == 0;
+}
+
+/* Reads what the socket has and runs every whole frame in it. */
+static void conn_read(server *s, conn *c)
+{
+	/* one chunk per wake-up: every client gets its turn */
+	if (!c->dead && c->held.len == 0 && !c->waiting) {
+		if (tag_reserve(&c->in, READ_CHUNK) < 0) {
+			c->dead = true;
+			return;
+		}
+		ssize_t n = recv(c->fd, c->in.data + c->in.len, READ_CHUNK, MSG_DONTWAIT);
+		if (n > 0)
+			c->in.len += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			c->dead = true; /* closed, or reset */
+	}
+	size_t off = 0;
+	while (!c->dead && c->held.len == 0 && !c->waiting && c->in.len - off >= 4) {
+		size_t len;
+		if (!wire_frame_len(c->in.data + off, &len)) {
+			slog(s, "client pid %ld sent a frame of a bad length: closed", (long)c->pid);
+			c->dead = true;
+			break;
+		}
+		if (c->in.len - off - 4 < len)
+			break;
+		wire_msg m;
+		char why[128];
+		record_buf frame = { c->in.data + off + 4, len, len };
+		if (wire_decode(frame.data, len, &m, why, sizeof why) < 0 || m.op == OP_REPLY || m.op == OP_PUSH ||
+		    !handle(s, c, &m, &frame)) {
+			slog(s, "client pid %ld sent a malformed frame (%s): closed", (long)c->pid,
+			     why[0] ? why : "unexpected operation");
+			c->dead = true;
+			wire_msg_free(&m);
+			break;
+		}
+		wire_msg_free(&m);
+		off += 4 + len;
+	}
+	if (off) {
+		memmove(c->in.data, c->in.data + off, c->in.len - off);
+		c->in.len -= off;
+	}
+}
+
+static void accept_all(server *s)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct ucred cred;
+		socklen_t cl = sizeof cred;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0) {
+			close(fd);
+			continue;
+		}
+		if ((int)conn_count(s) >= s->max_clients) {
+			store_err e;
+			fail(&e, STORE_STORAGE, "the store server of '%s' has %d clients, its limit: close some and retry",
+			     s->home, s->max_clients);
+			record_buf b = { 0 };
+			if (reply_err(&b, &e) == 0 && wire_finish(&b) == 0)
+				(void)!send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			record_buf_free(&b);
+			slog(s, "refused pid %ld: %d clients", (long)cred.pid, s->max_clients);
+			close(fd);
+			continue;
+		}
+		conn *c = calloc(1, sizeof *c);
+		conn **v = c ? realloc(s->conns, (s->n_conns + 1) * sizeof *v) : NULL;
+		if (!v) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		s->conns = v;
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+		c->read_only = cred.uid != geteuid();
+		s->conns[s->n_conns++] = c;
+	}
+}
+
+static void reap(server *s)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < s->n_conns; i++) {
+		if (s->conns[i]->dead)
+			conn_free(s->conns[i]);
+		else
+			s->conns[j++] = s->conns[i];
+	}
+	s->n_conns = j;
+}
+
+/* After a batch: one flush, then the answers, then the pushes. */
+static void finish_batch(server *s)
+{
+	store_err err;
+	memset(&err, 0, sizeof err);
+	store_code fc = s->db ? dbs_flush(s->db, &err) : STORE_OK;
+	if (fc)
+		slog(s, "%s", err.msg);
+	uint64_t g = s->gen;
+	if (s->changed && s->db) {
+		store_err e2;
+		dbs_generation(s->db, &g, &e2);
+	}
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (c->held.len == 0)
+			continue;
+		if (fc && c->held_sync) {
+			c->held.len = 0;
+			reply_err(&c->held, &err);
+		}
+		if (wire_finish(&c->held) == 0)
+			out_append(c, &c->held);
+		else
+			c->dead = true;
+		c->held.len = 0;
+		c->held_sync = false;
+	}
+	if (g != s->gen || s->changed) {
+		s->gen = g;
+		for (size_t i = 0; i < s->n_conns; i++) {
+			conn *c = s->conns[i];
+			if (!c->subscribed)
+				continue;
+			c->push_pending = true;
+			c->push_gen = g;
+			c->push_all = c->push_all || s->changed_all;
+			for (size_t k = 0; k < s->n_changed && !c->push_all; k++) {
+				bool dup = false;
+				for (size_t j = 0; j < c->n_push_ids && !dup; j++)
+					dup = strcmp(c->push_ids[j], s->changed_ids[k]) == 0;
+				if (dup)
+					continue;
+				if (c->n_push_ids == PUSH_IDS || !(c->push_ids[c->n_push_ids] = record_strdup(s->changed_ids[k])))
+					c->push_all = true;
+				else
+					c->n_push_ids++;
+			}
+		}
+	}
+	for (size_t k = 0; k < s->n_changed; k++)
+		free(s->changed_ids[k]);
+	s->n_changed = 0;
+	s->changed = s->changed_all = false;
+	/* waiters whose generation passed, or whose time ran out */
+	int64_t now = now_ms();
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (!c->waiting || (s->gen <= c->wait_gen && now < c->wait_deadline))
+			continue;
+		record_buf b = { 0 };
+		if (reply_ok(&b) == 0 && wire_u(&b, 0, s->gen) == 0 && wire_finish(&b) == 0)
+			out_append(c, &b);
+		record_buf_free(&b);
+		c->waiting = false;
+	}
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (c->dead)
+			continue;
+		conn_write(s, c);
+		if (c->subscribed && c->out.len - c->out_off > SUBSCRIBER_OUT_MAX) {
+			slog(s, "subscriber pid %ld stopped reading: dropped", (long)c->pid);
+			c->dead = true;
+		}
+	}
+}
+
+/* The socket path, short enough for sun_path even under a long home: bound
+ * through /proc/self/fd when need be. */
+static int socket_path(const char *home, int dirfd, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s", home, SERVER_SOCKET);
+	if (n > 0 && (size_t)n < cap)
+		return 0;
+	n = snprintf(out, cap, "/proc/self/fd/%d/%s", dirfd, SERVER_SOCKET);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static int listen_on(server *s)
+{
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	int dirfd = open(s->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || socket_path(s->home, dirfd, sa.sun_path, sizeof sa.sun_path) < 0) {
+		if (dirfd >= 0)
+			close(dirfd);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		close(dirfd);
+		return -1;
+	}
+	unlinkat(dirfd, SERVER_SOCKET, 0);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 128) != 0) {
+		close(fd);
+		close(dirfd);
+		return -1;
+	}
+	/* the home's group may connect (read-only) when the owner opened the
+	 * directory to it; the socket follows the directory's group */
+	struct stat sb;
+	if (fstat(dirfd, &sb) == 0) {
+		(void)!fchownat(dirfd, SERVER_SOCKET, (uid_t)-1, sb.st_gid, 0);
+		fchmodat(dirfd, SERVER_SOCKET, 0660, 0);
+	}
+	close(dirfd);
+	return fd;
+}
+
+static void serve(server *s)
+{
+	s->idle_since = now_ms();
+	while (!s->stop && !got_term) {
+		size_t n = s->n_conns;
+		struct pollfd *p = calloc(n + 1, sizeof *p);
+		if (!p)
+			break;
+		p[0].fd = s->lfd;
+		p[0].events = POLLIN;
+		int64_t now = now_ms();
+		int timeout = 1000;
+		for (size_t i = 0; i < n; i++) {
+			conn *c = s->conns[i];
+			p[i + 1].fd = c->fd;
+			p[i + 1].events = POLLIN | (c->out_off < c->out.len ? POLLOUT : 0);
+			if (c->waiting) {
+				int64_t left = c->wait_deadline - now;
+				if (left < timeout)
+					timeout = left < 0 ? 0 : (int)left;
+			}
+		}
+		int r = poll(p, n + 1, timeout);
+		if (r < 0 && errno != EINTR) {
+			free(p);
+			break;
+		}
+		if (r > 0) {
+			for (size_t i = 0; i < n; i++) {
+				conn *c = s->conns[i];
+				if (p[i + 1].revents & POLLOUT)
+					conn_write(s, c);
+				if (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
+					conn_read(s, c);
+			}
+			if (p[0].revents & POLLIN)
+				accept_all(s);
+		}
+		free(p);
+		finish_batch(s);
+		/* frames that arrived behind an answered one */
+		for (size_t i = 0; i < s->n_conns; i++)
+			if (!s->conns[i]->dead && s->conns[i]->in.len >= 4 && !s->conns[i]->waiting)
+				conn_read(s, s->conns[i]);
+		finish_batch(s);
+		reap(s);
+		now = now_ms();
+		if (s->n_conns)
+			s->idle_since = now;
+		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)
+			break;
+	}
+}
+
+int server_run(const char *home)
+{
+	server s;
+	memset(&s, 0, sizeof s);
+	s.home = home;
+	s.logfd = -1;
+	s.started = time(NULL);
+	umask(077);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", home, SERVER_LOCK);
+	int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return 1;
+	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+		close(lock);
+		return 0; /* another server has the home */
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	const char *v = getenv("SEESTORE_SERVER_IDLE_S");
+	s.idle_s = v ? atoi(v) : IDLE_S_DEFAULT;
+	if (s.idle_s < 1 || s.idle_s > 86400)
+		s.idle_s = IDLE_S_DEFAULT;
+	v = getenv("SEESTORE_MAX_CLIENTS");
+	s.max_clients = v ? atoi(v) : MAX_CLIENTS_DEFAULT;
+	if (s.max_clients < 1 || s.max_clients > 65536)
+		s.max_clients = MAX_CLIENTS_DEFAULT;
+	log_open(&s);
+	slog(&s, "server starting for %s", home);
+	if (dbs_open(home, 0, &s.db, &s.open_err) != STORE_OK) {
+		s.db = NULL;
+		slog(&s, "cannot open the home: %s", s.open_err.msg);
+	} else {
+		dbs_defer_flush(s.db, true);
+		store_err e;
+		dbs_generation(s.db, &s.gen, &e);
+	}
+	s.lfd = listen_on(&s);
+	if (s.lfd < 0) {
+		slog(&s, "cannot listen on %s/%s: %s", home, SERVER_SOCKET, strerror(errno));
+		dbs_close(s.db);
+		return 1;
+	}
+	slog(&s, "listening (generation %llu)", (unsigned long long)s.gen);
+	serve(&s);
+	/* answers of the last batch are flushed; then a checkpoint, so that the
+	 * next start's recovery has little to replay */
+	if (s.db) {
+		store_err e;
+		dbs_checkpoint(s.db, &e);
+	}
+	for (size_t i = 0; i < s.n_conns; i++)
+		conn_write(&s, s.conns[i]);
+	dbs_close(s.db);
+	/* the socket goes before the lock: a client that finds no socket starts
+	 * a server, which waits for the lock */
+	char sock[4200];
+	snprintf(sock, sizeof sock, "%s/%s", home, SERVER_SOCKET);
+	unlink(sock);
+	slog(&s, "server exits (%s)", s.stop ? "stopped" : got_term ? "terminated" : "idle");
+	for (size_t i = 0; i < s.n_conns; i++)
+		conn_free(s.conns[i]);
+	free(s.conns);
+	if (s.logfd >= 0)
+		close(s.logfd);
+	close(lock);
+	return 0;
+}

@@ -1,0 +1,247 @@
+/* wire.c - frames and messages of the server protocol (see wire.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tag.h"
+#include "wire.h"
+
+enum {
+	T_OP = 1,
+	T_CODE = 2,
+	T_FLAGS = 3,
+	T_REQ = 4,
+	T_U = 8,  /* 8..15 */
+	T_S = 16, /* 16..19 */
+	T_BLOB = 24,
+};
+
+#define HDR 4
+
+int wire_begin(record_buf *b, unsigned op)
+{
+	b->len = 0;
+	static const unsigned char head[HDR + 3] = { 0, 0, 0, 0, 'S', 'W', WIRE_VERSION };
+	if (tag_put_raw(b, head, sizeof head) < 0)
+		return -1;
+	return tag_put_varint(b, T_OP, op);
+}
+
+int wire_u(record_buf *b, int i, uint64_t v)
+{
+	return tag_put_varint(b, T_U + (unsigned)i, v);
+}
+
+int wire_s(record_buf *b, int i, const void *p, size_t n)
+{
+	return tag_put_bytes(b, T_S + (unsigned)i, p, n);
+}
+
+int wire_str(record_buf *b, int i, const char *s)
+{
+	return s ? wire_s(b, i, s, strlen(s)) : 0;
+}
+
+int wire_flags(record_buf *b, unsigned flags)
+{
+	return tag_put_varint(b, T_FLAGS, flags);
+}
+
+int wire_code(record_buf *b, unsigned code)
+{
+	return tag_put_varint(b, T_CODE, code);
+}
+
+int wire_req(record_buf *b, const void *id, size_t n)
+{
+	return tag_put_bytes(b, T_REQ, id, n);
+}
+
+int wire_blob_add(record_buf *b, const void *p, size_t n)
+{
+	return tag_put_bytes(b, T_BLOB, p, n);
+}
+
+/* A blob whose length is written once known: 5 bytes of varint, padded with
+ * continuation bits (the reader accepts any length of varint up to 64 bits). */
+size_t wire_blob_start(record_buf *b)
+{
+	if (tag_put_uvarint(b, (uint64_t)T_BLOB << 1 | TAG_BYTES) < 0 || tag_reserve(b, 5) < 0)
+		return 0;
+	size_t at = b->len;
+	memset(b->data + at, 0x80, 4);
+	b->data[at + 4] = 0;
+	b->len += 5;
+	return at;
+}
+
+int wire_blob_end(record_buf *b, size_t start)
+{
+	if (start == 0)
+		return -1;
+	size_t n = b->len - start - 5;
+	if (n >= (size_t)1 << 35)
+		return -1;
+	for (int i = 0; i < 5; i++)
+		b->data[start + (size_t)i] = (unsigned char)((n >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0);
+	return 0;
+}
+
+int wire_finish(record_buf *b)
+{
+	if (b->len < HDR || b->len - HDR > WIRE_FRAME_MAX)
+		return -1;
+	size_t n = b->len - HDR;
+	b->data[0] = (unsigned char)(n >> 24);
+	b->data[1] = (unsigned char)(n >> 16);
+	b->data[2] = (unsigned char)(n >> 8);
+	b->data[3] = (unsigned char)n;
+	return 0;
+}
+
+bool wire_frame_len(const unsigned char hdr[4], size_t *len)
+{
+	*len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+	return *len >= 3 && *len <= WIRE_FRAME_MAX;
+}
+
+static int add_blob(wire_msg *m, const unsigned char *p, size_t n)
+{
+	if (m->n_blobs == m->cap_blobs) {
+		size_t cap = m->cap_blobs ? m->cap_blobs * 2 : 16;
+		wire_blob *v = realloc(m->blobs, cap * sizeof *v);
+		if (!v)
+			return -1;
+		m->blobs = v;
+		m->cap_blobs = cap;
+	}
+	m->blobs[m->n_blobs].p = p;
+	m->blobs[m->n_blobs].len = n;
+	m->n_blobs++;
+	return 0;
+}
+
+int wire_decode(const void *payload, size_t len, wire_msg *m, char *why, size_t whylen)
+{
+	memset(m, 0, sizeof *m);
+	tag_reader r = { payload, (const unsigned char *)payload + len };
+	if (len < 3 || r.p[0] != 'S' || r.p[1] != 'W') {
+		snprintf(why, whylen, "not a seestore protocol frame");
+		return -1;
+	}
+	if (r.p[2] != WIRE_VERSION) {
+		snprintf(why, whylen, "protocol version %u, this side speaks %u", r.p[2], WIRE_VERSION);
+		return -1;
+	}
+	r.p += 3;
+	while (r.p < r.end) {
+		uint64_t key, v = 0, n = 0;
+		if (tag_read_varint(&r, &key) < 0)
+			goto truncated;
+		unsigned tag = key >> 1 > 0xffff ? 0 : (unsigned)(key >> 1);
+		if ((key & 1) == TAG_VARINT) {
+			if (tag_read_varint(&r, &v) < 0)
+				goto truncated;
+			if (tag == T_OP)
+				m->op = v < OP_COUNT_ ? (unsigned)v : 0;
+			else if (tag == T_CODE)
+				m->code = v <= STORE_STORAGE ? (unsigned)v : STORE_STORAGE;
+			else if (tag == T_FLAGS)
+				m->flags = (unsigned)v;
+			else if (tag >= T_U && tag < T_U + WIRE_U)
+				m->u[tag - T_U] = v;
+			continue;
+		}
+		if (tag_read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))
+			goto truncated;
+		const unsigned char *p = r.p;
+		r.p += n;
+		if (tag == T_REQ) {
+			m->req.p = p;
+			m->req.len = (size_t)n;
+		} else if (tag >= T_S && tag < T_S + WIRE_S) {
+			m->s[tag - T_S].p = p;
+			m->s[tag - T_S].len = (size_t)n;
+			m->has_s[tag - T_S] = true;
+		} else if (tag == T_BLOB && add_blob(m, p, (size_t)n) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	}
+	if (m->op == 0) {
+		snprintf(why, whylen, "a frame without a known operation");
+		return -1;
+	}
+	return 0;
+truncated:
+	snprintf(why, whylen, "a truncated frame");
+	return -1;
+}
+
+void wire_msg_free(wire_msg *m)
+{
+	free(m->blobs);
+	m->blobs = NULL;
+	m->n_blobs = m->cap_blobs = 0;
+}
+
+/* An item: the execution record, then each task record, each as a varint
+ * length and its bytes. */
+int wire_item_encode(record_buf *b, const store_item *it)
+{
+	size_t at = wire_blob_start(b);
+	record_buf rec = { 0 };
+	int rc = at ? 0 : -1;
+	if (!rc)
+		rc = record_encode_exec(&it->exec, &rec);
+	if (!rc)
+		rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
+	for (size_t i = 0; i < it->n_tasks && !rc; i++) {
+		rc = record_encode_task(&it->tasks[i], &rec);
+		if (!rc)
+			rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
+	}
+	record_buf_free(&rec);
+	return rc ? -1 : wire_blob_end(b, at);
+}
+
+int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t whylen)
+{
+	memset(it, 0, sizeof *it);
+	tag_reader r = { p, (const unsigned char *)p + n };
+	uint64_t len;
+	if (tag_read_varint(&r, &len) < 0 || len > (uint64_t)(r.end - r.p)) {
+		snprintf(why, whylen, "a truncated item");
+		return -1;
+	}
+	if (record_decode_exec(r.p, (size_t)len, &it->exec, why, whylen) < 0)
+		return -1;
+	r.p += len;
+	size_t cap = 0;
+	while (r.p < r.end) {
+		if (tag_read_varint(&r, &len) < 0 || len > (uint64_t)(r.end - r.p)) {
+			snprintf(why, whylen, "a truncated item");
+			goto fail;
+		}
+		if (it->n_tasks == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			record_task *v = realloc(it->tasks, nc * sizeof *v);
+			if (!v) {
+				snprintf(why, whylen, "out of memory");
+				goto fail;
+			}
+			it->tasks = v;
+			cap = nc;
+		}
+		if (record_decode_task(r.p, (size_t)len, &it->tasks[it->n_tasks], why, whylen) < 0)
+			goto fail;
+		it->n_tasks++;
+		r.p += len;
+	}
+	return 0;
+fail:
+	store_item_free(it);
+	return -1;
+}

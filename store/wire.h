@@ -1,0 +1,101 @@
+/* wire.h - the protocol between the store server and its clients.
+ *
+ * A frame is a 4-byte big-endian length, then that many bytes: 'S', 'W', the
+ * protocol version, then tagged fields (tag.h).  A request names its
+ * operation, a change carries the request id its client chose, a reply carries
+ * a store_code and a message; records travel as repeated byte fields in their
+ * own encoding (record.h).  A frame longer than WIRE_FRAME_MAX is refused
+ * before it is read.  Private to libseestore. */
+#ifndef SEESTORE_WIRE_H
+#define SEESTORE_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define WIRE_VERSION 1
+#define WIRE_FRAME_MAX (64u * 1024 * 1024)
+#define WIRE_U 8 /* numeric arguments a message carries */
+#define WIRE_S 4 /* text arguments */
+
+typedef enum wire_op {
+	OP_REPLY = 1,
+	OP_HELLO,        /* u0 flags, s0 home (checked); reply u0 granted flags, u1 server pid */
+	OP_GENERATION,   /* reply u0 */
+	OP_COUNTS,       /* reply u0..: counts per status, u7 generation */
+	OP_IMPORT,       /* u0 replace, u1 more frames follow, s0 action; blobs: items; reply u0 count */
+	OP_GET,          /* s0 id; reply blob */
+	OP_GET_ITEM,     /* s0 id; reply blob: item */
+	OP_DELETE,       /* s0 id */
+	OP_LIST,         /* u0 status+1 (0 every), u1 limit, u2 newer, s0 cursor; reply blobs, s0 cursor, u0 done */
+	OP_PAUSED,       /* reply blobs */
+	OP_EACH,         /* s0 after id (absent: from the first), u0 limit; reply blobs: items, u0 done */
+	OP_PAUSE,        /* s0 exec, s1 task */
+	OP_RESUME_WF,    /* s0 exec */
+	OP_RESUME_TASK,  /* s0 exec, s1 task, s2 value (absent: the default) */
+	OP_EVENTS,       /* s0 exec (absent: all), u0 before, u1 limit; reply blobs */
+	OP_VERIFY,       /* reply blobs: problems (at most a bounded number), u0 count */
+	OP_CHECKPOINT,
+	OP_WAIT,         /* u0 generation, u1 timeout ms; reply u0 generation */
+	OP_SUBSCRIBE,    /* then OP_PUSH frames: u0 generation, u1 every execution changed, blobs: ids */
+	OP_PUSH,
+	OP_STATUS,       /* reply u0 pid, u1 uptime s, u2 clients, u3 generation, u4 cache bytes,
+			    u5 cache used, u6 log file, u7 log offset */
+	OP_STOP,
+	OP_BACKUP,       /* s0 directory */
+	OP_COUNT_
+} wire_op;
+
+/* Request flags (HELLO's u0 and every change's flags). */
+enum {
+	WIRE_READ_ONLY = 1 << 0, /* the connection asks for (or was given) read-only access */
+	WIRE_NO_SYNC = 1 << 1,   /* the change need not be flushed before its answer */
+};
+
+typedef struct wire_blob {
+	const unsigned char *p;
+	size_t len;
+} wire_blob;
+
+typedef struct wire_msg {
+	unsigned op;
+	unsigned code;     /* a reply's store_code */
+	unsigned flags;
+	uint64_t u[WIRE_U];
+	wire_blob s[WIRE_S];
+	bool has_s[WIRE_S];
+	wire_blob req;     /* request id of a change */
+	wire_blob *blobs;  /* decoded: point into the frame; owned array */
+	size_t n_blobs, cap_blobs;
+} wire_msg;
+
+/* Building a message: start a frame, add fields, finish (fills in the length).
+ * Each returns 0 or -1 when out of memory. */
+int wire_begin(record_buf *b, unsigned op);
+int wire_u(record_buf *b, int i, uint64_t v);
+int wire_s(record_buf *b, int i, const void *p, size_t n);
+int wire_str(record_buf *b, int i, const char *s); /* NULL adds nothing */
+int wire_flags(record_buf *b, unsigned flags);
+int wire_code(record_buf *b, unsigned code);
+int wire_req(record_buf *b, const void *id, size_t n);
+int wire_blob_add(record_buf *b, const void *p, size_t n);
+/* Reserves a blob field of unknown length: wire_blob_end closes it. */
+size_t wire_blob_start(record_buf *b);
+int wire_blob_end(record_buf *b, size_t start);
+/* Fails when the frame is over WIRE_FRAME_MAX. */
+int wire_finish(record_buf *b);
+
+/* The payload length a frame header announces; false when over the limit. */
+bool wire_frame_len(const unsigned char hdr[4], size_t *len);
+/* Decodes a payload (without its 4-byte header) into m, pointing into it.
+ * 0, or -1 with why; m is always safe to wire_msg_free. */
+int wire_decode(const void *payload, size_t len, wire_msg *m, char *why, size_t whylen);
+void wire_msg_free(wire_msg *m);
+
+/* An execution with its tasks as one blob; decoding fills `it` (caller frees). */
+int wire_item_encode(record_buf *b, const store_item *it);
+int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,36 @@
+/* fuzz_wire.c - the server's frame decoder on arbitrary bytes, as a hostile
+ * client would send them: a frame header, then a payload.  It must refuse or
+ * decode, never crash; each blob must lie inside the frame, and an item blob
+ * must decode or be refused. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t len;
+	if (size >= 4)
+		(void)wire_frame_len(data, &len);
+	wire_msg m;
+	char why[256];
+	if (wire_decode(data, size, &m, why, sizeof why) == 0) {
+		for (size_t i = 0; i < m.n_blobs; i++) {
+			if (m.blobs[i].p < data || m.blobs[i].p + m.blobs[i].len > data + size)
+				abort();
+			store_item it;
+			if (wire_item_decode(m.blobs[i].p, m.blobs[i].len, &it, why, sizeof why) == 0)
+				store_item_free(&it);
+		}
+		for (int i = 0; i < WIRE_S; i++)
+			if (m.has_s[i] && (m.s[i].p < data || m.s[i].p + m.s[i].len > data + size))
+				abort();
+	}
+	wire_msg_free(&m);
+	return 0;
+}
