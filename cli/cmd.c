@@ -738,6 +738,67 @@ static int run_gen(cli *c, int argc, char **argv)
 
 static int run_help(cli *c, int argc, char **argv);
 
+/* ---- server / backup ---- */
+
+static int run_server(cli *c, int argc, char **argv)
+{
+	json_opt jo = { false };
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	if (parse_opts(cmd_find("server"), argc, argv, opts, json_only, &jo) < 0)
+		return EXIT_USAGE;
+	bool json = jo.json;
+	const char *what = optind < argc ? argv[optind] : NULL;
+	if (!what || optind + 1 < argc)
+		return cmd_fail(EXIT_USAGE, "server: say status, start or stop (see seectl help server)");
+	store_err err;
+	if (strcmp(what, "stop") == 0) {
+		bool was;
+		if (store_server_stop(c->home, &was, &err))
+			return store_fail(&err);
+		printf(was ? "server of '%s' stopped\n" : "no server runs for '%s'\n", c->home);
+		return EXIT_DONE;
+	}
+	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
+		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start or stop", what);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_server_info info;
+	if (store_server_status(c->st, &info, &err))
+		return store_fail(&err);
+	if (json)
+		printf("{\"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
+		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u}\n",
+		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
+		       (unsigned long long)info.generation, (unsigned long long)info.cache_bytes,
+		       (unsigned long long)info.cache_used_bytes, info.log_file, info.log_offset);
+	else
+		printf("server     pid %ld, up %llu s\nclients    %llu (this one included)\ngeneration %llu\n"
+		       "cache      %.1f MB used of %.1f MB\nlog        file %u, offset %u\n",
+		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
+		       (unsigned long long)info.generation, (double)info.cache_used_bytes / 1048576.0,
+		       (double)info.cache_bytes / 1048576.0, info.log_file, info.log_offset);
+	return EXIT_DONE;
+}
+
+static int run_backup(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (parse_opts(cmd_find("backup"), argc, argv, opts, no_opts, NULL) < 0)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cmd_fail(EXIT_USAGE, "backup: name one directory (new or empty)");
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (store_backup(c->st, argv[optind], &err))
+		return store_fail(&err);
+	printf("backup of '%s' written to '%s'\n", c->home, argv[optind]);
+	return EXIT_DONE;
+}
+
 const cmd cmd_table[] = {
 	{ "import", "FILE...", "load executions and tasks from YAML data files (- for stdin)",
 	  "  --replace   overwrite executions whose ids exist (else that is an error)\n"
@@ -773,6 +834,16 @@ const cmd cmd_table[] = {
 	  "A home that gen creates gets a cache that holds what it generates (256 MB to\n"
 	  "4 GB) unless SEESTORE_CACHE_MB is set.\n",
 	  run_gen },
+	{ "server", "status|start|stop [--json]", "the store server of the home",
+	  "  status   its pid, uptime, clients, generation, cache use and log position\n"
+	  "  start    start it if none runs (any command does), then print its status\n"
+	  "  stop     checkpoint and stop it; clients start a new one when they need it\n"
+	  "  --json   status as one JSON object\n",
+	  run_server },
+	{ "backup", "DIR", "write a consistent copy of the whole home into DIR (new or empty)",
+	  "The copy is taken while other clients write: data files, log and audit trail.\n"
+	  "It is a home: seectl --home DIR verify opens it.\n",
+	  run_backup },
 	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

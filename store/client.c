@@ -263,8 +263,13 @@ static store_code open_conn(store *st, int *out, store_err *err)
 	if (stat(st->home, &sb) != 0)
 		return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", st->home, strerror(errno));
 	bool may_start = sb.st_uid == geteuid();
+	int last_errno = 0;
 	for (int attempt = 0;; attempt++) {
 		int fd = connect_to(st->home);
+		if (fd < 0)
+			last_errno = errno;
+		if (getenv("SEESTORE_DEBUG"))
+			fprintf(stderr, "attempt %d fd %d errno %s\n", attempt, fd, strerror(errno));
 		if (fd >= 0) {
 			store_code c = hello(st, fd, err);
 			if (c == STORE_OK) {
@@ -272,6 +277,8 @@ static store_code open_conn(store *st, int *out, store_err *err)
 				return STORE_OK;
 			}
 			close(fd);
+			if (getenv("SEESTORE_DEBUG"))
+				fprintf(stderr, "hello: %s\n", err->msg);
 			if (c != STORE_STORAGE || now_ms() > deadline)
 				return c;
 			/* a server that went away as we connected: start again */
@@ -284,8 +291,9 @@ static store_code open_conn(store *st, int *out, store_err *err)
 				    strerror(errno));
 		}
 		if (now_ms() > deadline)
-			return fail(err, STORE_STORAGE, "the store server of '%s' did not start within %d s: see %s/%s",
-				    st->home, CONNECT_MS / 1000, st->home, SERVER_LOG);
+			return fail(err, STORE_STORAGE, "the store server of '%s' did not start within %d s (%s): see %s/%s",
+				    st->home, CONNECT_MS / 1000, last_errno ? strerror(last_errno) : "no answer", st->home,
+				    SERVER_LOG);
 		if (fd < 0 && !may_start)
 			return fail(err, STORE_STORAGE,
 				    "the store server of '%s' is not running, and only the owner of the home (uid %ld) "
@@ -348,6 +356,9 @@ static store_code call(store *st, const record_buf *req, int timeout_ms, store_e
 		fail(err, c, "%.*s", (int)(st->reply.s[0].len > 1000 ? 1000 : st->reply.s[0].len),
 		     (const char *)st->reply.s[0].p);
 		err->db_ret = (int)st->reply.u[0];
+	} else if (st->reply.has_s[3]) {
+		snprintf(err->msg, sizeof err->msg, "%.*s", (int)(st->reply.s[3].len > 1000 ? 1000 : st->reply.s[3].len),
+			 (const char *)st->reply.s[3].p);
 	}
 	return c;
 }
@@ -749,7 +760,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 				break;
 			}
 			if (store_item_check(&it, why, sizeof why) < 0) {
-				c = fail(err, STORE_INVALID_INPUT, "execution '%s': %s", it.exec.id ? it.exec.id : "?", why);
+				c = fail(err, STORE_INVALID_INPUT, "%s", why);
 				store_item_free(&it);
 				break;
 			}
@@ -790,15 +801,15 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 	/* a connection lost between the frames of one import loses the frames
 	 * the server held: send them all again (the same request id) */
 	for (int attempt = 0;; attempt++) {
+		char why[256] = "";
+		if (src->rewind && src->rewind(src->ctx, why, sizeof why) < 0)
+			return fail(err, STORE_INVALID_INPUT, "the import cannot start again: %s", why);
 		long pid = st->server_pid;
 		int fd = st->fd;
 		store_code c = import_once(st, src, id, sizeof id, replace, action, count, err);
 		bool reconnected = st->fd != fd || st->server_pid != pid;
 		if (c == STORE_OK || !reconnected || attempt >= 5)
 			return c;
-		char why[256];
-		if (src->rewind && src->rewind(src->ctx, why, sizeof why) < 0)
-			return fail(err, STORE_STORAGE, "the import must start again and cannot: %s", why);
 	}
 }
 

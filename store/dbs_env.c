@@ -6,8 +6,9 @@
  *   home, no other process can hold one of its mutexes, and a full disk
  *   cannot turn into SIGBUS.  Every open runs normal recovery (DB_RECOVER),
  *   which is what the only user of an environment is allowed to do.
- * - Every handle is opened DB_MULTIVERSION and every read runs in a
- *   DB_TXN_SNAPSHOT transaction.
+ * - The server runs one transaction at a time, so a read never meets a
+ *   writer's locks: no multiversion copies are kept (MVCC is what let the
+ *   readers of a shared environment pass its writers).
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; the server survives that.
  * - Commits are written without a flush; the server flushes the log once for
@@ -459,6 +460,10 @@ static store_code env_open(dbs *st, store_err *err)
 	ret = env->open(env, st->home, oflags, 0600);
 	if (ret) {
 		err_db(st, err, ret, "cannot open home '%s'", st->home);
+		if (ret == DB_RUNRECOVERY || ret == EINVAL)
+			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+				 "; recovery failed, the home is damaged: restore it from a backup or run db_recover "
+				 "-c -h '%s'", st->home);
 		close_handles(st);
 		return STORE_STORAGE;
 	}
@@ -471,7 +476,7 @@ static store_code db_open_one(dbs *st, DB_TXN *txn, dbi i, u_int32_t extra, stor
 	int ret = db_create(&db, st->env, 0);
 	if (ret)
 		return err_db(st, err, ret, "creating a handle for %s", dbi_file[i]);
-	u_int32_t flags = DB_MULTIVERSION | extra;
+	u_int32_t flags = extra;
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		flags = DB_RDONLY | (extra & ~DB_CREATE);
 	if (!txn)
@@ -523,7 +528,7 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 	DB_TXN *txn;
 	store_code c;
 	st->db[DBI_META] = db;
-	if ((ret = st->env->txn_begin(st->env, NULL, &txn, DB_TXN_SNAPSHOT)) != 0) {
+	if ((ret = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0) {
 		c = err_db(st, err, ret, "beginning a transaction");
 	} else {
 		c = meta_get_u64(st, txn, "format", format, 0, err);
@@ -908,7 +913,7 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *
 		DB_TXN *txn;
 		memset(err, 0, sizeof *err);
 		st->dbmsg[0] = '\0';
-		int ret = st->env->txn_begin(st->env, NULL, &txn, write ? 0 : DB_TXN_SNAPSHOT);
+		int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 		if (ret) {
 			err_db(st, err, ret, "beginning a transaction");
 			if (is_panic(st, ret)) {

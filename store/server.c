@@ -86,6 +86,10 @@ typedef struct server {
 	char *changed_ids[PUSH_IDS];
 	size_t n_changed;
 	bool stop;
+	int lock;               /* server.lock, flocked */
+	int64_t checked_home;
+	bool gone;              /* the home was removed under the server */
+	struct stat lock_st, sock_st;
 } server;
 
 static volatile sig_atomic_t got_term;
@@ -658,6 +662,8 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		return false;
 	}
 	dbs_request_set(s->db, NULL, 0, 0);
+	if (code == STORE_OK && err.msg[0]) /* a note on a success: what a list skipped */
+		rc |= wire_str(b, 3, err.msg);
 	if (code != STORE_OK) {
 		c->held_sync = false;
 		rc = reply_err(b, &err);
@@ -886,6 +892,32 @@ static int listen_on(server *s)
 	return fd;
 }
 
+/* A home removed (or replaced) under a running server: its lock file is no
+ * longer the one it holds.  Then the server leaves at once and touches
+ * nothing by name: the files there now belong to another store. */
+static bool home_is_ours(server *s)
+{
+	char path[4200];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/%s", s->home, SERVER_LOCK);
+	return stat(path, &sb) == 0 && sb.st_ino == s->lock_st.st_ino && sb.st_dev == s->lock_st.st_dev;
+}
+
+/* The socket's group is the home's: an owner who gives the directory to a
+ * group (chgrp) gives that group read-only access, without a restart. */
+static void socket_follow_home(server *s)
+{
+	struct stat dir, sock;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", s->home, SERVER_SOCKET);
+	if (stat(s->home, &dir) != 0 || lstat(path, &sock) != 0 || sock.st_ino != s->sock_st.st_ino)
+		return;
+	if (sock.st_gid != dir.st_gid)
+		(void)!chown(path, (uid_t)-1, dir.st_gid);
+	if ((sock.st_mode & 0777) != 0660)
+		chmod(path, 0660);
+}
+
 static void serve(server *s)
 {
 	s->idle_since = now_ms();
@@ -933,6 +965,14 @@ static void serve(server *s)
 		finish_batch(s);
 		reap(s);
 		now = now_ms();
+		if (now - s->checked_home >= 1000) {
+			s->checked_home = now;
+			if (!home_is_ours(s)) {
+				s->gone = true;
+				break;
+			}
+			socket_follow_home(s);
+		}
 		if (s->n_conns)
 			s->idle_since = now;
 		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)
@@ -956,6 +996,11 @@ int server_run(const char *home)
 	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
 		close(lock);
 		return 0; /* another server has the home */
+	}
+	s.lock = lock;
+	if (fstat(lock, &s.lock_st) != 0 || !home_is_ours(&s)) {
+		close(lock);
+		return 0; /* the lock file was replaced as we took it */
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -988,8 +1033,13 @@ int server_run(const char *home)
 		dbs_close(s.db);
 		return 1;
 	}
+	char sock[4200];
+	snprintf(sock, sizeof sock, "%s/%s", home, SERVER_SOCKET);
+	stat(sock, &s.sock_st);
 	slog(&s, "listening (generation %llu)", (unsigned long long)s.gen);
 	serve(&s);
+	if (s.gone)
+		_exit(0); /* nothing here is ours any more: write nothing */
 	/* answers of the last batch are flushed; then a checkpoint, so that the
 	 * next start's recovery has little to replay */
 	if (s.db) {
@@ -1001,9 +1051,9 @@ int server_run(const char *home)
 	dbs_close(s.db);
 	/* the socket goes before the lock: a client that finds no socket starts
 	 * a server, which waits for the lock */
-	char sock[4200];
-	snprintf(sock, sizeof sock, "%s/%s", home, SERVER_SOCKET);
-	unlink(sock);
+	struct stat now_st;
+	if (stat(sock, &now_st) == 0 && now_st.st_ino == s.sock_st.st_ino && now_st.st_dev == s.sock_st.st_dev)
+		unlink(sock);
 	slog(&s, "server exits (%s)", s.stop ? "stopped" : got_term ? "terminated" : "idle");
 	for (size_t i = 0; i < s.n_conns; i++)
 		conn_free(s.conns[i]);
