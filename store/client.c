@@ -257,7 +257,8 @@ static store_code hello(store *st, int fd, store_err *err)
 /* A connection to the server of the home, started if need be. */
 static store_code open_conn(store *st, int *out, store_err *err)
 {
-	int64_t deadline = now_ms() + CONNECT_MS;
+	int budget = st->timeout_ms < CONNECT_MS ? st->timeout_ms : CONNECT_MS;
+	int64_t deadline = now_ms() + budget;
 	int64_t last_spawn = 0;
 	struct stat sb;
 	if (stat(st->home, &sb) != 0)
@@ -268,8 +269,6 @@ static store_code open_conn(store *st, int *out, store_err *err)
 		int fd = connect_to(st->home);
 		if (fd < 0)
 			last_errno = errno;
-		if (getenv("SEESTORE_DEBUG"))
-			fprintf(stderr, "attempt %d fd %d errno %s\n", attempt, fd, strerror(errno));
 		if (fd >= 0) {
 			store_code c = hello(st, fd, err);
 			if (c == STORE_OK) {
@@ -277,8 +276,6 @@ static store_code open_conn(store *st, int *out, store_err *err)
 				return STORE_OK;
 			}
 			close(fd);
-			if (getenv("SEESTORE_DEBUG"))
-				fprintf(stderr, "hello: %s\n", err->msg);
 			if (c != STORE_STORAGE || now_ms() > deadline)
 				return c;
 			/* a server that went away as we connected: start again */
@@ -291,8 +288,8 @@ static store_code open_conn(store *st, int *out, store_err *err)
 				    strerror(errno));
 		}
 		if (now_ms() > deadline)
-			return fail(err, STORE_STORAGE, "the store server of '%s' did not start within %d s (%s): see %s/%s",
-				    st->home, CONNECT_MS / 1000, last_errno ? strerror(last_errno) : "no answer", st->home,
+			return fail(err, STORE_STORAGE, "the store server of '%s' did not start within %.1f s (%s): see %s/%s",
+				    st->home, budget / 1000.0, last_errno ? strerror(last_errno) : "no answer", st->home,
 				    SERVER_LOG);
 		if (fd < 0 && !may_start)
 			return fail(err, STORE_STORAGE,

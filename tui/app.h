@@ -52,6 +52,9 @@ typedef struct app {
 	char refreshed[16];
 	char msg[512];
 	bool msg_error;
+	int watch_fd;          /* the server's pushes; -1 while reconnecting */
+	bool reconnecting;
+	long long reconnect_at; /* the second of the last attempt */
 } app;
 
 typedef int (*action_fn)(app *a);

@@ -155,6 +155,68 @@ static double mono_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* Subscribes to the server's pushes, or tries again after the server went
+ * away: the last screen stays, the status line says so. */
+static void watch_connect(app *a)
+{
+	store_err err;
+	int fd;
+	if (store_watch(a->st, &fd, &err) == STORE_OK) {
+		a->watch_fd = fd;
+		if (a->reconnecting) {
+			a->reconnecting = false;
+			app_set_msg(a, false, "reconnected to the store server");
+		}
+		return;
+	}
+	a->watch_fd = -1;
+	a->reconnecting = true;
+	app_set_msg(a, true, "reconnecting to the store server: %s", err.msg);
+}
+
+/* Waits for a key, a push from the server or the next clock second (the
+ * header's clock and the ages tick); what is not a key sets *todo and
+ * returns ERR.  An idle dashboard makes no store request. */
+static int wait_input(app *a, int *todo)
+{
+	*todo = DO_NOTHING;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int to_second = (int)(1000 - now.tv_nsec / 1000000);
+	struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { a->watch_fd, POLLIN, 0 } };
+	int r = poll(p, a->watch_fd >= 0 ? 2 : 1, to_second < 1 ? 1 : to_second);
+	if (r < 0 && errno != EINTR)
+		return ERR;
+	if (a->watch_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		store_push push;
+		store_err err;
+		if (store_watch_read(a->st, &push, &err) != STORE_OK) {
+			a->watch_fd = -1;
+			a->reconnecting = true;
+			a->reconnect_at = 0;
+			app_set_msg(a, true, "reconnecting to the store server: %s", err.msg);
+			*todo = DO_DRAW;
+		} else if (push.pushed && push.generation != a->gen) {
+			*todo = DO_RELOAD;
+		}
+	}
+	if (a->watch_fd < 0) {
+		time_t t = time(NULL);
+		if (t != a->reconnect_at) { /* once a second */
+			a->reconnect_at = t;
+			watch_connect(a);
+			*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;
+		}
+	}
+	if (r == 0 && *todo == DO_NOTHING)
+		*todo = DO_DRAW; /* the clock */
+	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+		timeout(0);
+		return getch();
+	}
+	return ERR;
+}
+
 static int run_screen(app *a)
 {
 	const char *trace = getenv("SEETOP_TRACE_KEYS");
@@ -172,6 +234,8 @@ static int run_screen(app *a)
 	if (a->conf.mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
 	draw_init_colors(a);
+	a->watch_fd = -1;
+	watch_connect(a);
 	int todo = app_reload(a);
 	while (!(todo & DO_QUIT) && !stop_requested) {
 		if (todo & DO_RELOAD)
@@ -185,8 +249,7 @@ static int run_screen(app *a)
 			fflush(trace_keys);
 		}
 		key_at = 0;
-		timeout(a->conf.refresh_ms);
-		int ch = getch();
+		int ch = wait_input(a, &todo);
 		if (trace_keys && ch != ERR) {
 			key_at = mono_us();
 			key_code = ch;
@@ -198,18 +261,8 @@ static int run_screen(app *a)
 			 * away): getch() would fail at once forever */
 			break;
 		}
-		if (ch == ERR) {
-			/* one cheap question per tick: has anything changed? */
-			uint64_t gen;
-			store_err err;
-			if (store_generation(a->st, &gen, &err) != STORE_OK) {
-				app_set_msg(a, true, "%s", err.msg);
-				todo = DO_DRAW;
-			} else {
-				todo = gen != a->gen ? DO_RELOAD : DO_NOTHING;
-			}
+		if (ch == ERR)
 			continue;
-		}
 		if (ch == '\r')
 			ch = '\n';
 		if (ch == KEY_RESIZE) {
@@ -303,6 +356,9 @@ int main(int argc, char **argv)
 	char *who = conf_actor(&a.conf, actor);
 	store_set_actor(a.st, who);
 	free(who);
+	/* a server that went away must not freeze the screen: calls give up
+	 * soon, and the loop reconnects */
+	store_set_timeout(a.st, 2000);
 
 	atexit(restore_terminal);
 	signal(SIGINT, on_stop);

@@ -48,6 +48,7 @@ expect_one_line
 # once: they all try to start its server, one does, and every one of them
 # is served ----
 cp -r "$SEETOP_HOME" "$work/restored"
+: >"$work/restored/server.log"
 for round in 1 2 3 4 5; do
 	"$SEECTL" --home "$work/restored" server stop >/dev/null 2>&1
 	rm -f "$work/restored/server.sock" "$work/restored/server.lock"
