@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -223,16 +224,23 @@ static int recv_frame(int fd, record_buf *buf, int64_t deadline)
 	}
 }
 
-static store_code hello(store *st, int fd, store_err *err)
+/* *answered: the server answered (an error it gives is final); else the
+ * connection broke before its answer. */
+static store_code hello(store *st, int fd, bool *answered, store_err *err)
 {
+	*answered = false;
 	record_buf b = { 0 };
 	int rc = wire_begin(&b, OP_HELLO) | wire_u(&b, 0, st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0) |
 		 wire_finish(&b);
 	int64_t deadline = now_ms() + st->timeout_ms;
-	store_code c = rc ? fail(err, STORE_STORAGE, "out of memory") : send_all(fd, b.data, b.len, deadline);
+	if (rc) {
+		record_buf_free(&b);
+		return fail(err, STORE_STORAGE, "out of memory");
+	}
+	/* a server that refuses the connection (too many clients) has sent
+	 * why and closed: the send may fail, the answer is still there */
+	(void)send_all(fd, b.data, b.len, deadline);
 	record_buf_free(&b);
-	if (c)
-		return c == STORE_STORAGE && !err->msg[0] ? fail(err, c, "the store server closed the connection") : c;
 	int r = recv_frame(fd, &st->in, deadline);
 	if (r == -2)
 		return fail(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
@@ -242,7 +250,8 @@ static store_code hello(store *st, int fd, store_err *err)
 	char why[128];
 	if (wire_decode(st->in.data, st->in.len, &m, why, sizeof why) < 0)
 		return fail(err, STORE_STORAGE, "the store server of '%s' answered garbage: %s", st->home, why);
-	c = (store_code)m.code;
+	store_code c = (store_code)m.code;
+	*answered = true;
 	if (c != STORE_OK) {
 		fail(err, c, "%.*s", (int)(m.s[0].len > 1000 ? 1000 : m.s[0].len), (const char *)m.s[0].p);
 		err->db_ret = (int)m.u[0];
@@ -270,13 +279,14 @@ static store_code open_conn(store *st, int *out, store_err *err)
 		if (fd < 0)
 			last_errno = errno;
 		if (fd >= 0) {
-			store_code c = hello(st, fd, err);
+			bool answered;
+			store_code c = hello(st, fd, &answered, err);
 			if (c == STORE_OK) {
 				*out = fd;
 				return STORE_OK;
 			}
 			close(fd);
-			if (c != STORE_STORAGE || now_ms() > deadline)
+			if (answered || now_ms() > deadline)
 				return c;
 			/* a server that went away as we connected: start again */
 		} else if (errno == EACCES || errno == EPERM) {
@@ -1048,7 +1058,8 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 	tmp.fd = -1;
 	tmp.watch_fd = -1;
 	tmp.timeout_ms = TIMEOUT_MS_DEFAULT;
-	store_code c = hello(&tmp, fd, err);
+	bool answered;
+	store_code c = hello(&tmp, fd, &answered, err);
 	if (c == STORE_OK) {
 		record_buf b = { 0 };
 		int64_t deadline = now_ms() + tmp.timeout_ms;
@@ -1059,12 +1070,20 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 		else if (send_all(fd, b.data, b.len, deadline) != STORE_OK || recv_frame(fd, &tmp.in, deadline) != 0)
 			c = fail(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
 		record_buf_free(&b);
-		/* the server closes every connection as it exits: wait for that */
+		/* the server closes every connection as it exits, and its lock goes
+		 * with the process: wait for both */
 		while (c == STORE_OK && recv_frame(fd, &tmp.in, deadline) == 0)
 			;
+		char lpath[PATH_MAX + 32];
+		snprintf(lpath, sizeof lpath, "%s/%s", abs, SERVER_LOCK);
+		int lfd = open(lpath, O_RDONLY | O_CLOEXEC);
+		while (c == STORE_OK && lfd >= 0 && flock(lfd, LOCK_SH | LOCK_NB) != 0 && now_ms() < deadline)
+			nap_ms(5);
+		if (lfd >= 0)
+			close(lfd);
 		if (c == STORE_OK && was_running)
 			*was_running = true;
-	} else if (err->code != STORE_STORAGE) {
+	} else if (answered) {
 		c = STORE_OK; /* a server that cannot open the home: it leaves by itself */
 		if (was_running)
 			*was_running = true;

@@ -1002,6 +1002,11 @@ int server_run(const char *home)
 		close(lock);
 		return 0; /* the lock file was replaced as we took it */
 	}
+	/* the lock file names its holder, for people and scripts */
+	char pid[32];
+	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(lock, 0) == 0)
+		(void)!pwrite(lock, pid, (size_t)pn, 0);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;

@@ -14,7 +14,12 @@
  *                                     the ones the rules explain)
  *   crashtool events HOME PREFIX      how many events have an actor starting with PREFIX
  *   crashtool legacy HOME N           a pre-pause home of N executions
- *   crashtool open HOME               open (upgrading if need be), verify, close */
+ *   crashtool open HOME               open (upgrading if need be), verify, close
+ *   crashtool exactly HOME ACK PREFIX SECS W NW N
+ *                                     writer W of NW pauses and resumes its own
+ *                                     tasks; any refusal is a lost or doubled change
+ *   crashtool once HOME ACK PREFIX    every acknowledged change is in the audit
+ *                                     trail exactly once, and verify passes */
 #include "config.h"
 
 #include <errno.h>
@@ -227,8 +232,10 @@ static int check(const char *home, const char *ackfile)
 {
 	store *st = open_or_die(home);
 	long problems = verify_count(st);
-	if (problems < 0)
+	if (problems < 0) {
+		store_close(st);
 		return 3;
+	}
 	size_t n;
 	char **actors = all_actors(st, &n);
 	qsort(actors, n, sizeof *actors, cmp_str);
@@ -372,6 +379,97 @@ static int open_verify(const char *home)
 	return problems ? 1 : 0;
 }
 
+/* Writer W of NW: pauses and resumes task t1 of its own executions (every
+ * NW-th of the N that setup made) for SECS seconds, each change with actor
+ * PREFIX-K, appended to ACK once acknowledged.  Nobody else touches those
+ * tasks, so any refusal means a change was lost or made twice: a retried
+ * request that the server did not recognise. */
+static int exactly(const char *home, const char *ackfile, const char *prefix, int secs, int w, int nw, int n)
+{
+	store *st = open_or_die(home);
+	FILE *ack = fopen(ackfile, "a");
+	if (!ack) {
+		perror(ackfile);
+		return 3;
+	}
+	int mine = (n - w + nw - 1) / nw;
+	bool *waiting = calloc((size_t)mine, sizeof *waiting);
+	for (int k = 0; k < mine; k++) {
+		char id[32];
+		snprintf(id, sizeof id, "e%06d", w + k * nw);
+		store_item it;
+		store_err err;
+		if (store_get_item(st, id, &it, &err)) {
+			fprintf(stderr, "crashtool: %s\n", err.msg);
+			return 3;
+		}
+		waiting[k] = it.n_tasks > 1 && it.tasks[1].status == TASK_WAITING;
+		store_item_free(&it);
+	}
+	time_t end = time(NULL) + secs;
+	long op = 0;
+	for (int k = 0; time(NULL) < end; k = (k + 1) % mine) {
+		char id[32], actor[64];
+		snprintf(id, sizeof id, "e%06d", w + k * nw);
+		snprintf(actor, sizeof actor, "%s-%ld", prefix, ++op);
+		store_set_actor(st, actor);
+		store_err err;
+		store_code c = waiting[k] ? store_resume_task(st, id, "t1", NULL, 0, &err)
+					  : store_pause_task(st, id, "t1", &err);
+		if (c) {
+			fprintf(stderr, "crashtool: %s %s: %s\n", actor, waiting[k] ? "resume" : "pause", err.msg);
+			return 3;
+		}
+		waiting[k] = !waiting[k];
+		fprintf(ack, "%s\n", actor);
+		fflush(ack);
+	}
+	fclose(ack);
+	free(waiting);
+	store_close(st);
+	printf("%ld\n", op);
+	return 0;
+}
+
+/* Every actor named in ACK has exactly one event, and no actor starting
+ * with PREFIX has more than one. */
+static int once(const char *home, const char *ackfile, const char *prefix)
+{
+	store *st = open_or_die(home);
+	long problems = verify_count(st);
+	size_t n;
+	char **actors = all_actors(st, &n);
+	qsort(actors, n, sizeof *actors, cmp_str);
+	long twice = 0, missing = 0, acked = 0;
+	size_t plen = strlen(prefix);
+	for (size_t i = 0; i + 1 < n; i++)
+		if (strncmp(actors[i], prefix, plen) == 0 && strcmp(actors[i], actors[i + 1]) == 0) {
+			fprintf(stderr, "crashtool: %s is in the audit trail twice\n", actors[i]);
+			twice++;
+		}
+	FILE *f = fopen(ackfile, "r");
+	char line[128];
+	while (f && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		acked++;
+		char *k = line;
+		if (!bsearch(&k, actors, n, sizeof *actors, cmp_str)) {
+			fprintf(stderr, "crashtool: acknowledged %s is not in the audit trail\n", line);
+			missing++;
+		}
+	}
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < n; i++)
+		free(actors[i]);
+	free(actors);
+	store_close(st);
+	printf("acknowledged %ld missing %ld twice %ld problems %ld\n", acked, missing, twice, problems);
+	return problems || missing || twice ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "setup") == 0)
@@ -392,6 +490,10 @@ int main(int argc, char **argv)
 		return count_events(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "legacy") == 0)
 		return legacy(argv[2], atoi(argv[3]));
+	if (argc >= 9 && strcmp(argv[1], "exactly") == 0)
+		return exactly(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), atoi(argv[8]));
+	if (argc >= 5 && strcmp(argv[1], "once") == 0)
+		return once(argv[2], argv[3], argv[4]);
 	if (argc >= 3 && strcmp(argv[1], "open") == 0)
 		return open_verify(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of crashtool.c\n");

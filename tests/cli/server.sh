@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# The store server as an operator meets it: started by the first command,
+# status and stop, an online backup, a read-only opener on an empty
+# directory, garbage on its socket, a connection limit, idleness, a full disk,
+# and a library that exports only its public names.
+. "$(dirname "$0")/lib.sh"
+
+server_pid() { head -1 "$SEETOP_HOME/server.lock" 2>/dev/null; }
+# running, and not a zombie (a server's parent is gone; init reaps it)
+alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+
+# ---- started by the first command; status; stop ----
+run import "$top_srcdir/assets/demo.yaml"
+expect_rc 0 "import the demo (starts the server)"
+[ -S "$SEETOP_HOME/server.sock" ] || fail "no server socket in the home"
+pid=$(server_pid)
+alive "$pid" || fail "the server named in server.lock ($pid) is not running"
+run server status --json
+expect_rc 0 "server status"
+for field in pid uptime_s clients generation cache_bytes cache_used_bytes log_file log_offset; do
+	json "['$field']" >/dev/null 2>&1 || fail "server status --json lacks $field: $(cat "$work/out")"
+done
+[ "$(json "['pid']")" = "$pid" ] || fail "status names pid $(json "['pid']"), server.lock $pid"
+[ "$(json "['clients']")" -ge 1 ] || fail "status counts no client"
+run server stop
+expect_rc 0 "server stop"
+expect_out "stopped"
+alive "$pid" && fail "the server still runs after server stop"
+[ -e "$SEETOP_HOME/server.sock" ] && fail "server stop left its socket"
+grep -q "stop asked" "$SEETOP_HOME/server.log" || fail "the server log does not record the stop"
+run server stop
+expect_rc 0 "server stop with none running"
+expect_out "no server runs"
+run paused
+expect_rc 0 "a command after a stop starts a new server"
+expect_out "deploy-prod-4821"
+[ "$(server_pid)" != "$pid" ] || fail "no new server after the stop"
+
+# ---- read-only on a directory without a store creates nothing ----
+mkdir "$work/empty"
+run --home "$work/empty" --read-only list
+expect_rc 1 "read-only on an empty directory"
+expect_err "no store in"
+expect_one_line
+[ -z "$(ls -A "$work/empty")" ] || fail "read-only left files in an empty directory: $(ls -A "$work/empty")"
+run --home "$work/missing" --read-only list
+expect_rc 1 "read-only on a missing directory"
+[ -e "$work/missing" ] && fail "read-only created a missing home"
+
+# ---- an online backup while a writer writes ----
+"$SEECTL" import "$DATA/test-waiting.yaml" >/dev/null
+(for i in $(seq 1 60); do
+	"$SEECTL" pause nightly-etl-1190 load >/dev/null 2>&1
+	"$SEECTL" resume nightly-etl-1190 load >/dev/null 2>&1
+done) &
+writer=$!
+sleep 0.3
+run backup "$work/backup"
+expect_rc 0 "backup while a writer writes"
+wait "$writer"
+run --home "$work/backup" verify
+expect_rc 0 "the backup verifies"
+run --home "$work/backup" history --limit 0
+expect_rc 0 "the backup has an audit trail"
+expect_out "import"
+run --home "$work/backup" show test-waiting
+expect_rc 0 "the backup has the data"
+run backup "$work/backup"
+expect_rc 1 "a backup into a directory that is not empty"
+expect_err "is not empty"
+run --home "$work/backup" server stop
+
+# ---- garbage on the socket: only that connection closes ----
+pid=$(server_pid)
+python3 - "$SEETOP_HOME/server.sock" <<'PY' || fail "sending garbage failed"
+import os, random, socket, struct, sys
+random.seed(7)
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); return s
+for i in range(200):
+    s = conn()
+    kind = i % 4
+    if kind == 0:   # random bytes
+        s.sendall(os.urandom(random.randint(1, 4096)))
+    elif kind == 1: # a frame longer than the limit
+        s.sendall(struct.pack(">I", 0xfffffff0) + b"SW\x01")
+    elif kind == 2: # a truncated frame, then the connection closes
+        s.sendall(struct.pack(">I", 100) + b"SW\x01\x02")
+    else:           # a well-sized frame of garbage
+        body = os.urandom(random.randint(3, 300))
+        s.sendall(struct.pack(">I", len(body)) + body)
+    s.close()
+PY
+alive "$pid" || fail "garbage on the socket killed the server"
+run list --limit 1
+expect_rc 0 "the server answers after garbage"
+grep -q "malformed frame\|bad length" "$SEETOP_HOME/server.log" || fail "the server log does not name the bad frames"
+
+# ---- a bounded number of clients; a refusal says why ----
+run server stop
+SEESTORE_MAX_CLIENTS=3 "$SEECTL" server start >/dev/null || fail "server start"
+python3 - "$SEETOP_HOME/server.sock" "$work/held" <<'PY' &
+import socket, sys, time
+held = [socket.socket(socket.AF_UNIX) for _ in range(3)]
+for s in held: s.connect(sys.argv[1])
+open(sys.argv[2], "w").close()
+time.sleep(4)
+PY
+holder=$!
+for _ in $(seq 1 50); do [ -e "$work/held" ] && break; sleep 0.05; done
+sleep 0.3
+start=$SECONDS
+run list
+expect_rc 3 "a client over the connection limit"
+expect_err "its limit"
+expect_one_line
+[ $((SECONDS - start)) -le 2 ] || fail "a refused client waited $((SECONDS - start)) s"
+wait "$holder"
+run list --limit 1
+expect_rc 0 "a client once the others left"
+run server stop
+
+# ---- an idle server leaves by itself ----
+SEESTORE_SERVER_IDLE_S=1 "$SEECTL" list --limit 1 >/dev/null || fail "list"
+pid=$(server_pid)
+for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.1; done
+alive "$pid" && fail "an idle server (1 s) still runs after 6 s"
+grep -q "server exits (idle)" "$SEETOP_HOME/server.log" || fail "the log does not say the server left idle"
+
+# ---- only the public names leave the shared library ----
+lib=$(ls "$top_builddir"/.libs/libseestore.so.* 2>/dev/null | head -1)
+if [ -n "$lib" ] && command -v nm >/dev/null; then
+	leaked=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | grep -vE '^(store|record|status)_' | head -5)
+	[ -z "$leaked" ] || fail "libseestore exports private names: $leaked"
+	nm -D --defined-only "$lib" | grep -qw store_open || fail "libseestore does not export store_open"
+fi
+
+# ---- a full disk: a home on a small tmpfs (needs root to mount) ----
+if [ "$(id -u)" = 0 ] && mkdir -p "$work/small" && mount -t tmpfs -o size=96m tmpfs "$work/small" 2>/dev/null; then
+	trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
+	small=$work/small/home
+	"$SEECTL" --home "$small" import "$top_srcdir/assets/demo.yaml" >/dev/null || fail "import on the tmpfs"
+	spid=$(head -1 "$small/server.lock")
+	python3 - "$work/big.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("executions:\n")
+    for i in range(300):
+        f.write(f"""  - id: bulk-{i:04d}
+    workflow_name: Bulk
+    start_timestamp: 2025-01-01T00:00:00Z
+    status: running
+    tasks:
+      - task_id: t
+        status: in-progress
+        logs: ["{'z' * 60000}"]
+""")
+PY
+	# leave little room: what is left cannot hold the import
+	dd if=/dev/zero of="$work/small/filler" bs=1M count=200 2>/dev/null
+	rm -f "$work/small/room"
+	sync
+	for args in "import $work/big.yaml" "pause nightly-etl-1190 load" "import $DATA/anchors.yaml"; do
+		# shellcheck disable=SC2086
+		run --home "$small" $args
+		[ "$rc" -lt 128 ] || fail "'$args' on a full disk died of signal $((rc - 128))"
+		if [ "$rc" -ne 0 ]; then
+			expect_rc 3 "'$args' on a full disk"
+			expect_one_line
+			grep -qiE "space|full|write" "$work/err" || fail "the error does not say why: $(cat "$work/err")"
+		fi
+	done
+	run --home "$small" import "$work/big.yaml"
+	expect_rc 3 "the big import on a full disk"
+	alive "$spid" || fail "the server died of the full disk"
+	rm -f "$work/small/filler"
+	run --home "$small" import "$work/big.yaml"
+	expect_rc 0 "the same import once space returns"
+	[ "$(head -1 "$small/server.lock")" = "$spid" ] || fail "another server took over after the disk filled"
+	run --home "$small" verify
+	expect_rc 0 "verify after space returned"
+	run --home "$small" show bulk-0299
+	expect_rc 0 "the import is there"
+	"$SEECTL" --home "$small" server stop >/dev/null
+	for _ in $(seq 1 40); do umount "$work/small" 2>/dev/null && break; sleep 0.1; done
+	! mountpoint -q "$work/small" || fail "unmounting the tmpfs: $(ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -F "$work/small" | head -3; cat "$small/server.log")"
+else
+	echo "not root, or tmpfs cannot be mounted here: the full-disk part is skipped"
+fi
+finish
