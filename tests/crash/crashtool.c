@@ -401,6 +401,9 @@ static int exactly(const char *home, const char *ackfile, const char *prefix, in
 		store_err err;
 		if (store_get_item(st, id, &it, &err)) {
 			fprintf(stderr, "crashtool: %s\n", err.msg);
+			fclose(ack);
+			free(waiting);
+			store_close(st);
 			return 3;
 		}
 		waiting[k] = it.n_tasks > 1 && it.tasks[1].status == TASK_WAITING;
@@ -418,6 +421,9 @@ static int exactly(const char *home, const char *ackfile, const char *prefix, in
 					  : store_pause_task(st, id, "t1", &err);
 		if (c) {
 			fprintf(stderr, "crashtool: %s %s: %s\n", actor, waiting[k] ? "resume" : "pause", err.msg);
+			fclose(ack);
+			free(waiting);
+			store_close(st);
 			return 3;
 		}
 		waiting[k] = !waiting[k];
