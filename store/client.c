@@ -32,7 +32,7 @@
 #include "tag.h"
 #include "wire.h"
 
-#define CONNECT_MS 10000         /* to reach (or start) a server */
+#define CONNECT_MS 30000         /* to reach (or start) a server */
 #define TIMEOUT_MS_DEFAULT 60000 /* for an answer */
 #define IMPORT_FRAME (16u << 20) /* items per import frame, in bytes */
 #define MAX_RESENDS 50

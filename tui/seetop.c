@@ -51,7 +51,8 @@ static void usage(FILE *f)
 	      "The operator dashboard of workflows that wait for a human.\n\n"
 	      "  --home DIR        the store (else $SEETOP_HOME, the config's home, ~/.local/state/seetop)\n"
 	      "  --config FILE     the config file (see seetop.yaml(5))\n"
-	      "  -d, --delay MS    check for changes every MS milliseconds (default 1000)\n"
+	      "  -d, --delay MS    with --batch: MS milliseconds between frames (default 1000); the\n"
+	      "                    dashboard itself redraws as soon as the store server pushes a change\n"
 	      "  -r, --read-only   watch only: every change is refused\n"
 	      "  --write           allow changes even when the config says read_only\n"
 	      "  --actor NAME      the name recorded in the audit trail\n"
@@ -259,6 +260,7 @@ static int run_screen(app *a)
 		if (ch == ERR && terminal_gone()) {
 			/* the terminal closed under us (its window, ssh or tmux went
 			 * away): getch() would fail at once forever */
+			stop_requested = 1;
 			break;
 		}
 		if (ch == ERR)
@@ -370,6 +372,13 @@ int main(int argc, char **argv)
 	signal(SIGFPE, on_crash);
 
 	int rc = batch ? run_batch(&a, frames) : run_screen(&a);
+	if (stop_requested && !batch) {
+		/* a signal or a hang-up ended the dashboard: the terminal is
+		 * restored; leave without exit handlers, which under
+		 * LeakSanitizer spun for minutes once the terminal was gone */
+		restore_terminal();
+		_exit(EXIT_OK);
+	}
 	store_close(a.st);
 	app_free(&a);
 	free(a.home);
