@@ -402,17 +402,44 @@ static void close_handles(dbs *st)
 
 /* The sizes and log settings of an environment: the same whoever creates
  * the regions (an open, or a recovery after a process died inside them). */
-static void env_tune(DB_ENV *env)
+/* The cache size of a home: SEESTORE_CACHE_MB when the server that opens
+ * it was started with one (and then kept in the home's file "cache_mb", so
+ * that later servers use it too), else what that file says, else 256 MB. */
+static long cache_size_mb(const char *home)
+{
+	char path[4200], buf[32];
+	snprintf(path, sizeof path, "%s/cache_mb", home);
+	const char *cache_env = getenv("SEESTORE_CACHE_MB");
+	long mb = cache_env ? strtol(cache_env, NULL, 10) : 0;
+	if (mb >= 16 && mb <= 16384) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			int n = snprintf(buf, sizeof buf, "%ld\n", mb);
+			(void)!write(fd, buf, (size_t)n);
+			close(fd);
+		}
+		return mb;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		mb = strtol(buf, NULL, 10);
+		if (mb >= 16 && mb <= 16384)
+			return mb;
+	}
+	return DEFAULT_CACHE_MB;
+}
+
+static void env_tune(DB_ENV *env, const char *home)
 {
 	/* The cache is sized when a home's regions are created: 256 MB, which is
 	 * where the memory a region takes grows to as it is used.  At 100,000
 	 * executions (a 120 MB home) no-sync transitions ran at 15,000/s with it
 	 * and 9,600/s with 64 MB, whose every miss evicted a page.  SEESTORE_CACHE_MB
 	 * (16-16384) lets a bulk load such as seectl gen ask for more */
-	const char *cache_env = getenv("SEESTORE_CACHE_MB");
-	long cache_mb = cache_env ? strtol(cache_env, NULL, 10) : DEFAULT_CACHE_MB;
-	if (cache_mb < 16 || cache_mb > 16384)
-		cache_mb = DEFAULT_CACHE_MB;
+	long cache_mb = cache_size_mb(home);
 	env->set_cachesize(env, (u_int32_t)(cache_mb / 1024), (u_int32_t)(cache_mb % 1024) * 1024 * 1024, 1);
 	/* one hash bucket per page the cache holds (the default is about one
 	 * per ten): each buffer header a lookup or an eviction touches is a page
@@ -453,7 +480,7 @@ static store_code env_open(dbs *st, store_err *err)
 	env->set_errcall(env, on_message);
 	env->set_msgcall(env, on_info);
 	env->set_event_notify(env, on_event);
-	env_tune(env);
+	env_tune(env, st->home);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
 			   DB_RECOVER;
 	st->dbmsg[0] = '\0';

@@ -54,6 +54,7 @@ typedef struct app {
 	bool msg_error;
 	int watch_fd;          /* the server's pushes; -1 while reconnecting */
 	bool reconnecting;
+	bool pushed;           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
 } app;
 

@@ -148,6 +148,10 @@ static bool terminal_gone(void)
  * microseconds from reading the key to the end of the redraw it caused (what
  * tests/bench/screen.sh reports). */
 static FILE *trace_keys;
+/* SEETOP_TRACE_PUSH=FILE appends the wall-clock time (microseconds since the
+ * epoch) at which a redraw caused by a push from the server ended: what
+ * tests/bench/screen.sh compares with the time a change was asked for. */
+static FILE *trace_push;
 
 static double mono_us(void)
 {
@@ -199,6 +203,7 @@ static int wait_input(app *a, int *todo)
 			*todo = DO_DRAW;
 		} else if (push.pushed && push.generation != a->gen) {
 			*todo = DO_RELOAD;
+			a->pushed = true;
 		}
 	}
 	if (a->watch_fd < 0) {
@@ -222,6 +227,8 @@ static int run_screen(app *a)
 {
 	const char *trace = getenv("SEETOP_TRACE_KEYS");
 	trace_keys = trace && *trace ? fopen(trace, "a") : NULL;
+	const char *ptrace = getenv("SEETOP_TRACE_PUSH");
+	trace_push = ptrace && *ptrace ? fopen(ptrace, "a") : NULL;
 	double key_at = 0;
 	int key_code = 0;
 	initscr();
@@ -245,6 +252,13 @@ static int run_screen(app *a)
 			clearok(curscr, TRUE);
 		if (todo & (DO_DRAW | DO_RELOAD | DO_CLEAR))
 			draw_screen(a);
+		if (trace_push && a->pushed) {
+			struct timespec rt;
+			clock_gettime(CLOCK_REALTIME, &rt);
+			fprintf(trace_push, "%lld\n", (long long)rt.tv_sec * 1000000 + rt.tv_nsec / 1000);
+			fflush(trace_push);
+		}
+		a->pushed = false;
 		if (trace_keys && key_at > 0) {
 			fprintf(trace_keys, "%d %.0f\n", key_code, mono_us() - key_at);
 			fflush(trace_keys);
@@ -281,6 +295,8 @@ static int run_screen(app *a)
 	restore_terminal();
 	if (trace_keys)
 		fclose(trace_keys);
+	if (trace_push)
+		fclose(trace_push);
 	return EXIT_OK;
 }
 

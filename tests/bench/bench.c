@@ -5,7 +5,10 @@
  *
  * The SQLite side is what a competent user would write: WAL, prepared
  * statements, one transaction per operation, indexes on (status, start) and
- * start, synchronous=FULL for durable figures and OFF for the no-sync one. */
+ * start, a table of per-status counts kept in the same transaction as each
+ * change, synchronous=FULL for durable figures and OFF for the no-sync one.
+ * SQLite runs in the benchmark's processes; libseestore is a client of its
+ * store server, over the socket. */
 #include "config.h"
 
 #include <errno.h>
@@ -29,7 +32,7 @@
 
 #define ROUNDS 3
 #define OP_SECONDS 1.5
-#define PROCS 4
+#define PROCS 8
 
 static double now(void)
 {
@@ -259,7 +262,10 @@ static void sql_fill(const char *path, size_t n, const gen_params *p)
 		     "PRIMARY KEY (execution_id, task_id)) WITHOUT ROWID;"
 		     "CREATE TABLE events (seq INTEGER PRIMARY KEY, time TEXT, actor TEXT, action TEXT, execution_id TEXT, "
 		     "task_id TEXT, status_before TEXT, status_after TEXT, input_value BLOB);"
-		     "CREATE INDEX events_by_exec ON events(execution_id, seq);");
+		     "CREATE INDEX events_by_exec ON events(execution_id, seq);"
+		     /* the per-status counts a dashboard shows, kept in the same
+		      * transaction as each change (as the store keeps its own) */
+		     "CREATE TABLE counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;");
 	sqlite3_stmt *ie = prep(db, "INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?)");
 	sqlite3_stmt *it = prep(db, "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
 	sql_exec(db, "BEGIN");
@@ -316,6 +322,7 @@ static void sql_fill(const char *path, size_t n, const gen_params *p)
 			sql_exec(db, "BEGIN");
 		}
 	}
+	sql_exec(db, "INSERT INTO counts SELECT status, COUNT(*) FROM executions GROUP BY status");
 	sql_exec(db, "COMMIT");
 	sqlite3_finalize(ie);
 	sqlite3_finalize(it);
@@ -325,7 +332,7 @@ static void sql_fill(const char *path, size_t n, const gen_params *p)
 
 typedef struct sql_ops {
 	sqlite3 *db;
-	sqlite3_stmt *get_exec, *get_task, *set_task, *set_exec, *add_event, *any_waiting;
+	sqlite3_stmt *get_exec, *get_task, *set_task, *set_exec, *add_event, *any_waiting, *count;
 } sql_ops;
 
 static void sql_ops_open(sql_ops *o, const char *path, bool durable)
@@ -339,6 +346,7 @@ static void sql_ops_open(sql_ops *o, const char *path, bool durable)
 				   "status_after) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'bench', ?, ?, ?, ?, ?)");
 	o->any_waiting = prep(o->db, "SELECT task_id FROM tasks WHERE execution_id = ? AND status = "
 				     "'waiting-for-input' LIMIT 1");
+	o->count = prep(o->db, "INSERT INTO counts VALUES (?, ?) ON CONFLICT(status) DO UPDATE SET n = n + excluded.n");
 }
 
 static void sql_ops_close(sql_ops *o)
@@ -349,6 +357,7 @@ static void sql_ops_close(sql_ops *o)
 	sqlite3_finalize(o->set_exec);
 	sqlite3_finalize(o->add_event);
 	sqlite3_finalize(o->any_waiting);
+	sqlite3_finalize(o->count);
 	sqlite3_close(o->db);
 }
 
@@ -383,6 +392,12 @@ static void sql_transition(sql_ops *o, const char *id, bool pause)
 		sqlite3_bind_null(o->set_exec, 3);
 	sqlite3_bind_text(o->set_exec, 4, id, -1, SQLITE_STATIC);
 	step_done(o->db, o->set_exec);
+	sqlite3_bind_text(o->count, 1, pause ? "running" : "waiting-for-input", -1, SQLITE_STATIC);
+	sqlite3_bind_int(o->count, 2, -1);
+	step_done(o->db, o->count);
+	sqlite3_bind_text(o->count, 1, pause ? "waiting-for-input" : "running", -1, SQLITE_STATIC);
+	sqlite3_bind_int(o->count, 2, 1);
+	step_done(o->db, o->count);
 	sqlite3_bind_text(o->add_event, 1, pause ? "pause" : "resume-task", -1, SQLITE_STATIC);
 	sqlite3_bind_text(o->add_event, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(o->add_event, 3, "task1", -1, SQLITE_STATIC);
@@ -441,9 +456,13 @@ static double sql_paused(const char *path, size_t *found, double *first)
 	return median(t + 1, 20);
 }
 
-static double sql_first_screen(sqlite3 *db)
+/* The dashboard's first screen: the counts, the newest 50, what waits.
+ * `group_by` counts with GROUP BY over the whole table (the old baseline);
+ * otherwise the counts table answers. */
+static double sql_first_screen(sqlite3 *db, bool group_by)
 {
-	sqlite3_stmt *c = prep(db, "SELECT status, COUNT(*) FROM executions GROUP BY status");
+	sqlite3_stmt *c = prep(db, group_by ? "SELECT status, COUNT(*) FROM executions GROUP BY status"
+					    : "SELECT status, n FROM counts");
 	sqlite3_stmt *l = prep(db, "SELECT id, workflow_name, start_timestamp, end_timestamp, status, task_ids, is_paused, "
 				   "paused_task_id FROM executions ORDER BY start_us DESC LIMIT 50");
 	double t0 = now();
@@ -615,10 +634,11 @@ int main(int argc, char **argv)
 		size_t nids;
 		size_t *ids = running_ids(n, &p, &nids);
 		double r1s[ROUNDS], r1q[ROUNDS], r2s[ROUNDS], r2q[ROUNDS], r3s[ROUNDS], r3q[ROUNDS];
-		double r4s[ROUNDS], r4q[ROUNDS], r5s[ROUNDS], r5q[ROUNDS], f4s[ROUNDS], f4q[ROUNDS];
+		double r4s[ROUNDS], r4q[ROUNDS], r5s[ROUNDS], r5q[ROUNDS], r5o[ROUNDS], f4s[ROUNDS], f4q[ROUNDS];
 		size_t found_s = 0, found_q = 0;
 		for (int r = 0; r < ROUNDS; r++) {
-			r1s[r] = r1q[r] = r2s[r] = r2q[r] = r3s[r] = r3q[r] = r4s[r] = r4q[r] = r5s[r] = r5q[r] = f4s[r] = f4q[r] = 1;
+			r1s[r] = r1q[r] = r2s[r] = r2q[r] = r3s[r] = r3q[r] = r4s[r] = r4q[r] = r5s[r] = r5q[r] = r5o[r] = 1;
+			f4s[r] = f4q[r] = 1;
 			if (want(1)) {
 				r1s[r] = ops_per_sec(see_worker, home, 0, ids, nids, 1);
 				r1q[r] = ops_per_sec(sql_worker, db, 1, ids, nids, 1);
@@ -639,31 +659,33 @@ int main(int argc, char **argv)
 				continue;
 			store *st = see_open(home, STORE_OPEN_READ_ONLY);
 			sqlite3 *q = sql_open(db, true);
-			double a[20], b[20];
+			double a[20], b[20], o[20];
 			for (int k = 0; k < 20; k++) {
 				a[k] = see_first_screen(st);
-				b[k] = sql_first_screen(q);
+				b[k] = sql_first_screen(q, false);
+				o[k] = sql_first_screen(q, true);
 			}
 			r5s[r] = median(a, 20);
 			r5q[r] = median(b, 20);
+			r5o[r] = median(o, 20);
 			sqlite3_close(q);
 			store_close(st);
 		}
 		double m1s = median(r1s, ROUNDS), m1q = median(r1q, ROUNDS), m2s = median(r2s, ROUNDS),
 		       m2q = median(r2q, ROUNDS), m3s = median(r3s, ROUNDS), m3q = median(r3q, ROUNDS),
 		       m4s = median(r4s, ROUNDS), m4q = median(r4q, ROUNDS), m5s = median(r5s, ROUNDS),
-		       m5q = median(r5q, ROUNDS);
+		       m5q = median(r5q, ROUNDS), m5o = median(r5o, ROUNDS);
 		printf("%-9zu %-44s %12.1fs %12.1fs %8.2f  %s\n", n, "0. generate (no sync, then checkpoint)", fill_see,
 		       fill_sql, fill_see / fill_sql, "(info)");
 		if (want(1))
-			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "1. durable ops, 1 process", m1s, m1q, m1s / m1q,
-		       ">= 1.20 x sqlite");
+			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "1. durable ops, 1 client process", m1s, m1q,
+			       m1s / m1q, ">= 1.00 x sqlite");
 		if (want(2) && want(1))
-			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (%.2f x our 1)\n", n, "2. durable ops, 4 processes", m2s, m2q,
-			       m2s / m2q, ">= 2.00 x our (1)", m2s / m1s);
+			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (%.2f x our 1)\n", n, "2. durable ops, 8 client processes", m2s,
+			       m2q, m2s / m2q, ">= 3.00 x sqlite, >= 4.00 x our (1)", m2s / m1s);
 		else if (want(2))
 			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s (run figure 1 too)\n", n,
-			       "2. durable ops, 4 processes", m2s, m2q, m2s / m2q, ">= 2.00 x our (1)");
+			       "2. durable ops, 8 client processes", m2s, m2q, m2s / m2q, ">= 3.00 x sqlite, >= 4.00 x our (1)");
 		if (want(3))
 			printf("%-9zu %-44s %10.0f/s %10.0f/s %8.2f  %s\n", n, "3. ops without fsync, 1 process", m3s, m3q,
 		       m3s / m3q, ">= 2.00 x sqlite");
@@ -675,9 +697,12 @@ int main(int argc, char **argv)
 			printf("%-9zu %-44s %11.3fms %11.3fms %8.2f  %s\n", n, "4b. the same, first call after opening", a4 * 1e3,
 			       b4 * 1e3, a4 / b4, "(info)");
 		}
-		if (want(5))
-			printf("%-9zu %-44s %11.3fms %11.3fms %8.3f  %s\n", n, "5. first screen (counts, newest 50, waiting)",
-		       m5s * 1e3, m5q * 1e3, m5s / m5q, "<= 0.10 x sqlite");
+		if (want(5)) {
+			printf("%-9zu %-44s %11.3fms %11.3fms %8.3f  %s\n", n, "5. first screen over the socket (counts, newest 50)",
+			       m5s * 1e3, m5q * 1e3, m5s / m5q, "<= 1.00 x sqlite with a counts table");
+			printf("%-9zu %-44s %11.3fms %11.3fms %8.3f  %s\n", n, "5o. the same against the old baseline (GROUP BY)",
+			       m5s * 1e3, m5o * 1e3, m5s / m5o, "(info: once, beside the new)");
+		}
 		print_size(size_line);
 		if (seetop && want(6)) {
 			double c[ROUNDS];
@@ -698,7 +723,7 @@ int main(int argc, char **argv)
 	if (seetop && nsizes > 1)
 		printf("%-9s %-44s %11.2fx %11.2fx           %s\n", "largest", "6. vs the smallest size (wall, RSS)",
 		       cold_secs[nsizes - 1] / cold_secs[0], (double)cold_rss[nsizes - 1] / (double)cold_rss[0],
-		       "<= 1.5 x wall, <= 1.2 x RSS");
+		       "<= 1.5 x wall, <= 1.1 x RSS");
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }

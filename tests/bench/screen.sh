@@ -4,7 +4,10 @@
 #      refresh (1000 ms), as a percentage of one core;
 #   2. the time from a key to the redrawn screen, for moving the selection,
 #      paging and jumping to the end, as reported by seetop itself
-#      (SEETOP_TRACE_KEYS: from reading the key to the end of the redraw).
+#      (SEETOP_TRACE_KEYS: from reading the key to the end of the redraw);
+#   3. the store server's CPU over the same idle time;
+#   4. commit to screen: from the moment `seectl pause` is started to the end
+#      of the dashboard's redraw that shows it (SEETOP_TRACE_PUSH), 20 times.
 #
 #   make bench-screen                    generates 1,000,000 executions first
 #   BENCH_HOME=DIR make bench-screen     uses an existing home instead
@@ -32,7 +35,7 @@ printf 'refresh_ms: 1000\nconfirm: true\n' >"$work/config.yaml"
 trace=$work/keys.trace
 
 $T -f /dev/null new-session -d -x 120 -y 40 \
-	"env TERM=xterm-256color SEETOP_CONFIG=$work/config.yaml SEETOP_TRACE_KEYS=$trace $SEETOP --home $home --read-only"
+	"env TERM=xterm-256color SEETOP_CONFIG=$work/config.yaml SEETOP_TRACE_KEYS=$trace SEETOP_TRACE_PUSH=$work/push.trace $SEETOP --home $home --read-only"
 for _ in $(seq 100); do
 	$T capture-pane -p | grep -q "seetop " && break
 	sleep 0.1
@@ -45,11 +48,35 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 idle=${BENCH_IDLE_SECS:-60}
 sleep 2
+spid=$(head -1 "$home/server.lock")
 t0=$(ticks "$pid")
+s0=$(ticks "$spid")
 sleep "$idle"
 t1=$(ticks "$pid")
+s1=$(ticks "$spid")
 awk -v s="$idle" -v t=$((t1 - t0)) -v hz="$hz" -v rss="$(rss "$pid")" 'BEGIN {
-	printf "idle %d s at refresh 1000 ms: %d clock ticks = %.3f%% of a core; RSS %d KB\n", s, t, t * 100 / (s * hz), rss }'
+	printf "dashboard idle %d s: %d clock ticks = %.3f%% of a core (target < 0.1%%); RSS %d KB\n", s, t, t * 100 / (s * hz), rss }'
+awk -v s="$idle" -v t=$((s1 - s0)) -v hz="$hz" -v rss="$(rss "$spid")" 'BEGIN {
+	printf "server idle %d s: %d clock ticks = %.3f%% of a core (target < 0.1%%); RSS %d KB\n", s, t, t * 100 / (s * hz), rss }'
+
+# commit to screen: seectl pause (a new process) until the dashboard drew it
+ids=$("$SEECTL" --home "$home" list --status running --limit 20 --json | python3 -c '
+import json, sys
+for line in sys.stdin: print(json.loads(line)["id"])')
+: >"$work/push.trace"
+: >"$work/c2s"
+for id in $ids; do
+	lines=$(wc -l <"$work/push.trace")
+	t0=$(($(date +%s%N) / 1000))
+	"$SEECTL" --home "$home" pause "$id" task1 >/dev/null || { echo "screen.sh: pause $id failed" >&2; break; }
+	for _ in $(seq 200); do [ "$(wc -l <"$work/push.trace")" -gt "$lines" ] && break; sleep 0.005; done
+	t1=$(tail -1 "$work/push.trace")
+	echo $((t1 - t0)) >>"$work/c2s"
+	"$SEECTL" --home "$home" resume "$id" task1 >/dev/null
+	sleep 0.2
+done
+sort -n "$work/c2s" | awk '{ v[n++] = $1 / 1000 } END {
+	if (n) printf "commit to screen (seectl pause started -> redraw done) %d times: median %.1f ms, max %.1f ms (target: median < 50 ms)\n", n, v[int(n / 2)], v[n - 1] }'
 
 # keys, each given time to be drawn before the next
 press() { # KEY COUNT

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -289,6 +290,81 @@ static void a_stopped_client_stops_no_one(void **state)
 	free(home);
 }
 
+/* ---- pushes and store_wait ---- */
+
+static void a_watcher_is_pushed_what_changed(void **state)
+{
+	(void)state;
+	char *home = fx_tmpdir();
+	store *st = fx_open(home, 0);
+	fx_save(st, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
+	store *watcher = fx_open(home, STORE_OPEN_READ_ONLY);
+	store_err err;
+	int fd;
+	assert_int_equal(store_watch(watcher, &fd, &err), STORE_OK);
+	assert_true(fd >= 0);
+	uint64_t gen0;
+	assert_int_equal(store_generation(watcher, &gen0, &err), STORE_OK);
+	pid_t writer = fork();
+	if (writer == 0) {
+		store *w = child_open(home, 0);
+		store_err e2;
+		CHILD_CHECK(store_pause_task(w, "wf", "task1", &e2) == STORE_OK, 1);
+		store_close(w);
+		_exit(0);
+	}
+	assert_int_equal(wait_child(writer), 0);
+	struct pollfd p = { fd, POLLIN, 0 };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	store_push push;
+	assert_int_equal(store_watch_read(watcher, &push, &err), STORE_OK);
+	assert_true(push.pushed);
+	assert_true(push.generation > gen0);
+	assert_false(push.all);
+	assert_int_equal(push.n_ids, 1);
+	assert_string_equal(push.ids[0], "wf");
+	/* nothing more until the next change */
+	assert_int_equal(poll(&p, 1, 200), 0);
+	store_close(watcher);
+	store_close(st);
+	fx_rmtree(home);
+	free(home);
+}
+
+static void store_wait_returns_when_the_generation_passes(void **state)
+{
+	(void)state;
+	char *home = fx_tmpdir();
+	store *st = fx_open(home, 0);
+	fx_save(st, "wf", "2024-12-19T10:00:00Z", 1, RUN1);
+	store_err err;
+	uint64_t gen0, gen;
+	assert_int_equal(store_generation(st, &gen0, &err), STORE_OK);
+	/* nothing changes: the wait ends at its timeout with the same generation */
+	double t0 = now_s();
+	assert_int_equal(store_wait(st, gen0, 300, &gen, &err), STORE_OK);
+	assert_int_equal(gen, gen0);
+	assert_true(now_s() - t0 >= 0.25);
+	pid_t writer = fork();
+	if (writer == 0) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		store *w = child_open(home, 0);
+		store_err e2;
+		CHILD_CHECK(store_pause_task(w, "wf", "task1", &e2) == STORE_OK, 1);
+		store_close(w);
+		_exit(0);
+	}
+	t0 = now_s();
+	assert_int_equal(store_wait(st, gen0, 10000, &gen, &err), STORE_OK);
+	assert_true(gen > gen0);
+	assert_true(now_s() - t0 < 5.0);
+	assert_int_equal(wait_child(writer), 0);
+	store_close(st);
+	fx_rmtree(home);
+	free(home);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +373,8 @@ int main(void)
 		cmocka_unit_test(two_writers_lose_no_update),
 		cmocka_unit_test(a_killed_server_is_restarted_and_loses_nothing),
 		cmocka_unit_test(a_stopped_client_stops_no_one),
+		cmocka_unit_test(a_watcher_is_pushed_what_changed),
+		cmocka_unit_test(store_wait_returns_when_the_generation_passes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The dashboard and its store server: a change is pushed to the screen
+# without a refresh tick; when the server is killed the dashboard keeps its
+# screen, reconnects (starting a new server) and carries on; when the server
+# is stopped (SIGSTOP), q still quits at once.
+. "$(dirname "$0")/lib.sh"
+# a slow refresh: only a push can show a change within a second
+printf 'confirm: true\nrefresh_ms: 60000\n' >"$SEETOP_CONFIG"
+load_demo
+start
+expect_screen "nightly-etl-1190"
+keys n n
+"$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
+expect_screen "! waiting-for-input nightly-etl-1190" 1
+
+# the server is killed: the screen stays, a new server takes over
+pid=$(head -1 "$SEETOP_HOME/server.lock")
+kill -9 "$pid"
+sleep 1.5
+expect_screen "nightly-etl-1190"
+"$SEECTL" resume nightly-etl-1190 load >/dev/null || fail "seectl resume after the server was killed"
+[ "$(head -1 "$SEETOP_HOME/server.lock")" != "$pid" ] || fail "no new server"
+expect_screen "> running           nightly-etl-1190" 3
+keys q
+expect_screen "[exit 0]"
+
+# a stopped server: the dashboard does not freeze on quitting
+start
+expect_screen "nightly-etl-1190"
+pid=$(head -1 "$SEETOP_HOME/server.lock")
+kill -STOP "$pid"
+t0=$(date +%s%N)
+keys q
+expect_screen "[exit 0]" 2
+t1=$(date +%s%N)
+[ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "q took $(((t1 - t0) / 1000000)) ms with the server stopped"
+kill -CONT "$pid"
+finish
