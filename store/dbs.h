@@ -55,9 +55,12 @@ store_code dbs_flush(dbs *st, store_err *err);
 void dbs_set_no_sync(dbs *st, bool no_sync);
 
 /* Request ids: dbs_request_set names the next write (and the result to keep
- * with it); dbs_request_find says whether a write with that id committed. */
+ * with it).  A write whose id was already committed does nothing, returns
+ * STORE_OK, and dbs_request_found then says so (with the kept result). */
 void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result);
-store_code dbs_request_find(dbs *st, const void *key, size_t len, bool *found, uint64_t *result, store_err *err);
+bool dbs_request_found(const dbs *st, uint64_t *result);
+/* The generation after the last write committed through this handle. */
+uint64_t dbs_last_generation(const dbs *st);
 
 /* What the server reports: cache size and use, the log's end. */
 typedef struct dbs_stats {

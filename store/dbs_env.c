@@ -951,6 +951,27 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *
 		}
 		st->ts_loaded = false;
 		memset(st->count_delta, 0, sizeof st->count_delta);
+		/* a change the server already made under this request id (its
+		 * answer was lost): found in the same transaction, made again never */
+		if (write && st->req_key_len) {
+			DBT k = dbt(st->req_key, st->req_key_len), d = dbt(NULL, 0);
+			ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
+			if (ret == 0) {
+				st->req_found = true;
+				st->req_result = d.size == 8 ? key_get_u64(d.data) : 0;
+				txn->abort(txn);
+				return STORE_OK;
+			}
+			if (ret != DB_NOTFOUND) {
+				err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
+				txn->abort(txn);
+				if (is_retryable(ret)) {
+					backoff(attempt);
+					continue;
+				}
+				return STORE_STORAGE;
+			}
+		}
 		store_code c = fn(st, txn, arg, err);
 		if (c == STORE_OK && write)
 			c = state_finish(st, txn, err);
@@ -991,6 +1012,8 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *
 				}
 			}
 			if (ret == 0) {
+				if (write && st->ts_loaded)
+					st->last_generation = st->ts.generation;
 				if (write && ++st->commits >= CHECKPOINT_EVERY && !st->defer_flush) {
 					st->commits = 0;
 					st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
@@ -1032,38 +1055,20 @@ static store_code request_record(dbs *st, DB_TXN *txn, store_err *err)
 	return put_raw(st, txn, DBI_REQUESTS, st->req_key, st->req_key_len, v, sizeof v, err);
 }
 
-typedef struct req_arg {
-	const unsigned char *key;
-	size_t len;
-	bool found;
-	uint64_t result;
-} req_arg;
-
-static store_code request_find_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+bool dbs_request_found(const dbs *st, uint64_t *result)
 {
-	req_arg *a = arg;
-	DBT k = dbt((void *)a->key, a->len), d = dbt(NULL, 0);
-	int ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
-	if (ret == DB_NOTFOUND)
-		return STORE_OK;
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
-	a->found = true;
-	a->result = d.size == 8 ? key_get_u64(d.data) : 0;
-	return STORE_OK;
+	*result = st->req_result;
+	return st->req_found;
 }
 
-store_code dbs_request_find(dbs *st, const void *key, size_t len, bool *found, uint64_t *result, store_err *err)
+uint64_t dbs_last_generation(const dbs *st)
 {
-	req_arg a = { key, len, false, 0 };
-	store_code c = txn_read(st, request_find_txn, &a, err);
-	*found = a.found;
-	*result = a.result;
-	return c;
+	return st->last_generation;
 }
 
 void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result)
 {
+	st->req_found = false;
 	st->req_key_len = len > sizeof st->req_key ? 0 : len;
 	if (st->req_key_len)
 		memcpy(st->req_key, key, st->req_key_len);

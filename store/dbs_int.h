@@ -51,6 +51,8 @@ struct dbs {
 	unsigned char req_key[64];      /* the running request's id, stored with its change */
 	size_t req_key_len;
 	uint64_t req_result;
+	bool req_found;                 /* the running request's id was already committed */
+	uint64_t last_generation;       /* after the last write this handle committed */
 };
 
 extern const char *const dbi_file[DBI_COUNT];

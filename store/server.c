@@ -410,21 +410,6 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		reply_err(b, &err);
 		return true;
 	}
-	/* a change the server already made (its answer was lost) */
-	if (is_change(m->op) && m->req.len) {
-		bool found = false;
-		uint64_t result = 0;
-		if (dbs_request_find(s->db, m->req.p, m->req.len, &found, &result, &err)) {
-			reply_err(b, &err);
-			return true;
-		}
-		if (found) {
-			if (m->op == OP_IMPORT)
-				stage_drop(c);
-			rc = reply_ok(b) | wire_u(b, 0, result);
-			return rc == 0;
-		}
-	}
 	dbs_set_no_sync(s->db, (m->flags & WIRE_NO_SYNC) != 0);
 	char actor[128];
 	dbs_set_actor(s->db, m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL);
@@ -661,6 +646,11 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	default:
 		return false;
 	}
+	uint64_t kept;
+	if (code == STORE_OK && is_change(m->op) && m->req.len && dbs_request_found(s->db, &kept)) {
+		/* made before, its answer lost: the same answer again */
+		rc = reply_ok(b) | wire_u(b, 0, kept);
+	}
 	dbs_request_set(s->db, NULL, 0, 0);
 	if (code == STORE_OK && err.msg[0]) /* a note on a success: what a list skipped */
 		rc |= wire_str(b, 3, err.msg);
@@ -778,11 +768,9 @@ static void finish_batch(server *s)
 	store_code fc = s->db ? dbs_flush(s->db, &err) : STORE_OK;
 	if (fc)
 		slog(s, "%s", err.msg);
-	uint64_t g = s->gen;
-	if (s->changed && s->db) {
-		store_err e2;
-		dbs_generation(s->db, &g, &e2);
-	}
+	uint64_t g = s->db && s->changed ? dbs_last_generation(s->db) : s->gen;
+	if (g < s->gen)
+		g = s->gen;
 	for (size_t i = 0; i < s->n_conns; i++) {
 		conn *c = s->conns[i];
 		if (c->held.len == 0)
