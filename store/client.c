@@ -623,7 +623,14 @@ store_code store_list_newer(store *st, int status, const store_cursor *from, siz
 			    size_t *n, store_err *err)
 {
 	store_cursor c = *from;
-	return list_call(st, status, &c, true, limit, out, n, err);
+	store_code rc = list_call(st, status, &c, true, limit, out, n, err);
+	/* the server reads them oldest first; handed back newest first */
+	for (size_t i = 0; !rc && i < *n / 2; i++) {
+		record_exec t = (*out)[i];
+		(*out)[i] = (*out)[*n - 1 - i];
+		(*out)[*n - 1 - i] = t;
+	}
+	return rc;
 }
 
 store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)

@@ -31,6 +31,12 @@ store_code dbs_list(dbs *st, int status, store_cursor *cur, size_t limit, record
 		    store_err *err);
 store_code dbs_list_newer(dbs *st, int status, const store_cursor *from, size_t limit, record_exec **out, size_t *n,
 			  store_err *err);
+/* A page as dbs_list (or dbs_list_newer) reads it, each execution handed to
+ * `emit` as its encoded record; a failed emit (-1) is out of memory.  A
+ * retried transaction starts again: emit(ctx, NULL, 0) says so, and what was
+ * emitted before it is to be dropped. */
+store_code dbs_list_raw(dbs *st, int status, store_cursor *cur, bool newer, size_t limit,
+			int (*emit)(void *ctx, const void *rec, size_t len), void *ctx, size_t *n, store_err *err);
 store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err);
 /* Visits executions with their tasks in id order, starting after `after`
  * (NULL: the first), at most `limit` of them (0: all); *last_id (which the

@@ -297,6 +297,10 @@ typedef struct list_arg {
 	record_exec *out;
 	size_t n;
 	bool newer;
+	/* the server's way: each entry's encoded record handed on as it is */
+	int (*emit)(void *ctx, const void *rec, size_t len);
+	void *emit_ctx;
+	size_t emitted;
 } list_arg;
 
 static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -305,7 +309,10 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	run runs[EXEC_STATUS_COUNT];
 	int nruns = 0, ret = 0;
 	store_code c = STORE_OK;
-	record_exec_array_free(a->out, a->n);
+	if (a->emit)
+		a->emit(a->emit_ctx, NULL, 0); /* start again (a retried transaction) */
+	else
+		record_exec_array_free(a->out, a->n);
 	a->out = NULL;
 	a->n = 0;
 	*a->cur = a->start;
@@ -339,7 +346,21 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		}
 		record_exec e;
 		char why[256] = "the key is too short";
-		if (best->k.size <= 8 || record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
+		const unsigned char *raw = best->d.data;
+		if (a->emit) {
+			/* the record's header is checked here, the record by the client */
+			if (best->k.size <= 8 || best->d.size < 3 || raw[0] != 'S' || raw[1] != 'E') {
+				snprintf(err->msg, sizeof err->msg, "status index entry '%.*s' cannot be decoded: %s",
+					 (int)(best->k.size > 8 ? best->k.size - 8 : 0), (const char *)best->kbuf + 8,
+					 best->k.size <= 8 ? why : "not an encoded execution record");
+			} else if (a->emit(a->emit_ctx, best->d.data, best->d.size) < 0) {
+				c = err_set(err, STORE_STORAGE, "out of memory");
+				break;
+			} else {
+				a->emitted++;
+				a->n++;
+			}
+		} else if (best->k.size <= 8 || record_decode_exec(best->d.data, best->d.size, &e, why, sizeof why) < 0) {
 			/* verify reports it; the rest of the page stays readable */
 			snprintf(err->msg, sizeof err->msg, "status index entry '%.*s' cannot be decoded: %s",
 				 (int)(best->k.size > 8 ? best->k.size - 8 : 0), (const char *)best->kbuf + 8, why);
@@ -372,7 +393,7 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 static store_code list_run(dbs *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
 			   size_t *n, store_err *err)
 {
-	list_arg a = { status, *cur, cur, limit, NULL, 0, newer };
+	list_arg a = { status, *cur, cur, limit, NULL, 0, newer, NULL, NULL, 0 };
 	*out = NULL;
 	*n = 0;
 	if (status >= EXEC_STATUS_COUNT)
@@ -384,6 +405,22 @@ static store_code list_run(dbs *st, int status, store_cursor *cur, bool newer, s
 		return c;
 	}
 	*out = a.out;
+	*n = a.n;
+	return STORE_OK;
+}
+
+store_code dbs_list_raw(dbs *st, int status, store_cursor *cur, bool newer, size_t limit,
+			int (*emit)(void *ctx, const void *rec, size_t len), void *ctx, size_t *n, store_err *err)
+{
+	list_arg a = { status, *cur, cur, limit, NULL, 0, newer, emit, ctx, 0 };
+	*n = 0;
+	if (status >= EXEC_STATUS_COUNT)
+		return err_set(err, STORE_INVALID_INPUT, "unknown status %d", status);
+	store_code c = txn_read(st, list_txn, &a, err);
+	if (c) {
+		*cur = a.start;
+		return c;
+	}
 	*n = a.n;
 	return STORE_OK;
 }

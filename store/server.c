@@ -354,6 +354,24 @@ static int each_one(void *ctx, const store_item *it)
 	return o->rc;
 }
 
+typedef struct blob_out {
+	record_buf *b;
+	size_t mark; /* where the blobs begin */
+	int rc;
+} blob_out;
+
+static int blob_emit(void *ctx, const void *rec, size_t len)
+{
+	blob_out *o = ctx;
+	if (!rec) {
+		o->b->len = o->mark;
+		o->rc = 0;
+		return 0;
+	}
+	o->rc |= wire_blob_add(o->b, rec, len);
+	return o->rc;
+}
+
 typedef struct verify_out {
 	record_buf *b;
 	size_t n;
@@ -514,20 +532,15 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		if (status >= EXEC_STATUS_COUNT)
 			status = -1;
 		size_t limit = m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
-		record_exec *v = NULL;
+		/* the records go out as the index holds them: the client decodes */
+		rc = reply_ok(b);
+		blob_out o = { b, b->len, 0 };
 		size_t n = 0;
 		if (m->u[2])
-			code = dbs_list_newer(s->db, status, &cur, limit, &v, &n, &err);
-		else
-			code = dbs_list(s->db, status, &cur, limit, &v, &n, &err);
-		if (code == STORE_OK) {
-			rc = reply_ok(b) | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done);
-			record_buf r = { 0 };
-			for (size_t i = 0; i < n && !rc; i++)
-				rc = record_encode_exec(&v[i], &r) | wire_blob_add(b, r.data, r.len);
-			record_buf_free(&r);
-			record_exec_array_free(v, n);
-		}
+			cur.done = false;
+		code = dbs_list_raw(s->db, status, &cur, m->u[2] != 0, limit, blob_emit, &o, &n, &err);
+		if (code == STORE_OK)
+			rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done);
 		break;
 	}
 	case OP_PAUSED: {
