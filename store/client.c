@@ -587,16 +587,20 @@ store_code store_get_item(store *st, const char *id, store_item *it, store_err *
 }
 
 static store_code list_call(store *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
-			    size_t *n, store_err *err)
+			    size_t *n, uint64_t *counts, uint64_t *gen, store_err *err)
 {
 	*out = NULL;
 	*n = 0;
 	record_buf b = { 0 };
 	int rc = wire_begin(&b, OP_LIST) | wire_u(&b, 0, status < 0 ? 0 : (uint64_t)status + 1) | wire_u(&b, 1, limit) |
-		 wire_u(&b, 2, newer) | wire_s(&b, 0, cur->key, cur->len);
+		 wire_u(&b, 2, newer) | wire_u(&b, 3, counts != NULL) | wire_s(&b, 0, cur->key, cur->len);
 	store_code c = request(st, &b, rc, err);
 	if (c)
 		return c;
+	for (int i = 0; counts && i < EXEC_STATUS_COUNT; i++)
+		counts[i] = st->reply.u[1 + i];
+	if (gen)
+		*gen = st->reply.u[1 + EXEC_STATUS_COUNT];
 	if (!newer) {
 		size_t len = st->reply.s[0].len;
 		if (len > sizeof cur->key)
@@ -616,14 +620,26 @@ store_code store_list(store *st, int status, store_cursor *cur, size_t limit, re
 		*n = 0;
 		return STORE_OK;
 	}
-	return list_call(st, status, cur, false, limit, out, n, err);
+	return list_call(st, status, cur, false, limit, out, n, NULL, NULL, err);
+}
+
+store_code store_list_counts(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+			     uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
+{
+	if (cur->done) {
+		/* nothing more to list, but the counts are asked for */
+		*out = NULL;
+		*n = 0;
+		return store_counts(st, counts, gen, err);
+	}
+	return list_call(st, status, cur, false, limit, out, n, counts, gen, err);
 }
 
 store_code store_list_newer(store *st, int status, const store_cursor *from, size_t limit, record_exec **out,
 			    size_t *n, store_err *err)
 {
 	store_cursor c = *from;
-	store_code rc = list_call(st, status, &c, true, limit, out, n, err);
+	store_code rc = list_call(st, status, &c, true, limit, out, n, NULL, NULL, err);
 	/* the server reads them oldest first; handed back newest first */
 	for (size_t i = 0; !rc && i < *n / 2; i++) {
 		record_exec t = (*out)[i];

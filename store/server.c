@@ -541,6 +541,14 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		code = dbs_list_raw(s->db, status, &cur, m->u[2] != 0, limit, blob_emit, &o, &n, &err);
 		if (code == STORE_OK)
 			rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done);
+		if (code == STORE_OK && m->u[3]) { /* and the counts: one round trip */
+			uint64_t counts[EXEC_STATUS_COUNT], g = 0;
+			if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
+				for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+					rc |= wire_u(b, 1 + i, counts[i]);
+				rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+			}
+		}
 		break;
 	}
 	case OP_PAUSED: {

@@ -112,6 +112,10 @@ typedef struct store_cursor {
 } store_cursor;
 store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
 		      store_err *err);
+/* store_list, and the per-status counts with their generation, in one
+ * request: a dashboard's first screen. */
+store_code store_list_counts(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
+			     uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err);
 /* Up to `limit` executions newer than `from` (all of them when it is empty:
  * then the oldest `limit`), the ones nearest to it, handed back newest first:
  * paging up from a row, or the last page of the list. */

@@ -29,7 +29,8 @@ typedef enum wire_op {
 	OP_GET,          /* s0 id; reply blob */
 	OP_GET_ITEM,     /* s0 id; reply blob: item */
 	OP_DELETE,       /* s0 id */
-	OP_LIST,         /* u0 status+1 (0 every), u1 limit, u2 newer, s0 cursor; reply blobs, s0 cursor, u0 done */
+	OP_LIST,         /* u0 status+1 (0 every), u1 limit, u2 newer, u3 with counts, s0 cursor;
+			    reply blobs, s0 cursor, u0 done, u1.. counts, then the generation */
 	OP_PAUSED,       /* reply blobs */
 	OP_EACH,         /* s0 after id (absent: from the first), u0 limit; reply blobs: items, u0 done */
 	OP_PAUSE,        /* s0 exec, s1 task */

@@ -211,19 +211,29 @@ int app_reload(app *a)
 	if (a->sel < a->n_rows)
 		snprintf(keep, sizeof keep, "%s", a->rows[a->sel].exec.id);
 	size_t want = a->n_rows > (size_t)PAGE ? a->n_rows : PAGE;
-	if (store_counts(a->st, a->counts, &a->gen, &err)) {
-		app_set_msg(a, true, "%s", err.msg);
-		return DO_DRAW;
-	}
 	/* the window is read again from its first row (from the newest when it
 	 * shows the newest), so a change elsewhere costs one window, not the
-	 * rows above it */
+	 * rows above it; its first page comes with the counts, in one request,
+	 * and until it has come the rows on screen stay */
 	store_cursor from;
+	memset(&from, 0, sizeof from);
 	bool deep = a->deep && a->n_rows > 0;
 	if (deep)
 		store_cursor_at(&from, &a->rows[0].exec, true);
+	store_cursor next = from;
+	record_exec *v;
+	size_t n;
+	uint64_t counts[EXEC_STATUS_COUNT], gen;
+	if (store_list_counts(a->st, list_status(a), &next, PAGE, &v, &n, counts, &gen, &err)) {
+		app_set_msg(a, true, "%s", err.msg);
+		return DO_DRAW;
+	}
+	memcpy(a->counts, counts, sizeof counts);
+	a->gen = gen;
 	size_t sel_was = a->sel, top_was = a->top;
 	restart_rows(a, deep ? &from : NULL);
+	a->cur = next;
+	insert_rows(a, 0, v, n);
 	a->sel = sel_was;
 	a->top = top_was;
 	while (a->n_rows < want && load_page(a) > 0)

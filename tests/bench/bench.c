@@ -205,7 +205,7 @@ static double see_first_screen(store *st)
 	store_cursor cur = { .len = 0 };
 	record_exec *v;
 	size_t n;
-	if (store_counts(st, counts, &gen, &err) || store_list(st, -1, &cur, 50, &v, &n, &err))
+	if (store_list_counts(st, -1, &cur, 50, &v, &n, counts, &gen, &err))
 		die("first screen", err.msg);
 	double t = now() - t0;
 	record_exec_array_free(v, n);

@@ -822,6 +822,34 @@ static void verify_finds_a_corrupt_index_entry_and_an_undecodable_record(void **
 
 /* The list shows progress (complete/total) from the execution record alone:
  * the store keeps the count on every save, operations keep it, verify checks it. */
+/* The dashboard's first screen in one request: the page and the counts. */
+static void a_page_comes_with_the_counts(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "a", "2024-12-19T10:00:00Z", 1, WAIT1);
+	fx_save(c->st, "b", "2024-12-19T11:00:00Z", 1, RUN1);
+	fx_save(c->st, "c", "2024-12-19T12:00:00Z", 1, RUN1);
+	uint64_t counts[EXEC_STATUS_COUNT], alone[EXEC_STATUS_COUNT], gen, gen2;
+	store_cursor cur = { .len = 0 };
+	record_exec *v;
+	size_t n;
+	assert_int_equal(store_list_counts(c->st, -1, &cur, 2, &v, &n, counts, &gen, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].id, "c");
+	record_exec_array_free(v, n);
+	assert_int_equal(store_counts(c->st, alone, &gen2, &err), STORE_OK);
+	assert_memory_equal(counts, alone, sizeof counts);
+	assert_int_equal(counts[EXEC_RUNNING], 2);
+	assert_int_equal(counts[EXEC_WAITING], 1);
+	assert_int_equal(gen, gen2);
+	/* the next page continues where the first ended */
+	assert_int_equal(store_list_counts(c->st, -1, &cur, 2, &v, &n, counts, &gen, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "a");
+	record_exec_array_free(v, n);
+}
+
 static void the_record_counts_its_complete_tasks(void **state)
 {
 	ctx *c = *state;
@@ -870,6 +898,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pause_marks_task_and_execution_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_page_comes_with_the_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_errors, setup, teardown),
