@@ -30,6 +30,7 @@
 #include "keys.h"
 #include "server.h"
 #include "tag.h"
+#include "err.h"
 #include "wire.h"
 
 #define CONNECT_MS 30000         /* to reach (or start) a server */
@@ -50,18 +51,6 @@ struct store {
 	wire_msg reply;  /* decoded from `in` */
 	record_buf watch_in;
 };
-
-static store_code fail(store_err *err, store_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static store_code fail(store_err *err, store_code code, const char *fmt, ...)
-{
-	err->code = code;
-	err->db_ret = 0;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static int64_t now_ms(void)
 {
@@ -235,7 +224,7 @@ static store_code hello(store *st, int fd, bool *answered, store_err *err)
 	int64_t deadline = now_ms() + st->timeout_ms;
 	if (rc) {
 		record_buf_free(&b);
-		return fail(err, STORE_STORAGE, "out of memory");
+		return err_set(err, STORE_STORAGE, "out of memory");
 	}
 	/* a server that refuses the connection (too many clients) has sent
 	 * why and closed: the send may fail, the answer is still there */
@@ -243,17 +232,17 @@ static store_code hello(store *st, int fd, bool *answered, store_err *err)
 	record_buf_free(&b);
 	int r = recv_frame(fd, &st->in, deadline);
 	if (r == -2)
-		return fail(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
+		return err_set(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
 	if (r < 0)
-		return fail(err, STORE_STORAGE, "the store server of '%s' closed the connection", st->home);
+		return err_set(err, STORE_STORAGE, "the store server of '%s' closed the connection", st->home);
 	wire_msg m;
 	char why[128];
 	if (wire_decode(st->in.data, st->in.len, &m, why, sizeof why) < 0)
-		return fail(err, STORE_STORAGE, "the store server of '%s' answered garbage: %s", st->home, why);
+		return err_set(err, STORE_STORAGE, "the store server of '%s' answered garbage: %s", st->home, why);
 	store_code c = (store_code)m.code;
 	*answered = true;
 	if (c != STORE_OK) {
-		fail(err, c, "%.*s", (int)(m.s[0].len > 1000 ? 1000 : m.s[0].len), (const char *)m.s[0].p);
+		err_set(err, c, "%.*s", (int)(m.s[0].len > 1000 ? 1000 : m.s[0].len), (const char *)m.s[0].p);
 		err->db_ret = (int)m.u[0];
 	} else {
 		st->read_only = (m.u[0] & WIRE_READ_ONLY) != 0;
@@ -271,7 +260,7 @@ static store_code open_conn(store *st, int *out, store_err *err)
 	int64_t last_spawn = 0;
 	struct stat sb;
 	if (stat(st->home, &sb) != 0)
-		return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", st->home, strerror(errno));
+		return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", st->home, strerror(errno));
 	bool may_start = sb.st_uid == geteuid();
 	int last_errno = 0;
 	for (int attempt = 0;; attempt++) {
@@ -290,19 +279,19 @@ static store_code open_conn(store *st, int *out, store_err *err)
 				return c;
 			/* a server that went away as we connected: start again */
 		} else if (errno == EACCES || errno == EPERM) {
-			return fail(err, STORE_STORAGE,
+			return err_set(err, STORE_STORAGE,
 				    "cannot connect to the store server of '%s': %s (only its owner and members of "
 				    "its group may)", st->home, strerror(errno));
 		} else if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) {
-			return fail(err, STORE_STORAGE, "cannot connect to the store server of '%s': %s", st->home,
+			return err_set(err, STORE_STORAGE, "cannot connect to the store server of '%s': %s", st->home,
 				    strerror(errno));
 		}
 		if (now_ms() > deadline)
-			return fail(err, STORE_STORAGE, "the store server of '%s' did not start within %.1f s (%s): see %s/%s",
+			return err_set(err, STORE_STORAGE, "the store server of '%s' did not start within %.1f s (%s): see %s/%s",
 				    st->home, budget / 1000.0, last_errno ? strerror(last_errno) : "no answer", st->home,
 				    SERVER_LOG);
 		if (fd < 0 && !may_start)
-			return fail(err, STORE_STORAGE,
+			return err_set(err, STORE_STORAGE,
 				    "the store server of '%s' is not running, and only the owner of the home (uid %ld) "
 				    "may start it", st->home, (long)sb.st_uid);
 		if (fd < 0 && now_ms() - last_spawn > 500) {
@@ -338,29 +327,29 @@ static store_code call(store *st, const record_buf *req, int timeout_ms, store_e
 				break;
 			if (r == -2) {
 				disconnect(st);
-				return fail(err, STORE_STORAGE,
+				return err_set(err, STORE_STORAGE,
 					    "the store server of '%s' (pid %ld) did not answer within %d s: is it stopped?",
 					    st->home, st->server_pid, timeout_ms / 1000);
 			}
 			if (r == -3) {
 				disconnect(st);
-				return fail(err, STORE_STORAGE, "the store server of '%s' sent a malformed answer",
+				return err_set(err, STORE_STORAGE, "the store server of '%s' sent a malformed answer",
 					    st->home);
 			}
 		}
 		disconnect(st);
 		if (attempt >= MAX_RESENDS || now_ms() > deadline)
-			return fail(err, STORE_STORAGE, "lost the connection to the store server of '%s' %d times",
+			return err_set(err, STORE_STORAGE, "lost the connection to the store server of '%s' %d times",
 				    st->home, attempt + 1);
 	}
 	char why[128];
 	if (wire_decode(st->in.data, st->in.len, &st->reply, why, sizeof why) < 0 || st->reply.op != OP_REPLY) {
 		disconnect(st);
-		return fail(err, STORE_STORAGE, "the store server of '%s' sent a malformed answer", st->home);
+		return err_set(err, STORE_STORAGE, "the store server of '%s' sent a malformed answer", st->home);
 	}
 	store_code c = (store_code)st->reply.code;
 	if (c != STORE_OK) {
-		fail(err, c, "%.*s", (int)(st->reply.s[0].len > 1000 ? 1000 : st->reply.s[0].len),
+		err_set(err, c, "%.*s", (int)(st->reply.s[0].len > 1000 ? 1000 : st->reply.s[0].len),
 		     (const char *)st->reply.s[0].p);
 		err->db_ret = (int)st->reply.u[0];
 	} else if (st->reply.has_s[3]) {
@@ -386,7 +375,7 @@ static int begin_change(store *st, record_buf *b, unsigned op)
 
 static store_code oom(store_err *err)
 {
-	return fail(err, STORE_STORAGE, "out of memory");
+	return err_set(err, STORE_STORAGE, "out of memory");
 }
 
 /* Builds the request with `build`, sends it, and frees it. */
@@ -394,7 +383,7 @@ static store_code request(store *st, record_buf *b, int rc, store_err *err)
 {
 	if (rc || wire_finish(b) < 0) {
 		record_buf_free(b);
-		return rc ? oom(err) : fail(err, STORE_INVALID_INPUT, "request larger than %u MB", WIRE_FRAME_MAX >> 20);
+		return rc ? oom(err) : err_set(err, STORE_INVALID_INPUT, "request larger than %u MB", WIRE_FRAME_MAX >> 20);
 	}
 	store_code c = call(st, b, st->timeout_ms, err);
 	record_buf_free(b);
@@ -406,8 +395,8 @@ static store_code refuse_ro(store *st, store_err *err)
 	if (!st->read_only)
 		return STORE_OK;
 	if (st->flags & STORE_OPEN_READ_ONLY)
-		return fail(err, STORE_READ_ONLY, "store is open read-only");
-	return fail(err, STORE_READ_ONLY, "store is read-only for this user: only the owner of '%s' may change it",
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	return err_set(err, STORE_READ_ONLY, "store is read-only for this user: only the owner of '%s' may change it",
 		    st->home);
 }
 
@@ -418,11 +407,11 @@ static store_code make_home(const char *home, store_err *err)
 	struct stat sb;
 	if (stat(home, &sb) == 0) {
 		if (!S_ISDIR(sb.st_mode))
-			return fail(err, STORE_STORAGE, "home '%s' is not a directory", home);
+			return err_set(err, STORE_STORAGE, "home '%s' is not a directory", home);
 		return STORE_OK;
 	}
 	if (errno != ENOENT)
-		return fail(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
+		return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s", home);
 	for (char *p = path + 1; *p; p++) {
@@ -430,11 +419,11 @@ static store_code make_home(const char *home, store_err *err)
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return fail(err, STORE_STORAGE, "cannot create '%s': %s", path, strerror(errno));
+			return err_set(err, STORE_STORAGE, "cannot create '%s': %s", path, strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return fail(err, STORE_STORAGE, "cannot create home '%s': %s", home, strerror(errno));
+		return err_set(err, STORE_STORAGE, "cannot create home '%s': %s", home, strerror(errno));
 	return STORE_OK;
 }
 
@@ -443,15 +432,15 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 	*out = NULL;
 	memset(err, 0, sizeof *err);
 	if (!home || !*home)
-		return fail(err, STORE_INVALID_INPUT, "no home directory given");
+		return err_set(err, STORE_INVALID_INPUT, "no home directory given");
 	if (strlen(home) >= PATH_MAX - 64)
-		return fail(err, STORE_INVALID_INPUT, "home path too long");
+		return err_set(err, STORE_INVALID_INPUT, "home path too long");
 	if (flags & STORE_OPEN_READ_ONLY) {
 		struct stat sb;
 		if (stat(home, &sb) != 0)
-			return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+			return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
 		if (!has_store(home))
-			return fail(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl import, or open it "
+			return err_set(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl import, or open it "
 				    "once without --read-only", home);
 	} else {
 		store_code c = make_home(home, err);
@@ -460,7 +449,7 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 	}
 	char abs[PATH_MAX];
 	if (!realpath(home, abs))
-		return fail(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
+		return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
 	store *st = calloc(1, sizeof *st);
 	if (!st || !(st->home = record_strdup(abs))) {
 		free(st);
@@ -551,7 +540,7 @@ static store_code decode_execs(store *st, record_exec **out, size_t *n, store_er
 		char why[256];
 		if (record_decode_exec(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
 			record_exec_array_free(v, i);
-			return fail(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
+			return err_set(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
 		}
 	}
 	*out = v;
@@ -569,7 +558,7 @@ store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
 	char why[256];
 	if (st->reply.n_blobs != 1 ||
 	    record_decode_exec(st->reply.blobs[0].p, st->reply.blobs[0].len, e, why, sizeof why) < 0)
-		return fail(err, STORE_FORMAT, "execution '%s' sent by the server cannot be decoded", id);
+		return err_set(err, STORE_FORMAT, "execution '%s' sent by the server cannot be decoded", id);
 	return STORE_OK;
 }
 
@@ -582,7 +571,7 @@ store_code store_get_item(store *st, const char *id, store_item *it, store_err *
 		return c;
 	char why[256];
 	if (st->reply.n_blobs != 1 || wire_item_decode(st->reply.blobs[0].p, st->reply.blobs[0].len, it, why, sizeof why) < 0)
-		return fail(err, STORE_FORMAT, "execution '%s' sent by the server cannot be decoded", id);
+		return err_set(err, STORE_FORMAT, "execution '%s' sent by the server cannot be decoded", id);
 	return STORE_OK;
 }
 
@@ -604,7 +593,7 @@ static store_code list_call(store *st, int status, store_cursor *cur, bool newer
 	if (!newer) {
 		size_t len = st->reply.s[0].len;
 		if (len > sizeof cur->key)
-			return fail(err, STORE_STORAGE, "the server sent a cursor too long");
+			return err_set(err, STORE_STORAGE, "the server sent a cursor too long");
 		memcpy(cur->key, st->reply.s[0].p, len);
 		cur->len = len;
 		cur->done = st->reply.u[0] != 0;
@@ -679,13 +668,13 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 		for (; got < nb; got++) {
 			char why[256];
 			if (wire_item_decode(st->reply.blobs[got].p, st->reply.blobs[got].len, &items[got], why, sizeof why) < 0) {
-				c = fail(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
+				c = err_set(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
 				break;
 			}
 		}
 		for (size_t i = 0; i < got && !c; i++)
 			if (fn(ctx, &items[i]) != 0)
-				c = fail(err, STORE_STORAGE, "writing the output failed");
+				c = err_set(err, STORE_STORAGE, "writing the output failed");
 		if (!c && got) {
 			free(after);
 			after = record_strdup(items[got - 1].exec.id);
@@ -723,7 +712,7 @@ store_code store_events(store *st, const char *exec_id, uint64_t before, size_t 
 		char why[256];
 		if (record_decode_event(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
 			record_event_array_free(v, i);
-			return fail(err, STORE_FORMAT, "an event the server sent cannot be decoded: %s", why);
+			return err_set(err, STORE_FORMAT, "an event the server sent cannot be decoded: %s", why);
 		}
 	}
 	*out = v;
@@ -786,11 +775,11 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 			}
 			if (r < 0) {
 				store_item_free(&it);
-				c = fail(err, STORE_INVALID_INPUT, "%s", why);
+				c = err_set(err, STORE_INVALID_INPUT, "%s", why);
 				break;
 			}
 			if (store_item_check(&it, why, sizeof why) < 0) {
-				c = fail(err, STORE_INVALID_INPUT, "%s", why);
+				c = err_set(err, STORE_INVALID_INPUT, "%s", why);
 				store_item_free(&it);
 				break;
 			}
@@ -804,7 +793,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 		if (c)
 			break;
 		if (wire_u(&b, 1, !end) || wire_finish(&b) < 0) {
-			c = fail(err, STORE_INVALID_INPUT, "an execution larger than %u MB", WIRE_FRAME_MAX >> 20);
+			c = err_set(err, STORE_INVALID_INPUT, "an execution larger than %u MB", WIRE_FRAME_MAX >> 20);
 			break;
 		}
 		c = call(st, &b, st->timeout_ms, err);
@@ -833,7 +822,7 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 	for (int attempt = 0;; attempt++) {
 		char why[256] = "";
 		if (src->rewind && src->rewind(src->ctx, why, sizeof why) < 0)
-			return fail(err, STORE_INVALID_INPUT, "the import cannot start again: %s", why);
+			return err_set(err, STORE_INVALID_INPUT, "the import cannot start again: %s", why);
 		long pid = st->server_pid;
 		int fd = st->fd;
 		store_code c = import_once(st, src, id, sizeof id, replace, action, count, err);
@@ -928,7 +917,7 @@ store_code store_backup(store *st, const char *dir, store_err *err)
 	if (dir[0] != '/') {
 		char cwd[PATH_MAX];
 		if (!getcwd(cwd, sizeof cwd) || snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= (int)sizeof abs)
-			return fail(err, STORE_INVALID_INPUT, "backup directory '%s': path too long", dir);
+			return err_set(err, STORE_INVALID_INPUT, "backup directory '%s': path too long", dir);
 		dir = abs;
 	}
 	int saved = st->timeout_ms;
@@ -975,7 +964,7 @@ store_code store_watch(store *st, int *fd, store_err *err)
 	if (rc || send_all(wfd, b.data, b.len, deadline) != STORE_OK || recv_frame(wfd, &st->watch_in, deadline) != 0) {
 		record_buf_free(&b);
 		close(wfd);
-		return fail(err, STORE_STORAGE, "cannot subscribe to the store server of '%s'", st->home);
+		return err_set(err, STORE_STORAGE, "cannot subscribe to the store server of '%s'", st->home);
 	}
 	record_buf_free(&b);
 	int fl = fcntl(wfd, F_GETFL);
@@ -990,7 +979,7 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 	memset(err, 0, sizeof *err);
 	memset(push, 0, sizeof *push);
 	if (st->watch_fd < 0)
-		return fail(err, STORE_STORAGE, "not subscribed to the store server of '%s'", st->home);
+		return err_set(err, STORE_STORAGE, "not subscribed to the store server of '%s'", st->home);
 	bool closed = false;
 	for (;;) {
 		if (tag_reserve(&st->watch_in, 65536) < 0)
@@ -1039,7 +1028,7 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 		close(st->watch_fd);
 		st->watch_fd = -1;
 		st->watch_in.len = 0;
-		return fail(err, STORE_STORAGE, "the store server of '%s' went away", st->home);
+		return err_set(err, STORE_STORAGE, "the store server of '%s' went away", st->home);
 	}
 	return STORE_OK;
 }
@@ -1071,7 +1060,7 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 		*was_running = false;
 	char abs[PATH_MAX];
 	if (!realpath(home, abs))
-		return fail(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+		return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
 	int fd = connect_to(abs);
 	if (fd < 0)
 		return STORE_OK; /* none runs */
@@ -1089,9 +1078,9 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 		if (begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
 			c = oom(err);
 		else if (tmp.read_only)
-			c = fail(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
+			c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
 		else if (send_all(fd, b.data, b.len, deadline) != STORE_OK || recv_frame(fd, &tmp.in, deadline) != 0)
-			c = fail(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
+			c = err_set(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
 		record_buf_free(&b);
 		/* the server closes every connection as it exits, and its lock goes
 		 * with the process: wait for both */

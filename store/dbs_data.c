@@ -7,23 +7,13 @@
 
 #include "dbs_int.h"
 
-store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err);
-
-static DBT dbt_of(const void *p, size_t n)
-{
-	DBT d;
-	memset(&d, 0, sizeof d);
-	d.data = (void *)p;
-	d.size = (u_int32_t)n;
-	return d;
-}
 
 static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err)
 {
 	unsigned char key[300];
 	for (size_t i = 0; i < old->n_task_ids; i++) {
 		size_t kn = key_task(key, sizeof key, old->id, old->task_ids[i]);
-		DBT k = dbt_of(key, kn);
+		DBT k = dbs_dbt(key, kn);
 		int ret = st->db[DBI_TASKS]->del(st->db[DBI_TASKS], txn, &k, 0);
 		if (ret && ret != DB_NOTFOUND)
 			return err_db(st, err, ret, "deleting task '%s' of execution '%s'", old->task_ids[i], old->id);
@@ -495,7 +485,7 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
-	DBT k = dbt_of(a->after, a->after ? strlen(a->after) : 0), d = dbt_of(NULL, 0);
+	DBT k = dbs_dbt(a->after, a->after ? strlen(a->after) : 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC;
 	if (a->after) {
 		k.data = record_strdup(a->after);
@@ -586,7 +576,7 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	DBT k = dbt_of(key, plen + 8), d = dbt_of(NULL, 0);
+	DBT k = dbs_dbt(key, plen + 8), d = dbs_dbt(NULL, 0);
 	k.ulen = sizeof key;
 	k.flags = DB_DBT_USERMEM;
 	d.flags = DB_DBT_REALLOC;
@@ -603,7 +593,7 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		}
 		unsigned char ek[8];
 		key_u64(ek, seq);
-		DBT k2 = dbt_of(ek, 8), d2 = dbt_of(NULL, 0);
+		DBT k2 = dbs_dbt(ek, 8), d2 = dbs_dbt(NULL, 0);
 		d2.flags = DB_DBT_MALLOC;
 		int r2 = st->db[DBI_EVENTS]->get(st->db[DBI_EVENTS], txn, &k2, &d2, 0);
 		if (r2 == 0)

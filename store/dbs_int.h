@@ -3,9 +3,11 @@
 #define SEESTORE_STORE_INT_H
 
 #include <db.h>
+#include <string.h>
 #include <signal.h>
 
 #include "dbs.h"
+#include "err.h"
 
 /* The databases of a home, one file each. */
 typedef enum dbi {
@@ -57,6 +59,19 @@ struct dbs {
 
 extern const char *const dbi_file[DBI_COUNT];
 
+#define MAX_ATTEMPTS 200
+#define CHECKPOINT_EVERY 256 /* commits between checkpoint checks */
+#define CHECKPOINT_KB 4096   /* log written since the last checkpoint (a log file) */
+
+static inline DBT dbs_dbt(const void *p, size_t n)
+{
+	DBT d;
+	memset(&d, 0, sizeof d);
+	d.data = (void *)p;
+	d.size = (u_int32_t)n;
+	return d;
+}
+
 typedef store_code (*txn_fn)(dbs *st, DB_TXN *txn, void *arg, store_err *err);
 /* Runs fn in a write transaction, bumping the generation; retries deadlocks
  * and lock timeouts, reopens the environment after a panic. */
@@ -68,8 +83,6 @@ bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn);
 store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err);
 
 /* Error helpers: fill err and return its code. */
-store_code err_set(store_err *err, store_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #include "keys.h"
@@ -85,6 +98,14 @@ store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *t
 store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
+store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err);
+store_code rec_put_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
+		       store_err *err);
+store_code rec_del_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, store_err *err);
+/* Writes the state record at the end of a write transaction (dbs_txn.c). */
+store_code state_finish(dbs *st, DB_TXN *txn, store_err *err);
+/* Closes every handle and opens the environment again, with recovery. */
+store_code env_reopen(dbs *st, store_err *err);
 
 store_code meta_get_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err);
 store_code meta_put_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t v, store_err *err);

@@ -28,15 +28,6 @@ static void report(verify_arg *a, const char *fmt, ...)
 		a->problem(a->ctx, buf);
 }
 
-static DBT dbt_of(const void *p, size_t n)
-{
-	DBT d;
-	memset(&d, 0, sizeof d);
-	d.data = (void *)p;
-	d.size = (u_int32_t)n;
-	return d;
-}
-
 /* A printable form of a raw key for messages. */
 static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, size_t skip)
 {
@@ -58,7 +49,7 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
-	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		char kt[300], why[256];
@@ -122,7 +113,7 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 			       e.paused_task_id);
 		unsigned char ik[200];
 		size_t kn = key_by_status(ik, sizeof ik, &e);
-		DBT key = dbt_of(ik, kn), copy = dbt_of(NULL, 0);
+		DBT key = dbs_dbt(ik, kn), copy = dbs_dbt(NULL, 0);
 		copy.flags = DB_DBT_MALLOC;
 		DB *sdb = (unsigned)e.status < EXEC_STATUS_COUNT ? st->db[DBI_STATUS(e.status)] : NULL;
 		int r2 = kn && sdb ? sdb->get(sdb, txn, &key, &copy, 0) : DB_NOTFOUND;
@@ -145,7 +136,7 @@ static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *er
 	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
-	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		const char *kp = k.data;
@@ -206,7 +197,7 @@ static store_code check_index(dbs *st, DB_TXN *txn, verify_arg *a, exec_status s
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
 		char id[160], kt[400];
@@ -252,7 +243,7 @@ static store_code check_events(dbs *st, DB_TXN *txn, verify_arg *a, store_err *e
 	int ret = st->db[DBI_EVENTS]->cursor(st->db[DBI_EVENTS], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
-	DBT k = dbt_of(NULL, 0), d = dbt_of(NULL, 0);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	uint64_t last = 0;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {

@@ -34,6 +34,7 @@
 #include "dbs.h"
 #include "server.h"
 #include "tag.h"
+#include "err.h"
 #include "wire.h"
 
 #define MAX_CLIENTS_DEFAULT 256
@@ -238,17 +239,6 @@ static int reply_ok(record_buf *b)
 	return wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK);
 }
 
-static void fail(store_err *err, store_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(store_err *err, store_code code, const char *fmt, ...)
-{
-	err->code = code;
-	err->db_ret = 0;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-}
-
 /* A blob as a NUL-terminated string, bounded. */
 static char *blob_str(const wire_blob *b, char *buf, size_t cap)
 {
@@ -421,10 +411,10 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	}
 	if (is_change(m->op) && c->read_only) {
 		if (c->uid != geteuid())
-			fail(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
+			err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
 			     (long)c->uid, s->home);
 		else
-			fail(&err, STORE_READ_ONLY, "store is open read-only");
+			err_set(&err, STORE_READ_ONLY, "store is open read-only");
 		reply_err(b, &err);
 		return true;
 	}
@@ -461,20 +451,20 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		 * one transaction: a client that stops halfway holds no lock */
 		if (c->stage_bytes + frame->len > STAGE_MAX) {
 			stage_drop(c);
-			fail(&err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
+			err_set(&err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
 			code = err.code;
 			break;
 		}
 		record_buf *v = realloc(c->stage, (c->n_stage + 1) * sizeof *v);
 		if (!v) {
-			fail(&err, STORE_STORAGE, "out of memory");
+			err_set(&err, STORE_STORAGE, "out of memory");
 			code = err.code;
 			break;
 		}
 		c->stage = v;
 		memset(&c->stage[c->n_stage], 0, sizeof *v);
 		if (tag_put_raw(&c->stage[c->n_stage], frame->data, frame->len) < 0) {
-			fail(&err, STORE_STORAGE, "out of memory");
+			err_set(&err, STORE_STORAGE, "out of memory");
 			code = err.code;
 			break;
 		}
@@ -592,7 +582,7 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		if (value) {
 			vcopy = malloc(m->s[2].len + 1);
 			if (!vcopy) {
-				fail(&err, STORE_STORAGE, "out of memory");
+				err_set(&err, STORE_STORAGE, "out of memory");
 				code = err.code;
 				break;
 			}
@@ -743,7 +733,7 @@ static void accept_all(server *s)
 		}
 		if ((int)conn_count(s) >= s->max_clients) {
 			store_err e;
-			fail(&e, STORE_STORAGE, "the store server of '%s' has %d clients, its limit: close some and retry",
+			err_set(&e, STORE_STORAGE, "the store server of '%s' has %d clients, its limit: close some and retry",
 			     s->home, s->max_clients);
 			record_buf b = { 0 };
 			if (reply_err(&b, &e) == 0 && wire_finish(&b) == 0)

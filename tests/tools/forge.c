@@ -65,18 +65,9 @@ static void forge_end(forged *f)
 }
 
 
-static DBT dbt_of(const void *p, size_t n)
-{
-	DBT d;
-	memset(&d, 0, sizeof d);
-	d.data = (void *)p;
-	d.size = (u_int32_t)n;
-	return d;
-}
-
 static store_code put(DB *db, const void *k, size_t kn, const void *v, size_t vn, store_err *err)
 {
-	DBT key = dbt_of(k, kn), val = dbt_of(v, vn);
+	DBT key = dbs_dbt(k, kn), val = dbs_dbt(v, vn);
 	int ret = db->put(db, NULL, &key, &val, 0);
 	return ret ? err_db(NULL, err, ret, "forging a record") : STORE_OK;
 }
@@ -188,7 +179,7 @@ typedef struct raw_arg {
 static store_code raw_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	raw_arg *a = arg;
-	DBT key = dbt_of(a->k, a->kn), val = dbt_of(a->v, a->vn);
+	DBT key = dbs_dbt(a->k, a->kn), val = dbs_dbt(a->v, a->vn);
 	DB *db = st->db[a->which];
 	int ret = a->v ? db->put(db, txn, &key, &val, 0) : db->del(db, txn, &key, 0);
 	return ret ? err_db(st, err, ret, "forging %s", dbi_file[a->which]) : STORE_OK;
@@ -253,7 +244,7 @@ static store_code commit_probe(dbs *st, bool *found, bool *last, store_err *err)
 	if (ret)
 		return err_db(st, err, ret, "beginning a transaction");
 	unsigned char v[8] = { 0 };
-	DBT k = dbt_of("forge.probe", 11), d = dbt_of(v, 8);
+	DBT k = dbs_dbt("forge.probe", 11), d = dbs_dbt(v, 8);
 	if ((ret = st->db[DBI_META]->put(st->db[DBI_META], txn, &k, &d, 0)) != 0 ||
 	    (ret = txn->set_commit_token(txn, &token)) != 0) {
 		txn->abort(txn);

@@ -1,0 +1,315 @@
+/* dbs_txn.c - transactions: the one helper that runs every read and write
+ * (retrying deadlocks, reopening after a panic), group commit, the request
+ * ids that make a retried change happen once, and the reads of the state. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dbs_int.h"
+
+static store_code request_record(dbs *st, DB_TXN *txn, store_err *err);
+
+static bool is_retryable(int ret)
+{
+	return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
+}
+
+static bool is_panic(dbs *st, int ret)
+{
+	return st->panicked || ret == DB_RUNRECOVERY;
+}
+
+static void backoff(int attempt)
+{
+	struct timespec ts = { 0, (long)((rand() % 1000 + 1) * (attempt < 10 ? attempt + 1 : 10)) * 1000L };
+	nanosleep(&ts, NULL);
+}
+
+/* The log position of a transaction's commit record, from its commit token.
+ * Flushing the log up to there (not to its end) is what makes group commit
+ * work: a process that waited while another flushed finds its own commit
+ * already on disk and returns without an fsync of its own.  The token is
+ * version 1 of Berkeley DB 5.3's layout (version, generation, environment
+ * id, then the LSN's file and offset, each 32 bits in network order); any
+ * other version makes the caller flush the whole log instead. */
+bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
+{
+	const unsigned char *b = t->buf;
+	uint32_t w[5];
+	for (int i = 0; i < 5; i++)
+		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+	if (w[0] != 1 || w[3] == 0)
+		return false;
+	lsn->file = w[3];
+	lsn->offset = w[4];
+	return true;
+}
+
+static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *err)
+{
+	int reopens = 0;
+	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		if (!st->env || st->panicked) {
+			if (reopens++ > 3)
+				break;
+			store_code c = env_reopen(st, err);
+			if (c)
+				return c;
+		}
+		DB_TXN *txn;
+		memset(err, 0, sizeof *err);
+		st->dbmsg[0] = '\0';
+		int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+		if (ret) {
+			err_db(st, err, ret, "beginning a transaction");
+			if (is_panic(st, ret)) {
+				st->panicked = 1;
+				continue;
+			}
+			return STORE_STORAGE;
+		}
+		st->ts_loaded = false;
+		memset(st->count_delta, 0, sizeof st->count_delta);
+		/* a change the server already made under this request id (its
+		 * answer was lost): found in the same transaction, made again never */
+		if (write && st->req_key_len) {
+			DBT k = dbs_dbt(st->req_key, st->req_key_len), d = dbs_dbt(NULL, 0);
+			ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
+			if (ret == 0) {
+				st->req_found = true;
+				st->req_result = d.size == 8 ? key_get_u64(d.data) : 0;
+				txn->abort(txn);
+				return STORE_OK;
+			}
+			if (ret != DB_NOTFOUND) {
+				err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
+				txn->abort(txn);
+				if (is_retryable(ret)) {
+					backoff(attempt);
+					continue;
+				}
+				return STORE_STORAGE;
+			}
+		}
+		store_code c = fn(st, txn, arg, err);
+		if (c == STORE_OK && write)
+			c = state_finish(st, txn, err);
+		if (c == STORE_OK && write && st->req_key_len)
+			c = request_record(st, txn, err);
+		if (c == STORE_OK) {
+			/* Early lock release: the commit record goes to the log buffer
+			 * and the locks are freed at once; the log is then flushed
+			 * before the caller hears of success.  The guarantee is the
+			 * same (nothing is acknowledged before it is on disk), but
+			 * other writers no longer wait through our fsync, and one
+			 * flush carries every commit that arrived meanwhile (group
+			 * commit).  A later transaction's commit record follows ours
+			 * in the log, so it can never be durable without ours. */
+			DB_TXN_TOKEN token;
+			bool have_token = write && txn->set_commit_token(txn, &token) == 0;
+			ret = txn->commit(txn, write ? DB_TXN_NOSYNC : 0);
+			bool sync = write && !(st->flags & STORE_OPEN_NO_SYNC) && !st->req_no_sync;
+			if (ret == 0 && sync && st->defer_flush) {
+				/* the server flushes once for a whole batch (dbs_flush) */
+				DB_LSN lsn;
+				if (have_token && commit_lsn(&token, &lsn)) {
+					if (!st->need_flush || log_compare(&lsn, &st->flush_lsn) > 0)
+						st->flush_lsn = lsn;
+									} else {
+					st->flush_all = true;
+				}
+				st->need_flush = true;
+			} else if (ret == 0 && sync) {
+				DB_LSN lsn;
+				ret = st->env->log_flush(st->env, have_token && commit_lsn(&token, &lsn) ? &lsn : NULL);
+				if (ret) {
+					/* committed but maybe not durable: say so, do not retry */
+					err_db(st, err, ret, "flushing the log after a commit");
+					snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+						 "; the change may not survive a machine crash");
+					return STORE_STORAGE;
+				}
+			}
+			if (ret == 0) {
+				if (write && st->ts_loaded)
+					st->last_generation = st->ts.generation;
+				if (write && ++st->commits >= CHECKPOINT_EVERY && !st->defer_flush) {
+					st->commits = 0;
+					st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
+				}
+				return STORE_OK;
+			}
+			c = err_db(st, err, ret, "committing");
+		} else {
+			txn->abort(txn);
+		}
+		if (is_retryable(err->db_ret)) {
+			backoff(attempt);
+			continue;
+		}
+		if (is_panic(st, err->db_ret)) {
+			st->panicked = 1;
+			continue;
+		}
+		return c;
+	}
+	if (!err->msg[0] || is_retryable(err->db_ret))
+		err_set(err, STORE_STORAGE, "gave up after repeated lock conflicts in '%s'", st->home);
+	return err->code ? err->code : STORE_STORAGE;
+}
+
+/* ---- request ids ----
+ *
+ * A client names each change with a request id (the time it made it, then
+ * random bytes); the server stores the id in the transaction that makes the
+ * change, so a request retried after a lost answer is recognised and not made
+ * twice.  Ids older than REQUEST_KEEP_S are dropped at checkpoints. */
+
+#define REQUEST_KEEP_S 900
+
+static store_code request_record(dbs *st, DB_TXN *txn, store_err *err)
+{
+	unsigned char v[8];
+	key_u64(v, st->req_result);
+	return rec_put_raw(st, txn, DBI_REQUESTS, st->req_key, st->req_key_len, v, sizeof v, err);
+}
+
+bool dbs_request_found(const dbs *st, uint64_t *result)
+{
+	*result = st->req_result;
+	return st->req_found;
+}
+
+uint64_t dbs_last_generation(const dbs *st)
+{
+	return st->last_generation;
+}
+
+void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result)
+{
+	st->req_found = false;
+	st->req_key_len = len > sizeof st->req_key ? 0 : len;
+	if (st->req_key_len)
+		memcpy(st->req_key, key, st->req_key_len);
+	st->req_result = result;
+}
+
+static store_code request_prune_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	uint64_t before = *(uint64_t *)arg;
+	DBC *cur;
+	int ret = st->db[DBI_REQUESTS]->cursor(st->db[DBI_REQUESTS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	for (int n = 0; n < 10000 && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0; n++) {
+		if (k.size < 8 || key_get_u64(k.data) >= before)
+			break;
+		if ((ret = cur->del(cur, 0)) != 0)
+			break;
+	}
+	cur->close(cur);
+	if (ret && ret != DB_NOTFOUND)
+		return err_db(st, err, ret, "pruning %s", dbi_file[DBI_REQUESTS]);
+	return STORE_OK;
+}
+
+static void request_prune(dbs *st)
+{
+	uint64_t before = (uint64_t)time(NULL) - REQUEST_KEEP_S;
+	store_err err;
+	size_t saved = st->req_key_len;
+	st->req_key_len = 0;
+	txn_write(st, request_prune_txn, &before, &err);
+	st->req_key_len = saved;
+}
+
+store_code dbs_flush(dbs *st, store_err *err)
+{
+	if (!st->need_flush)
+		return STORE_OK;
+	st->need_flush = false;
+	int ret = st->env->log_flush(st->env, st->flush_all ? NULL : &st->flush_lsn);
+	st->flush_all = false;
+	if (ret) {
+		err_db(st, err, ret, "flushing the log after a commit");
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+			 "; the change may not survive a machine crash");
+		return STORE_STORAGE;
+	}
+	if (st->commits >= CHECKPOINT_EVERY) {
+		st->commits = 0;
+		st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
+		request_prune(st);
+	}
+	return STORE_OK;
+}
+
+store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err)
+{
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	return run_txn(st, fn, arg, true, err);
+}
+
+store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err)
+{
+	return run_txn(st, fn, arg, false, err);
+}
+
+static store_code read_generation(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	meta_state ms;
+	store_code c = state_read(st, txn, &ms, 0, err);
+	*(uint64_t *)arg = ms.generation;
+	return c;
+}
+
+store_code dbs_generation(dbs *st, uint64_t *gen, store_err *err)
+{
+	return txn_read(st, read_generation, gen, err);
+}
+
+typedef struct counts_arg {
+	uint64_t *counts;
+	uint64_t *gen;
+} counts_arg;
+
+static store_code read_counts(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	counts_arg *a = arg;
+	meta_state ms;
+	store_code c = state_read(st, txn, &ms, 0, err);
+	memcpy(a->counts, ms.counts, sizeof ms.counts);
+	if (a->gen)
+		*a->gen = ms.generation;
+	return c;
+}
+
+store_code dbs_counts(dbs *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
+{
+	counts_arg a = { counts, gen };
+	return txn_read(st, read_counts, &a, err);
+}
+
+store_code dbs_checkpoint(dbs *st, store_err *err)
+{
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	int ret = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	return ret ? err_db(st, err, ret, "checkpoint") : STORE_OK;
+}
+
+void dbs_defer_flush(dbs *st, bool defer)
+{
+	st->defer_flush = defer;
+}
+
+void dbs_set_no_sync(dbs *st, bool no_sync)
+{
+	st->req_no_sync = no_sync;
+}
+
