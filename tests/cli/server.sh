@@ -135,6 +135,15 @@ if [ -n "$lib" ] && command -v nm >/dev/null; then
 	nm -D --defined-only "$lib" | grep -qw store_open || fail "libseestore does not export store_open"
 fi
 
+# ---- the headers work from C++ ----
+if command -v g++ >/dev/null; then
+	mkdir -p "$work/inc/seestore"
+	cp "$top_srcdir"/store/store.h "$top_srcdir"/store/record.h "$top_srcdir"/store/status.h "$work/inc/seestore/"
+	printf '#include <seestore/store.h>\nint main() { store *st = nullptr; (void)st; return store_code_name(STORE_OK)[0] == 0; }\n' >"$work/engine.cc"
+	g++ -std=c++11 -Wall -Werror -fsyntax-only -I"$work/inc" "$work/engine.cc" 2>"$work/err" ||
+		fail "store.h does not compile as C++: $(head -3 "$work/err")"
+fi
+
 # ---- a full disk: a home on a small tmpfs (needs root to mount) ----
 if [ "$(id -u)" = 0 ] && mkdir -p "$work/small" && mount -t tmpfs -o size=96m tmpfs "$work/small" 2>/dev/null; then
 	trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
