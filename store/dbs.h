@@ -57,6 +57,8 @@ store_code dbs_checkpoint(dbs *st, store_err *err);
  * dbs_flush flushes the log once for every commit since the last flush. */
 void dbs_defer_flush(dbs *st, bool defer);
 store_code dbs_flush(dbs *st, store_err *err);
+/* Commits wait for dbs_flush. */
+bool dbs_flush_pending(const dbs *st);
 /* The next change comes from a client that asked for no flush. */
 void dbs_set_no_sync(dbs *st, bool no_sync);
 

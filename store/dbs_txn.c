@@ -227,6 +227,11 @@ static void request_prune(dbs *st)
 	st->req_key_len = saved;
 }
 
+bool dbs_flush_pending(const dbs *st)
+{
+	return st->need_flush;
+}
+
 store_code dbs_flush(dbs *st, store_err *err)
 {
 	if (!st->need_flush)

@@ -45,6 +45,7 @@
 #define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
 #define VERIFY_MAX 10000             /* problems sent back by verify */
 #define READ_CHUNK (256 * 1024)
+#define GATHER_ROUNDS 4          /* looks for more requests before a flush */
 
 typedef struct conn {
 	int fd;
@@ -917,6 +918,33 @@ static void socket_follow_home(server *s)
 		chmod(path, 0660);
 }
 
+/* Reads, without waiting, the requests that arrived on connections free to
+ * take one; returns how many connections had input. */
+static int gather(server *s)
+{
+	size_t n = s->n_conns, k = 0;
+	struct pollfd *p = calloc(n ? n : 1, sizeof *p);
+	conn **who = calloc(n ? n : 1, sizeof *who);
+	int got = 0;
+	for (size_t i = 0; p && who && i < n; i++) {
+		conn *c = s->conns[i];
+		if (c->dead || c->held.len || c->waiting)
+			continue;
+		p[k].fd = c->fd;
+		p[k].events = POLLIN;
+		who[k++] = c;
+	}
+	if (k && poll(p, k, 0) > 0)
+		for (size_t i = 0; i < k; i++)
+			if (p[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+				conn_read(s, who[i]);
+				got++;
+			}
+	free(p);
+	free(who);
+	return got;
+}
+
 static void serve(server *s)
 {
 	s->idle_since = now_ms();
@@ -956,6 +984,11 @@ static void serve(server *s)
 				accept_all(s);
 		}
 		free(p);
+		/* while commits wait for their flush, requests that arrive now
+		 * can share it: a few more looks, without waiting */
+		for (int round = 0; round < GATHER_ROUNDS && s->db && dbs_flush_pending(s->db); round++)
+			if (gather(s) == 0)
+				break;
 		finish_batch(s);
 		/* frames that arrived behind an answered one */
 		for (size_t i = 0; i < s->n_conns; i++)
