@@ -16,6 +16,7 @@ enum {
 	DO_RELOAD = 1 << 1,  /* read the store again, then draw */
 	DO_QUIT = 1 << 2,
 	DO_CLEAR = 1 << 3,   /* repaint every cell (Ctrl-L, resize) */
+	DO_TICK = 1 << 4,    /* a second passed: the header and the ages */
 };
 
 typedef enum pane { PANE_EXECS, PANE_TASKS, PANE_DETAIL } pane;
@@ -85,6 +86,8 @@ void app_set_msg(app *a, bool error, const char *fmt, ...) __attribute__((format
 
 /* Drawing (draw.c). */
 void draw_screen(app *a);
+/* The clock's redraw: the header and the executions' rows (their ages). */
+void draw_tick(app *a);
 void draw_init_colors(app *a);
 /* The rows of the executions pane that fit on the screen. */
 int draw_list_height(void);

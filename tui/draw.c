@@ -335,6 +335,17 @@ void draw_screen(app *a)
 	refresh();
 }
 
+void draw_tick(app *a)
+{
+	if (COLS < MIN_W || LINES < MIN_H || a->help) {
+		draw_screen(a);
+		return;
+	}
+	draw_header(a);
+	draw_execs(a, 1, draw_list_height());
+	refresh();
+}
+
 bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
 {
 	size_t len = strlen(buf);

@@ -215,7 +215,7 @@ static int wait_input(app *a, int *todo)
 		}
 	}
 	if (r == 0 && *todo == DO_NOTHING)
-		*todo = DO_DRAW; /* the clock */
+		*todo = DO_TICK; /* the clock */
 	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 		timeout(0);
 		return getch();
@@ -252,6 +252,8 @@ static int run_screen(app *a)
 			clearok(curscr, TRUE);
 		if (todo & (DO_DRAW | DO_RELOAD | DO_CLEAR))
 			draw_screen(a);
+		else if (todo & DO_TICK)
+			draw_tick(a);
 		if (trace_push && a->pushed) {
 			struct timespec rt;
 			clock_gettime(CLOCK_REALTIME, &rt);

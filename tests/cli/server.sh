@@ -96,6 +96,36 @@ run list --limit 1
 expect_rc 0 "the server answers after garbage"
 grep -q "malformed frame\|bad length" "$SEETOP_HOME/server.log" || fail "the server log does not name the bad frames"
 
+# ---- subscribers that never read slow nobody: 20 of them, and a writer
+# making far more changes than their sockets can hold pushes for ----
+tool=$top_builddir/tests/crash/crashtool
+push=$work/push
+"$tool" setup "$push" 200 >/dev/null || fail "crashtool setup"
+python3 - "$push/server.sock" "$work/subscribed" <<'PY' &
+import socket, struct, sys, time
+def frame(op):
+    body = b"SW\x01" + bytes([1 << 1, op])  # field 1 (the operation), a varint
+    return struct.pack(">I", len(body)) + body
+subs = []
+for _ in range(20):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    s.sendall(frame(2))   # hello
+    s.sendall(frame(19))  # subscribe, and never read again
+    subs.append(s)
+open(sys.argv[2], "w").close()
+time.sleep(12)
+PY
+subscribers=$!
+for _ in $(seq 1 100); do [ -e "$work/subscribed" ] && break; sleep 0.05; done
+ops=$(SEESTORE_TIMEOUT_MS=5000 "$tool" exactly "$push" "$work/push.ack" p 4 0 1 200 2>"$work/err") ||
+	fail "a writer with 20 stalled subscribers: $(cat "$work/err")"
+[ "${ops:-0}" -gt 4000 ] || fail "a writer with 20 stalled subscribers made only ${ops:-0} changes in 4 s"
+echo "a writer with 20 subscribers that never read: ${ops:-0} changes in 4 s"
+kill "$subscribers" 2>/dev/null
+wait "$subscribers" 2>/dev/null
+"$tool" once "$push" "$work/push.ack" p >/dev/null 2>"$work/err" || fail "after stalled subscribers: $(cat "$work/err")"
+"$SEECTL" --home "$push" server stop >/dev/null
+
 # ---- a bounded number of clients; a refusal says why ----
 run server stop
 SEESTORE_MAX_CLIENTS=3 "$SEECTL" server start >/dev/null || fail "server start"
