@@ -756,6 +756,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	record_buf b = { 0 };
 	store_code c = STORE_OK;
 	bool end = false;
+	int frames_sent = 0;
 	while (!c && !end) {
 		int rc = wire_begin(&b, OP_IMPORT) | wire_req(&b, id, id_len) |
 			 wire_flags(&b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(&b, 3, st->actor) |
@@ -797,9 +798,12 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 			break;
 		}
 		c = call(st, &b, st->timeout_ms, err);
+		frames_sent++;
 	}
 	if (!c && count)
 		*count = (size_t)st->reply.u[0];
+	if (c && frames_sent)
+		disconnect(st); /* the server drops the frames it held with the connection */
 	record_buf_free(&b);
 	return c;
 }

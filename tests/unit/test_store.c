@@ -496,6 +496,73 @@ static void import_is_all_or_nothing(void **state)
 	assert_verify_clean(c->st);
 }
 
+/* Items large enough that an import takes several frames of the protocol
+ * (16 MB each): id big-NNN, one task with a 60 KB log line. */
+typedef struct big_source {
+	int n, at, bad_at; /* bad_at: this one breaks the rules (-1: none) */
+} big_source;
+
+static int big_next(void *src, store_item *it, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	big_source *b = src;
+	if (b->at >= b->n)
+		return 0;
+	char id[32];
+	snprintf(id, sizeof id, "big-%03d", b->at);
+	fx_item(it, id, "2024-12-19T10:00:00Z", 1, RUN1);
+	static char line[60000];
+	memset(line, 'z', sizeof line);
+	record_text *logs = calloc(1, sizeof *logs);
+	record_text_set(&logs[0], line, sizeof line);
+	for (size_t i = 0; i < it->tasks[0].n_logs; i++)
+		record_text_free(&it->tasks[0].logs[i]);
+	free(it->tasks[0].logs);
+	it->tasks[0].logs = logs;
+	it->tasks[0].n_logs = 1;
+	if (b->at == b->bad_at)
+		it->exec.is_paused = true; /* a running execution cannot be paused */
+	b->at++;
+	return 1;
+}
+
+static int big_rewind(void *src, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	((big_source *)src)->at = 0;
+	return 0;
+}
+
+static void an_import_of_several_frames_is_one_transaction(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	/* the bad item is in the last frame: the frames before it were held by
+	 * the server, and go with the connection */
+	big_source b = { 320, 0, 310 };
+	store_source src = { big_next, big_rewind, &b };
+	size_t count = 9;
+	assert_int_equal(store_import(c->st, &src, false, "import", &count, &err), STORE_INVALID_INPUT);
+	record_exec e;
+	assert_int_equal(store_get(c->st, "big-000", &e, &err), STORE_NOT_FOUND);
+	/* a small import next on the same handle is only itself */
+	fx_save(c->st, "small", "2024-12-19T10:00:00Z", 1, RUN1);
+	uint64_t counts[EXEC_STATUS_COUNT];
+	assert_int_equal(store_counts(c->st, counts, NULL, &err), STORE_OK);
+	assert_int_equal(counts[EXEC_RUNNING], 1);
+	/* the whole of it, in several frames */
+	b.bad_at = -1;
+	assert_int_equal(store_import(c->st, &src, false, "import", &count, &err), STORE_OK);
+	assert_int_equal(count, 320);
+	assert_int_equal(store_get(c->st, "big-319", &e, &err), STORE_OK);
+	record_exec_free(&e);
+	assert_int_equal(store_counts(c->st, counts, NULL, &err), STORE_OK);
+	assert_int_equal(counts[EXEC_RUNNING], 321);
+	assert_verify_clean(c->st);
+}
+
 static void an_existing_id_is_refused_unless_replaced(void **state)
 {
 	ctx *c = *state;
@@ -899,6 +966,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pause_marks_task_and_execution_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_page_comes_with_the_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_import_of_several_frames_is_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_errors, setup, teardown),
