@@ -361,16 +361,30 @@ static store_code call(store *st, const record_buf *req, int timeout_ms, store_e
 
 /* ---- building requests ---- */
 
+#define REQ_ID_LEN 24
+
+/* A new request id: the time (so the server can forget old ids), then 16
+ * random bytes. */
+static void request_id_new(unsigned char id[REQ_ID_LEN])
+{
+	key_u64(id, (uint64_t)time(NULL));
+	if (getrandom(id + 8, REQ_ID_LEN - 8, 0) != REQ_ID_LEN - 8)
+		for (int i = 8; i < REQ_ID_LEN; i++)
+			id[i] = (unsigned char)rand();
+}
+
+/* The head of a change's frame: its operation, id, flags and actor. */
+static int begin_change_id(store *st, record_buf *b, unsigned op, const unsigned char id[REQ_ID_LEN])
+{
+	return wire_begin(b, op) | wire_req(b, id, REQ_ID_LEN) |
+	       wire_flags(b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(b, 3, st->actor);
+}
+
 static int begin_change(store *st, record_buf *b, unsigned op)
 {
-	unsigned char id[24];
-	key_u64(id, (uint64_t)time(NULL));
-	if (getrandom(id + 8, 16, 0) != 16) {
-		for (int i = 8; i < 24; i++)
-			id[i] = (unsigned char)rand();
-	}
-	return wire_begin(b, op) | wire_req(b, id, sizeof id) |
-	       wire_flags(b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(b, 3, st->actor);
+	unsigned char id[REQ_ID_LEN];
+	request_id_new(id);
+	return begin_change_id(st, b, op, id);
 }
 
 static store_code oom(store_err *err)
@@ -745,12 +759,7 @@ store_code store_verify(store *st, void (*problem)(void *ctx, const char *what),
 
 /* ---- changes ---- */
 
-typedef struct import_frames {
-	record_buf b;
-	size_t items;
-} import_frames;
-
-static store_code import_once(store *st, const store_source *src, const unsigned char *id, size_t id_len, bool replace,
+static store_code import_once(store *st, const store_source *src, const unsigned char id[REQ_ID_LEN], bool replace,
 			      const char *action, size_t *count, store_err *err)
 {
 	record_buf b = { 0 };
@@ -758,9 +767,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	bool end = false;
 	int frames_sent = 0;
 	while (!c && !end) {
-		int rc = wire_begin(&b, OP_IMPORT) | wire_req(&b, id, id_len) |
-			 wire_flags(&b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(&b, 3, st->actor) |
-			 wire_u(&b, 0, replace) | wire_str(&b, 0, action);
+		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_u(&b, 0, replace) | wire_str(&b, 0, action);
 		if (rc) {
 			c = oom(err);
 			break;
@@ -816,11 +823,8 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 		*count = 0;
 	if (refuse_ro(st, err))
 		return err->code;
-	unsigned char id[24];
-	key_u64(id, (uint64_t)time(NULL));
-	if (getrandom(id + 8, 16, 0) != 16)
-		for (int i = 8; i < 24; i++)
-			id[i] = (unsigned char)rand();
+	unsigned char id[REQ_ID_LEN];
+	request_id_new(id);
 	/* a connection lost between the frames of one import loses the frames
 	 * the server held: send them all again (the same request id) */
 	for (int attempt = 0;; attempt++) {
@@ -829,7 +833,7 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 			return err_set(err, STORE_INVALID_INPUT, "the import cannot start again: %s", why);
 		long pid = st->server_pid;
 		int fd = st->fd;
-		store_code c = import_once(st, src, id, sizeof id, replace, action, count, err);
+		store_code c = import_once(st, src, id, replace, action, count, err);
 		bool reconnected = st->fd != fd || st->server_pid != pid;
 		if (c == STORE_OK || !reconnected || attempt >= 5)
 			return c;

@@ -88,6 +88,9 @@ typedef struct server {
 	char *changed_ids[PUSH_IDS];
 	size_t n_changed;
 	bool stop;
+	struct pollfd *pfd;     /* poll's array, kept from one wake-up to the next */
+	conn **pconn;           /* the connection of each entry (gather) */
+	size_t pcap;
 	int lock;               /* server.lock, flocked */
 	int64_t checked_home;
 	bool gone;              /* the home was removed under the server */
@@ -920,28 +923,47 @@ static void socket_follow_home(server *s)
 
 /* Reads, without waiting, the requests that arrived on connections free to
  * take one; returns how many connections had input. */
+/* Room in the poll array for n entries; false when out of memory. */
+static bool poll_room(server *s, size_t n)
+{
+	if (n <= s->pcap)
+		return true;
+	size_t cap = s->pcap ? s->pcap : 16;
+	while (cap < n)
+		cap *= 2;
+	struct pollfd *p = realloc(s->pfd, cap * sizeof *p);
+	if (p)
+		s->pfd = p;
+	conn **w = p ? realloc(s->pconn, cap * sizeof *w) : NULL;
+	if (w)
+		s->pconn = w;
+	if (!p || !w)
+		return false;
+	s->pcap = cap;
+	return true;
+}
+
 static int gather(server *s)
 {
-	size_t n = s->n_conns, k = 0;
-	struct pollfd *p = calloc(n ? n : 1, sizeof *p);
-	conn **who = calloc(n ? n : 1, sizeof *who);
+	size_t k = 0;
 	int got = 0;
-	for (size_t i = 0; p && who && i < n; i++) {
+	if (!poll_room(s, s->n_conns + 1))
+		return 0;
+	for (size_t i = 0; i < s->n_conns; i++) {
 		conn *c = s->conns[i];
 		if (c->dead || c->held.len || c->waiting)
 			continue;
-		p[k].fd = c->fd;
-		p[k].events = POLLIN;
-		who[k++] = c;
+		s->pfd[k].fd = c->fd;
+		s->pfd[k].events = POLLIN;
+		s->pfd[k].revents = 0;
+		s->pconn[k++] = c;
 	}
-	if (k && poll(p, k, 0) > 0)
+	if (k && poll(s->pfd, k, 0) > 0)
 		for (size_t i = 0; i < k; i++)
-			if (p[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-				conn_read(s, who[i]);
+			if (s->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+				conn_read(s, s->pconn[i]);
 				got++;
 			}
-	free(p);
-	free(who);
 	return got;
 }
 
@@ -950,9 +972,9 @@ static void serve(server *s)
 	s->idle_since = now_ms();
 	while (!s->stop && !got_term) {
 		size_t n = s->n_conns;
-		struct pollfd *p = calloc(n + 1, sizeof *p);
-		if (!p)
+		if (!poll_room(s, n + 1))
 			break;
+		struct pollfd *p = s->pfd;
 		p[0].fd = s->lfd;
 		p[0].events = POLLIN;
 		int64_t now = now_ms();
@@ -968,10 +990,8 @@ static void serve(server *s)
 			}
 		}
 		int r = poll(p, n + 1, timeout);
-		if (r < 0 && errno != EINTR) {
-			free(p);
+		if (r < 0 && errno != EINTR)
 			break;
-		}
 		if (r > 0) {
 			for (size_t i = 0; i < n; i++) {
 				conn *c = s->conns[i];
@@ -983,7 +1003,6 @@ static void serve(server *s)
 			if (p[0].revents & POLLIN)
 				accept_all(s);
 		}
-		free(p);
 		/* while commits wait for their flush, requests that arrive now
 		 * can share it: a few more looks, without waiting */
 		for (int round = 0; round < GATHER_ROUNDS && s->db && dbs_flush_pending(s->db); round++)
@@ -1095,6 +1114,8 @@ int server_run(const char *home)
 	for (size_t i = 0; i < s.n_conns; i++)
 		conn_free(s.conns[i]);
 	free(s.conns);
+	free(s.pfd);
+	free(s.pconn);
 	if (s.logfd >= 0)
 		close(s.logfd);
 	close(lock);
