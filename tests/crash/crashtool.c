@@ -228,6 +228,31 @@ static long verify_count(store *st)
 	return (long)problems;
 }
 
+/* How many of the actors named in ACKFILE (PREFIX before each line) are not
+ * among `actors` (sorted); *acked is how many it names. */
+static long acks_missing(const char *ackfile, const char *prefix, char **actors, size_t n, long *acked)
+{
+	FILE *f = fopen(ackfile, "r");
+	long missing = 0;
+	char line[128];
+	*acked = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		char key[160], *k = key;
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		snprintf(key, sizeof key, "%s%s", prefix, line);
+		(*acked)++;
+		if (!bsearch(&k, actors, n, sizeof *actors, cmp_str)) {
+			fprintf(stderr, "crashtool: acknowledged change %s is not in the audit trail\n", key);
+			missing++;
+		}
+	}
+	if (f)
+		fclose(f);
+	return missing;
+}
+
 static int check(const char *home, const char *ackfile)
 {
 	store *st = open_or_die(home);
@@ -239,23 +264,7 @@ static int check(const char *home, const char *ackfile)
 	size_t n;
 	char **actors = all_actors(st, &n);
 	qsort(actors, n, sizeof *actors, cmp_str);
-	FILE *f = fopen(ackfile, "r");
-	long acked = 0, missing = 0;
-	char line[64];
-	while (f && fgets(line, sizeof line, f)) {
-		char key[80], *k = key;
-		line[strcspn(line, "\n")] = '\0';
-		if (!line[0])
-			continue;
-		snprintf(key, sizeof key, "op-%s", line);
-		acked++;
-		if (!bsearch(&k, actors, n, sizeof *actors, cmp_str)) {
-			fprintf(stderr, "crashtool: acknowledged operation %s is not in the store\n", line);
-			missing++;
-		}
-	}
-	if (f)
-		fclose(f);
+	long acked, missing = acks_missing(ackfile, "op-", actors, n, &acked);
 	for (size_t i = 0; i < n; i++)
 		free(actors[i]);
 	free(actors);
@@ -453,21 +462,7 @@ static int once(const char *home, const char *ackfile, const char *prefix)
 			fprintf(stderr, "crashtool: %s is in the audit trail twice\n", actors[i]);
 			twice++;
 		}
-	FILE *f = fopen(ackfile, "r");
-	char line[128];
-	while (f && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!line[0])
-			continue;
-		acked++;
-		char *k = line;
-		if (!bsearch(&k, actors, n, sizeof *actors, cmp_str)) {
-			fprintf(stderr, "crashtool: acknowledged %s is not in the audit trail\n", line);
-			missing++;
-		}
-	}
-	if (f)
-		fclose(f);
+	missing = acks_missing(ackfile, "", actors, n, &acked);
 	for (size_t i = 0; i < n; i++)
 		free(actors[i]);
 	free(actors);
