@@ -349,6 +349,10 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (seetop --help lists the options)", argv[optind]);
 
+	/* under cron or systemd there is no terminal: the screen would wait on
+	 * a descriptor that is always readable and never a key */
+	if (!batch && !isatty(STDIN_FILENO))
+		return fail(EXIT_USAGE, "standard input is not a terminal: run seetop in one, or use -b for text frames");
 	app a;
 	memset(&a, 0, sizeof a);
 	char err[1100];

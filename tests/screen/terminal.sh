@@ -53,8 +53,17 @@ if LC_ALL=C grep -q $'\e' "$work/frame.txt"; then fail "batch output holds a raw
 [ "$(grep -c '^seetop ' "$work/frames.txt")" -eq 2 ] || fail "-n 2 printed $(grep -c '^seetop ' "$work/frames.txt") frames"
 
 # a home with no store: one clear line, exit 1
-"$SEETOP" --home "$work/none" -r 2>"$work/err" && fail "a missing home opened"
+"$SEETOP" --home "$work/none" -b 2>"$work/err" && fail "a missing home opened"
 grep -q "^seetop: no store in '$work/none'" "$work/err" || fail "missing home message: $(cat "$work/err")"
+# no terminal (cron, systemd): one line and exit 2, at once; -b still works
+start_s=$(date +%s%N)
+timeout 5 "$SEETOP" </dev/null >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "seetop without a terminal: exit $rc, expected 2"
+[ "$(wc -l <"$work/err")" -eq 1 ] && grep -q "^seetop: standard input is not a terminal" "$work/err" ||
+	fail "seetop without a terminal said: $(cat "$work/err")"
+[ $((($(date +%s%N) - start_s) / 1000000)) -lt 3000 ] || fail "seetop without a terminal did not leave at once"
+"$SEETOP" -b -n 1 </dev/null >/dev/null || fail "seetop -b without a terminal"
 # SIGTERM restores the terminal
 start
 pid=$(pgrep -P "$($T display -p '#{pane_pid}')") && kill -TERM "$pid"
