@@ -32,25 +32,12 @@
 #include "tag.h"
 #include "err.h"
 #include "wire.h"
+#include "client_int.h"
 
 #define CONNECT_MS 30000         /* to reach (or start) a server */
 #define TIMEOUT_MS_DEFAULT 60000 /* for an answer */
 #define IMPORT_FRAME (16u << 20) /* items per import frame, in bytes */
 #define MAX_RESENDS 50
-
-struct store {
-	char *home;      /* absolute */
-	unsigned flags;
-	bool read_only;  /* asked for, or all the server grants */
-	char actor[128];
-	int fd;          /* the request connection; -1 when not connected */
-	long server_pid;
-	int timeout_ms;
-	int watch_fd;    /* the subscription connection; -1 when none */
-	record_buf in;   /* the last answer's payload */
-	wire_msg reply;  /* decoded from `in` */
-	record_buf watch_in;
-};
 
 static int64_t now_ms(void)
 {
@@ -252,6 +239,27 @@ static store_code hello(store *st, int fd, bool *answered, store_err *err)
 	return c;
 }
 
+/* A new connection takes up the leases of the old one: the executions this
+ * engine attached to.  0, or -1 when the connection broke. */
+static int reattach(store *st, int fd)
+{
+	for (size_t i = 0; i < st->n_att; i++) {
+		record_buf b = { 0 };
+		int64_t deadline = now_ms() + st->timeout_ms;
+		int rc = client_begin_change(st, &b, OP_ATTACH) | wire_str(&b, 0, st->att[i]) |
+			 wire_u(&b, 0, (uint64_t)getpid()) | wire_str(&b, 1, client_host()) | wire_finish(&b);
+		if (rc == 0 && send_all(fd, b.data, b.len, deadline) != STORE_OK)
+			rc = -1;
+		record_buf_free(&b);
+		if (rc == 0 && recv_frame(fd, &st->in, deadline) != 0)
+			rc = -1;
+		if (rc)
+			return -1;
+		/* a refusal (the execution ended meanwhile) ends that lease */
+	}
+	return 0;
+}
+
 /* A connection to the server of the home, started if need be. */
 static store_code open_conn(store *st, int *out, store_err *err)
 {
@@ -270,7 +278,7 @@ static store_code open_conn(store *st, int *out, store_err *err)
 		if (fd >= 0) {
 			bool answered;
 			store_code c = hello(st, fd, &answered, err);
-			if (c == STORE_OK) {
+			if (c == STORE_OK && (out != &st->fd || reattach(st, fd) == 0)) {
 				*out = fd;
 				return STORE_OK;
 			}
@@ -380,31 +388,31 @@ static int begin_change_id(store *st, record_buf *b, unsigned op, const unsigned
 	       wire_flags(b, st->flags & STORE_OPEN_NO_SYNC ? WIRE_NO_SYNC : 0) | wire_str(b, 3, st->actor);
 }
 
-static int begin_change(store *st, record_buf *b, unsigned op)
+int client_begin_change(store *st, record_buf *b, unsigned op)
 {
 	unsigned char id[REQ_ID_LEN];
 	request_id_new(id);
 	return begin_change_id(st, b, op, id);
 }
 
-static store_code oom(store_err *err)
+store_code client_oom(store_err *err)
 {
 	return err_set(err, STORE_STORAGE, "out of memory");
 }
 
 /* Builds the request with `build`, sends it, and frees it. */
-static store_code request(store *st, record_buf *b, int rc, store_err *err)
+store_code client_request(store *st, record_buf *b, int rc, store_err *err)
 {
 	if (rc || wire_finish(b) < 0) {
 		record_buf_free(b);
-		return rc ? oom(err) : err_set(err, STORE_INVALID_INPUT, "request larger than %u MB", WIRE_FRAME_MAX >> 20);
+		return rc ? client_oom(err) : err_set(err, STORE_INVALID_INPUT, "request larger than %u MB", WIRE_FRAME_MAX >> 20);
 	}
 	store_code c = call(st, b, st->timeout_ms, err);
 	record_buf_free(b);
 	return c;
 }
 
-static store_code refuse_ro(store *st, store_err *err)
+store_code client_refuse_ro(store *st, store_err *err)
 {
 	if (!st->read_only)
 		return STORE_OK;
@@ -467,7 +475,7 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 	store *st = calloc(1, sizeof *st);
 	if (!st || !(st->home = record_strdup(abs))) {
 		free(st);
-		return oom(err);
+		return client_oom(err);
 	}
 	st->flags = flags;
 	st->fd = st->watch_fd = -1;
@@ -496,6 +504,9 @@ void store_close(store *st)
 	wire_msg_free(&st->reply);
 	record_buf_free(&st->in);
 	record_buf_free(&st->watch_in);
+	for (size_t i = 0; i < st->n_att; i++)
+		free(st->att[i]);
+	free(st->att);
 	free(st->home);
 	free(st);
 }
@@ -525,7 +536,7 @@ void store_set_timeout(store *st, int ms)
 store_code store_generation(store *st, uint64_t *gen, store_err *err)
 {
 	record_buf b = { 0 };
-	store_code c = request(st, &b, wire_begin(&b, OP_GENERATION), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_GENERATION), err);
 	*gen = c ? 0 : st->reply.u[0];
 	return c;
 }
@@ -533,7 +544,7 @@ store_code store_generation(store *st, uint64_t *gen, store_err *err)
 store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
 {
 	record_buf b = { 0 };
-	store_code c = request(st, &b, wire_begin(&b, OP_COUNTS), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_COUNTS), err);
 	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
 		counts[i] = c ? 0 : st->reply.u[i];
 	if (gen)
@@ -549,7 +560,7 @@ static store_code decode_execs(store *st, record_exec **out, size_t *n, store_er
 		return STORE_OK;
 	record_exec *v = calloc(st->reply.n_blobs, sizeof *v);
 	if (!v)
-		return oom(err);
+		return client_oom(err);
 	for (size_t i = 0; i < st->reply.n_blobs; i++) {
 		char why[256];
 		if (record_decode_exec(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
@@ -566,7 +577,7 @@ store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
 {
 	memset(e, 0, sizeof *e);
 	record_buf b = { 0 };
-	store_code c = request(st, &b, wire_begin(&b, OP_GET) | wire_str(&b, 0, id), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_GET) | wire_str(&b, 0, id), err);
 	if (c)
 		return c;
 	char why[256];
@@ -580,7 +591,7 @@ store_code store_get_item(store *st, const char *id, store_item *it, store_err *
 {
 	memset(it, 0, sizeof *it);
 	record_buf b = { 0 };
-	store_code c = request(st, &b, wire_begin(&b, OP_GET_ITEM) | wire_str(&b, 0, id), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_GET_ITEM) | wire_str(&b, 0, id), err);
 	if (c)
 		return c;
 	char why[256];
@@ -597,7 +608,7 @@ static store_code list_call(store *st, int status, store_cursor *cur, bool newer
 	record_buf b = { 0 };
 	int rc = wire_begin(&b, OP_LIST) | wire_u(&b, 0, status < 0 ? 0 : (uint64_t)status + 1) | wire_u(&b, 1, limit) |
 		 wire_u(&b, 2, newer) | wire_u(&b, 3, counts != NULL) | wire_s(&b, 0, cur->key, cur->len);
-	store_code c = request(st, &b, rc, err);
+	store_code c = client_request(st, &b, rc, err);
 	if (c)
 		return c;
 	for (int i = 0; counts && i < EXEC_STATUS_COUNT; i++)
@@ -657,7 +668,7 @@ store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
 	*out = NULL;
 	*n = 0;
 	record_buf b = { 0 };
-	store_code c = request(st, &b, wire_begin(&b, OP_PAUSED), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_PAUSED), err);
 	return c ? c : decode_execs(st, out, n, err);
 }
 
@@ -667,7 +678,7 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 	store_code c = STORE_OK;
 	for (;;) {
 		record_buf b = { 0 };
-		c = request(st, &b, wire_begin(&b, OP_EACH) | wire_str(&b, 0, after) | wire_u(&b, 0, 256), err);
+		c = client_request(st, &b, wire_begin(&b, OP_EACH) | wire_str(&b, 0, after) | wire_u(&b, 0, 256), err);
 		if (c)
 			break;
 		size_t nb = st->reply.n_blobs;
@@ -675,7 +686,7 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 		/* the answer is overwritten by the next call: decode it all first */
 		store_item *items = nb ? calloc(nb, sizeof *items) : NULL;
 		if (nb && !items) {
-			c = oom(err);
+			c = client_oom(err);
 			break;
 		}
 		size_t got = 0;
@@ -699,7 +710,7 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 		if (c || done || nb == 0)
 			break;
 		if (!after) {
-			c = oom(err);
+			c = client_oom(err);
 			break;
 		}
 	}
@@ -713,7 +724,7 @@ store_code store_events(store *st, const char *exec_id, uint64_t before, size_t 
 	*out = NULL;
 	*n = 0;
 	record_buf b = { 0 };
-	store_code c = request(st, &b,
+	store_code c = client_request(st, &b,
 			       wire_begin(&b, OP_EVENTS) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, before) |
 				       wire_u(&b, 1, limit),
 			       err);
@@ -721,7 +732,7 @@ store_code store_events(store *st, const char *exec_id, uint64_t before, size_t 
 		return c;
 	record_event *v = calloc(st->reply.n_blobs, sizeof *v);
 	if (!v)
-		return oom(err);
+		return client_oom(err);
 	for (size_t i = 0; i < st->reply.n_blobs; i++) {
 		char why[256];
 		if (record_decode_event(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
@@ -741,7 +752,7 @@ store_code store_verify(store *st, void (*problem)(void *ctx, const char *what),
 	/* verify reads the whole home: give it time */
 	int saved = st->timeout_ms;
 	st->timeout_ms = saved < 3600000 / 4 ? saved * 4 : saved;
-	store_code c = request(st, &b, wire_begin(&b, OP_VERIFY), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_VERIFY), err);
 	st->timeout_ms = saved;
 	if (c)
 		return c;
@@ -769,7 +780,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	while (!c && !end) {
 		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_u(&b, 0, replace) | wire_str(&b, 0, action);
 		if (rc) {
-			c = oom(err);
+			c = client_oom(err);
 			break;
 		}
 		while (b.len < IMPORT_FRAME) {
@@ -794,7 +805,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 			rc = wire_item_encode(&b, &it);
 			store_item_free(&it);
 			if (rc) {
-				c = oom(err);
+				c = client_oom(err);
 				break;
 			}
 		}
@@ -821,7 +832,7 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 	memset(err, 0, sizeof *err);
 	if (count)
 		*count = 0;
-	if (refuse_ro(st, err))
+	if (client_refuse_ro(st, err))
 		return err->code;
 	unsigned char id[REQ_ID_LEN];
 	request_id_new(id);
@@ -883,13 +894,13 @@ static store_code change(store *st, unsigned op, const char *a, const char *b_, 
 			 store_err *err)
 {
 	memset(err, 0, sizeof *err);
-	if (refuse_ro(st, err))
+	if (client_refuse_ro(st, err))
 		return err->code;
 	record_buf b = { 0 };
-	int rc = begin_change(st, &b, op) | wire_str(&b, 0, a) | wire_str(&b, 1, b_);
+	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, a) | wire_str(&b, 1, b_);
 	if (value)
 		rc |= wire_s(&b, 2, value, value_len);
-	return request(st, &b, rc, err);
+	return client_request(st, &b, rc, err);
 }
 
 store_code store_delete(store *st, const char *id, store_err *err)
@@ -945,7 +956,7 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
 	int rc = wire_begin(&b, OP_WAIT) | wire_u(&b, 0, after) | wire_u(&b, 1, (uint64_t)timeout_ms);
 	if (rc || wire_finish(&b) < 0) {
 		record_buf_free(&b);
-		return oom(err);
+		return client_oom(err);
 	}
 	store_code c = call(st, &b, timeout_ms + st->timeout_ms, err);
 	record_buf_free(&b);
@@ -991,7 +1002,7 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 	bool closed = false;
 	for (;;) {
 		if (tag_reserve(&st->watch_in, 65536) < 0)
-			return oom(err);
+			return client_oom(err);
 		ssize_t n = recv(st->watch_fd, st->watch_in.data + st->watch_in.len, 65536, MSG_DONTWAIT);
 		if (n > 0) {
 			st->watch_in.len += (size_t)n;
@@ -1047,7 +1058,7 @@ store_code store_server_status(store *st, store_server_info *out, store_err *err
 {
 	memset(out, 0, sizeof *out);
 	record_buf b = { 0 };
-	store_code c = request(st, &b, wire_begin(&b, OP_STATUS), err);
+	store_code c = client_request(st, &b, wire_begin(&b, OP_STATUS), err);
 	if (c)
 		return c;
 	out->pid = (long)st->reply.u[0];
@@ -1083,8 +1094,8 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 	if (c == STORE_OK) {
 		record_buf b = { 0 };
 		int64_t deadline = now_ms() + tmp.timeout_ms;
-		if (begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
-			c = oom(err);
+		if (client_begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
+			c = client_oom(err);
 		else if (tmp.read_only)
 			c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
 		else if (send_all(fd, b.data, b.len, deadline) != STORE_OK || recv_frame(fd, &tmp.in, deadline) != 0)

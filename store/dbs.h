@@ -47,6 +47,21 @@ store_code dbs_pause_task(dbs *st, const char *exec_id, const char *task_id, sto
 store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err);
 store_code dbs_resume_task(dbs *st, const char *exec_id, const char *task_id, const char *value, size_t value_len,
 			   store_err *err);
+/* The engine's side (store.h); the engine's pid and host come from its connection. */
+store_code dbs_exec_start(dbs *st, const store_item *def, uint64_t pid, const char *host, store_err *err);
+store_code dbs_task_begin(dbs *st, const char *exec_id, const char *task_id, store_err *err);
+store_code dbs_task_log(dbs *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
+			uint64_t *count, store_err *err);
+store_code dbs_task_complete(dbs *st, const char *exec_id, const char *task_id, store_err *err);
+store_code dbs_task_fail(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
+store_code dbs_task_request_input(dbs *st, const char *exec_id, const char *task_id, const store_input_request *rq,
+				  store_err *err);
+store_code dbs_exec_finish(dbs *st, const char *exec_id, exec_status status, store_err *err);
+store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *host, store_err *err);
+store_code dbs_events_after(dbs *st, const char *exec_id, uint64_t after, size_t limit, record_event **out, size_t *n,
+			    store_err *err);
+store_code dbs_task_logs(dbs *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
+			 record_text **out, size_t *n, uint64_t *total, store_err *err);
 store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
 		      store_err *err);
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,

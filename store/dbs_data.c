@@ -17,6 +17,9 @@ static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, sto
 		int ret = st->db[DBI_TASKS]->del(st->db[DBI_TASKS], txn, &k, 0);
 		if (ret && ret != DB_NOTFOUND)
 			return err_db(st, err, ret, "deleting task '%s' of execution '%s'", old->task_ids[i], old->id);
+		store_code c = rec_del_logs(st, txn, old->id, old->task_ids[i], err);
+		if (c)
+			return c;
 	}
 	return STORE_OK;
 }
@@ -39,12 +42,42 @@ static store_code save_one(dbs *st, DB_TXN *txn, const store_item *it, bool repl
 		return c;
 	c = STORE_OK;
 	memset(err, 0, sizeof *err);
+	if (had_old && it->exec.version && it->exec.version != old.version) {
+		/* a copy read before someone else's change must not undo it */
+		c = err_set(err, STORE_INVALID_STATE,
+			    "execution '%s' changed since it was read (version %llu, now %llu): read it again",
+			    it->exec.id, (unsigned long long)it->exec.version, (unsigned long long)old.version);
+		record_exec_free(&old);
+		return c;
+	}
+	for (size_t i = 0; i < it->n_tasks; i++)
+		if (it->tasks[i].log_count > it->tasks[i].n_logs) {
+			/* a copy read from the store holds only the newest lines */
+			c = err_set(err, STORE_INVALID_INPUT,
+				    "task '%s' of execution '%s' carries %zu of its %llu log lines: saving it would lose "
+				    "the others",
+				    it->tasks[i].task_id, it->exec.id, it->tasks[i].n_logs,
+				    (unsigned long long)it->tasks[i].log_count);
+			if (had_old)
+				record_exec_free(&old);
+			return c;
+		}
 	if (had_old)
 		c = delete_tasks(st, txn, &old, err);
-	for (size_t i = 0; !c && i < it->n_tasks; i++)
-		c = rec_put_task(st, txn, &it->tasks[i], err);
+	for (size_t i = 0; !c && i < it->n_tasks; i++) {
+		record_task t = it->tasks[i]; /* shallow: the count follows the lines */
+		t.log_count = t.n_logs;
+		c = rec_put_task(st, txn, &t, err);
+		if (!c)
+			c = rec_put_logs(st, txn, t.execution_id, t.task_id, 0, t.logs, t.n_logs, err);
+	}
 	if (!c) {
 		record_exec e = it->exec; /* shallow: only the derived count differs */
+		if (had_old && !e.engine_pid) {
+			/* loading data keeps who drives it */
+			e.engine_pid = old.engine_pid;
+			e.engine_host = old.engine_host;
+		}
 		e.tasks_complete = 0;
 		for (size_t i = 0; i < it->n_tasks; i++)
 			e.tasks_complete += it->tasks[i].status == TASK_COMPLETE;
@@ -153,7 +186,7 @@ typedef struct get_arg {
 	store_item *it;
 } get_arg;
 
-static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, store_err *err)
+static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, bool all_logs, store_err *err)
 {
 	it->tasks = calloc(it->exec.n_task_ids ? it->exec.n_task_ids : 1, sizeof *it->tasks);
 	if (!it->tasks)
@@ -163,6 +196,8 @@ static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, store_err *er
 		if (c)
 			return c;
 		it->n_tasks++;
+		if ((c = rec_load_logs(st, txn, &it->tasks[i], all_logs, err)))
+			return c;
 	}
 	return STORE_OK;
 }
@@ -174,7 +209,7 @@ static store_code get_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		return rec_get_exec(st, txn, a->id, a->e, 0, err);
 	store_item_free(a->it);
 	store_code c = rec_get_exec(st, txn, a->id, &a->it->exec, 0, err);
-	return c ? c : load_tasks(st, txn, a->it, err);
+	return c ? c : load_tasks(st, txn, a->it, false, err);
 }
 
 store_code dbs_get(dbs *st, const char *id, record_exec *e, store_err *err)
@@ -476,6 +511,7 @@ typedef struct each_arg {
 	void *ctx;
 	const char *after;
 	size_t limit;
+	bool stopped; /* fn asked to stop after an item */
 } each_arg;
 
 static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -497,7 +533,8 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = STORE_OK;
 	size_t seen = 0;
 	u_int32_t how = a->after ? DB_SET_RANGE : DB_NEXT;
-	while (!c && (a->limit == 0 || seen < a->limit) && (ret = cur->get(cur, &k, &d, how)) == 0) {
+	a->stopped = false;
+	while (!c && !a->stopped && (a->limit == 0 || seen < a->limit) && (ret = cur->get(cur, &k, &d, how)) == 0) {
 		how = DB_NEXT;
 		if (a->after && k.size == strlen(a->after) && memcmp(k.data, a->after, k.size) == 0)
 			continue;
@@ -509,9 +546,12 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				    (const char *)k.data, why);
 			break;
 		}
-		c = load_tasks(st, txn, &it, err);
-		if (!c && a->fn(a->ctx, &it) != 0)
+		c = load_tasks(st, txn, &it, true, err);
+		int r = c ? 0 : a->fn(a->ctx, &it);
+		if (r < 0)
 			c = err_set(err, STORE_STORAGE, "writing the output failed");
+		else if (r > 0)
+			a->stopped = true;
 		store_item_free(&it);
 		seen++;
 	}
@@ -526,7 +566,7 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 store_code dbs_each(dbs *st, const char *after, size_t limit, int (*fn)(void *ctx, const store_item *it), void *ctx,
 		    store_err *err)
 {
-	each_arg a = { fn, ctx, after, limit };
+	each_arg a = { fn, ctx, after, limit, false };
 	return txn_read(st, each_txn, &a, err);
 }
 

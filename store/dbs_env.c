@@ -42,6 +42,7 @@ const char *const dbi_file[DBI_COUNT] = {
 	[DBI_EVENTS] = "events.db",
 	[DBI_EV_BY_EXEC] = "events_by_exec.db",
 	[DBI_REQUESTS] = "requests.db",
+	[DBI_LOGS] = "logs.db",
 };
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
@@ -350,6 +351,46 @@ static store_code rebuild_derived(dbs *st, DB_TXN *txn, uint64_t format, meta_st
 	return c;
 }
 
+/* Format 5 keeps each log line in a record of its own (logs.db): the lines
+ * of every older task record move there, and the record keeps their count. */
+static store_code move_logs(dbs *st, DB_TXN *txn, store_err *err)
+{
+	DBC *cur;
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_TASKS]);
+	store_code c = STORE_OK;
+	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT | DB_RMW)) == 0) {
+		record_task t;
+		char why[256];
+		if (record_decode_task(d.data, d.size, &t, why, sizeof why) < 0)
+			continue; /* verify reports it */
+		if (t.n_logs || t.log_count) {
+			c = rec_put_logs(st, txn, t.execution_id, t.task_id, 0, t.logs, t.n_logs, err);
+			t.log_count = t.n_logs;
+			record_buf b = { 0 };
+			record_task bare = t;
+			bare.logs = NULL;
+			bare.n_logs = 0;
+			if (!c && record_encode_task(&bare, &b) < 0)
+				c = err_set(err, STORE_STORAGE, "out of memory");
+			DBT nd = dbs_dbt(b.data, b.len);
+			if (!c && (ret = cur->put(cur, &k, &nd, DB_CURRENT)) != 0)
+				c = err_db(st, err, ret, "upgrading: rewriting task '%s'", t.task_id);
+			record_buf_free(&b);
+		}
+		record_task_free(&t);
+	}
+	cur->close(cur);
+	free(k.data);
+	free(d.data);
+	if (!c && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_TASKS]);
+	return c;
+}
+
 /* Creates a new home, or upgrades an older one, in one transaction. */
 static store_code create_or_upgrade(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
@@ -381,12 +422,15 @@ static store_code create_or_upgrade(dbs *st, DB_TXN *txn, void *arg, store_err *
 			if ((c = rec_del_raw(st, txn, DBI_META, old_keys[i], strlen(old_keys[i]), err)))
 				return c;
 	}
-	if (format == 3) {
-		/* format 3 had the state record, and one index file for every status */
+	if (format == 3 || format == 4) {
+		/* format 3 had the state record, and one index file for every
+		 * status; format 4 kept log lines inside their task's record */
 		if ((c = state_read(st, txn, &ms, 0, err)))
 			return c;
 		memset(ms.counts, 0, sizeof ms.counts);
 	}
+	if (format != 0 && (c = move_logs(st, txn, err)))
+		return c;
 	if (format != 0 && (c = rebuild_derived(st, txn, format, &ms, err)))
 		return c;
 	if ((c = state_write(st, txn, &ms, err)))
@@ -469,7 +513,7 @@ static store_code open_all(dbs *st, store_err *err)
 		return STORE_OK;
 	}
 	for (int i = 0; i < DBI_COUNT; i++)
-		if ((c = db_open_one(st, NULL, (dbi)i, i == DBI_REQUESTS ? DB_CREATE : 0, err)))
+		if ((c = db_open_one(st, NULL, (dbi)i, 0, err)))
 			goto fail;
 	drop_legacy_files(st);
 	return STORE_OK;

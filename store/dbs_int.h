@@ -17,6 +17,7 @@ typedef enum dbi {
 	DBI_EVENTS,    /* sequence (big-endian) -> event record */
 	DBI_EV_BY_EXEC,/* exec id NUL sequence -> "" */
 	DBI_REQUESTS,  /* request id (client time, random) -> result: changes already made */
+	DBI_LOGS,      /* exec id NUL task id NUL line number (big-endian) -> the line */
 	/* One status index per status, DBI_BY_STATUS + status: start time, id ->
 	 * a copy of the execution record (covering: lists read it alone,
 	 * backwards: newest first).  A file per status, so that each one only
@@ -98,6 +99,20 @@ store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *t
 store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
+/* An audit event of the running transaction (value: the input given, or NULL). */
+store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
+		     const char *before, const char *after, const record_text *value, store_err *err);
+/* A task's log lines, each a record of logs.db: appended as lines
+ * first..first+n-1; removed (all of them); read (lines from..from+limit-1,
+ * stopping early past max_bytes) into a new array the caller frees with
+ * record_text entries. */
+store_code rec_put_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, uint64_t first,
+			const record_text *lines, size_t n, store_err *err);
+store_code rec_del_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, store_err *err);
+store_code rec_read_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
+			 size_t max_bytes, record_text **out, size_t *n, store_err *err);
+/* The newest lines of a task (or all of them) into t->logs; t->log_count says how many it has. */
+store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, bool all, store_err *err);
 store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err);
 store_code rec_put_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
 		       store_err *err);

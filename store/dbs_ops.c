@@ -19,21 +19,7 @@ typedef struct op_arg {
 	size_t value_len;
 } op_arg;
 
-static store_code add_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
-			    const char *before, const char *after, const record_text *value, store_err *err)
-{
-	record_event ev = { 0 };
-	ev.action = (char *)action;
-	ev.execution_id = (char *)exec_id;
-	ev.task_id = (char *)task_id;
-	ev.status_before = (char *)before;
-	ev.status_after = (char *)after;
-	if (value) {
-		ev.has_input_value = true;
-		ev.input_value = *value;
-	}
-	return rec_add_event(st, txn, &ev, err);
-}
+#define add_event rec_event
 
 static int set_str(char **dst, const char *s)
 {

@@ -3,6 +3,7 @@
  * tasks, audit events. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,12 +203,21 @@ static store_code index_update(dbs *st, DB_TXN *txn, const record_exec *e, const
 	return STORE_OK;
 }
 
-store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err)
+store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e_in, const record_exec *old, store_err *err)
 {
 	record_buf b = { 0 };
+	meta_state *ms;
+	store_code c = txn_state(st, txn, &ms, err);
+	if (c)
+		return c;
+	/* shallow: the version is the generation this transaction commits, and
+	 * whether an engine is attached is the server's to say, never stored */
+	record_exec e1 = *e_in, *e = &e1;
+	e1.version = ms->generation + 1;
+	e1.engine_attached = false;
 	if (record_encode_exec(e, &b) < 0)
 		return err_set(err, STORE_STORAGE, "out of memory encoding execution '%s'", e->id);
-	store_code c = rec_put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
+	c = rec_put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
 	if (!c)
 		c = index_update(st, txn, e, &b, old, err);
 	record_buf_free(&b);
@@ -228,13 +238,207 @@ store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *e
 	size_t kn = key_task(key, sizeof key, t->execution_id, t->task_id);
 	if (!kn)
 		return err_set(err, STORE_INVALID_INPUT, "task id '%s' is too long", t->task_id);
-	if (record_encode_task(t, &b) < 0)
+	/* the lines live in logs.db: the task record keeps their count */
+	record_task bare = *t;
+	bare.logs = NULL;
+	bare.n_logs = 0;
+	if (record_encode_task(&bare, &b) < 0)
 		return err_set(err, STORE_STORAGE, "out of memory encoding task '%s'", t->task_id);
 	store_code c = rec_put_raw(st, txn, DBI_TASKS, key, kn, b.data, b.len, err);
 	record_buf_free(&b);
 	return c;
 }
 
+store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
+		     const char *before, const char *after, const record_text *value, store_err *err)
+{
+	record_event ev = { 0 };
+	ev.action = (char *)action;
+	ev.execution_id = (char *)exec_id;
+	ev.task_id = (char *)task_id;
+	ev.status_before = (char *)before;
+	ev.status_after = (char *)after;
+	if (value) {
+		ev.has_input_value = true;
+		ev.input_value = *value;
+	}
+	return rec_add_event(st, txn, &ev, err);
+}
+
+store_code rec_put_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, uint64_t first,
+			const record_text *lines, size_t n, store_err *err)
+{
+	unsigned char key[KEY_LOG_MAX + 8];
+	for (size_t i = 0; i < n; i++) {
+		size_t kn = key_log(key, sizeof key, exec_id, task_id, first + i);
+		if (!kn)
+			return err_set(err, STORE_INVALID_INPUT, "task id '%s' is too long", task_id);
+		DBT k = dbs_dbt(key, kn), d = dbs_dbt(lines[i].s ? lines[i].s : "", lines[i].s ? lines[i].len : 0);
+		int ret = st->db[DBI_LOGS]->put(st->db[DBI_LOGS], txn, &k, &d, 0);
+		if (ret)
+			return err_db(st, err, ret, "writing a log line of task '%s' of execution '%s'", task_id, exec_id);
+	}
+	return STORE_OK;
+}
+
+/* Walks the lines of a task from line `from`: fn gets each one; stops when it returns non-zero. */
+static store_code logs_walk(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, uint64_t from,
+			    u_int32_t rmw, int (*fn)(void *ctx, DBC *cur, const DBT *d), void *ctx, store_err *err)
+{
+	unsigned char prefix[KEY_LOG_MAX + 8], kb[KEY_LOG_MAX + 8];
+	size_t pn = key_log(prefix, sizeof prefix, exec_id, task_id, UINT64_MAX);
+	size_t kn = key_log(kb, sizeof kb, exec_id, task_id, from);
+	if (!pn || !kn)
+		return STORE_OK; /* ids too long to have lines */
+	DBC *cur;
+	int ret = st->db[DBI_LOGS]->cursor(st->db[DBI_LOGS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
+	DBT k = dbs_dbt(kb, kn), d = dbs_dbt(NULL, 0);
+	k.ulen = sizeof kb;
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_REALLOC;
+	u_int32_t how = DB_SET_RANGE;
+	store_code c = STORE_OK;
+	while ((ret = cur->get(cur, &k, &d, how | rmw)) == 0) {
+		how = DB_NEXT;
+		if (k.size != pn + 8 || memcmp(kb, prefix, pn) != 0)
+			break;
+		int r = fn(ctx, cur, &d);
+		if (r < 0) {
+			c = err_set(err, STORE_STORAGE, "out of memory reading the log of task '%s'", task_id);
+			break;
+		}
+		if (r > 0)
+			break;
+	}
+	if (!c && ret && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading the log of task '%s' of execution '%s'", task_id, exec_id);
+	cur->close(cur);
+	free(d.data);
+	return c;
+}
+
+static int log_del_one(void *ctx, DBC *cur, const DBT *d)
+{
+	(void)d;
+	int *ret = ctx;
+	*ret = cur->del(cur, 0);
+	return *ret ? 1 : 0;
+}
+
+store_code rec_del_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, store_err *err)
+{
+	int ret = 0;
+	store_code c = logs_walk(st, txn, exec_id, task_id, 0, DB_RMW, log_del_one, &ret, err);
+	if (!c && ret)
+		c = err_db(st, err, ret, "removing the log of task '%s' of execution '%s'", task_id, exec_id);
+	return c;
+}
+
+typedef struct log_read {
+	record_text *v;
+	size_t n, limit, bytes, max_bytes;
+} log_read;
+
+static int log_read_one(void *ctx, DBC *cur, const DBT *d)
+{
+	(void)cur;
+	log_read *r = ctx;
+	if (r->n >= r->limit || (r->n > 0 && r->bytes + d->size > r->max_bytes))
+		return 1;
+	if (r->n % 64 == 0) {
+		record_text *p = realloc(r->v, (r->n + 64) * sizeof *p);
+		if (!p)
+			return -1;
+		r->v = p;
+	}
+	r->v[r->n].s = NULL;
+	if (record_text_set(&r->v[r->n], d->data, d->size) < 0)
+		return -1;
+	r->n++;
+	r->bytes += d->size;
+	return 0;
+}
+
+store_code rec_read_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
+			 size_t max_bytes, record_text **out, size_t *n, store_err *err)
+{
+	log_read r = { NULL, 0, limit, 0, max_bytes };
+	store_code c = limit ? logs_walk(st, txn, exec_id, task_id, from, 0, log_read_one, &r, err) : STORE_OK;
+	if (c) {
+		for (size_t i = 0; i < r.n; i++)
+			record_text_free(&r.v[i]);
+		free(r.v);
+		r.v = NULL;
+		r.n = 0;
+	}
+	*out = r.v;
+	*n = r.n;
+	return c;
+}
+
+/* What a task hands out with its execution: its newest lines, up to a
+ * bound, so that a task of a million lines still reads at once. */
+#define ITEM_LOG_LINES 1000
+#define ITEM_LOG_BYTES (4u << 20)
+
+/* The newest lines, read backwards from the last one. */
+static store_code load_newest(dbs *st, DB_TXN *txn, record_task *t, store_err *err)
+{
+	unsigned char prefix[KEY_LOG_MAX + 8], kb[KEY_LOG_MAX + 8];
+	size_t pn = key_log(prefix, sizeof prefix, t->execution_id, t->task_id, UINT64_MAX);
+	size_t kn = key_log(kb, sizeof kb, t->execution_id, t->task_id, UINT64_MAX - 1);
+	if (!pn || !kn)
+		return STORE_OK;
+	DBC *cur;
+	int ret = st->db[DBI_LOGS]->cursor(st->db[DBI_LOGS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
+	DBT k = dbs_dbt(kb, kn), d = dbs_dbt(NULL, 0);
+	k.ulen = sizeof kb;
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_REALLOC;
+	log_read r = { NULL, 0, ITEM_LOG_LINES, 0, ITEM_LOG_BYTES };
+	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
+	ret = cur->get(cur, &k, &d, ret == 0 ? DB_PREV : DB_LAST);
+	store_code c = STORE_OK;
+	for (; ret == 0; ret = cur->get(cur, &k, &d, DB_PREV)) {
+		if (k.size != pn + 8 || memcmp(kb, prefix, pn) != 0)
+			break;
+		int rc = log_read_one(&r, cur, &d);
+		if (rc < 0)
+			c = err_set(err, STORE_STORAGE, "out of memory reading the log of task '%s'", t->task_id);
+		if (rc)
+			break;
+	}
+	if (!c && ret && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading the log of task '%s' of execution '%s'", t->task_id, t->execution_id);
+	cur->close(cur);
+	free(d.data);
+	for (size_t i = 0; i < r.n / 2; i++) {
+		record_text x = r.v[i];
+		r.v[i] = r.v[r.n - 1 - i];
+		r.v[r.n - 1 - i] = x;
+	}
+	t->logs = r.v;
+	t->n_logs = r.n;
+	return c;
+}
+
+store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, bool all, store_err *err)
+{
+	for (size_t i = 0; i < t->n_logs; i++)
+		record_text_free(&t->logs[i]);
+	free(t->logs);
+	t->logs = NULL;
+	t->n_logs = 0;
+	if (t->log_count == 0)
+		return STORE_OK;
+	if (!all)
+		return load_newest(st, txn, t, err);
+	return rec_read_logs(st, txn, t->execution_id, t->task_id, 0, SIZE_MAX, SIZE_MAX, &t->logs, &t->n_logs, err);
+}
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
 	meta_state *ms;

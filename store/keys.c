@@ -81,3 +81,16 @@ size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char 
 	return a + 1 + b;
 }
 
+
+size_t key_log(unsigned char *out, size_t cap, const char *exec_id, const char *task_id, uint64_t line)
+{
+	size_t n = key_task(out, cap, exec_id, task_id);
+	if (!n || n + 1 + (line == UINT64_MAX ? 0 : 8) > cap)
+		return 0;
+	out[n++] = '\0';
+	if (line != UINT64_MAX) {
+		key_u64(out + n, line);
+		n += 8;
+	}
+	return n;
+}

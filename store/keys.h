@@ -18,4 +18,9 @@ size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e);
 /* exec id NUL task id */
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id);
 
+/* exec id NUL task id NUL line (big-endian); the first two parts alone
+ * (prefix) when line is UINT64_MAX: a key that starts every line of the task. */
+size_t key_log(unsigned char *out, size_t cap, const char *exec_id, const char *task_id, uint64_t line);
+#define KEY_LOG_MAX (128 + 1 + 128 + 1 + 8)
+
 #endif

@@ -53,6 +53,10 @@ static const field exec_fields[] = {
 	{ 7, F_BOOL, offsetof(record_exec, is_paused), 0, false },
 	{ 8, F_STR, offsetof(record_exec, paused_task_id), 0, false },
 	{ 9, F_U64, offsetof(record_exec, tasks_complete), 0, false },
+	{ 10, F_U64, offsetof(record_exec, version), 0, false },
+	{ 11, F_U64, offsetof(record_exec, engine_pid), 0, false },
+	{ 12, F_STR, offsetof(record_exec, engine_host), 0, false },
+	{ 13, F_BOOL, offsetof(record_exec, engine_attached), 0, false },
 };
 
 static const field task_fields[] = {
@@ -68,6 +72,8 @@ static const field task_fields[] = {
 	FIELD_AUX(10, F_TEXT_OPT, record_task, input_default, has_input_default),
 	FIELD(11, F_BOOL, record_task, input_required),
 	FIELD_AUX(12, F_TEXT_OPT, record_task, input_value, has_input_value),
+	{ 13, F_U64, offsetof(record_task, log_count), 0, false },
+	{ 14, F_TEXT_OPT, offsetof(record_task, reason), offsetof(record_task, has_reason), false },
 };
 
 static const field event_fields[] = {
@@ -80,6 +86,7 @@ static const field event_fields[] = {
 	FIELD(7, F_STR, record_event, status_before),
 	FIELD(8, F_STR, record_event, status_after),
 	FIELD_AUX(9, F_TEXT_OPT, record_event, input_value, has_input_value),
+	{ 10, F_TEXT_OPT, offsetof(record_event, reason), offsetof(record_event, has_reason), false },
 };
 
 typedef struct kind_desc {

@@ -51,6 +51,16 @@ typedef struct record_exec {
 	 * complete, so that a list shows progress without reading a task.  Not
 	 * part of data files. */
 	uint64_t tasks_complete;
+	/* The store's change number of the record: the generation that last
+	 * changed it.  A replacing save of a copy read at an older version is
+	 * refused (0: a copy that was not read from the store). */
+	uint64_t version;
+	/* The engine that drives it, as it attached (pid 0: none ever did), and
+	 * whether that engine's connection to the server is alive now (set by
+	 * the store when it hands the record out; never stored). */
+	uint64_t engine_pid;
+	char *engine_host;
+	bool engine_attached;
 	record_unknown unknown;
 } record_exec;
 
@@ -59,8 +69,13 @@ typedef struct record_task {
 	char *task_id;
 	record_text task_name;
 	task_status status;
+	/* The newest log lines (all of them in data files and exports); the
+	 * store keeps each line in a record of its own, so that appending the
+	 * 100,000th line costs what the first did.  log_count is how many the
+	 * task has: logs[0] is line log_count - n_logs (store_task_logs pages). */
 	record_text *logs;
 	size_t n_logs;
+	uint64_t log_count;
 	char *start_timestamp;   /* "" = not started */
 	char *end_timestamp;     /* "" = not ended */
 	bool has_input;          /* the task carries an input request */
@@ -71,6 +86,8 @@ typedef struct record_task {
 	bool input_required;
 	bool has_input_value;    /* an operator supplied a value */
 	record_text input_value;
+	bool has_reason;         /* why it failed, as its engine or operator said */
+	record_text reason;
 	record_unknown unknown;
 } record_task;
 
@@ -78,13 +95,16 @@ typedef struct record_event {
 	uint64_t seq;
 	char *time;
 	char *actor;
-	char *action;            /* pause, resume-task, resume-workflow, import, delete */
+	char *action;            /* pause, resume-task, resume-workflow, import, delete, start, begin,
+				    complete, fail, request-input, finish, attach */
 	char *execution_id;
 	char *task_id;           /* NULL when the event concerns the whole execution */
 	char *status_before;     /* NULL when not applicable */
 	char *status_after;
 	bool has_input_value;
 	record_text input_value;
+	bool has_reason;         /* a failure's reason */
+	record_text reason;
 	record_unknown unknown;
 } record_event;
 

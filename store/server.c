@@ -68,6 +68,10 @@ typedef struct conn {
 	int64_t wait_deadline;  /* ms, monotonic */
 	record_buf *stage;      /* an import's frames so far */
 	size_t n_stage, stage_bytes;
+	char **att;             /* the executions this engine drives: its lease */
+	size_t n_att;
+	uint64_t engine_pid;
+	char engine_host[256];
 } conn;
 
 typedef struct server {
@@ -165,6 +169,9 @@ static void conn_free(conn *c)
 	for (size_t i = 0; i < c->n_stage; i++)
 		record_buf_free(&c->stage[i]);
 	free(c->stage);
+	for (size_t i = 0; i < c->n_att; i++)
+		free(c->att[i]);
+	free(c->att);
 	free(c);
 }
 
@@ -332,27 +339,113 @@ static size_t stage_count(conn *c)
 	return n;
 }
 
+/* ---- attachment: an engine's connection is its lease ---- */
+
+#define ATTACH_MAX 4096 /* executions one connection may drive */
+
+/* The live connection that drives an execution, or NULL. */
+static conn *attached_by(server *s, const char *id, size_t len)
+{
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (c->dead)
+			continue;
+		for (size_t k = 0; k < c->n_att; k++)
+			if (strlen(c->att[k]) == len && memcmp(c->att[k], id, len) == 0)
+				return c;
+	}
+	return NULL;
+}
+
+/* Another engine, alive, drives it: refused (the same engine, reconnected, is not another). */
+static store_code attach_check(server *s, conn *c, const char *id, uint64_t pid, const char *host, store_err *err)
+{
+	conn *o = attached_by(s, id, strlen(id));
+	if (o && o != c && !(o->engine_pid == pid && strcmp(o->engine_host, host) == 0))
+		return err_set(err, STORE_INVALID_STATE, "execution '%s' is driven by another engine (pid %llu on %s)",
+			       id, (unsigned long long)o->engine_pid, o->engine_host);
+	if (!o && c->n_att >= ATTACH_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "one connection drives at most %d executions", ATTACH_MAX);
+	return STORE_OK;
+}
+
+static void attach_add(conn *c, const char *id, uint64_t pid, const char *host)
+{
+	c->engine_pid = pid;
+	snprintf(c->engine_host, sizeof c->engine_host, "%s", host);
+	for (size_t k = 0; k < c->n_att; k++)
+		if (strcmp(c->att[k], id) == 0)
+			return;
+	char **v = realloc(c->att, (c->n_att + 1) * sizeof *v);
+	if (!v)
+		return;
+	c->att = v;
+	if ((v[c->n_att] = record_strdup(id)))
+		c->n_att++;
+}
+
+/* The id of an encoded execution record, read in place: its first field. */
+static bool raw_exec_id(const void *rec, size_t len, const char **id, size_t *idlen)
+{
+	tag_reader r = { (const unsigned char *)rec + 3, (const unsigned char *)rec + len };
+	uint64_t key, n;
+	if (len < 3 || tag_read_varint(&r, &key) < 0 || key != ((1u << 1) | TAG_BYTES) || tag_read_varint(&r, &n) < 0 ||
+	    n > (uint64_t)(r.end - r.p))
+		return false;
+	*id = (const char *)r.p;
+	*idlen = (size_t)n;
+	return true;
+}
+
+/* A record handed out says whether its engine is attached now. */
+static int encode_exec_out(server *s, record_exec *e, record_buf *r)
+{
+	e->engine_attached = attached_by(s, e->id, strlen(e->id)) != NULL;
+	return record_encode_exec(e, r);
+}
+
 /* ---- requests ---- */
 
 typedef struct each_out {
 	record_buf *b;
 	size_t n;
 	int rc;
+	bool full; /* the page ended early: more follow */
 } each_out;
+
+#define EACH_PAGE_BYTES (16u << 20) /* a page of an export ends past this */
 
 static int each_one(void *ctx, const store_item *it)
 {
 	each_out *o = ctx;
 	o->rc |= wire_item_encode(o->b, it);
 	o->n++;
-	return o->rc;
+	if (o->rc)
+		return -1;
+	if (o->b->len > EACH_PAGE_BYTES) {
+		o->full = true;
+		return 1;
+	}
+	return 0;
 }
 
 typedef struct blob_out {
 	record_buf *b;
 	size_t mark; /* where the blobs begin */
 	int rc;
+	server *s;
+	char **att;  /* ids of the records whose engine is attached */
+	size_t n_att;
 } blob_out;
+
+static void blob_out_free(blob_out *o)
+{
+	for (size_t i = 0; i < o->n_att; i++)
+		free(o->att[i]);
+	free(o->att);
+	o->att = NULL;
+	o->n_att = 0;
+}
 
 static int blob_emit(void *ctx, const void *rec, size_t len)
 {
@@ -360,9 +453,23 @@ static int blob_emit(void *ctx, const void *rec, size_t len)
 	if (!rec) {
 		o->b->len = o->mark;
 		o->rc = 0;
+		blob_out_free(o);
 		return 0;
 	}
 	o->rc |= wire_blob_add(o->b, rec, len);
+	const char *id;
+	size_t idlen;
+	if (o->s && raw_exec_id(rec, len, &id, &idlen) && attached_by(o->s, id, idlen)) {
+		char **v = realloc(o->att, (o->n_att + 1) * sizeof *v);
+		if (!v)
+			return o->rc = -1;
+		o->att = v;
+		if (!(v[o->n_att] = malloc(idlen + 1)))
+			return o->rc = -1;
+		memcpy(v[o->n_att], id, idlen);
+		v[o->n_att][idlen] = '\0';
+		o->n_att++;
+	}
 	return o->rc;
 }
 
@@ -380,8 +487,14 @@ static void verify_one(void *ctx, const char *what)
 
 static bool is_change(unsigned op)
 {
-	return op == OP_IMPORT || op == OP_DELETE || op == OP_PAUSE || op == OP_RESUME_WF || op == OP_RESUME_TASK ||
-	       op == OP_CHECKPOINT || op == OP_STOP || op == OP_BACKUP;
+	switch (op) {
+	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
+	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
+	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static size_t conn_count(server *s)
@@ -495,7 +608,7 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		record_exec e;
 		if ((code = dbs_get(s->db, has_s0 ? s0 : "", &e, &err)) == STORE_OK) {
 			record_buf r = { 0 };
-			rc = record_encode_exec(&e, &r) | reply_ok(b) | wire_blob_add(b, r.data, r.len);
+			rc = encode_exec_out(s, &e, &r) | reply_ok(b) | wire_blob_add(b, r.data, r.len);
 			record_buf_free(&r);
 			record_exec_free(&e);
 		}
@@ -504,6 +617,7 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	case OP_GET_ITEM: {
 		store_item it;
 		if ((code = dbs_get_item(s->db, has_s0 ? s0 : "", &it, &err)) == STORE_OK) {
+			it.exec.engine_attached = attached_by(s, it.exec.id, strlen(it.exec.id)) != NULL;
 			rc = reply_ok(b) | wire_item_encode(b, &it);
 			store_item_free(&it);
 		}
@@ -528,13 +642,17 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		size_t limit = m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
 		/* the records go out as the index holds them: the client decodes */
 		rc = reply_ok(b);
-		blob_out o = { b, b->len, 0 };
+		blob_out o = { b, b->len, 0, s, NULL, 0 };
 		size_t n = 0;
 		if (m->u[2])
 			cur.done = false;
 		code = dbs_list_raw(s->db, status, &cur, m->u[2] != 0, limit, blob_emit, &o, &n, &err);
 		if (code == STORE_OK)
-			rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done);
+			rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done) | wire_u(b, 6, n);
+		if (code == STORE_OK) /* then the ids of the page whose engine is attached */
+			for (size_t i = 0; i < o.n_att && !rc; i++)
+				rc |= wire_blob_add(b, o.att[i], strlen(o.att[i]));
+		blob_out_free(&o);
 		if (code == STORE_OK && m->u[3]) { /* and the counts: one round trip */
 			uint64_t counts[EXEC_STATUS_COUNT], g = 0;
 			if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
@@ -552,7 +670,7 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 			rc = reply_ok(b);
 			record_buf r = { 0 };
 			for (size_t i = 0; i < n && !rc; i++)
-				rc = record_encode_exec(&v[i], &r) | wire_blob_add(b, r.data, r.len);
+				rc = encode_exec_out(s, &v[i], &r) | wire_blob_add(b, r.data, r.len);
 			record_buf_free(&r);
 			record_exec_array_free(v, n);
 		}
@@ -561,10 +679,10 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	case OP_EACH: {
 		size_t limit = m->u[0] == 0 || m->u[0] > 4096 ? 4096 : (size_t)m->u[0];
 		rc = reply_ok(b);
-		each_out o = { b, 0, 0 };
+		each_out o = { b, 0, 0, false };
 		code = dbs_each(s->db, has_s0 ? s0 : NULL, limit, each_one, &o, &err);
 		if (code == STORE_OK)
-			rc |= o.rc | wire_u(b, 0, o.n < limit);
+			rc |= o.rc | wire_u(b, 0, o.n < limit && !o.full);
 		break;
 	}
 	case OP_PAUSE:
@@ -658,6 +776,144 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 			rc = reply_ok(b);
 		}
 		break;
+	case OP_EXEC_START: {
+		store_item it;
+		char why[256], host[256] = "";
+		if (m->has_s[1])
+			blob_str(&m->s[1], host, sizeof host);
+		if (m->n_blobs != 1 || wire_item_decode(m->blobs[0].p, m->blobs[0].len, &it, why, sizeof why) < 0) {
+			err_set(&err, STORE_INVALID_INPUT, "a malformed definition: %s", m->n_blobs != 1 ? "no item" : why);
+			code = err.code;
+			break;
+		}
+		if ((code = attach_check(s, c, it.exec.id, m->u[0], host, &err)) == STORE_OK &&
+		    (code = dbs_exec_start(s->db, &it, m->u[0], host, &err)) == STORE_OK) {
+			attach_add(c, it.exec.id, m->u[0], host);
+			note_changed(s, it.exec.id);
+			rc = reply_ok(b);
+		} else if (code == STORE_OK) {
+			code = err.code;
+		}
+		store_item_free(&it);
+		break;
+	}
+	case OP_ATTACH: {
+		char host[256] = "";
+		if (m->has_s[1])
+			blob_str(&m->s[1], host, sizeof host);
+		if ((code = attach_check(s, c, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK &&
+		    (code = dbs_attach(s->db, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK) {
+			attach_add(c, s0, m->u[0], host);
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	}
+	case OP_TASK_BEGIN:
+	case OP_TASK_COMPLETE:
+	case OP_TASK_FAIL: {
+		const char *e = has_s0 ? s0 : "", *t = has_s1 ? s1 : "";
+		char reason[1024];
+		if (m->op == OP_TASK_BEGIN)
+			code = dbs_task_begin(s->db, e, t, &err);
+		else if (m->op == OP_TASK_COMPLETE)
+			code = dbs_task_complete(s->db, e, t, &err);
+		else
+			code = dbs_task_fail(s->db, e, t, m->has_s[2] ? blob_str(&m->s[2], reason, sizeof reason) : "", &err);
+		if (code == STORE_OK) {
+			note_changed(s, e);
+			rc = reply_ok(b);
+		}
+		break;
+	}
+	case OP_TASK_LOG: {
+		record_text *lines = calloc(m->n_blobs ? m->n_blobs : 1, sizeof *lines);
+		uint64_t count = 0;
+		if (!lines) {
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		for (size_t i = 0; i < m->n_blobs; i++) {
+			lines[i].s = (char *)m->blobs[i].p; /* not NUL-terminated: the store copies by length */
+			lines[i].len = m->blobs[i].len;
+		}
+		code = dbs_task_log(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", lines, m->n_blobs, &count, &err);
+		free(lines);
+		if (code == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b) | wire_u(b, 0, count);
+		}
+		break;
+	}
+	case OP_TASK_REQUEST: {
+		/* the prompt and the default may be longer than the small buffers */
+		char *prompt = malloc(m->has_s[2] ? m->s[2].len + 1 : 1);
+		char *def = m->u[2] && m->n_blobs ? malloc(m->blobs[0].len + 1) : NULL;
+		if (!prompt || (m->u[2] && m->n_blobs && !def)) {
+			free(prompt);
+			free(def);
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		size_t plen = m->has_s[2] ? m->s[2].len : 0;
+		if (plen)
+			memcpy(prompt, m->s[2].p, plen);
+		prompt[plen] = '\0';
+		if (def) {
+			memcpy(def, m->blobs[0].p, m->blobs[0].len);
+			def[m->blobs[0].len] = '\0';
+		}
+		store_input_request rq = { prompt, (record_input_type)(m->u[0] > INPUT_BOOLEAN ? 99 : m->u[0]), def,
+					   def ? m->blobs[0].len : 0, m->u[1] != 0 };
+		if (memchr(prompt, '\0', plen))
+			code = err_set(&err, STORE_INVALID_INPUT, "the prompt of task '%s' holds a NUL byte", s1);
+		else
+			code = dbs_task_request_input(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &rq, &err);
+		free(prompt);
+		free(def);
+		if (code == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	}
+	case OP_EXEC_FINISH:
+		if ((code = dbs_exec_finish(s->db, has_s0 ? s0 : "", (exec_status)(m->u[0] > EXEC_FAILED ? 99 : m->u[0]),
+					    &err)) == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	case OP_EVENTS_AFTER: {
+		record_event *v = NULL;
+		size_t n = 0;
+		size_t limit = m->u[1] == 0 || m->u[1] > 10000 ? 10000 : (size_t)m->u[1];
+		if ((code = dbs_events_after(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err)) == STORE_OK) {
+			rc = reply_ok(b);
+			record_buf r = { 0 };
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = record_encode_event(&v[i], &r) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_event_array_free(v, n);
+		}
+		break;
+	}
+	case OP_TASK_LOGS: {
+		record_text *v = NULL;
+		size_t n = 0;
+		uint64_t total = 0;
+		size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
+		if ((code = dbs_task_logs(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0], limit, &v, &n, &total,
+					  &err)) == STORE_OK) {
+			rc = reply_ok(b) | wire_u(b, 0, total);
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = wire_blob_add(b, v[i].s, v[i].len);
+		}
+		for (size_t i = 0; i < n; i++)
+			record_text_free(&v[i]);
+		free(v);
+		break;
+	}
 	default:
 		return false;
 	}
@@ -763,9 +1019,21 @@ static void accept_all(server *s)
 	}
 }
 
-static void reap(server *s)
+/* Frees the closed connections; true when an engine's lease ended with one. */
+static bool reap(server *s)
 {
 	size_t j = 0;
+	bool detached = false;
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (c->dead && c->n_att) {
+			slog(s, "engine pid %llu on %s detached from %zu execution%s", (unsigned long long)c->engine_pid,
+			     c->engine_host, c->n_att, c->n_att == 1 ? "" : "s");
+			for (size_t k = 0; k < c->n_att; k++)
+				note_changed(s, c->att[k]);
+			detached = true;
+		}
+	}
 	for (size_t i = 0; i < s->n_conns; i++) {
 		if (s->conns[i]->dead)
 			conn_free(s->conns[i]);
@@ -773,6 +1041,7 @@ static void reap(server *s)
 			s->conns[j++] = s->conns[i];
 	}
 	s->n_conns = j;
+	return detached;
 }
 
 /* After a batch: one flush, then the answers, then the pushes. */
@@ -1014,7 +1283,8 @@ static void serve(server *s)
 			if (!s->conns[i]->dead && s->conns[i]->in.len >= 4 && !s->conns[i]->waiting)
 				conn_read(s, s->conns[i]);
 		finish_batch(s);
-		reap(s);
+		if (reap(s))
+			finish_batch(s); /* the dashboards hear of it */
 		now = now_ms();
 		if (now - s->checked_home >= 1000) {
 			s->checked_home = now;

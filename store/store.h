@@ -49,7 +49,7 @@ typedef struct store_err {
 } store_err;
 
 /* The format of a home this version writes; older ones are upgraded on open. */
-#define STORE_FORMAT_VERSION 4
+#define STORE_FORMAT_VERSION 5
 
 enum {
 	STORE_OPEN_READ_ONLY = 1 << 0, /* refuse every change; databases opened read-only */
@@ -99,7 +99,10 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 store_code store_save(store *st, const store_item *it, bool replace, store_err *err);
 
 store_code store_get(store *st, const char *id, record_exec *e, store_err *err);
-/* The execution and its tasks, in task_ids order. */
+/* The execution and its tasks, in task_ids order; each task with its newest
+ * log lines (at most 1,000 and 4 MB: store_task_logs reads the rest).  A
+ * replacing store_save of it is refused once the execution has changed since
+ * (its version), or when it lacks some of a task's lines. */
 store_code store_get_item(store *st, const char *id, store_item *it, store_err *err);
 store_code store_delete(store *st, const char *id, store_err *err);
 
@@ -175,6 +178,68 @@ typedef struct store_push {
 } store_push;
 store_code store_watch(store *st, int *fd, store_err *err);
 store_code store_watch_read(store *st, store_push *push, store_err *err);
+
+/* ---- the engine's side ----
+ *
+ * What an engine that runs workflows calls.  Each call is one transaction
+ * with an audit event (this store's actor, the status before and after), and
+ * a compare-and-set on the status it expects: when an operator changed the
+ * task or the execution first (a pause, a resume, an answer), the call fails
+ * with STORE_INVALID_STATE, names what it found, and changes nothing.  No
+ * engine call can undo an operator's action. */
+
+/* Starts an execution from its definition: def->exec.id, workflow_name and
+ * task_ids (the order), and per task its name and input request (has_input
+ * and the input_* fields).  The store sets the rest: running, started now
+ * (unless start_timestamp is set), every task pending.  The execution is
+ * attached to this connection (see store_attach).  STORE_EXISTS when the id
+ * is taken. */
+store_code store_exec_start(store *st, const store_item *def, store_err *err);
+/* pending -> in-progress, with its start time. */
+store_code store_task_begin(store *st, const char *exec_id, const char *task_id, store_err *err);
+/* Appends lines to a task's log (any status; lines are bytes, NULs allowed).
+ * A line is at most STORE_LOG_LINE_MAX bytes, a call at most STORE_LOG_BATCH_MAX
+ * lines.  No audit event: the log is its own ordered record.  *count (may be
+ * NULL) is the task's number of lines after the append. */
+#define STORE_LOG_LINE_MAX (1u << 20)
+#define STORE_LOG_BATCH_MAX 4096
+store_code store_task_log(store *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
+			  uint64_t *count, store_err *err);
+/* in-progress -> complete, with its end time. */
+store_code store_task_complete(store *st, const char *exec_id, const char *task_id, store_err *err);
+/* in-progress -> failed, with its end time and a reason (kept in the task and its event). */
+store_code store_task_fail(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
+/* in-progress -> waiting-for-input with the request; the execution becomes
+ * waiting-for-input, paused on its first waiting task. */
+typedef struct store_input_request {
+	const char *prompt;
+	record_input_type type;
+	const char *default_value; /* NULL: no default */
+	size_t default_len;
+	bool required;
+} store_input_request;
+store_code store_task_request_input(store *st, const char *exec_id, const char *task_id,
+				    const store_input_request *rq, store_err *err);
+/* running -> complete (no task in progress or waiting), or running or
+ * waiting-for-input -> failed (tasks still in progress or waiting fail with
+ * it); with the end time. */
+store_code store_exec_finish(store *st, const char *exec_id, exec_status status, store_err *err);
+/* Audit events with a sequence above `after`, oldest first (exec_id NULL:
+ * every execution's): what an operator did, in order.  With store_wait (or
+ * store_watch), an engine learns of an answer without polling. */
+store_code store_events_after(store *st, const char *exec_id, uint64_t after, size_t limit, record_event **out,
+			      size_t *n, store_err *err);
+/* Attaches the execution to this connection: the engine named by its pid
+ * and host drives it.  The connection is the lease: when it closes (the
+ * engine exited or was killed), the execution shows as detached
+ * (record_exec.engine_attached false, engine_pid kept).  The library attaches
+ * again by itself after it reconnects.  STORE_INVALID_STATE for an execution
+ * that has ended. */
+store_code store_attach(store *st, const char *exec_id, store_err *err);
+/* Lines from..from+limit-1 of a task's log (at most 4 MB of them), and how
+ * many it has; the caller frees each line and the array. */
+store_code store_task_logs(store *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
+			   record_text **out, size_t *n, uint64_t *total, store_err *err);
 
 /* The server of the home this store is connected to. */
 typedef struct store_server_info {

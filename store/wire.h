@@ -30,7 +30,8 @@ typedef enum wire_op {
 	OP_GET_ITEM,     /* s0 id; reply blob: item */
 	OP_DELETE,       /* s0 id */
 	OP_LIST,         /* u0 status+1 (0 every), u1 limit, u2 newer, u3 with counts, s0 cursor;
-			    reply blobs, s0 cursor, u0 done, u1.. counts, then the generation */
+			    reply blobs (u6 of them records, then the ids among them whose engine is
+			    attached), s0 cursor, u0 done, u1.. counts, then the generation */
 	OP_PAUSED,       /* reply blobs */
 	OP_EACH,         /* s0 after id (absent: from the first), u0 limit; reply blobs: items, u0 done */
 	OP_PAUSE,        /* s0 exec, s1 task */
@@ -46,6 +47,16 @@ typedef enum wire_op {
 			    u5 cache used, u6 log file, u7 log offset */
 	OP_STOP,
 	OP_BACKUP,       /* s0 directory */
+	OP_EXEC_START,   /* blob: the definition as an item, u0 engine pid, s1 engine host */
+	OP_TASK_BEGIN,   /* s0 exec, s1 task */
+	OP_TASK_LOG,     /* s0 exec, s1 task, blobs: lines; reply u0 the task's line count */
+	OP_TASK_COMPLETE,/* s0 exec, s1 task */
+	OP_TASK_FAIL,    /* s0 exec, s1 task, s2 reason */
+	OP_TASK_REQUEST, /* s0 exec, s1 task, s2 prompt, u0 type, u1 required, u2 has a default, blob: default */
+	OP_EXEC_FINISH,  /* s0 exec, u0 status */
+	OP_ATTACH,       /* s0 exec, u0 engine pid, s1 engine host */
+	OP_EVENTS_AFTER, /* s0 exec (absent: all), u0 after, u1 limit; reply blobs, oldest first */
+	OP_TASK_LOGS,    /* s0 exec, s1 task, u0 from, u1 limit; reply blobs: lines, u0 the line count */
 	OP_COUNT_
 } wire_op;
 

@@ -1,0 +1,609 @@
+/* dbs_engine.c - the engine's side: start an execution, move its tasks,
+ * append to their logs, ask for input, finish; the audit feed.
+ *
+ * Every transition is a compare-and-set on the status read inside the same
+ * transaction that writes it: an engine working from an old picture of an
+ * execution (an operator paused, resumed or answered since) is refused and
+ * changes nothing, so an acknowledged operator action is never undone. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbs_int.h"
+
+static store_code oom(store_err *err)
+{
+	return err_set(err, STORE_STORAGE, "out of memory");
+}
+
+static int set_str(char **dst, const char *s)
+{
+	char *p = s ? record_strdup(s) : NULL;
+	if (s && !p)
+		return -1;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+static bool exec_live(const record_exec *e)
+{
+	return e->status == EXEC_RUNNING || e->status == EXEC_WAITING;
+}
+
+static store_code exec_ended(store_err *err, const record_exec *e)
+{
+	return err_set(err, STORE_INVALID_STATE, "execution '%s' is %s: it has ended", e->id,
+		       status_exec_name(e->status));
+}
+
+/* The execution waits on its first waiting task in task order, or runs when
+ * none waits; `t` is a task of the running transaction not yet written. */
+static store_code settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err)
+{
+	const char *first = NULL;
+	store_code c = STORE_OK;
+	for (size_t i = 0; i < e->n_task_ids && !first && !c; i++) {
+		if (strcmp(e->task_ids[i], t->task_id) == 0) {
+			if (t->status == TASK_WAITING)
+				first = e->task_ids[i];
+			continue;
+		}
+		record_task o;
+		if ((c = rec_get_task(st, txn, e->id, e->task_ids[i], &o, 0, err)))
+			break;
+		if (o.status == TASK_WAITING)
+			first = e->task_ids[i];
+		record_task_free(&o);
+	}
+	if (c)
+		return c;
+	e->status = first ? EXEC_WAITING : EXEC_RUNNING;
+	e->is_paused = first != NULL;
+	return set_str(&e->paused_task_id, first) < 0 ? oom(err) : STORE_OK;
+}
+
+/* ---- starting ---- */
+
+typedef struct start_arg {
+	const store_item *def;
+	uint64_t pid;
+	const char *host;
+} start_arg;
+
+static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	start_arg *a = arg;
+	const store_item *def = a->def;
+	record_exec old;
+	store_code c = rec_get_exec(st, txn, def->exec.id, &old, DB_RMW, err);
+	if (c == STORE_OK) {
+		c = err_set(err, STORE_EXISTS, "execution '%s' already exists (status: %s): choose another id",
+			    def->exec.id, status_exec_name(old.status));
+		record_exec_free(&old);
+		return c;
+	}
+	if (c != STORE_NOT_FOUND)
+		return c;
+	memset(err, 0, sizeof *err);
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	record_exec e = def->exec; /* shallow: the store's fields set here */
+	e.start_timestamp = def->exec.start_timestamp && *def->exec.start_timestamp ? def->exec.start_timestamp : now;
+	e.end_timestamp = NULL;
+	e.status = EXEC_RUNNING;
+	e.is_paused = false;
+	e.paused_task_id = NULL;
+	e.tasks_complete = 0;
+	e.engine_pid = a->pid;
+	e.engine_host = (char *)a->host;
+	for (size_t i = 0; i < def->n_tasks && !c; i++) {
+		record_task t = def->tasks[i];
+		t.status = TASK_PENDING;
+		t.start_timestamp = (char *)"";
+		t.end_timestamp = (char *)"";
+		t.logs = NULL;
+		t.n_logs = 0;
+		t.log_count = 0;
+		t.has_input_value = false;
+		t.has_reason = false;
+		c = rec_put_task(st, txn, &t, err);
+	}
+	if (!c)
+		c = rec_put_exec(st, txn, &e, NULL, err);
+	if (!c)
+		c = rec_event(st, txn, "start", e.id, NULL, NULL, status_exec_name(EXEC_RUNNING), NULL, err);
+	return c;
+}
+
+store_code dbs_exec_start(dbs *st, const store_item *def, uint64_t pid, const char *host, store_err *err)
+{
+	char why[512];
+	memset(err, 0, sizeof *err);
+	/* the definition is checked as the execution it becomes */
+	store_item probe = *def;
+	record_exec pe = def->exec;
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	if (!pe.start_timestamp || !*pe.start_timestamp)
+		pe.start_timestamp = now;
+	pe.status = EXEC_RUNNING;
+	pe.end_timestamp = NULL;
+	pe.is_paused = false;
+	pe.paused_task_id = NULL;
+	probe.exec = pe;
+	record_task *tasks = calloc(def->n_tasks ? def->n_tasks : 1, sizeof *tasks);
+	if (!tasks)
+		return oom(err);
+	for (size_t i = 0; i < def->n_tasks; i++) {
+		tasks[i] = def->tasks[i];
+		tasks[i].status = TASK_PENDING;
+		tasks[i].start_timestamp = (char *)"";
+		tasks[i].end_timestamp = (char *)"";
+		tasks[i].n_logs = 0;
+		tasks[i].has_input_value = false;
+	}
+	probe.tasks = tasks;
+	int bad = store_item_check(&probe, why, sizeof why);
+	free(tasks);
+	if (bad < 0)
+		return err_set(err, STORE_INVALID_INPUT, "%s", why);
+	start_arg a = { def, pid, host };
+	return txn_write(st, start_txn, &a, err);
+}
+
+/* ---- task transitions ---- */
+
+typedef enum tr_kind { TR_BEGIN, TR_COMPLETE, TR_FAIL, TR_REQUEST } tr_kind;
+
+typedef struct tr_arg {
+	tr_kind kind;
+	const char *exec_id, *task_id;
+	const char *reason;
+	const store_input_request *rq;
+} tr_arg;
+
+static const struct {
+	const char *action;
+	task_status from, to;
+} tr_rule[] = {
+	[TR_BEGIN] = { "begin", TASK_PENDING, TASK_IN_PROGRESS },
+	[TR_COMPLETE] = { "complete", TASK_IN_PROGRESS, TASK_COMPLETE },
+	[TR_FAIL] = { "fail", TASK_IN_PROGRESS, TASK_FAILED },
+	[TR_REQUEST] = { "request-input", TASK_IN_PROGRESS, TASK_WAITING },
+};
+
+static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, store_err *err)
+{
+	switch (a->kind) {
+	case TR_BEGIN:
+		return set_str(&t->start_timestamp, now) < 0 || set_str(&t->end_timestamp, "") < 0 ? oom(err) : STORE_OK;
+	case TR_COMPLETE:
+		return set_str(&t->end_timestamp, now) < 0 ? oom(err) : STORE_OK;
+	case TR_FAIL:
+		record_text_free(&t->reason);
+		t->has_reason = true;
+		return set_str(&t->end_timestamp, now) < 0 ||
+				       record_text_set(&t->reason, a->reason, strlen(a->reason)) < 0
+			       ? oom(err)
+			       : STORE_OK;
+	case TR_REQUEST: {
+		const store_input_request *rq = a->rq;
+		t->has_input = true;
+		t->input_type = rq->type;
+		t->input_required = rq->required;
+		record_text_free(&t->input_prompt);
+		record_text_free(&t->input_default);
+		record_text_free(&t->input_value);
+		t->has_input_value = false;
+		t->has_input_default = rq->default_value != NULL;
+		const char *p = rq->prompt ? rq->prompt : "";
+		if (record_text_set(&t->input_prompt, p, strlen(p)) < 0 ||
+		    (rq->default_value && record_text_set(&t->input_default, rq->default_value, rq->default_len) < 0))
+			return oom(err);
+		return STORE_OK;
+	}
+	}
+	return STORE_OK;
+}
+
+static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	tr_arg *a = arg;
+	record_exec e, old = { 0 };
+	record_task t;
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
+		record_exec_free(&e);
+		return c;
+	}
+	task_status from = tr_rule[a->kind].from, to = tr_rule[a->kind].to;
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	if (!exec_live(&e)) {
+		c = exec_ended(err, &e);
+		goto out;
+	}
+	if (t.status != from) {
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' is %s, not %s: it was changed first%s",
+			    a->task_id, a->exec_id, status_task_name(t.status), status_task_name(from),
+			    t.status == TASK_WAITING ? " (paused, or waiting for input)" : "");
+		goto out;
+	}
+	if ((c = tr_apply(&t, a, now, err)))
+		goto out;
+	t.status = to;
+	if (record_exec_copy(&old, &e) < 0) {
+		c = oom(err);
+		goto out;
+	}
+	if (a->kind == TR_COMPLETE)
+		e.tasks_complete++;
+	if (a->kind == TR_REQUEST)
+		c = settle(st, txn, &e, &t, err);
+	if (!c)
+		c = rec_put_task(st, txn, &t, err);
+	if (!c)
+		c = rec_put_exec(st, txn, &e, &old, err);
+	if (!c) {
+		record_event ev = { 0 };
+		ev.action = (char *)tr_rule[a->kind].action;
+		ev.execution_id = e.id;
+		ev.task_id = t.task_id;
+		ev.status_before = (char *)status_task_name(from);
+		ev.status_after = (char *)status_task_name(to);
+		if (a->kind == TR_FAIL) {
+			ev.has_reason = true;
+			ev.reason = t.reason;
+		}
+		c = rec_add_event(st, txn, &ev, err);
+	}
+out:
+	record_exec_free(&old);
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+static store_code transition(dbs *st, tr_kind kind, const char *exec_id, const char *task_id, const char *reason,
+			     const store_input_request *rq, store_err *err)
+{
+	tr_arg a = { kind, exec_id, task_id, reason, rq };
+	return txn_write(st, tr_txn, &a, err);
+}
+
+store_code dbs_task_begin(dbs *st, const char *exec_id, const char *task_id, store_err *err)
+{
+	return transition(st, TR_BEGIN, exec_id, task_id, NULL, NULL, err);
+}
+
+store_code dbs_task_complete(dbs *st, const char *exec_id, const char *task_id, store_err *err)
+{
+	return transition(st, TR_COMPLETE, exec_id, task_id, NULL, NULL, err);
+}
+
+store_code dbs_task_fail(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
+{
+	if (!reason || !*reason)
+		return err_set(err, STORE_INVALID_INPUT, "failing task '%s' needs a reason", task_id);
+	if (strlen(reason) > 65536)
+		return err_set(err, STORE_INVALID_INPUT, "the reason for failing task '%s' is over 64 KiB", task_id);
+	return transition(st, TR_FAIL, exec_id, task_id, reason, NULL, err);
+}
+
+store_code dbs_task_request_input(dbs *st, const char *exec_id, const char *task_id, const store_input_request *rq,
+				  store_err *err)
+{
+	char why[512];
+	record_task probe = { 0 };
+	if ((unsigned)rq->type > INPUT_BOOLEAN)
+		return err_set(err, STORE_INVALID_INPUT, "task '%s': unknown input type %d", task_id, (int)rq->type);
+	if (rq->prompt && strlen(rq->prompt) > 65536)
+		return err_set(err, STORE_INVALID_INPUT, "task '%s': the prompt is over 64 KiB", task_id);
+	probe.has_input = true;
+	probe.input_type = rq->type;
+	probe.input_required = rq->required;
+	if (rq->default_value &&
+	    store_input_check(&probe, rq->default_value, rq->default_len, why, sizeof why) < 0)
+		return err_set(err, STORE_INVALID_INPUT, "task '%s': the default does not fit its type: %s", task_id, why);
+	return transition(st, TR_REQUEST, exec_id, task_id, NULL, rq, err);
+}
+
+/* ---- logs ---- */
+
+typedef struct log_arg {
+	const char *exec_id, *task_id;
+	const record_text *lines;
+	size_t n;
+	uint64_t count;
+} log_arg;
+
+static store_code log_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	log_arg *a = arg;
+	record_task t;
+	store_code c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err);
+	if (c)
+		return c;
+	c = rec_put_logs(st, txn, a->exec_id, a->task_id, t.log_count, a->lines, a->n, err);
+	t.log_count += a->n;
+	a->count = t.log_count;
+	if (!c)
+		c = rec_put_task(st, txn, &t, err);
+	record_task_free(&t);
+	return c;
+}
+
+store_code dbs_task_log(dbs *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
+			uint64_t *count, store_err *err)
+{
+	if (n > STORE_LOG_BATCH_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "%zu log lines in one call: at most %d", n, STORE_LOG_BATCH_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (lines[i].len > STORE_LOG_LINE_MAX)
+			return err_set(err, STORE_INVALID_INPUT, "a log line of task '%s' has %zu bytes: at most %u",
+				       task_id, lines[i].len, STORE_LOG_LINE_MAX);
+	log_arg a = { exec_id, task_id, lines, n, 0 };
+	store_code c = txn_write(st, log_txn, &a, err);
+	if (count)
+		*count = c ? 0 : a.count;
+	return c;
+}
+
+typedef struct logs_read_arg {
+	const char *exec_id, *task_id;
+	uint64_t from;
+	size_t limit;
+	record_text *out;
+	size_t n;
+	uint64_t total;
+} logs_read_arg;
+
+static store_code logs_read_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	logs_read_arg *a = arg;
+	record_task t;
+	for (size_t i = 0; i < a->n; i++)
+		record_text_free(&a->out[i]);
+	free(a->out);
+	a->out = NULL;
+	a->n = 0;
+	store_code c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, 0, err);
+	if (c)
+		return c;
+	a->total = t.log_count;
+	record_task_free(&t);
+	return rec_read_logs(st, txn, a->exec_id, a->task_id, a->from, a->limit, 4u << 20, &a->out, &a->n, err);
+}
+
+store_code dbs_task_logs(dbs *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
+			 record_text **out, size_t *n, uint64_t *total, store_err *err)
+{
+	logs_read_arg a = { exec_id, task_id, from, limit, NULL, 0, 0 };
+	store_code c = txn_read(st, logs_read_txn, &a, err);
+	*out = c ? NULL : a.out;
+	*n = c ? 0 : a.n;
+	*total = c ? 0 : a.total;
+	if (c) {
+		for (size_t i = 0; i < a.n; i++)
+			record_text_free(&a.out[i]);
+		free(a.out);
+	}
+	return c;
+}
+
+/* ---- the whole execution ---- */
+
+typedef struct finish_arg {
+	const char *exec_id;
+	exec_status status;
+} finish_arg;
+
+static store_code finish_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	finish_arg *a = arg;
+	record_exec e, old = { 0 };
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	exec_status before = e.status;
+	if (!exec_live(&e)) {
+		c = exec_ended(err, &e);
+		goto out;
+	}
+	if (a->status == EXEC_COMPLETE && e.status != EXEC_RUNNING) {
+		c = err_set(err, STORE_INVALID_STATE, "execution '%s' is %s, not running: it cannot complete", e.id,
+			    status_exec_name(e.status));
+		goto out;
+	}
+	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+		record_task t;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
+			break;
+		if (t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING) {
+			if (a->status == EXEC_COMPLETE) {
+				c = err_set(err, STORE_INVALID_STATE,
+					    "execution '%s' cannot complete: task '%s' is %s", e.id, t.task_id,
+					    status_task_name(t.status));
+			} else {
+				const char *why = "the execution failed";
+				t.status = TASK_FAILED;
+				t.has_reason = true;
+				record_text_free(&t.reason);
+				if (record_text_set(&t.reason, why, strlen(why)) < 0 || set_str(&t.end_timestamp, now) < 0)
+					c = oom(err);
+				if (!c)
+					c = rec_put_task(st, txn, &t, err);
+			}
+		}
+		record_task_free(&t);
+	}
+	if (!c && record_exec_copy(&old, &e) < 0)
+		c = oom(err);
+	if (c)
+		goto out;
+	e.status = a->status;
+	e.is_paused = false;
+	free(e.paused_task_id);
+	e.paused_task_id = NULL;
+	if (set_str(&e.end_timestamp, now) < 0)
+		c = oom(err);
+	if (!c)
+		c = rec_put_exec(st, txn, &e, &old, err);
+	if (!c)
+		c = rec_event(st, txn, "finish", e.id, NULL, status_exec_name(before), status_exec_name(a->status), NULL,
+			      err);
+out:
+	record_exec_free(&old);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code dbs_exec_finish(dbs *st, const char *exec_id, exec_status status, store_err *err)
+{
+	if (status != EXEC_COMPLETE && status != EXEC_FAILED)
+		return err_set(err, STORE_INVALID_INPUT, "an execution finishes complete or failed, not %s",
+			       status_exec_name(status));
+	finish_arg a = { exec_id, status };
+	return txn_write(st, finish_txn, &a, err);
+}
+
+/* ---- attachment ---- */
+
+typedef struct attach_arg {
+	const char *exec_id;
+	uint64_t pid;
+	const char *host;
+} attach_arg;
+
+static store_code attach_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	attach_arg *a = arg;
+	record_exec e, old = { 0 };
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	if (!exec_live(&e)) {
+		c = exec_ended(err, &e);
+	} else if (e.engine_pid != a->pid || !e.engine_host || strcmp(e.engine_host, a->host) != 0) {
+		if (record_exec_copy(&old, &e) < 0)
+			c = oom(err);
+		e.engine_pid = a->pid;
+		if (!c && set_str(&e.engine_host, a->host) < 0)
+			c = oom(err);
+		if (!c)
+			c = rec_put_exec(st, txn, &e, &old, err);
+		if (!c)
+			c = rec_event(st, txn, "attach", e.id, NULL, NULL, NULL, NULL, err);
+	}
+	record_exec_free(&old);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *host, store_err *err)
+{
+	attach_arg a = { exec_id, pid, host ? host : "" };
+	return txn_write(st, attach_txn, &a, err);
+}
+
+/* ---- the audit feed ---- */
+
+typedef struct after_arg {
+	const char *exec_id;
+	uint64_t after;
+	size_t limit;
+	record_event *out;
+	size_t n;
+} after_arg;
+
+static store_code after_push(after_arg *a, const DBT *d, uint64_t seq, store_err *err)
+{
+	if (a->n % 32 == 0) {
+		record_event *p = realloc(a->out, (a->n + 32) * sizeof *p);
+		if (!p)
+			return oom(err);
+		a->out = p;
+	}
+	char why[256];
+	if (record_decode_event(d->data, d->size, &a->out[a->n], why, sizeof why) < 0)
+		return err_set(err, STORE_FORMAT, "event %llu cannot be decoded: %s", (unsigned long long)seq, why);
+	a->n++;
+	return STORE_OK;
+}
+
+static store_code after_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	after_arg *a = arg;
+	record_event_array_free(a->out, a->n);
+	a->out = NULL;
+	a->n = 0;
+	bool by_exec = a->exec_id != NULL;
+	dbi which = by_exec ? DBI_EV_BY_EXEC : DBI_EVENTS;
+	unsigned char key[200];
+	size_t plen = 0;
+	if (by_exec) {
+		plen = strlen(a->exec_id) + 1;
+		if (plen + 8 > sizeof key)
+			return STORE_OK;
+		memcpy(key, a->exec_id, plen);
+	}
+	if (a->after == UINT64_MAX)
+		return STORE_OK;
+	key_u64(key + plen, a->after + 1);
+	DBC *cur;
+	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	DBT k = dbs_dbt(key, plen + 8), d = dbs_dbt(NULL, 0);
+	k.ulen = sizeof key;
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_REALLOC;
+	store_code c = STORE_OK;
+	for (ret = cur->get(cur, &k, &d, DB_SET_RANGE); ret == 0 && a->n < a->limit && !c;
+	     ret = cur->get(cur, &k, &d, DB_NEXT)) {
+		if (k.size != plen + 8 || (by_exec && memcmp(k.data, a->exec_id, plen) != 0))
+			break;
+		uint64_t seq = key_get_u64((const unsigned char *)k.data + plen);
+		if (!by_exec) {
+			c = after_push(a, &d, seq, err);
+			continue;
+		}
+		unsigned char ek[8];
+		key_u64(ek, seq);
+		DBT k2 = dbs_dbt(ek, 8), d2 = dbs_dbt(NULL, 0);
+		d2.flags = DB_DBT_MALLOC;
+		int r2 = st->db[DBI_EVENTS]->get(st->db[DBI_EVENTS], txn, &k2, &d2, 0);
+		if (r2 == 0)
+			c = after_push(a, &d2, seq, err);
+		else if (r2 != DB_NOTFOUND)
+			c = err_db(st, err, r2, "reading event %llu", (unsigned long long)seq);
+		free(d2.data);
+	}
+	cur->close(cur);
+	free(d.data);
+	if (!c && ret && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading %s", dbi_file[which]);
+	return c;
+}
+
+store_code dbs_events_after(dbs *st, const char *exec_id, uint64_t after, size_t limit, record_event **out, size_t *n,
+			    store_err *err)
+{
+	after_arg a = { exec_id, after, limit, NULL, 0 };
+	store_code c = txn_read(st, after_txn, &a, err);
+	if (c) {
+		record_event_array_free(a.out, a.n);
+		a.out = NULL;
+		a.n = 0;
+	}
+	*out = a.out;
+	*n = a.n;
+	return c;
+}
