@@ -623,7 +623,18 @@ static store_code list_call(store *st, int status, store_cursor *cur, bool newer
 		cur->len = len;
 		cur->done = st->reply.u[0] != 0;
 	}
-	return decode_execs(st, out, n, err);
+	/* the records, then the ids among them whose engine is attached */
+	size_t records = (size_t)st->reply.u[6] < st->reply.n_blobs ? (size_t)st->reply.u[6] : st->reply.n_blobs;
+	size_t all = st->reply.n_blobs;
+	st->reply.n_blobs = records;
+	c = decode_execs(st, out, n, err);
+	st->reply.n_blobs = all;
+	for (size_t i = records; !c && i < all; i++)
+		for (size_t k = 0; k < *n; k++)
+			if (strlen((*out)[k].id) == st->reply.blobs[i].len &&
+			    memcmp((*out)[k].id, st->reply.blobs[i].p, st->reply.blobs[i].len) == 0)
+				(*out)[k].engine_attached = true;
+	return c;
 }
 
 store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,

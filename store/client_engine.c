@@ -51,9 +51,13 @@ store_code store_exec_start(store *st, const store_item *def, store_err *err)
 		return err->code;
 	if (!def || !def->exec.id)
 		return err_set(err, STORE_INVALID_INPUT, "an execution needs an id");
+	/* shallow: a record on the wire has a start time; the server sets it anew when empty */
+	store_item d = *def;
+	if (!d.exec.start_timestamp)
+		d.exec.start_timestamp = (char *)"";
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, OP_EXEC_START) | wire_u(&b, 0, (uint64_t)getpid()) |
-		 wire_str(&b, 1, client_host()) | wire_item_encode(&b, def);
+		 wire_str(&b, 1, client_host()) | wire_item_encode(&b, &d);
 	store_code c = client_request(st, &b, rc, err);
 	if (c == STORE_OK)
 		note_attached(st, def->exec.id);

@@ -88,6 +88,7 @@ static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if (c != STORE_NOT_FOUND)
 		return c;
 	memset(err, 0, sizeof *err);
+	c = STORE_OK;
 	char now[40];
 	record_timestamp_now(now, sizeof now);
 	record_exec e = def->exec; /* shallow: the store's fields set here */
@@ -109,6 +110,7 @@ static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		t.log_count = 0;
 		t.has_input_value = false;
 		t.has_reason = false;
+		t.input_asked = false;
 		c = rec_put_task(st, txn, &t, err);
 	}
 	if (!c)
@@ -192,6 +194,7 @@ static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, sto
 	case TR_REQUEST: {
 		const store_input_request *rq = a->rq;
 		t->has_input = true;
+		t->input_asked = true;
 		t->input_type = rq->type;
 		t->input_required = rq->required;
 		record_text_free(&t->input_prompt);
@@ -232,6 +235,13 @@ static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' is %s, not %s: it was changed first%s",
 			    a->task_id, a->exec_id, status_task_name(t.status), status_task_name(from),
 			    t.status == TASK_WAITING ? " (paused, or waiting for input)" : "");
+		goto out;
+	}
+	if (a->kind == TR_REQUEST && t.input_asked) {
+		/* asked once and resumed since: asking again would undo the answer */
+		c = err_set(err, STORE_INVALID_STATE,
+			    "input for task '%s' of execution '%s' was already asked for and given%s: use the answer",
+			    a->task_id, a->exec_id, t.has_input_value ? "" : " (the default)");
 		goto out;
 	}
 	if ((c = tr_apply(&t, a, now, err)))

@@ -74,6 +74,7 @@ static const field task_fields[] = {
 	FIELD_AUX(12, F_TEXT_OPT, record_task, input_value, has_input_value),
 	{ 13, F_U64, offsetof(record_task, log_count), 0, false },
 	{ 14, F_TEXT_OPT, offsetof(record_task, reason), offsetof(record_task, has_reason), false },
+	{ 15, F_BOOL, offsetof(record_task, input_asked), 0, false },
 };
 
 static const field event_fields[] = {

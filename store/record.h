@@ -88,6 +88,7 @@ typedef struct record_task {
 	record_text input_value;
 	bool has_reason;         /* why it failed, as its engine or operator said */
 	record_text reason;
+	bool input_asked;        /* its engine asked for the input (it is answered once it runs again) */
 	record_unknown unknown;
 } record_task;
 

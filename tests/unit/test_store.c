@@ -710,6 +710,14 @@ static void prepause_home_upgrades_on_open(void **state)
 	assert_int_equal(counts[EXEC_RUNNING], 1);
 	assert_int_equal(counts[EXEC_COMPLETE], 1);
 	assert_int_equal(counts[EXEC_FAILED], 1);
+	/* its log lines moved to records of their own (format 5) */
+	store_item it;
+	assert_int_equal(store_get_item(st, "legacy-running", &it, &err), STORE_OK);
+	assert_true(it.n_tasks > 0);
+	assert_int_equal(it.tasks[0].log_count, 1);
+	assert_int_equal(it.tasks[0].n_logs, 1);
+	assert_string_equal(it.tasks[0].logs[0].s, "written before pausing existed");
+	store_item_free(&it);
 	/* and the upgraded home works: pause a task of the legacy running one */
 	assert_int_equal(store_pause_task(st, "legacy-running", "build", &err), STORE_OK);
 	assert_verify_clean(st);
