@@ -128,8 +128,9 @@ static ynode *build(yreader *r, yaml_event_t *ev, int depth)
 {
 	ynode *n = NULL;
 	ynode at = { .line = ev->start_mark.line + 1, .col = ev->start_mark.column + 1 };
-	if (depth > MAX_DEPTH) {
-		yreader_fail(r, &at, "nested more than %d levels deep", MAX_DEPTH);
+	int max = r->max_depth > 0 ? r->max_depth : MAX_DEPTH;
+	if (depth > max) {
+		yreader_fail(r, &at, "nested more than %d levels deep", max);
 		yaml_event_delete(ev);
 		return NULL;
 	}

@@ -36,6 +36,7 @@ typedef struct yreader {
 	struct { char *name; ynode *node; } *anchors;
 	size_t n_anchors;
 	char err[1024];
+	int max_depth;          /* nesting allowed (0: 64); set after yreader_open */
 } yreader;
 
 /* Starts reading `f`, named `file` in messages.  0 or -1 with r->err. */

@@ -57,6 +57,8 @@ static const field exec_fields[] = {
 	{ 11, F_U64, offsetof(record_exec, engine_pid), 0, false },
 	{ 12, F_STR, offsetof(record_exec, engine_host), 0, false },
 	{ 13, F_BOOL, offsetof(record_exec, engine_attached), 0, false },
+	{ 14, F_STR, offsetof(record_exec, definition), 0, false },
+	{ 15, F_U64, offsetof(record_exec, definition_hash), 0, false },
 };
 
 static const field task_fields[] = {

@@ -61,6 +61,10 @@ typedef struct record_exec {
 	uint64_t engine_pid;
 	char *engine_host;
 	bool engine_attached;
+	/* The definition an engine runs it from (a file's absolute path), and a
+	 * hash of that file's bytes: a continued run checks it is the same. */
+	char *definition;
+	uint64_t definition_hash;
 	record_unknown unknown;
 } record_exec;
 

@@ -1,0 +1,63 @@
+/* workflow.h - workflow definition files in the format of the see engine:
+ * JSON (read as YAML flow syntax, with libyaml), a tree of tasks.
+ *
+ *   {"id": "...", "name": "...", "tasks": [TASK, ...]}
+ *   TASK = {"id", "name", "function": {"name": "cli_command",
+ *            "input": {"command": "...", "args": [...]}}
+ *          | {"name": "user_input", "input": {"prompt", "input_type",
+ *            "required", "default"}}, "next_tasks": [TASK, ...]}
+ *
+ * A top level {"content": {...}, "description", "version"} (see's saved
+ * form) is read the same way.  Unknown keys, duplicate task ids and the
+ * functions seerun cannot run (cursor_agent, custom) are refused with
+ * FILE:LINE:COL. */
+#ifndef SEETOP_WORKFLOW_H
+#define SEETOP_WORKFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define WORKFLOW_FILE_MAX (16u << 20) /* bytes */
+#define WORKFLOW_TASKS_MAX 10000
+#define WORKFLOW_DEPTH_MAX 200        /* tasks nested in next_tasks */
+#define WORKFLOW_ARGS_MAX 4096
+#define WORKFLOW_TEXT_MAX 65536       /* a name, prompt, command or argument */
+
+typedef enum wf_kind { WF_COMMAND, WF_INPUT } wf_kind;
+
+typedef struct wf_task {
+	char *id;
+	char *name;
+	wf_kind kind;
+	char *command;           /* WF_COMMAND */
+	char **args;
+	size_t n_args;
+	char *prompt;            /* WF_INPUT */
+	record_input_type type;
+	bool required;
+	bool has_default;
+	char *default_text;      /* the default as text: 42, true, "yes" */
+	size_t parent;           /* index of the task whose next_tasks hold it; SIZE_MAX for a root */
+	size_t *next;            /* indexes of its next_tasks */
+	size_t n_next;
+} wf_task;
+
+typedef struct workflow {
+	char *id;
+	char *name;
+	wf_task *tasks;          /* depth first: a task before its next_tasks */
+	size_t n;
+	uint64_t hash;           /* of the file's bytes: a continued run checks it is the same file */
+} workflow;
+
+/* Reads a workflow file.  0, or -1 with "FILE:LINE:COL: reason" in err. */
+int workflow_load(const char *path, workflow *out, char *err, size_t errlen);
+void workflow_free(workflow *w);
+/* The environment variable an answer reaches later commands by:
+ * SEETOP_INPUT_ + the id upper-cased, every other byte '_'.  Into buf. */
+void workflow_env_name(const char *task_id, char *buf, size_t len);
+
+#endif
