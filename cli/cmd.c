@@ -363,6 +363,13 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 	put_escs(e->start_timestamp);
 	fputs("\nended      ", stdout);
 	put_escs(e->end_timestamp);
+	if (e->engine_pid) {
+		printf("\nengine     pid %llu on ", (unsigned long long)e->engine_pid);
+		put_escs(e->engine_host ? e->engine_host : "?");
+		fputs(e->engine_attached ? " (attached)"
+			: e->status == EXEC_RUNNING || e->status == EXEC_WAITING ? " (detached: the engine is gone)" : "",
+		      stdout);
+	}
 	printf("\ntasks      %zu\n", it->n_tasks);
 	for (size_t i = 0; i < it->n_tasks; i++) {
 		const record_task *t = &it->tasks[i];
@@ -388,6 +395,13 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 			put_esc(t->input_value.s, t->input_value.len);
 			fputc('\n', stdout);
 		}
+		if (t->has_reason) {
+			fputs("      reason: ", stdout);
+			put_esc(t->reason.s, t->reason.len);
+			fputc('\n', stdout);
+		}
+		if (t->log_count > t->n_logs)
+			printf("      ... %llu earlier log lines\n", (unsigned long long)(t->log_count - t->n_logs));
 		for (size_t l = 0; l < t->n_logs; l++) {
 			fputs("      | ", stdout);
 			put_esc(t->logs[l].s, t->logs[l].len);

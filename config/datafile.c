@@ -822,6 +822,15 @@ void datafile_json_exec(FILE *f, const record_exec *e)
 	}
 	fprintf(f, "],\"is_paused\":%s,\"paused_task_id\":", e->is_paused ? "true" : "false");
 	json_str(f, e->paused_task_id);
+	/* the engine that drives it: null when none ever attached */
+	fputs(",\"engine\":", f);
+	if (e->engine_pid) {
+		fprintf(f, "{\"pid\":%llu,\"host\":", (unsigned long long)e->engine_pid);
+		json_str(f, e->engine_host ? e->engine_host : "");
+		fprintf(f, ",\"attached\":%s}", e->engine_attached ? "true" : "false");
+	} else {
+		fputs("null", f);
+	}
 	fputc('}', f);
 }
 
@@ -855,7 +864,9 @@ void datafile_json_task(FILE *f, const record_task *t)
 	}
 	fputs(",\"input_value\":", f);
 	json_opt_text(f, t->has_input_value, &t->input_value);
-	fputc('}', f);
+	fputs(",\"reason\":", f);
+	json_opt_text(f, t->has_reason, &t->reason);
+	fprintf(f, ",\"log_count\":%llu}", (unsigned long long)(t->log_count > t->n_logs ? t->log_count : t->n_logs));
 }
 
 void datafile_json_event(FILE *f, const record_event *ev)
@@ -870,6 +881,8 @@ void datafile_json_event(FILE *f, const record_event *ev)
 	json_field(f, "status_after", ev->status_after);
 	fputs(",\"input_value\":", f);
 	json_opt_text(f, ev->has_input_value, &ev->input_value);
+	fputs(",\"reason\":", f);
+	json_opt_text(f, ev->has_reason, &ev->reason);
 	fputc('}', f);
 }
 

@@ -152,7 +152,11 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 	int wname = width - 2 - 18 - 22 - 21 - 6 - 6;
 	if (wname < 8)
 		wname = 8;
-	snprintf(buf, cap, "%s %-17.17s %-21.21s %-*.*s %-20.20s %5s %5s", lk->glyph, status_exec_name(r->exec.status), id,
+	/* an execution whose engine is gone goes on with nobody: say so */
+	bool detached = r->exec.engine_pid && !r->exec.engine_attached &&
+			(r->exec.status == EXEC_RUNNING || r->exec.status == EXEC_WAITING);
+	const char *word = detached && r->exec.status == EXEC_RUNNING ? "running, detached" : status_exec_name(r->exec.status);
+	snprintf(buf, cap, "%s %-17.17s %-21.21s %-*.*s %-20.20s %5s %5s", detached ? "?" : lk->glyph, word, id,
 		 wname, wname, name, r->exec.start_timestamp, a, tasks);
 }
 

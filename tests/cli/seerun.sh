@@ -1,0 +1,218 @@
+#!/bin/sh
+# seerun.sh - the reference engine on workflow files of see's format: a
+# tree, parallel siblings, two roots, parallel inputs, the content wrapper,
+# typed inputs with defaults, a failing command, answers in SEETOP_INPUT_*,
+# 100,000 lines, a pause and resume of a running command, a held task,
+# SIGTERM and --continue, refused files.
+. "${SEETOP_TOP_SRCDIR:?}/tests/cli/lib.sh"
+SEERUN=$top_builddir/cli/seerun
+WF=$DATA/workflows
+
+# status EXEC [TASK]: the status of an execution or one of its tasks
+status() {
+	"$SEECTL" show "$1" --json >"$work/st.json" 2>/dev/null || { echo missing; return; }
+	python3 - "$work/st.json" "${2:-}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if sys.argv[2]:
+    print(next(t["status"] for t in d["tasks"] if t["task_id"] == sys.argv[2]))
+else:
+    print(d["execution"]["status"])
+PY
+}
+# wait_for WHAT WANT EXEC [TASK]: polls for up to 20 s
+wait_for() {
+	i=0
+	while [ "$(status "$2" "${3:-}")" != "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && { fail "$2 ${3:-}: still $(status "$2" "${3:-}"), expected $1"; return 1; }
+		sleep 0.05
+	done
+	return 0
+}
+# task_field EXEC TASK FIELD: a field of a task in show --json
+task_field() {
+	"$SEECTL" show "$1" --json >"$work/tf.json"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=next(t for t in d["tasks"] if t["task_id"]==sys.argv[2]); print(t[sys.argv[3]])' "$work/tf.json" "$2" "$3"
+}
+# event_time EXEC TASK ACTION: when that event happened (microseconds)
+event_us() {
+	"$SEECTL" history "$1" --json >"$work/h.json"
+	python3 - "$work/h.json" "$2" "$3" <<'PY'
+import json, sys, datetime
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("task_id") == sys.argv[2] and e["action"] == sys.argv[3]:
+        t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        print(int(t.timestamp() * 1e6)); break
+PY
+}
+
+# ---- a tree: parallel siblings, two roots ----
+"$SEERUN" --jobs 4 "$WF/tree.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 0 "tree"
+id=$(head -1 "$work/out")
+case $id in tree-*) ;; *) fail "the first line is not the execution id: $id" ;; esac
+[ "$(status "$id")" = complete ] || fail "tree: $(status "$id")"
+for t in fetch build-a build-b test-a lint; do
+	[ "$(status "$id" $t)" = complete ] || fail "tree: task $t is $(status "$id" $t)"
+done
+# build-b began before build-a completed (siblings ran together); test-a
+# began only after build-a completed
+[ "$(event_us "$id" build-b begin)" -lt "$(event_us "$id" build-a complete)" ] || fail "siblings did not run in parallel"
+[ "$(event_us "$id" test-a begin)" -ge "$(event_us "$id" build-a complete)" ] || fail "test-a began before build-a completed"
+[ "$(event_us "$id" build-a begin)" -ge "$(event_us "$id" fetch complete)" ] || fail "build-a began before fetch completed"
+[ "$(task_field "$id" test-a logs)" = "['tested a']" ] || fail "test-a's output: $(task_field "$id" test-a logs)"
+
+# ---- --jobs 1: one command at a time ----
+"$SEERUN" --jobs 1 --id serial "$WF/tree.json" >/dev/null 2>&1 || fail "tree with --jobs 1"
+[ "$(event_us serial build-b begin)" -ge "$(event_us serial build-a complete)" ] ||
+	[ "$(event_us serial build-a begin)" -ge "$(event_us serial build-b complete)" ] || fail "--jobs 1 ran two at once"
+
+# ---- the content wrapper, a typed input with a default, the answer in the environment ----
+"$SEERUN" --id rel-1 "$WF/approve.json" >"$work/rel.out" 2>"$work/rel.err" &
+pid=$!
+wait_for waiting-for-input rel-1 approve
+run show rel-1 --json
+[ "$(json '["execution"]["paused_task_id"]')" = approve ] || fail "paused_task_id is not approve"
+[ "$(json '["execution"]["engine"]["attached"]')" = True ] || fail "show --json does not say the engine is attached"
+[ "$(json '["execution"]["engine"]["pid"]')" = "$pid" ] || fail "show --json names pid $(json '["execution"]["engine"]["pid"]'), not $pid"
+run resume rel-1 approve --input yes
+expect_rc 0 "resume rel-1 approve"
+wait $pid
+rc=$?
+expect_rc 0 "seerun approve.json after the answer"
+[ "$(task_field rel-1 deploy logs)" = "['approved=true']" ] || fail "deploy did not see the answer: $(task_field rel-1 deploy logs)"
+
+# ---- parallel inputs: one answer of two leaves the execution waiting ----
+"$SEERUN" --id two-q "$WF/inputs.json" >/dev/null 2>"$work/two.err" &
+pid=$!
+wait_for waiting-for-input two-q count
+wait_for waiting-for-input two-q release-note
+run resume two-q count   # no value: the default, 8
+expect_rc 0 "resume count with its default"
+wait_for complete two-q scale
+[ "$(status two-q)" = waiting-for-input ] || fail "one answer of two: the execution is $(status two-q)"
+[ "$(task_field two-q scale logs)" = "['count=8']" ] || fail "the default did not reach scale: $(task_field two-q scale logs)"
+run resume two-q release-note --input 'héllo wörld 你好'
+expect_rc 0 "resume release-note"
+wait $pid
+rc=$?
+expect_rc 0 "seerun inputs.json"
+[ "$(task_field two-q publish logs)" = "['note=héllo wörld 你好']" ] || fail "publish: $(task_field two-q publish logs)"
+# every answer was used once: one complete event per input task
+"$SEECTL" history two-q --json | grep -c '"action":"complete","execution_id":"two-q","task_id":"count"' >"$work/n"
+[ "$(cat "$work/n")" = 1 ] || fail "count completed $(cat "$work/n") times"
+
+# ---- a failing command: its subtree never runs, running ones finish, exit 1 ----
+"$SEERUN" --id f1 "$WF/fail.json" >/dev/null 2>"$work/f.err"
+rc=$?
+expect_rc 1 "a failing workflow"
+[ "$(status f1)" = failed ] || fail "f1 is $(status f1)"
+[ "$(status f1 bad)" = failed ] || fail "bad is $(status f1 bad)"
+[ "$(status f1 never)" = pending ] || fail "never is $(status f1 never)"
+[ "$(status f1 slow-ok)" = complete ] || fail "a running sibling was not allowed to finish: $(status f1 slow-ok)"
+[ "$(task_field f1 bad reason)" = "exit status 3" ] || fail "bad's reason: $(task_field f1 bad reason)"
+
+# ---- 100,000 lines ----
+"$SEERUN" --id many "$WF/lines.json" >/dev/null 2>&1 || fail "lines.json"
+[ "$(task_field many chatty log_count)" = 100000 ] || fail "log_count: $(task_field many chatty log_count)"
+run show many
+expect_out "... 99000 earlier log lines"
+expect_out "| 100000"
+
+# ---- a pause of a running command stops it; a resume continues it ----
+"$SEERUN" --id tick "$WF/pause.json" >/dev/null 2>"$work/tick.err" &
+pid=$!
+wait_for in-progress tick ticker
+sleep 0.4
+run pause tick ticker
+expect_rc 0 "pause a running command"
+sleep 0.3
+n1=$(task_field tick ticker log_count)
+cmd=$(pgrep -f 'for i in \$\(seq 1 25\)' | head -1)
+[ -n "$cmd" ] && [ "$(awk '{print $3}' /proc/$cmd/stat)" = T ] || fail "the paused command is not stopped"
+sleep 0.6
+n2=$(task_field tick ticker log_count)
+[ "$n1" = "$n2" ] || fail "a paused command went on printing ($n1 then $n2 lines)"
+[ "$(status tick after)" = pending ] || fail "the follower of a paused task ran"
+run resume tick ticker
+expect_rc 0 "resume a paused command"
+wait $pid
+rc=$?
+expect_rc 0 "seerun pause.json"
+[ "$(task_field tick ticker log_count)" = 25 ] || fail "ticker's lines: $(task_field tick ticker log_count)"
+
+# ---- a task paused before it runs is held until resumed ----
+"$SEERUN" --id hold "$WF/pause.json" >/dev/null 2>&1 &
+pid=$!
+wait_for in-progress hold ticker
+run pause hold after
+expect_rc 0 "pause a pending task"
+wait_for complete hold ticker
+sleep 0.5
+[ "$(status hold after)" = waiting-for-input ] || fail "a held task ran: $(status hold after)"
+run resume hold after
+wait $pid
+rc=$?
+expect_rc 0 "seerun after a held task"
+[ "$(status hold after)" = complete ] || fail "the held task did not run once resumed"
+
+# ---- SIGTERM stops the commands; --continue finishes the execution ----
+"$SEERUN" --id stop "$WF/pause.json" >/dev/null 2>"$work/stop.err" &
+pid=$!
+wait_for in-progress stop ticker
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+expect_rc 143 "seerun after SIGTERM"
+grep -q "seerun --continue stop" "$work/stop.err" || fail "SIGTERM: no hint to continue: $(cat "$work/stop.err")"
+[ "$(status stop ticker)" = in-progress ] || fail "a stopped command was marked $(status stop ticker)"
+pgrep -f 'for i in \$\(seq 1 25\)' >/dev/null && fail "the command outlived seerun"
+run show stop
+expect_out "(detached: the engine is gone)"
+"$SEERUN" --continue stop >/dev/null 2>"$work/cont.err"
+rc=$?
+expect_rc 0 "seerun --continue stop"
+[ "$(status stop)" = complete ] || fail "continued: $(status stop)"
+"$SEERUN" --continue stop >/dev/null 2>"$work/err"
+rc=$?
+expect_rc 2 "--continue of a complete execution"
+expect_err "is complete: there is nothing to continue"
+
+# ---- refused files: FILE:LINE:COL, exit 2, nothing started ----
+before=$("$SEECTL" list --json | wc -l)
+"$SEERUN" "$WF/agent.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "cursor_agent"
+expect_err "agent.json:4:"
+expect_err "task 'think': function 'cursor_agent' cannot run in seerun"
+expect_one_line
+"$SEERUN" "$WF/unknown-key.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "an unknown key"
+expect_err "unknown-key.json:2:104:"
+expect_err "unknown key 'argz'"
+"$SEERUN" "$WF/dup.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "a duplicate task id"
+expect_err "task id 't1' is used twice"
+"$SEERUN" "$work/nope.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "a missing file"
+expect_err "nope.json: No such file or directory"
+"$SEERUN" --jobs 0 "$WF/tree.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "--jobs 0"
+expect_err "bad value '0' for --jobs"
+"$SEERUN" --id rel-1 "$WF/tree.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "a taken id"
+expect_err "execution 'rel-1' already exists"
+[ "$("$SEECTL" list --json | wc -l)" = "$before" ] || fail "a refused file started an execution"
+
+run verify
+expect_rc 0 "verify after every run"
+finish
