@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +76,7 @@ typedef struct run {
 	int watch_fd;
 	uint64_t seq;        /* the last audit event seen */
 	bool ended;          /* someone else ended the execution */
+	pid_t engine_pid;
 } run;
 
 static int sig_pipe[2] = { -1, -1 };
@@ -313,6 +315,11 @@ static int spawn(run *r, size_t i)
 		return -1;
 	}
 	if (pid == 0) {
+		/* a command does not outlive a killed engine: it runs again when
+		 * the execution is continued */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != r->engine_pid)
+			_exit(128 + SIGTERM);
 		setpgid(0, 0);
 		struct sigaction sa;
 		memset(&sa, 0, sizeof sa);
@@ -1027,6 +1034,7 @@ int main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.max_jobs = jobs;
 	r.watch_fd = -1;
+	r.engine_pid = getpid();
 	char why[1200];
 	if (!cont && workflow_load(file, &r.wf, why, sizeof why) < 0) {
 		say("%s", why);

@@ -361,6 +361,14 @@ static conn *attached_by(server *s, const char *id, size_t len)
 static store_code attach_check(server *s, conn *c, const char *id, uint64_t pid, const char *host, store_err *err)
 {
 	conn *o = attached_by(s, id, strlen(id));
+	if (o && o != c) {
+		/* an engine killed a moment ago: its end may not have been read yet */
+		struct pollfd p = { o->fd, POLLRDHUP, 0 };
+		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			o->dead = true;
+			o = attached_by(s, id, strlen(id));
+		}
+	}
 	if (o && o != c && !(o->engine_pid == pid && strcmp(o->engine_host, host) == 0))
 		return err_set(err, STORE_INVALID_STATE, "execution '%s' is driven by another engine (pid %llu on %s)",
 			       id, (unsigned long long)o->engine_pid, o->engine_host);
