@@ -174,7 +174,9 @@ static void restart_rows(app *a, const store_cursor *from)
 
 static void load_item(app *a)
 {
-	/* the selected task stays when the same execution is read again */
+	/* the selected task stays when the same execution is read again; but
+	 * while the operator is in the executions pane, a task that starts to
+	 * wait (an engine moved on) takes the selection */
 	char keep[160] = "";
 	if (a->have_item && a->task_sel < a->item.n_tasks && a->sel < a->n_rows &&
 	    strcmp(a->item.exec.id, a->rows[a->sel].exec.id) == 0)
@@ -194,7 +196,7 @@ static void load_item(app *a)
 	for (size_t i = 0; keep[0] && i < a->item.n_tasks && !found; i++)
 		if (strcmp(a->item.tasks[i].task_id, keep) == 0) {
 			a->task_sel = i;
-			found = true;
+			found = a->focus != PANE_EXECS || a->item.tasks[i].status == TASK_WAITING;
 		}
 	/* otherwise the first task that waits for input */
 	for (size_t i = 0; !found && i < a->item.n_tasks; i++)

@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "datafile.h"
+#include "demo.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STORAGE = 3 };
+
+static demo *the_demo; /* seetop --demo: removed on the way out */
 
 static volatile sig_atomic_t stop_requested;
 static bool curses_on;
@@ -78,47 +80,6 @@ static int fail(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
-}
-
-static const char *demo_file(void)
-{
-	const char *env = getenv("SEETOP_DEMO_FILE");
-	if (env && *env)
-		return env;
-	if (access(DEMO_FILE, R_OK) == 0)
-		return DEMO_FILE;
-	return SRCDIR_DEMO_FILE;
-}
-
-/* Makes a scratch home and loads the demo into it. */
-static int make_demo(char **home)
-{
-	const char *base = getenv("TMPDIR");
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/seetop-demo-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(dir))
-		return fail(EXIT_STORAGE, "cannot make a scratch home: %s", strerror(errno));
-	const char *file = demo_file();
-	datafile *d;
-	char why[1100];
-	if (datafile_open(&d, &file, 1, why, sizeof why) < 0)
-		return fail(EXIT_USAGE, "%s", why);
-	store *st;
-	store_err err;
-	if (store_open(dir, 0, &st, &err)) {
-		datafile_close(d);
-		return fail(EXIT_STORAGE, "%s", err.msg);
-	}
-	store_set_actor(st, "demo");
-	store_source src = datafile_source(d);
-	store_code c = store_import(st, &src, false, "import", NULL, &err);
-	const char *derr = datafile_error(d);
-	store_close(st);
-	datafile_close(d);
-	if (c)
-		return fail(derr ? EXIT_USAGE : EXIT_STORAGE, "%s", derr ? derr : err.msg);
-	*home = strdup(dir);
-	return EXIT_OK;
 }
 
 static int run_batch(app *a, long frames)
@@ -316,7 +277,7 @@ int main(int argc, char **argv)
 	const char *home = NULL, *config = NULL, *actor = NULL;
 	long delay = -1, frames = 1;
 	int read_only = -1, o;
-	bool batch = false, demo = false, no_mouse = false;
+	bool batch = false, want_demo = false, no_mouse = false;
 	setlocale(LC_ALL, "");
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "d:rbn:h", opts, NULL)) != -1) {
@@ -329,7 +290,7 @@ int main(int argc, char **argv)
 		case 'w': read_only = 0; break;
 		case 'M': no_mouse = true; break;
 		case 'b': batch = true; break;
-		case 'D': demo = true; break;
+		case 'D': want_demo = true; break;
 		case 'd':
 			delay = strtol(optarg, &end, 10);
 			if (*end || delay < 50 || delay > 60000)
@@ -363,10 +324,11 @@ int main(int argc, char **argv)
 		a.conf.refresh_ms = (int)delay;
 	if (no_mouse)
 		a.conf.mouse = false;
-	if (demo) {
-		int rc = make_demo(&a.home);
+	if (want_demo) {
+		int rc = demo_start(&the_demo, err, sizeof err);
 		if (rc)
-			return rc;
+			return fail(rc, "%s", err);
+		a.home = strdup(demo_home(the_demo));
 	} else {
 		a.home = conf_home(&a.conf, home);
 	}
@@ -399,9 +361,12 @@ int main(int argc, char **argv)
 		 * restored; leave without exit handlers, which under
 		 * LeakSanitizer spun for minutes once the terminal was gone */
 		restore_terminal();
+		store_close(a.st);
+		demo_stop(the_demo);
 		_exit(EXIT_OK);
 	}
 	store_close(a.st);
+	demo_stop(the_demo);
 	app_free(&a);
 	free(a.home);
 	conf_free(&a.conf);

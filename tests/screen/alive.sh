@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# seetop --demo comes alive: seerun drives workflows in the scratch home,
+# tasks move and logs stream, one waits for an approval, answering it with r
+# lets it finish; quitting removes the home, its server and the engines.
+. "$(dirname "$0")/lib.sh"
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR"
+start --demo
+expect_screen "nightly-build-" 5
+expect_screen "release-approval-" 5
+# the approval waits; r answers it (the default, true, is pre-filled)
+keys / 'release-approval' Enter
+expect_screen "waiting-for-input release-approv" 15
+keys r
+expect_screen "Ship 2.4.1 to production? (press r to answer) (yes/no): true"
+keys Enter
+expect_screen "Resume task approve of release-approval-"
+keys y
+expect_screen "resumed task approve of release-approval-"
+# and the workflow goes on to the end, in front of us
+expect_screen "+ complete          release-approv" 20
+keys Escape
+# logs stream: the nightly build's compile task printed while we watched
+keys / 'nightly-build' Enter
+keys Tab
+keys Down
+expect_screen "CC  tui/app.o" 20
+home=$(ls -d "$TMPDIR"/seetop-demo-* 2>/dev/null | head -1)
+[ -n "$home" ] || fail "no scratch home under TMPDIR"
+pgrep -f "seerun --home $home" >/dev/null || fail "no engine runs in the demo"
+keys q
+expect_screen "[exit 0]" 15
+[ -e "$home" ] && fail "the demo left its home behind: $(ls "$home" | head -3)"
+pgrep -f "seerun --home $home" >/dev/null && fail "an engine outlived the demo"
+pgrep -f "for f in store/client" >/dev/null && fail "a command outlived the demo"
+# killed, the dashboard takes its engines with it
+start --demo
+expect_screen "nightly-build-" 5
+pid=$($T list-panes -F '#{pane_pid}')
+seetop_pid=$(pgrep -P "$pid" -f "seetop --demo" | head -1)
+kill -9 "$seetop_pid"
+sleep 2
+pgrep -f "seerun --home $TMPDIR/seetop-demo" >/dev/null && fail "engines outlived a killed dashboard"
+finish
