@@ -92,6 +92,17 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 					paused_ok = true;
 			}
 			complete += t.status == TASK_COMPLETE;
+			if (t.log_count) {
+				/* its last line exists (check_logs counts them all) */
+				unsigned char lk[KEY_LOG_MAX + 8];
+				size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
+				DBT lkey = dbs_dbt(lk, ln), lval = dbs_dbt(NULL, 0);
+				lval.flags = DB_DBT_PARTIAL; /* the key alone */
+				if (ln && st->db[DBI_LOGS]->get(st->db[DBI_LOGS], txn, &lkey, &lval, 0) == DB_NOTFOUND)
+					report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
+					       t.task_id, e.id, (unsigned long long)t.log_count,
+					       (unsigned long long)t.log_count - 1);
+			}
 			record_task_free(&t);
 		}
 		if (complete != e.tasks_complete)
@@ -273,6 +284,68 @@ static store_code check_events(dbs *st, DB_TXN *txn, verify_arg *a, store_err *e
 	return c;
 }
 
+/* Every task's lines are numbered 0..n-1 with n its log_count, and belong to a task. */
+static void logs_group_end(dbs *st, DB_TXN *txn, verify_arg *a, const unsigned char *prefix, size_t pn,
+			   uint64_t lines)
+{
+	const char *exec_id = (const char *)prefix;
+	const char *task_id = exec_id + strlen(exec_id) + 1;
+	if (pn < 2 || (size_t)(task_id - exec_id) >= pn)
+		return;
+	record_task t;
+	store_err one;
+	if (rec_get_task(st, txn, exec_id, task_id, &t, 0, &one) != STORE_OK) {
+		report(a, "%llu log lines of task '%s' of execution '%s': the task does not exist",
+		       (unsigned long long)lines, task_id, exec_id);
+		return;
+	}
+	if (t.log_count != lines)
+		report(a, "task '%s' of execution '%s': counts %llu log lines but has %llu", task_id, exec_id,
+		       (unsigned long long)t.log_count, (unsigned long long)lines);
+	record_task_free(&t);
+}
+
+static store_code check_logs(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[DBI_LOGS]->cursor(st->db[DBI_LOGS], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL; /* keys only */
+	unsigned char prefix[KEY_LOG_MAX + 8];
+	size_t pn = 0;
+	uint64_t lines = 0;
+	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		if (k.size < 10 || k.size - 8 > sizeof prefix || ((unsigned char *)k.data)[k.size - 9] != '\0') {
+			char kt[300];
+			key_text(kt, sizeof kt, k.data, k.size, 0);
+			report(a, "log key '%s' is malformed", kt);
+			continue;
+		}
+		size_t n = k.size - 8;
+		if (n != pn || memcmp(prefix, k.data, n) != 0) {
+			if (pn)
+				logs_group_end(st, txn, a, prefix, pn, lines);
+			memcpy(prefix, k.data, n);
+			pn = n;
+			lines = 0;
+		}
+		uint64_t no = key_get_u64((const unsigned char *)k.data + n);
+		if (no != lines)
+			report(a, "task '%s' of execution '%s': log line %llu where %llu was expected",
+			       (const char *)prefix + strlen((const char *)prefix) + 1, (const char *)prefix,
+			       (unsigned long long)no, (unsigned long long)lines);
+		lines = no + 1;
+	}
+	if (pn)
+		logs_group_end(st, txn, a, prefix, pn, lines);
+	cur->close(cur);
+	free(k.data);
+	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
+}
+
 static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	verify_arg *a = arg;
@@ -281,6 +354,8 @@ static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = check_execs(st, txn, a, tally, err);
 	if (!c)
 		c = check_tasks(st, txn, a, err);
+	if (!c)
+		c = check_logs(st, txn, a, err);
 	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++)
 		c = check_index(st, txn, a, (exec_status)s, err);
 	if (!c)

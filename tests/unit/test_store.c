@@ -969,6 +969,33 @@ static void verify_finds_a_count_that_drifted(void **state)
 	assert_true(has_problem(&p, "count of running executions is 7 but 0 records have that status"));
 }
 
+static void verify_finds_log_lines_that_do_not_add_up(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	store_item it;
+	fx_item(&it, "logged", "2024-12-19T10:00:00Z", 1, RUN1);
+	it.tasks[0].logs = calloc(2, sizeof *it.tasks[0].logs);
+	record_text_set(&it.tasks[0].logs[0], "one", 3);
+	record_text_set(&it.tasks[0].logs[1], "two", 3);
+	it.tasks[0].n_logs = 2;
+	assert_int_equal(store_save(c->st, &it, false, &err), STORE_OK);
+	store_item_free(&it);
+	assert_verify_clean(c->st);
+	/* a line past the end, and a line of a task that does not exist */
+	unsigned char k1[] = "logged\0task1\0\0\0\0\0\0\0\0\x05";
+	unsigned char k2[] = "logged\0ghost\0\0\0\0\0\0\0\0\x00";
+	assert_int_equal(forge_raw(c->st, "logs.db", k1, sizeof k1 - 1, "x", 1, &err), STORE_OK);
+	assert_int_equal(forge_raw(c->st, "logs.db", k2, sizeof k2 - 1, "y", 1, &err), STORE_OK);
+	problems p = { .n = 0 };
+	size_t n;
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_true(has_problem(&p, "log lines of task 'ghost' of execution 'logged': the task does not exist"));
+	assert_true(has_problem(&p, "task 'task1' of execution 'logged': log line 5 where 2 was expected"));
+	assert_true(has_problem(&p, "task 'task1' of execution 'logged': counts 2 log lines but has 6"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1001,6 +1028,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(verify_finds_a_corrupt_index_entry_and_an_undecodable_record, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(verify_finds_a_count_that_drifted, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_finds_log_lines_that_do_not_add_up, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
