@@ -739,8 +739,15 @@ store_code store_events(store *st, const char *exec_id, uint64_t before, size_t 
 			       wire_begin(&b, OP_EVENTS) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, before) |
 				       wire_u(&b, 1, limit),
 			       err);
-	if (c || st->reply.n_blobs == 0)
-		return c;
+	return c ? c : client_decode_events(st, out, n, err);
+}
+
+store_code client_decode_events(store *st, record_event **out, size_t *n, store_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	if (st->reply.n_blobs == 0)
+		return STORE_OK;
 	record_event *v = calloc(st->reply.n_blobs, sizeof *v);
 	if (!v)
 		return client_oom(err);

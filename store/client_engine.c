@@ -163,21 +163,7 @@ store_code store_events_after(store *st, const char *exec_id, uint64_t after, si
 				      wire_begin(&b, OP_EVENTS_AFTER) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, after) |
 					      wire_u(&b, 1, limit),
 				      err);
-	if (c || st->reply.n_blobs == 0)
-		return c;
-	record_event *v = calloc(st->reply.n_blobs, sizeof *v);
-	if (!v)
-		return client_oom(err);
-	for (size_t i = 0; i < st->reply.n_blobs; i++) {
-		char why[256];
-		if (record_decode_event(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
-			record_event_array_free(v, i);
-			return err_set(err, STORE_FORMAT, "an event the server sent cannot be decoded: %s", why);
-		}
-	}
-	*out = v;
-	*n = st->reply.n_blobs;
-	return STORE_OK;
+	return c ? c : client_decode_events(st, out, n, err);
 }
 
 store_code store_task_logs(store *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,

@@ -29,6 +29,8 @@ int client_begin_change(store *st, record_buf *b, unsigned op);
 /* STORE_READ_ONLY with its message when this handle may not change anything. */
 store_code client_refuse_ro(store *st, store_err *err);
 store_code client_oom(store_err *err);
+/* The events of the last reply (st->reply), decoded into a new array. */
+store_code client_decode_events(store *st, record_event **out, size_t *n, store_err *err);
 /* This machine's name, as an attached engine is known by. */
 const char *client_host(void);
 

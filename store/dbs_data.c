@@ -574,7 +574,8 @@ store_code dbs_each(dbs *st, const char *after, size_t limit, int (*fn)(void *ct
 
 typedef struct events_arg {
 	const char *exec_id;
-	uint64_t before;
+	uint64_t from;  /* newest first: before it (0: the newest); oldest first: after it */
+	bool forward;   /* oldest first */
 	size_t limit;
 	record_event *out;
 	size_t n;
@@ -611,7 +612,9 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 			return STORE_OK;
 		memcpy(key, a->exec_id, plen);
 	}
-	key_u64(key + plen, a->before ? a->before : UINT64_MAX);
+	if (a->forward && a->from == UINT64_MAX)
+		return STORE_OK;
+	key_u64(key + plen, a->forward ? a->from + 1 : a->from ? a->from : UINT64_MAX);
 	DBC *cur;
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
@@ -620,10 +623,12 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	k.ulen = sizeof key;
 	k.flags = DB_DBT_USERMEM;
 	d.flags = DB_DBT_REALLOC;
+	u_int32_t step = a->forward ? DB_NEXT : DB_PREV;
 	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
-	ret = cur->get(cur, &k, &d, ret == 0 ? DB_PREV : DB_LAST);
+	if (!a->forward)
+		ret = cur->get(cur, &k, &d, ret == 0 ? DB_PREV : DB_LAST);
 	store_code c = STORE_OK;
-	for (; ret == 0 && a->n < a->limit && !c; ret = cur->get(cur, &k, &d, DB_PREV)) {
+	for (; ret == 0 && a->n < a->limit && !c; ret = cur->get(cur, &k, &d, step)) {
 		if (k.size != plen + 8 || (by_exec && memcmp(k.data, a->exec_id, plen) != 0))
 			break;
 		uint64_t seq = key_get_u64((const unsigned char *)k.data + plen);
@@ -649,10 +654,10 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out,
-			size_t *n, store_err *err)
+static store_code events_read(dbs *st, const char *exec_id, uint64_t from, bool forward, size_t limit,
+			      record_event **out, size_t *n, store_err *err)
 {
-	events_arg a = { exec_id, before, limit, NULL, 0 };
+	events_arg a = { exec_id, from, forward, limit, NULL, 0 };
 	store_code c = txn_read(st, events_txn, &a, err);
 	if (c) {
 		record_event_array_free(a.out, a.n);
@@ -663,4 +668,16 @@ store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limi
 	*out = a.out;
 	*n = a.n;
 	return STORE_OK;
+}
+
+store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out,
+			size_t *n, store_err *err)
+{
+	return events_read(st, exec_id, before, false, limit, out, n, err);
+}
+
+store_code dbs_events_after(dbs *st, const char *exec_id, uint64_t after, size_t limit, record_event **out, size_t *n,
+			    store_err *err)
+{
+	return events_read(st, exec_id, after, true, limit, out, n, err);
 }

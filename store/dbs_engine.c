@@ -18,15 +18,7 @@ static store_code oom(store_err *err)
 	return err_set(err, STORE_STORAGE, "out of memory");
 }
 
-static int set_str(char **dst, const char *s)
-{
-	char *p = s ? record_strdup(s) : NULL;
-	if (s && !p)
-		return -1;
-	free(*dst);
-	*dst = p;
-	return 0;
-}
+#define set_str rec_set_str
 
 static bool exec_live(const record_exec *e)
 {
@@ -521,99 +513,4 @@ store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *ho
 {
 	attach_arg a = { exec_id, pid, host ? host : "" };
 	return txn_write(st, attach_txn, &a, err);
-}
-
-/* ---- the audit feed ---- */
-
-typedef struct after_arg {
-	const char *exec_id;
-	uint64_t after;
-	size_t limit;
-	record_event *out;
-	size_t n;
-} after_arg;
-
-static store_code after_push(after_arg *a, const DBT *d, uint64_t seq, store_err *err)
-{
-	if (a->n % 32 == 0) {
-		record_event *p = realloc(a->out, (a->n + 32) * sizeof *p);
-		if (!p)
-			return oom(err);
-		a->out = p;
-	}
-	char why[256];
-	if (record_decode_event(d->data, d->size, &a->out[a->n], why, sizeof why) < 0)
-		return err_set(err, STORE_FORMAT, "event %llu cannot be decoded: %s", (unsigned long long)seq, why);
-	a->n++;
-	return STORE_OK;
-}
-
-static store_code after_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
-{
-	after_arg *a = arg;
-	record_event_array_free(a->out, a->n);
-	a->out = NULL;
-	a->n = 0;
-	bool by_exec = a->exec_id != NULL;
-	dbi which = by_exec ? DBI_EV_BY_EXEC : DBI_EVENTS;
-	unsigned char key[200];
-	size_t plen = 0;
-	if (by_exec) {
-		plen = strlen(a->exec_id) + 1;
-		if (plen + 8 > sizeof key)
-			return STORE_OK;
-		memcpy(key, a->exec_id, plen);
-	}
-	if (a->after == UINT64_MAX)
-		return STORE_OK;
-	key_u64(key + plen, a->after + 1);
-	DBC *cur;
-	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	DBT k = dbs_dbt(key, plen + 8), d = dbs_dbt(NULL, 0);
-	k.ulen = sizeof key;
-	k.flags = DB_DBT_USERMEM;
-	d.flags = DB_DBT_REALLOC;
-	store_code c = STORE_OK;
-	for (ret = cur->get(cur, &k, &d, DB_SET_RANGE); ret == 0 && a->n < a->limit && !c;
-	     ret = cur->get(cur, &k, &d, DB_NEXT)) {
-		if (k.size != plen + 8 || (by_exec && memcmp(k.data, a->exec_id, plen) != 0))
-			break;
-		uint64_t seq = key_get_u64((const unsigned char *)k.data + plen);
-		if (!by_exec) {
-			c = after_push(a, &d, seq, err);
-			continue;
-		}
-		unsigned char ek[8];
-		key_u64(ek, seq);
-		DBT k2 = dbs_dbt(ek, 8), d2 = dbs_dbt(NULL, 0);
-		d2.flags = DB_DBT_MALLOC;
-		int r2 = st->db[DBI_EVENTS]->get(st->db[DBI_EVENTS], txn, &k2, &d2, 0);
-		if (r2 == 0)
-			c = after_push(a, &d2, seq, err);
-		else if (r2 != DB_NOTFOUND)
-			c = err_db(st, err, r2, "reading event %llu", (unsigned long long)seq);
-		free(d2.data);
-	}
-	cur->close(cur);
-	free(d.data);
-	if (!c && ret && ret != DB_NOTFOUND)
-		c = err_db(st, err, ret, "reading %s", dbi_file[which]);
-	return c;
-}
-
-store_code dbs_events_after(dbs *st, const char *exec_id, uint64_t after, size_t limit, record_event **out, size_t *n,
-			    store_err *err)
-{
-	after_arg a = { exec_id, after, limit, NULL, 0 };
-	store_code c = txn_read(st, after_txn, &a, err);
-	if (c) {
-		record_event_array_free(a.out, a.n);
-		a.out = NULL;
-		a.n = 0;
-	}
-	*out = a.out;
-	*n = a.n;
-	return c;
 }

@@ -99,6 +99,8 @@ store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *t
 store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
+/* Replaces a string field with a copy of s (NULL: none); 0 or -1 out of memory. */
+int rec_set_str(char **dst, const char *s);
 /* An audit event of the running transaction (value: the input given, or NULL). */
 store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
 		     const char *before, const char *after, const record_text *value, store_err *err);

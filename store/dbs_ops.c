@@ -21,15 +21,7 @@ typedef struct op_arg {
 
 #define add_event rec_event
 
-static int set_str(char **dst, const char *s)
-{
-	char *p = s ? record_strdup(s) : NULL;
-	if (s && !p)
-		return -1;
-	free(*dst);
-	*dst = p;
-	return 0;
-}
+#define set_str rec_set_str
 
 /* The execution leaves waiting-for-input: the one place that clears the pause. */
 static void mark_resumed(record_exec *e)

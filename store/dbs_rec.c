@@ -249,6 +249,16 @@ store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *e
 	return c;
 }
 
+int rec_set_str(char **dst, const char *s)
+{
+	char *p = s ? record_strdup(s) : NULL;
+	if (s && !p)
+		return -1;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
 store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
 		     const char *before, const char *after, const record_text *value, store_err *err)
 {

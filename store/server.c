@@ -727,11 +727,14 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		}
 		break;
 	}
-	case OP_EVENTS: {
+	case OP_EVENTS:
+	case OP_EVENTS_AFTER: {
 		record_event *v = NULL;
 		size_t n = 0;
 		size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
-		if ((code = dbs_events(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err)) == STORE_OK) {
+		code = m->op == OP_EVENTS ? dbs_events(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err)
+					  : dbs_events_after(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err);
+		if (code == STORE_OK) {
 			rc = reply_ok(b);
 			record_buf r = { 0 };
 			for (size_t i = 0; i < n && !rc; i++)
@@ -892,20 +895,6 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 			rc = reply_ok(b);
 		}
 		break;
-	case OP_EVENTS_AFTER: {
-		record_event *v = NULL;
-		size_t n = 0;
-		size_t limit = m->u[1] == 0 || m->u[1] > 10000 ? 10000 : (size_t)m->u[1];
-		if ((code = dbs_events_after(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err)) == STORE_OK) {
-			rc = reply_ok(b);
-			record_buf r = { 0 };
-			for (size_t i = 0; i < n && !rc; i++)
-				rc = record_encode_event(&v[i], &r) | wire_blob_add(b, r.data, r.len);
-			record_buf_free(&r);
-			record_event_array_free(v, n);
-		}
-		break;
-	}
 	case OP_TASK_LOGS: {
 		record_text *v = NULL;
 		size_t n = 0;
