@@ -108,15 +108,26 @@ static void put_escs(const char *s)
 		fputs("-", stdout);
 }
 
-/* Pads to `width` columns after printing an escaped string. */
+/* An escaped string in a column of `width` display columns: cut with an
+ * ellipsis when longer, padded when shorter, then two spaces. */
 static void put_col(const char *s, size_t len, int width)
 {
-	char buf[512];
-	size_t n = text_escape(buf, sizeof buf, s, len);
+	char buf[1024];
+	text_fit(buf, sizeof buf, s, len, width, true, !text_locale_utf8(), NULL);
 	fputs(buf, stdout);
-	for (int i = (int)n; i < width; i++)
-		fputc(' ', stdout);
 	fputs("  ", stdout);
+}
+
+/* A time as a column shows it: to the second ("2026-11-27T07:32:35Z"). */
+static void put_time_col(const char *ts, int width)
+{
+	char buf[40];
+	const char *dot = ts ? strchr(ts, '.') : NULL;
+	if (ts && dot && dot - ts < 30 && ts[strlen(ts) - 1] == 'Z') {
+		snprintf(buf, sizeof buf, "%.*sZ", (int)(dot - ts), ts);
+		ts = buf;
+	}
+	put_col(ts && *ts ? ts : "-", ts && *ts ? strlen(ts) : 1, width);
 }
 
 
@@ -132,7 +143,7 @@ static void list_row(const record_exec *e)
 	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), 18);
 	put_col(e->id, strlen(e->id), 24);
 	put_col(e->workflow_name.s, e->workflow_name.len, 28);
-	put_col(e->start_timestamp, strlen(e->start_timestamp), 20);
+	put_time_col(e->start_timestamp, 20);
 	printf("%5s\n", a);
 }
 
@@ -377,7 +388,7 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 		put_col(status_task_name(t->status), strlen(status_task_name(t->status)), 18);
 		put_col(t->task_id, strlen(t->task_id), 12);
 		put_col(t->task_name.s, t->task_name.len, 24);
-		put_col(t->start_timestamp[0] ? t->start_timestamp : "-", t->start_timestamp[0] ? strlen(t->start_timestamp) : 1, 20);
+		put_time_col(t->start_timestamp, 20);
 		put_esc(t->end_timestamp[0] ? t->end_timestamp : "-", t->end_timestamp[0] ? strlen(t->end_timestamp) : 1);
 		fputc('\n', stdout);
 		if (t->has_input) {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 	};
 	const char *home = NULL, *config = NULL, *actor = NULL;
 	int read_only = -1, o;
+	setlocale(LC_CTYPE, ""); /* display widths, and whether a cut may end in an ellipsis */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (o) {

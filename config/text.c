@@ -1,9 +1,12 @@
 /* text.c - showing stored bytes safely. */
 #include "config.h"
 
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "record.h"
 #include "text.h"
@@ -157,6 +160,103 @@ void text_json_fputs(FILE *f, const char *s, size_t len)
 		i += n;
 	}
 	fputc('"', f);
+}
+
+/* Widths come from the C library's UTF-8 tables, whatever the program's own
+ * locale: a C.UTF-8 locale made once, used for the call only. */
+int text_cp_width(unsigned cp)
+{
+	static locale_t utf8;
+	static bool tried;
+	if (cp < 0x7f)
+		return cp < 0x20 ? 0 : 1;
+	if (!tried) {
+		tried = true;
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	int w = -1;
+	if (utf8) {
+		locale_t old = uselocale(utf8);
+		w = wcwidth((wchar_t)cp);
+		uselocale(old);
+	}
+	if (w >= 0)
+		return w;
+	/* no table: the common wide ranges, else one column */
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+	    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	if ((cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f))
+		return 0;
+	return 1;
+}
+
+int text_width(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = text_utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			w += 4; /* shown as \xNN */
+			i++;
+			continue;
+		}
+		w += text_cp_width(cp);
+		i += n;
+	}
+	return w;
+}
+
+bool text_locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+size_t text_fit(char *out, size_t cap, const char *s, size_t len, int cols, bool pad, bool ascii, int *used)
+{
+	char esc[4096];
+	size_t elen = text_escape(esc, sizeof esc, s, len);
+	const unsigned char *p = (const unsigned char *)esc;
+	const char *mark = ascii ? "~" : "\xe2\x80\xa6"; /* … */
+	size_t mlen = strlen(mark);
+	size_t o = 0;
+	int w = 0;
+	if (cap == 0)
+		return 0;
+	if (cols < 0)
+		cols = 0;
+	bool cut = text_width(esc, elen) > cols;
+	int room = cut ? cols - 1 : cols; /* the mark takes one column */
+	for (size_t i = 0; i < elen;) {
+		unsigned cp;
+		size_t n = text_utf8_seq(p + i, elen - i, &cp);
+		if (n == 0)
+			n = 1, cp = '?';
+		int cw = text_cp_width(cp);
+		if (w + cw > room || o + n + mlen + 1 > cap)
+			break;
+		memcpy(out + o, p + i, n);
+		o += n;
+		w += cw;
+		i += n;
+	}
+	if (cut && cols > 0 && o + mlen < cap) {
+		memcpy(out + o, mark, mlen);
+		o += mlen;
+		w++;
+	}
+	while (pad && w < cols && o + 1 < cap) {
+		out[o++] = ' ';
+		w++;
+	}
+	out[o] = '\0';
+	if (used)
+		*used = w;
+	return o;
 }
 
 void text_age(char *buf, size_t len, const char *start)

@@ -21,6 +21,20 @@ bool text_utf8_valid(const char *s, size_t len);
 /* Length of the valid UTF-8 sequence starting at s (1-4), or 0 when invalid. */
 size_t text_utf8_seq(const unsigned char *s, size_t len, unsigned *cp);
 
+/* Display width: the columns a terminal gives a character (0 for combining
+ * marks and zero-width characters, 2 for East Asian wide ones and emoji),
+ * or of a string of printable UTF-8 (as text_escape makes it). */
+int text_cp_width(unsigned cp);
+int text_width(const char *s, size_t len);
+/* Writes into out (NUL-terminated, at most cap bytes) the escaped form of s
+ * cut to `cols` display columns: a cut ends in the ellipsis (or '~' when
+ * `ascii`, for a locale that is not UTF-8), never inside a character, and
+ * the rest is padded with spaces when `pad`.  Returns the bytes written;
+ * *used (may be NULL) gets the columns used. */
+/* Whether the program's locale (as setlocale set it) is UTF-8: else cuts end in '~'. */
+bool text_locale_utf8(void);
+size_t text_fit(char *out, size_t cap, const char *s, size_t len, int cols, bool pad, bool ascii, int *used);
+
 /* How long ago an RFC 3339 time was: "42s", "17m", "5h", "3d" ("-" if unparsable). */
 void text_age(char *buf, size_t len, const char *start);
 

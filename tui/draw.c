@@ -68,23 +68,21 @@ int draw_list_height(void)
 	return list < 3 ? 3 : list;
 }
 
-/* Display columns of a UTF-8 string up to `max` bytes. */
+/* Draws printable UTF-8 (as text_escape makes it) from (y, x), at most
+ * `width` display columns, the same widths the layout counted; pads with
+ * spaces to the width.  Returns the columns drawn. */
 static int put_clipped(int y, int x, int width, const char *s, attr_t at)
 {
 	int col = 0;
-	mbstate_t ms;
-	memset(&ms, 0, sizeof ms);
 	size_t len = strlen(s), i = 0;
 	attrset(at); /* attrset keeps the colour pair held in `at` */
 	move(y, x);
 	while (i < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &ms);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+		unsigned cp;
+		size_t n = text_utf8_seq((const unsigned char *)s + i, len - i, &cp);
+		if (n == 0)
 			break;
-		int w = wcwidth(wc);
-		if (w < 0)
-			w = 1;
+		int w = text_cp_width(cp);
 		if (col + w > width)
 			break;
 		addnstr(s + i, (int)n);
@@ -138,34 +136,106 @@ static void draw_header(app *a)
 	}
 }
 
+/* The executions' columns at a width: by display width, and giving way by
+ * priority as htop's do: STARTED goes first, then the id narrows, so that
+ * at 80 columns a row keeps its status, id, 16 columns of workflow name or
+ * more, age and progress. */
+typedef struct exec_cols {
+	int status, id, name, started, age, tasks;
+} exec_cols;
+
+static exec_cols exec_layout(int width)
+{
+	exec_cols c = { 17, 21, 0, 20, 5, 5 };
+	int fixed = 2 + (c.status + 1) + (c.id + 1) + (c.age + 1) + c.tasks;
+	int rest = width - fixed - 1;
+	if (rest - (c.started + 1) >= 16) {
+		c.name = rest - (c.started + 1);
+	} else {
+		c.started = 0;
+		c.name = rest;
+	}
+	if (c.name < 16) {
+		int give = c.id - 12 < 16 - c.name ? c.id - 12 : 16 - c.name;
+		c.id -= give;
+		c.name += give;
+	}
+	if (c.name < 8)
+		c.name = 8;
+	return c;
+}
+
+/* Appends s fitted to cols display columns (escaped, cut with an ellipsis), then a space. */
+static void cat_fit(char *buf, size_t cap, size_t *o, const char *s, size_t len, int cols)
+{
+	if (*o + 1 >= cap)
+		return;
+	*o += text_fit(buf + *o, cap - *o, s, len, cols, true, !text_locale_utf8(), NULL);
+	if (*o + 1 < cap) {
+		buf[(*o)++] = ' ';
+		buf[*o] = '\0';
+	}
+}
+
+/* A time as a column shows it: to the second. */
+static const char *short_time(const char *ts, char buf[40])
+{
+	const char *dot = ts ? strchr(ts, '.') : NULL;
+	if (!ts || !*ts)
+		return "-";
+	if (dot && dot - ts < 30 && ts[strlen(ts) - 1] == 'Z') {
+		snprintf(buf, 40, "%.*sZ", (int)(dot - ts), ts);
+		return buf;
+	}
+	return ts;
+}
+
+static void exec_title(char *buf, size_t cap, int width)
+{
+	exec_cols c = exec_layout(width);
+	size_t o = 0;
+	buf[0] = '\0';
+	cat_fit(buf, cap, &o, " ", 1, 1);
+	cat_fit(buf, cap, &o, "STATUS", 6, c.status);
+	cat_fit(buf, cap, &o, "ID", 2, c.id);
+	cat_fit(buf, cap, &o, "WORKFLOW", 8, c.name);
+	if (c.started)
+		cat_fit(buf, cap, &o, "STARTED", 7, c.started);
+	snprintf(buf + o, cap - o, "%*s %*s", c.age, "AGE", c.tasks, "TASKS");
+}
+
 static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 {
-	char id[200], name[300], a[16], tasks[32];
-	text_escape(id, sizeof id, r->exec.id, strlen(r->exec.id));
-	text_escape(name, sizeof name, r->exec.workflow_name.s, r->exec.workflow_name.len);
+	exec_cols c = exec_layout(width);
+	char a[16], tasks[32], tb[40];
 	text_age(a, sizeof a, r->exec.start_timestamp);
 	if (r->exec.n_task_ids)
 		snprintf(tasks, sizeof tasks, "%llu/%zu", (unsigned long long)r->exec.tasks_complete, r->exec.n_task_ids);
 	else
 		snprintf(tasks, sizeof tasks, "%zu", r->exec.n_task_ids);
 	const status_look *lk = &exec_look[r->exec.status];
-	int wname = width - 2 - 18 - 22 - 21 - 6 - 6;
-	if (wname < 8)
-		wname = 8;
 	/* an execution whose engine is gone goes on with nobody: say so */
 	bool detached = r->exec.engine_pid && !r->exec.engine_attached &&
 			(r->exec.status == EXEC_RUNNING || r->exec.status == EXEC_WAITING);
 	const char *word = detached && r->exec.status == EXEC_RUNNING ? "running, detached" : status_exec_name(r->exec.status);
-	snprintf(buf, cap, "%s %-17.17s %-21.21s %-*.*s %-20.20s %5s %5s", detached ? "?" : lk->glyph, word, id,
-		 wname, wname, name, r->exec.start_timestamp, a, tasks);
+	const char *glyph = detached ? "?" : lk->glyph;
+	size_t o = 0;
+	buf[0] = '\0';
+	cat_fit(buf, cap, &o, glyph, strlen(glyph), 1);
+	cat_fit(buf, cap, &o, word, strlen(word), c.status);
+	cat_fit(buf, cap, &o, r->exec.id, strlen(r->exec.id), c.id);
+	cat_fit(buf, cap, &o, r->exec.workflow_name.s, r->exec.workflow_name.len, c.name);
+	if (c.started) {
+		const char *st = short_time(r->exec.start_timestamp, tb);
+		cat_fit(buf, cap, &o, st, strlen(st), c.started);
+	}
+	snprintf(buf + o, cap - o, "%*s %*s", c.age, a, c.tasks, tasks);
 }
 
 static void draw_execs(app *a, int y0, int h)
 {
-	char title[256];
-	snprintf(title, sizeof title, "  %-17s %-21s %-*s %-20s %5s %5s", "STATUS", "ID",
-		 COLS - 2 - 18 - 22 - 21 - 6 - 6 > 8 ? COLS - 2 - 18 - 22 - 21 - 6 - 6 : 8, "WORKFLOW", "STARTED", "AGE",
-		 "TASKS");
+	char title[1024];
+	exec_title(title, sizeof title, COLS);
 	put_str(y0, 0, COLS, title, A_BOLD | (a->focus == PANE_EXECS ? A_UNDERLINE : 0));
 	if (a->n_rows == 0) {
 		put_str(y0 + 1, 0, COLS, a->only_waiting ? "  nothing waits for input" : "  no executions", A_DIM);
@@ -191,7 +261,9 @@ static void draw_execs(app *a, int y0, int h)
 
 static void draw_tasks(app *a, int y0, int h)
 {
-	put_str(y0, 0, COLS, "  TASK STATUS       ID               NAME                     STARTED              INPUT",
+	put_str(y0, 0, COLS,
+		COLS >= 100 ? "  TASK STATUS       ID               NAME                     STARTED              INPUT"
+			    : "  TASK STATUS       ID               NAME                 INPUT",
 		A_BOLD | (a->focus == PANE_TASKS ? A_UNDERLINE : 0));
 	for (int i = 0; i < h; i++) {
 		size_t idx = (size_t)i;
@@ -202,22 +274,28 @@ static void draw_tasks(app *a, int y0, int h)
 			continue;
 		}
 		const record_task *t = &a->item.tasks[idx];
-		char id[200], name[300], prompt[300], line[1200];
-		text_escape(id, sizeof id, t->task_id, strlen(t->task_id));
-		text_escape(name, sizeof name, t->task_name.s, t->task_name.len);
+		char prompt[300], line[1200], tb[40];
 		prompt[0] = '\0';
-		if (t->status == TASK_WAITING && t->has_input) {
-			char p[260];
-			text_escape(p, sizeof p, t->input_prompt.s, t->input_prompt.len);
-			snprintf(prompt, sizeof prompt, "%s [%s%s]", p, record_input_type_name(t->input_type),
-				 t->input_required ? ", required" : "");
-		} else if (t->has_input_value) {
-			char v[200];
-			text_escape(v, sizeof v, t->input_value.s, t->input_value.len);
-			snprintf(prompt, sizeof prompt, "= %s", v);
+		/* raw bytes (cut whole characters later): cat_fit escapes them */
+		if (t->status == TASK_WAITING && t->has_input)
+			snprintf(prompt, sizeof prompt, "%.*s [%s%s]", (int)(t->input_prompt.len < 250 ? t->input_prompt.len : 250),
+				 t->input_prompt.s, record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+		else if (t->has_input_value)
+			snprintf(prompt, sizeof prompt, "= %.*s", (int)(t->input_value.len < 250 ? t->input_value.len : 250),
+				 t->input_value.s);
+		/* by display width; at 80 columns STARTED gives way to the input */
+		size_t o = 0;
+		line[0] = '\0';
+		cat_fit(line, sizeof line, &o, task_look[t->status].glyph, 1, 1);
+		cat_fit(line, sizeof line, &o, status_task_name(t->status), strlen(status_task_name(t->status)), 17);
+		cat_fit(line, sizeof line, &o, t->task_id, strlen(t->task_id), 16);
+		cat_fit(line, sizeof line, &o, t->task_name.s, t->task_name.len, COLS >= 100 ? 24 : 20);
+		if (COLS >= 100) {
+			const char *st = short_time(t->start_timestamp, tb);
+			cat_fit(line, sizeof line, &o, st, strlen(st), 20);
 		}
-		snprintf(line, sizeof line, "%s %-17.17s %-16.16s %-24.24s %-20.20s %s", task_look[t->status].glyph,
-			 status_task_name(t->status), id, name, t->start_timestamp[0] ? t->start_timestamp : "-", prompt);
+		int left = COLS - (COLS >= 100 ? 2 + 18 + 17 + 25 + 21 : 2 + 18 + 17 + 21);
+		cat_fit(line, sizeof line, &o, prompt, strlen(prompt), left > 4 ? left : 4);
 		attr_t at = look_attr(task_look[t->status].color);
 		if (idx == a->task_sel && a->focus != PANE_EXECS)
 			at |= A_REVERSE;
@@ -418,8 +496,8 @@ void draw_batch_frame(app *a, int width, int height)
 	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
 	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], a->refreshed,
 	       a->home);
-	printf("  %-17s %-21s %-*s %-20s %5s %5s\n", "STATUS", "ID", width - 2 - 18 - 22 - 21 - 6 - 6, "WORKFLOW",
-	       "STARTED", "AGE", "TASKS");
+	exec_title(line, sizeof line, width);
+	puts(line);
 	for (size_t i = 0; i < a->n_rows && (height <= 0 || (int)i < height); i++) {
 		exec_row_text(line, sizeof line, &a->rows[i], width);
 		puts(line);

@@ -83,6 +83,15 @@ static int fail(int code, const char *fmt, ...)
 	return code;
 }
 
+/* Frames are as wide as $COLUMNS says (as top -b does), else 100. */
+static int batch_width(void)
+{
+	const char *c = getenv("COLUMNS");
+	char *end;
+	long w = c && *c ? strtol(c, &end, 10) : 0;
+	return c && *c && !*end && w >= 40 && w <= 1000 ? (int)w : 100;
+}
+
 static int run_batch(app *a, long frames)
 {
 	for (long i = 0; i < frames && !stop_requested; i++) {
@@ -93,7 +102,7 @@ static int run_batch(app *a, long frames)
 		app_reload(a);
 		if (a->msg_error)
 			return fail(EXIT_STORAGE, "%s", a->msg);
-		draw_batch_frame(a, 100, 50);
+		draw_batch_frame(a, batch_width(), 50);
 	}
 	return EXIT_OK;
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "text.h"
 #include "fixtures.h"
 
 static char *dir;
@@ -160,12 +161,48 @@ static void every_error_names_file_line_and_column(void **state)
 	conf_free(&c);
 }
 
+/* fit: what text_fit makes of s in cols columns (padded), and its width */
+static void fit_is(const char *s, int cols, bool ascii, const char *want, int want_cols)
+{
+	char out[256];
+	int used;
+	text_fit(out, sizeof out, s, strlen(s), cols, true, ascii, &used);
+	assert_string_equal(out, want);
+	assert_int_equal(used, want_cols);
+	assert_int_equal(text_width(out, strlen(out)), want_cols);
+}
+
+static void text_is_laid_out_by_display_width(void **state)
+{
+	(void)state;
+	/* East Asian wide: two columns each; a cut never splits one */
+	assert_int_equal(text_width("中文", 6), 4);
+	fit_is("中文名字", 8, false, "中文名字", 8);
+	fit_is("中文名字", 7, false, "中文\xe5\x90\x8d\xe2\x80\xa6", 7);
+	fit_is("中文名字", 6, false, "中文\xe2\x80\xa6 ", 6);
+	/* emoji are wide too */
+	assert_int_equal(text_width("\xf0\x9f\x98\x80", 4), 2);
+	fit_is("ok\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 5, false, "ok\xf0\x9f\x98\x80\xe2\x80\xa6", 5);
+	/* combining marks and zero-width characters take no column */
+	assert_int_equal(text_width("e\xcc\x81", 3), 1);
+	assert_int_equal(text_width("a\xe2\x80\x8b" "b", 5), 2);
+	fit_is("e\xcc\x81" "e\xcc\x81", 4, false, "e\xcc\x81" "e\xcc\x81  ", 4);
+	/* ASCII: padded, or cut with an ellipsis, or '~' outside UTF-8 */
+	fit_is("abc", 5, false, "abc  ", 5);
+	fit_is("abcdef", 4, false, "abc\xe2\x80\xa6", 4);
+	fit_is("abcdef", 4, true, "abc~", 4);
+	/* control bytes are escaped before they are measured */
+	fit_is("a\x1b[31mb", 20, false, "a\\e[31mb            ", 20);
+	fit_is("a\x1b[31mb", 3, false, "a\\\xe2\x80\xa6", 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(defaults_come_from_one_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(lookup_order_is_flag_env_xdg_home, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_error_names_file_line_and_column, setup, teardown),
+		cmocka_unit_test(text_is_laid_out_by_display_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Columns by display width at 80x24: a Chinese name, emoji, combining marks
+# and zero-width characters leave AGE and TASKS where an ASCII name leaves
+# them, a cut ends in an ellipsis, and the row keeps 16 columns of name.
+. "$(dirname "$0")/lib.sh"
+"$SEECTL" import "$top_srcdir/tests/data/wide.yaml" >/dev/null || fail "importing wide.yaml"
+W=80 H=24 START_ENV="LC_ALL=C.UTF-8" start
+expect_screen "plain-3"
+# the display width of each row, and the column where its AGE ends
+screen >"$work/screen"
+python3 - "$work/screen" <<'PY' || fail "rows are not aligned by display width: $(cat "$work/screen")"
+import sys, unicodedata
+def width(s):
+    w = 0
+    for ch in s:
+        if unicodedata.combining(ch) or ch == "\u200b":
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return w
+rows = [l for l in open(sys.argv[1], encoding="utf-8").read().split("\n") if l.startswith("> running")]
+assert len(rows) == 3, rows
+ends = set()
+for r in rows:
+    r = r.rstrip()
+    ends.add(width(r))
+    assert "\u2026" in r or "plain-3" in r, r          # the long names are cut with an ellipsis
+    age = r.split()[-2]
+    assert age.endswith("h") or age.endswith("d"), r   # AGE and TASKS are still there
+assert len(ends) == 1, ends                          # every row ends in the same column
+assert ends.pop() == 80
+PY
+expect_screen "部署生产环境的工作流程名…    40h     0"
+expect_screen "STATUS            ID                    WORKFLOW"
+keys q
+# the same in seectl list, and a '~' for a locale that is not UTF-8
+LC_ALL=C.UTF-8 "$SEECTL" list >"$work/list"
+grep -q "部署生产环境的工作流程名称…" "$work/list" || fail "seectl list: $(cat "$work/list")"
+LC_ALL=C "$SEECTL" list >"$work/list"
+grep -q "~" "$work/list" || fail "seectl list in the C locale has no '~': $(cat "$work/list")"
+finish
