@@ -2,9 +2,11 @@
  * and by the server before it writes. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store.h"
 
@@ -20,25 +22,95 @@ void store_item_free(store_item *it)
 
 /* ---- the rules of the data model ---- */
 
+/* A JSON-style decimal: -?digits(.digits)?([eE][+-]?digits)?; NULL, or why not. */
+static const char *decimal_problem(const char *v, size_t len)
+{
+	size_t i = 0;
+	if (len && (v[0] == ' ' || v[0] == '\t' || v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\n'))
+		return "has spaces around it";
+	if (i < len && v[i] == '-')
+		i++;
+	size_t d0 = i;
+	while (i < len && v[i] >= '0' && v[i] <= '9')
+		i++;
+	if (i == d0)
+		return "is not a decimal number (such as 42, -1.5 or 2e3)";
+	if (i < len && v[i] == '.') {
+		size_t f0 = ++i;
+		while (i < len && v[i] >= '0' && v[i] <= '9')
+			i++;
+		if (i == f0)
+			return "is not a decimal number (such as 42, -1.5 or 2e3)";
+	}
+	if (i < len && (v[i] == 'e' || v[i] == 'E')) {
+		i++;
+		if (i < len && (v[i] == '+' || v[i] == '-'))
+			i++;
+		size_t e0 = i;
+		while (i < len && v[i] >= '0' && v[i] <= '9')
+			i++;
+		if (i == e0)
+			return "is not a decimal number (such as 42, -1.5 or 2e3)";
+	}
+	if (i != len)
+		return "is not a decimal number (such as 42, -1.5 or 2e3)";
+	char tmp[400];
+	if (len >= sizeof tmp)
+		return "is too long for a number";
+	memcpy(tmp, v, len);
+	tmp[len] = '\0';
+	errno = 0;
+	double d = strtod(tmp, NULL);
+	if (errno == ERANGE && (d > 1 || d < -1))
+		return "is out of range (a double)";
+	return NULL;
+}
+
+/* Valid UTF-8 with no NUL: the offset of the first bad byte, or len. */
+static size_t utf8_bad_at(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned c = s[i], n, v;
+		if (c == 0)
+			return i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 2, v = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 3, v = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 4, v = c & 0x07;
+		else
+			return i;
+		if (i + n > len)
+			return i;
+		for (unsigned k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			v = v << 6 | (s[i + k] & 0x3f);
+		}
+		static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 static int check_input(const record_task *t, const char *v, size_t len, bool for_default, char *why, size_t whylen)
 {
 	if (!t->has_input)
 		return 0;
 	const char *what = for_default ? "default" : "input value";
 	if (t->input_type == INPUT_NUMBER) {
-		char *end;
-		char tmp[64];
-		if (len == 0 || len >= sizeof tmp || memchr(v, '\0', len))
-			goto bad_number;
-		memcpy(tmp, v, len);
-		tmp[len] = '\0';
-		double d = strtod(tmp, &end);
-		if (*end || end == tmp || d != d || d - d != 0)
-			goto bad_number;
-		return 0;
-	bad_number:
-		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a number", what, (int)(len > 40 ? 40 : len), v,
-			 t->task_id);
+		const char *problem = len == 0 ? "is not a number" : decimal_problem(v, len);
+		if (!problem)
+			return 0;
+		snprintf(why, whylen, "%s '%.*s' of task '%s' %s", what, (int)(len > 40 ? 40 : len), v, t->task_id,
+			 problem);
 		return -1;
 	}
 	if (t->input_type == INPUT_BOOLEAN) {
@@ -48,6 +120,12 @@ static int check_input(const record_task *t, const char *v, size_t len, bool for
 				return 0;
 		snprintf(why, whylen, "%s '%.*s' of task '%s' is not a boolean (true, false, yes or no)", what,
 			 (int)(len > 40 ? 40 : len), v, t->task_id);
+		return -1;
+	}
+	size_t bad = utf8_bad_at((const unsigned char *)v, len);
+	if (bad < len) {
+		snprintf(why, whylen, "%s of task '%s' is not valid UTF-8 text (byte %zu of %zu is 0x%02x)", what,
+			 t->task_id, bad + 1, len, (unsigned char)v[bad]);
 		return -1;
 	}
 	return 0;

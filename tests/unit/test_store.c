@@ -245,7 +245,18 @@ static void resume_task_checks_the_input_value(void **state)
 	expect_error(store_resume_task(c->st, "num", "task1", "", 0, &err), STORE_INVALID_INPUT, &err,
 		     "task 'task1' requires an input value and it cannot be empty");
 	expect_error(store_resume_task(c->st, "num", "task1", "many", 4, &err), STORE_INVALID_INPUT, &err,
-		     "input value 'many' of task 'task1' is not a number");
+		     "input value 'many' of task 'task1' is not a decimal number (such as 42, -1.5 or 2e3)");
+	/* strict: a finite decimal, nothing around it */
+	expect_error(store_resume_task(c->st, "num", "task1", " 8", 2, &err), STORE_INVALID_INPUT, &err,
+		     "input value ' 8' of task 'task1' has spaces around it");
+	expect_error(store_resume_task(c->st, "num", "task1", "0x10", 4, &err), STORE_INVALID_INPUT, &err,
+		     "input value '0x10' of task 'task1' is not a decimal number (such as 42, -1.5 or 2e3)");
+	expect_error(store_resume_task(c->st, "num", "task1", "1e999", 5, &err), STORE_INVALID_INPUT, &err,
+		     "input value '1e999' of task 'task1' is out of range (a double)");
+	expect_error(store_resume_task(c->st, "num", "task1", "inf", 3, &err), STORE_INVALID_INPUT, &err,
+		     "input value 'inf' of task 'task1' is not a decimal number (such as 42, -1.5 or 2e3)");
+	expect_error(store_resume_task(c->st, "opt", "task1", "ok\xff", 3, &err), STORE_INVALID_INPUT, &err,
+		     "input value of task 'task1' is not valid UTF-8 text (byte 3 of 3 is 0xff)");
 	fx_task(c->st, "num", "task1", &t);
 	assert_int_equal(t.status, TASK_WAITING); /* refused: it stays waiting */
 	record_task_free(&t);
