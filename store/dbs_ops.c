@@ -89,6 +89,14 @@ static store_code not_waiting(store_err *err, const record_exec *e)
 		       status_exec_name(e->status));
 }
 
+/* Booleans are stored in one spelling whatever the operator typed. */
+static const char *normal_boolean(const char *v, size_t len)
+{
+	if ((len == 4 && strncasecmp(v, "true", 4) == 0) || (len == 3 && strncasecmp(v, "yes", 3) == 0))
+		return "true";
+	return "false";
+}
+
 static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
@@ -101,6 +109,31 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 		record_exec_free(&e);
 		return c;
 	}
+	/* a required answer is never skipped: every waiting task that needs
+	 * one has it, or a default, before anything changes */
+	char missing[600] = "";
+	size_t n_missing = 0;
+	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+		record_task t;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, 0, err)))
+			break;
+		if (t.status == TASK_WAITING && t.has_input && t.input_required && !t.has_input_value &&
+		    !t.has_input_default) {
+			size_t o = strlen(missing);
+			if (o + strlen(t.task_id) + 8 < sizeof missing)
+				snprintf(missing + o, sizeof missing - o, "%s'%s'", n_missing ? ", " : "", t.task_id);
+			n_missing++;
+		}
+		record_task_free(&t);
+	}
+	if (!c && n_missing) {
+		c = err_set(err, STORE_INVALID_INPUT,
+			    "execution '%s': task%s %s require%s an answer and ha%s no default: resume %s with a value",
+			    e.id, n_missing == 1 ? "" : "s", missing, n_missing == 1 ? "s" : "", n_missing == 1 ? "s" : "ve",
+			    n_missing == 1 ? "it" : "each");
+		record_exec_free(&e);
+		return c;
+	}
 	size_t resumed = 0;
 	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
 		record_task t;
@@ -109,7 +142,25 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 		if (t.status == TASK_WAITING) {
 			t.status = TASK_IN_PROGRESS;
 			t.end_timestamp[0] = '\0';
-			c = rec_put_task(st, txn, &t, err);
+			if (t.has_input && !t.has_input_value && t.has_input_default) {
+				/* the default is the answer */
+				const char *v = t.input_default.s;
+				size_t vlen = t.input_default.len;
+				if (t.input_type == INPUT_BOOLEAN && vlen) {
+					v = normal_boolean(v, vlen);
+					vlen = strlen(v);
+				}
+				record_text val = { 0 };
+				if (record_text_set(&val, v, vlen) < 0) {
+					c = err_set(err, STORE_STORAGE, "out of memory");
+				} else {
+					record_text_free(&t.input_value);
+					t.input_value = val;
+					t.has_input_value = true;
+				}
+			}
+			if (!c)
+				c = rec_put_task(st, txn, &t, err);
 			resumed++;
 		}
 		record_task_free(&t);
@@ -134,14 +185,6 @@ store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err)
 {
 	op_arg a = { exec_id, NULL, NULL, 0 };
 	return txn_write(st, resume_workflow_txn, &a, err);
-}
-
-/* Booleans are stored in one spelling whatever the operator typed. */
-static const char *normal_boolean(const char *v, size_t len)
-{
-	if ((len == 4 && strncasecmp(v, "true", 4) == 0) || (len == 3 && strncasecmp(v, "yes", 3) == 0))
-		return "true";
-	return "false";
 }
 
 static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)

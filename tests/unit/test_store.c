@@ -980,6 +980,35 @@ static void verify_finds_a_count_that_drifted(void **state)
 	assert_true(has_problem(&p, "count of running executions is 7 but 0 records have that status"));
 }
 
+static void resume_workflow_never_skips_a_required_answer(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	record_task t;
+	save_with_input(c->st, "need", INPUT_STRING, true, NULL);
+	uint64_t g0, g1;
+	store_generation(c->st, &g0, &err);
+	expect_error(store_resume_workflow(c->st, "need", &err), STORE_INVALID_INPUT, &err,
+		     "execution 'need': task 'task1' requires an answer and has no default: resume it with a value");
+	store_generation(c->st, &g1, &err);
+	assert_int_equal(g0, g1); /* nothing changed */
+	fx_task(c->st, "need", "task1", &t);
+	assert_int_equal(t.status, TASK_WAITING);
+	record_task_free(&t);
+	/* a default is the answer */
+	save_with_input(c->st, "dflt", INPUT_BOOLEAN, true, "yes");
+	assert_int_equal(store_resume_workflow(c->st, "dflt", &err), STORE_OK);
+	fx_task(c->st, "dflt", "task1", &t);
+	assert_int_equal(t.status, TASK_IN_PROGRESS);
+	assert_true(t.has_input_value);
+	assert_string_equal(t.input_value.s, "true");
+	record_task_free(&t);
+	/* an optional one without a value goes on without one */
+	save_with_input(c->st, "optional", INPUT_STRING, false, NULL);
+	assert_int_equal(store_resume_workflow(c->st, "optional", &err), STORE_OK);
+	fx_verified(c->st);
+}
+
 static void verify_finds_log_lines_that_do_not_add_up(void **state)
 {
 	ctx *c = *state;
@@ -1040,6 +1069,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(verify_finds_a_count_that_drifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_finds_log_lines_that_do_not_add_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_workflow_never_skips_a_required_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
