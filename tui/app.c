@@ -535,6 +535,15 @@ static int act_pause(app *a)
 	char exec[160], task[160];
 	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
 	snprintf(task, sizeof task, "%s", t->task_id);
+	if (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS) {
+		app_set_msg(a, true, "task '%s' cannot be paused (status: %s)", task, status_task_name(t->status));
+		return DO_DRAW;
+	}
+	if (a->item.exec.status != EXEC_RUNNING && a->item.exec.status != EXEC_WAITING) {
+		app_set_msg(a, true, "execution '%s' cannot be paused (status: %s)", exec,
+			    status_exec_name(a->item.exec.status));
+		return DO_DRAW;
+	}
 	if (!confirmed(a, "Pause task %s of %s?", task, exec))
 		return DO_DRAW;
 	store_err err;
@@ -596,6 +605,22 @@ static int act_resume_workflow(app *a)
 	}
 	char exec[160];
 	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
+	/* what the store would refuse is said at once, without a y/N first */
+	if (a->item.exec.status != EXEC_WAITING) {
+		app_set_msg(a, true, "execution '%s' is not waiting for input (status: %s)", exec,
+			    status_exec_name(a->item.exec.status));
+		return DO_DRAW;
+	}
+	for (size_t i = 0; i < a->item.n_tasks; i++) {
+		const record_task *t = &a->item.tasks[i];
+		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
+		    !t->has_input_default) {
+			app_set_msg(a, true, "task '%s' requires an answer and has no default: select it and press r",
+				    t->task_id);
+			a->task_sel = i;
+			return DO_DRAW;
+		}
+	}
 	if (!confirmed(a, "Resume every waiting task of %s?", exec))
 		return DO_DRAW;
 	store_err err;

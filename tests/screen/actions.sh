@@ -41,10 +41,15 @@ keys y
 expect_screen "resumed deploy-prod-4821"
 [ "$(json deploy-prod-4821 "['execution']['status']")" = running ] || fail "R did not resume the workflow"
 
-# the store's refusal, in its own words
+# what the store would refuse is said at once, without a y/N first
 keys R
-keys y
 expect_screen "execution 'deploy-prod-4821' is not waiting for input (status: running)"
+expect_not_screen "[y/N]"
+keys Tab g
+keys p
+expect_screen "task 'build' cannot be paused (status: complete)"
+expect_not_screen "[y/N]"
+keys Escape
 
 # a number with its default pre-filled
 keys n
