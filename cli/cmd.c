@@ -60,6 +60,18 @@ static int open_store(cli *c)
 	return 0;
 }
 
+/* What a refused option value should have been, set by the handler that refused it. */
+static const char *value_hint;
+
+/* The long name of an option, from its value. */
+static const char *opt_name(const struct option *opts, int val)
+{
+	for (size_t i = 0; opts[i].name; i++)
+		if (opts[i].val == val)
+			return opts[i].name;
+	return "?";
+}
+
 /* Parses a command's own options; returns -1 after printing a usage error. */
 static int parse_opts(const cmd *self, int argc, char **argv, const struct option *opts, int (*on)(int, const char *, void *),
 		      void *ctx)
@@ -67,15 +79,26 @@ static int parse_opts(const cmd *self, int argc, char **argv, const struct optio
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow arguments */
 	opterr = 0;
 	int o;
-	const char *shorts = "h";
+	const char *shorts = ":h";
 	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		if (o == 'h') {
 			cmd_print_help(self);
 			exit(EXIT_DONE);
 		}
-		if (o == '?' || o == ':' || on(o, optarg, ctx) < 0) {
-			cmd_fail(EXIT_USAGE, "%s: bad option '%s' (see seectl help %s)", self->name,
+		if (o == ':') {
+			cmd_fail(EXIT_USAGE, "%s: option --%s needs a value (see seectl help %s)", self->name,
+				 opt_name(opts, optopt), self->name);
+			return -1;
+		}
+		if (o == '?') {
+			cmd_fail(EXIT_USAGE, "%s: unknown option '%s' (see seectl help %s)", self->name,
 				 argv[optind - 1] ? argv[optind - 1] : "", self->name);
+			return -1;
+		}
+		value_hint = NULL;
+		if (on(o, optarg, ctx) < 0) {
+			cmd_fail(EXIT_USAGE, "%s: bad value '%s' for --%s: %s", self->name, optarg ? optarg : "",
+				 opt_name(opts, o), value_hint ? value_hint : "see seectl help");
 			return -1;
 		}
 	}
@@ -87,7 +110,8 @@ static int parse_count(const char *s, size_t *out)
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (errno || *end || end == s || v < 0)
+	value_hint = "a positive integer";
+	if (errno || *end || end == s || v <= 0 || s[0] == '+' || s[0] == ' ')
 		return -1;
 	*out = (size_t)v;
 	return 0;
@@ -259,8 +283,13 @@ static int list_opt(int o, const char *arg, void *ctx)
 	exec_status s;
 	switch (o) {
 	case 's':
-		if (status_exec_parse(arg, &s) < 0)
+		/* "waiting", as the dashboard's header says it, is accepted too */
+		if (strcmp(arg, "waiting") == 0)
+			s = EXEC_WAITING;
+		else if (status_exec_parse(arg, &s) < 0) {
+			value_hint = "running, waiting (or waiting-for-input), complete or failed";
 			return -1;
+		}
 		lo->status = (int)s;
 		return 0;
 	case 'l':
@@ -689,14 +718,19 @@ static int gen_opt(int o, const char *arg, void *ctx)
 	switch (o) {
 	case 'e':
 		return parse_count(arg, &g->executions);
-	case 't':
-		return parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per < 1 || g->p.tasks_per > 1000 ? -1 : 0;
+	case 't': {
+		int rc = parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per > 1000 ? -1 : 0;
+		value_hint = "a whole number from 1 to 1000";
+		return rc;
+	}
 	case 'w':
+		value_hint = "a fraction from 0 to 1";
 		g->p.waiting_ratio = strtod(arg, &end);
-		return *end || g->p.waiting_ratio < 0 || g->p.waiting_ratio > 1 ? -1 : 0;
+		return *end || end == arg || g->p.waiting_ratio < 0 || g->p.waiting_ratio > 1 ? -1 : 0;
 	case 's':
+		value_hint = "a whole number";
 		g->p.seed = (unsigned)strtoul(arg, &end, 10);
-		return *end ? -1 : 0;
+		return *end || end == arg ? -1 : 0;
 	}
 	return -1;
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +24,17 @@ void seectl_usage(FILE *f)
 	      "  --write         allow changes even when the config says read_only\n"
 	      "  --actor NAME    the name recorded in the audit trail (default: the login name)\n"
 	      "  -h, --help      this help;  seectl help COMMAND  describes one command\n"
-	      "  --version       the version\n\n"
+	      "  -V, --version   the version\n"
+	      "Global options may also follow the command.\n\n"
 	      "Commands:\n",
 	      f);
 	for (const cmd *c = cmd_table; c->name; c++) {
-		char head[64];
+		char head[256];
 		snprintf(head, sizeof head, "%s %s", c->name, c->args);
-		fprintf(f, "  %-38s %s\n", head, c->summary);
+		if (strlen(head) > 38) /* a long synopsis gets a line of its own */
+			fprintf(f, "  %s\n  %-38s %s\n", head, "", c->summary);
+		else
+			fprintf(f, "  %-38s %s\n", head, c->summary);
 	}
 	fputs("\nExit codes:\n"
 	      "  0  done\n"
@@ -38,6 +43,64 @@ void seectl_usage(FILE *f)
 	      "  2  usage, config or data-file error\n"
 	      "  3  storage or system error\n",
 	      f);
+}
+
+/* Moves the global options that follow the command to before it (bounded:
+ * argv is only reordered), so that `seectl list --home DIR` works. */
+static int hoist_globals(int argc, char **argv)
+{
+	static const char *const with_value[] = { "--home", "--config", "--actor", NULL };
+	static const char *const flags[] = { "--read-only", "--write", NULL };
+	int cmd_at = 1;
+	/* the command: the first word that is not a global option or its value */
+	while (cmd_at < argc && argv[cmd_at][0] == '-') {
+		bool takes = false;
+		for (int k = 0; with_value[k]; k++)
+			takes |= strcmp(argv[cmd_at], with_value[k]) == 0;
+		cmd_at += takes ? 2 : 1;
+	}
+	if (cmd_at >= argc)
+		return argc;
+	char *moved[64];
+	int n_moved = 0, j = cmd_at + 1;
+	char **rest = argv + cmd_at + 1;
+	int n_rest = argc - cmd_at - 1, kept = 0;
+	for (int i = 0; i < n_rest; i++) {
+		const char *a = rest[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < n_rest)
+				rest[kept++] = rest[i++];
+			break;
+		}
+		int take = 0;
+		for (int k = 0; with_value[k] && !take; k++) {
+			size_t l = strlen(with_value[k]);
+			if (strcmp(a, with_value[k]) == 0 && i + 1 < n_rest)
+				take = 2;
+			else if (strncmp(a, with_value[k], l) == 0 && a[l] == '=')
+				take = 1;
+		}
+		for (int k = 0; flags[k] && !take; k++)
+			take = strcmp(a, flags[k]) == 0;
+		if (take && n_moved + take <= 64) {
+			for (int t = 0; t < take; t++)
+				moved[n_moved++] = rest[i + t];
+			i += take - 1;
+		} else {
+			rest[kept++] = rest[i];
+		}
+	}
+	(void)j;
+	if (n_moved == 0)
+		return argc;
+	/* argv: [0], globals before, moved globals, the command, the rest */
+	char *command = argv[cmd_at];
+	for (int i = kept - 1; i >= 0; i--)
+		argv[cmd_at + 1 + n_moved + i] = rest[i];
+	argv[cmd_at + n_moved] = command;
+	for (int i = 0; i < n_moved; i++)
+		argv[cmd_at + i] = moved[i];
+	return argc;
 }
 
 int main(int argc, char **argv)
@@ -52,7 +115,9 @@ int main(int argc, char **argv)
 	int read_only = -1, o;
 	setlocale(LC_CTYPE, ""); /* display widths, and whether a cut may end in an ellipsis */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	/* global options after the command are taken out before it parses its own */
+	argc = hoist_globals(argc, argv);
+	while ((o = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'H': home = optarg; break;
 		case 'c': config = optarg; break;
@@ -62,6 +127,8 @@ int main(int argc, char **argv)
 		case 'h': seectl_usage(stdout); return EXIT_DONE;
 		case 'V': printf("seectl %s\n", PACKAGE_VERSION); return EXIT_DONE;
 		default:
+			if (o == ':')
+				return cmd_fail(EXIT_USAGE, "option %s needs a value (seectl --help)", argv[optind - 1]);
 			return cmd_fail(EXIT_USAGE, "unknown option '%s' (seectl --help lists them)", argv[optind - 1]);
 		}
 	}
