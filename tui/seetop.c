@@ -17,6 +17,9 @@
 #include "app.h"
 #include "demo.h"
 
+/* last: its macros (lines, columns, ...) would rename the parameters of the headers above */
+#include <term.h>
+
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STORAGE = 3 };
 
 static demo *the_demo; /* seetop --demo: removed on the way out */
@@ -290,7 +293,7 @@ int main(int argc, char **argv)
 	bool batch = false, want_demo = false, no_mouse = false;
 	setlocale(LC_ALL, "");
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "d:rbn:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":d:rbn:hV", opts, NULL)) != -1) {
 		char *end;
 		switch (o) {
 		case 'H': home = optarg; break;
@@ -313,6 +316,8 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("seetop %s\n", PACKAGE_VERSION); return EXIT_OK;
+		case ':':
+			return fail(EXIT_USAGE, "option %s needs a value (seetop --help)", argv[optind - 1]);
 		default:
 			return fail(EXIT_USAGE, "unknown option '%s' (seetop --help lists them)", argv[optind - 1]);
 		}
@@ -324,6 +329,20 @@ int main(int argc, char **argv)
 	 * a descriptor that is always readable and never a key */
 	if (!batch && !isatty(STDIN_FILENO))
 		return fail(EXIT_USAGE, "standard input is not a terminal: run seetop in one, or use -b for text frames");
+	/* ncurses' own failure prints its message and exits 1: ask first */
+	if (!batch) {
+		const char *term = getenv("TERM");
+		int terr = 0;
+		if (!term || !*term)
+			return fail(EXIT_USAGE, "TERM is not set: set it to your terminal's type (such as xterm-256color), "
+					    "or use -b for text frames");
+		if (strcmp(term, "dumb") == 0)
+			return fail(EXIT_USAGE, "TERM=dumb cannot show the dashboard: use -b for text frames");
+		if (setupterm(NULL, STDOUT_FILENO, &terr) != OK)
+			return fail(EXIT_USAGE, "unknown terminal type '%s' (TERM): install its terminfo entry, set TERM to "
+					    "one this system knows, or use -b for text frames", term);
+		del_curterm(cur_term);
+	}
 	app a;
 	memset(&a, 0, sizeof a);
 	char err[1100];

@@ -64,6 +64,15 @@ rc=$?
 	fail "seetop without a terminal said: $(cat "$work/err")"
 [ $((($(date +%s%N) - start_s) / 1000000)) -lt 3000 ] || fail "seetop without a terminal did not leave at once"
 "$SEETOP" -b -n 1 </dev/null >/dev/null || fail "seetop -b without a terminal"
+# an unknown, unset or dumb TERM: one seetop line and exit 2 (not ncurses' message and exit 1)
+for t in "TERM=no-such-terminal" "TERM=dumb" "-u TERM"; do
+	timeout 5 script -qec "env $t $SEETOP" /dev/null </dev/null >"$work/out" 2>&1
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "seetop with $t: exit $rc, expected 2: $(cat "$work/out")"
+	[ "$(tr -d '\r' <"$work/out" | grep -c .)" -eq 1 ] && grep -q "^seetop: " "$work/out" ||
+		fail "seetop with $t said: $(cat "$work/out")"
+done
+"$SEETOP" -V | grep -q "^seetop [0-9]" || fail "seetop -V"
 # SIGTERM restores the terminal
 start
 pid=$(pgrep -P "$($T display -p '#{pane_pid}')") && kill -TERM "$pid"
