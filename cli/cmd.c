@@ -54,6 +54,9 @@ static int open_store(cli *c)
 		return 0;
 	store_err err;
 	store_code rc = store_open(c->home, c->open_flags, &c->st, &err);
+	if (rc == STORE_NOT_FOUND && !(c->open_flags & STORE_OPEN_CREATE))
+		return cmd_fail(cmd_exit_code(rc), "%s: create one with seectl import FILE, seectl gen --executions N, or "
+						    "seectl --create COMMAND", err.msg);
 	if (rc)
 		return store_fail(&err);
 	store_set_actor(c->st, c->actor);
@@ -110,8 +113,8 @@ static int parse_count(const char *s, size_t *out)
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	value_hint = "a positive integer";
-	if (errno || *end || end == s || v <= 0 || s[0] == '+' || s[0] == ' ')
+	value_hint = "a positive integer (0: no limit)";
+	if (errno || *end || end == s || v < 0 || s[0] == '+' || s[0] == ' ')
 		return -1;
 	*out = (size_t)v;
 	return 0;
@@ -214,6 +217,8 @@ static int run_import(cli *c, int argc, char **argv)
 		if (got == 0)
 			break;
 	}
+	if (!(c->open_flags & STORE_OPEN_READ_ONLY))
+		c->open_flags |= STORE_OPEN_CREATE; /* importing makes the home */
 	int rc = open_store(c);
 	if (rc) {
 		datafile_close(d);
@@ -225,7 +230,8 @@ static int run_import(cli *c, int argc, char **argv)
 	if (sc) {
 		const char *derr = datafile_error(d);
 		rc = derr ? cmd_fail(EXIT_USAGE, "%s (nothing was imported)", derr)
-			  : cmd_fail(cmd_exit_code(sc), "%s (nothing was imported)", err.msg);
+			  : cmd_fail(cmd_exit_code(sc), "%s%s (nothing was imported)", err.msg,
+				     sc == STORE_EXISTS ? " (use --replace to overwrite it)" : "");
 	} else {
 		printf("imported %zu execution%s\n", count, count == 1 ? "" : "s");
 	}
@@ -719,7 +725,7 @@ static int gen_opt(int o, const char *arg, void *ctx)
 	case 'e':
 		return parse_count(arg, &g->executions);
 	case 't': {
-		int rc = parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per > 1000 ? -1 : 0;
+		int rc = parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per < 1 || g->p.tasks_per > 1000 ? -1 : 0;
 		value_hint = "a whole number from 1 to 1000";
 		return rc;
 	}
@@ -776,7 +782,7 @@ static int run_gen(cli *c, int argc, char **argv)
 	snprintf(cache, sizeof cache, "%d", gen_cache_mb(&g.p, g.executions));
 	setenv("SEESTORE_CACHE_MB", cache, 0);
 	/* batches of unsynced transactions, then one checkpoint makes them durable */
-	c->open_flags |= STORE_OPEN_NO_SYNC;
+	c->open_flags |= STORE_OPEN_NO_SYNC | STORE_OPEN_CREATE;
 	int rc = open_store(c);
 	if (rc)
 		return rc;

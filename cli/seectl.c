@@ -22,6 +22,7 @@ void seectl_usage(FILE *f)
 	      "                  ~/.config/seetop/config.yaml, " SYSCONFDIR "/seetop/config.yaml)\n"
 	      "  --read-only     refuse every change (also read_only: true in the config)\n"
 	      "  --write         allow changes even when the config says read_only\n"
+	      "  --create        make the store when the home has none (import and gen always do)\n"
 	      "  --actor NAME    the name recorded in the audit trail (default: the login name)\n"
 	      "  -h, --help      this help;  seectl help COMMAND  describes one command\n"
 	      "  -V, --version   the version\n"
@@ -50,7 +51,7 @@ void seectl_usage(FILE *f)
 static int hoist_globals(int argc, char **argv)
 {
 	static const char *const with_value[] = { "--home", "--config", "--actor", NULL };
-	static const char *const flags[] = { "--read-only", "--write", NULL };
+	static const char *const flags[] = { "--read-only", "--write", "--create", NULL };
 	int cmd_at = 1;
 	/* the command: the first word that is not a global option or its value */
 	while (cmd_at < argc && argv[cmd_at][0] == '-') {
@@ -109,10 +110,12 @@ int main(int argc, char **argv)
 		{ "home", required_argument, NULL, 'H' },   { "config", required_argument, NULL, 'c' },
 		{ "read-only", no_argument, NULL, 'r' },    { "write", no_argument, NULL, 'w' },
 		{ "actor", required_argument, NULL, 'a' },  { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' },      { "create", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL, *config = NULL, *actor = NULL;
 	int read_only = -1, o;
+	bool create = false;
 	setlocale(LC_CTYPE, ""); /* display widths, and whether a cut may end in an ellipsis */
 	opterr = 0;
 	/* global options after the command are taken out before it parses its own */
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'r': read_only = 1; break;
 		case 'w': read_only = 0; break;
+		case 'C': create = true; break;
 		case 'a': actor = optarg; break;
 		case 'h': seectl_usage(stdout); return EXIT_DONE;
 		case 'V': printf("seectl %s\n", PACKAGE_VERSION); return EXIT_DONE;
@@ -154,6 +158,8 @@ int main(int argc, char **argv)
 	c.actor = conf_actor(&c.conf, actor);
 	if (read_only == 1 || (read_only == -1 && c.conf.read_only))
 		c.open_flags |= STORE_OPEN_READ_ONLY;
+	else if (create)
+		c.open_flags |= STORE_OPEN_CREATE;
 	int rc = k->run(&c, argc - optind, argv + optind);
 	if (fflush(stdout) != 0 && rc == EXIT_DONE)
 		rc = cmd_fail(EXIT_STORAGE, "writing the output failed");

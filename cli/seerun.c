@@ -1062,7 +1062,7 @@ int main(int argc, char **argv)
 		return EXIT_STORAGE;
 	}
 	store_err err;
-	if (store_open(home_dir, 0, &r.st, &err)) {
+	if (store_open(home_dir, STORE_OPEN_CREATE, &r.st, &err)) { /* an engine makes the home it runs in */
 		say("%s", err.msg);
 		free(home_dir);
 		workflow_free(&r.wf);

@@ -243,7 +243,7 @@ char *conf_home(const seetop_conf *c, const char *cli_home)
 	if (c && c->home)
 		return expand_tilde(c->home);
 	const char *xdg = getenv("XDG_STATE_HOME");
-	if (xdg && *xdg)
+	if (xdg && xdg[0] == '/') /* a relative one is ignored, as the XDG spec says */
 		snprintf(buf, sizeof buf, "%s/seetop", xdg);
 	else
 		snprintf(buf, sizeof buf, "%s/.local/state/seetop", home_dir());

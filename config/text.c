@@ -4,6 +4,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
@@ -259,6 +260,15 @@ size_t text_fit(char *out, size_t cap, const char *s, size_t len, int cols, bool
 	return o;
 }
 
+time_t text_now(void)
+{
+	const char *fixed = getenv("SEETOP_CLOCK");
+	int64_t us;
+	if (fixed && *fixed && record_timestamp_parse(fixed, &us))
+		return (time_t)(us / 1000000);
+	return time(NULL);
+}
+
 void text_age(char *buf, size_t len, const char *start)
 {
 	int64_t us;
@@ -266,7 +276,7 @@ void text_age(char *buf, size_t len, const char *start)
 		snprintf(buf, len, "-");
 		return;
 	}
-	long long s = (long long)time(NULL) - us / 1000000;
+	long long s = (long long)text_now() - us / 1000000;
 	if (s < 0)
 		s = 0;
 	if (s < 120)

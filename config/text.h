@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Appends `s` escaped for a terminal: printable UTF-8 stays, ESC becomes \e,
  * other control characters \xNN (\n and \t as \n and \t), invalid UTF-8
@@ -35,6 +36,9 @@ int text_width(const char *s, size_t len);
 bool text_locale_utf8(void);
 size_t text_fit(char *out, size_t cap, const char *s, size_t len, int cols, bool pad, bool ascii, int *used);
 
+/* Now, or the fixed time $SEETOP_CLOCK (RFC 3339) gives, for tests that
+ * compare whole screens. */
+time_t text_now(void);
 /* How long ago an RFC 3339 time was: "42s", "17m", "5h", "3d" ("-" if unparsable). */
 void text_age(char *buf, size_t len, const char *start);
 

@@ -457,13 +457,18 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		return err_set(err, STORE_INVALID_INPUT, "no home directory given");
 	if (strlen(home) >= PATH_MAX - 64)
 		return err_set(err, STORE_INVALID_INPUT, "home path too long");
-	if (flags & STORE_OPEN_READ_ONLY) {
+	if ((flags & STORE_OPEN_READ_ONLY) || !(flags & STORE_OPEN_CREATE)) {
 		struct stat sb;
+		char meta[PATH_MAX + 32];
 		if (stat(home, &sb) != 0)
-			return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+			return err_set(err, STORE_NOT_FOUND, "no store in '%s' (%s)", home, strerror(errno));
+		if (!S_ISDIR(sb.st_mode))
+			return err_set(err, STORE_STORAGE, "home '%s' is not a directory", home);
+		snprintf(meta, sizeof meta, "%s/meta.db", home);
+		if (access(meta, F_OK) != 0 && errno != ENOENT)
+			return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
 		if (!has_store(home))
-			return err_set(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl import, or open it "
-				    "once without --read-only", home);
+			return err_set(err, STORE_NOT_FOUND, "no store in '%s' (the directory holds none)", home);
 	} else {
 		store_code c = make_home(home, err);
 		if (c)

@@ -34,7 +34,7 @@ static store_code save_one(dbs *st, DB_TXN *txn, const store_item *it, bool repl
 	store_code c = rec_get_exec(st, txn, it->exec.id, &old, DB_RMW, err);
 	if (c == STORE_OK && !replace) {
 		record_exec_free(&old);
-		return err_set(err, STORE_EXISTS, "execution '%s' already exists (use --replace to overwrite it)",
+		return err_set(err, STORE_EXISTS, "execution '%s' already exists",
 			       it->exec.id);
 	}
 	bool had_old = c == STORE_OK;

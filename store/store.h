@@ -54,11 +54,13 @@ typedef struct store_err {
 enum {
 	STORE_OPEN_READ_ONLY = 1 << 0, /* refuse every change; databases opened read-only */
 	STORE_OPEN_NO_SYNC = 1 << 1,   /* commits are not flushed (tests, benchmarks, gen) */
+	STORE_OPEN_CREATE = 1 << 2,    /* make the home (and its directory) when there is no store */
 };
 
-/* Connects to the home's server (starting one), creating the home unless
- * read-only.  Read-only on a directory without a store is STORE_NOT_FOUND
- * and creates nothing.  A user other than the home's owner (a member of its
+/* Connects to the home's server (starting one).  A directory without a
+ * store is STORE_NOT_FOUND and nothing is created, unless
+ * STORE_OPEN_CREATE (not with read-only) makes it, parent directories
+ * included: a mistyped home is an error, not a new store.  A user other than the home's owner (a member of its
  * group) is given read-only access, and cannot start a server.  The caller
  * frees *out with store_close. */
 store_code store_open(const char *home, unsigned flags, store **out, store_err *err);

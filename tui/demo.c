@@ -101,7 +101,7 @@ static int load_data(demo *d, char *why, size_t whylen)
 		return 2;
 	store *st;
 	store_err err;
-	if (store_open(d->home, 0, &st, &err)) {
+	if (store_open(d->home, STORE_OPEN_CREATE, &st, &err)) {
 		datafile_close(df);
 		snprintf(why, whylen, "%s", err.msg);
 		return 3;

@@ -366,8 +366,15 @@ int main(int argc, char **argv)
 	a.color = !(nc && *nc);
 
 	store_err serr;
-	if (store_open(a.home, a.read_only ? STORE_OPEN_READ_ONLY : 0, &a.st, &serr))
-		return fail(serr.code == STORE_NOT_FOUND || serr.code == STORE_FORMAT ? EXIT_FAIL : EXIT_STORAGE, "%s", serr.msg);
+	if (store_open(a.home, a.read_only ? STORE_OPEN_READ_ONLY : 0, &a.st, &serr)) {
+		free(a.home);
+		conf_free(&a.conf);
+		demo_stop(the_demo);
+		if (serr.code == STORE_NOT_FOUND)
+			return fail(EXIT_FAIL, "%s: create one with seectl import FILE or seectl --create list, or try "
+					       "seetop --demo", serr.msg);
+		return fail(serr.code == STORE_FORMAT ? EXIT_FAIL : EXIT_STORAGE, "%s", serr.msg);
+	}
 	char *who = conf_actor(&a.conf, actor);
 	store_set_actor(a.st, who);
 	free(who);

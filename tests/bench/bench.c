@@ -116,7 +116,7 @@ static store *see_open(const char *home, unsigned flags)
 {
 	store *st;
 	store_err err;
-	if (store_open(home, flags, &st, &err))
+	if (store_open(home, flags & STORE_OPEN_READ_ONLY ? flags : flags | STORE_OPEN_CREATE, &st, &err))
 		die(home, err.msg);
 	store_set_actor(st, "bench");
 	return st;

@@ -71,7 +71,7 @@ static store *open_home(const char *home, unsigned flags)
 {
 	store *st;
 	store_err err;
-	if (store_open(home, flags, &st, &err))
+	if (store_open(home, flags | STORE_OPEN_CREATE, &st, &err))
 		die(home, err.msg);
 	store_set_actor(st, "bench");
 	return st;

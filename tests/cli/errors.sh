@@ -88,4 +88,23 @@ run pause --help
 expect_rc 0 "pause --help"
 run --help
 expect_out "Exit codes:"
+# a missing home is an error: one line, exit 1, nothing created (not even the parents)
+run --home "$work/typo/deeper" list
+expect_rc 1 "a home that does not exist"
+expect_err "no store in '$work/typo/deeper'"
+expect_err "create one with seectl import FILE"
+expect_one_line
+[ -e "$work/typo" ] && fail "a mistyped home was created"
+mkdir -p "$work/empty-dir"
+run --home "$work/empty-dir" paused
+expect_rc 1 "a directory without a store"
+[ -e "$work/empty-dir/meta.db" ] && fail "a store was made in an empty directory"
+run list --home "$work/made" --create
+expect_rc 0 "--create (after the command)"
+[ -e "$work/made/meta.db" ] || fail "--create made no store"
+# a relative XDG_STATE_HOME is ignored, as the spec says
+(cd "$work" && env -u SEETOP_HOME XDG_STATE_HOME=rel HOME="$work/h" "$SEECTL" --create list >/dev/null 2>&1)
+[ -e "$work/rel" ] && fail "a relative XDG_STATE_HOME was used"
+[ -e "$work/h/.local/state/seetop/meta.db" ] || fail "the default home was not used"
+"$SEECTL" server stop --home "$work/h/.local/state/seetop" >/dev/null 2>&1
 finish

@@ -21,7 +21,7 @@ export SEETOP_HOME=$work/home
 export SEETOP_CONFIG=$work/config.yaml
 printf 'confirm: false\nrefresh_ms: 200\n' >"$SEETOP_CONFIG"
 mkdir -p "$SEETOP_HOME"
-"$SEECTL" server start >/dev/null 2>&1
+"$SEECTL" --create server start >/dev/null 2>&1
 $T new-session -d -x 120 -y 30 "$SEETOP"
 
 # the operator: answers whatever waits, until told to stop

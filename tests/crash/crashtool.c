@@ -37,7 +37,7 @@ static store *open_or_die(const char *home)
 {
 	store *st;
 	store_err err;
-	if (store_open(home, 0, &st, &err)) {
+	if (store_open(home, STORE_OPEN_CREATE, &st, &err)) {
 		fprintf(stderr, "crashtool: %s\n", err.msg);
 		exit(3);
 	}

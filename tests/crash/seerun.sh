@@ -25,7 +25,7 @@ printf 'confirm: false\nrefresh_ms: 200\n' >"$SEETOP_CONFIG"
 wf=$work/crash.json
 cp "$top_srcdir/tests/data/workflows/crash.json" "$wf"
 mkdir -p "$SEETOP_HOME"
-"$SEECTL" server start >/dev/null 2>&1
+"$SEECTL" --create server start >/dev/null 2>&1
 
 $T new-session -d -x 120 -y 30 "$SEETOP"
 

@@ -4,7 +4,7 @@
 # them, a cut ends in an ellipsis, and the row keeps 16 columns of name.
 . "$(dirname "$0")/lib.sh"
 "$SEECTL" import "$top_srcdir/tests/data/wide.yaml" >/dev/null || fail "importing wide.yaml"
-W=80 H=24 START_ENV="LC_ALL=C.UTF-8" start
+W=80 H=24 START_ENV="LC_ALL=C.UTF-8 SEETOP_CLOCK=2026-11-27T07:00:00Z" start
 expect_screen "plain-3"
 # the display width of each row, and the column where its AGE ends
 screen >"$work/screen"

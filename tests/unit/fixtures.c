@@ -102,6 +102,8 @@ store *fx_open(const char *home, unsigned flags)
 {
 	store *st;
 	store_err err;
+	if (!(flags & STORE_OPEN_READ_ONLY))
+		flags |= STORE_OPEN_CREATE; /* the tests make their homes */
 	store_code c = store_open(home, flags, &st, &err);
 	if (c)
 		fail_msg("store_open(%s): %s", home, err.msg);

@@ -52,7 +52,7 @@ static store *child_open(const char *home, unsigned flags)
 {
 	store *st;
 	store_err err;
-	if (store_open(home, flags, &st, &err)) {
+	if (store_open(home, flags & STORE_OPEN_READ_ONLY ? flags : flags | STORE_OPEN_CREATE, &st, &err)) {
 		fprintf(stderr, "child: %s\n", err.msg);
 		_exit(90);
 	}
