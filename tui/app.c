@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "text.h"
 
 #define PAGE 64
 /* Rows kept in memory around the selection: however large the store, the
@@ -253,10 +254,10 @@ int app_reload(app *a)
 	if (h && a->sel >= a->top + h)
 		a->top = a->sel - h + 1;
 	load_item(a);
-	time_t now = time(NULL);
+	time_t now = text_now();
 	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(a->refreshed, sizeof a->refreshed, "%H:%M:%S", &tm);
+	gmtime_r(&now, &tm);
+	strftime(a->refreshed, sizeof a->refreshed, "%H:%M:%SZ", &tm);
 	return DO_DRAW;
 }
 

@@ -119,11 +119,17 @@ static void draw_header(app *a)
 		text_escape(esc, sizeof esc, a->search, strlen(a->search));
 		snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "[/%s]  ", esc);
 	}
-	/* the home goes last: on a narrow terminal it is what gets cut */
+	/* the clock ticks (UTC, as every time on screen); the home goes last:
+	 * on a narrow terminal it is what gets cut */
+	char clock[16];
+	time_t now = text_now();
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(clock, sizeof clock, "%H:%M:%SZ", &tm);
 	snprintf(buf, sizeof buf, "seetop %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s%s",
 		 a->read_only ? "[RO]" : "[RW]", (unsigned long long)a->counts[EXEC_RUNNING],
 		 (unsigned long long)a->counts[EXEC_WAITING], (unsigned long long)a->counts[EXEC_COMPLETE],
-		 (unsigned long long)a->counts[EXEC_FAILED], a->refreshed, filter, a->home);
+		 (unsigned long long)a->counts[EXEC_FAILED], clock, filter, a->home);
 	put_str(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */

@@ -73,6 +73,13 @@ for t in "TERM=no-such-terminal" "TERM=dumb" "-u TERM"; do
 		fail "seetop with $t said: $(cat "$work/out")"
 done
 "$SEETOP" -V | grep -q "^seetop [0-9]" || fail "seetop -V"
+# the header clock ticks while nothing changes (it is not the time of the last reload)
+start
+c1=$(screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z')
+sleep 2.2
+c2=$(screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z')
+[ -n "$c1" ] && [ "$c1" != "$c2" ] || fail "the header clock froze: '$c1' then '$c2'"
+keys q
 # SIGTERM restores the terminal
 start
 pid=$(pgrep -P "$($T display -p '#{pane_pid}')") && kill -TERM "$pid"
