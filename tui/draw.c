@@ -434,19 +434,75 @@ void draw_tick(app *a)
 	refresh();
 }
 
+/* Draws the prompt: the label, then the value (reversed while the
+ * pre-filled default is selected), scrolled by display width so that the
+ * cursor stays in view; returns the cursor's column. */
+static int prompt_draw(const char *label, const char *buf, size_t pos, bool selected)
+{
+	int lw = text_width(label, strlen(label)), cw = lw + text_width(buf, pos);
+	int skip = cw >= COLS ? cw - COLS + 1 : 0, col = 0, x = 0;
+	move(LINES - 2, 0);
+	for (int part = 0; part < 2; part++) {
+		const char *s = part ? buf : label;
+		size_t len = strlen(s);
+		attrset(A_BOLD | (part && selected ? A_REVERSE : 0));
+		for (size_t i = 0; i < len;) {
+			unsigned cp;
+			size_t n = text_utf8_seq((const unsigned char *)s + i, len - i, &cp);
+			if (n == 0)
+				n = 1, cp = '?';
+			int w = text_cp_width(cp);
+			if (col >= skip && x + w <= COLS) {
+				addnstr(s + i, (int)n);
+				x += w;
+			}
+			col += w;
+			i += n;
+		}
+	}
+	attrset(A_NORMAL);
+	for (; x < COLS; x++)
+		addch(' ');
+	return cw - skip;
+}
+
+/* The byte offset of the character before/after pos. */
+static size_t utf8_prev(const char *buf, size_t pos)
+{
+	while (pos && ((unsigned char)buf[--pos] & 0xc0) == 0x80)
+		;
+	return pos;
+}
+
+static size_t utf8_next(const char *buf, size_t len, size_t pos)
+{
+	if (pos < len)
+		pos++;
+	while (pos < len && ((unsigned char)buf[pos] & 0xc0) == 0x80)
+		pos++;
+	return pos;
+}
+
+static void cut(char *buf, size_t *len, size_t from, size_t to)
+{
+	memmove(buf + from, buf + to, *len - to + 1);
+	*len -= to - from;
+}
+
+/* A line editor: a pre-filled value (a default) starts selected, so that
+ * typing replaces it; Left/Right, Home/End (Ctrl-A/Ctrl-E), Backspace,
+ * Delete, Ctrl-U (to the start) and Ctrl-W (the word before) edit it. */
 bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
 {
-	size_t len = strlen(buf);
+	size_t len = strlen(buf), pos = len;
+	bool selected = len > 0;
 	curs_set(1);
 	for (;;) {
-		char shown[600];
 		if (a->msg[0] && a->msg_error)
 			put_str(LINES - 3, 0, COLS, a->msg, A_BOLD | look_attr(COLOR_FAILED));
-		snprintf(shown, sizeof shown, "%s%s", label, buf);
-		/* a long prompt scrolls so that what is typed stays in view */
-		size_t slen = strlen(shown), skip = slen + 1 > (size_t)COLS ? slen + 1 - (size_t)COLS : 0;
-		put_str(LINES - 2, 0, COLS, shown + skip, A_BOLD);
-		int x = (int)(slen - skip);
+		char shown[600];
+		text_escape(shown, sizeof shown, label, strlen(label));
+		int x = prompt_draw(shown, buf, pos, selected);
 		move(LINES - 2, x < COLS ? x : COLS - 1);
 		refresh();
 		int ch = getch();
@@ -460,17 +516,48 @@ bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
 			curs_set(0);
 			return true;
 		}
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) {
-			do
-				len--;
-			while (len && ((unsigned char)buf[len] & 0xc0) == 0x80);
-			buf[len] = '\0';
-		} else if (ch == 21) { /* Ctrl-U clears */
-			len = 0;
+		bool printable = ch >= 0x20 && ch < 0x100 && ch != 0x7f;
+		if (selected && (printable || ch == KEY_BACKSPACE || ch == 127 || ch == 8 || ch == KEY_DC)) {
+			/* the selected default goes as a whole */
+			len = pos = 0;
 			buf[0] = '\0';
-		} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && len + 1 < cap) {
-			buf[len++] = (char)ch;
-			buf[len] = '\0';
+			selected = false;
+			if (!printable)
+				continue;
+		}
+		selected = false;
+		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+			if (pos) {
+				size_t from = utf8_prev(buf, pos);
+				cut(buf, &len, from, pos);
+				pos = from;
+			}
+		} else if (ch == KEY_DC || ch == 4) {
+			if (pos < len)
+				cut(buf, &len, pos, utf8_next(buf, len, pos));
+		} else if (ch == KEY_LEFT || ch == 2) {
+			pos = utf8_prev(buf, pos);
+		} else if (ch == KEY_RIGHT || ch == 6) {
+			pos = utf8_next(buf, len, pos);
+		} else if (ch == KEY_HOME || ch == 1) {
+			pos = 0;
+		} else if (ch == KEY_END || ch == 5) {
+			pos = len;
+		} else if (ch == 21) { /* Ctrl-U: to the start */
+			cut(buf, &len, 0, pos);
+			pos = 0;
+		} else if (ch == 23) { /* Ctrl-W: the word before the cursor */
+			size_t from = pos;
+			while (from && buf[from - 1] == ' ')
+				from--;
+			while (from && buf[from - 1] != ' ')
+				from--;
+			cut(buf, &len, from, pos);
+			pos = from;
+		} else if (printable && len + 1 < cap) {
+			memmove(buf + pos + 1, buf + pos, len - pos + 1);
+			buf[pos++] = (char)ch;
+			len++;
 		} else if (ch == KEY_RESIZE) {
 			draw_screen(a);
 		}

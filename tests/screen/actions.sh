@@ -51,6 +51,15 @@ expect_screen "task 'build' cannot be paused (status: complete)"
 expect_not_screen "[y/N]"
 keys Escape
 
+# expect_line TEXT: a whole line of the screen is TEXT (trailing spaces are not captured)
+expect_line() {
+	for _ in $(seq 1 60); do
+		screen | grep -qxF -- "$1" && return 0
+		sleep 0.05
+	done
+	fail "no screen line is exactly '$1': $(screen | tail -3)"
+}
+
 # a number with its default pre-filled
 keys n
 expect_screen "Type the table name to confirm the migration"
@@ -59,9 +68,21 @@ expect_screen "input: How many replicas? (number, required, default 8)"
 keys Tab
 keys r
 expect_screen "How many replicas? (number): 8"
-keys BSpace 1 2 Enter y
+# the default is selected: typing replaces it (it made 812 once)
+keys 1 2
+expect_screen "How many replicas? (number): 12"
+# and the line edits: Ctrl-A and Ctrl-E (Home and End: tmux sends them in its own terminal's codes), Left, Backspace, Delete, Ctrl-W, Ctrl-U
+keys C-a 9
+expect_screen "How many replicas? (number): 912"
+keys C-e BSpace
+expect_screen "How many replicas? (number): 91"
+keys Left DC
+expect_line "How many replicas? (number): 9"
+keys C-w 3 5 Left C-u
+expect_line "How many replicas? (number): 5"
+keys 1 Right 0 Enter y
 expect_screen "resumed task replicas of scale-web-310"
-[ "$(json scale-web-310 "['tasks'][1]['input_value']")" = 12 ] || fail "the number was not stored"
+[ "$(json scale-web-310 "['tasks'][1]['input_value']")" = 150 ] || fail "the number was not stored: $(json scale-web-310 "['tasks'][1]['input_value']")"
 keys q
 expect_screen "[exit 0]"
 "$SEECTL" verify >/dev/null || fail "verify after the screen actions"
