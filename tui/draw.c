@@ -238,11 +238,27 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 	snprintf(buf + o, cap - o, "%*s %*s", c.age, a, c.tasks, tasks);
 }
 
+/* A pane's title: the focused pane's is bold, underlined and marked '>',
+ * the others dim; every title ends with the pane's position ("12/14"). */
+static void pane_title(int y, const char *text, const char *pos, bool focused)
+{
+	attr_t at = focused ? A_BOLD | A_UNDERLINE : A_DIM;
+	int pw = (int)strlen(pos);
+	put_str(y, 0, COLS, text, at);
+	if (focused)
+		put_clipped(y, 0, 1, ">", at);
+	if (pw && pw + 2 < COLS)
+		put_clipped(y, COLS - pw - 1, pw + 1, pos, at);
+}
+
 static void draw_execs(app *a, int y0, int h)
 {
 	char title[1024];
 	exec_title(title, sizeof title, COLS);
-	put_str(y0, 0, COLS, title, A_BOLD | (a->focus == PANE_EXECS ? A_UNDERLINE : 0));
+	char pos[48] = "";
+	if (a->n_rows)
+		snprintf(pos, sizeof pos, "%zu/%zu%s", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
+	pane_title(y0, title, pos, a->focus == PANE_EXECS);
 	if (a->n_rows == 0) {
 		put_str(y0 + 1, 0, COLS, a->only_waiting ? "  nothing waits for input" : "  no executions", A_DIM);
 		for (int i = 1; i < h; i++)
@@ -267,10 +283,13 @@ static void draw_execs(app *a, int y0, int h)
 
 static void draw_tasks(app *a, int y0, int h)
 {
-	put_str(y0, 0, COLS,
-		COLS >= 100 ? "  TASK STATUS       ID               NAME                     STARTED              INPUT"
-			    : "  TASK STATUS       ID               NAME                 INPUT",
-		A_BOLD | (a->focus == PANE_TASKS ? A_UNDERLINE : 0));
+	char pos[48] = "";
+	if (a->have_item && a->item.n_tasks)
+		snprintf(pos, sizeof pos, "%zu/%zu", a->task_sel + 1, a->item.n_tasks);
+	pane_title(y0,
+		   COLS >= 100 ? "  TASK STATUS       ID               NAME                     STARTED              INPUT"
+			       : "  TASK STATUS       ID               NAME                 INPUT",
+		   pos, a->focus == PANE_TASKS);
 	for (int i = 0; i < h; i++) {
 		size_t idx = (size_t)i;
 		if (a->have_item && a->task_sel >= (size_t)h)
@@ -321,8 +340,23 @@ static void draw_detail(app *a, int y0, int h)
 	} else {
 		snprintf(head, sizeof head, "  DETAIL");
 	}
-	put_str(y0, 0, COLS, head, A_BOLD | (a->focus == PANE_DETAIL ? A_UNDERLINE : 0));
-	/* the lines of the detail: input request, value, logs, events */
+	/* the lines of the detail: input request, value, (earlier lines), logs, events */
+	size_t prefix = (t && t->has_input) + (t && t->has_input_value) + (t && t->log_count > t->n_logs);
+	size_t n_ev = 0;
+	for (size_t i = 0; i < a->n_events; i++)
+		n_ev += !(t && a->events[i].task_id && strcmp(a->events[i].task_id, t->task_id) != 0);
+	size_t logs_end = prefix + (t ? t->n_logs : 0), total = logs_end + n_ev, hh = h > 0 ? (size_t)h : 0;
+	/* outside the detail pane it follows the newest log lines, as tail -f
+	 * does; inside, the operator scrolls, and G stops at the last line */
+	if (a->focus != PANE_DETAIL)
+		a->log_top = logs_end > hh ? logs_end - hh : 0;
+	else if (a->log_top + hh > total)
+		a->log_top = total > hh ? total - hh : 0;
+	char pos[64] = "";
+	if (total)
+		snprintf(pos, sizeof pos, "%zu-%zu/%zu", a->log_top + 1, a->log_top + hh < total ? a->log_top + hh : total,
+			 total);
+	pane_title(y0, head, pos, a->focus == PANE_DETAIL);
 	int y = y0 + 1, end = y0 + 1 + h;
 	size_t line_no = 0;
 #define DETAIL_LINE(text, len, at)                                                                  \
@@ -345,6 +379,13 @@ static void draw_detail(app *a, int y0, int h)
 		snprintf(line, sizeof line, "  value: %s", v);
 		if (line_no++ >= a->log_top && y < end)
 			put_clipped(y++, 0, COLS, line, A_NORMAL);
+	}
+	if (t && t->log_count > t->n_logs) {
+		char l[120];
+		snprintf(l, sizeof l, "  ... %llu earlier log lines",
+			 (unsigned long long)(t->log_count - t->n_logs));
+		if (line_no++ >= a->log_top && y < end)
+			put_clipped(y++, 0, COLS, l, A_DIM);
 	}
 	for (size_t i = 0; t && i < t->n_logs; i++) {
 		char l[1024];

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Each pane shows its position, the focused one is marked, the detail pane
+# follows the newest log lines, and G stops at the last line.
+. "$(dirname "$0")/lib.sh"
+"$SEECTL" import "$top_srcdir/tests/data/logs.yaml" >/dev/null || fail "importing logs.yaml"
+W=80 H=24 start
+expect_screen "chatty-1"
+# positions: one execution, one task; the executions pane has the focus
+screen | grep "STATUS" | grep -q "1/1\$" || fail "the executions pane shows no position: $(screen | grep STATUS)"
+screen | grep "STATUS" | grep -q "^>" || fail "the focused pane is not marked: $(screen | grep STATUS)"
+screen | grep "TASK STATUS" | grep -q "1/1\$" || fail "the tasks pane shows no position"
+# the detail follows the newest lines: line 30 shows, line 1 does not
+expect_screen "| line 30"
+screen | grep -q "| line 1\$" && fail "the detail shows the oldest line, not the newest"
+# in the detail pane G goes to the last line and no further
+keys Tab Tab
+screen | grep "DETAIL" | grep -q "^>" || fail "the detail pane's focus is not marked"
+keys G
+last=$(screen | grep "DETAIL" | grep -oE '[0-9]+-[0-9]+/[0-9]+$')
+keys G G
+again=$(screen | grep "DETAIL" | grep -oE '[0-9]+-[0-9]+/[0-9]+$')
+[ -n "$last" ] && [ "$last" = "$again" ] || fail "G went past the last line: '$last' then '$again'"
+case $last in *-*/*) total=${last#*/}; shown=${last#*-}; shown=${shown%/*}
+	[ "$shown" = "$total" ] || fail "G does not show the last line: $last" ;; esac
+screen | grep -q "import" || fail "the last line (an event) is not shown after G"
+keys g
+expect_screen "| line 1"
+keys q
+finish
