@@ -27,20 +27,7 @@ int cmd_fail(int code, const char *fmt, ...)
 
 int cmd_exit_code(store_code c)
 {
-	switch (c) {
-	case STORE_OK:
-		return EXIT_DONE;
-	case STORE_NOT_FOUND:
-	case STORE_INVALID_STATE:
-	case STORE_INVALID_INPUT:
-	case STORE_READ_ONLY:
-	case STORE_EXISTS:
-		return EXIT_REFUSED;
-	case STORE_FORMAT:
-	case STORE_STORAGE:
-		break;
-	}
-	return EXIT_STORAGE;
+	return exit_for_store(c);
 }
 
 static int store_fail(const store_err *err)
@@ -320,6 +307,35 @@ static int print_execs(const record_exec *v, size_t n, bool json)
 	return 0;
 }
 
+/* Under a waiting execution: each task that waits, and what it asks. */
+static void print_waiting_tasks(store *st, const record_exec *e)
+{
+	store_item it;
+	store_err err;
+	if (store_get_item(st, e->id, &it, &err))
+		return; /* gone meanwhile */
+	for (size_t k = 0; k < it.n_tasks; k++) {
+		const record_task *t = &it.tasks[k];
+		if (t->status != TASK_WAITING)
+			continue;
+		fputs("    waits: ", stdout);
+		put_col(t->task_id, strlen(t->task_id), 16);
+		if (t->has_input) {
+			put_esc(t->input_prompt.s, t->input_prompt.len);
+			printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+			if (t->has_input_default) {
+				fputs(", default ", stdout);
+				put_esc(t->input_default.s, t->input_default.len);
+			}
+			fputc(')', stdout);
+		} else {
+			fputs("(paused: no input asked)", stdout);
+		}
+		fputc('\n', stdout);
+	}
+	store_item_free(&it);
+}
+
 static int run_list(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "status", required_argument, NULL, 's' },
@@ -353,7 +369,14 @@ static int run_list(cli *c, int argc, char **argv)
 			return store_fail(&err);
 		if (err.msg[0])
 			cmd_fail(EXIT_DONE, "warning: %s", err.msg);
-		print_execs(v, n, lo.json);
+		if (strcmp(self->name, "paused") == 0 && !lo.json) {
+			for (size_t i = 0; i < n; i++) {
+				list_row(&v[i]);
+				print_waiting_tasks(c->st, &v[i]);
+			}
+		} else {
+			print_execs(v, n, lo.json);
+		}
 		record_exec_array_free(v, n);
 		shown += n;
 		if (n == 0)

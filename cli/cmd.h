@@ -5,15 +5,8 @@
 #include <stdbool.h>
 
 #include "conf.h"
+#include "exits.h"
 #include "store.h"
-
-/* Documented exit codes. */
-enum {
-	EXIT_DONE = 0,
-	EXIT_REFUSED = 1,  /* not found, not in a state that allows it, bad input value, verify problems */
-	EXIT_USAGE = 2,    /* usage, config or data-file error */
-	EXIT_STORAGE = 3,  /* storage or system error */
-};
 
 typedef struct cli {
 	char *home;

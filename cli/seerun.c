@@ -27,10 +27,11 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "exits.h"
 #include "store.h"
 #include "workflow.h"
 
-enum { EXIT_COMPLETE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_STORAGE = 3 };
+enum { EXIT_COMPLETE = EXIT_DONE, EXIT_FAILED = EXIT_REFUSED }; /* exits.h */
 
 #define LOG_FLUSH_MS 50            /* output reaches the store at least this often */
 #define LOG_FLUSH_LINES 1024
@@ -112,7 +113,7 @@ static void say(const char *fmt, ...)
 static int store_failed(const store_err *err)
 {
 	say("%s", err->msg);
-	return err->code == STORE_STORAGE || err->code == STORE_FORMAT ? EXIT_STORAGE : EXIT_FAILED;
+	return exit_for_store(err->code);
 }
 
 static void usage(FILE *f)

@@ -16,11 +16,12 @@
 
 #include "app.h"
 #include "demo.h"
+#include "exits.h"
 
 /* last: its macros (lines, columns, ...) would rename the parameters of the headers above */
 #include <term.h>
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STORAGE = 3 };
+enum { EXIT_OK = EXIT_DONE, EXIT_FAIL = EXIT_REFUSED }; /* exits.h: the one map */
 
 static demo *the_demo; /* seetop --demo: removed on the way out */
 
@@ -373,7 +374,7 @@ int main(int argc, char **argv)
 		if (serr.code == STORE_NOT_FOUND)
 			return fail(EXIT_FAIL, "%s: create one with seectl import FILE or seectl --create list, or try "
 					       "seetop --demo", serr.msg);
-		return fail(serr.code == STORE_FORMAT ? EXIT_FAIL : EXIT_STORAGE, "%s", serr.msg);
+		return fail(exit_for_store(serr.code), "%s", serr.msg);
 	}
 	char *who = conf_actor(&a.conf, actor);
 	store_set_actor(a.st, who);

@@ -34,6 +34,11 @@ expect_rc 3 "a truncated executions.db"
 expect_one_line
 expect_err "executions.db"
 expect_err "restore it from a backup or run db_recover"
+# the same error exits the same way in seetop (one map: it was 1 there)
+"$top_builddir/tui/seetop" --home "$work/damaged" -b >/dev/null 2>"$work/err"
+rc=$?
+expect_rc 3 "seetop on a truncated executions.db"
+expect_err "executions.db"
 cp -r "$SEETOP_HOME" "$work/garbage"
 head -c 16384 /dev/urandom >"$work/garbage/tasks.db"
 run --home "$work/garbage" show wide
