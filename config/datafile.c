@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "datafile.h"
@@ -797,6 +798,67 @@ static void json_opt_text(FILE *f, bool has, const record_text *t)
 		fputs("null", f);
 }
 
+/* A time that may be absent ("" in a task record): null then. */
+static void json_time(FILE *f, const char *s)
+{
+	json_str(f, s && *s ? s : NULL);
+}
+
+/* An answer or default with its type: a number as a JSON number, a boolean
+ * as true or false; a text that does not fit its type stays a string. */
+static bool decimal_text(const char *s, size_t len)
+{
+	size_t i = 0;
+	if (i < len && s[i] == '-')
+		i++;
+	size_t d = i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == d)
+		return false;
+	if (i < len && s[i] == '.') {
+		size_t f0 = ++i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f0)
+			return false;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		size_t e0 = i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == e0)
+			return false;
+	}
+	return i == len;
+}
+
+static void json_typed(FILE *f, bool has, const record_text *t, const record_task *task)
+{
+	if (!has) {
+		fputs("null", f);
+		return;
+	}
+	if (task->has_input && task->input_type == INPUT_NUMBER && t->s && decimal_text(t->s, t->len)) {
+		fwrite(t->s, 1, t->len, f);
+		return;
+	}
+	if (task->has_input && task->input_type == INPUT_BOOLEAN && t->s) {
+		if ((t->len == 4 && strncasecmp(t->s, "true", 4) == 0) || (t->len == 3 && strncasecmp(t->s, "yes", 3) == 0)) {
+			fputs("true", f);
+			return;
+		}
+		if ((t->len == 5 && strncasecmp(t->s, "false", 5) == 0) || (t->len == 2 && strncasecmp(t->s, "no", 2) == 0)) {
+			fputs("false", f);
+			return;
+		}
+	}
+	json_text(f, t);
+}
+
 /* ,"key":"value" (or null) */
 static void json_field(FILE *f, const char *key, const char *s)
 {
@@ -849,21 +911,21 @@ void datafile_json_task(FILE *f, const record_task *t)
 		json_text(f, &t->logs[i]);
 	}
 	fputs("],\"start_timestamp\":", f);
-	json_str(f, t->start_timestamp);
+	json_time(f, t->start_timestamp);
 	fputs(",\"end_timestamp\":", f);
-	json_str(f, t->end_timestamp);
+	json_time(f, t->end_timestamp);
 	fputs(",\"input\":", f);
 	if (t->has_input) {
 		fputs("{\"prompt\":", f);
 		json_text(f, &t->input_prompt);
 		fprintf(f, ",\"type\":\"%s\",\"default\":", record_input_type_name(t->input_type));
-		json_opt_text(f, t->has_input_default, &t->input_default);
+		json_typed(f, t->has_input_default, &t->input_default, t);
 		fprintf(f, ",\"required\":%s}", t->input_required ? "true" : "false");
 	} else {
 		fputs("null", f);
 	}
 	fputs(",\"input_value\":", f);
-	json_opt_text(f, t->has_input_value, &t->input_value);
+	json_typed(f, t->has_input_value, &t->input_value, t);
 	fputs(",\"reason\":", f);
 	json_opt_text(f, t->has_reason, &t->reason);
 	fprintf(f, ",\"log_count\":%llu}", (unsigned long long)(t->log_count > t->n_logs ? t->log_count : t->n_logs));

@@ -134,18 +134,40 @@ void text_escape_fputs(FILE *f, const char *s, size_t len)
 	}
 }
 
+static void base64_fputs(FILE *f, const unsigned char *p, size_t len)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < len ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
+		fputc(tab[v >> 18 & 63], f);
+		fputc(tab[v >> 12 & 63], f);
+		fputc(i + 1 < len ? tab[v >> 6 & 63] : '=', f);
+		fputc(i + 2 < len ? tab[v & 63] : '=', f);
+	}
+}
+
 void text_json_fputs(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	bool valid = true;
+	for (size_t i = 0; i < len && valid;) {
+		unsigned cp;
+		size_t n = text_utf8_seq(p + i, len - i, &cp);
+		valid = n != 0;
+		i += n;
+	}
+	if (!valid) {
+		/* bytes that are not UTF-8: an object every JSON reader takes
+		 * without loss (a lone surrogate is not valid JSON text) */
+		fputs("{\"base64\":\"", f);
+		base64_fputs(f, p, len);
+		fputs("\"}", f);
+		return;
+	}
 	fputc('"', f);
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
 		size_t n = text_utf8_seq(p + i, len - i, &cp);
-		if (n == 0) {
-			fprintf(f, "\\udc%02x", p[i]);
-			i++;
-			continue;
-		}
 		switch (cp) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
@@ -153,7 +175,10 @@ void text_json_fputs(FILE *f, const char *s, size_t len)
 		case '\t': fputs("\\t", f); break;
 		case '\r': fputs("\\r", f); break;
 		default:
-			if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029)
+			/* controls, C1 (U+0080-009F) and the characters that
+			 * reorder or break lines escaped, as ESC is */
+			if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 || cp == 0x200e ||
+			    cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
 				fprintf(f, "\\u%04x", cp);
 			else
 				fwrite(p + i, 1, n, f);

@@ -14,8 +14,10 @@
 size_t text_escape(char *out, size_t cap, const char *s, size_t len);
 /* The same, written to a stream. */
 void text_escape_fputs(FILE *f, const char *s, size_t len);
-/* Writes a JSON string literal: invalid UTF-8 bytes become \udcNN (the
- * surrogate escape), so every byte is kept and the output is valid JSON. */
+/* Writes a JSON string literal, with controls, C1 controls and the BiDi
+ * and line-separator characters as \uNNNN.  Bytes that are not UTF-8 are
+ * written as {"base64": "..."} instead: valid JSON that jq and Python read
+ * without loss (a lone surrogate such as \udcff is not valid JSON text). */
 void text_json_fputs(FILE *f, const char *s, size_t len);
 /* Whether the bytes are valid UTF-8 (and hold no NUL). */
 bool text_utf8_valid(const char *s, size_t len);

@@ -49,8 +49,15 @@ name = d["execution"]["workflow_name"]
 assert name == "\x1b[2J\x1b]0;pwned\x07 wipe", repr(name)
 logs = d["tasks"][0]["logs"]
 assert len(logs[1]) == 1048576, len(logs[1])
-assert logs[2] == "bad \udcff\udcfe bytes", repr(logs[2])
+# bytes that are not UTF-8: an object with the bytes in base64, exact
+import base64
+assert logs[2] == {"base64": base64.b64encode(b"bad \xff\xfe bytes").decode()}, repr(logs[2])
 PY
+# jq reads it too, without loss
+if command -v jq >/dev/null; then
+	jq -r '.tasks[0].logs[2].base64' "$work/out" | base64 -d | cmp -s - <(printf 'bad \xff\xfe bytes') ||
+		fail "jq does not get the bytes back"
+fi
 run show evil
 expect_out '\e[2J\e]0;pwned\x07 wipe'
 expect_out 'bad \xff\xfe bytes'

@@ -101,6 +101,14 @@ wait $pid
 rc=$?
 expect_rc 0 "seerun inputs.json"
 [ "$(task_field two-q publish logs)" = "['note=héllo wörld 你好']" ] || fail "publish: $(task_field two-q publish logs)"
+# answers and defaults carry their type in JSON: the number is a number
+"$SEECTL" show two-q --json | python3 -c '
+import json, sys
+t = {x["task_id"]: x for x in json.load(sys.stdin)["tasks"]}
+assert t["count"]["input_value"] == 8 and type(t["count"]["input_value"]) is int, t["count"]
+assert t["count"]["input"]["default"] == 8 and type(t["count"]["input"]["default"]) is int, t["count"]
+assert t["release-note"]["input"]["default"] is None
+assert t["scale"]["start_timestamp"] and t["scale"]["input"] is None' || fail "typed JSON values"
 # every answer was used once: one complete event per input task
 "$SEECTL" history two-q --json | grep -c '"action":"complete","execution_id":"two-q","task_id":"count"' >"$work/n"
 [ "$(cat "$work/n")" = 1 ] || fail "count completed $(cat "$work/n") times"

@@ -196,6 +196,29 @@ static void text_is_laid_out_by_display_width(void **state)
 	fit_is("a\x1b[31mb", 3, false, "a\\\xe2\x80\xa6", 3);
 }
 
+static void json_of(const char *s, size_t len, const char *want)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	text_json_fputs(f, s, len);
+	fclose(f);
+	assert_string_equal(buf, want);
+	free(buf);
+}
+
+static void json_strings_follow_one_rule(void **state)
+{
+	(void)state;
+	/* C1 controls and BiDi overrides are escaped, as ESC is */
+	json_of("a\x1b" "b", 3, "\"a\\u001bb\"");
+	json_of("\xc2\x9b" "2J", 4, "\"\\u009b2J\"");
+	json_of("x\xe2\x80\xae" "y", 5, "\"x\\u202ey\"");
+	json_of("caf\xc3\xa9 \xe4\xb8\xad", 9, "\"caf\xc3\xa9 \xe4\xb8\xad\"");
+	/* bytes that are not UTF-8: base64 in an object, not a lone surrogate */
+	json_of("bad \xff", 5, "{\"base64\":\"YmFkIP8=\"}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lookup_order_is_flag_env_xdg_home, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_error_names_file_line_and_column, setup, teardown),
 		cmocka_unit_test(text_is_laid_out_by_display_width),
+		cmocka_unit_test(json_strings_follow_one_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
