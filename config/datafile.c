@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -25,7 +27,15 @@ struct datafile {
 	size_t n_seen, cap_seen;
 	char err[1024];
 	bool failed;
+	uint64_t expanded;      /* bytes of text read from the current file, aliases counted each time */
+	uint64_t expand_max;    /* the most the file may expand to */
 };
+
+/* Bounds of a data file (datafile.h documents them). */
+#define TEXT_MAX (64u << 10)            /* a name, prompt, value or reason */
+#define LOG_LINE_MAX (1u << 20)         /* one log line */
+#define TASKS_MAX 10000                 /* tasks of one execution */
+#define EXPAND_MIN ((uint64_t)64 << 20) /* aliases may expand a file to 10 times its size, or this */
 
 /* ---- opening ---- */
 
@@ -131,6 +141,16 @@ static int get_text(datafile *d, ynode *v, const char *key, record_text *out)
 {
 	if (v->kind != YN_SCALAR || (ynode_is_null(v) && v->len))
 		return fail(d, v, "'%s' must be a string", key);
+	size_t max = strcmp(key, "logs") == 0 ? LOG_LINE_MAX : TEXT_MAX;
+	if (v->len > max)
+		return fail(d, v, "'%s' is %zu bytes long: at most %zu %s", key, v->len, max,
+			    max == LOG_LINE_MAX ? "(1 MiB) per log line" : "(64 KiB)");
+	/* an alias is read again each time it is used: the file is bounded by
+	 * what it expands to, not by its size */
+	d->expanded += v->len;
+	if (d->expanded > d->expand_max)
+		return fail(d, v, "the file expands past %llu MB through its aliases: at most 10 times its size or 64 MB",
+			    (unsigned long long)(d->expand_max >> 20));
 	if (ynode_is_binary(v) && ynode_decode_binary(v) < 0)
 		return fail(d, v, "'%s' is not valid base64 for !!binary", key);
 	if (v->tag && !ynode_is_binary(v) && strcmp(v->tag, YAML_STR_TAG) != 0)
@@ -367,6 +387,8 @@ static int convert_exec(datafile *d, ynode *n, store_item *it)
 	if (tasks && !ynode_is_null(tasks) && tasks->kind != YN_SEQ)
 		return fail(d, tasks, "'tasks' must be a list of tasks");
 	size_t nt = tasks && tasks->kind == YN_SEQ ? tasks->n : 0;
+	if (nt > TASKS_MAX)
+		return fail(d, tasks, "execution '%s' has %zu tasks: at most %d", e->id, nt, TASKS_MAX);
 	it->tasks = calloc(nt ? nt : 1, sizeof *it->tasks);
 	for (size_t i = 0; i < nt; i++, it->n_tasks++)
 		if (convert_task(d, tasks->items[i], e->id, &it->tasks[i]) < 0) {
@@ -423,6 +445,10 @@ static int start_file(datafile *d)
 		d->failed = true;
 		return -1;
 	}
+	struct stat sb;
+	d->expanded = 0;
+	d->expand_max = fstat(fileno(d->f), &sb) == 0 && (uint64_t)sb.st_size * 10 > EXPAND_MIN ? (uint64_t)sb.st_size * 10
+												 : EXPAND_MIN;
 	if (yreader_open(&d->r, d->f, display_name(path)) < 0)
 		return fail_reader(d);
 	d->reading = true;

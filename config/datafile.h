@@ -9,6 +9,11 @@
 
 typedef struct datafile datafile;
 
+/* Bounds, each refused with FILE:LINE:COL: a name, prompt, default, value
+ * or reason of 64 KiB, a log line of 1 MiB, 10,000 tasks per execution, and
+ * a file whose aliases expand it past 10 times its size or 64 MB (whichever
+ * is larger): an alias is counted each time it is used. */
+
 /* Opens the files to import ("-" is standard input, spooled so that a retried
  * transaction can read it again).  0, or -1 with a message in err. */
 int datafile_open(datafile **out, const char *const *paths, size_t n, char *err, size_t errlen);

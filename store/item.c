@@ -182,6 +182,15 @@ int store_item_check(const store_item *it, char *why, size_t whylen)
 			 it->n_tasks);
 		return -1;
 	}
+	if (it->n_tasks > STORE_TASKS_MAX) {
+		snprintf(why, whylen, "execution '%s' has %zu tasks: at most %d", e->id, it->n_tasks, STORE_TASKS_MAX);
+		return -1;
+	}
+	if (e->workflow_name.len > STORE_TEXT_MAX) {
+		snprintf(why, whylen, "execution '%s': its workflow name is %zu bytes: at most %u (64 KiB)", e->id,
+			 e->workflow_name.len, STORE_TEXT_MAX);
+		return -1;
+	}
 	size_t waiting = 0;
 	bool paused_ok = false;
 	for (size_t i = 0; i < e->n_task_ids; i++) {
@@ -208,6 +217,20 @@ int store_item_check(const store_item *it, char *why, size_t whylen)
 				 t->execution_id ? t->execution_id : "", e->id);
 			return -1;
 		}
+		const record_text *texts[] = { &t->task_name, &t->input_prompt, &t->input_default, &t->input_value, &t->reason };
+		static const char *const names[] = { "name", "prompt", "default", "input value", "reason" };
+		for (size_t k = 0; k < 5; k++)
+			if (texts[k]->len > STORE_TEXT_MAX) {
+				snprintf(why, whylen, "task '%s' of execution '%s': its %s is %zu bytes: at most %u (64 KiB)", tid,
+					 e->id, names[k], texts[k]->len, STORE_TEXT_MAX);
+				return -1;
+			}
+		for (size_t k = 0; k < t->n_logs; k++)
+			if (t->logs[k].len > STORE_LOG_LINE_MAX) {
+				snprintf(why, whylen, "task '%s' of execution '%s': log line %zu is %zu bytes: at most %u (1 MiB)",
+					 tid, e->id, k + 1, t->logs[k].len, STORE_LOG_LINE_MAX);
+				return -1;
+			}
 		if (!ts_ok(t->start_timestamp, true) || !ts_ok(t->end_timestamp, true)) {
 			snprintf(why, whylen, "task '%s' of execution '%s': a timestamp is not an RFC 3339 time", tid,
 				 e->id);

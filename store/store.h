@@ -83,6 +83,10 @@ typedef struct store_item {
 } store_item;
 void store_item_free(store_item *it);
 
+/* Bounds of the data model: texts (names, prompts, defaults, values,
+ * reasons), tasks per execution (log lines: STORE_LOG_LINE_MAX). */
+#define STORE_TEXT_MAX (64u << 10)
+#define STORE_TASKS_MAX 10000
 /* Checks one item against the rules of the data model; 0 or -1 with why. */
 int store_item_check(const store_item *it, char *why, size_t whylen);
 

@@ -107,4 +107,29 @@ expect_rc 0 "--create (after the command)"
 [ -e "$work/rel" ] && fail "a relative XDG_STATE_HOME was used"
 [ -e "$work/h/.local/state/seetop/meta.db" ] || fail "the default home was not used"
 "$SEECTL" server stop --home "$work/h/.local/state/seetop" >/dev/null 2>&1
+# data files are bounded: FILE:LINE:COL, in bounded memory, nothing imported
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+big = "x" * (1 << 20)
+with open(w + "/bomb.yaml", "w") as f:       # a 1 MB log line aliased 100 times: 100 MB of text
+    f.write("executions:\n  - id: b0\n    workflow_name: bomb\n    start_timestamp: 2026-01-01T00:00:00Z\n"
+            "    status: running\n    tasks:\n      - task_id: t\n        task_name: t\n        status: in-progress\n"
+            "        start_timestamp: 2026-01-01T00:00:00Z\n        end_timestamp: \"\"\n        logs:\n"
+            "          - &big %s\n" % big)
+    for i in range(1, 100):
+        f.write("          - *big\n")
+with open(w + "/longname.yaml", "w") as f:
+    f.write("executions:\n  - id: long\n    workflow_name: %s\n    start_timestamp: 2026-01-01T00:00:00Z\n    status: running\n    tasks: []\n" % ("n" * 70000))
+PY
+before=$("$SEECTL" list --json 2>/dev/null | wc -l)
+run import "$work/bomb.yaml"
+expect_rc 2 "an alias bomb"
+expect_err "bomb.yaml:"
+expect_err "expands past 64 MB through its aliases"
+expect_one_line
+run import "$work/longname.yaml"
+expect_rc 2 "a 70,000-byte workflow name"
+expect_err "longname.yaml:3:20: 'workflow_name' is 70000 bytes long: at most 65536 (64 KiB)"
+[ "$("$SEECTL" list --json 2>/dev/null | wc -l)" = "$before" ] || fail "a refused data file imported something"
 finish
