@@ -553,6 +553,32 @@ static int act_pause(app *a)
 	return report(a, store_pause_task(a->st, exec, task, &err), &err, done);
 }
 
+/* Asks for a task's input in the prompt line, its default pre-filled, until
+ * the store's rules accept it; false when the operator cancels. */
+static bool ask_value(app *a, const record_task *t, char *value, size_t cap)
+{
+	char label[300];
+	const char *kind = t->input_type == INPUT_BOOLEAN ? " (yes/no)" : t->input_type == INPUT_NUMBER ? " (number)" : "";
+	snprintf(label, sizeof label, "%.*s%s: ", (int)(t->input_prompt.len > 120 ? 120 : t->input_prompt.len),
+		 t->input_prompt.s, kind);
+	value[0] = '\0';
+	if (t->has_input_default)
+		snprintf(value, cap, "%s", t->input_default.s);
+	for (;;) {
+		if (!draw_prompt(a, label, value, cap)) {
+			app_set_msg(a, false, "cancelled: nothing changed");
+			return false;
+		}
+		char why[300];
+		if (store_input_check(t, value, strlen(value), why, sizeof why) == 0)
+			break;
+		/* a rejected value asks again, saying why above the prompt */
+		app_set_msg(a, true, "%s", why);
+	}
+	a->msg[0] = '\0';
+	return true;
+}
+
 static int act_resume_task(app *a)
 {
 	const record_task *t = selected_task(a);
@@ -571,24 +597,8 @@ static int act_resume_task(app *a)
 	char value[256] = "";
 	bool have_value = false;
 	if (t->has_input) {
-		char label[300];
-		const char *kind = t->input_type == INPUT_BOOLEAN ? " (yes/no)" : t->input_type == INPUT_NUMBER ? " (number)" : "";
-		snprintf(label, sizeof label, "%.*s%s: ", (int)(t->input_prompt.len > 120 ? 120 : t->input_prompt.len),
-			 t->input_prompt.s, kind);
-		if (t->has_input_default)
-			snprintf(value, sizeof value, "%s", t->input_default.s);
-		for (;;) {
-			if (!draw_prompt(a, label, value, sizeof value)) {
-				app_set_msg(a, false, "cancelled: nothing changed");
-				return DO_DRAW;
-			}
-			char why[300];
-			if (store_input_check(t, value, strlen(value), why, sizeof why) == 0)
-				break;
-			/* a rejected value asks again, saying why above the prompt */
-			app_set_msg(a, true, "%s", why);
-		}
-		a->msg[0] = '\0';
+		if (!ask_value(a, t, value, sizeof value))
+			return DO_DRAW;
 		have_value = value[0] != '\0' || t->input_required;
 	}
 	if (!confirmed(a, "Resume task %s of %s%s%s?", task, exec, have_value ? " with " : "", have_value ? value : ""))
@@ -612,21 +622,41 @@ static int act_resume_workflow(app *a)
 			    status_exec_name(a->item.exec.status));
 		return DO_DRAW;
 	}
+	/* a required answer is never skipped: ask for each in turn */
+	enum { MAX_ASKED = 16 };
+	size_t asked[MAX_ASKED], n_asked = 0, others = 0;
+	static char values[MAX_ASKED][256];
 	for (size_t i = 0; i < a->item.n_tasks; i++) {
 		const record_task *t = &a->item.tasks[i];
-		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
-		    !t->has_input_default) {
-			app_set_msg(a, true, "task '%s' requires an answer and has no default: select it and press r",
-				    t->task_id);
-			a->task_sel = i;
+		if (t->status != TASK_WAITING)
+			continue;
+		if (!(t->has_input && t->input_required && !t->has_input_value && !t->has_input_default)) {
+			others++;
+			continue;
+		}
+		if (n_asked == MAX_ASKED) {
+			app_set_msg(a, true, "more than %d tasks need an answer: resume them one by one with r", MAX_ASKED);
 			return DO_DRAW;
 		}
+		a->task_sel = i;
+		draw_screen(a);
+		if (!ask_value(a, t, values[n_asked], sizeof values[n_asked]))
+			return DO_DRAW;
+		asked[n_asked++] = i;
 	}
-	if (!confirmed(a, "Resume every waiting task of %s?", exec))
+	if (!confirmed(a, "Resume every waiting task of %s%s?", exec, n_asked ? " with the answers given" : ""))
 		return DO_DRAW;
 	store_err err;
 	char done[300];
 	snprintf(done, sizeof done, "resumed %s", exec);
+	for (size_t k = 0; k < n_asked; k++) {
+		const record_task *t = &a->item.tasks[asked[k]];
+		store_code c = store_resume_task(a->st, exec, t->task_id, values[k], strlen(values[k]), &err);
+		if (c)
+			return report(a, c, &err, "");
+	}
+	if (others == 0)
+		return report(a, STORE_OK, &err, done);
 	return report(a, store_resume_workflow(a->st, exec, &err), &err, done);
 }
 

@@ -126,10 +126,13 @@ static void draw_header(app *a)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%SZ", &tm);
-	snprintf(buf, sizeof buf, "seetop %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s%s",
+	char pos[48] = "";
+	if (a->n_rows)
+		snprintf(pos, sizeof pos, "row %zu/%zu%s  ", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
+	snprintf(buf, sizeof buf, "seetop %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s%s%s",
 		 a->read_only ? "[RO]" : "[RW]", (unsigned long long)a->counts[EXEC_RUNNING],
 		 (unsigned long long)a->counts[EXEC_WAITING], (unsigned long long)a->counts[EXEC_COMPLETE],
-		 (unsigned long long)a->counts[EXEC_FAILED], clock, filter, a->home);
+		 (unsigned long long)a->counts[EXEC_FAILED], clock, pos, filter, a->home);
 	put_str(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */
@@ -255,10 +258,8 @@ static void draw_execs(app *a, int y0, int h)
 {
 	char title[1024];
 	exec_title(title, sizeof title, COLS);
-	char pos[48] = "";
-	if (a->n_rows)
-		snprintf(pos, sizeof pos, "%zu/%zu%s", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
-	pane_title(y0, title, pos, a->focus == PANE_EXECS);
+	/* its columns fill the width: its position is in the header */
+	pane_title(y0, title, "", a->focus == PANE_EXECS);
 	if (a->n_rows == 0) {
 		put_str(y0 + 1, 0, COLS, a->only_waiting ? "  nothing waits for input" : "  no executions", A_DIM);
 		for (int i = 1; i < h; i++)

@@ -22,7 +22,7 @@ keys C-u yes Enter
 keys y
 expect_screen "resumed task approve of deploy-prod-4821"
 [ "$(json deploy-prod-4821 "['execution']['status']")" = running ] || fail "r did not resume the execution"
-[ "$(json deploy-prod-4821 "['tasks'][2]['input_value']")" = true ] || fail "r did not store the input value"
+[ "$(json deploy-prod-4821 "['tasks'][2]['input_value']")" = True ] || fail "r did not store the input value"
 expect_screen "> running           deploy-prod-4821"
 
 # p pauses the selected task (the pending rollout, chosen in the tasks pane)
@@ -83,6 +83,18 @@ expect_line "How many replicas? (number): 5"
 keys 1 Right 0 Enter y
 expect_screen "resumed task replicas of scale-web-310"
 [ "$(json scale-web-310 "['tasks'][1]['input_value']")" = 150 ] || fail "the number was not stored: $(json scale-web-310 "['tasks'][1]['input_value']")"
+# R never skips a required answer: it asks for each in turn, then resumes
+keys Escape
+keys / 'migrate-orders' Enter
+expect_screen "waiting-for-input migrate-orders-77"
+keys R
+expect_screen "Type the table name to confirm the migration:"
+keys orders Enter
+expect_screen "Resume every waiting task of migrate-orders-77 with the answers given? [y/N]"
+keys y
+expect_screen "resumed migrate-orders-77"
+[ "$(json migrate-orders-77 "['execution']['status']")" = running ] || fail "R with an answer did not resume"
+"$SEECTL" show migrate-orders-77 --json | grep -q '"input_value":"orders"' || fail "R did not store the answer"
 keys q
 expect_screen "[exit 0]"
 "$SEECTL" verify >/dev/null || fail "verify after the screen actions"

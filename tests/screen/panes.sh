@@ -6,7 +6,7 @@
 W=80 H=24 start
 expect_screen "chatty-1"
 # positions: one execution, one task; the executions pane has the focus
-screen | grep "STATUS" | grep -q "1/1\$" || fail "the executions pane shows no position: $(screen | grep STATUS)"
+screen | head -1 | grep -q "row 1/1 " || fail "the header shows no position in the executions: $(screen | head -1)"
 screen | grep "STATUS" | grep -q "^>" || fail "the focused pane is not marked: $(screen | grep STATUS)"
 screen | grep "TASK STATUS" | grep -q "1/1\$" || fail "the tasks pane shows no position"
 # the detail follows the newest lines: line 30 shows, line 1 does not
