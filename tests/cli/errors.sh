@@ -132,4 +132,11 @@ run import "$work/longname.yaml"
 expect_rc 2 "a 70,000-byte workflow name"
 expect_err "longname.yaml:3:20: 'workflow_name' is 70000 bytes long: at most 65536 (64 KiB)"
 [ "$("$SEECTL" list --json 2>/dev/null | wc -l)" = "$before" ] || fail "a refused data file imported something"
+# the man pages name the installed paths and have a FILES section
+for m in seetop.1 seectl.1 seerun.1 seetop.yaml.5; do
+	f=$top_builddir/assets/$m
+	[ -f "$f" ] || { fail "$m was not made"; continue; }
+	grep -q "SYSCONFDIR\|PKGDATADIR\|@" "$f" && fail "$m holds an unsubstituted path"
+	grep -q "^\.SH FILES" "$f" || fail "$m has no FILES section"
+done
 finish
