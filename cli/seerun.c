@@ -131,7 +131,7 @@ static void usage(FILE *f)
 	      "  --continue ID   drive an execution whose engine died: complete tasks stay complete,\n"
 	      "                  waiting ones wait, in-progress commands run again; FILE defaults to\n"
 	      "                  the file it was started from, which must be unchanged\n"
-	      "  -h, --help      this help\n"
+	      "  -h, --help      this help;  -V, --version  the version\n"
 	      "Answers reach later commands as SEETOP_INPUT_<TASK ID>.\n"
 	      "Exit status: 0 complete, 1 failed, 2 bad file or usage, 3 storage error,\n"
 	      "130/143 stopped by SIGINT/SIGTERM (continue it with --continue).\n",
@@ -989,13 +989,14 @@ int main(int argc, char **argv)
 		{ "home", required_argument, NULL, 'H' }, { "config", required_argument, NULL, 'c' },
 		{ "id", required_argument, NULL, 'i' },   { "jobs", required_argument, NULL, 'j' },
 		{ "continue", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL, *config = NULL, *id = NULL, *cont = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	int o;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'H': home = optarg; break;
 		case 'c': config = optarg; break;
@@ -1012,11 +1013,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("seerun %s\n", PACKAGE_VERSION); return 0;
+		case ':':
+			say("option %s needs a value (see seerun --help)", argv[optind - 1]);
+			return EXIT_USAGE;
 		default:
-			if (optopt)
-				say("option '%s' needs a value or is unknown (see seerun --help)", argv[optind - 1]);
-			else
-				say("unknown option '%s' (see seerun --help)", argv[optind - 1]);
+			say("unknown option '%s' (see seerun --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

@@ -221,6 +221,12 @@ expect_rc 2 "a taken id"
 expect_err "execution 'rel-1' already exists"
 [ "$("$SEECTL" list --json | wc -l)" = "$before" ] || fail "a refused file started an execution"
 
+"$SEERUN" -V | grep -q "^seerun [0-9]" || fail "seerun -V"
+"$SEERUN" --id >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "--id without a value"
+expect_err "option --id needs a value"
+
 run verify
 expect_rc 0 "verify after every run"
 finish
