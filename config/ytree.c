@@ -51,14 +51,41 @@ int yreader_fail(yreader *r, const ynode *at, const char *fmt, ...)
 	return -1;
 }
 
+/* The line and column (in characters) of a byte offset of the file: the
+ * reader's errors (a NUL, bytes that are not UTF-8) name an offset only. */
+static void offset_position(FILE *f, size_t offset, size_t *line, size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	long saved = ftell(f);
+	if (saved < 0 || fseek(f, 0, SEEK_SET) != 0)
+		return;
+	for (size_t i = 0; i < offset; i++) {
+		int c = getc(f);
+		if (c == EOF)
+			break;
+		if (c == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+	fseek(f, saved, SEEK_SET);
+}
+
 int yreader_event(yreader *r, yaml_event_t *ev)
 {
 	if (yaml_parser_parse(&r->parser, ev))
 		return 0;
 	yaml_mark_t m = r->parser.problem_mark;
-	if (r->parser.error == YAML_READER_ERROR)
-		snprintf(r->err, sizeof r->err, "%s: %s at byte %zu", r->file, r->parser.problem, r->parser.problem_offset);
-	else
+	if (r->parser.error == YAML_READER_ERROR) {
+		size_t line, col;
+		offset_position(r->f, r->parser.problem_offset, &line, &col);
+		snprintf(r->err, sizeof r->err, "%s:%zu:%zu: %s (byte %zu of the file)", r->file, line, col,
+			 r->parser.problem_value == 0 && strstr(r->parser.problem, "control") ? "a NUL byte" : r->parser.problem,
+			 r->parser.problem_offset);
+	} else
 		snprintf(r->err, sizeof r->err, "%s:%zu:%zu: %s%s%s", r->file, m.line + 1, m.column + 1,
 			 r->parser.problem ? r->parser.problem : "malformed YAML",
 			 r->parser.context ? " " : "", r->parser.context ? r->parser.context : "");

@@ -139,4 +139,13 @@ for m in seetop.1 seectl.1 seerun.1 seetop.yaml.5; do
 	grep -q "SYSCONFDIR\|PKGDATADIR\|@" "$f" && fail "$m holds an unsubstituted path"
 	grep -q "^\.SH FILES" "$f" || fail "$m has no FILES section"
 done
+# a NUL byte and bytes that are not UTF-8: named by line and column
+printf 'executions:\n  - id: a\n    workflow_name: ab\000c\n' >"$work/nul.yaml"
+run import "$work/nul.yaml"
+expect_rc 2 "a NUL byte in a data file"
+expect_err "nul.yaml:3:22: a NUL byte"
+printf 'executions:\n  - id: a\n    workflow_name: caf\303\251 \377\n' >"$work/latin.yaml"
+run import "$work/latin.yaml"
+expect_rc 2 "bytes that are not UTF-8"
+expect_err "latin.yaml:3:25: invalid leading UTF-8 octet"
 finish
