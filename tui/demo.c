@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,28 +31,70 @@ struct demo {
 	int n_engines;
 };
 
-static const char *data_file(void)
+/* Run from the build tree (libtool keeps the real program in .libs), the
+ * demo comes from the source tree, named by the build's Makefile: no
+ * build-tree path is compiled into the program. */
+static bool build_tree(char *builddir, size_t blen, char *srcdir, size_t slen)
 {
-	const char *env = getenv("SEETOP_DEMO_FILE");
-	if (env && *env)
-		return env;
-	if (access(DEMO_FILE, R_OK) == 0)
-		return DEMO_FILE;
-	return SRCDIR_DEMO_FILE;
+	char self[4096], up[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	size_t dl = strlen(self);
+	if (dl < 6 || strcmp(self + dl - 6, "/.libs") != 0)
+		return false;
+	snprintf(up, sizeof up, "%s/../..", self);
+	if (!realpath(up, self))
+		return false;
+	snprintf(builddir, blen, "%s", self);
+	snprintf(up, sizeof up, "%s/Makefile", builddir);
+	FILE *f = fopen(up, "r");
+	char line[4200];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof line, f))
+		if (strncmp(line, "abs_top_srcdir = ", 17) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(srcdir, slen, "%s", line + 17);
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
 }
 
-static const char *workflow_dir(void)
+/* An installed path, else the same file in the source tree. */
+static const char *asset(const char *env_name, const char *installed, const char *in_src, char *buf, size_t len)
 {
-	const char *env = getenv("SEETOP_DEMO_WORKFLOWS");
+	const char *env = getenv(env_name);
+	char b[4200], s[4200];
 	if (env && *env)
 		return env;
-	if (access(DEMO_WORKFLOWS, R_OK) == 0)
-		return DEMO_WORKFLOWS;
-	return SRCDIR_DEMO_WORKFLOWS;
+	if (access(installed, R_OK) == 0)
+		return installed;
+	if (build_tree(b, sizeof b, s, sizeof s)) {
+		snprintf(buf, len, "%s/%s", s, in_src);
+		return buf;
+	}
+	return installed;
+}
+
+static const char *data_file(char *buf, size_t len)
+{
+	return asset("SEETOP_DEMO_FILE", DEMO_FILE, "assets/demo.yaml", buf, len);
+}
+
+static const char *workflow_dir(char *buf, size_t len)
+{
+	return asset("SEETOP_DEMO_WORKFLOWS", DEMO_WORKFLOWS, "assets/workflows", buf, len);
 }
 
 /* seerun: $SEETOP_SEERUN, else beside seetop (installed), else the build
- * tree's, else on PATH. */
+ * tree's (found at run time), else on PATH. */
 static void seerun_path(char *buf, size_t len)
 {
 	const char *env = getenv("SEETOP_SEERUN");
@@ -71,9 +114,12 @@ static void seerun_path(char *buf, size_t len)
 				return;
 		}
 	}
-	snprintf(buf, len, "%s", BUILDDIR_SEERUN);
-	if (access(buf, X_OK) == 0)
-		return;
+	char b[4200], s[4200];
+	if (build_tree(b, sizeof b, s, sizeof s)) {
+		snprintf(buf, len, "%s/cli/seerun", b);
+		if (access(buf, X_OK) == 0)
+			return;
+	}
 	snprintf(buf, len, "seerun");
 }
 
@@ -95,7 +141,8 @@ static pid_t start_engine(demo *d, const char *seerun, const char *file)
 
 static int load_data(demo *d, char *why, size_t whylen)
 {
-	const char *file = data_file();
+	char fbuf[4300];
+	const char *file = data_file(fbuf, sizeof fbuf);
 	datafile *df;
 	if (datafile_open(&df, &file, 1, why, whylen) < 0)
 		return 2;
@@ -139,7 +186,8 @@ int demo_start(demo **out, char *why, size_t whylen)
 	}
 	char seerun[4200];
 	seerun_path(seerun, sizeof seerun);
-	const char *dir = workflow_dir();
+	char dbuf[4300];
+	const char *dir = workflow_dir(dbuf, sizeof dbuf);
 	DIR *dh = opendir(dir);
 	struct dirent *de;
 	char *names[DEMO_ENGINES];

@@ -148,4 +148,13 @@ printf 'executions:\n  - id: a\n    workflow_name: caf\303\251 \377\n' >"$work/l
 run import "$work/latin.yaml"
 expect_rc 2 "bytes that are not UTF-8"
 expect_err "latin.yaml:3:25: invalid leading UTF-8 octet"
+# no source- or build-tree path is compiled into the programs (the demo
+# finds its files in pkgdatadir, or through the build's Makefile when run
+# from the build tree)
+for prog in "$top_builddir"/tui/.libs/seetop "$top_builddir"/tui/.libs/lt-seetop; do
+	[ -f "$prog" ] || continue
+	if strings "$prog" | grep -qF -e "$top_srcdir/assets" -e "$top_builddir/cli/seerun"; then
+		fail "$prog holds a build-tree path: $(strings "$prog" | grep -F -e "$top_srcdir/assets" -e "$top_builddir/cli" | head -2)"
+	fi
+done
 finish
