@@ -20,6 +20,7 @@ const conf_key_doc conf_keys[] = {
 	{ "confirm", "true", "ask before every change" },
 	{ "actor", "(login name)", "the name recorded in the audit trail" },
 	{ "mouse", "true", "clicks select rows in the dashboard" },
+	{ "local_time", "false", "show times in local time (default: every time in UTC)" },
 	{ "colors", "(see below)", "a map from status to colour: NAME or \"bold NAME\"" },
 	{ NULL, NULL, NULL },
 };
@@ -125,6 +126,9 @@ static int apply(seetop_conf *c, yreader *r, const ynode *root)
 				return -1;
 		} else if (strcmp(key, "mouse") == 0) {
 			if (set_bool(r, v, key, &c->mouse) < 0)
+				return -1;
+		} else if (strcmp(key, "local_time") == 0) {
+			if (set_bool(r, v, key, &c->local_time) < 0)
 				return -1;
 		} else if (strcmp(key, "refresh_ms") == 0) {
 			char *end;

@@ -28,6 +28,7 @@ typedef struct seetop_conf {
 	bool confirm;       /* ask before changing anything */
 	char *actor;        /* NULL: the login name */
 	bool mouse;
+	bool local_time;    /* times on screen in local time (default: UTC) */
 	conf_color color[COLOR_KEY_COUNT];
 	char *path;         /* the file the settings came from; NULL = built-in defaults */
 } seetop_conf;

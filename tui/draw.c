@@ -39,6 +39,7 @@ static const status_look task_look[TASK_STATUS_COUNT] = {
 };
 
 static bool use_color;
+static bool local_times; /* the config's local_time, set with each header */
 static conf_color colors[COLOR_KEY_COUNT];
 
 void draw_init_colors(app *a)
@@ -121,11 +122,15 @@ static void draw_header(app *a)
 	}
 	/* the clock ticks (UTC, as every time on screen); the home goes last:
 	 * on a narrow terminal it is what gets cut */
-	char clock[16];
+	char clock[32];
 	time_t now = text_now();
 	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(clock, sizeof clock, "%H:%M:%SZ", &tm);
+	local_times = a->conf.local_time;
+	if (local_times)
+		localtime_r(&now, &tm);
+	else
+		gmtime_r(&now, &tm);
+	strftime(clock, sizeof clock, local_times ? "%H:%M:%S %Z" : "%H:%M:%SZ", &tm);
 	char pos[48] = "";
 	if (a->n_rows)
 		snprintf(pos, sizeof pos, "row %zu/%zu%s  ", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
@@ -186,17 +191,26 @@ static void cat_fit(char *buf, size_t cap, size_t *o, const char *s, size_t len,
 	}
 }
 
-/* A time as a column shows it: to the second. */
+/* Every time on screen in one zone: UTC (the default, as the store keeps
+ * them), or local time with the config's local_time; to the second. */
+
 static const char *short_time(const char *ts, char buf[40])
 {
-	const char *dot = ts ? strchr(ts, '.') : NULL;
+	int64_t us;
 	if (!ts || !*ts)
 		return "-";
-	if (dot && dot - ts < 30 && ts[strlen(ts) - 1] == 'Z') {
-		snprintf(buf, 40, "%.*sZ", (int)(dot - ts), ts);
-		return buf;
+	if (!record_timestamp_parse(ts, &us))
+		return ts;
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	if (local_times) {
+		localtime_r(&t, &tm);
+		strftime(buf, 40, "%Y-%m-%d %H:%M:%S", &tm); /* the zone is on the clock */
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(buf, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	return ts;
+	return buf;
 }
 
 static void exec_title(char *buf, size_t cap, int width)
@@ -336,8 +350,9 @@ static void draw_detail(app *a, int y0, int h)
 	if (t) {
 		char id[200];
 		text_escape(id, sizeof id, t->task_id, strlen(t->task_id));
-		snprintf(head, sizeof head, "  DETAIL %s  started %s  ended %s", id, t->start_timestamp[0] ? t->start_timestamp : "-",
-			 t->end_timestamp[0] ? t->end_timestamp : "-");
+		char b1[40], b2[40];
+		snprintf(head, sizeof head, "  DETAIL %s  started %s  ended %s", id, short_time(t->start_timestamp, b1),
+			 short_time(t->end_timestamp, b2));
 	} else {
 		snprintf(head, sizeof head, "  DETAIL");
 	}
@@ -402,7 +417,8 @@ static void draw_detail(app *a, int y0, int h)
 			continue;
 		char line[600], act[100];
 		text_escape(act, sizeof act, ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1);
-		snprintf(line, sizeof line, "  event %llu %s %s %s %s -> %s", (unsigned long long)ev->seq, ev->time ? ev->time : "",
+		char tb[40];
+		snprintf(line, sizeof line, "  event %llu %s %s %s %s -> %s", (unsigned long long)ev->seq, short_time(ev->time, tb),
 			 act, ev->action, ev->status_before ? ev->status_before : "-", ev->status_after ? ev->status_after : "-");
 		DETAIL_LINE(line, strlen(line), A_DIM);
 	}
@@ -626,11 +642,18 @@ bool draw_confirm(app *a, const char *question)
 
 void draw_batch_frame(app *a, int width, int height)
 {
-	char line[1200];
+	char line[1200], clock[32];
+	time_t now = text_now();
+	struct tm tm;
+	local_times = a->conf.local_time;
+	if (local_times)
+		localtime_r(&now, &tm);
+	else
+		gmtime_r(&now, &tm);
+	strftime(clock, sizeof clock, local_times ? "%H:%M:%S %Z" : "%H:%M:%SZ", &tm);
 	printf("seetop [RO]  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s\n",
 	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
-	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], a->refreshed,
-	       a->home);
+	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], clock, a->home);
 	exec_title(line, sizeof line, width);
 	puts(line);
 	for (size_t i = 0; i < a->n_rows && (height <= 0 || (int)i < height); i++) {

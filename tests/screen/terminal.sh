@@ -73,6 +73,16 @@ for t in "TERM=no-such-terminal" "TERM=dumb" "-u TERM"; do
 		fail "seetop with $t said: $(cat "$work/out")"
 done
 "$SEETOP" -V | grep -q "^seetop [0-9]" || fail "seetop -V"
+# every time in one zone: UTC by default, local with local_time: true
+"$SEECTL" import "$top_srcdir/assets/demo.yaml" --home "$work/tz" >/dev/null
+SEETOP_CLOCK=2026-11-27T07:00:00Z "$SEETOP" --home "$work/tz" -b >"$work/utc.txt"
+grep -q "  07:00:00Z  " "$work/utc.txt" || fail "the clock is not in UTC: $(head -1 "$work/utc.txt")"
+grep -q "deploy-prod-4821 .* 2026-11-25T15:00:00Z " "$work/utc.txt" || fail "a start time is not in UTC"
+printf 'local_time: true\n' >"$work/local.yaml"
+TZ=CET-1 SEETOP_CONFIG="$work/local.yaml" SEETOP_CLOCK=2026-11-27T07:00:00Z "$SEETOP" --home "$work/tz" -b >"$work/local.txt"
+grep -q "  08:00:00 CET  " "$work/local.txt" || fail "the clock is not local: $(head -1 "$work/local.txt")"
+grep -q "deploy-prod-4821 .* 2026-11-25 16:00:00 " "$work/local.txt" || fail "a start time is not local: $(grep deploy-prod "$work/local.txt")"
+"$SEECTL" server stop --home "$work/tz" >/dev/null 2>&1
 # the header clock ticks while nothing changes (it is not the time of the last reload)
 start
 c1=$(screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z')
