@@ -557,6 +557,55 @@ static int run_pause(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/* ---- reject / cancel ---- */
+
+static int reason_opt(int o, const char *arg, void *ctx)
+{
+	if (o != 'R')
+		return -1;
+	*(const char **)ctx = arg;
+	return 0;
+}
+
+static int run_decision(cli *c, int argc, char **argv, bool reject)
+{
+	static const struct option opts[] = { { "reason", required_argument, NULL, 'R' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *reason = NULL;
+	const cmd *self = cmd_find(reject ? "reject" : "cancel");
+	if (parse_opts(self, argc, argv, opts, reason_opt, &reason) < 0)
+		return EXIT_USAGE;
+	if (argc - optind != (reject ? 2 : 1))
+		return cmd_fail(EXIT_USAGE, reject ? "reject: name an execution and a task (seectl reject EXEC TASK --reason TEXT)"
+						   : "cancel: name one execution (seectl cancel EXEC --reason TEXT)");
+	if (!reason || !*reason)
+		return cmd_fail(EXIT_USAGE, "%s: --reason TEXT is required: say why, for the audit trail", self->name);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	store_code sc = reject ? store_task_reject(c->st, argv[optind], argv[optind + 1], reason, &err)
+			       : store_exec_cancel(c->st, argv[optind], reason, &err);
+	if (sc)
+		return store_fail(&err);
+	if (reject)
+		printf("rejected task %s of %s: it failed\n", argv[optind + 1], argv[optind]);
+	else
+		printf("cancelled %s: it failed, with every task that had not ended\n", argv[optind]);
+	return EXIT_DONE;
+}
+
+static int run_reject(cli *c, int argc, char **argv)
+{
+	return run_decision(c, argc, argv, true);
+}
+
+static int run_cancel(cli *c, int argc, char **argv)
+{
+	return run_decision(c, argc, argv, false);
+}
+
 typedef struct resume_opts {
 	const char *input;
 } resume_opts;
@@ -904,6 +953,12 @@ const cmd cmd_table[] = {
 	{ "paused", "[--json]", "executions waiting for input, newest first",
 	  "  --limit N    at most N executions\n  --json       one JSON object per line\n", run_list },
 	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", run_pause },
+	{ "reject", "EXEC TASK --reason TEXT", "reject a waiting task: it fails, with the reason",
+	  "  --reason TEXT   why (required): kept in the task and the audit trail\n"
+	  "The execution waits on its next waiting task, or runs again and its engine fails it.\n", run_reject },
+	{ "cancel", "EXEC --reason TEXT", "cancel an execution: it and every task not ended fail",
+	  "  --reason TEXT   why (required): kept in the tasks and the audit trail\n"
+	  "An attached seerun stops its running commands.\n", run_cancel },
 	{ "resume", "EXEC [TASK] [--input VALUE]", "resume the workflow, or one task with the input it asked for",
 	  "  --input VALUE   the value for the task's input request (checked against its type)\n"
 	  "Without TASK every waiting task of EXEC is resumed.\n",

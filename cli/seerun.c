@@ -551,8 +551,16 @@ static int reconcile(run *r, int *exit_code)
 		*exit_code = store_failed(&err);
 		return -1;
 	}
-	if (it.exec.status == EXEC_COMPLETE || it.exec.status == EXEC_FAILED)
+	if ((it.exec.status == EXEC_COMPLETE || it.exec.status == EXEC_FAILED) && !r->ended) {
+		/* cancelled (or ended by someone else): the running commands
+		 * stop, SIGTERM then SIGKILL after the grace period */
 		r->ended = true;
+		r->stop_at = now_ms() + KILL_GRACE_MS;
+		for (size_t i = 0; i < r->wf.n; i++) {
+			signal_job(&r->jobs[i], SIGCONT);
+			signal_job(&r->jobs[i], SIGTERM);
+		}
+	}
 	int rc = 0;
 	for (size_t k = 0; k < it.n_tasks && rc == 0; k++) {
 		size_t i = task_index(r, it.tasks[k].task_id);
@@ -707,7 +715,8 @@ static int loop(run *r)
 				goto out;
 			}
 			if (r->ended) {
-				say("execution '%s' was ended by someone else", r->exec_id);
+				say("execution '%s' was ended by someone else (cancelled?): see seectl history %s", r->exec_id,
+				    r->exec_id);
 				exit_code = EXIT_FAILED;
 				goto out;
 			}
@@ -755,7 +764,7 @@ static int loop(run *r)
 			timeout = LOG_FLUSH_MS;
 		if (r->watch_fd < 0)
 			timeout = 1000;
-		if (r->stopping && r->stop_at)
+		if (r->stop_at)
 			timeout = 100;
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			say("poll: %s", strerror(errno));
@@ -803,7 +812,7 @@ static int loop(run *r)
 		for (size_t i = 0; i < r->wf.n; i++)
 			if (r->jobs[i].exited && r->jobs[i].out >= 0)
 				read_output(&r->jobs[i]);
-		if (r->stopping && r->stop_at && now_ms() >= r->stop_at) {
+		if (r->stop_at && now_ms() >= r->stop_at) {
 			for (size_t i = 0; i < r->wf.n; i++)
 				signal_job(&r->jobs[i], SIGKILL);
 			r->stop_at = 0;

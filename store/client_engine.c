@@ -196,3 +196,13 @@ store_code store_task_logs(store *st, const char *exec_id, const char *task_id, 
 	*n = st->reply.n_blobs;
 	return STORE_OK;
 }
+
+store_code store_task_reject(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
+{
+	return task_change(st, OP_REJECT, exec_id, task_id, reason ? reason : "", err);
+}
+
+store_code store_exec_cancel(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return task_change(st, OP_CANCEL, exec_id, NULL, reason ? reason : "", err);
+}

@@ -62,6 +62,8 @@ store_code dbs_events_after(dbs *st, const char *exec_id, uint64_t after, size_t
 			    store_err *err);
 store_code dbs_task_logs(dbs *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
 			 record_text **out, size_t *n, uint64_t *total, store_err *err);
+store_code dbs_task_reject(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
+store_code dbs_exec_cancel(dbs *st, const char *exec_id, const char *reason, store_err *err);
 store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
 		      store_err *err);
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,

@@ -514,3 +514,139 @@ store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *ho
 	attach_arg a = { exec_id, pid, host ? host : "" };
 	return txn_write(st, attach_txn, &a, err);
 }
+
+/* ---- an operator's decisions: reject, cancel ---- */
+
+typedef struct decide_arg {
+	const char *exec_id, *task_id, *reason;
+} decide_arg;
+
+static store_code fail_task(record_task *t, const char *reason, const char *now, store_err *err)
+{
+	t->status = TASK_FAILED;
+	t->has_reason = true;
+	record_text_free(&t->reason);
+	if (record_text_set(&t->reason, reason, strlen(reason)) < 0 || set_str(&t->end_timestamp, now) < 0)
+		return oom(err);
+	return STORE_OK;
+}
+
+static store_code decision_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
+				 const char *before, const char *after, const char *reason, store_err *err)
+{
+	record_event ev = { 0 };
+	ev.action = (char *)action;
+	ev.execution_id = (char *)exec_id;
+	ev.task_id = (char *)task_id;
+	ev.status_before = (char *)before;
+	ev.status_after = (char *)after;
+	ev.has_reason = true;
+	ev.reason.s = (char *)reason;
+	ev.reason.len = strlen(reason);
+	return rec_add_event(st, txn, &ev, err);
+}
+
+static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	decide_arg *a = arg;
+	record_exec e, old = { 0 };
+	record_task t;
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
+		record_exec_free(&e);
+		return c;
+	}
+	if (t.status != TASK_WAITING) {
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s): only a waiting task "
+			    "can be rejected", a->task_id, status_task_name(t.status));
+		goto out;
+	}
+	if (record_exec_copy(&old, &e) < 0) {
+		c = oom(err);
+		goto out;
+	}
+	if (!(c = fail_task(&t, a->reason, now, err)) && !(c = settle(st, txn, &e, &t, err)) &&
+	    !(c = rec_put_task(st, txn, &t, err)) && !(c = rec_put_exec(st, txn, &e, &old, err)))
+		c = decision_event(st, txn, "reject", e.id, t.task_id, status_task_name(TASK_WAITING),
+				   status_task_name(TASK_FAILED), a->reason, err);
+out:
+	record_exec_free(&old);
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+static store_code reason_ok(const char *reason, const char *what, store_err *err)
+{
+	if (!reason || !*reason)
+		return err_set(err, STORE_INVALID_INPUT, "%s needs a reason", what);
+	if (strlen(reason) > STORE_TEXT_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "the reason to %s is over 64 KiB", what);
+	return STORE_OK;
+}
+
+store_code dbs_task_reject(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
+{
+	store_code c = reason_ok(reason, "reject a task", err);
+	if (c)
+		return c;
+	decide_arg a = { exec_id, task_id, reason };
+	return txn_write(st, reject_txn, &a, err);
+}
+
+static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	decide_arg *a = arg;
+	record_exec e, old = { 0 };
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	exec_status before = e.status;
+	if (!exec_live(&e)) {
+		c = exec_ended(err, &e);
+		record_exec_free(&e);
+		return c;
+	}
+	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+		record_task t;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
+			break;
+		if (t.status == TASK_PENDING || t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING)
+			if (!(c = fail_task(&t, a->reason, now, err)))
+				c = rec_put_task(st, txn, &t, err);
+		record_task_free(&t);
+	}
+	if (!c && record_exec_copy(&old, &e) < 0)
+		c = oom(err);
+	if (!c) {
+		e.status = EXEC_FAILED;
+		e.is_paused = false;
+		free(e.paused_task_id);
+		e.paused_task_id = NULL;
+		if (set_str(&e.end_timestamp, now) < 0)
+			c = oom(err);
+	}
+	if (!c)
+		c = rec_put_exec(st, txn, &e, &old, err);
+	if (!c)
+		c = decision_event(st, txn, "cancel", e.id, NULL, status_exec_name(before), status_exec_name(EXEC_FAILED),
+				   a->reason, err);
+	record_exec_free(&old);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code dbs_exec_cancel(dbs *st, const char *exec_id, const char *reason, store_err *err)
+{
+	store_code c = reason_ok(reason, "cancel an execution", err);
+	if (c)
+		return c;
+	decide_arg a = { exec_id, NULL, reason };
+	return txn_write(st, cancel_txn, &a, err);
+}

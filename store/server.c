@@ -497,7 +497,7 @@ static bool is_change(unsigned op)
 {
 	switch (op) {
 	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
-	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
+	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_REJECT: case OP_CANCEL: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
 	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH:
 		return true;
 	default:
@@ -882,6 +882,29 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 			code = dbs_task_request_input(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &rq, &err);
 		free(prompt);
 		free(def);
+		if (code == STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	}
+	case OP_REJECT:
+	case OP_CANCEL: {
+		char *reason = malloc(m->has_s[2] ? m->s[2].len + 1 : 1);
+		if (!reason) {
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		size_t rl = m->has_s[2] ? m->s[2].len : 0;
+		memcpy(reason, m->has_s[2] ? (const char *)m->s[2].p : "", rl);
+		reason[rl] = '\0';
+		if (memchr(reason, '\0', rl))
+			code = err_set(&err, STORE_INVALID_INPUT, "the reason holds a NUL byte");
+		else if (m->op == OP_REJECT)
+			code = dbs_task_reject(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", reason, &err);
+		else
+			code = dbs_exec_cancel(s->db, has_s0 ? s0 : "", reason, &err);
+		free(reason);
 		if (code == STORE_OK) {
 			note_changed(s, s0);
 			rc = reply_ok(b);

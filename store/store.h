@@ -144,6 +144,13 @@ store_code store_resume_workflow(store *st, const char *exec_id, store_err *err)
 /* `value` may be NULL: then the default, if any, is used. */
 store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value,
 			     size_t value_len, store_err *err);
+/* An operator's decisions beyond resume.  Rejecting a waiting task fails
+ * it with the reason (required, at most 64 KiB): the execution stays
+ * waiting on its next waiting task, or runs again (its engine then fails
+ * it).  Cancelling a running or waiting execution fails every task that has
+ * not ended, and the execution, with the reason, in one transaction. */
+store_code store_task_reject(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
+store_code store_exec_cancel(store *st, const char *exec_id, const char *reason, store_err *err);
 /* Checks an input value against a task's input request; 0 or -1 with why. */
 int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen);
 

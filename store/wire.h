@@ -57,6 +57,8 @@ typedef enum wire_op {
 	OP_ATTACH,       /* s0 exec, u0 engine pid, s1 engine host */
 	OP_EVENTS_AFTER, /* s0 exec (absent: all), u0 after, u1 limit; reply blobs, oldest first */
 	OP_TASK_LOGS,    /* s0 exec, s1 task, u0 from, u1 limit; reply blobs: lines, u0 the line count */
+	OP_REJECT,       /* s0 exec, s1 task, s2 reason */
+	OP_CANCEL,       /* s0 exec, s2 reason */
 	OP_COUNT_
 } wire_op;
 

@@ -221,6 +221,38 @@ expect_rc 2 "a taken id"
 expect_err "execution 'rel-1' already exists"
 [ "$("$SEECTL" list --json | wc -l)" = "$before" ] || fail "a refused file started an execution"
 
+# ---- reject: the approval fails, its subtree never runs, seerun fails the execution ----
+"$SEERUN" --id rej "$WF/approve.json" >/dev/null 2>"$work/rej.err" &
+pid=$!
+wait_for waiting-for-input rej approve
+run reject rej approve
+expect_rc 2 "reject without a reason"
+expect_err "--reason TEXT is required"
+run reject rej approve --reason "not during the freeze"
+expect_rc 0 "reject rej approve"
+wait $pid
+rc=$?
+expect_rc 1 "seerun after a reject"
+[ "$(status rej)" = failed ] || fail "rejected: the execution is $(status rej)"
+[ "$(status rej deploy)" = pending ] || fail "a rejected task's subtree ran: $(status rej deploy)"
+[ "$(task_field rej approve reason)" = "not during the freeze" ] || fail "the reject's reason: $(task_field rej approve reason)"
+
+# ---- cancel: seerun stops its running command at once ----
+"$SEERUN" --id can "$WF/pause.json" >/dev/null 2>"$work/can.err" &
+pid=$!
+wait_for in-progress can ticker
+start_ms=$(($(date +%s%N) / 1000000))
+run cancel can --reason "wrong branch"
+expect_rc 0 "cancel can"
+wait $pid
+rc=$?
+expect_rc 1 "seerun after a cancel"
+[ $(($(date +%s%N) / 1000000 - start_ms)) -lt 2000 ] || fail "seerun did not stop at once after a cancel"
+pgrep -f 'for i in \$\(seq 1 25\)' >/dev/null && fail "the cancelled command still runs"
+[ "$(status can)" = failed ] && [ "$(status can ticker)" = failed ] && [ "$(status can after)" = failed ] ||
+	fail "cancel: $(status can) $(status can ticker) $(status can after)"
+"$SEECTL" history can --json | grep -q '"action":"cancel".*"reason":"wrong branch"' || fail "no cancel event with its reason"
+
 "$SEERUN" -V | grep -q "^seerun [0-9]" || fail "seerun -V"
 "$SEERUN" --id >"$work/out" 2>"$work/err"
 rc=$?

@@ -432,6 +432,65 @@ static void start_refuses_a_taken_id_and_a_bad_definition(void **state)
 	assert_int_equal(store_get(c->st, "e9", &(record_exec){ 0 }, &err), STORE_NOT_FOUND);
 }
 
+static void reject_fails_a_waiting_task_and_cancel_fails_the_rest(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	start(c->st, "r1");
+	store_task_begin(c->st, "r1", "build", &err);
+	store *op = operator_handle(c->home);
+	/* only a waiting task can be rejected, and only with a reason */
+	assert_int_equal(store_task_reject(op, "r1", "build", "no", &err), STORE_INVALID_STATE);
+	assert_string_equal(err.msg, "task 'build' is not waiting for input (status: in-progress): only a waiting task "
+				     "can be rejected");
+	assert_int_equal(store_pause_task(op, "r1", "approve", &err), STORE_OK);
+	assert_int_equal(store_task_reject(op, "r1", "approve", "", &err), STORE_INVALID_INPUT);
+	assert_int_equal(store_task_reject(op, "r1", "approve", "not this week", &err), STORE_OK);
+	record_task t;
+	fx_task(c->st, "r1", "approve", &t);
+	assert_int_equal(t.status, TASK_FAILED);
+	assert_string_equal(t.reason.s, "not this week");
+	record_task_free(&t);
+	record_exec e;
+	store_get(c->st, "r1", &e, &err);
+	assert_int_equal(e.status, EXEC_RUNNING); /* nothing else waits: its engine fails it */
+	record_exec_free(&e);
+	record_event *ev;
+	size_t n;
+	assert_int_equal(store_events(c->st, "r1", 0, 1, &ev, &n, &err), STORE_OK);
+	assert_string_equal(ev[0].action, "reject");
+	assert_string_equal(ev[0].actor, "alice");
+	assert_string_equal(ev[0].reason.s, "not this week");
+	record_event_array_free(ev, n);
+	fx_verified(c->st);
+
+	/* cancel: every task not ended fails with the execution, at once */
+	start(c->st, "c1");
+	store_task_begin(c->st, "c1", "build", &err);
+	assert_int_equal(store_exec_cancel(op, "c1", "", &err), STORE_INVALID_INPUT);
+	assert_int_equal(store_exec_cancel(op, "c1", "wrong branch", &err), STORE_OK);
+	store_get(c->st, "c1", &e, &err);
+	assert_int_equal(e.status, EXEC_FAILED);
+	assert_non_null(e.end_timestamp);
+	record_exec_free(&e);
+	fx_task(c->st, "c1", "build", &t);
+	assert_int_equal(t.status, TASK_FAILED);
+	assert_string_equal(t.reason.s, "wrong branch");
+	record_task_free(&t);
+	fx_task(c->st, "c1", "approve", &t);
+	assert_int_equal(t.status, TASK_FAILED);
+	record_task_free(&t);
+	/* the engine's next call is refused: the execution has ended */
+	assert_int_equal(store_task_complete(c->st, "c1", "build", &err), STORE_INVALID_STATE);
+	assert_int_equal(store_exec_cancel(op, "c1", "again", &err), STORE_INVALID_STATE);
+	fx_verified(c->st);
+	store_close(op);
+	/* read-only refuses both */
+	store *ro = fx_open(c->home, STORE_OPEN_READ_ONLY);
+	assert_int_equal(store_exec_cancel(ro, "r1", "x", &err), STORE_READ_ONLY);
+	store_close(ro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(attachment_is_a_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_lease_survives_a_server_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(start_refuses_a_taken_id_and_a_bad_definition, setup, teardown),
+		cmocka_unit_test_setup_teardown(reject_fails_a_waiting_task_and_cancel_fails_the_rest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
