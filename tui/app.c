@@ -660,6 +660,72 @@ static int act_resume_workflow(app *a)
 	return report(a, store_resume_workflow(a->st, exec, &err), &err, done);
 }
 
+/* Asks for a reason (required); false when the operator cancels. */
+static bool ask_reason(app *a, const char *what, char *reason, size_t cap)
+{
+	char label[200];
+	snprintf(label, sizeof label, "Reason to %s: ", what);
+	reason[0] = '\0';
+	for (;;) {
+		if (!draw_prompt(a, label, reason, cap)) {
+			app_set_msg(a, false, "cancelled: nothing changed");
+			return false;
+		}
+		if (reason[0])
+			break;
+		app_set_msg(a, true, "a reason is required: it goes in the audit trail");
+	}
+	a->msg[0] = '\0';
+	return true;
+}
+
+static int act_reject(app *a)
+{
+	const record_task *t = selected_task(a);
+	if (!t) {
+		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
+		return DO_DRAW;
+	}
+	char exec[160], task[160], reason[256];
+	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
+	snprintf(task, sizeof task, "%s", t->task_id);
+	if (t->status != TASK_WAITING) {
+		app_set_msg(a, true, "task '%s' is not waiting for input (status: %s): only a waiting task can be rejected",
+			    task, status_task_name(t->status));
+		return DO_DRAW;
+	}
+	if (!ask_reason(a, "reject it", reason, sizeof reason))
+		return DO_DRAW;
+	if (!confirmed(a, "Reject task %s of %s (it fails)?", task, exec))
+		return DO_DRAW;
+	store_err err;
+	char done[400];
+	snprintf(done, sizeof done, "rejected task %s of %s", task, exec);
+	return report(a, store_task_reject(a->st, exec, task, reason, &err), &err, done);
+}
+
+static int act_cancel(app *a)
+{
+	if (!a->have_item) {
+		app_set_msg(a, true, "select an execution first");
+		return DO_DRAW;
+	}
+	char exec[160], reason[256];
+	snprintf(exec, sizeof exec, "%s", a->item.exec.id);
+	if (a->item.exec.status != EXEC_RUNNING && a->item.exec.status != EXEC_WAITING) {
+		app_set_msg(a, true, "execution '%s' is %s: it has ended", exec, status_exec_name(a->item.exec.status));
+		return DO_DRAW;
+	}
+	if (!ask_reason(a, "cancel it", reason, sizeof reason))
+		return DO_DRAW;
+	if (!confirmed(a, "Cancel %s (it and every task not ended fail)?", exec))
+		return DO_DRAW;
+	store_err err;
+	char done[300];
+	snprintf(done, sizeof done, "cancelled %s", exec);
+	return report(a, store_exec_cancel(a->st, exec, reason, &err), &err, done);
+}
+
 #define CTRL(c) ((c) & 0x1f)
 
 const action app_actions[] = {
@@ -674,6 +740,8 @@ const action app_actions[] = {
 	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause },
 	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task },
 	{ 'R', 0, "R", "resume all", "resume the whole workflow", true, true, act_resume_workflow },
+	{ 'x', 0, "x", "reject", "reject the selected waiting task, with a reason: it fails", true, false, act_reject },
+	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails", true, false, act_cancel },
 	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
 	{ 'n', 0, "n", "next", "jump to the next execution waiting for input", false, true, act_next_waiting },
 	{ '/', 0, "/", "search", "search by id or workflow name", false, true, act_search },

@@ -95,6 +95,27 @@ keys y
 expect_screen "resumed migrate-orders-77"
 [ "$(json migrate-orders-77 "['execution']['status']")" = running ] || fail "R with an answer did not resume"
 "$SEECTL" show migrate-orders-77 --json | grep -q '"input_value":"orders"' || fail "R did not store the answer"
+# x rejects the selected waiting task with a reason; X cancels the execution
+keys Escape
+keys / 'release-train' Enter
+expect_screen "waiting-for-input release-train-52"
+keys x
+expect_screen "Reason to reject it:"
+keys Enter
+expect_screen "a reason is required"
+keys 'not this week' Enter
+expect_screen "Reject task qa-signoff of release-train-52 (it fails)? [y/N]"
+keys y
+expect_screen "rejected task qa-signoff of release-train-52"
+[ "$(json release-train-52 "['execution']['paused_task_id']")" = security-signoff ] ||
+	fail "after a reject the execution does not wait on the next task"
+keys X
+expect_screen "Reason to cancel it:"
+keys 'wrong train' Enter
+expect_screen "Cancel release-train-52 (it and every task not ended fail)? [y/N]"
+keys y
+expect_screen "cancelled release-train-52"
+[ "$(json release-train-52 "['execution']['status']")" = failed ] || fail "X did not cancel"
 keys q
 expect_screen "[exit 0]"
 "$SEECTL" verify >/dev/null || fail "verify after the screen actions"
