@@ -59,15 +59,18 @@ static store_code settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task
 
 /* ---- starting ---- */
 
-typedef struct start_arg {
+/* Starting or attaching: the engine's pid and host, with the definition
+ * (start) or the execution's id (attach). */
+typedef struct engine_arg {
 	const store_item *def;
+	const char *exec_id;
 	uint64_t pid;
 	const char *host;
-} start_arg;
+} engine_arg;
 
 static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
-	start_arg *a = arg;
+	engine_arg *a = arg;
 	const store_item *def = a->def;
 	record_exec old;
 	store_code c = rec_get_exec(st, txn, def->exec.id, &old, DB_RMW, err);
@@ -108,7 +111,7 @@ static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if (!c)
 		c = rec_put_exec(st, txn, &e, NULL, err);
 	if (!c)
-		c = rec_event(st, txn, "start", e.id, NULL, NULL, status_exec_name(EXEC_RUNNING), NULL, err);
+		c = rec_event(st, txn, "start", e.id, NULL, NULL, status_exec_name(EXEC_RUNNING), NULL, NULL, err);
 	return c;
 }
 
@@ -144,7 +147,7 @@ store_code dbs_exec_start(dbs *st, const store_item *def, uint64_t pid, const ch
 	free(tasks);
 	if (bad < 0)
 		return err_set(err, STORE_INVALID_INPUT, "%s", why);
-	start_arg a = { def, pid, host };
+	engine_arg a = { def, NULL, pid, host };
 	return txn_write(st, start_txn, &a, err);
 }
 
@@ -209,13 +212,9 @@ static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	tr_arg *a = arg;
 	record_exec e, old = { 0 };
 	record_task t;
-	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
-		record_exec_free(&e);
-		return c;
-	}
 	task_status from = tr_rule[a->kind].from, to = tr_rule[a->kind].to;
 	char now[40];
 	record_timestamp_now(now, sizeof now);
@@ -251,19 +250,9 @@ static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		c = rec_put_task(st, txn, &t, err);
 	if (!c)
 		c = rec_put_exec(st, txn, &e, &old, err);
-	if (!c) {
-		record_event ev = { 0 };
-		ev.action = (char *)tr_rule[a->kind].action;
-		ev.execution_id = e.id;
-		ev.task_id = t.task_id;
-		ev.status_before = (char *)status_task_name(from);
-		ev.status_after = (char *)status_task_name(to);
-		if (a->kind == TR_FAIL) {
-			ev.has_reason = true;
-			ev.reason = t.reason;
-		}
-		c = rec_add_event(st, txn, &ev, err);
-	}
+	if (!c)
+		c = rec_event(st, txn, tr_rule[a->kind].action, e.id, t.task_id, status_task_name(from),
+			      status_task_name(to), NULL, a->kind == TR_FAIL ? &t.reason : NULL, err);
 out:
 	record_exec_free(&old);
 	record_task_free(&t);
@@ -460,7 +449,7 @@ static store_code finish_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		c = rec_put_exec(st, txn, &e, &old, err);
 	if (!c)
 		c = rec_event(st, txn, "finish", e.id, NULL, status_exec_name(before), status_exec_name(a->status), NULL,
-			      err);
+			      NULL, err);
 out:
 	record_exec_free(&old);
 	record_exec_free(&e);
@@ -478,15 +467,9 @@ store_code dbs_exec_finish(dbs *st, const char *exec_id, exec_status status, sto
 
 /* ---- attachment ---- */
 
-typedef struct attach_arg {
-	const char *exec_id;
-	uint64_t pid;
-	const char *host;
-} attach_arg;
-
 static store_code attach_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
-	attach_arg *a = arg;
+	engine_arg *a = arg;
 	record_exec e, old = { 0 };
 	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
 	if (c)
@@ -502,7 +485,7 @@ static store_code attach_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		if (!c)
 			c = rec_put_exec(st, txn, &e, &old, err);
 		if (!c)
-			c = rec_event(st, txn, "attach", e.id, NULL, NULL, NULL, NULL, err);
+			c = rec_event(st, txn, "attach", e.id, NULL, NULL, NULL, NULL, NULL, err);
 	}
 	record_exec_free(&old);
 	record_exec_free(&e);
@@ -511,7 +494,7 @@ static store_code attach_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 
 store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *host, store_err *err)
 {
-	attach_arg a = { exec_id, pid, host ? host : "" };
+	engine_arg a = { NULL, exec_id, pid, host ? host : "" };
 	return txn_write(st, attach_txn, &a, err);
 }
 
@@ -531,21 +514,6 @@ static store_code fail_task(record_task *t, const char *reason, const char *now,
 	return STORE_OK;
 }
 
-static store_code decision_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
-				 const char *before, const char *after, const char *reason, store_err *err)
-{
-	record_event ev = { 0 };
-	ev.action = (char *)action;
-	ev.execution_id = (char *)exec_id;
-	ev.task_id = (char *)task_id;
-	ev.status_before = (char *)before;
-	ev.status_after = (char *)after;
-	ev.has_reason = true;
-	ev.reason.s = (char *)reason;
-	ev.reason.len = strlen(reason);
-	return rec_add_event(st, txn, &ev, err);
-}
-
 static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	decide_arg *a = arg;
@@ -553,13 +521,9 @@ static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	record_task t;
 	char now[40];
 	record_timestamp_now(now, sizeof now);
-	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
-		record_exec_free(&e);
-		return c;
-	}
 	if (t.status != TASK_WAITING) {
 		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s): only a waiting task "
 			    "can be rejected", a->task_id, status_task_name(t.status));
@@ -571,8 +535,8 @@ static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	}
 	if (!(c = fail_task(&t, a->reason, now, err)) && !(c = settle(st, txn, &e, &t, err)) &&
 	    !(c = rec_put_task(st, txn, &t, err)) && !(c = rec_put_exec(st, txn, &e, &old, err)))
-		c = decision_event(st, txn, "reject", e.id, t.task_id, status_task_name(TASK_WAITING),
-				   status_task_name(TASK_FAILED), a->reason, err);
+		c = rec_event(st, txn, "reject", e.id, t.task_id, status_task_name(TASK_WAITING),
+			      status_task_name(TASK_FAILED), NULL, &t.reason, err);
 out:
 	record_exec_free(&old);
 	record_task_free(&t);
@@ -634,9 +598,11 @@ static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	}
 	if (!c)
 		c = rec_put_exec(st, txn, &e, &old, err);
-	if (!c)
-		c = decision_event(st, txn, "cancel", e.id, NULL, status_exec_name(before), status_exec_name(EXEC_FAILED),
-				   a->reason, err);
+	if (!c) {
+		record_text why = { (char *)a->reason, strlen(a->reason) };
+		c = rec_event(st, txn, "cancel", e.id, NULL, status_exec_name(before), status_exec_name(EXEC_FAILED),
+			      NULL, &why, err);
+	}
 	record_exec_free(&old);
 	record_exec_free(&e);
 	return c;

@@ -96,14 +96,20 @@ store_code rec_get_exec(dbs *st, DB_TXN *txn, const char *id, record_exec *e, u_
 store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
 			u_int32_t flags, store_err *err);
 /* Writes an execution, keeping indexes and counts in step with `old` (NULL = new). */
+/* An execution and one of its tasks, both read for update; on failure
+ * neither is left to free. */
+store_code rec_get_exec_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_exec *e,
+			     record_task *t, store_err *err);
 store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
 /* Replaces a string field with a copy of s (NULL: none); 0 or -1 out of memory. */
 int rec_set_str(char **dst, const char *s);
-/* An audit event of the running transaction (value: the input given, or NULL). */
+/* An audit event of the running transaction (value: the input given, or
+ * NULL; reason: why, or NULL). */
 store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
-		     const char *before, const char *after, const record_text *value, store_err *err);
+		     const char *before, const char *after, const record_text *value, const record_text *reason,
+		     store_err *err);
 /* A task's log lines, each a record of logs.db: appended as lines
  * first..first+n-1; removed (all of them); read (lines from..from+limit-1,
  * stopping early past max_bytes) into a new array the caller frees with

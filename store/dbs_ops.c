@@ -19,7 +19,6 @@ typedef struct op_arg {
 	size_t value_len;
 } op_arg;
 
-#define add_event rec_event
 
 #define set_str rec_set_str
 
@@ -37,13 +36,9 @@ static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	op_arg *a = arg;
 	record_exec e, old = { 0 };
 	record_task t;
-	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
-		record_exec_free(&e);
-		return c;
-	}
 	if (e.status != EXEC_RUNNING && e.status != EXEC_WAITING) {
 		c = err_set(err, STORE_INVALID_STATE, "execution '%s' cannot be paused (status: %s)", a->exec_id,
 			    status_exec_name(e.status));
@@ -68,8 +63,8 @@ static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if (!c)
 		c = rec_put_exec(st, txn, &e, &old, err);
 	if (!c)
-		c = add_event(st, txn, "pause", a->exec_id, a->task_id, before, status_task_name(TASK_WAITING), NULL,
-			      err);
+		c = rec_event(st, txn, "pause", a->exec_id, a->task_id, before, status_task_name(TASK_WAITING), NULL,
+			      NULL, err);
 	record_exec_free(&old);
 out:
 	record_task_free(&t);
@@ -175,8 +170,8 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 		record_exec_free(&old);
 	}
 	if (!c)
-		c = add_event(st, txn, "resume-workflow", e.id, NULL, status_exec_name(EXEC_WAITING),
-			      status_exec_name(EXEC_RUNNING), NULL, err);
+		c = rec_event(st, txn, "resume-workflow", e.id, NULL, status_exec_name(EXEC_WAITING),
+			      status_exec_name(EXEC_RUNNING), NULL, NULL, err);
 	record_exec_free(&e);
 	return c;
 }
@@ -193,13 +188,9 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	record_exec e, old = { 0 };
 	record_task t;
 	char why[512];
-	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if ((c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err))) {
-		record_exec_free(&e);
-		return c;
-	}
 	if (t.status != TASK_WAITING) {
 		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s)", a->task_id,
 			    status_task_name(t.status));
@@ -263,8 +254,9 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	if (!c)
 		c = rec_put_exec(st, txn, &e, &old, err);
 	if (!c)
-		c = add_event(st, txn, "resume-task", e.id, t.task_id, status_task_name(TASK_WAITING),
-			      status_task_name(TASK_IN_PROGRESS), t.has_input_value && v ? &t.input_value : NULL, err);
+		c = rec_event(st, txn, "resume-task", e.id, t.task_id, status_task_name(TASK_WAITING),
+			      status_task_name(TASK_IN_PROGRESS), t.has_input_value && v ? &t.input_value : NULL, NULL,
+			      err);
 	record_exec_free(&old);
 out:
 	record_task_free(&t);

@@ -160,6 +160,17 @@ store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *t
 	return STORE_OK;
 }
 
+store_code rec_get_exec_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_exec *e,
+			     record_task *t, store_err *err)
+{
+	store_code c = rec_get_exec(st, txn, exec_id, e, DB_RMW, err);
+	if (c)
+		return c;
+	if ((c = rec_get_task(st, txn, exec_id, task_id, t, DB_RMW, err)))
+		record_exec_free(e);
+	return c;
+}
+
 store_code rec_put_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
 			  store_err *err)
 {
@@ -260,7 +271,8 @@ int rec_set_str(char **dst, const char *s)
 }
 
 store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_id, const char *task_id,
-		     const char *before, const char *after, const record_text *value, store_err *err)
+		     const char *before, const char *after, const record_text *value, const record_text *reason,
+		     store_err *err)
 {
 	record_event ev = { 0 };
 	ev.action = (char *)action;
@@ -271,6 +283,10 @@ store_code rec_event(dbs *st, DB_TXN *txn, const char *action, const char *exec_
 	if (value) {
 		ev.has_input_value = true;
 		ev.input_value = *value;
+	}
+	if (reason) {
+		ev.has_reason = true;
+		ev.reason = *reason;
 	}
 	return rec_add_event(st, txn, &ev, err);
 }

@@ -254,10 +254,6 @@ int app_reload(app *a)
 	if (h && a->sel >= a->top + h)
 		a->top = a->sel - h + 1;
 	load_item(a);
-	time_t now = text_now();
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(a->refreshed, sizeof a->refreshed, "%H:%M:%SZ", &tm);
 	return DO_DRAW;
 }
 

@@ -50,7 +50,6 @@ typedef struct app {
 	bool help;
 	uint64_t gen;
 	uint64_t counts[EXEC_STATUS_COUNT];
-	char refreshed[16];
 	char msg[512];
 	bool msg_error;
 	int watch_fd;          /* the server's pushes; -1 while reconnecting */

@@ -110,6 +110,19 @@ static void put_str(int y, int x, int width, const char *s, attr_t at)
 }
 
 
+/* The clock of the header, in the zone every time on screen is shown in. */
+static void clock_text(const app *a, char *buf, size_t len)
+{
+	time_t now = text_now();
+	struct tm tm;
+	local_times = a->conf.local_time;
+	if (local_times)
+		localtime_r(&now, &tm);
+	else
+		gmtime_r(&now, &tm);
+	strftime(buf, len, local_times ? "%H:%M:%S %Z" : "%H:%M:%SZ", &tm);
+}
+
 static void draw_header(app *a)
 {
 	char buf[512], filter[200] = "";
@@ -123,14 +136,7 @@ static void draw_header(app *a)
 	/* the clock ticks (UTC, as every time on screen); the home goes last:
 	 * on a narrow terminal it is what gets cut */
 	char clock[32];
-	time_t now = text_now();
-	struct tm tm;
-	local_times = a->conf.local_time;
-	if (local_times)
-		localtime_r(&now, &tm);
-	else
-		gmtime_r(&now, &tm);
-	strftime(clock, sizeof clock, local_times ? "%H:%M:%S %Z" : "%H:%M:%SZ", &tm);
+	clock_text(a, clock, sizeof clock);
 	char pos[48] = "";
 	if (a->n_rows)
 		snprintf(pos, sizeof pos, "row %zu/%zu%s  ", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
@@ -643,14 +649,7 @@ bool draw_confirm(app *a, const char *question)
 void draw_batch_frame(app *a, int width, int height)
 {
 	char line[1200], clock[32];
-	time_t now = text_now();
-	struct tm tm;
-	local_times = a->conf.local_time;
-	if (local_times)
-		localtime_r(&now, &tm);
-	else
-		gmtime_r(&now, &tm);
-	strftime(clock, sizeof clock, local_times ? "%H:%M:%S %Z" : "%H:%M:%SZ", &tm);
+	clock_text(a, clock, sizeof clock);
 	printf("seetop [RO]  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s\n",
 	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
 	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], clock, a->home);
