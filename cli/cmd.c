@@ -227,11 +227,15 @@ static int run_import(cli *c, int argc, char **argv)
 }
 
 typedef struct export_opts {
-	bool json;
+	bool json, events;
 } export_opts;
 
 static int export_opt(int o, const char *arg, void *ctx)
 {
+	if (o == 'e') {
+		((export_opts *)ctx)->events = true;
+		return 0;
+	}
 	if (o != 'f')
 		return -1;
 	if (strcmp(arg, "json") == 0)
@@ -244,8 +248,9 @@ static int export_opt(int o, const char *arg, void *ctx)
 static int run_export(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+					      { "events", no_argument, NULL, 'e' },
 					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	export_opts eo = { false };
+	export_opts eo = { false, false };
 	if (parse_opts(cmd_find("export"), argc, argv, opts, export_opt, &eo) < 0)
 		return EXIT_USAGE;
 	if (optind < argc)
@@ -254,7 +259,8 @@ static int run_export(cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	store_err err;
-	store_code sc = eo.json ? datafile_export_json(c->st, stdout, &err) : datafile_export_yaml(c->st, stdout, &err);
+	store_code sc = eo.json ? datafile_export_json(c->st, eo.events, stdout, &err)
+				: datafile_export_yaml(c->st, eo.events, stdout, &err);
 	if (sc)
 		return store_fail(&err);
 	if (fflush(stdout) != 0)
@@ -941,8 +947,10 @@ const cmd cmd_table[] = {
 	  "  --replace   overwrite executions whose ids exist (else that is an error)\n"
 	  "All files are imported in one transaction: all of them, or nothing.\n",
 	  run_import },
-	{ "export", "[--format yaml|json]", "write the whole store (YAML data file, or JSON lines)",
-	  "  --format yaml|json   yaml (default) can be imported again; json is one execution per line\n", run_export },
+	{ "export", "[--format yaml|json] [--events]", "write the whole store (YAML data file, or JSON lines)",
+	  "  --format yaml|json   yaml (default) can be imported again; json is one execution per line\n"
+	  "  --events             with each execution's audit trail, oldest first: importing the file\n"
+	  "                       into a store without those executions restores their history\n", run_export },
 	{ "list", "[--status S] [--limit N] [--json]", "executions, newest first",
 	  "  --status S   only executions in status S (running, waiting-for-input, complete, failed)\n"
 	  "  --limit N    at most N executions (0, the default, lists all)\n"

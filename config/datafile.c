@@ -329,7 +329,67 @@ static int convert_task(datafile *d, ynode *n, const char *exec_id, record_task 
 }
 
 static const char *const exec_keys[] = { "id", "workflow_name", "start_timestamp", "end_timestamp", "status",
-					 "task_ids", "is_paused", "paused_task_id", "tasks", NULL };
+					 "task_ids", "is_paused", "paused_task_id", "tasks", "events", NULL };
+
+static const char *const event_keys[] = { "seq", "time", "actor", "action", "execution_id", "task_id",
+					  "status_before", "status_after", "input_value", "reason", NULL };
+
+/* An optional name: absent or null stays NULL. */
+static int get_opt_str(datafile *d, ynode *map, const char *key, char **out)
+{
+	ynode *v = lookup(map, key);
+	if (!v || ynode_is_null(v))
+		return 0;
+	if (get_str(d, v, key, out) < 0)
+		return -1;
+	if (strlen(*out) > 256)
+		return fail(d, v, "'%s' is %zu bytes long: at most 256", key, strlen(*out));
+	return 0;
+}
+
+/* One event of an execution's audit trail (seq is the exporting store's:
+ * informative, a new one is given on import). */
+static int convert_event(datafile *d, ynode *n, const char *exec_id, record_event *ev)
+{
+	ynode *v;
+	if (check_keys(d, n, "an event", event_keys) < 0)
+		return -1;
+	if (!(v = lookup(n, "time")))
+		return fail(d, n, "an event needs a 'time'");
+	if (get_time(d, v, "time", false, &ev->time) < 0)
+		return -1;
+	if (!(v = lookup(n, "action")) || ynode_is_null(v))
+		return fail(d, n, "an event needs an 'action'");
+	if (get_opt_str(d, n, "action", &ev->action) < 0 || get_opt_str(d, n, "actor", &ev->actor) < 0 ||
+	    get_opt_str(d, n, "status_before", &ev->status_before) < 0 ||
+	    get_opt_str(d, n, "status_after", &ev->status_after) < 0)
+		return -1;
+	if (!ev->actor)
+		ev->actor = strdup("unknown");
+	if ((v = lookup(n, "task_id")) && !ynode_is_null(v) && get_id(d, v, "task_id", &ev->task_id) < 0)
+		return -1;
+	if ((v = lookup(n, "execution_id")) && !ynode_is_null(v)) {
+		char *e = NULL;
+		int rc = get_str(d, v, "execution_id", &e);
+		if (rc == 0 && strcmp(e, exec_id) != 0)
+			rc = fail(d, v, "an event names execution '%s' but is listed under '%s'", e, exec_id);
+		free(e);
+		if (rc < 0)
+			return -1;
+	}
+	ev->execution_id = strdup(exec_id);
+	if ((v = lookup(n, "input_value")) && !ynode_is_null(v)) {
+		if (get_text(d, v, "input_value", &ev->input_value) < 0)
+			return -1;
+		ev->has_input_value = true;
+	}
+	if ((v = lookup(n, "reason")) && !ynode_is_null(v)) {
+		if (get_text(d, v, "reason", &ev->reason) < 0)
+			return -1;
+		ev->has_reason = true;
+	}
+	return 0;
+}
 
 static int remember_id(datafile *d, ynode *at, const char *id)
 {
@@ -415,9 +475,23 @@ static int convert_exec(datafile *d, ynode *n, store_item *it)
 		for (size_t i = 0; i < nt; i++, e->n_task_ids++)
 			e->task_ids[i] = strdup(it->tasks[i].task_id);
 	}
+	ynode *events = lookup(n, "events");
+	if (events && !ynode_is_null(events)) {
+		if (events->kind != YN_SEQ)
+			return fail(d, events, "'events' must be a list of events, oldest first");
+		if (events->n > STORE_EVENTS_MAX)
+			return fail(d, events, "execution '%s' has %zu events: at most %d", e->id, events->n,
+				    STORE_EVENTS_MAX);
+		it->events = calloc(events->n ? events->n : 1, sizeof *it->events);
+		for (size_t i = 0; i < events->n; i++, it->n_events++)
+			if (convert_event(d, events->items[i], e->id, &it->events[i]) < 0) {
+				it->n_events++;
+				return -1;
+			}
+	}
 	char why[512];
 	if (store_item_check(it, why, sizeof why) < 0)
-		return fail(d, n, "%s", why);
+		return fail(d, events && it->n_events && strstr(why, ": event ") ? events : n, "%s", why);
 	return 0;
 }
 
@@ -593,6 +667,8 @@ store_source datafile_source(datafile *d)
 typedef struct emit_ctx {
 	yaml_emitter_t em;
 	bool ok;
+	store *st;              /* with the audit trail: the store to read it from */
+	store_err *err;
 } emit_ctx;
 
 static void emit(emit_ctx *c, yaml_event_t *ev)
@@ -728,6 +804,82 @@ static void emit_task(emit_ctx *c, const record_task *t)
 	emit_map(c, false);
 }
 
+/* An execution's whole audit trail, oldest first (read newest first, in pages). */
+static store_code read_trail(store *st, const char *id, record_event **out, size_t *n, store_err *err)
+{
+	record_event *all = NULL;
+	size_t nall = 0;
+	uint64_t before = 0;
+	*out = NULL;
+	*n = 0;
+	for (;;) {
+		record_event *page;
+		size_t np;
+		store_code c = store_events(st, id, before, 1000, &page, &np, err);
+		if (c) {
+			record_event_array_free(all, nall);
+			return c;
+		}
+		if (np == 0)
+			break;
+		record_event *v = realloc(all, (nall + np) * sizeof *v);
+		if (!v || nall + np > STORE_EVENTS_MAX) {
+			free(v ? v : all);
+			record_event_array_free(page, np);
+			if (v)
+				all = NULL;
+			snprintf(err->msg, sizeof err->msg, "execution '%s': its audit trail has more than %d events",
+				 id, STORE_EVENTS_MAX);
+			return err->code = STORE_INVALID_INPUT;
+		}
+		all = v;
+		memcpy(all + nall, page, np * sizeof *page);
+		nall += np;
+		before = page[np - 1].seq;
+		free(page);
+		if (np < 1000 || before <= 1)
+			break;
+	}
+	for (size_t i = 0; i < nall / 2; i++) {
+		record_event t = all[i];
+		all[i] = all[nall - 1 - i];
+		all[nall - 1 - i] = t;
+	}
+	*out = all;
+	*n = nall;
+	return STORE_OK;
+}
+
+static void emit_event(emit_ctx *c, const record_event *ev)
+{
+	char seq[24];
+	snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
+	emit_map(c, true);
+	emit_key(c, "seq");
+	emit_plain(c, seq);
+	emit_key(c, "time");
+	emit_str(c, ev->time);
+	emit_key(c, "actor");
+	emit_str(c, ev->actor);
+	emit_key(c, "action");
+	emit_str(c, ev->action);
+	emit_key(c, "task_id");
+	emit_str(c, ev->task_id);
+	emit_key(c, "status_before");
+	emit_str(c, ev->status_before);
+	emit_key(c, "status_after");
+	emit_str(c, ev->status_after);
+	if (ev->has_input_value) {
+		emit_key(c, "input_value");
+		emit_text(c, ev->input_value.s, ev->input_value.len);
+	}
+	if (ev->has_reason) {
+		emit_key(c, "reason");
+		emit_text(c, ev->reason.s, ev->reason.len);
+	}
+	emit_map(c, false);
+}
+
 static int emit_item(void *ctx, const store_item *it)
 {
 	emit_ctx *c = ctx;
@@ -757,6 +909,18 @@ static int emit_item(void *ctx, const store_item *it)
 	for (size_t i = 0; i < it->n_tasks; i++)
 		emit_task(c, &it->tasks[i]);
 	emit_seq(c, false, false);
+	if (c->st) {
+		record_event *ev;
+		size_t n;
+		if (read_trail(c->st, e->id, &ev, &n, c->err))
+			return -1;
+		emit_key(c, "events");
+		emit_seq(c, true, n == 0);
+		for (size_t i = 0; i < n; i++)
+			emit_event(c, &ev[i]);
+		emit_seq(c, false, false);
+		record_event_array_free(ev, n);
+	}
 	emit_map(c, false);
 	return c->ok ? 0 : -1;
 }
@@ -766,9 +930,9 @@ static int write_handler(void *data, unsigned char *buf, size_t size)
 	return fwrite(buf, 1, size, data) == size;
 }
 
-store_code datafile_export_yaml(store *st, FILE *out, store_err *err)
+store_code datafile_export_yaml(store *st, bool events, FILE *out, store_err *err)
 {
-	emit_ctx c = { .ok = true };
+	emit_ctx c = { .ok = true, .st = events ? st : NULL, .err = err };
 	yaml_event_t ev;
 	if (!yaml_emitter_initialize(&c.em)) {
 		snprintf(err->msg, sizeof err->msg, "out of memory");
@@ -974,9 +1138,16 @@ void datafile_json_event(FILE *f, const record_event *ev)
 	fputc('}', f);
 }
 
+typedef struct json_ctx {
+	FILE *f;
+	store *st; /* with the audit trail */
+	store_err *err;
+} json_ctx;
+
 static int json_item(void *ctx, const store_item *it)
 {
-	FILE *f = ctx;
+	json_ctx *j = ctx;
+	FILE *f = j->f;
 	fputs("{\"execution\":", f);
 	datafile_json_exec(f, &it->exec);
 	fputs(",\"tasks\":[", f);
@@ -985,11 +1156,27 @@ static int json_item(void *ctx, const store_item *it)
 			fputc(',', f);
 		datafile_json_task(f, &it->tasks[i]);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (j->st) {
+		record_event *ev;
+		size_t n;
+		if (read_trail(j->st, it->exec.id, &ev, &n, j->err))
+			return -1;
+		fputs(",\"events\":[", f);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(',', f);
+			datafile_json_event(f, &ev[i]);
+		}
+		fputc(']', f);
+		record_event_array_free(ev, n);
+	}
+	fputs("}\n", f);
 	return ferror(f) ? -1 : 0;
 }
 
-store_code datafile_export_json(store *st, FILE *out, store_err *err)
+store_code datafile_export_json(store *st, bool events, FILE *out, store_err *err)
 {
-	return store_each(st, json_item, out, err);
+	json_ctx j = { out, events ? st : NULL, err };
+	return store_each(st, json_item, &j, err);
 }

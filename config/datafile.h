@@ -3,6 +3,7 @@
 #ifndef SEETOP_DATAFILE_H
 #define SEETOP_DATAFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "store.h"
@@ -24,10 +25,13 @@ store_source datafile_source(datafile *d);
 const char *datafile_error(const datafile *d);
 void datafile_close(datafile *d);
 
-/* Writes the whole store as a YAML data file, in id order. */
-store_code datafile_export_yaml(store *st, FILE *out, store_err *err);
-/* Writes one JSON object per execution (with its tasks) per line. */
-store_code datafile_export_json(store *st, FILE *out, store_err *err);
+/* Writes the whole store as a YAML data file, in id order; with `events`,
+ * each execution's audit trail too (oldest first: importing it into a
+ * store that does not hold the execution restores its history). */
+store_code datafile_export_yaml(store *st, bool events, FILE *out, store_err *err);
+/* Writes one JSON object per execution (with its tasks, and with `events`
+ * its audit trail) per line. */
+store_code datafile_export_json(store *st, bool events, FILE *out, store_err *err);
 
 /* JSON objects with the data model's field names; null for absent values. */
 void datafile_json_exec(FILE *f, const record_exec *e);

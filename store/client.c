@@ -713,9 +713,11 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 				break;
 			}
 		}
-		for (size_t i = 0; i < got && !c; i++)
-			if (fn(ctx, &items[i]) != 0)
-				c = err_set(err, STORE_STORAGE, "writing the output failed");
+		for (size_t i = 0; i < got && !c; i++) {
+			memset(err, 0, sizeof *err);
+			if (fn(ctx, &items[i]) != 0) /* a call of ours that failed in fn keeps its error */
+				c = err->code ? err->code : err_set(err, STORE_STORAGE, "writing the output failed");
+		}
 		if (!c && got) {
 			free(after);
 			after = record_strdup(items[got - 1].exec.id);

@@ -85,6 +85,8 @@ static store_code save_one(dbs *st, DB_TXN *txn, const store_item *it, bool repl
 	}
 	if (had_old)
 		record_exec_free(&old);
+	for (size_t i = 0; !c && !had_old && i < it->n_events; i++)
+		c = rec_restore_event(st, txn, &it->events[i], it->exec.id, err);
 	if (!c && action) {
 		record_event ev = { 0 };
 		ev.action = (char *)action;

@@ -103,6 +103,8 @@ store_code rec_get_exec_task(dbs *st, DB_TXN *txn, const char *exec_id, const ch
 store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
+/* An event of an imported trail: a new sequence number, its own time and actor. */
+store_code rec_restore_event(dbs *st, DB_TXN *txn, const record_event *ev, const char *exec_id, store_err *err);
 /* Replaces a string field with a copy of s (NULL: none); 0 or -1 out of memory. */
 int rec_set_str(char **dst, const char *s);
 /* An audit event of the running transaction (value: the input given, or

@@ -465,22 +465,17 @@ store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, bool all, store_e
 		return load_newest(st, txn, t, err);
 	return rec_read_logs(st, txn, t->execution_id, t->task_id, 0, SIZE_MAX, SIZE_MAX, &t->logs, &t->n_logs, err);
 }
-store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
+/* Appends an event with the next sequence number, and indexes it by execution. */
+static store_code put_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
 	meta_state *ms;
-	char now[40];
 	store_code c = txn_state(st, txn, &ms, err);
 	if (c)
 		return c;
 	uint64_t seq = ++ms->event_seq;
 	ev->seq = seq;
-	record_timestamp_now(now, sizeof now);
-	ev->time = now;
-	ev->actor = st->actor;
 	record_buf b = { 0 };
-	int rc = record_encode_event(ev, &b);
-	ev->time = ev->actor = NULL;
-	if (rc < 0)
+	if (record_encode_event(ev, &b) < 0)
 		return err_set(err, STORE_STORAGE, "out of memory encoding an event");
 	unsigned char k[8];
 	key_u64(k, seq);
@@ -498,3 +493,20 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 	return rec_put_raw(st, txn, DBI_EV_BY_EXEC, ik, n + 9, "", 0, err);
 }
 
+store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
+{
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	ev->time = now;
+	ev->actor = st->actor;
+	store_code c = put_event(st, txn, ev, err);
+	ev->time = ev->actor = NULL;
+	return c;
+}
+
+store_code rec_restore_event(dbs *st, DB_TXN *txn, const record_event *ev, const char *exec_id, store_err *err)
+{
+	record_event e = *ev; /* shallow: a new sequence, the rest as it was */
+	e.execution_id = (char *)exec_id;
+	return put_event(st, txn, &e, err);
+}

@@ -18,6 +18,9 @@ void store_item_free(store_item *it)
 	record_task_array_free(it->tasks, it->n_tasks);
 	it->tasks = NULL;
 	it->n_tasks = 0;
+	record_event_array_free(it->events, it->n_events);
+	it->events = NULL;
+	it->n_events = 0;
 }
 
 /* ---- the rules of the data model ---- */
@@ -160,6 +163,52 @@ static bool ts_ok(const char *s, bool empty_ok)
 	return record_timestamp_parse(s, &us);
 }
 
+/* The audit trail an import restores: its own execution's, in order. */
+static int events_check(const store_item *it, char *why, size_t whylen)
+{
+	const record_exec *e = &it->exec;
+	if (it->n_events > STORE_EVENTS_MAX) {
+		snprintf(why, whylen, "execution '%s' has %zu events: at most %d", e->id, it->n_events, STORE_EVENTS_MAX);
+		return -1;
+	}
+	int64_t last = INT64_MIN;
+	for (size_t i = 0; i < it->n_events; i++) {
+		const record_event *ev = &it->events[i];
+		int64_t at;
+		if (!ev->time || !record_timestamp_parse(ev->time, &at)) {
+			snprintf(why, whylen, "execution '%s': event %zu has no RFC 3339 time", e->id, i + 1);
+			return -1;
+		}
+		if (at < last) {
+			snprintf(why, whylen, "execution '%s': event %zu is older than the one before it (events go oldest first)",
+				 e->id, i + 1);
+			return -1;
+		}
+		last = at;
+		if (!ev->action || !*ev->action || strlen(ev->action) > 64 || !ev->actor || strlen(ev->actor) > 256) {
+			snprintf(why, whylen, "execution '%s': event %zu needs an action (at most 64 bytes) and an actor "
+					      "(at most 256)", e->id, i + 1);
+			return -1;
+		}
+		if (ev->execution_id && strcmp(ev->execution_id, e->id) != 0) {
+			snprintf(why, whylen, "execution '%s': event %zu belongs to execution '%s'", e->id, i + 1,
+				 ev->execution_id);
+			return -1;
+		}
+		if (ev->task_id && !record_id_valid(ev->task_id)) {
+			snprintf(why, whylen, "execution '%s': event %zu: task id must be 1-128 bytes of printable UTF-8",
+				 e->id, i + 1);
+			return -1;
+		}
+		if (ev->input_value.len > STORE_TEXT_MAX || ev->reason.len > STORE_TEXT_MAX) {
+			snprintf(why, whylen, "execution '%s': event %zu: a text is longer than %u bytes (64 KiB)", e->id,
+				 i + 1, STORE_TEXT_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int store_item_check(const store_item *it, char *why, size_t whylen)
 {
 	const record_exec *e = &it->exec;
@@ -269,7 +318,7 @@ int store_item_check(const store_item *it, char *why, size_t whylen)
 			 e->id, e->paused_task_id);
 		return -1;
 	}
-	return 0;
+	return events_check(it, why, whylen);
 }
 
 /* ---- saving ---- */

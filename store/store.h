@@ -75,11 +75,18 @@ store_code store_generation(store *st, uint64_t *gen, store_err *err);
 /* Executions per status, maintained on write; and the generation they belong to. */
 store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err);
 
-/* An execution with its tasks, as imported or saved. */
+/* An execution with its tasks, as imported or saved; `events` (oldest
+ * first) is its audit trail when an import restores one: the events of an
+ * execution new to the store are written with new sequence numbers after
+ * the store's own, keeping their times and actors.  The trail of an
+ * execution that exists is never rewritten: a replacing import keeps it and
+ * ignores the events given. */
 typedef struct store_item {
 	record_exec exec;
 	record_task *tasks;
 	size_t n_tasks;
+	record_event *events;
+	size_t n_events;
 } store_item;
 void store_item_free(store_item *it);
 
@@ -87,6 +94,7 @@ void store_item_free(store_item *it);
  * reasons), tasks per execution (log lines: STORE_LOG_LINE_MAX). */
 #define STORE_TEXT_MAX (64u << 10)
 #define STORE_TASKS_MAX 10000
+#define STORE_EVENTS_MAX 100000 /* restored events per execution */
 /* Checks one item against the rules of the data model; 0 or -1 with why. */
 int store_item_check(const store_item *it, char *why, size_t whylen);
 

@@ -188,7 +188,8 @@ void wire_msg_free(wire_msg *m)
 }
 
 /* An item: the execution record, then each task record, each as a varint
- * length and its bytes. */
+ * length and its bytes; then, when it carries events, a zero length (no
+ * record is empty) and each event record the same way. */
 int wire_item_encode(record_buf *b, const store_item *it)
 {
 	size_t at = wire_blob_start(b);
@@ -200,6 +201,13 @@ int wire_item_encode(record_buf *b, const store_item *it)
 		rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
 	for (size_t i = 0; i < it->n_tasks && !rc; i++) {
 		rc = record_encode_task(&it->tasks[i], &rec);
+		if (!rc)
+			rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
+	}
+	if (it->n_events && !rc)
+		rc = tag_put_uvarint(b, 0) < 0 ? -1 : 0;
+	for (size_t i = 0; i < it->n_events && !rc; i++) {
+		rc = record_encode_event(&it->events[i], &rec);
 		if (!rc)
 			rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
 	}
@@ -220,10 +228,33 @@ int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t 
 		return -1;
 	r.p += len;
 	size_t cap = 0;
+	bool events = false;
 	while (r.p < r.end) {
 		if (tag_read_varint(&r, &len) < 0 || len > (uint64_t)(r.end - r.p)) {
 			snprintf(why, whylen, "a truncated item");
 			goto fail;
+		}
+		if (len == 0 && !events) {
+			events = true;
+			cap = 0;
+			continue;
+		}
+		if (events) {
+			if (it->n_events == cap) {
+				size_t nc = cap ? cap * 2 : 8;
+				record_event *v = nc <= STORE_EVENTS_MAX + 8 ? realloc(it->events, nc * sizeof *v) : NULL;
+				if (!v) {
+					snprintf(why, whylen, "too many events, or out of memory");
+					goto fail;
+				}
+				it->events = v;
+				cap = nc;
+			}
+			if (record_decode_event(r.p, (size_t)len, &it->events[it->n_events], why, whylen) < 0)
+				goto fail;
+			it->n_events++;
+			r.p += len;
+			continue;
 		}
 		if (it->n_tasks == cap) {
 			size_t nc = cap ? cap * 2 : 8;

@@ -253,6 +253,52 @@ pgrep -f 'for i in \$\(seq 1 25\)' >/dev/null && fail "the cancelled command sti
 	fail "cancel: $(status can) $(status can ticker) $(status can after)"
 "$SEECTL" history can --json | grep -q '"action":"cancel".*"reason":"wrong branch"' || fail "no cancel event with its reason"
 
+# ---- export --events: the audit trail travels, and an import restores it ----
+# (rej and can carry a start, begins, an input request, a reject and a cancel with their reasons)
+"$SEECTL" history rej --json >"$work/trail-a"
+"$SEECTL" history can --json >>"$work/trail-a"
+run export --events
+expect_rc 0 "export --events"
+cp "$work/out" "$work/events.yaml"
+grep -q "^  events:" "$work/events.yaml" || fail "export --events wrote no events"
+"$SEECTL" export >"$work/plain.yaml"
+grep -q "^  events:" "$work/plain.yaml" && fail "export without --events wrote the audit trail"
+SEETOP_HOME=$work/restored "$SEECTL" import "$work/events.yaml" >/dev/null 2>"$work/err" || fail "import of an export with events: $(cat "$work/err")"
+SEETOP_HOME=$work/restored "$SEECTL" history rej --json >"$work/trail-b"
+SEETOP_HOME=$work/restored "$SEECTL" history can --json >>"$work/trail-b"
+# the same events (time, actor, action, task, change, value, reason), oldest
+# first, then one import event each; only the sequence numbers are new
+python3 - "$work/trail-a" "$work/trail-b" <<'PY' || fail "the restored history differs"
+import json, sys
+def load(p):
+    evs = [json.loads(l) for l in open(p)]
+    for e in evs: e.pop("seq")
+    return evs
+a, b = load(sys.argv[1]), load(sys.argv[2])
+imports = [e for e in b if e["action"] == "import"]
+b = [e for e in b if e["action"] != "import"]
+assert len(imports) == 2, imports
+assert a == b, (len(a), len(b), [x for x in zip(a, b) if x[0] != x[1]][:1])
+assert any(e["action"] == "reject" and e["reason"] == "not during the freeze" for e in b)
+PY
+SEETOP_HOME=$work/restored "$SEECTL" export --events --format json >"$work/events.json"
+python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    assert d["events"] and d["events"][0]["action"] == "start", d["execution"]["id"]
+' "$work/events.json" || fail "export --events --format json"
+# a replacing import never rewrites a trail: the events are not doubled
+SEETOP_HOME=$work/restored "$SEECTL" import --replace "$work/events.yaml" >/dev/null || fail "import --replace"
+n=$(SEETOP_HOME=$work/restored "$SEECTL" history rej --json | grep -c '"action":"reject"')
+[ "$n" = 1 ] || fail "a replacing import doubled the trail: $n rejects"
+# a bad event is refused at its line and column, and nothing is imported
+sed 's/^    action: reject$/    action: ""/' "$work/events.yaml" >"$work/bad-events.yaml"
+SEETOP_HOME=$work/restored2 "$SEECTL" import "$work/bad-events.yaml" >/dev/null 2>"$work/err"
+rc=$?
+expect_rc 2 "an event without an action"
+grep -q "bad-events.yaml:[0-9]*:[0-9]*: .*action" "$work/err" || fail "bad event: $(cat "$work/err")"
+
 "$SEERUN" -V | grep -q "^seerun [0-9]" || fail "seerun -V"
 "$SEERUN" --id >"$work/out" 2>"$work/err"
 rc=$?
