@@ -511,7 +511,7 @@ static int ask_or_answer(run *r, size_t i, const record_task *t, int *exit_code)
 		return 0; /* changed meanwhile: the next push says how */
 	}
 	store_input_request rq = { w->prompt, w->type, w->default_text, w->default_text ? strlen(w->default_text) : 0,
-				   w->required };
+				   w->required, w->timeout_s, w->on_timeout };
 	store_code c = store_task_request_input(r->st, r->exec_id, w->id, &rq, &err);
 	if (c == STORE_OK) {
 		j->st = L_ASKED;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,8 +303,11 @@ void text_age(char *buf, size_t len, const char *start)
 		return;
 	}
 	long long s = (long long)text_now() - us / 1000000;
-	if (s < 0)
-		s = 0;
+	text_span(buf, len, s < 0 ? 0 : s);
+}
+
+void text_span(char *buf, size_t len, long long s)
+{
 	if (s < 120)
 		snprintf(buf, len, "%llds", s);
 	else if (s < 7200)
@@ -312,4 +316,38 @@ void text_age(char *buf, size_t len, const char *start)
 		snprintf(buf, len, "%lldh", s / 3600);
 	else
 		snprintf(buf, len, "%lldd", s / 86400);
+}
+
+int text_duration_parse(const char *s, uint64_t *secs)
+{
+	uint64_t total = 0;
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		uint64_t n = 0;
+		while (*s >= '0' && *s <= '9') {
+			n = n * 10 + (uint64_t)(*s++ - '0');
+			if (n > TEXT_DURATION_MAX)
+				return -1;
+		}
+		uint64_t unit = *s == 's' ? 1 : *s == 'm' ? 60 : *s == 'h' ? 3600 : *s == 'd' ? 86400 : 0;
+		if (!unit)
+			return -1;
+		s++;
+		total += n * unit;
+		if (total > TEXT_DURATION_MAX)
+			return -1;
+	}
+	*secs = total;
+	return 0;
+}
+
+long long text_until(const char *when)
+{
+	int64_t us;
+	if (!when || !record_timestamp_parse(when, &us))
+		return LLONG_MIN;
+	return (long long)(us / 1000000) - (long long)text_now();
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -43,5 +44,14 @@ size_t text_fit(char *out, size_t cap, const char *s, size_t len, int cols, bool
 time_t text_now(void);
 /* How long ago an RFC 3339 time was: "42s", "17m", "5h", "3d" ("-" if unparsable). */
 void text_age(char *buf, size_t len, const char *start);
+/* A span of seconds the same way: "42s", "17m", "5h", "3d". */
+void text_span(char *buf, size_t len, long long secs);
+/* Durations: one or more NUMBER UNIT (s, m, h, d), such as 90s, 15m, 2h,
+ * 7d or 1h30m; at most ten years.  0, or -1 when it is not one. */
+#define TEXT_DURATION_MAX (3650ull * 86400)
+int text_duration_parse(const char *s, uint64_t *secs);
+/* Seconds from now (text_now) until an RFC 3339 time; negative once past;
+ * LLONG_MIN when it is not a time. */
+long long text_until(const char *when);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "text.h"
 #include "workflow.h"
 #include "ytree.h"
 
@@ -64,7 +65,8 @@ static int get_text(reader *r, const ynode *m, const char *key, const char *what
 static const char *const task_keys[] = { "id", "name", "function", "next_tasks", NULL };
 static const char *const function_keys[] = { "name", "input", NULL };
 static const char *const command_keys[] = { "command", "args", NULL };
-static const char *const input_keys[] = { "prompt", "input_type", "required", "default", NULL };
+static const char *const input_keys[] = { "prompt", "input_type", "required", "default", "timeout", "on_timeout",
+					   NULL };
 
 static int read_command(reader *r, wf_task *t, const ynode *in, const char *what)
 {
@@ -123,6 +125,24 @@ static bool json_number(const char *s)
 	return *s == '\0';
 }
 
+/* "timeout" and "on_timeout" of an input request. */
+static int read_deadline(reader *r, wf_task *t, const ynode *in)
+{
+	const ynode *to = map_get(in, "timeout"), *on = map_get(in, "on_timeout");
+	t->on_timeout = TIMEOUT_FAIL;
+	if (to && (to->kind != YN_SCALAR || text_duration_parse(to->val, &t->timeout_s) < 0 || t->timeout_s == 0))
+		return yreader_fail(r->y, to, "the timeout of task '%s' must be a duration such as \"90s\", \"15m\", \"2h\" "
+				    "or \"7d\" (at most 3650d)", t->id);
+	if (on && (on->kind != YN_SCALAR || record_on_timeout_parse(on->val, &t->on_timeout) < 0))
+		return yreader_fail(r->y, on, "on_timeout of task '%s' must be fail, default or skip", t->id);
+	if (on && !to)
+		return yreader_fail(r->y, on, "task '%s' has on_timeout but no timeout", t->id);
+	if (t->on_timeout == TIMEOUT_SKIP && t->required)
+		return yreader_fail(r->y, on, "task '%s': on_timeout 'skip' needs \"required\": false (a required answer "
+				    "is never skipped)", t->id);
+	return 0;
+}
+
 static int read_input(reader *r, wf_task *t, const ynode *in, const char *what)
 {
 	if (keys_known(r, in, what, input_keys) < 0 || get_text(r, in, "prompt", what, false, &t->prompt) < 0)
@@ -135,9 +155,15 @@ static int read_input(reader *r, wf_task *t, const ynode *in, const char *what)
 	const ynode *rq = map_get(in, "required");
 	if (rq && (rq->kind != YN_SCALAR || !rq->plain || ynode_bool(rq, &t->required) != 1))
 		return yreader_fail(r->y, rq, "'required' of task '%s' must be true or false", t->id);
+	if (read_deadline(r, t, in) < 0)
+		return -1;
 	const ynode *d = map_get(in, "default");
-	if (!d || (d->kind == YN_SCALAR && d->plain && ynode_is_null(d)))
+	if (!d || (d->kind == YN_SCALAR && d->plain && ynode_is_null(d))) {
+		if (t->timeout_s && t->on_timeout == TIMEOUT_DEFAULT)
+			return yreader_fail(r->y, map_get(in, "on_timeout"),
+					    "task '%s': on_timeout 'default' needs a default", t->id);
 		return 0;
+	}
 	if (d->kind != YN_SCALAR || memchr(d->val, '\0', d->len) || d->len > WORKFLOW_TEXT_MAX)
 		return yreader_fail(r->y, d, "the default of task '%s' must be a string, a number or a boolean", t->id);
 	bool b;

@@ -5,7 +5,12 @@
  *   TASK = {"id", "name", "function": {"name": "cli_command",
  *            "input": {"command": "...", "args": [...]}}
  *          | {"name": "user_input", "input": {"prompt", "input_type",
- *            "required", "default"}}, "next_tasks": [TASK, ...]}
+ *            "required", "default", "timeout", "on_timeout"}},
+ *          "next_tasks": [TASK, ...]}
+ *
+ * seetop adds to see's format: "timeout" (a duration: 90s, 15m, 2h, 7d) and
+ * "on_timeout" (fail, the default; default, which needs a default; skip,
+ * which needs required false).
  *
  * A top level {"content": {...}, "description", "version"} (see's saved
  * form) is read the same way.  Unknown keys, duplicate task ids and the
@@ -40,6 +45,8 @@ typedef struct wf_task {
 	bool required;
 	bool has_default;
 	char *default_text;      /* the default as text: 42, true, "yes" */
+	uint64_t timeout_s;      /* 0: none */
+	record_on_timeout on_timeout;
 	size_t parent;           /* index of the task whose next_tasks hold it; SIZE_MAX for a root */
 	size_t *next;            /* indexes of its next_tasks */
 	size_t n_next;

@@ -114,7 +114,8 @@ store_code store_task_request_input(store *st, const char *exec_id, const char *
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, OP_TASK_REQUEST) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
 		 wire_str(&b, 2, rq->prompt ? rq->prompt : "") | wire_u(&b, 0, (uint64_t)rq->type) |
-		 wire_u(&b, 1, rq->required) | wire_u(&b, 2, rq->default_value != NULL);
+		 wire_u(&b, 1, rq->required) | wire_u(&b, 2, rq->default_value != NULL) | wire_u(&b, 3, rq->timeout_s) |
+		 wire_u(&b, 4, (uint64_t)rq->on_timeout);
 	if (rq->default_value)
 		rc |= wire_blob_add(&b, rq->default_value, rq->default_len);
 	return client_request(st, &b, rc, err);
@@ -205,4 +206,16 @@ store_code store_task_reject(store *st, const char *exec_id, const char *task_id
 store_code store_exec_cancel(store *st, const char *exec_id, const char *reason, store_err *err)
 {
 	return task_change(st, OP_CANCEL, exec_id, NULL, reason ? reason : "", err);
+}
+
+store_code store_task_deadline(store *st, const char *exec_id, const char *task_id, uint64_t seconds,
+			       record_on_timeout policy, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (client_refuse_ro(st, err))
+		return err->code;
+	record_buf b = { 0 };
+	int rc = client_begin_change(st, &b, OP_DEADLINE) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
+		 wire_u(&b, 0, seconds) | wire_u(&b, 1, (uint64_t)policy);
+	return client_request(st, &b, rc, err);
 }

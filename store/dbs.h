@@ -64,6 +64,15 @@ store_code dbs_task_logs(dbs *st, const char *exec_id, const char *task_id, uint
 			 record_text **out, size_t *n, uint64_t *total, store_err *err);
 store_code dbs_task_reject(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
 store_code dbs_exec_cancel(dbs *st, const char *exec_id, const char *reason, store_err *err);
+/* Deadlines (dbs_timer.c): set one on a waiting task (seconds 0: none);
+ * the earliest pending one; apply the earliest one due by now_us, if any
+ * (*fired says; exec_id names its execution). */
+store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, uint64_t seconds,
+			     record_on_timeout policy, store_err *err);
+store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err);
+store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id, size_t cap, store_err *err);
+/* The Unix user of the running request's client, for its audit events. */
+void dbs_set_user(dbs *st, const char *user);
 store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
 		      store_err *err);
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,

@@ -12,12 +12,20 @@ static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, sto
 {
 	unsigned char key[300];
 	for (size_t i = 0; i < old->n_task_ids; i++) {
+		record_task t;
+		store_code c = rec_get_task(st, txn, old->id, old->task_ids[i], &t, DB_RMW, err);
+		if (c == STORE_OK) {
+			c = rec_deadline_index(st, txn, &t, false, err);
+			record_task_free(&t);
+		}
+		if (c && c != STORE_NOT_FOUND)
+			return c;
 		size_t kn = key_task(key, sizeof key, old->id, old->task_ids[i]);
 		DBT k = dbs_dbt(key, kn);
 		int ret = st->db[DBI_TASKS]->del(st->db[DBI_TASKS], txn, &k, 0);
 		if (ret && ret != DB_NOTFOUND)
 			return err_db(st, err, ret, "deleting task '%s' of execution '%s'", old->task_ids[i], old->id);
-		store_code c = rec_del_logs(st, txn, old->id, old->task_ids[i], err);
+		c = rec_del_logs(st, txn, old->id, old->task_ids[i], err);
 		if (c)
 			return c;
 	}

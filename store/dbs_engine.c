@@ -31,9 +31,7 @@ static store_code exec_ended(store_err *err, const record_exec *e)
 		       status_exec_name(e->status));
 }
 
-/* The execution waits on its first waiting task in task order, or runs when
- * none waits; `t` is a task of the running transaction not yet written. */
-static store_code settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err)
+store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err)
 {
 	const char *first = NULL;
 	store_code c = STORE_OK;
@@ -201,6 +199,16 @@ static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, sto
 		if (record_text_set(&t->input_prompt, p, strlen(p)) < 0 ||
 		    (rq->default_value && record_text_set(&t->input_default, rq->default_value, rq->default_len) < 0))
 			return oom(err);
+		t->on_timeout = rq->on_timeout;
+		if (rq->timeout_s) {
+			int64_t us;
+			char when[40];
+			record_timestamp_parse(now, &us);
+			record_timestamp_format(us + (int64_t)rq->timeout_s * 1000000, when, sizeof when);
+			if (set_str(&t->input_deadline, when) < 0)
+				return oom(err);
+			return deadline_check(t, rq->on_timeout, err);
+		}
 		return STORE_OK;
 	}
 	}
@@ -245,7 +253,7 @@ static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if (a->kind == TR_COMPLETE)
 		e.tasks_complete++;
 	if (a->kind == TR_REQUEST)
-		c = settle(st, txn, &e, &t, err);
+		c = exec_settle(st, txn, &e, &t, err);
 	if (!c)
 		c = rec_put_task(st, txn, &t, err);
 	if (!c)
@@ -301,6 +309,8 @@ store_code dbs_task_request_input(dbs *st, const char *exec_id, const char *task
 	if (rq->default_value &&
 	    store_input_check(&probe, rq->default_value, rq->default_len, why, sizeof why) < 0)
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': the default does not fit its type: %s", task_id, why);
+	if (rq->timeout_s > 3650ull * 86400)
+		return err_set(err, STORE_INVALID_INPUT, "task '%s': a deadline is at most ten years away (3650d)", task_id);
 	return transition(st, TR_REQUEST, exec_id, task_id, NULL, rq, err);
 }
 
@@ -504,7 +514,7 @@ typedef struct decide_arg {
 	const char *exec_id, *task_id, *reason;
 } decide_arg;
 
-static store_code fail_task(record_task *t, const char *reason, const char *now, store_err *err)
+store_code task_fail_now(record_task *t, const char *reason, const char *now, store_err *err)
 {
 	t->status = TASK_FAILED;
 	t->has_reason = true;
@@ -533,7 +543,7 @@ static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		c = oom(err);
 		goto out;
 	}
-	if (!(c = fail_task(&t, a->reason, now, err)) && !(c = settle(st, txn, &e, &t, err)) &&
+	if (!(c = task_fail_now(&t, a->reason, now, err)) && !(c = exec_settle(st, txn, &e, &t, err)) &&
 	    !(c = rec_put_task(st, txn, &t, err)) && !(c = rec_put_exec(st, txn, &e, &old, err)))
 		c = rec_event(st, txn, "reject", e.id, t.task_id, status_task_name(TASK_WAITING),
 			      status_task_name(TASK_FAILED), NULL, &t.reason, err);
@@ -582,7 +592,7 @@ static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
 			break;
 		if (t.status == TASK_PENDING || t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING)
-			if (!(c = fail_task(&t, a->reason, now, err)))
+			if (!(c = task_fail_now(&t, a->reason, now, err)))
 				c = rec_put_task(st, txn, &t, err);
 		record_task_free(&t);
 	}

@@ -43,6 +43,7 @@ const char *const dbi_file[DBI_COUNT] = {
 	[DBI_EV_BY_EXEC] = "events_by_exec.db",
 	[DBI_REQUESTS] = "requests.db",
 	[DBI_LOGS] = "logs.db",
+	[DBI_DEADLINES] = "deadlines.db",
 };
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
@@ -407,6 +408,8 @@ static store_code create_or_upgrade(dbs *st, DB_TXN *txn, void *arg, store_err *
 	if (format > STORE_FORMAT_VERSION)
 		return err_set(err, STORE_FORMAT, "store format %llu in '%s' is newer than this version supports (%d): "
 			       "use a newer seetop", (unsigned long long)format, st->home, STORE_FORMAT_VERSION);
+	if (format == 5) /* format 6 added the deadline index; no task had a deadline */
+		return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
 	meta_state ms;
 	memset(&ms, 0, sizeof ms);
 	if (format == 2) {
@@ -601,6 +604,11 @@ const char *dbs_home(const dbs *st)
 void dbs_set_actor(dbs *st, const char *actor)
 {
 	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
+}
+
+void dbs_set_user(dbs *st, const char *user)
+{
+	snprintf(st->user, sizeof st->user, "%s", user ? user : "");
 }
 
 /* After a panic every handle is unusable: close them all and reopen, which

@@ -18,6 +18,7 @@ typedef enum dbi {
 	DBI_EV_BY_EXEC,/* exec id NUL sequence -> "" */
 	DBI_REQUESTS,  /* request id (client time, random) -> result: changes already made */
 	DBI_LOGS,      /* exec id NUL task id NUL line number (big-endian) -> the line */
+	DBI_DEADLINES, /* deadline (µs, big-endian) exec id NUL task id -> "": tasks that wait with a deadline */
 	/* One status index per status, DBI_BY_STATUS + status: start time, id ->
 	 * a copy of the execution record (covering: lists read it alone,
 	 * backwards: newest first).  A file per status, so that each one only
@@ -40,6 +41,8 @@ struct dbs {
 	char *home;
 	unsigned flags;
 	char actor[128];
+	char user[64];                  /* the running request's Unix user ("" none: the server's timer) */
+	char event_time[40];            /* set: the time of the running transaction's events (a deadline) */
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
 	meta_state ts;                  /* the state as the running write transaction sees it */
@@ -103,6 +106,23 @@ store_code rec_get_exec_task(dbs *st, DB_TXN *txn, const char *exec_id, const ch
 store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e, const record_exec *old, store_err *err);
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err);
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err);
+/* Keeps the deadline index in step with a task: present while it waits with
+ * a deadline (rec_put_task calls it; deleting a task calls it with false). */
+store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool present, store_err *err);
+/* Records an answer in a task (booleans in one spelling). 0, or -1 out of memory. */
+int rec_task_answer(record_task *t, const char *v, size_t len);
+/* The execution waits on its first waiting task in task order, or runs when
+ * none waits; `t` is a task of the running transaction not yet written
+ * (dbs_engine.c). */
+store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err);
+/* Resumes a waiting task within a running transaction, with its default
+ * (use_default) or no value, writing `action` with `reason` (dbs_ops.c). */
+store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, bool use_default,
+			 const char *action, const record_text *reason, store_err *err);
+/* Whether a task's request allows an on-timeout policy (dbs_timer.c). */
+store_code deadline_check(const record_task *t, record_on_timeout policy, store_err *err);
+/* Fails a task with a reason at `now` (dbs_engine.c). */
+store_code task_fail_now(record_task *t, const char *reason, const char *now, store_err *err);
 /* An event of an imported trail: a new sequence number, its own time and actor. */
 store_code rec_restore_event(dbs *st, DB_TXN *txn, const record_event *ev, const char *exec_id, store_err *err);
 /* Replaces a string field with a copy of s (NULL: none); 0 or -1 out of memory. */

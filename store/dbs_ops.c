@@ -17,6 +17,9 @@ typedef struct op_arg {
 	const char *task_id;
 	const char *value;
 	size_t value_len;
+	bool no_default;            /* resume with no value even when there is a default */
+	const char *action;         /* the event's action (NULL: resume-task) */
+	const record_text *reason;  /* the event's reason */
 } op_arg;
 
 
@@ -74,7 +77,7 @@ out:
 
 store_code dbs_pause_task(dbs *st, const char *exec_id, const char *task_id, store_err *err)
 {
-	op_arg a = { exec_id, task_id, NULL, 0 };
+	op_arg a = { exec_id, task_id, NULL, 0, false, NULL, NULL };
 	return txn_write(st, pause_txn, &a, err);
 }
 
@@ -82,14 +85,6 @@ static store_code not_waiting(store_err *err, const record_exec *e)
 {
 	return err_set(err, STORE_INVALID_STATE, "execution '%s' is not waiting for input (status: %s)", e->id,
 		       status_exec_name(e->status));
-}
-
-/* Booleans are stored in one spelling whatever the operator typed. */
-static const char *normal_boolean(const char *v, size_t len)
-{
-	if ((len == 4 && strncasecmp(v, "true", 4) == 0) || (len == 3 && strncasecmp(v, "yes", 3) == 0))
-		return "true";
-	return "false";
 }
 
 static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -137,23 +132,10 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 		if (t.status == TASK_WAITING) {
 			t.status = TASK_IN_PROGRESS;
 			t.end_timestamp[0] = '\0';
-			if (t.has_input && !t.has_input_value && t.has_input_default) {
-				/* the default is the answer */
-				const char *v = t.input_default.s;
-				size_t vlen = t.input_default.len;
-				if (t.input_type == INPUT_BOOLEAN && vlen) {
-					v = normal_boolean(v, vlen);
-					vlen = strlen(v);
-				}
-				record_text val = { 0 };
-				if (record_text_set(&val, v, vlen) < 0) {
-					c = err_set(err, STORE_STORAGE, "out of memory");
-				} else {
-					record_text_free(&t.input_value);
-					t.input_value = val;
-					t.has_input_value = true;
-				}
-			}
+			/* the default is the answer */
+			if (t.has_input && !t.has_input_value && t.has_input_default &&
+			    rec_task_answer(&t, t.input_default.s, t.input_default.len) < 0)
+				c = err_set(err, STORE_STORAGE, "out of memory");
 			if (!c)
 				c = rec_put_task(st, txn, &t, err);
 			resumed++;
@@ -178,7 +160,7 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 
 store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err)
 {
-	op_arg a = { exec_id, NULL, NULL, 0 };
+	op_arg a = { exec_id, NULL, NULL, 0, false, NULL, NULL };
 	return txn_write(st, resume_workflow_txn, &a, err);
 }
 
@@ -192,8 +174,11 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	if (c)
 		return c;
 	if (t.status != TASK_WAITING) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s)", a->task_id,
-			    status_task_name(t.status));
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s)%s", a->task_id,
+			    status_task_name(t.status),
+			    t.status == TASK_PENDING ? ""
+			    : t.input_deadline ? ": someone, or its deadline's timer, acted first"
+					       : ": someone acted first");
 		goto out;
 	}
 	if (store_input_check(&t, a->value, a->value_len, why, sizeof why) < 0) {
@@ -202,23 +187,13 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	}
 	const char *v = a->value;
 	size_t vlen = a->value_len;
-	if (!v && t.has_input && t.has_input_default) {
+	if (!v && t.has_input && t.has_input_default && !a->no_default) {
 		v = t.input_default.s;
 		vlen = t.input_default.len;
 	}
-	if (v && t.has_input && t.input_type == INPUT_BOOLEAN && vlen) {
-		v = normal_boolean(v, vlen);
-		vlen = strlen(v);
-	}
-	if (v) {
-		record_text val = { 0 };
-		if (record_text_set(&val, v, vlen) < 0) {
-			c = err_set(err, STORE_STORAGE, "out of memory");
-			goto out;
-		}
-		record_text_free(&t.input_value);
-		t.input_value = val;
-		t.has_input_value = true;
+	if (v && rec_task_answer(&t, v, vlen) < 0) {
+		c = err_set(err, STORE_STORAGE, "out of memory");
+		goto out;
 	}
 	t.status = TASK_IN_PROGRESS;
 	t.end_timestamp[0] = '\0';
@@ -254,9 +229,9 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	if (!c)
 		c = rec_put_exec(st, txn, &e, &old, err);
 	if (!c)
-		c = rec_event(st, txn, "resume-task", e.id, t.task_id, status_task_name(TASK_WAITING),
-			      status_task_name(TASK_IN_PROGRESS), t.has_input_value && v ? &t.input_value : NULL, NULL,
-			      err);
+		c = rec_event(st, txn, a->action ? a->action : "resume-task", e.id, t.task_id,
+			      status_task_name(TASK_WAITING), status_task_name(TASK_IN_PROGRESS),
+			      t.has_input_value && v ? &t.input_value : NULL, a->reason, err);
 	record_exec_free(&old);
 out:
 	record_task_free(&t);
@@ -267,6 +242,13 @@ out:
 store_code dbs_resume_task(dbs *st, const char *exec_id, const char *task_id, const char *value,
 			     size_t value_len, store_err *err)
 {
-	op_arg a = { exec_id, task_id, value, value_len };
+	op_arg a = { exec_id, task_id, value, value_len, false, NULL, NULL };
 	return txn_write(st, resume_task_txn, &a, err);
+}
+
+store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, bool use_default,
+			 const char *action, const record_text *reason, store_err *err)
+{
+	op_arg a = { exec_id, task_id, NULL, 0, !use_default, action, reason };
+	return resume_task_txn(st, txn, &a, err);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dbs_int.h"
 
@@ -257,7 +258,39 @@ store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *e
 		return err_set(err, STORE_STORAGE, "out of memory encoding task '%s'", t->task_id);
 	store_code c = rec_put_raw(st, txn, DBI_TASKS, key, kn, b.data, b.len, err);
 	record_buf_free(&b);
-	return c;
+	return c ? c : rec_deadline_index(st, txn, t, t->status == TASK_WAITING, err);
+}
+
+store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool present, store_err *err)
+{
+	int64_t us;
+	if (!t->input_deadline || !record_timestamp_parse(t->input_deadline, &us) || us < 0)
+		return STORE_OK;
+	unsigned char key[320];
+	key_u64(key, (uint64_t)us);
+	size_t kn = key_task(key + 8, sizeof key - 8, t->execution_id, t->task_id);
+	if (!kn)
+		return STORE_OK;
+	if (present)
+		return rec_put_raw(st, txn, DBI_DEADLINES, key, kn + 8, "", 0, err);
+	store_code c = rec_del_raw(st, txn, DBI_DEADLINES, key, kn + 8, err);
+	return c == STORE_NOT_FOUND ? STORE_OK : c;
+}
+
+int rec_task_answer(record_task *t, const char *v, size_t len)
+{
+	if (t->has_input && t->input_type == INPUT_BOOLEAN && len) {
+		bool yes = (len == 4 && strncasecmp(v, "true", 4) == 0) || (len == 3 && strncasecmp(v, "yes", 3) == 0);
+		v = yes ? "true" : "false";
+		len = strlen(v);
+	}
+	record_text val = { 0 };
+	if (record_text_set(&val, v, len) < 0)
+		return -1;
+	record_text_free(&t->input_value);
+	t->input_value = val;
+	t->has_input_value = true;
+	return 0;
 }
 
 int rec_set_str(char **dst, const char *s)
@@ -497,10 +530,11 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
 	char now[40];
 	record_timestamp_now(now, sizeof now);
-	ev->time = now;
+	ev->time = st->event_time[0] ? st->event_time : now;
 	ev->actor = st->actor;
+	ev->user = st->user[0] ? st->user : NULL;
 	store_code c = put_event(st, txn, ev, err);
-	ev->time = ev->actor = NULL;
+	ev->time = ev->actor = ev->user = NULL;
 	return c;
 }
 

@@ -30,6 +30,7 @@ typedef enum field_kind {
 	F_EXEC_STATUS,  /* stored as its name, so new statuses never renumber */
 	F_TASK_STATUS,
 	F_INPUT_TYPE,   /* stored as its name, presence flag = has_input */
+	F_ON_TIMEOUT,   /* stored as its name; fail (the default) is not written */
 } field_kind;
 
 typedef struct field {
@@ -59,6 +60,7 @@ static const field exec_fields[] = {
 	{ 13, F_BOOL, offsetof(record_exec, engine_attached), 0, false },
 	{ 14, F_STR, offsetof(record_exec, definition), 0, false },
 	{ 15, F_U64, offsetof(record_exec, definition_hash), 0, false },
+	{ 16, F_STR, offsetof(record_exec, started_by), 0, false },
 };
 
 static const field task_fields[] = {
@@ -77,6 +79,10 @@ static const field task_fields[] = {
 	{ 13, F_U64, offsetof(record_task, log_count), 0, false },
 	{ 14, F_TEXT_OPT, offsetof(record_task, reason), offsetof(record_task, has_reason), false },
 	{ 15, F_BOOL, offsetof(record_task, input_asked), 0, false },
+	{ 16, F_STR, offsetof(record_task, input_deadline), 0, false },
+	{ 17, F_ON_TIMEOUT, offsetof(record_task, on_timeout), 0, false },
+	{ 18, F_STRS, offsetof(record_task, respondents), offsetof(record_task, n_respondents), false },
+	{ 19, F_BOOL, offsetof(record_task, no_self_approval), 0, false },
 };
 
 static const field event_fields[] = {
@@ -90,6 +96,7 @@ static const field event_fields[] = {
 	FIELD(8, F_STR, record_event, status_after),
 	FIELD_AUX(9, F_TEXT_OPT, record_event, input_value, has_input_value),
 	{ 10, F_TEXT_OPT, offsetof(record_event, reason), offsetof(record_event, has_reason), false },
+	{ 11, F_STR, offsetof(record_event, user), 0, false },
 };
 
 typedef struct kind_desc {
@@ -212,6 +219,10 @@ static int encode_field(const field *f, const void *rec, record_buf *b)
 		if (!*CAT(rec, f->aux, bool))
 			return 0;
 		return put_str(b, f->tag, record_input_type_name(*CAT(rec, f->off, record_input_type)));
+	case F_ON_TIMEOUT:
+		if (*CAT(rec, f->off, record_on_timeout) == TIMEOUT_FAIL)
+			return 0;
+		return put_str(b, f->tag, record_on_timeout_name(*CAT(rec, f->off, record_on_timeout)));
 	}
 	return -1;
 }
@@ -338,6 +349,7 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		return 0;
 	case F_EXEC_STATUS:
 	case F_TASK_STATUS:
+	case F_ON_TIMEOUT:
 	case F_INPUT_TYPE: {
 		char name[32];
 		int rc = -1;
@@ -348,6 +360,8 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 				rc = status_exec_parse(name, AT(rec, f->off, exec_status));
 			else if (f->kind == F_TASK_STATUS)
 				rc = status_task_parse(name, AT(rec, f->off, task_status));
+			else if (f->kind == F_ON_TIMEOUT)
+				rc = record_on_timeout_parse(name, AT(rec, f->off, record_on_timeout));
 			else if ((rc = record_input_type_parse(name, AT(rec, f->off, record_input_type))) == 0)
 				*AT(rec, f->aux, bool) = true;
 		}
@@ -578,6 +592,23 @@ int record_task_copy(record_task *dst, const record_task *src)
 
 static const char *const input_type_names[] = { "string", "number", "boolean" };
 
+static const char *const on_timeout_names[] = { "fail", "default", "skip" };
+
+const char *record_on_timeout_name(record_on_timeout p)
+{
+	return (unsigned)p < 3 ? on_timeout_names[p] : "unknown";
+}
+
+int record_on_timeout_parse(const char *s, record_on_timeout *out)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, on_timeout_names[i]) == 0) {
+			*out = (record_on_timeout)i;
+			return 0;
+		}
+	return -1;
+}
+
 const char *record_input_type_name(record_input_type t)
 {
 	return (unsigned)t < 3 ? input_type_names[t] : "unknown";
@@ -705,12 +736,23 @@ bool record_timestamp_parse(const char *s, int64_t *usec)
 	return true;
 }
 
+void record_timestamp_format(int64_t usec, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t secs = (time_t)(usec / 1000000);
+	long frac = (long)(usec % 1000000);
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
 void record_timestamp_now(char *buf, size_t len)
 {
 	struct timeval tv;
-	struct tm tm;
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+	record_timestamp_format((int64_t)tv.tv_sec * 1000000 + tv.tv_usec, buf, len);
 }

@@ -37,6 +37,13 @@ typedef enum record_input_type {
 	INPUT_BOOLEAN,
 } record_input_type;
 
+/* What the store does when an input request's deadline passes unanswered. */
+typedef enum record_on_timeout {
+	TIMEOUT_FAIL = 0,  /* the task fails (the default) */
+	TIMEOUT_DEFAULT,   /* it is resumed with its default value */
+	TIMEOUT_SKIP,      /* it is resumed with no value (an answer that is not required) */
+} record_on_timeout;
+
 typedef struct record_exec {
 	char *id;
 	record_text workflow_name;
@@ -65,6 +72,9 @@ typedef struct record_exec {
 	 * hash of that file's bytes: a continued run checks it is the same. */
 	char *definition;
 	uint64_t definition_hash;
+	/* The Unix user whose engine started it, as the server saw it (NULL:
+	 * not known, such as an imported execution). */
+	char *started_by;
 	record_unknown unknown;
 } record_exec;
 
@@ -93,6 +103,16 @@ typedef struct record_task {
 	bool has_reason;         /* why it failed, as its engine or operator said */
 	record_text reason;
 	bool input_asked;        /* its engine asked for the input (it is answered once it runs again) */
+	/* The input request's deadline (RFC 3339, NULL: none) and what happens
+	 * when it passes; kept after the task is answered. */
+	char *input_deadline;
+	record_on_timeout on_timeout;
+	/* Who may answer, reject or cancel it: Unix user names, and group
+	 * names as "@group" (none: anyone who may write); and whether the user
+	 * who started the execution is refused. */
+	char **respondents;
+	size_t n_respondents;
+	bool no_self_approval;
 	record_unknown unknown;
 } record_task;
 
@@ -110,6 +130,7 @@ typedef struct record_event {
 	record_text input_value;
 	bool has_reason;         /* a failure's reason */
 	record_text reason;
+	char *user;              /* the Unix user of the client, as the server saw it (NULL: the server itself) */
 	record_unknown unknown;
 } record_event;
 
@@ -150,6 +171,8 @@ char *record_strdup(const char *s);
 
 const char *record_input_type_name(record_input_type t);
 int record_input_type_parse(const char *s, record_input_type *out);
+const char *record_on_timeout_name(record_on_timeout p);
+int record_on_timeout_parse(const char *s, record_on_timeout *out);
 
 /* Ids are 1-128 bytes of printable UTF-8 (no control characters). */
 bool record_id_valid(const char *id);
@@ -157,6 +180,8 @@ bool record_id_valid(const char *id);
 bool record_timestamp_parse(const char *s, int64_t *usec);
 /* The current UTC time as RFC 3339 with microseconds, into buf (>= 32 bytes). */
 void record_timestamp_now(char *buf, size_t len);
+/* A time (microseconds since the epoch) as RFC 3339 UTC with microseconds. */
+void record_timestamp_format(int64_t usec, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

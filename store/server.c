@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ typedef struct conn {
 	int fd;
 	uid_t uid;
 	pid_t pid;
+	char user[64];          /* the name of uid (or the number), for the audit trail */
 	bool read_only;
 	bool dead;
 	record_buf in;          /* bytes read, not yet a whole frame */
@@ -98,6 +100,11 @@ typedef struct server {
 	int lock;               /* server.lock, flocked */
 	int64_t checked_home;
 	bool gone;              /* the home was removed under the server */
+	/* the earliest deadline of a waiting task (its timer) */
+	bool next_checked;      /* next_any/next_us are up to date */
+	bool next_any;
+	int64_t next_us;        /* wall clock, µs */
+	uint64_t next_gen;      /* the generation they were read at */
 	struct stat lock_st, sock_st;
 } server;
 
@@ -498,7 +505,7 @@ static bool is_change(unsigned op)
 	switch (op) {
 	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
 	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_REJECT: case OP_CANCEL: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
-	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH:
+	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH: case OP_DEADLINE:
 		return true;
 	default:
 		return false;
@@ -546,6 +553,7 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	dbs_set_no_sync(s->db, (m->flags & WIRE_NO_SYNC) != 0);
 	char actor[128];
 	dbs_set_actor(s->db, m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL);
+	dbs_set_user(s->db, c->user);
 	dbs_request_set(s->db, m->req.p, m->req.len, 0);
 	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
 	store_code code = STORE_OK;
@@ -875,7 +883,8 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 			def[m->blobs[0].len] = '\0';
 		}
 		store_input_request rq = { prompt, (record_input_type)(m->u[0] > INPUT_BOOLEAN ? 99 : m->u[0]), def,
-					   def ? m->blobs[0].len : 0, m->u[1] != 0 };
+					   def ? m->blobs[0].len : 0, m->u[1] != 0, m->u[3],
+					   (record_on_timeout)(m->u[4] > TIMEOUT_SKIP ? 99 : m->u[4]) };
 		if (memchr(prompt, '\0', plen))
 			code = err_set(&err, STORE_INVALID_INPUT, "the prompt of task '%s' holds a NUL byte", s1);
 		else
@@ -911,6 +920,15 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		}
 		break;
 	}
+	case OP_DEADLINE:
+		if ((code = dbs_task_deadline(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0],
+					      (record_on_timeout)(m->u[1] > TIMEOUT_SKIP ? 99 : m->u[1]), &err)) ==
+		    STORE_OK) {
+			note_changed(s, s0);
+			s->next_checked = false;
+			rc = reply_ok(b);
+		}
+		break;
 	case OP_EXEC_FINISH:
 		if ((code = dbs_exec_finish(s->db, has_s0 ? s0 : "", (exec_status)(m->u[0] > EXEC_FAILED ? 99 : m->u[0]),
 					    &err)) == STORE_OK) {
@@ -999,6 +1017,17 @@ static void conn_read(server *s, conn *c)
 	}
 }
 
+/* The Unix user name of a uid, or its number when it has none. */
+static void user_name(uid_t uid, char *out, size_t cap)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name)
+		snprintf(out, cap, "%s", res->pw_name);
+	else
+		snprintf(out, cap, "%lu", (unsigned long)uid);
+}
+
 static void accept_all(server *s)
 {
 	for (;;) {
@@ -1034,6 +1063,7 @@ static void accept_all(server *s)
 		c->fd = fd;
 		c->uid = cred.uid;
 		c->pid = cred.pid;
+		user_name(cred.uid, c->user, sizeof c->user);
 		c->read_only = cred.uid != geteuid();
 		s->conns[s->n_conns++] = c;
 	}
@@ -1256,6 +1286,60 @@ static int gather(server *s)
 	return got;
 }
 
+#define TIMER_BATCH 256 /* deadlines applied before the server looks at its clients again */
+
+/* The deadlines' timer: applies every policy that is due (each its own
+ * transaction), and shortens *timeout to the next deadline. */
+static void timer_run(server *s, int *timeout)
+{
+	if (!s->db)
+		return;
+	for (int round = 0; round < 2; round++) {
+		store_err err;
+		memset(&err, 0, sizeof err);
+		if (!s->next_checked || s->next_gen != s->gen) {
+			if (dbs_deadline_next(s->db, &s->next_any, &s->next_us, &err)) {
+				slog(s, "reading the deadlines: %s", err.msg);
+				s->next_any = false;
+				return;
+			}
+			s->next_checked = true;
+			s->next_gen = s->gen;
+		}
+		if (!s->next_any)
+			return;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (s->next_us > now) {
+			int64_t ms = (s->next_us - now + 999) / 1000;
+			if (ms < *timeout)
+				*timeout = (int)ms;
+			return;
+		}
+		size_t fired = 0;
+		for (bool more = true; more && fired < TIMER_BATCH;) {
+			char id[130];
+			if (dbs_deadline_fire(s->db, now, &more, id, sizeof id, &err)) {
+				slog(s, "applying a deadline: %s", err.msg);
+				break;
+			}
+			if (more) {
+				note_changed(s, id);
+				fired++;
+			}
+		}
+		if (fired)
+			slog(s, "the timer applied %zu deadline%s", fired, fired == 1 ? "" : "s");
+		finish_batch(s);
+		s->next_checked = false;
+		if (fired >= TIMER_BATCH) {
+			*timeout = 0;
+			return;
+		}
+	}
+}
+
 static void serve(server *s)
 {
 	s->idle_since = now_ms();
@@ -1266,8 +1350,9 @@ static void serve(server *s)
 		struct pollfd *p = s->pfd;
 		p[0].fd = s->lfd;
 		p[0].events = POLLIN;
-		int64_t now = now_ms();
 		int timeout = 1000;
+		timer_run(s, &timeout);
+		int64_t now = now_ms();
 		for (size_t i = 0; i < n; i++) {
 			conn *c = s->conns[i];
 			p[i + 1].fd = c->fd;
@@ -1314,7 +1399,7 @@ static void serve(server *s)
 			}
 			socket_follow_home(s);
 		}
-		if (s->n_conns)
+		if (s->n_conns || s->next_any) /* a pending deadline keeps the server */
 			s->idle_since = now;
 		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)
 			break;

@@ -49,7 +49,7 @@ typedef struct store_err {
 } store_err;
 
 /* The format of a home this version writes; older ones are upgraded on open. */
-#define STORE_FORMAT_VERSION 5
+#define STORE_FORMAT_VERSION 6
 
 enum {
 	STORE_OPEN_READ_ONLY = 1 << 0, /* refuse every change; databases opened read-only */
@@ -159,6 +159,15 @@ store_code store_resume_task(store *st, const char *exec_id, const char *task_id
  * not ended, and the execution, with the reason, in one transaction. */
 store_code store_task_reject(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
 store_code store_exec_cancel(store *st, const char *exec_id, const char *reason, store_err *err);
+/* Sets a deadline on a waiting task: `seconds` from now (at most 3650
+ * days; 0 removes it), with the policy the server applies when it passes
+ * unanswered (store_input_request says which).  The server applies it even
+ * with no engine attached, in one transaction, as the actor "timer" (not
+ * a person), dated at the deadline; a server that was not running then
+ * applies it when it starts.  An answer that comes later is refused
+ * (STORE_INVALID_STATE). */
+store_code store_task_deadline(store *st, const char *exec_id, const char *task_id, uint64_t seconds,
+			       record_on_timeout policy, store_err *err);
 /* Checks an input value against a task's input request; 0 or -1 with why. */
 int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen);
 
@@ -238,6 +247,11 @@ typedef struct store_input_request {
 	const char *default_value; /* NULL: no default */
 	size_t default_len;
 	bool required;
+	/* A deadline this long after the request (0: none), and what the
+	 * server does when it passes unanswered: fail the task, resume it with
+	 * its default (needs one), or resume it with no value (not required). */
+	uint64_t timeout_s;
+	record_on_timeout on_timeout;
 } store_input_request;
 store_code store_task_request_input(store *st, const char *exec_id, const char *task_id,
 				    const store_input_request *rq, store_err *err);

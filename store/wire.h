@@ -52,13 +52,15 @@ typedef enum wire_op {
 	OP_TASK_LOG,     /* s0 exec, s1 task, blobs: lines; reply u0 the task's line count */
 	OP_TASK_COMPLETE,/* s0 exec, s1 task */
 	OP_TASK_FAIL,    /* s0 exec, s1 task, s2 reason */
-	OP_TASK_REQUEST, /* s0 exec, s1 task, s2 prompt, u0 type, u1 required, u2 has a default, blob: default */
+	OP_TASK_REQUEST, /* s0 exec, s1 task, s2 prompt, u0 type, u1 required, u2 has a default, blob: default,
+			    u3 timeout s, u4 on timeout */
 	OP_EXEC_FINISH,  /* s0 exec, u0 status */
 	OP_ATTACH,       /* s0 exec, u0 engine pid, s1 engine host */
 	OP_EVENTS_AFTER, /* s0 exec (absent: all), u0 after, u1 limit; reply blobs, oldest first */
 	OP_TASK_LOGS,    /* s0 exec, s1 task, u0 from, u1 limit; reply blobs: lines, u0 the line count */
 	OP_REJECT,       /* s0 exec, s1 task, s2 reason */
 	OP_CANCEL,       /* s0 exec, s2 reason */
+	OP_DEADLINE,     /* s0 exec, s1 task, u0 seconds (0: none), u1 on timeout */
 	OP_COUNT_
 } wire_op;
 

@@ -183,7 +183,7 @@ static void resume_last_waiting_task_resumes_the_execution(void **state)
 	assert_false(t.has_input_value);
 	record_task_free(&t);
 	expect_error(store_resume_task(c->st, "test-waiting", "task1", NULL, 0, &err), STORE_INVALID_STATE, &err,
-		     "task 'task1' is not waiting for input (status: in-progress)");
+		     "task 'task1' is not waiting for input (status: in-progress): someone acted first");
 	assert_verify_clean(c->st);
 }
 
@@ -304,7 +304,7 @@ static void resume_task_errors(void **state)
 	expect_error(store_resume_task(c->st, "done", "zz", NULL, 0, &err), STORE_NOT_FOUND, &err,
 		     "task 'zz' not found in execution 'done'");
 	expect_error(store_resume_task(c->st, "done", "task1", NULL, 0, &err), STORE_INVALID_STATE, &err,
-		     "task 'task1' is not waiting for input (status: complete)");
+		     "task 'task1' is not waiting for input (status: complete): someone acted first");
 }
 
 /* ---- lists, counts, generation ---- */

@@ -1,0 +1,238 @@
+/* dbs_timer.c - deadlines on input requests: setting one on a waiting task,
+ * the next one due, and applying a task's on-timeout policy when it passes.
+ *
+ * A waiting task with a deadline has an entry in deadlines.db, keyed by the
+ * deadline: rec_put_task keeps it in step with the task, so the server reads
+ * the first key to know when to wake.  The policy is applied in one
+ * transaction per task, as the actor "timer", dated at the deadline (a server
+ * that was down then applies it when it starts). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbs_int.h"
+#include "keys.h"
+
+#define DEADLINE_MAX_S (3650ull * 86400) /* ten years */
+
+/* ---- setting a deadline ---- */
+
+typedef struct deadline_arg {
+	const char *exec_id, *task_id;
+	uint64_t seconds;
+	record_on_timeout policy;
+} deadline_arg;
+
+store_code deadline_check(const record_task *t, record_on_timeout policy, store_err *err)
+{
+	if (policy == TIMEOUT_DEFAULT && !(t->has_input && t->has_input_default))
+		return err_set(err, STORE_INVALID_INPUT,
+			       "task '%s' has no default: on-timeout 'default' needs one (use fail or skip)", t->task_id);
+	if (policy == TIMEOUT_SKIP && t->has_input && t->input_required)
+		return err_set(err, STORE_INVALID_INPUT,
+			       "task '%s' requires an answer: on-timeout 'skip' would go on without one (use fail, or "
+			       "default with a default)",
+			       t->task_id);
+	if ((unsigned)policy > TIMEOUT_SKIP)
+		return err_set(err, STORE_INVALID_INPUT, "unknown on-timeout policy %d (fail, default or skip)",
+			       (int)policy);
+	return STORE_OK;
+}
+
+static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	deadline_arg *a = arg;
+	record_task t;
+	store_code c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err);
+	if (c)
+		return c;
+	if (t.status != TASK_WAITING) {
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' is not waiting for input (status: %s): "
+			    "only a waiting task can have a deadline", a->task_id, a->exec_id, status_task_name(t.status));
+		goto out;
+	}
+	if (a->seconds && (c = deadline_check(&t, a->policy, err)))
+		goto out;
+	/* the old entry goes; the new one comes with the task's write */
+	if ((c = rec_deadline_index(st, txn, &t, false, err)))
+		goto out;
+	char when[40] = "";
+	if (a->seconds) {
+		char now[40];
+		int64_t us;
+		record_timestamp_now(now, sizeof now);
+		record_timestamp_parse(now, &us);
+		record_timestamp_format(us + (int64_t)a->seconds * 1000000, when, sizeof when);
+	}
+	if (rec_set_str(&t.input_deadline, a->seconds ? when : NULL) < 0) {
+		c = err_set(err, STORE_STORAGE, "out of memory");
+		goto out;
+	}
+	t.on_timeout = a->seconds ? a->policy : TIMEOUT_FAIL;
+	if ((c = rec_put_task(st, txn, &t, err)))
+		goto out;
+	char what[120];
+	if (a->seconds)
+		snprintf(what, sizeof what, "until %s, then %s", when, record_on_timeout_name(a->policy));
+	else
+		snprintf(what, sizeof what, "no deadline");
+	record_text why = { what, strlen(what) };
+	c = rec_event(st, txn, "deadline", a->exec_id, a->task_id, NULL, NULL, NULL, &why, err);
+out:
+	record_task_free(&t);
+	return c;
+}
+
+store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, uint64_t seconds,
+			     record_on_timeout policy, store_err *err)
+{
+	if (seconds > DEADLINE_MAX_S)
+		return err_set(err, STORE_INVALID_INPUT, "a deadline is at most ten years away (3650d)");
+	deadline_arg a = { exec_id, task_id, seconds, policy };
+	return txn_write(st, deadline_txn, &a, err);
+}
+
+/* ---- the next deadline ---- */
+
+typedef struct next_arg {
+	bool any;
+	int64_t us;
+	char exec_id[130], task_id[130];
+} next_arg;
+
+static store_code next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	next_arg *a = arg;
+	DBC *cur;
+	a->any = false;
+	int ret = st->db[DBI_DEADLINES]->cursor(st->db[DBI_DEADLINES], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
+	DBT k, d;
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	ret = cur->get(cur, &k, &d, DB_FIRST);
+	if (ret == 0 && k.size > 10) {
+		const unsigned char *p = k.data;
+		a->us = (int64_t)key_get_u64(p);
+		const char *ids = (const char *)p + 8;
+		size_t n = k.size - 8;
+		const char *nul = memchr(ids, '\0', n);
+		size_t el = nul ? (size_t)(nul - ids) : 0;
+		size_t tl = nul ? n - el - 1 : 0;
+		if (nul && el < sizeof a->exec_id && tl < sizeof a->task_id) {
+			memcpy(a->exec_id, ids, el);
+			a->exec_id[el] = '\0';
+			memcpy(a->task_id, nul + 1, tl);
+			a->task_id[tl] = '\0';
+			a->any = true;
+		}
+	}
+	cur->close(cur);
+	if (ret && ret != DB_NOTFOUND)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
+	return STORE_OK;
+}
+
+store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err)
+{
+	next_arg a;
+	memset(&a, 0, sizeof a);
+	store_code c = txn_read(st, next_txn, &a, err);
+	*any = c == STORE_OK && a.any;
+	*us = a.us;
+	return c;
+}
+
+/* ---- applying a policy ---- */
+
+typedef struct fire_arg {
+	int64_t now_us;
+	bool fired;
+	char exec_id[130];
+} fire_arg;
+
+static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	fire_arg *f = arg;
+	next_arg a;
+	memset(&a, 0, sizeof a);
+	f->fired = false;
+	store_code c = next_txn(st, txn, &a, err);
+	if (c || !a.any || a.us > f->now_us)
+		return c;
+	snprintf(f->exec_id, sizeof f->exec_id, "%s", a.exec_id);
+	f->fired = true;
+	record_exec e, old = { 0 };
+	record_task t;
+	c = rec_get_exec_task(st, txn, a.exec_id, a.task_id, &e, &t, err);
+	if (c == STORE_NOT_FOUND) {
+		/* an entry without its task: it goes */
+		unsigned char key[320];
+		key_u64(key, (uint64_t)a.us);
+		size_t kn = key_task(key + 8, sizeof key - 8, a.exec_id, a.task_id);
+		memset(err, 0, sizeof *err);
+		return rec_del_raw(st, txn, DBI_DEADLINES, key, kn + 8, err);
+	}
+	if (c)
+		return c;
+	int64_t tus;
+	if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &tus) ||
+	    tus != a.us) {
+		/* a stale entry: the task moved on */
+		record_task stale = t;
+		char when[40];
+		record_timestamp_format(a.us, when, sizeof when);
+		stale.input_deadline = when;
+		c = rec_deadline_index(st, txn, &stale, false, err);
+		goto out;
+	}
+	/* the timer's events are dated at the deadline */
+	snprintf(st->event_time, sizeof st->event_time, "%s", t.input_deadline);
+	snprintf(st->actor, sizeof st->actor, "timer");
+	st->user[0] = '\0';
+	char reason[200];
+	snprintf(reason, sizeof reason, "no answer by the deadline %s (on timeout: %s)", t.input_deadline,
+		 record_on_timeout_name(t.on_timeout));
+	record_text why = { reason, strlen(reason) };
+	if (t.on_timeout == TIMEOUT_DEFAULT && t.has_input_default) {
+		c = ops_resume_in(st, txn, a.exec_id, a.task_id, true, "timeout", &why, err);
+		goto out;
+	}
+	if (t.on_timeout == TIMEOUT_SKIP && !(t.has_input && t.input_required)) {
+		c = ops_resume_in(st, txn, a.exec_id, a.task_id, false, "timeout", &why, err);
+		goto out;
+	}
+	if (record_exec_copy(&old, &e) < 0) {
+		c = err_set(err, STORE_STORAGE, "out of memory");
+		goto out;
+	}
+	if (!(c = task_fail_now(&t, reason, t.input_deadline, err)) && !(c = exec_settle(st, txn, &e, &t, err)) &&
+	    !(c = rec_put_task(st, txn, &t, err)) && !(c = rec_put_exec(st, txn, &e, &old, err)))
+		c = rec_event(st, txn, "timeout", e.id, t.task_id, status_task_name(TASK_WAITING),
+			      status_task_name(TASK_FAILED), NULL, &why, err);
+out:
+	record_exec_free(&old);
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id, size_t cap, store_err *err)
+{
+	fire_arg f;
+	memset(&f, 0, sizeof f);
+	f.now_us = now_us;
+	char actor[sizeof st->actor], user[sizeof st->user];
+	memcpy(actor, st->actor, sizeof actor);
+	memcpy(user, st->user, sizeof user);
+	store_code c = txn_write(st, fire_txn, &f, err);
+	memcpy(st->actor, actor, sizeof actor);
+	memcpy(st->user, user, sizeof user);
+	st->event_time[0] = '\0';
+	*fired = c == STORE_OK && f.fired;
+	snprintf(exec_id, cap, "%s", f.exec_id);
+	return c;
+}
