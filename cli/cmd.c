@@ -313,15 +313,23 @@ static int print_execs(const record_exec *v, size_t n, bool json)
 	return 0;
 }
 
-/* Under a waiting execution: each task that waits, and what it asks. */
-static void print_waiting_tasks(store *st, const record_exec *e)
+/* A task's deadline: when, how long is left, and what happens then. */
+static void print_deadline(const record_task *t, const char *indent)
 {
-	store_item it;
-	store_err err;
-	if (store_get_item(st, e->id, &it, &err))
-		return; /* gone meanwhile */
-	for (size_t k = 0; k < it.n_tasks; k++) {
-		const record_task *t = &it.tasks[k];
+	if (!t->input_deadline)
+		return;
+	long long left = text_until(t->input_deadline);
+	char span[32];
+	text_span(span, sizeof span, left < 0 ? -left : left);
+	printf("%sdeadline %s (%s%s%s), then %s\n", indent, t->input_deadline, left < 0 ? "overdue by " : "", span,
+	       left < 0 ? "" : " left", record_on_timeout_name(t->on_timeout));
+}
+
+/* Under a waiting execution: each task that waits, and what it asks. */
+static void print_waiting_tasks(const store_item *it)
+{
+	for (size_t k = 0; k < it->n_tasks; k++) {
+		const record_task *t = &it->tasks[k];
 		if (t->status != TASK_WAITING)
 			continue;
 		fputs("    waits: ", stdout);
@@ -338,8 +346,105 @@ static void print_waiting_tasks(store *st, const record_exec *e)
 			fputs("(paused: no input asked)", stdout);
 		}
 		fputc('\n', stdout);
+		print_deadline(t, "           ");
 	}
-	store_item_free(&it);
+}
+
+/* The earliest deadline of an execution's waiting tasks, or NULL. */
+static const char *first_deadline(const store_item *it)
+{
+	const char *best = NULL;
+	int64_t best_us = 0;
+	for (size_t k = 0; k < it->n_tasks; k++) {
+		const record_task *t = &it->tasks[k];
+		int64_t us;
+		if (t->status == TASK_WAITING && t->input_deadline && record_timestamp_parse(t->input_deadline, &us) &&
+		    (!best || us < best_us)) {
+			best = t->input_deadline;
+			best_us = us;
+		}
+	}
+	return best;
+}
+
+typedef struct paused_row {
+	store_item it;
+	const char *deadline;
+	int64_t deadline_us;
+	size_t order; /* newest first, as the index reads them */
+} paused_row;
+
+static int paused_cmp(const void *a, const void *b)
+{
+	const paused_row *x = a, *y = b;
+	if (!x->deadline != !y->deadline)
+		return x->deadline ? -1 : 1; /* a deadline before none */
+	if (x->deadline && x->deadline_us != y->deadline_us)
+		return x->deadline_us < y->deadline_us ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* seectl paused: what waits, soonest deadline first, then newest first. */
+static int run_paused(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "limit", required_argument, NULL, 'l' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	list_opts lo = { EXEC_WAITING, 0, false };
+	if (parse_opts(cmd_find("paused"), argc, argv, opts, list_opt, &lo) < 0)
+		return EXIT_USAGE;
+	if (optind < argc)
+		return cmd_fail(EXIT_USAGE, "paused: unexpected argument '%s'", argv[optind]);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	record_exec *v;
+	size_t n;
+	store_err err;
+	if (store_paused(c->st, &v, &n, &err))
+		return store_fail(&err);
+	paused_row *rows = calloc(n ? n : 1, sizeof *rows);
+	size_t nr = 0;
+	if (!rows) {
+		record_exec_array_free(v, n);
+		return cmd_fail(EXIT_STORAGE, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		paused_row *r = &rows[nr];
+		if (store_get_item(c->st, v[i].id, &r->it, &err))
+			continue; /* resumed or gone meanwhile */
+		if (r->it.exec.status != EXEC_WAITING) {
+			store_item_free(&r->it);
+			continue;
+		}
+		r->order = i;
+		r->deadline = first_deadline(&r->it);
+		if (r->deadline)
+			record_timestamp_parse(r->deadline, &r->deadline_us);
+		nr++;
+	}
+	record_exec_array_free(v, n);
+	qsort(rows, nr, sizeof *rows, paused_cmp);
+	if (lo.limit && lo.limit < nr)
+		for (size_t i = lo.limit; i < nr; i++)
+			store_item_free(&rows[i].it);
+	if (lo.limit && lo.limit < nr)
+		nr = lo.limit;
+	if (!lo.json)
+		list_header();
+	for (size_t i = 0; i < nr; i++) {
+		if (lo.json) {
+			datafile_json_paused(stdout, &rows[i].it, rows[i].deadline);
+			fputc('\n', stdout);
+		} else {
+			list_row(&rows[i].it.exec);
+			print_waiting_tasks(&rows[i].it);
+		}
+		store_item_free(&rows[i].it);
+	}
+	free(rows);
+	return EXIT_DONE;
 }
 
 static int run_list(cli *c, int argc, char **argv)
@@ -355,8 +460,6 @@ static int run_list(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (optind < argc)
 		return cmd_fail(EXIT_USAGE, "%s: unexpected argument '%s'", self->name, argv[optind]);
-	if (strcmp(self->name, "paused") == 0)
-		lo.status = EXEC_WAITING;
 	int rc = open_store(c);
 	if (rc)
 		return rc;
@@ -375,14 +478,7 @@ static int run_list(cli *c, int argc, char **argv)
 			return store_fail(&err);
 		if (err.msg[0])
 			cmd_fail(EXIT_DONE, "warning: %s", err.msg);
-		if (strcmp(self->name, "paused") == 0 && !lo.json) {
-			for (size_t i = 0; i < n; i++) {
-				list_row(&v[i]);
-				print_waiting_tasks(c->st, &v[i]);
-			}
-		} else {
-			print_execs(v, n, lo.json);
-		}
+		print_execs(v, n, lo.json);
 		record_exec_array_free(v, n);
 		shown += n;
 		if (n == 0)
@@ -410,6 +506,7 @@ static void print_event(const record_event *ev)
 {
 	printf("  %-6llu %-27s ", (unsigned long long)ev->seq, ev->time ? ev->time : "-");
 	put_col(ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1, 10);
+	put_col(ev->user ? ev->user : "-", ev->user ? strlen(ev->user) : 1, 10);
 	put_col(ev->action, strlen(ev->action), 15);
 	put_col(ev->execution_id ? ev->execution_id : "-", ev->execution_id ? strlen(ev->execution_id) : 1, 16);
 	put_col(ev->task_id ? ev->task_id : "-", ev->task_id ? strlen(ev->task_id) : 1, 10);
@@ -417,6 +514,10 @@ static void print_event(const record_event *ev)
 	if (ev->has_input_value) {
 		fputs("  input=", stdout);
 		put_esc(ev->input_value.s, ev->input_value.len);
+	}
+	if (ev->has_reason) {
+		fputs("  reason: ", stdout);
+		put_esc(ev->reason.s, ev->reason.len);
 	}
 	fputc('\n', stdout);
 }
@@ -464,6 +565,10 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 				put_esc(t->input_default.s, t->input_default.len);
 			}
 			fputs(")\n", stdout);
+			if (t->status == TASK_WAITING)
+				print_deadline(t, "      ");
+			else if (t->input_deadline)
+				printf("      deadline %s, then %s\n", t->input_deadline, record_on_timeout_name(t->on_timeout));
 		}
 		if (t->has_input_value) {
 			fputs("      value: ", stdout);
@@ -612,6 +717,55 @@ static int run_cancel(cli *c, int argc, char **argv)
 	return run_decision(c, argc, argv, false);
 }
 
+/* ---- deadline ---- */
+
+static int on_timeout_opt(int o, const char *arg, void *ctx)
+{
+	if (o != 'o')
+		return -1;
+	if (record_on_timeout_parse(arg, (record_on_timeout *)ctx) < 0) {
+		value_hint = "fail, default or skip";
+		return -1;
+	}
+	return 0;
+}
+
+static int run_deadline(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "on-timeout", required_argument, NULL, 'o' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	record_on_timeout policy = TIMEOUT_FAIL;
+	if (parse_opts(cmd_find("deadline"), argc, argv, opts, on_timeout_opt, &policy) < 0)
+		return EXIT_USAGE;
+	if (argc - optind != 3)
+		return cmd_fail(EXIT_USAGE, "deadline: name an execution, a task and a duration (seectl deadline EXEC TASK "
+					    "15m [--on-timeout fail|default|skip], or none)");
+	const char *dur = argv[optind + 2];
+	uint64_t secs = 0;
+	if (strcmp(dur, "none") != 0 && (text_duration_parse(dur, &secs) < 0 || secs == 0))
+		return cmd_fail(EXIT_USAGE, "deadline: bad duration '%s': such as 90s, 15m, 2h, 7d or 1h30m (at most "
+					    "3650d), or none", dur);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (store_task_deadline(c->st, argv[optind], argv[optind + 1], secs, policy, &err))
+		return store_fail(&err);
+	if (!secs) {
+		printf("task %s of %s has no deadline\n", argv[optind + 1], argv[optind]);
+		return EXIT_DONE;
+	}
+	store_item it;
+	if (store_get_item(c->st, argv[optind], &it, &err) == STORE_OK) {
+		for (size_t i = 0; i < it.n_tasks; i++)
+			if (strcmp(it.tasks[i].task_id, argv[optind + 1]) == 0 && it.tasks[i].input_deadline)
+				printf("task %s of %s: deadline %s, then %s\n", argv[optind + 1], argv[optind],
+				       it.tasks[i].input_deadline, record_on_timeout_name(it.tasks[i].on_timeout));
+		store_item_free(&it);
+	}
+	return EXIT_DONE;
+}
+
 typedef struct resume_opts {
 	const char *input;
 } resume_opts;
@@ -732,8 +886,8 @@ static int run_history(cli *c, int argc, char **argv)
 	uint64_t before = 0;
 	size_t shown = 0;
 	if (!ho.json)
-		printf("  %-6s %-27s %-10s  %-15s  %-16s  %-10s  %s\n", "SEQ", "TIME", "ACTOR", "ACTION", "EXECUTION",
-		       "TASK", "CHANGE");
+		printf("  %-6s %-27s %-10s  %-10s  %-15s  %-16s  %-10s  %s\n", "SEQ", "TIME", "ACTOR", "USER", "ACTION",
+		       "EXECUTION", "TASK", "CHANGE");
 	for (;;) {
 		record_event *ev;
 		size_t n, want = 256;
@@ -958,8 +1112,19 @@ const cmd cmd_table[] = {
 	  run_list },
 	{ "show", "EXEC [--json]", "one execution, its tasks and its events",
 	  "  --json   one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show },
-	{ "paused", "[--json]", "executions waiting for input, newest first",
-	  "  --limit N    at most N executions\n  --json       one JSON object per line\n", run_list },
+	{ "paused", "[--limit N] [--json]", "executions waiting for input, soonest deadline first",
+	  "  --limit N    at most N executions\n"
+	  "  --json       one JSON object per line: the execution, its earliest \"deadline\" and its\n"
+	  "               \"waiting\" tasks\n"
+	  "Executions with a deadline come first, soonest first; then the rest, newest first.\n",
+	  run_paused },
+	{ "deadline", "EXEC TASK DURATION|none [--on-timeout P]", "set when a waiting task's answer is due",
+	  "  DURATION         from now: 90s, 15m, 2h, 7d or 1h30m (at most 3650d); none removes it\n"
+	  "  --on-timeout P   what the store server does when it passes unanswered:\n"
+	  "                   fail (the default), default (resume with its default value),\n"
+	  "                   skip (resume with no value; not for a required answer)\n"
+	  "The server applies it even with no engine or client running, as the actor \"timer\".\n",
+	  run_deadline },
 	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", run_pause },
 	{ "reject", "EXEC TASK --reason TEXT", "reject a waiting task: it fails, with the reason",
 	  "  --reason TEXT   why (required): kept in the task and the audit trail\n"

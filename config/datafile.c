@@ -236,7 +236,8 @@ static ynode *lookup(ynode *map, const char *key)
 	return NULL;
 }
 
-static const char *const input_keys[] = { "prompt", "type", "default", "required", NULL };
+static const char *const input_keys[] = { "prompt", "type", "default", "required", "deadline", "on_timeout",
+					   "respondents", "no_self_approval", NULL };
 
 static int convert_input(datafile *d, ynode *in, record_task *t)
 {
@@ -266,6 +267,28 @@ static int convert_input(datafile *d, ynode *in, record_task *t)
 				    record_input_type_name(t->input_type));
 	}
 	if ((v = lookup(in, "required")) && get_bool(d, v, "required", &t->input_required) < 0)
+		return -1;
+	if ((v = lookup(in, "deadline")) && !ynode_is_null(v) && get_time(d, v, "deadline", false, &t->input_deadline) < 0)
+		return -1;
+	if ((v = lookup(in, "on_timeout")) && !ynode_is_null(v)) {
+		if (v->kind != YN_SCALAR || record_on_timeout_parse(v->val, &t->on_timeout) < 0)
+			return fail(d, v, "on_timeout must be fail, default or skip");
+		if (!t->input_deadline)
+			return fail(d, v, "on_timeout needs a deadline");
+		if (t->on_timeout == TIMEOUT_DEFAULT && !t->has_input_default)
+			return fail(d, v, "on_timeout 'default' needs a default");
+		if (t->on_timeout == TIMEOUT_SKIP && t->input_required)
+			return fail(d, v, "on_timeout 'skip' needs required: false");
+	}
+	if ((v = lookup(in, "respondents")) && !ynode_is_null(v)) {
+		if (v->kind != YN_SEQ || v->n > 64)
+			return fail(d, v, "'respondents' must be a list of at most 64 user or @group names");
+		t->respondents = calloc(v->n ? v->n : 1, sizeof *t->respondents);
+		for (size_t i = 0; i < v->n; i++, t->n_respondents++)
+			if (get_str(d, v->items[i], "respondents", &t->respondents[i]) < 0)
+				return -1;
+	}
+	if ((v = lookup(in, "no_self_approval")) && get_bool(d, v, "no_self_approval", &t->no_self_approval) < 0)
 		return -1;
 	return 0;
 }
@@ -331,7 +354,7 @@ static int convert_task(datafile *d, ynode *n, const char *exec_id, record_task 
 static const char *const exec_keys[] = { "id", "workflow_name", "start_timestamp", "end_timestamp", "status",
 					 "task_ids", "is_paused", "paused_task_id", "tasks", "events", NULL };
 
-static const char *const event_keys[] = { "seq", "time", "actor", "action", "execution_id", "task_id",
+static const char *const event_keys[] = { "seq", "time", "actor", "user", "action", "execution_id", "task_id",
 					  "status_before", "status_after", "input_value", "reason", NULL };
 
 /* An optional name: absent or null stays NULL. */
@@ -361,6 +384,7 @@ static int convert_event(datafile *d, ynode *n, const char *exec_id, record_even
 	if (!(v = lookup(n, "action")) || ynode_is_null(v))
 		return fail(d, n, "an event needs an 'action'");
 	if (get_opt_str(d, n, "action", &ev->action) < 0 || get_opt_str(d, n, "actor", &ev->actor) < 0 ||
+	    get_opt_str(d, n, "user", &ev->user) < 0 ||
 	    get_opt_str(d, n, "status_before", &ev->status_before) < 0 ||
 	    get_opt_str(d, n, "status_after", &ev->status_after) < 0)
 		return -1;
@@ -795,6 +819,23 @@ static void emit_task(emit_ctx *c, const record_task *t)
 		}
 		emit_key(c, "required");
 		emit_plain(c, t->input_required ? "true" : "false");
+		if (t->input_deadline) {
+			emit_key(c, "deadline");
+			emit_str(c, t->input_deadline);
+			emit_key(c, "on_timeout");
+			emit_plain(c, record_on_timeout_name(t->on_timeout));
+		}
+		if (t->n_respondents) {
+			emit_key(c, "respondents");
+			emit_seq(c, true, true);
+			for (size_t i = 0; i < t->n_respondents; i++)
+				emit_str(c, t->respondents[i]);
+			emit_seq(c, false, true);
+		}
+		if (t->no_self_approval) {
+			emit_key(c, "no_self_approval");
+			emit_plain(c, "true");
+		}
 		emit_map(c, false);
 	}
 	if (t->has_input_value) {
@@ -861,6 +902,10 @@ static void emit_event(emit_ctx *c, const record_event *ev)
 	emit_str(c, ev->time);
 	emit_key(c, "actor");
 	emit_str(c, ev->actor);
+	if (ev->user) {
+		emit_key(c, "user");
+		emit_str(c, ev->user);
+	}
 	emit_key(c, "action");
 	emit_str(c, ev->action);
 	emit_key(c, "task_id");
@@ -1056,9 +1101,9 @@ static void json_field(FILE *f, const char *key, const char *s)
 	json_str(f, s);
 }
 
-void datafile_json_exec(FILE *f, const record_exec *e)
+static void json_exec_fields(FILE *f, const record_exec *e)
 {
-	fputs("{\"id\":", f);
+	fputs("\"id\":", f);
 	json_str(f, e->id);
 	fputs(",\"workflow_name\":", f);
 	json_text(f, &e->workflow_name);
@@ -1083,7 +1128,34 @@ void datafile_json_exec(FILE *f, const record_exec *e)
 	} else {
 		fputs("null", f);
 	}
+	fputs(",\"started_by\":", f);
+	json_str(f, e->started_by);
+}
+
+void datafile_json_exec(FILE *f, const record_exec *e)
+{
+	fputc('{', f);
+	json_exec_fields(f, e);
 	fputc('}', f);
+}
+
+void datafile_json_paused(FILE *f, const store_item *it, const char *deadline)
+{
+	fputc('{', f);
+	json_exec_fields(f, &it->exec);
+	fputs(",\"deadline\":", f);
+	json_str(f, deadline);
+	fputs(",\"waiting\":[", f);
+	bool first = true;
+	for (size_t i = 0; i < it->n_tasks; i++) {
+		if (it->tasks[i].status != TASK_WAITING)
+			continue;
+		if (!first)
+			fputc(',', f);
+		first = false;
+		datafile_json_task(f, &it->tasks[i]);
+	}
+	fputs("]}", f);
 }
 
 void datafile_json_task(FILE *f, const record_task *t)
@@ -1110,7 +1182,17 @@ void datafile_json_task(FILE *f, const record_task *t)
 		json_text(f, &t->input_prompt);
 		fprintf(f, ",\"type\":\"%s\",\"default\":", record_input_type_name(t->input_type));
 		json_typed(f, t->has_input_default, &t->input_default, t);
-		fprintf(f, ",\"required\":%s}", t->input_required ? "true" : "false");
+		fprintf(f, ",\"required\":%s,\"deadline\":", t->input_required ? "true" : "false");
+		json_str(f, t->input_deadline);
+		fputs(",\"on_timeout\":", f);
+		json_str(f, t->input_deadline ? record_on_timeout_name(t->on_timeout) : NULL);
+		fputs(",\"respondents\":[", f);
+		for (size_t i = 0; i < t->n_respondents; i++) {
+			if (i)
+				fputc(',', f);
+			json_str(f, t->respondents[i]);
+		}
+		fprintf(f, "],\"no_self_approval\":%s}", t->no_self_approval ? "true" : "false");
 	} else {
 		fputs("null", f);
 	}
@@ -1135,6 +1217,7 @@ void datafile_json_event(FILE *f, const record_event *ev)
 	json_opt_text(f, ev->has_input_value, &ev->input_value);
 	fputs(",\"reason\":", f);
 	json_opt_text(f, ev->has_reason, &ev->reason);
+	json_field(f, "user", ev->user);
 	fputc('}', f);
 }
 

@@ -105,7 +105,7 @@ static void an_execution_runs_from_start_to_finish(void **state)
 	assert_int_equal(count, 2);
 	assert_int_equal(store_task_complete(c->st, "e1", "build", &err), STORE_OK);
 	assert_int_equal(store_task_begin(c->st, "e1", "approve", &err), STORE_OK);
-	store_input_request rq = { "Ship it?", INPUT_BOOLEAN, "false", 5, true };
+	store_input_request rq = { .prompt = "Ship it?", .type = INPUT_BOOLEAN, .default_value = "false", .default_len = 5, .required = true };
 	assert_int_equal(store_task_request_input(c->st, "e1", "approve", &rq, &err), STORE_OK);
 	record_exec e;
 	assert_int_equal(store_get(c->st, "e1", &e, &err), STORE_OK);
@@ -156,7 +156,7 @@ static void an_operator_resume_is_never_undone_by_the_engine(void **state)
 	store_task_begin(c->st, "eng-1", "build", &err);
 	store_task_complete(c->st, "eng-1", "build", &err);
 	store_task_begin(c->st, "eng-1", "approve", &err);
-	store_input_request rq = { "Ship it?", INPUT_STRING, NULL, 0, true };
+	store_input_request rq = { .prompt = "Ship it?", .type = INPUT_STRING, .required = true };
 	assert_int_equal(store_task_request_input(c->st, "eng-1", "approve", &rq, &err), STORE_OK);
 	store_item stale;
 	assert_int_equal(store_get_item(c->st, "eng-1", &stale, &err), STORE_OK);
@@ -257,7 +257,7 @@ static void a_failed_execution_fails_what_still_waits(void **state)
 	store_err err;
 	start(c->st, "e4");
 	store_task_begin(c->st, "e4", "approve", &err);
-	store_input_request rq = { "Ship it?", INPUT_STRING, NULL, 0, true };
+	store_input_request rq = { .prompt = "Ship it?", .type = INPUT_STRING, .required = true };
 	store_task_request_input(c->st, "e4", "approve", &rq, &err);
 	assert_int_equal(store_exec_finish(c->st, "e4", EXEC_FAILED, &err), STORE_OK);
 	record_task t;
