@@ -435,7 +435,7 @@ static int run_paused(cli *c, int argc, char **argv)
 		list_header();
 	for (size_t i = 0; i < nr; i++) {
 		if (lo.json) {
-			datafile_json_paused(stdout, &rows[i].it, rows[i].deadline);
+			datafile_json_paused(stdout, &rows[i].it);
 			fputc('\n', stdout);
 		} else {
 			list_row(&rows[i].it.exec);

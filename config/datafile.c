@@ -1130,6 +1130,9 @@ static void json_exec_fields(FILE *f, const record_exec *e)
 	}
 	fputs(",\"started_by\":", f);
 	json_str(f, e->started_by);
+	/* while it waits: the earliest deadline of its waiting tasks */
+	fputs(",\"deadline\":", f);
+	json_str(f, e->input_deadline);
 }
 
 void datafile_json_exec(FILE *f, const record_exec *e)
@@ -1139,12 +1142,10 @@ void datafile_json_exec(FILE *f, const record_exec *e)
 	fputc('}', f);
 }
 
-void datafile_json_paused(FILE *f, const store_item *it, const char *deadline)
+void datafile_json_paused(FILE *f, const store_item *it)
 {
 	fputc('{', f);
 	json_exec_fields(f, &it->exec);
-	fputs(",\"deadline\":", f);
-	json_str(f, deadline);
 	fputs(",\"waiting\":[", f);
 	bool first = true;
 	for (size_t i = 0; i < it->n_tasks; i++) {

@@ -37,8 +37,8 @@ store_code datafile_export_json(store *st, bool events, FILE *out, store_err *er
 void datafile_json_exec(FILE *f, const record_exec *e);
 void datafile_json_task(FILE *f, const record_task *t);
 void datafile_json_event(FILE *f, const record_event *ev);
-/* A waiting execution for seectl paused: its fields, its earliest deadline
- * (NULL: none) and its waiting tasks ("waiting"). */
-void datafile_json_paused(FILE *f, const store_item *it, const char *deadline);
+/* A waiting execution for seectl paused: its fields (with its earliest
+ * "deadline") and its waiting tasks ("waiting"). */
+void datafile_json_paused(FILE *f, const store_item *it);
 
 #endif

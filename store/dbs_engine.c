@@ -205,7 +205,7 @@ static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, sto
 			char when[40];
 			record_timestamp_parse(now, &us);
 			record_timestamp_format(us + (int64_t)rq->timeout_s * 1000000, when, sizeof when);
-			if (set_str(&t->input_deadline, when) < 0)
+			if (set_str(&t->input_deadline, when) < 0 || set_str(&t->deadline_from, now) < 0)
 				return oom(err);
 			return deadline_check(t, rq->on_timeout, err);
 		}

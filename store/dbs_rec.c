@@ -227,9 +227,37 @@ store_code rec_put_exec(dbs *st, DB_TXN *txn, const record_exec *e_in, const rec
 	record_exec e1 = *e_in, *e = &e1;
 	e1.version = ms->generation + 1;
 	e1.engine_attached = false;
-	if (record_encode_exec(e, &b) < 0)
-		return err_set(err, STORE_STORAGE, "out of memory encoding execution '%s'", e->id);
-	c = rec_put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
+	/* a waiting execution carries its earliest deadline (its tasks are
+	 * written before it in every transaction) */
+	record_task best = { 0 };
+	int64_t best_us = 0;
+	e1.input_deadline = e1.deadline_from = NULL;
+	for (size_t i = 0; e->status == EXEC_WAITING && i < e->n_task_ids && !c; i++) {
+		record_task t;
+		int64_t us;
+		if ((c = rec_get_task(st, txn, e->id, e->task_ids[i], &t, 0, err)) == STORE_NOT_FOUND) {
+			c = STORE_OK; /* a save writes the execution's tasks first; a missing one waits for nothing */
+			memset(err, 0, sizeof *err);
+			continue;
+		}
+		if (c)
+			break;
+		if (t.status == TASK_WAITING && t.input_deadline && record_timestamp_parse(t.input_deadline, &us) &&
+		    (!best.input_deadline || us < best_us)) {
+			record_task_free(&best);
+			best = t;
+			best_us = us;
+		} else {
+			record_task_free(&t);
+		}
+	}
+	e1.input_deadline = best.input_deadline;
+	e1.deadline_from = best.deadline_from;
+	if (!c && record_encode_exec(e, &b) < 0)
+		c = err_set(err, STORE_STORAGE, "out of memory encoding execution '%s'", e->id);
+	record_task_free(&best);
+	if (!c)
+		c = rec_put_raw(st, txn, DBI_EXECS, e->id, strlen(e->id), b.data, b.len, err);
 	if (!c)
 		c = index_update(st, txn, e, &b, old, err);
 	record_buf_free(&b);

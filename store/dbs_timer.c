@@ -44,8 +44,9 @@ store_code deadline_check(const record_task *t, record_on_timeout policy, store_
 static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	deadline_arg *a = arg;
+	record_exec e, old = { 0 };
 	record_task t;
-	store_code c = rec_get_task(st, txn, a->exec_id, a->task_id, &t, DB_RMW, err);
+	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
 	if (t.status != TASK_WAITING) {
@@ -58,20 +59,21 @@ static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	/* the old entry goes; the new one comes with the task's write */
 	if ((c = rec_deadline_index(st, txn, &t, false, err)))
 		goto out;
-	char when[40] = "";
+	char when[40] = "", now[40];
+	record_timestamp_now(now, sizeof now);
 	if (a->seconds) {
-		char now[40];
 		int64_t us;
-		record_timestamp_now(now, sizeof now);
 		record_timestamp_parse(now, &us);
 		record_timestamp_format(us + (int64_t)a->seconds * 1000000, when, sizeof when);
 	}
-	if (rec_set_str(&t.input_deadline, a->seconds ? when : NULL) < 0) {
+	if (rec_set_str(&t.input_deadline, a->seconds ? when : NULL) < 0 ||
+	    rec_set_str(&t.deadline_from, a->seconds ? now : NULL) < 0 || record_exec_copy(&old, &e) < 0) {
 		c = err_set(err, STORE_STORAGE, "out of memory");
 		goto out;
 	}
 	t.on_timeout = a->seconds ? a->policy : TIMEOUT_FAIL;
-	if ((c = rec_put_task(st, txn, &t, err)))
+	/* the execution carries its earliest deadline: it is written again */
+	if ((c = rec_put_task(st, txn, &t, err)) || (c = rec_put_exec(st, txn, &e, &old, err)))
 		goto out;
 	char what[120];
 	if (a->seconds)
@@ -81,6 +83,8 @@ static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	record_text why = { what, strlen(what) };
 	c = rec_event(st, txn, "deadline", a->exec_id, a->task_id, NULL, NULL, NULL, &why, err);
 out:
+	record_exec_free(&old);
+	record_exec_free(&e);
 	record_task_free(&t);
 	return c;
 }

@@ -61,6 +61,8 @@ static const field exec_fields[] = {
 	{ 14, F_STR, offsetof(record_exec, definition), 0, false },
 	{ 15, F_U64, offsetof(record_exec, definition_hash), 0, false },
 	{ 16, F_STR, offsetof(record_exec, started_by), 0, false },
+	{ 17, F_STR, offsetof(record_exec, input_deadline), 0, false },
+	{ 18, F_STR, offsetof(record_exec, deadline_from), 0, false },
 };
 
 static const field task_fields[] = {
@@ -83,6 +85,7 @@ static const field task_fields[] = {
 	{ 17, F_ON_TIMEOUT, offsetof(record_task, on_timeout), 0, false },
 	{ 18, F_STRS, offsetof(record_task, respondents), offsetof(record_task, n_respondents), false },
 	{ 19, F_BOOL, offsetof(record_task, no_self_approval), 0, false },
+	{ 20, F_STR, offsetof(record_task, deadline_from), 0, false },
 };
 
 static const field event_fields[] = {

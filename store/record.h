@@ -75,6 +75,11 @@ typedef struct record_exec {
 	/* The Unix user whose engine started it, as the server saw it (NULL:
 	 * not known, such as an imported execution). */
 	char *started_by;
+	/* Derived, kept by the store while it waits: the earliest deadline of
+	 * its waiting tasks (NULL: none), and when that deadline was set, so
+	 * that a list can sort by it and say how much of the time is left. */
+	char *input_deadline;
+	char *deadline_from;
 	record_unknown unknown;
 } record_exec;
 
@@ -107,6 +112,7 @@ typedef struct record_task {
 	 * when it passes; kept after the task is answered. */
 	char *input_deadline;
 	record_on_timeout on_timeout;
+	char *deadline_from;     /* when the deadline was set */
 	/* Who may answer, reject or cancel it: Unix user names, and group
 	 * names as "@group" (none: anyone who may write); and whether the user
 	 * who started the execution is refused. */

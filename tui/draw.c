@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <curses.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,38 @@ static void exec_title(char *buf, size_t cap, int width)
 	snprintf(buf + o, cap - o, "%*s %*s", c.age, "AGE", c.tasks, "TASKS");
 }
 
+/* The time left until a deadline: "14m left" or "overdue"; *urgent when
+ * under a tenth of the time it was given is left.  False when there is none. */
+static bool deadline_text(const char *deadline, const char *from, char *buf, size_t cap, bool *urgent)
+{
+	long long left = deadline ? text_until(deadline) : LLONG_MIN;
+	*urgent = false;
+	if (left == LLONG_MIN)
+		return false;
+	if (left <= 0) {
+		snprintf(buf, cap, "overdue");
+		*urgent = true;
+		return true;
+	}
+	char span[24];
+	text_span(span, sizeof span, left);
+	snprintf(buf, cap, "%s left", span);
+	long long given = from ? text_until(from) : LLONG_MIN;
+	if (given != LLONG_MIN) {
+		given = left - given; /* deadline - from */
+		*urgent = given > 0 && left * 10 < given;
+	}
+	return true;
+}
+
+static bool exec_urgent(const record_exec *e)
+{
+	char buf[32];
+	bool urgent;
+	return e->status == EXEC_WAITING && deadline_text(e->input_deadline, e->deadline_from, buf, sizeof buf, &urgent) &&
+	       urgent;
+}
+
 static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 {
 	exec_cols c = exec_layout(width);
@@ -247,6 +280,14 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 	bool detached = r->exec.engine_pid && !r->exec.engine_attached &&
 			(r->exec.status == EXEC_RUNNING || r->exec.status == EXEC_WAITING);
 	const char *word = detached && r->exec.status == EXEC_RUNNING ? "running, detached" : status_exec_name(r->exec.status);
+	/* what waits with a deadline says how long it has left */
+	char left[40], wword[48];
+	bool urgent;
+	if (r->exec.status == EXEC_WAITING &&
+	    deadline_text(r->exec.input_deadline, r->exec.deadline_from, left, sizeof left, &urgent)) {
+		snprintf(wword, sizeof wword, "waiting, %s", left);
+		word = wword;
+	}
 	const char *glyph = detached ? "?" : lk->glyph;
 	size_t o = 0;
 	buf[0] = '\0';
@@ -296,6 +337,8 @@ static void draw_execs(app *a, int y0, int h)
 		char line[1200];
 		exec_row_text(line, sizeof line, r, COLS);
 		attr_t at = look_attr(exec_look[r->exec.status].color);
+		if (exec_urgent(&r->exec))
+			at |= A_BOLD | A_UNDERLINE; /* under a tenth of its time left, or overdue */
 		if (idx == a->sel)
 			at |= A_REVERSE;
 		put_clipped(y0 + 1 + i, 0, COLS, line, at);
@@ -323,9 +366,17 @@ static void draw_tasks(app *a, int y0, int h)
 		char prompt[300], line[1200], tb[40];
 		prompt[0] = '\0';
 		/* raw bytes (cut whole characters later): cat_fit escapes them */
+		char left[40] = "";
+		bool urgent = false;
+		if (t->status == TASK_WAITING && deadline_text(t->input_deadline, t->deadline_from, left + 1,
+							       sizeof left - 3, &urgent)) {
+			left[0] = '[';
+			strcat(left, "] ");
+		}
 		if (t->status == TASK_WAITING && t->has_input)
-			snprintf(prompt, sizeof prompt, "%.*s [%s%s]", (int)(t->input_prompt.len < 250 ? t->input_prompt.len : 250),
-				 t->input_prompt.s, record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+			snprintf(prompt, sizeof prompt, "%s%.*s [%s%s]", left,
+				 (int)(t->input_prompt.len < 250 ? t->input_prompt.len : 250), t->input_prompt.s,
+				 record_input_type_name(t->input_type), t->input_required ? ", required" : "");
 		else if (t->has_input_value)
 			snprintf(prompt, sizeof prompt, "= %.*s", (int)(t->input_value.len < 250 ? t->input_value.len : 250),
 				 t->input_value.s);
@@ -340,9 +391,11 @@ static void draw_tasks(app *a, int y0, int h)
 			const char *st = short_time(t->start_timestamp, tb);
 			cat_fit(line, sizeof line, &o, st, strlen(st), 20);
 		}
-		int left = COLS - (COLS >= 100 ? 2 + 18 + 17 + 25 + 21 : 2 + 18 + 17 + 21);
-		cat_fit(line, sizeof line, &o, prompt, strlen(prompt), left > 4 ? left : 4);
+		int room = COLS - (COLS >= 100 ? 2 + 18 + 17 + 25 + 21 : 2 + 18 + 17 + 21);
+		cat_fit(line, sizeof line, &o, prompt, strlen(prompt), room > 4 ? room : 4);
 		attr_t at = look_attr(task_look[t->status].color);
+		if (urgent)
+			at |= A_BOLD | A_UNDERLINE;
 		if (idx == a->task_sel && a->focus != PANE_EXECS)
 			at |= A_REVERSE;
 		put_clipped(y0 + 1 + i, 0, COLS, line, at);
