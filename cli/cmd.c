@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bulk.h"
 #include "cmd.h"
 #include "datafile.h"
 #include "gen.h"
@@ -670,23 +671,86 @@ static int run_pause(cli *c, int argc, char **argv)
 
 /* ---- reject / cancel ---- */
 
-static int reason_opt(int o, const char *arg, void *ctx)
+/* The options of resume, reject and cancel: one execution, or --all of
+ * those the selectors choose. */
+typedef struct act_opts {
+	bool all;
+	bulk_opts bulk;
+	const char *input;
+} act_opts;
+
+static int act_opt(int o, const char *arg, void *ctx)
 {
-	if (o != 'R')
-		return -1;
-	*(const char **)ctx = arg;
-	return 0;
+	act_opts *a = ctx;
+	switch (o) {
+	case 'R':
+		a->bulk.reason = arg;
+		return 0;
+	case 'i':
+		a->input = arg;
+		return 0;
+	case 'a':
+		a->all = true;
+		return 0;
+	case 'W':
+		a->bulk.workflow = arg;
+		return 0;
+	case 'O':
+		value_hint = "a duration such as 90s, 15m, 2h, 7d or 1h30m";
+		return text_duration_parse(arg, &a->bulk.older_than_s);
+	case 'n':
+		a->bulk.dry_run = true;
+		return 0;
+	case 'j':
+		a->bulk.json = true;
+		return 0;
+	}
+	return -1;
+}
+
+#define BULK_OPTIONS                                                                                              \
+	{ "all", no_argument, NULL, 'a' }, { "workflow", required_argument, NULL, 'W' },                         \
+		{ "older-than", required_argument, NULL, 'O' }, { "dry-run", no_argument, NULL, 'n' },           \
+		{ "json", no_argument, NULL, 'j' }
+
+/* --all and its selectors: checked, then run.  *handled is false when --all
+ * was not given (the selectors alone are a usage error). */
+static int maybe_bulk(cli *c, const cmd *self, bulk_action act, act_opts *ao, int nargs, bool *handled)
+{
+	*handled = true;
+	bool selectors = ao->bulk.workflow || ao->bulk.older_than_s || ao->bulk.dry_run || ao->bulk.json;
+	if (!ao->all) {
+		*handled = false;
+		return selectors ? cmd_fail(EXIT_USAGE, "%s: --workflow, --older-than, --dry-run and --json go with --all",
+					    self->name)
+				 : EXIT_DONE;
+	}
+	if (nargs)
+		return cmd_fail(EXIT_USAGE, "%s: --all names no execution (select with --workflow and --older-than)",
+				self->name);
+	if (ao->input)
+		return cmd_fail(EXIT_USAGE, "%s: --input goes with one task, not --all", self->name);
+	int rc = open_store(c);
+	return rc ? rc : bulk_run(c->st, act, &ao->bulk);
 }
 
 static int run_decision(cli *c, int argc, char **argv, bool reject)
 {
-	static const struct option opts[] = { { "reason", required_argument, NULL, 'R' },
+	static const struct option opts[] = { { "reason", required_argument, NULL, 'R' }, BULK_OPTIONS,
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	const char *reason = NULL;
+	act_opts ao;
+	memset(&ao, 0, sizeof ao);
 	const cmd *self = cmd_find(reject ? "reject" : "cancel");
-	if (parse_opts(self, argc, argv, opts, reason_opt, &reason) < 0)
+	if (parse_opts(self, argc, argv, opts, act_opt, &ao) < 0)
 		return EXIT_USAGE;
+	const char *reason = ao.bulk.reason;
+	if (ao.all && (!reason || !*reason))
+		return cmd_fail(EXIT_USAGE, "%s: --reason TEXT is required: say why, for the audit trail", self->name);
+	bool handled;
+	int brc = maybe_bulk(c, self, reject ? BULK_REJECT : BULK_CANCEL, &ao, argc - optind, &handled);
+	if (handled || brc)
+		return brc;
 	if (argc - optind != (reject ? 2 : 1))
 		return cmd_fail(EXIT_USAGE, reject ? "reject: name an execution and a task (seectl reject EXEC TASK --reason TEXT)"
 						   : "cancel: name one execution (seectl cancel EXEC --reason TEXT)");
@@ -766,26 +830,19 @@ static int run_deadline(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
-typedef struct resume_opts {
-	const char *input;
-} resume_opts;
-
-static int resume_opt(int o, const char *arg, void *ctx)
-{
-	if (o != 'i')
-		return -1;
-	((resume_opts *)ctx)->input = arg;
-	return 0;
-}
-
 static int run_resume(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = { { "input", required_argument, NULL, 'i' },
+	static const struct option opts[] = { { "input", required_argument, NULL, 'i' }, BULK_OPTIONS,
 					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	resume_opts ro = { NULL };
-	if (parse_opts(cmd_find("resume"), argc, argv, opts, resume_opt, &ro) < 0)
+	act_opts ro;
+	memset(&ro, 0, sizeof ro);
+	if (parse_opts(cmd_find("resume"), argc, argv, opts, act_opt, &ro) < 0)
 		return EXIT_USAGE;
 	int nargs = argc - optind;
+	bool handled;
+	int brc = maybe_bulk(c, cmd_find("resume"), BULK_RESUME, &ro, nargs, &handled);
+	if (handled || brc)
+		return brc;
 	if (nargs < 1 || nargs > 2)
 		return cmd_fail(EXIT_USAGE, "resume: name an execution, and optionally a task (seectl resume EXEC [TASK])");
 	if (nargs == 1 && ro.input)
@@ -1096,6 +1153,15 @@ static int run_backup(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
+#define BULK_HELP                                                                                   \
+	"  --all               every execution the selectors choose, each in its own transaction\n"   \
+	"  --workflow NAME     SELECTOR: only executions of this workflow (its exact name)\n"          \
+	"  --older-than D      SELECTOR: only those started at least D ago (90s, 15m, 2h, 7d)\n"     \
+	"  --dry-run           say what would be done, and change nothing\n"                         \
+	"  --json              each result as a JSON line: execution, action, result, message\n"      \
+	"The count goes to stderr first.  Exit 0 when every execution was done, 1 when any was\n"     \
+	"refused or skipped; a stopped run leaves each one done or not: run it again for the rest.\n"
+
 const cmd cmd_table[] = {
 	{ "import", "FILE...", "load executions and tasks from YAML data files (- for stdin)",
 	  "  --replace   overwrite executions whose ids exist (else that is an error)\n"
@@ -1126,15 +1192,24 @@ const cmd cmd_table[] = {
 	  "The server applies it even with no engine or client running, as the actor \"timer\".\n",
 	  run_deadline },
 	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", run_pause },
-	{ "reject", "EXEC TASK --reason TEXT", "reject a waiting task: it fails, with the reason",
+	{ "reject", "EXEC TASK --reason TEXT | --all [SELECTORS] --reason TEXT",
+	  "reject a waiting task: it fails, with the reason",
 	  "  --reason TEXT   why (required): kept in the task and the audit trail\n"
-	  "The execution waits on its next waiting task, or runs again and its engine fails it.\n", run_reject },
-	{ "cancel", "EXEC --reason TEXT", "cancel an execution: it and every task not ended fail",
+	  "The execution waits on its next waiting task, or runs again and its engine fails it.\n"
+	  "With --all, every waiting task of every waiting execution the selectors choose.\n" BULK_HELP,
+	  run_reject },
+	{ "cancel", "EXEC --reason TEXT | --all [SELECTORS] --reason TEXT",
+	  "cancel an execution: it and every task not ended fail",
 	  "  --reason TEXT   why (required): kept in the tasks and the audit trail\n"
-	  "An attached seerun stops its running commands.\n", run_cancel },
-	{ "resume", "EXEC [TASK] [--input VALUE]", "resume the workflow, or one task with the input it asked for",
+	  "An attached seerun stops its running commands.\n"
+	  "With --all, every running or waiting execution the selectors choose.\n" BULK_HELP,
+	  run_cancel },
+	{ "resume", "EXEC [TASK] [--input VALUE] | --all [SELECTORS]",
+	  "resume the workflow, or one task with the input it asked for",
 	  "  --input VALUE   the value for the task's input request (checked against its type)\n"
-	  "Without TASK every waiting task of EXEC is resumed.\n",
+	  "Without TASK every waiting task of EXEC is resumed.\n"
+	  "With --all, every waiting execution the selectors choose; those with a required\n"
+	  "answer that has no value or default are skipped.\n" BULK_HELP,
 	  run_resume },
 	{ "history", "[EXEC] [--limit N] [--json]", "audit events, newest first",
 	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n",

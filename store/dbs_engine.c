@@ -524,29 +524,61 @@ store_code task_fail_now(record_task *t, const char *reason, const char *now, st
 	return STORE_OK;
 }
 
+static store_code reject_one(dbs *st, DB_TXN *txn, record_task *t, const char *reason, const char *now,
+			     store_err *err)
+{
+	store_code c = task_fail_now(t, reason, now, err);
+	if (!c)
+		c = rec_put_task(st, txn, t, err);
+	if (!c)
+		c = rec_event(st, txn, "reject", t->execution_id, t->task_id, status_task_name(TASK_WAITING),
+			      status_task_name(TASK_FAILED), NULL, &t->reason, err);
+	return c;
+}
+
+/* Rejects one waiting task, or (no task named) every one of the execution. */
 static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	decide_arg *a = arg;
 	record_exec e, old = { 0 };
-	record_task t;
+	record_task t = { 0 };
 	char now[40];
 	record_timestamp_now(now, sizeof now);
-	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
-	if (c)
-		return c;
-	if (t.status != TASK_WAITING) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s): only a waiting task "
-			    "can be rejected", a->task_id, status_task_name(t.status));
-		goto out;
+	store_code c;
+	if (a->task_id) {
+		if ((c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err)))
+			return c;
+		if (t.status != TASK_WAITING) {
+			c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s): only a "
+				    "waiting task can be rejected", a->task_id, status_task_name(t.status));
+			goto out;
+		}
+		c = reject_one(st, txn, &t, a->reason, now, err);
+	} else {
+		if ((c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err)))
+			return c;
+		size_t n = 0;
+		for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+			record_task o;
+			if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, DB_RMW, err)))
+				break;
+			if (o.status == TASK_WAITING) {
+				c = reject_one(st, txn, &o, a->reason, now, err);
+				record_task_free(&t);
+				t = o; /* the last one settles the execution */
+				n++;
+			} else {
+				record_task_free(&o);
+			}
+		}
+		if (!c && n == 0)
+			c = err_set(err, STORE_INVALID_STATE, "execution '%s' is not waiting for input (status: %s): "
+				    "nothing to reject", e.id, status_exec_name(e.status));
 	}
-	if (record_exec_copy(&old, &e) < 0) {
+	if (!c && record_exec_copy(&old, &e) < 0)
 		c = oom(err);
-		goto out;
-	}
-	if (!(c = task_fail_now(&t, a->reason, now, err)) && !(c = exec_settle(st, txn, &e, &t, err)) &&
-	    !(c = rec_put_task(st, txn, &t, err)) && !(c = rec_put_exec(st, txn, &e, &old, err)))
-		c = rec_event(st, txn, "reject", e.id, t.task_id, status_task_name(TASK_WAITING),
-			      status_task_name(TASK_FAILED), NULL, &t.reason, err);
+	if (!c && !(c = exec_settle(st, txn, &e, &t, err)))
+		c = rec_put_exec(st, txn, &e, &old, err);
 out:
 	record_exec_free(&old);
 	record_task_free(&t);

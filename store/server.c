@@ -910,7 +910,7 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		if (memchr(reason, '\0', rl))
 			code = err_set(&err, STORE_INVALID_INPUT, "the reason holds a NUL byte");
 		else if (m->op == OP_REJECT)
-			code = dbs_task_reject(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", reason, &err);
+			code = dbs_task_reject(s->db, has_s0 ? s0 : "", has_s1 ? s1 : NULL, reason, &err);
 		else
 			code = dbs_exec_cancel(s->db, has_s0 ? s0 : "", reason, &err);
 		free(reason);

@@ -155,7 +155,8 @@ store_code store_resume_task(store *st, const char *exec_id, const char *task_id
 /* An operator's decisions beyond resume.  Rejecting a waiting task fails
  * it with the reason (required, at most 64 KiB): the execution stays
  * waiting on its next waiting task, or runs again (its engine then fails
- * it).  Cancelling a running or waiting execution fails every task that has
+ * it); task_id NULL rejects every waiting task of the execution in one
+ * transaction.  Cancelling a running or waiting execution fails every task that has
  * not ended, and the execution, with the reason, in one transaction. */
 store_code store_task_reject(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
 store_code store_exec_cancel(store *st, const char *exec_id, const char *reason, store_err *err);

@@ -1,0 +1,192 @@
+/* bulk.c - seectl's bulk actions (bulk.h). */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulk.h"
+#include "cmd.h"
+#include "datafile.h"
+#include "text.h"
+
+static const char *const verbs[] = { "resume", "reject", "cancel" };
+static const char *const done_words[] = { "resumed", "rejected", "cancelled" };
+
+typedef struct pick {
+	record_exec *v;
+	size_t n, cap;
+} pick;
+
+static bool selected(const record_exec *e, const bulk_opts *o)
+{
+	if (o->workflow && (e->workflow_name.len != strlen(o->workflow) ||
+			    memcmp(e->workflow_name.s, o->workflow, e->workflow_name.len) != 0))
+		return false;
+	if (o->older_than_s) {
+		long long until = text_until(e->start_timestamp);
+		if (until == LLONG_MIN || -until < (long long)o->older_than_s)
+			return false;
+	}
+	return true;
+}
+
+/* Takes over the records of v that the selectors keep. */
+static int pick_add(pick *p, record_exec *v, size_t n, const bulk_opts *o)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!selected(&v[i], o)) {
+			record_exec_free(&v[i]);
+			continue;
+		}
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 256;
+			record_exec *nv = realloc(p->v, cap * sizeof *nv);
+			if (!nv) {
+				for (; i < n; i++)
+					record_exec_free(&v[i]);
+				free(v);
+				return -1;
+			}
+			p->v = nv;
+			p->cap = cap;
+		}
+		p->v[p->n++] = v[i];
+	}
+	free(v);
+	return 0;
+}
+
+static store_code select_execs(store *st, bulk_action act, const bulk_opts *o, pick *p, store_err *err)
+{
+	record_exec *v;
+	size_t n;
+	store_code c = store_paused(st, &v, &n, err);
+	if (c)
+		return c;
+	if (pick_add(p, v, n, o) < 0)
+		return err->code = STORE_STORAGE;
+	if (act != BULK_CANCEL)
+		return STORE_OK;
+	store_cursor cur = { .len = 0 };
+	while (!cur.done) {
+		if ((c = store_list(st, EXEC_RUNNING, &cur, 1000, &v, &n, err)))
+			return c;
+		if (pick_add(p, v, n, o) < 0)
+			return err->code = STORE_STORAGE;
+		if (n == 0)
+			break;
+	}
+	return STORE_OK;
+}
+
+/* Why a resume of the whole execution would be refused: its waiting tasks
+ * that need an answer and have none (into why; false when there are none). */
+static bool needs_answer(store *st, const char *id, char *why, size_t cap)
+{
+	store_item it;
+	store_err err;
+	why[0] = '\0';
+	if (store_get_item(st, id, &it, &err))
+		return false; /* the resume itself says what is wrong */
+	size_t n = 0;
+	for (size_t i = 0; i < it.n_tasks; i++) {
+		const record_task *t = &it.tasks[i];
+		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
+		    !t->has_input_default) {
+			size_t o = strlen(why);
+			snprintf(why + o, cap - o, "%s'%s'", n++ ? ", " : "task ", t->task_id);
+		}
+	}
+	store_item_free(&it);
+	if (n) {
+		size_t o = strlen(why);
+		snprintf(why + o, cap - o, " require%s an answer: resume %s with a value", n == 1 ? "s" : "",
+			 n == 1 ? "it" : "each");
+	}
+	return n > 0;
+}
+
+static void report(const bulk_opts *o, bulk_action act, const char *id, const char *result, const char *msg)
+{
+	if (o->json) {
+		fputs("{\"execution\":", stdout);
+		text_json_fputs(stdout, id, strlen(id));
+		printf(",\"action\":\"%s\",\"result\":\"%s\",\"message\":", verbs[act], result);
+		if (msg)
+			text_json_fputs(stdout, msg, strlen(msg));
+		else
+			fputs("null", stdout);
+		fputs("}\n", stdout);
+		return;
+	}
+	char esc[600];
+	text_escape(esc, sizeof esc, id, strlen(id));
+	if (strcmp(result, "done") == 0)
+		printf("%s %s\n", done_words[act], esc);
+	else if (strcmp(result, "would") == 0)
+		printf("would %s %s\n", verbs[act], esc);
+	else
+		printf("%s %s: %s\n", result, esc, msg ? msg : "");
+}
+
+int bulk_run(store *st, bulk_action act, const bulk_opts *o)
+{
+	pick p = { 0 };
+	store_err err;
+	memset(&err, 0, sizeof err);
+	if (select_execs(st, act, o, &p, &err)) {
+		record_exec_array_free(p.v, p.n);
+		return cmd_fail(cmd_exit_code(err.code ? err.code : STORE_STORAGE), "%s",
+				err.msg[0] ? err.msg : "out of memory");
+	}
+	/* the pre-flight: how many, and which will be skipped */
+	char (*why)[400] = p.n ? calloc(p.n, sizeof *why) : NULL;
+	size_t skip = 0;
+	if (p.n && !why) {
+		record_exec_array_free(p.v, p.n);
+		return cmd_fail(EXIT_STORAGE, "out of memory");
+	}
+	for (size_t i = 0; act == BULK_RESUME && i < p.n; i++)
+		skip += needs_answer(st, p.v[i].id, why[i], sizeof why[i]);
+	fprintf(stderr, "seectl: %s %zu execution%s", verbs[act], p.n, p.n == 1 ? "" : "s");
+	if (skip)
+		fprintf(stderr, "; %zu wait%s for a required answer and will be skipped", skip, skip == 1 ? "s" : "");
+	fprintf(stderr, "%s\n", o->dry_run ? " (dry run: nothing changes)" : "");
+	size_t done = 0, refused = 0;
+	int rc = EXIT_DONE;
+	for (size_t i = 0; i < p.n; i++) {
+		const char *id = p.v[i].id;
+		if (why[i][0]) {
+			report(o, act, id, "skipped", why[i]);
+			continue;
+		}
+		if (o->dry_run) {
+			report(o, act, id, "would", NULL);
+			continue;
+		}
+		store_code c = act == BULK_RESUME ? store_resume_workflow(st, id, &err)
+			     : act == BULK_REJECT ? store_task_reject(st, id, NULL, o->reason, &err)
+						  : store_exec_cancel(st, id, o->reason, &err);
+		if (c == STORE_OK) {
+			done++;
+			report(o, act, id, "done", NULL);
+		} else {
+			refused++;
+			report(o, act, id, "refused", err.msg);
+			if (c == STORE_STORAGE || c == STORE_READ_ONLY) {
+				rc = cmd_exit_code(c); /* the store cannot go on: stop here */
+				break;
+			}
+		}
+		fflush(stdout);
+	}
+	if (!o->dry_run)
+		fprintf(stderr, "seectl: %s: %zu done, %zu skipped, %zu refused\n", verbs[act], done, skip, refused);
+	free(why);
+	record_exec_array_free(p.v, p.n);
+	if (rc == EXIT_DONE && (refused || skip))
+		rc = EXIT_REFUSED;
+	return rc;
+}
