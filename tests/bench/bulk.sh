@@ -1,0 +1,68 @@
+#!/bin/bash
+# bulk.sh - bulk actions on BENCH_BULK_EXECUTIONS (default 10,000) waiting
+# executions, with a dashboard open in a real terminal (tmux):
+#   1. the pre-flight (seectl resume --all --dry-run): its time;
+#   2. seectl resume --all: its time, and executions per second;
+#   3. while it runs, keys pressed in the dashboard every 50 ms: the time from
+#      each key to the end of its redraw (SEETOP_TRACE_KEYS), median and p95.
+# The bare times are for the record; nothing here asserts one.
+set -u
+SEETOP=${BENCH_SEETOP:?run through make bench-bulk}
+SEECTL=${BENCH_SEECTL:?run through make bench-bulk}
+command -v tmux >/dev/null || { echo "bulk.sh: tmux is not installed" >&2; exit 1; }
+n=${BENCH_BULK_EXECUTIONS:-10000}
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/seetop-bulk-bench-XXXXXX")
+sock="seetop-bulk-$$"
+T="tmux -L $sock"
+trap '$T kill-server 2>/dev/null; "$SEECTL" --home "$work/home" server stop >/dev/null 2>&1; rm -rf "$work"' EXIT
+home=$work/home
+python3 - "$work/data.yaml" "$n" <<'PY'
+import sys
+n = int(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    f.write("executions:\n")
+    for i in range(n):
+        f.write(f"""- id: bulk-{i:06d}
+  workflow_name: Bulk {i % 7}
+  start_timestamp: 2025-01-01T00:{i // 600 % 60:02d}:{i // 10 % 60:02d}Z
+  status: waiting-for-input
+  is_paused: true
+  paused_task_id: approve
+  tasks:
+  - {{task_id: approve, status: waiting-for-input, input: {{prompt: "Ship?", type: boolean, required: true, default: "false"}}}}
+""")
+PY
+"$SEECTL" --home "$home" import "$work/data.yaml" >/dev/null || { echo "bulk.sh: import failed" >&2; exit 1; }
+printf 'refresh_ms: 1000\nconfirm: true\n' >"$work/config.yaml"
+$T -f /dev/null new-session -d -x 120 -y 40 \
+	"env TERM=xterm-256color SEETOP_CONFIG=$work/config.yaml SEETOP_TRACE_KEYS=$work/keys.trace $SEETOP --home $home"
+for _ in $(seq 100); do $T capture-pane -p | grep -q "seetop " && break; sleep 0.1; done
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+t0=$(ms)
+"$SEECTL" --home "$home" resume --all --dry-run >/dev/null 2>"$work/pre.err"
+t1=$(ms)
+echo "pre-flight of $n executions (resume --all --dry-run): $((t1 - t0)) ms ($(head -1 "$work/pre.err"))"
+
+: >"$work/keys.trace"
+t0=$(ms)
+"$SEECTL" --home "$home" resume --all >/dev/null 2>"$work/run.err" &
+pid=$!
+keys=0
+while kill -0 $pid 2>/dev/null; do
+	$T send-keys j
+	keys=$((keys + 1))
+	sleep 0.05
+done
+wait $pid
+rc=$?
+t1=$(ms)
+awk -v n="$n" -v ms=$((t1 - t0)) -v rc=$rc 'BEGIN {
+	printf "resume --all of %d executions: %d ms, %.0f executions/s (exit %d)\n", n, ms, n * 1000 / ms, rc }'
+tail -1 "$work/run.err"
+sort -n -k2 "$work/keys.trace" | awk '{ v[n++] = $2 / 1000 } END {
+	if (n == 0) { print "no keys traced"; exit 1 }
+	printf "dashboard during the bulk resume: %d keys, key to screen median %.2f ms, p95 %.2f ms, max %.2f ms (target p95 < 50 ms)\n",
+	       n, v[int(n / 2)], v[int(n * 0.95)], v[n - 1] }'
+left=$("$SEECTL" --home "$home" list --status waiting --json | wc -l)
+echo "still waiting after the run: $left"
