@@ -326,6 +326,21 @@ static void print_deadline(const record_task *t, const char *indent)
 	       left < 0 ? "" : " left", record_on_timeout_name(t->on_timeout));
 }
 
+/* Who may answer a task, when it says. */
+static void print_respondents(const record_task *t, const char *indent)
+{
+	if (!t->n_respondents && !t->no_self_approval)
+		return;
+	printf("%sanswered by ", indent);
+	for (size_t i = 0; i < t->n_respondents; i++) {
+		fputs(i ? ", " : "", stdout);
+		put_escs(t->respondents[i]);
+	}
+	if (!t->n_respondents)
+		fputs("anyone who may write", stdout);
+	puts(t->no_self_approval ? " (not the user who started it)" : "");
+}
+
 /* Under a waiting execution: each task that waits, and what it asks. */
 static void print_waiting_tasks(const store_item *it)
 {
@@ -348,6 +363,7 @@ static void print_waiting_tasks(const store_item *it)
 		}
 		fputc('\n', stdout);
 		print_deadline(t, "           ");
+		print_respondents(t, "           ");
 	}
 }
 
@@ -540,6 +556,10 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 	put_escs(e->start_timestamp);
 	fputs("\nended      ", stdout);
 	put_escs(e->end_timestamp);
+	if (e->started_by) {
+		fputs("\nstarted by ", stdout);
+		put_escs(e->started_by);
+	}
 	if (e->engine_pid) {
 		printf("\nengine     pid %llu on ", (unsigned long long)e->engine_pid);
 		put_escs(e->engine_host ? e->engine_host : "?");
@@ -566,6 +586,7 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 				put_esc(t->input_default.s, t->input_default.len);
 			}
 			fputs(")\n", stdout);
+			print_respondents(t, "      ");
 			if (t->status == TASK_WAITING)
 				print_deadline(t, "      ");
 			else if (t->input_deadline)
@@ -779,6 +800,49 @@ static int run_reject(cli *c, int argc, char **argv)
 static int run_cancel(cli *c, int argc, char **argv)
 {
 	return run_decision(c, argc, argv, false);
+}
+
+/* ---- respondents ---- */
+
+static int respondents_opt(int o, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (o != 's')
+		return -1;
+	*(bool *)ctx = true;
+	return 0;
+}
+
+static int run_respondents(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "no-self-approval", no_argument, NULL, 's' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	bool no_self = false;
+	if (parse_opts(cmd_find("respondents"), argc, argv, opts, respondents_opt, &no_self) < 0)
+		return EXIT_USAGE;
+	int n = argc - optind - 2;
+	if (n < 1)
+		return cmd_fail(EXIT_USAGE, "respondents: name an execution, a task and who may answer it (seectl "
+					    "respondents EXEC TASK USER|@GROUP... [--no-self-approval], or anyone)");
+	const char *const *names = (const char *const *)argv + optind + 2;
+	bool anyone = n == 1 && strcmp(names[0], "anyone") == 0;
+	for (int i = 0; i < n && !anyone; i++)
+		if (store_respondent_check(names[i]) < 0)
+			return cmd_fail(EXIT_USAGE, "respondents: '%s' is not a user or @group name (1-64 letters, digits, "
+						    "'.', '_', '-')", names[i]);
+	if (n > STORE_RESPONDENTS_MAX)
+		return cmd_fail(EXIT_USAGE, "respondents: at most %d names", STORE_RESPONDENTS_MAX);
+	int rc = open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (store_task_respondents(c->st, argv[optind], argv[optind + 1], names, anyone ? 0 : (size_t)n, no_self, &err))
+		return store_fail(&err);
+	printf("task %s of %s may be answered by ", argv[optind + 1], argv[optind]);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", anyone ? "anyone who may write" : names[i]);
+	puts(no_self ? " (not the user who started it)" : "");
+	return EXIT_DONE;
 }
 
 /* ---- deadline ---- */
@@ -1184,6 +1248,15 @@ const cmd cmd_table[] = {
 	  "               \"waiting\" tasks\n"
 	  "Executions with a deadline come first, soonest first; then the rest, newest first.\n",
 	  run_paused },
+	{ "respondents", "EXEC TASK USER|@GROUP...|anyone [--no-self-approval]",
+	  "say who may answer, reject or cancel a task",
+	  "  USER, @GROUP         Unix user and group names; anyone lifts the restriction\n"
+	  "  --no-self-approval   not the user who started the execution either\n"
+	  "The store server knows each client's Unix user from its socket and refuses anyone\n"
+	  "else, whatever --actor says.  A user who may only read the home may answer or\n"
+	  "reject a task that names them.  Once a task names respondents, only they may\n"
+	  "change them.\n",
+	  run_respondents },
 	{ "deadline", "EXEC TASK DURATION|none [--on-timeout P]", "set when a waiting task's answer is due",
 	  "  DURATION         from now: 90s, 15m, 2h, 7d or 1h30m (at most 3650d); none removes it\n"
 	  "  --on-timeout P   what the store server does when it passes unanswered:\n"

@@ -874,6 +874,12 @@ static int make_definition(run *r, const char *path, store_item *it)
 				k->has_input_default = true;
 				record_text_set(&k->input_default, t->default_text, strlen(t->default_text));
 			}
+			/* who may answer: the record keeps its own copies */
+			k->no_self_approval = t->no_self_approval;
+			k->respondents = t->n_respondents ? calloc(t->n_respondents, sizeof *k->respondents) : NULL;
+			for (size_t n = 0; k->respondents && n < t->n_respondents; n++)
+				if ((k->respondents[n] = strdup(t->respondents[n])))
+					k->n_respondents++;
 		}
 		it->exec.n_task_ids = it->n_tasks = i + 1;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store.h"
 #include "text.h"
 #include "workflow.h"
 #include "ytree.h"
@@ -66,7 +67,7 @@ static const char *const task_keys[] = { "id", "name", "function", "next_tasks",
 static const char *const function_keys[] = { "name", "input", NULL };
 static const char *const command_keys[] = { "command", "args", NULL };
 static const char *const input_keys[] = { "prompt", "input_type", "required", "default", "timeout", "on_timeout",
-					   NULL };
+					   "respondents", "no_self_approval", NULL };
 
 static int read_command(reader *r, wf_task *t, const ynode *in, const char *what)
 {
@@ -140,6 +141,26 @@ static int read_deadline(reader *r, wf_task *t, const ynode *in)
 	if (t->on_timeout == TIMEOUT_SKIP && t->required)
 		return yreader_fail(r->y, on, "task '%s': on_timeout 'skip' needs \"required\": false (a required answer "
 				    "is never skipped)", t->id);
+	const ynode *rs = map_get(in, "respondents"), *ns = map_get(in, "no_self_approval");
+	if (ns && (ns->kind != YN_SCALAR || !ns->plain || ynode_bool(ns, &t->no_self_approval) != 1))
+		return yreader_fail(r->y, ns, "'no_self_approval' of task '%s' must be true or false", t->id);
+	if (!rs)
+		return 0;
+	if (rs->kind != YN_SEQ || rs->n > STORE_RESPONDENTS_MAX)
+		return yreader_fail(r->y, rs, "'respondents' of task '%s' must be a list of at most %d user or \"@group\" "
+				    "names", t->id, STORE_RESPONDENTS_MAX);
+	t->respondents = calloc(rs->n ? rs->n : 1, sizeof *t->respondents);
+	if (!t->respondents)
+		return yreader_fail(r->y, rs, "out of memory");
+	for (size_t i = 0; i < rs->n; i++) {
+		const ynode *v = rs->items[i];
+		if (v->kind != YN_SCALAR || store_respondent_check(v->val) < 0)
+			return yreader_fail(r->y, v, "respondent of task '%s' must be a user or \"@group\" name (1-64 "
+				    "letters, digits, '.', '_', '-')", t->id);
+		if (!(t->respondents[t->n_respondents] = strdup(v->val)))
+			return yreader_fail(r->y, v, "out of memory");
+		t->n_respondents++;
+	}
 	return 0;
 }
 
@@ -373,6 +394,9 @@ void workflow_free(workflow *w)
 		free(t->args);
 		free(t->prompt);
 		free(t->default_text);
+		for (size_t k = 0; k < t->n_respondents; k++)
+			free(t->respondents[k]);
+		free(t->respondents);
 		free(t->next);
 	}
 	free(w->tasks);

@@ -5,12 +5,15 @@
  *   TASK = {"id", "name", "function": {"name": "cli_command",
  *            "input": {"command": "...", "args": [...]}}
  *          | {"name": "user_input", "input": {"prompt", "input_type",
- *            "required", "default", "timeout", "on_timeout"}},
+ *            "required", "default", "timeout", "on_timeout", "respondents",
+ *            "no_self_approval"}},
  *          "next_tasks": [TASK, ...]}
  *
  * seetop adds to see's format: "timeout" (a duration: 90s, 15m, 2h, 7d) and
  * "on_timeout" (fail, the default; default, which needs a default; skip,
- * which needs required false).
+ * which needs required false); "respondents" (a list of Unix user names and
+ * "@group"s who may answer) and "no_self_approval" (true: not the user who
+ * started the execution).
  *
  * A top level {"content": {...}, "description", "version"} (see's saved
  * form) is read the same way.  Unknown keys, duplicate task ids and the
@@ -47,6 +50,9 @@ typedef struct wf_task {
 	char *default_text;      /* the default as text: 42, true, "yes" */
 	uint64_t timeout_s;      /* 0: none */
 	record_on_timeout on_timeout;
+	char **respondents;      /* who may answer: users, "@group"s */
+	size_t n_respondents;
+	bool no_self_approval;
 	size_t parent;           /* index of the task whose next_tasks hold it; SIZE_MAX for a root */
 	size_t *next;            /* indexes of its next_tasks */
 	size_t n_next;

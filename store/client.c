@@ -422,6 +422,13 @@ store_code client_refuse_ro(store *st, store_err *err)
 		    st->home);
 }
 
+store_code client_refuse_ro_asked(store *st, store_err *err)
+{
+	if (st->read_only && (st->flags & STORE_OPEN_READ_ONLY))
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	return STORE_OK;
+}
+
 /* ---- opening ---- */
 
 static store_code make_home(const char *home, store_err *err)
@@ -919,7 +926,9 @@ static store_code change(store *st, unsigned op, const char *a, const char *b_, 
 			 store_err *err)
 {
 	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
+	/* an answer from one who may only read goes to the server, which
+	 * checks whether the task names them */
+	if (op == OP_RESUME_TASK ? client_refuse_ro_asked(st, err) : client_refuse_ro(st, err))
 		return err->code;
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, a) | wire_str(&b, 1, b_);

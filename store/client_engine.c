@@ -36,7 +36,8 @@ static store_code task_change(store *st, unsigned op, const char *exec_id, const
 			      store_err *err)
 {
 	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
+	/* rejecting a task that names them is open to one who may only read */
+	if (op == OP_REJECT && task_id ? client_refuse_ro_asked(st, err) : client_refuse_ro(st, err))
 		return err->code;
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
@@ -217,5 +218,21 @@ store_code store_task_deadline(store *st, const char *exec_id, const char *task_
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, OP_DEADLINE) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
 		 wire_u(&b, 0, seconds) | wire_u(&b, 1, (uint64_t)policy);
+	return client_request(st, &b, rc, err);
+}
+
+store_code store_task_respondents(store *st, const char *exec_id, const char *task_id, const char *const *names,
+				  size_t n, bool no_self_approval, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (client_refuse_ro(st, err))
+		return err->code;
+	if (n > STORE_RESPONDENTS_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "at most %d respondents", STORE_RESPONDENTS_MAX);
+	record_buf b = { 0 };
+	int rc = client_begin_change(st, &b, OP_RESPONDENTS) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
+		 wire_u(&b, 0, no_self_approval);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = wire_blob_add(&b, names[i], strlen(names[i]));
 	return client_request(st, &b, rc, err);
 }

@@ -28,6 +28,8 @@ store_code client_request(store *st, record_buf *b, int rc, store_err *err);
 int client_begin_change(store *st, record_buf *b, unsigned op);
 /* STORE_READ_ONLY with its message when this handle may not change anything. */
 store_code client_refuse_ro(store *st, store_err *err);
+/* Refuses only when the caller opened the store read-only itself. */
+store_code client_refuse_ro_asked(store *st, store_err *err);
 store_code client_oom(store_err *err);
 /* The events of the last reply (st->reply), decoded into a new array. */
 store_code client_decode_events(store *st, record_event **out, size_t *n, store_err *err);

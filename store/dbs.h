@@ -71,8 +71,11 @@ store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, 
 			     record_on_timeout policy, store_err *err);
 store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err);
 store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id, size_t cap, store_err *err);
-/* The Unix user of the running request's client, for its audit events. */
-void dbs_set_user(dbs *st, const char *user);
+/* The Unix user of the running request's client (its groups, whether it
+ * owns the home), for its audit events and who may answer what. */
+void dbs_set_who(dbs *st, const char *user, const char *const *groups, size_t n_groups, bool owner);
+store_code dbs_task_respondents(dbs *st, const char *exec_id, const char *task_id, const char *const *names, size_t n,
+				bool no_self_approval, store_err *err);
 store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
 		      store_err *err);
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,

@@ -93,8 +93,19 @@ static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	e.tasks_complete = 0;
 	e.engine_pid = a->pid;
 	e.engine_host = (char *)a->host;
+	e.started_by = st->user[0] ? st->user : NULL;
 	for (size_t i = 0; i < def->n_tasks && !c; i++) {
 		record_task t = def->tasks[i];
+		t.input_deadline = t.deadline_from = NULL;
+		for (size_t k = 0; k < t.n_respondents; k++)
+			if (store_respondent_check(t.respondents[k]) < 0)
+				c = err_set(err, STORE_INVALID_INPUT, "task '%s': respondent '%s' is not a user or @group name",
+					    t.task_id, t.respondents[k]);
+		if (t.n_respondents > STORE_RESPONDENTS_MAX)
+			c = err_set(err, STORE_INVALID_INPUT, "task '%s' names more than %d respondents", t.task_id,
+				    STORE_RESPONDENTS_MAX);
+		if (c)
+			break;
 		t.status = TASK_PENDING;
 		t.start_timestamp = (char *)"";
 		t.end_timestamp = (char *)"";
@@ -524,10 +535,12 @@ store_code task_fail_now(record_task *t, const char *reason, const char *now, st
 	return STORE_OK;
 }
 
-static store_code reject_one(dbs *st, DB_TXN *txn, record_task *t, const char *reason, const char *now,
-			     store_err *err)
+static store_code reject_one(dbs *st, DB_TXN *txn, const record_exec *e, record_task *t, const char *reason,
+			     const char *now, store_err *err)
 {
-	store_code c = task_fail_now(t, reason, now, err);
+	store_code c = rec_may_answer(st, e, t, err);
+	if (!c)
+		c = task_fail_now(t, reason, now, err);
 	if (!c)
 		c = rec_put_task(st, txn, t, err);
 	if (!c)
@@ -553,7 +566,7 @@ static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				    "waiting task can be rejected", a->task_id, status_task_name(t.status));
 			goto out;
 		}
-		c = reject_one(st, txn, &t, a->reason, now, err);
+		c = reject_one(st, txn, &e, &t, a->reason, now, err);
 	} else {
 		if ((c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err)))
 			return c;
@@ -563,7 +576,7 @@ static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 			if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, DB_RMW, err)))
 				break;
 			if (o.status == TASK_WAITING) {
-				c = reject_one(st, txn, &o, a->reason, now, err);
+				c = reject_one(st, txn, &e, &o, a->reason, now, err);
 				record_task_free(&t);
 				t = o; /* the last one settles the execution */
 				n++;
@@ -623,7 +636,9 @@ static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		record_task t;
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
 			break;
-		if (t.status == TASK_PENDING || t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING)
+		if (t.status == TASK_WAITING)
+			c = rec_may_answer(st, &e, &t, err);
+		if (!c && (t.status == TASK_PENDING || t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING))
 			if (!(c = task_fail_now(&t, a->reason, now, err)))
 				c = rec_put_task(st, txn, &t, err);
 		record_task_free(&t);

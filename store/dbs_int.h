@@ -42,6 +42,9 @@ struct dbs {
 	unsigned flags;
 	char actor[128];
 	char user[64];                  /* the running request's Unix user ("" none: the server's timer) */
+	char groups[32][65];            /* its groups */
+	size_t n_groups;
+	bool owner;                     /* it owns the home (else it may only answer what names it) */
 	char event_time[40];            /* set: the time of the running transaction's events (a deadline) */
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
@@ -109,6 +112,9 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 /* Keeps the deadline index in step with a task: present while it waits with
  * a deadline (rec_put_task calls it; deleting a task calls it with false). */
 store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool present, store_err *err);
+/* Refuses (STORE_INVALID_STATE, with why) when the running request's user
+ * may not answer task t of e: store_may_answer with the request's user. */
+store_code rec_may_answer(dbs *st, const record_exec *e, const record_task *t, store_err *err);
 /* Records an answer in a task (booleans in one spelling). 0, or -1 out of memory. */
 int rec_task_answer(record_task *t, const char *v, size_t len);
 /* The execution waits on its first waiting task in task order, or runs when

@@ -107,6 +107,10 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 		record_task t;
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, 0, err)))
 			break;
+		if (t.status == TASK_WAITING && (c = rec_may_answer(st, &e, &t, err))) {
+			record_task_free(&t);
+			break;
+		}
 		if (t.status == TASK_WAITING && t.has_input && t.input_required && !t.has_input_value &&
 		    !t.has_input_default) {
 			size_t o = strlen(missing);
@@ -181,6 +185,8 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 					       : ": someone acted first");
 		goto out;
 	}
+	if ((c = rec_may_answer(st, &e, &t, err)))
+		goto out;
 	if (store_input_check(&t, a->value, a->value_len, why, sizeof why) < 0) {
 		c = err_set(err, STORE_INVALID_INPUT, "%s", why);
 		goto out;
@@ -251,4 +257,87 @@ store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *
 {
 	op_arg a = { exec_id, task_id, NULL, 0, !use_default, action, reason };
 	return resume_task_txn(st, txn, &a, err);
+}
+
+/* ---- who may answer ---- */
+
+typedef struct resp_arg {
+	const char *exec_id, *task_id;
+	const char *const *names;
+	size_t n;
+	bool no_self;
+} resp_arg;
+
+static store_code respondents_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	resp_arg *a = arg;
+	record_exec e, old = { 0 };
+	record_task t;
+	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
+	if (c)
+		return c;
+	if (t.status == TASK_COMPLETE || t.status == TASK_FAILED) {
+		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' has ended (status: %s): who may answer "
+			    "it no longer matters", a->task_id, a->exec_id, status_task_name(t.status));
+		goto out;
+	}
+	/* the rules of a restricted task are changed only by one it names */
+	if (t.n_respondents && (c = rec_may_answer(st, &e, &t, err)))
+		goto out;
+	char **v = a->n ? calloc(a->n, sizeof *v) : NULL;
+	for (size_t i = 0; v && i < a->n; i++)
+		if (!(v[i] = record_strdup(a->names[i]))) {
+			for (size_t k = 0; k < i; k++)
+				free(v[k]);
+			free(v);
+			v = NULL;
+		}
+	if (a->n && !v) {
+		c = err_set(err, STORE_STORAGE, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < t.n_respondents; i++)
+		free(t.respondents[i]);
+	free(t.respondents);
+	t.respondents = v;
+	t.n_respondents = a->n;
+	t.no_self_approval = a->no_self;
+	if (record_exec_copy(&old, &e) < 0) {
+		c = err_set(err, STORE_STORAGE, "out of memory");
+		goto out;
+	}
+	if ((c = rec_put_task(st, txn, &t, err)) || (c = rec_put_exec(st, txn, &e, &old, err)))
+		goto out;
+	char what[600] = "";
+	for (size_t i = 0; i < a->n; i++) {
+		size_t o = strlen(what);
+		snprintf(what + o, sizeof what - o, "%s%s", i ? ", " : "", a->names[i]);
+	}
+	if (!a->n)
+		snprintf(what, sizeof what, "anyone who may write");
+	if (a->no_self) {
+		size_t o = strlen(what);
+		snprintf(what + o, sizeof what - o, " (not the user who started it)");
+	}
+	record_text why = { what, strlen(what) };
+	c = rec_event(st, txn, "respondents", e.id, t.task_id, NULL, NULL, NULL, &why, err);
+out:
+	record_exec_free(&old);
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code dbs_task_respondents(dbs *st, const char *exec_id, const char *task_id, const char *const *names, size_t n,
+				bool no_self_approval, store_err *err)
+{
+	if (n > STORE_RESPONDENTS_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "at most %d respondents", STORE_RESPONDENTS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (store_respondent_check(names[i]) < 0)
+			return err_set(err, STORE_INVALID_INPUT,
+				       "respondent '%s' is not a user or @group name (1-64 letters, digits, '.', '_', '-')",
+				       names[i]);
+	resp_arg a = { exec_id, task_id, names, n, no_self_approval };
+	return txn_write(st, respondents_txn, &a, err);
 }

@@ -305,6 +305,17 @@ store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool p
 	return c == STORE_NOT_FOUND ? STORE_OK : c;
 }
 
+store_code rec_may_answer(dbs *st, const record_exec *e, const record_task *t, store_err *err)
+{
+	const char *groups[32];
+	for (size_t i = 0; i < st->n_groups; i++)
+		groups[i] = st->groups[i];
+	char why[600];
+	if (store_may_answer(e, t, st->user, groups, st->n_groups, st->owner, why, sizeof why) == 0)
+		return STORE_OK;
+	return err_set(err, t->n_respondents || st->owner ? STORE_INVALID_STATE : STORE_READ_ONLY, "%s", why);
+}
+
 int rec_task_answer(record_task *t, const char *v, size_t len)
 {
 	if (t->has_input && t->input_type == INPUT_BOOLEAN && len) {

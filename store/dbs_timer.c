@@ -197,6 +197,7 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	snprintf(st->event_time, sizeof st->event_time, "%s", t.input_deadline);
 	snprintf(st->actor, sizeof st->actor, "timer");
 	st->user[0] = '\0';
+	st->owner = true;
 	char reason[200];
 	snprintf(reason, sizeof reason, "no answer by the deadline %s (on timeout: %s)", t.input_deadline,
 		 record_on_timeout_name(t.on_timeout));

@@ -323,3 +323,63 @@ int store_item_check(const store_item *it, char *why, size_t whylen)
 
 /* ---- saving ---- */
 
+
+/* ---- who may answer ---- */
+
+int store_respondent_check(const char *name)
+{
+	const char *p = name && name[0] == '@' ? name + 1 : name;
+	size_t n = p ? strlen(p) : 0;
+	if (n == 0 || n > 64)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		      ch == '_' || ch == '-'))
+			return -1;
+	}
+	return 0;
+}
+
+int store_may_answer(const record_exec *e, const record_task *t, const char *user, const char *const *groups,
+		     size_t n_groups, bool owner, char *why, size_t whylen)
+{
+	if (!user || !*user)
+		return 0; /* the server itself: its timer */
+	if (t->n_respondents) {
+		bool named = false;
+		for (size_t i = 0; i < t->n_respondents && !named; i++) {
+			const char *r = t->respondents[i];
+			if (r[0] != '@') {
+				named = strcmp(r, user) == 0;
+				continue;
+			}
+			for (size_t g = 0; g < n_groups && !named; g++)
+				named = strcmp(r + 1, groups[g]) == 0;
+		}
+		if (!named) {
+			char list[300] = "";
+			for (size_t i = 0; i < t->n_respondents; i++) {
+				size_t o = strlen(list);
+				if (o + strlen(t->respondents[i]) + 6 >= sizeof list) {
+					snprintf(list + o, sizeof list - o, ", ...");
+					break;
+				}
+				snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", t->respondents[i]);
+			}
+			snprintf(why, whylen, "task '%s' of execution '%s' may be answered only by %s: user %s may not",
+				 t->task_id, e->id, list, user);
+			return -1;
+		}
+	} else if (!owner) {
+		snprintf(why, whylen, "store is read-only for user %s: task '%s' of execution '%s' names no respondents, "
+				      "so only the owner of the home may answer it", user, t->task_id, e->id);
+		return -1;
+	}
+	if (t->no_self_approval && e->started_by && strcmp(e->started_by, user) == 0) {
+		snprintf(why, whylen, "user %s started execution '%s' and may not answer its own request '%s' "
+				      "(no_self_approval)", user, e->id, t->task_id);
+		return -1;
+	}
+	return 0;
+}

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -53,6 +54,9 @@ typedef struct conn {
 	uid_t uid;
 	pid_t pid;
 	char user[64];          /* the name of uid (or the number), for the audit trail */
+	char groups[32][65];    /* its groups' names: respondents may be "@group" */
+	size_t n_groups;
+	bool ro_asked;          /* the client itself asked for read-only */
 	bool read_only;
 	bool dead;
 	record_buf in;          /* bytes read, not yet a whole frame */
@@ -505,7 +509,7 @@ static bool is_change(unsigned op)
 	switch (op) {
 	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
 	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_REJECT: case OP_CANCEL: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
-	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH: case OP_DEADLINE:
+	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH: case OP_DEADLINE: case OP_RESPONDENTS:
 		return true;
 	default:
 		return false;
@@ -530,7 +534,8 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	char s0[1024], s1[1024];
 	int rc = 0;
 	if (m->op == OP_HELLO) {
-		c->read_only = c->read_only || (m->u[0] & WIRE_READ_ONLY);
+		c->ro_asked = (m->u[0] & WIRE_READ_ONLY) != 0;
+		c->read_only = c->read_only || c->ro_asked;
 		rc = wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK) | wire_u(b, 0, c->read_only ? WIRE_READ_ONLY : 0) |
 		     wire_u(b, 1, (uint64_t)getpid());
 		if (!s->db)
@@ -541,7 +546,10 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		reply_err(b, &s->open_err);
 		return true;
 	}
-	if (is_change(m->op) && c->read_only) {
+	/* one who may only read may still answer or reject a task that names
+	 * them: the store checks the respondents */
+	bool answer = m->op == OP_RESUME_TASK || (m->op == OP_REJECT && m->has_s[1]);
+	if (is_change(m->op) && c->read_only && !(answer && !c->ro_asked)) {
 		if (c->uid != geteuid())
 			err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
 			     (long)c->uid, s->home);
@@ -553,7 +561,10 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 	dbs_set_no_sync(s->db, (m->flags & WIRE_NO_SYNC) != 0);
 	char actor[128];
 	dbs_set_actor(s->db, m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL);
-	dbs_set_user(s->db, c->user);
+	const char *groups[32];
+	for (size_t i = 0; i < c->n_groups; i++)
+		groups[i] = c->groups[i];
+	dbs_set_who(s->db, c->user, groups, c->n_groups, c->uid == geteuid());
 	dbs_request_set(s->db, m->req.p, m->req.len, 0);
 	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
 	store_code code = STORE_OK;
@@ -920,6 +931,23 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		}
 		break;
 	}
+	case OP_RESPONDENTS: {
+		char names[STORE_RESPONDENTS_MAX][80];
+		const char *v[STORE_RESPONDENTS_MAX];
+		size_t n = m->n_blobs;
+		if (n > STORE_RESPONDENTS_MAX) {
+			code = err_set(&err, STORE_INVALID_INPUT, "at most %d respondents", STORE_RESPONDENTS_MAX);
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			v[i] = blob_str(&m->blobs[i], names[i], sizeof names[i]);
+		if ((code = dbs_task_respondents(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", v, n, m->u[0] != 0, &err)) ==
+		    STORE_OK) {
+			note_changed(s, s0);
+			rc = reply_ok(b);
+		}
+		break;
+	}
 	case OP_DEADLINE:
 		if ((code = dbs_task_deadline(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0],
 					      (record_on_timeout)(m->u[1] > TIMEOUT_SKIP ? 99 : m->u[1]), &err)) ==
@@ -1017,15 +1045,28 @@ static void conn_read(server *s, conn *c)
 	}
 }
 
-/* The Unix user name of a uid, or its number when it has none. */
-static void user_name(uid_t uid, char *out, size_t cap)
+/* The Unix user name of a connection's uid (or its number when it has
+ * none), and the names of its groups. */
+static void conn_who(conn *c, uid_t uid, gid_t gid)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
-	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name)
-		snprintf(out, cap, "%s", res->pw_name);
-	else
-		snprintf(out, cap, "%lu", (unsigned long)uid);
+	c->n_groups = 0;
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) != 0 || !res || !res->pw_name) {
+		snprintf(c->user, sizeof c->user, "%lu", (unsigned long)uid);
+		return;
+	}
+	snprintf(c->user, sizeof c->user, "%s", res->pw_name);
+	gid_t gids[32];
+	int ng = 32;
+	if (getgrouplist(res->pw_name, gid, gids, &ng) < 0)
+		ng = 32; /* more than 32: the first 32 */
+	for (int i = 0; i < ng && c->n_groups < 32; i++) {
+		struct group gr, *gres = NULL;
+		char gbuf[4096];
+		if (getgrgid_r(gids[i], &gr, gbuf, sizeof gbuf, &gres) == 0 && gres && gres->gr_name)
+			snprintf(c->groups[c->n_groups++], sizeof c->groups[0], "%s", gres->gr_name);
+	}
 }
 
 static void accept_all(server *s)
@@ -1063,7 +1104,7 @@ static void accept_all(server *s)
 		c->fd = fd;
 		c->uid = cred.uid;
 		c->pid = cred.pid;
-		user_name(cred.uid, c->user, sizeof c->user);
+		conn_who(c, cred.uid, cred.gid);
 		c->read_only = cred.uid != geteuid();
 		s->conns[s->n_conns++] = c;
 	}

@@ -169,6 +169,24 @@ store_code store_exec_cancel(store *st, const char *exec_id, const char *reason,
  * (STORE_INVALID_STATE). */
 store_code store_task_deadline(store *st, const char *exec_id, const char *task_id, uint64_t seconds,
 			       record_on_timeout policy, store_err *err);
+/* Who may answer a task, reject it or cancel its execution: Unix user
+ * names, and groups as "@group" (at most 64 names of 1-64 letters, digits,
+ * '.', '_' or '-'); none lifts the restriction.  The server knows each
+ * client's Unix user from its socket and refuses anyone else, whatever
+ * --actor says; a user who may only read the home (not its owner) may
+ * answer or reject a task that names them.  Allowed while the task has not
+ * ended; when it already names respondents, only one of them may change
+ * them.  no_self_approval refuses the user who started the execution. */
+store_code store_task_respondents(store *st, const char *exec_id, const char *task_id, const char *const *names,
+				  size_t n, bool no_self_approval, store_err *err);
+/* The rule the server applies, for a client that wants to say so before it
+ * asks: may `user` (in `groups`; `owner`: the home's owner) answer task t of
+ * e?  0, or -1 with why. */
+int store_may_answer(const record_exec *e, const record_task *t, const char *user, const char *const *groups,
+		     size_t n_groups, bool owner, char *why, size_t whylen);
+#define STORE_RESPONDENTS_MAX 64
+/* Checks a respondent name ("user" or "@group"); 0 or -1. */
+int store_respondent_check(const char *name);
 /* Checks an input value against a task's input request; 0 or -1 with why. */
 int store_input_check(const record_task *t, const char *value, size_t len, char *why, size_t whylen);
 
@@ -221,8 +239,9 @@ store_code store_watch_read(store *st, store_push *push, store_err *err);
 
 /* Starts an execution from its definition: def->exec.id, workflow_name and
  * task_ids (the order), and per task its name and input request (has_input
- * and the input_* fields).  The store sets the rest: running, started now
- * (unless start_timestamp is set), every task pending.  The execution is
+ * and the input_* fields, respondents and no_self_approval).  The store sets
+ * the rest: running, started now (unless start_timestamp is set) by the
+ * connection's Unix user (started_by), every task pending.  The execution is
  * attached to this connection (see store_attach).  STORE_EXISTS when the id
  * is taken. */
 store_code store_exec_start(store *st, const store_item *def, store_err *err);

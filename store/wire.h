@@ -61,6 +61,7 @@ typedef enum wire_op {
 	OP_REJECT,       /* s0 exec, s1 task, s2 reason */
 	OP_CANCEL,       /* s0 exec, s2 reason */
 	OP_DEADLINE,     /* s0 exec, s1 task, u0 seconds (0: none), u1 on timeout */
+	OP_RESPONDENTS,  /* s0 exec, s1 task, u0 no self approval, blobs: names */
 	OP_COUNT_
 } wire_op;
 

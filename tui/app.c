@@ -3,11 +3,14 @@
 #include "config.h"
 
 #include <curses.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "text.h"
@@ -525,6 +528,54 @@ static const record_task *selected_task(app *a)
 	return &a->item.tasks[a->task_sel];
 }
 
+/* The user seetop runs as, and their groups. */
+static void who_am_i(app *a)
+{
+	if (a->who_known)
+		return;
+	a->who_known = true;
+	struct passwd *pw = getpwuid(geteuid());
+	if (!pw) {
+		snprintf(a->me, sizeof a->me, "%lu", (unsigned long)geteuid());
+		return;
+	}
+	snprintf(a->me, sizeof a->me, "%s", pw->pw_name);
+	gid_t gids[32];
+	int ng = 32;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
+		ng = 32;
+	for (int i = 0; i < ng && a->n_groups < 32; i++) {
+		struct group *gr = getgrgid(gids[i]);
+		if (gr)
+			snprintf(a->groups[a->n_groups++], sizeof a->groups[0], "%s", gr->gr_name);
+	}
+}
+
+/* The store's rule, said before a prompt: false (with the message set)
+ * when this user may not answer task t. */
+static bool may_answer(app *a, const record_task *t)
+{
+	who_am_i(a);
+	const char *groups[32];
+	for (size_t i = 0; i < a->n_groups; i++)
+		groups[i] = a->groups[i];
+	char why[600];
+	if (store_may_answer(&a->item.exec, t, a->me, groups, a->n_groups, !store_is_read_only(a->st), why, sizeof why) ==
+	    0)
+		return true;
+	app_set_msg(a, true, "you may not answer this: %s", why);
+	return false;
+}
+
+/* may_answer for every waiting task of the selected execution. */
+static bool may_answer_all(app *a)
+{
+	for (size_t i = 0; i < a->item.n_tasks; i++)
+		if (a->item.tasks[i].status == TASK_WAITING && !may_answer(a, &a->item.tasks[i]))
+			return false;
+	return true;
+}
+
 static int report(app *a, store_code c, const store_err *err, const char *done)
 {
 	if (c) {
@@ -619,6 +670,8 @@ static int act_resume_task(app *a)
 		/* let the store say it, in its own words */
 		return report(a, store_resume_task(a->st, exec, task, NULL, 0, &err), &err, "");
 	}
+	if (!may_answer(a, t))
+		return DO_DRAW;
 	char value[256] = "";
 	bool have_value = false;
 	if (t->has_input) {
@@ -647,6 +700,8 @@ static int act_resume_workflow(app *a)
 			    status_exec_name(a->item.exec.status));
 		return DO_DRAW;
 	}
+	if (!may_answer_all(a))
+		return DO_DRAW;
 	/* a required answer is never skipped: ask for each in turn */
 	enum { MAX_ASKED = 16 };
 	size_t asked[MAX_ASKED], n_asked = 0, others = 0;
@@ -719,6 +774,8 @@ static int act_reject(app *a)
 			    task, status_task_name(t->status));
 		return DO_DRAW;
 	}
+	if (!may_answer(a, t))
+		return DO_DRAW;
 	if (!ask_reason(a, "reject it", reason, sizeof reason))
 		return DO_DRAW;
 	if (!confirmed(a, "Reject task %s of %s (it fails)?", task, exec))
@@ -741,6 +798,8 @@ static int act_cancel(app *a)
 		app_set_msg(a, true, "execution '%s' is %s: it has ended", exec, status_exec_name(a->item.exec.status));
 		return DO_DRAW;
 	}
+	if (!may_answer_all(a))
+		return DO_DRAW;
 	if (!ask_reason(a, "cancel it", reason, sizeof reason))
 		return DO_DRAW;
 	if (!confirmed(a, "Cancel %s (it and every task not ended fail)?", exec))

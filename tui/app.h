@@ -56,6 +56,11 @@ typedef struct app {
 	bool reconnecting;
 	bool pushed;           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
+	/* who runs seetop, for "you may not answer this" (read on first use) */
+	bool who_known;
+	char me[64];
+	char groups[32][65];
+	size_t n_groups;
 } app;
 
 typedef int (*action_fn)(app *a);

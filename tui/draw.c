@@ -142,7 +142,7 @@ static void draw_header(app *a)
 	if (a->n_rows)
 		snprintf(pos, sizeof pos, "row %zu/%zu%s  ", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
 	snprintf(buf, sizeof buf, "seetop %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s%s%s",
-		 a->read_only ? "[RO]" : "[RW]", (unsigned long long)a->counts[EXEC_RUNNING],
+		 a->read_only || store_is_read_only(a->st) ? "[RO]" : "[RW]", (unsigned long long)a->counts[EXEC_RUNNING],
 		 (unsigned long long)a->counts[EXEC_WAITING], (unsigned long long)a->counts[EXEC_COMPLETE],
 		 (unsigned long long)a->counts[EXEC_FAILED], clock, pos, filter, a->home);
 	put_str(0, 0, COLS, buf, A_REVERSE);
