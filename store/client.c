@@ -1103,7 +1103,90 @@ store_code store_server_status(store *st, store_server_info *out, store_err *err
 	out->cache_used_bytes = st->reply.u[5];
 	out->log_file = (uint32_t)st->reply.u[6];
 	out->log_offset = (uint32_t)st->reply.u[7];
+	if (st->reply.n_blobs) {
+		/* the hooks' counts, as text: "run N failed N pending N" */
+		char t[128];
+		size_t n = st->reply.blobs[0].len < sizeof t - 1 ? st->reply.blobs[0].len : sizeof t - 1;
+		memcpy(t, st->reply.blobs[0].p, n);
+		t[n] = '\0';
+		unsigned long long r = 0, f = 0, p = 0;
+		if (sscanf(t, "run %llu failed %llu pending %llu", &r, &f, &p) == 3) {
+			out->hooks_run = r;
+			out->hooks_failed = f;
+			out->hooks_pending = p;
+		}
+	}
 	return STORE_OK;
+}
+
+store_code store_notify_add(store *st, const char *on, const char *const *argv, size_t argc, uint64_t *id,
+			    store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (id)
+		*id = 0;
+	if (client_refuse_ro(st, err))
+		return err->code;
+	if (argc > STORE_HOOK_ARGS_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "a hook's command has at most %d arguments", STORE_HOOK_ARGS_MAX);
+	record_buf b = { 0 };
+	int rc = client_begin_change(st, &b, OP_NOTIFY_ADD) | wire_str(&b, 0, on ? on : "");
+	for (size_t i = 0; i < argc && !rc; i++)
+		rc = wire_blob_add(&b, argv[i], strlen(argv[i]));
+	store_code c = client_request(st, &b, rc, err);
+	if (!c && id)
+		*id = st->reply.u[0];
+	return c;
+}
+
+store_code store_notify_list(store *st, store_hook **out, size_t *n, store_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	record_buf b = { 0 };
+	store_code c = client_request(st, &b, wire_begin(&b, OP_NOTIFY_LIST), err);
+	if (c)
+		return c;
+	store_hook *v = st->reply.n_blobs ? calloc(st->reply.n_blobs, sizeof *v) : NULL;
+	if (st->reply.n_blobs && !v)
+		return client_oom(err);
+	for (size_t i = 0; i < st->reply.n_blobs; i++) {
+		const char *p = (const char *)st->reply.blobs[i].p, *end = p + st->reply.blobs[i].len;
+		store_hook *h = &v[i];
+		h->argv = calloc(STORE_HOOK_ARGS_MAX, sizeof *h->argv);
+		for (int f = 0; h->argv && p < end; f++) {
+			const char *z = memchr(p, '\0', (size_t)(end - p));
+			size_t len = z ? (size_t)(z - p) : (size_t)(end - p);
+			char *s = malloc(len + 1);
+			if (!s)
+				break;
+			memcpy(s, p, len);
+			s[len] = '\0';
+			if (f == 0) {
+				h->id = strtoull(s, NULL, 10);
+				free(s);
+			} else if (f == 1) {
+				h->on = s;
+			} else if (h->argc < STORE_HOOK_ARGS_MAX) {
+				h->argv[h->argc++] = s;
+			} else {
+				free(s);
+			}
+			p += len + 1;
+		}
+	}
+	*out = v;
+	*n = st->reply.n_blobs;
+	return STORE_OK;
+}
+
+store_code store_notify_remove(store *st, uint64_t id, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	if (client_refuse_ro(st, err))
+		return err->code;
+	record_buf b = { 0 };
+	return client_request(st, &b, client_begin_change(st, &b, OP_NOTIFY_REMOVE) | wire_u(&b, 0, id), err);
 }
 
 store_code store_server_stop(const char *home, bool *was_running, store_err *err)
@@ -1146,6 +1229,21 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 			nap_ms(5);
 		if (lfd >= 0)
 			close(lfd);
+		/* and the process itself is gone (or a zombie its parent reaps) */
+		char spath[64], stat[256];
+		snprintf(spath, sizeof spath, "/proc/%ld/stat", tmp.server_pid);
+		while (c == STORE_OK && tmp.server_pid > 0 && now_ms() < deadline) {
+			FILE *f = fopen(spath, "re");
+			if (!f)
+				break;
+			size_t n = fread(stat, 1, sizeof stat - 1, f);
+			fclose(f);
+			stat[n] = '\0';
+			const char *paren = strrchr(stat, ')');
+			if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
+				break;
+			nap_ms(5);
+		}
 		if (c == STORE_OK && was_running)
 			*was_running = true;
 	} else if (answered) {

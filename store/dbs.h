@@ -71,6 +71,26 @@ store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, 
 			     record_on_timeout policy, store_err *err);
 store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err);
 store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id, size_t cap, store_err *err);
+/* Notification hooks (dbs_hooks.c). */
+store_code dbs_hook_add(dbs *st, const char *on, const char *const *argv, size_t argc, uint64_t *id, store_err *err);
+store_code dbs_hook_list(dbs *st, store_hook **out, size_t *n, store_err *err);
+store_code dbs_hook_remove(dbs *st, uint64_t id, store_err *err);
+/* A notification to run: the fields point into data. */
+typedef struct dbs_note {
+	uint64_t seq;
+	char *data;
+	const char *kind, *exec_id, *task_id, *prompt, *deadline, *actor, *user, *time, *reason;
+	const char *argv[STORE_HOOK_ARGS_MAX + 1];
+	size_t argc;
+} dbs_note;
+/* The first notification after sequence `after` (*any says), and its
+ * removal once its command has ended. */
+store_code dbs_outbox_next(dbs *st, uint64_t after, dbs_note *note, bool *any, store_err *err);
+store_code dbs_outbox_done(dbs *st, uint64_t seq, store_err *err);
+void dbs_note_free(dbs_note *n);
+store_code dbs_outbox_count(dbs *st, uint64_t *n, store_err *err);
+/* Whether a notification was written since the last call. */
+bool dbs_outbox_added(dbs *st);
 /* The Unix user of the running request's client (its groups, whether it
  * owns the home), for its audit events and who may answer what. */
 void dbs_set_who(dbs *st, const char *user, const char *const *groups, size_t n_groups, bool owner);

@@ -44,6 +44,8 @@ const char *const dbi_file[DBI_COUNT] = {
 	[DBI_REQUESTS] = "requests.db",
 	[DBI_LOGS] = "logs.db",
 	[DBI_DEADLINES] = "deadlines.db",
+	[DBI_HOOKS] = "hooks.db",
+	[DBI_OUTBOX] = "outbox.db",
 };
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)

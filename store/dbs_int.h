@@ -19,6 +19,8 @@ typedef enum dbi {
 	DBI_REQUESTS,  /* request id (client time, random) -> result: changes already made */
 	DBI_LOGS,      /* exec id NUL task id NUL line number (big-endian) -> the line */
 	DBI_DEADLINES, /* deadline (µs, big-endian) exec id NUL task id -> "": tasks that wait with a deadline */
+	DBI_HOOKS,     /* hook id (big-endian) -> on NUL argv... (dbs_hooks.c) */
+	DBI_OUTBOX,    /* sequence (big-endian) -> a notification not yet run (dbs_hooks.c) */
 	/* One status index per status, DBI_BY_STATUS + status: start time, id ->
 	 * a copy of the execution record (covering: lists read it alone,
 	 * backwards: newest first).  A file per status, so that each one only
@@ -45,6 +47,7 @@ struct dbs {
 	char groups[32][65];            /* its groups */
 	size_t n_groups;
 	bool owner;                     /* it owns the home (else it may only answer what names it) */
+	bool outbox_added;              /* a notification was written since dbs_outbox_added */
 	char event_time[40];            /* set: the time of the running transaction's events (a deadline) */
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
@@ -115,6 +118,8 @@ store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool p
 /* Refuses (STORE_INVALID_STATE, with why) when the running request's user
  * may not answer task t of e: store_may_answer with the request's user. */
 store_code rec_may_answer(dbs *st, const record_exec *e, const record_task *t, store_err *err);
+/* Writes a notification for every hook that listens for this event (dbs_hooks.c). */
+store_code rec_notify(dbs *st, DB_TXN *txn, const record_event *ev, store_err *err);
 /* Records an answer in a task (booleans in one spelling). 0, or -1 out of memory. */
 int rec_task_answer(record_task *t, const char *v, size_t len);
 /* The execution waits on its first waiting task in task order, or runs when

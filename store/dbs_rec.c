@@ -573,6 +573,8 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 	ev->actor = st->actor;
 	ev->user = st->user[0] ? st->user : NULL;
 	store_code c = put_event(st, txn, ev, err);
+	if (!c)
+		c = rec_notify(st, txn, ev, err);
 	ev->time = ev->actor = ev->user = NULL;
 	return c;
 }

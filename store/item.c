@@ -383,3 +383,14 @@ int store_may_answer(const record_exec *e, const record_task *t, const char *use
 	}
 	return 0;
 }
+
+void store_hook_array_free(store_hook *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].on);
+		for (size_t k = 0; k < v[i].argc; k++)
+			free(v[i].argv[k]);
+		free(v[i].argv);
+	}
+	free(v);
+}

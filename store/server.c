@@ -27,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +50,9 @@
 #define VERIFY_MAX 10000             /* problems sent back by verify */
 #define READ_CHUNK (256 * 1024)
 #define GATHER_ROUNDS 4          /* looks for more requests before a flush */
+#define HOOKS_AT_ONCE 4          /* notification commands running at once */
+#define HOOK_TIME_MS 30000       /* a notification command's time limit (then SIGTERM); SEESTORE_HOOK_TIMEOUT_MS */
+#define HOOK_KILL_MS 5000        /* after SIGTERM, SIGKILL */
 
 typedef struct conn {
 	int fd;
@@ -104,6 +109,18 @@ typedef struct server {
 	int lock;               /* server.lock, flocked */
 	int64_t checked_home;
 	bool gone;              /* the home was removed under the server */
+	/* notification hooks: the commands running, and where the outbox is read */
+	struct hook_job {
+		pid_t pid;
+		uint64_t seq;
+		int64_t started;   /* ms, monotonic */
+		bool termed;
+	} hooks[HOOKS_AT_ONCE];
+	size_t n_hooks;
+	bool outbox_check;      /* the outbox may hold notifications not started */
+	uint64_t outbox_after;  /* the last one started */
+	uint64_t hooks_run, hooks_failed;
+	int hook_time_ms;
 	/* the earliest deadline of a waiting task (its timer) */
 	bool next_checked;      /* next_any/next_us are up to date */
 	bool next_any;
@@ -510,6 +527,7 @@ static bool is_change(unsigned op)
 	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
 	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_REJECT: case OP_CANCEL: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
 	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH: case OP_DEADLINE: case OP_RESPONDENTS:
+	case OP_NOTIFY_ADD: case OP_NOTIFY_REMOVE:
 		return true;
 	default:
 		return false;
@@ -793,6 +811,15 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 			     wire_u(b, 1, (uint64_t)(time(NULL) - s->started)) | wire_u(b, 2, conn_count(s)) |
 			     wire_u(b, 3, s->gen) | wire_u(b, 4, st.cache_bytes) | wire_u(b, 5, st.cache_used_bytes) |
 			     wire_u(b, 6, st.log_file) | wire_u(b, 7, st.log_offset);
+		if (code == STORE_OK) {
+			uint64_t queued = 0;
+			store_err qe;
+			dbs_outbox_count(s->db, &queued, &qe);
+			char h[128];
+			snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)s->hooks_run,
+				 (unsigned long long)s->hooks_failed, (unsigned long long)queued);
+			rc |= wire_blob_add(b, h, strlen(h));
+		}
 		break;
 	}
 	case OP_STOP:
@@ -931,6 +958,77 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 		}
 		break;
 	}
+	case OP_NOTIFY_ADD: {
+		const char *argv[STORE_HOOK_ARGS_MAX];
+		char *bufs[STORE_HOOK_ARGS_MAX];
+		size_t n = m->n_blobs > STORE_HOOK_ARGS_MAX ? STORE_HOOK_ARGS_MAX + 1 : m->n_blobs;
+		if (n > STORE_HOOK_ARGS_MAX) {
+			code = err_set(&err, STORE_INVALID_INPUT, "a hook's command has at most %d arguments",
+				       STORE_HOOK_ARGS_MAX);
+			break;
+		}
+		size_t got = 0;
+		for (; got < n; got++) {
+			size_t len = m->blobs[got].len;
+			if (len > STORE_HOOK_ARG_MAX || memchr(m->blobs[got].p, '\0', len) || !(bufs[got] = malloc(len + 1)))
+				break;
+			memcpy(bufs[got], m->blobs[got].p, len);
+			bufs[got][len] = '\0';
+			argv[got] = bufs[got];
+		}
+		uint64_t id = 0;
+		if (got < n)
+			code = err_set(&err, STORE_INVALID_INPUT, "a hook's argument is over %d bytes or holds a NUL byte",
+				       STORE_HOOK_ARG_MAX);
+		else if ((code = dbs_hook_add(s->db, has_s0 ? s0 : "", argv, n, &id, &err)) == STORE_OK) {
+			slog(s, "hook %llu added by %s", (unsigned long long)id, c->user);
+			note_changed(s, NULL);
+			rc = reply_ok(b) | wire_u(b, 0, id);
+		}
+		for (size_t i = 0; i < got; i++)
+			free(bufs[i]);
+		break;
+	}
+	case OP_NOTIFY_LIST: {
+		store_hook *v;
+		size_t n;
+		if ((code = dbs_hook_list(s->db, &v, &n, &err)) == STORE_OK) {
+			rc = reply_ok(b);
+			for (size_t i = 0; i < n && !rc; i++) {
+				record_buf h = { 0 };
+				char id[32];
+				int hr = snprintf(id, sizeof id, "%llu", (unsigned long long)v[i].id) < 0;
+				const char *parts[2 + STORE_HOOK_ARGS_MAX];
+				size_t np = 0;
+				parts[np++] = id;
+				parts[np++] = v[i].on;
+				for (size_t k = 0; k < v[i].argc; k++)
+					parts[np++] = v[i].argv[k];
+				for (size_t k = 0; k < np && !hr; k++) {
+					size_t len = strlen(parts[k]) + 1;
+					unsigned char *d = realloc(h.data, h.len + len);
+					if (!d) {
+						hr = 1;
+						break;
+					}
+					h.data = d;
+					memcpy(h.data + h.len, parts[k], len);
+					h.len += len;
+				}
+				rc = hr ? -1 : wire_blob_add(b, h.data, h.len);
+				record_buf_free(&h);
+			}
+			store_hook_array_free(v, n);
+		}
+		break;
+	}
+	case OP_NOTIFY_REMOVE:
+		if ((code = dbs_hook_remove(s->db, m->u[0], &err)) == STORE_OK) {
+			slog(s, "hook %llu removed by %s", (unsigned long long)m->u[0], c->user);
+			note_changed(s, NULL);
+			rc = reply_ok(b);
+		}
+		break;
 	case OP_RESPONDENTS: {
 		char names[STORE_RESPONDENTS_MAX][80];
 		const char *v[STORE_RESPONDENTS_MAX];
@@ -1327,6 +1425,138 @@ static int gather(server *s)
 	return got;
 }
 
+/* ---- notification hooks ---- */
+
+static void hook_setenv(const char *name, const char *v)
+{
+	if (v && *v)
+		setenv(name, v, 1);
+	else
+		unsetenv(name);
+}
+
+/* Starts a notification's command: its own process group, no shell, its
+ * output in server.log.  Returns the pid, or -1. */
+static pid_t hook_spawn(server *s, const dbs_note *n)
+{
+	if (n->argc == 0)
+		return -1;
+	pid_t server_pid = getpid();
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	/* a command dies with a killed server: the notification stays in the
+	 * outbox and runs again when a server starts */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != server_pid)
+		_exit(1);
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	int nul = open("/dev/null", O_RDWR);
+	int out = s->logfd >= 0 ? s->logfd : nul;
+	if (nul >= 0)
+		dup2(nul, 0);
+	if (out >= 0) {
+		dup2(out, 1);
+		dup2(out, 2);
+	}
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	hook_setenv("SEETOP_EVENT", n->kind);
+	hook_setenv("SEETOP_EXECUTION", n->exec_id);
+	hook_setenv("SEETOP_TASK", n->task_id);
+	hook_setenv("SEETOP_PROMPT", n->prompt);
+	hook_setenv("SEETOP_DEADLINE", n->deadline);
+	hook_setenv("SEETOP_ACTOR", n->actor);
+	hook_setenv("SEETOP_USER", n->user);
+	hook_setenv("SEETOP_TIME", n->time);
+	hook_setenv("SEETOP_REASON", n->reason);
+	hook_setenv("SEETOP_HOME", s->home);
+	execvp(n->argv[0], (char *const *)n->argv);
+	_exit(127);
+}
+
+/* Ends what finished (or ran too long) and starts what waits, up to the
+ * bound; *timeout shortens while commands run. */
+static void hooks_pump(server *s, int *timeout)
+{
+	if (!s->db)
+		return;
+	int64_t now = now_ms();
+	bool done_any = false;
+	for (size_t i = 0; i < s->n_hooks;) {
+		struct hook_job *h = &s->hooks[i];
+		int status;
+		pid_t r = waitpid(h->pid, &status, WNOHANG);
+		if (r == 0) {
+			if (!h->termed && now - h->started > s->hook_time_ms) {
+				slog(s, "notification %llu: pid %ld ran past %d ms: SIGTERM", (unsigned long long)h->seq,
+				     (long)h->pid, s->hook_time_ms);
+				kill(-h->pid, SIGTERM);
+				h->termed = true;
+			} else if (h->termed && now - h->started > s->hook_time_ms + HOOK_KILL_MS) {
+				kill(-h->pid, SIGKILL);
+			}
+			i++;
+			continue;
+		}
+		bool ok = r == h->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !h->termed;
+		s->hooks_run++;
+		if (!ok) {
+			s->hooks_failed++;
+			if (r == h->pid && WIFEXITED(status))
+				slog(s, "notification %llu: the command exited %d%s", (unsigned long long)h->seq,
+				     WEXITSTATUS(status), WEXITSTATUS(status) == 127 ? " (not found?)" : "");
+			else
+				slog(s, "notification %llu: the command was killed%s", (unsigned long long)h->seq,
+				     h->termed ? " (time limit)" : "");
+		}
+		store_err err;
+		if (dbs_outbox_done(s->db, h->seq, &err))
+			slog(s, "notification %llu: %s", (unsigned long long)h->seq, err.msg);
+		done_any = true;
+		s->hooks[i] = s->hooks[--s->n_hooks];
+	}
+	if (dbs_outbox_added(s->db))
+		s->outbox_check = true;
+	while (s->outbox_check && s->n_hooks < HOOKS_AT_ONCE) {
+		dbs_note n;
+		bool any;
+		store_err err;
+		if (dbs_outbox_next(s->db, s->outbox_after, &n, &any, &err)) {
+			slog(s, "reading the outbox: %s", err.msg);
+			break;
+		}
+		if (!any) {
+			s->outbox_check = false;
+			break;
+		}
+		s->outbox_after = n.seq;
+		pid_t pid = hook_spawn(s, &n);
+		if (pid < 0) {
+			slog(s, "notification %llu: cannot start its command", (unsigned long long)n.seq);
+			s->hooks_run++;
+			s->hooks_failed++;
+			dbs_outbox_done(s->db, n.seq, &err);
+			done_any = true;
+		} else {
+			struct hook_job *h = &s->hooks[s->n_hooks++];
+			h->pid = pid;
+			h->seq = n.seq;
+			h->started = now;
+			h->termed = false;
+		}
+		dbs_note_free(&n);
+	}
+	if (done_any)
+		finish_batch(s); /* the deletions are flushed */
+	if (s->n_hooks && *timeout > 50)
+		*timeout = 50; /* to see them end */
+}
+
 #define TIMER_BATCH 256 /* deadlines applied before the server looks at its clients again */
 
 /* The deadlines' timer: applies every policy that is due (each its own
@@ -1393,6 +1623,7 @@ static void serve(server *s)
 		p[0].events = POLLIN;
 		int timeout = 1000;
 		timer_run(s, &timeout);
+		hooks_pump(s, &timeout);
 		int64_t now = now_ms();
 		for (size_t i = 0; i < n; i++) {
 			conn *c = s->conns[i];
@@ -1440,7 +1671,7 @@ static void serve(server *s)
 			}
 			socket_follow_home(s);
 		}
-		if (s->n_conns || s->next_any) /* a pending deadline keeps the server */
+		if (s->n_conns || s->next_any || s->n_hooks || s->outbox_check) /* a deadline or a notification keeps it */
 			s->idle_since = now;
 		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)
 			break;
@@ -1485,6 +1716,10 @@ int server_run(const char *home)
 	s.idle_s = v ? atoi(v) : IDLE_S_DEFAULT;
 	if (s.idle_s < 1 || s.idle_s > 86400)
 		s.idle_s = IDLE_S_DEFAULT;
+	v = getenv("SEESTORE_HOOK_TIMEOUT_MS");
+	s.hook_time_ms = v ? atoi(v) : HOOK_TIME_MS;
+	if (s.hook_time_ms < 100 || s.hook_time_ms > 3600000)
+		s.hook_time_ms = HOOK_TIME_MS;
 	v = getenv("SEESTORE_MAX_CLIENTS");
 	s.max_clients = v ? atoi(v) : MAX_CLIENTS_DEFAULT;
 	if (s.max_clients < 1 || s.max_clients > 65536)
@@ -1509,6 +1744,7 @@ int server_run(const char *home)
 	snprintf(sock, sizeof sock, "%s/%s", home, SERVER_SOCKET);
 	stat(sock, &s.sock_st);
 	slog(&s, "listening (generation %llu)", (unsigned long long)s.gen);
+	s.outbox_check = true; /* notifications a previous server did not run */
 	serve(&s);
 	if (s.gone)
 		_exit(0); /* nothing here is ours any more: write nothing */

@@ -296,12 +296,39 @@ store_code store_attach(store *st, const char *exec_id, store_err *err);
 store_code store_task_logs(store *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
 			   record_text **out, size_t *n, uint64_t *total, store_err *err);
 
+/* Notification hooks: commands the home's server runs on its events.
+ * `on` is a comma list of waiting (a task waits for input), timeout (the
+ * timer resolved a deadline), rejected, cancelled.  The server runs each
+ * command without a shell after the change commits, with SEETOP_EVENT,
+ * SEETOP_EXECUTION, SEETOP_TASK, SEETOP_PROMPT, SEETOP_DEADLINE,
+ * SEETOP_ACTOR, SEETOP_USER, SEETOP_TIME, SEETOP_REASON and SEETOP_HOME in
+ * its environment, its output in server.log; at most 4 at once, each for at
+ * most 30 s (SIGTERM, then SIGKILL).  A notification is written with the
+ * change, so one not yet run when the server died runs when it starts
+ * again: at least once.  Adding and removing are audit events. */
+#define STORE_HOOKS_MAX 32
+#define STORE_HOOK_ARGS_MAX 64
+#define STORE_HOOK_ARG_MAX 4096
+typedef struct store_hook {
+	uint64_t id;
+	char *on;
+	char **argv;
+	size_t argc;
+} store_hook;
+store_code store_notify_add(store *st, const char *on, const char *const *argv, size_t argc, uint64_t *id,
+			    store_err *err);
+store_code store_notify_list(store *st, store_hook **out, size_t *n, store_err *err);
+store_code store_notify_remove(store *st, uint64_t id, store_err *err);
+void store_hook_array_free(store_hook *v, size_t n);
+
 /* The server of the home this store is connected to. */
 typedef struct store_server_info {
 	long pid;
 	uint64_t uptime_s, clients, generation;
 	uint64_t cache_bytes, cache_used_bytes;
 	uint32_t log_file, log_offset;
+	uint64_t hooks_run, hooks_failed; /* notification commands since it started, and how many failed */
+	uint64_t hooks_pending;           /* notifications waiting or running */
 } store_server_info;
 store_code store_server_status(store *st, store_server_info *out, store_err *err);
 /* Stops the server of `home`, if one runs (*was_running says), after a

@@ -62,6 +62,9 @@ typedef enum wire_op {
 	OP_CANCEL,       /* s0 exec, s2 reason */
 	OP_DEADLINE,     /* s0 exec, s1 task, u0 seconds (0: none), u1 on timeout */
 	OP_RESPONDENTS,  /* s0 exec, s1 task, u0 no self approval, blobs: names */
+	OP_NOTIFY_ADD,   /* s0 on, blobs: argv; reply u0 id */
+	OP_NOTIFY_LIST,  /* reply blobs: id NUL on NUL argv... */
+	OP_NOTIFY_REMOVE,/* u0 id */
 	OP_COUNT_
 } wire_op;
 

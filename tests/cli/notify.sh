@@ -1,0 +1,128 @@
+#!/bin/sh
+# notify.sh - notification hooks: add, list, remove (audit events); the
+# server runs a hook's command without a shell after the commit, with the
+# event in its environment, on waiting, rejected, cancelled and timeout;
+# a failing command is counted and logged, a hanging one is stopped at its
+# time limit and never delays a commit; at most 4 run at once; and a
+# notification whose server was killed runs when the server starts again.
+. "${SEETOP_TOP_SRCDIR:?}/tests/cli/lib.sh"
+SEERUN=$top_builddir/cli/seerun
+export SEESTORE_HOOK_TIMEOUT_MS=1500
+out=$work/hook.out
+cat >"$work/hook.sh" <<'SH'
+#!/bin/sh
+# one line per notification, as an operator's script would append it
+printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$SEETOP_EVENT" "$SEETOP_EXECUTION" "$SEETOP_TASK" "$SEETOP_PROMPT" \
+	"$SEETOP_DEADLINE" "$SEETOP_ACTOR" "$SEETOP_USER" "$SEETOP_REASON" >>"$1"
+SH
+chmod +x "$work/hook.sh"
+# wait_lines N: until the hook file has N lines (10 s at most)
+wait_lines() {
+	i=0
+	while [ "$(cat "$out" 2>/dev/null | wc -l)" -lt "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	[ "$(cat "$out" 2>/dev/null | wc -l)" -ge "$1" ] || fail "expected $1 notifications, got: $(cat "$out" 2>/dev/null)"
+}
+status_field() { "$SEECTL" server status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+for i in 1 2 3; do sed "s/test-waiting/n$i/" "$DATA/test-waiting.yaml" >"$work/n$i.yaml"; done
+run import "$work/n1.yaml" "$work/n2.yaml" "$work/n3.yaml"
+expect_rc 0 "import"
+
+# ---- managing hooks ----
+run notify add -- "$work/hook.sh" "$out"
+expect_rc 2 "add without --on"
+run notify add --on waiting
+expect_rc 2 "add without a command"
+run notify add --on sometimes -- true
+expect_rc 1 "an unknown event"
+expect_err "unknown event 'sometimes'"
+run notify add --on waiting,timeout,rejected,cancelled -- "$work/hook.sh" "$out"
+expect_rc 0 "notify add"
+expect_out "hook 1 runs on waiting,timeout,rejected,cancelled"
+run notify add --on rejected -- false
+expect_rc 0 "a hook that fails"
+run notify list --json
+expect_rc 0 "notify list"
+python3 -c '
+import json, sys
+h = [json.loads(l) for l in open(sys.argv[1])]
+assert [x["id"] for x in h] == [1, 2] and h[0]["command"][1].endswith("hook.out") and h[1]["command"] == ["false"], h
+' "$work/out" || fail "notify list --json: $(cat "$work/out")"
+"$SEECTL" history --json | grep -q '"action":"notify-add"' || fail "no notify-add audit event"
+run --read-only notify add --on waiting -- true
+expect_rc 1 "read-only"
+
+# ---- rejected and cancelled, with the event in the environment ----
+run reject n1 task1 --reason "not today"
+expect_rc 0 "reject"
+wait_lines 1
+grep -q "^rejected|n1|task1|Approve the deployment?||$(id -un)|$(id -un)|not today$" "$out" || fail "the rejected notification: $(cat "$out")"
+run cancel n2 --reason "wrong branch"
+expect_rc 0 "cancel"
+wait_lines 2
+grep -q "^cancelled|n2||" "$out" || fail "the cancelled notification: $(cat "$out")"
+# the failing hook ran on the reject: counted, and named in server.log
+i=0; while [ "$(status_field hooks_failed)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(status_field hooks_failed)" = 1 ] || fail "hooks_failed: $(status_field hooks_failed)"
+grep -q "the command exited 1" "$SEETOP_HOME/server.log" || fail "server.log does not name the failure"
+run notify remove 2
+expect_rc 0 "notify remove"
+run notify remove 2
+expect_rc 1 "remove a hook twice"
+expect_err "no hook 2"
+
+# ---- a timeout, run by the server's timer with no client ----
+run deadline n3 task1 1s
+wait_lines 3
+grep -q "^timeout|n3|task1|Approve the deployment?|20[0-9-]*T[0-9:.]*Z|timer||no answer by the deadline" "$out" || fail "the timeout notification: $(tail -1 "$out")"
+
+# ---- waiting: a workflow asks, seerun waits ----
+"$SEERUN" --id wf "$DATA/workflows/approve.json" >/dev/null 2>&1 &
+pid=$!
+wait_lines 4
+grep -q "^waiting|wf|approve|Deploy to production?|" "$out" || fail "the waiting notification: $(tail -1 "$out")"
+"$SEECTL" resume wf approve --input yes >/dev/null
+wait $pid
+
+# ---- a hanging command never delays a commit, and is stopped at its limit ----
+run notify remove 1
+run notify add --on rejected -- sleep 60
+expect_rc 0 "a hook that hangs"
+for i in 1 2 3 4 5 6; do sed "s/test-waiting/h$i/" "$DATA/test-waiting.yaml" >"$work/h$i.yaml"; done
+"$SEECTL" import "$work"/h?.yaml >/dev/null
+t0=$(($(date +%s%N) / 1000000))
+for i in 1 2 3 4 5 6; do "$SEECTL" reject "h$i" task1 --reason x >/dev/null || fail "reject h$i"; done
+t1=$(($(date +%s%N) / 1000000))
+[ $((t1 - t0)) -lt 3000 ] || fail "six rejects took $((t1 - t0)) ms with hanging hooks"
+n=$(pgrep -f -x "sleep 60" | wc -l)
+[ "$n" -le 4 ] || fail "$n hook commands ran at once (at most 4)"
+[ "$n" -ge 1 ] || fail "no hook command runs"
+# all six end at the time limit: 4, then 2
+i=0; while [ "$(status_field hooks_pending)" != 0 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(status_field hooks_pending)" = 0 ] || fail "notifications still pending: $(status_field hooks_pending)"
+grep -q "ran past 1500 ms: SIGTERM" "$SEETOP_HOME/server.log" || fail "no time limit in server.log"
+pgrep -f -x "sleep 60" >/dev/null && fail "a hook command outlived its time limit"
+
+# ---- at least once: the server killed while a notification waits to run ----
+run notify remove 3
+cat >"$work/slow.sh" <<'SH'
+#!/bin/sh
+sleep 1
+echo "$SEETOP_EXECUTION" >>"$1"
+SH
+chmod +x "$work/slow.sh"
+"$SEECTL" notify add --on cancelled -- "$work/slow.sh" "$work/slow.out" >/dev/null
+"$SEECTL" cancel h1 --reason "again?" >/dev/null 2>&1 || "$SEECTL" import "$work/h1.yaml" >/dev/null
+sed "s/test-waiting/k1/" "$DATA/test-waiting.yaml" >"$work/k1.yaml"
+"$SEECTL" import "$work/k1.yaml" >/dev/null
+"$SEECTL" cancel k1 --reason "kill the server now" >/dev/null || fail "cancel k1"
+kill -9 "$(head -1 "$SEETOP_HOME/server.lock")"
+sleep 0.2
+[ -s "$work/slow.out" ] && fail "the command finished before the kill: the test proves nothing"
+"$SEECTL" server start >/dev/null || fail "server start"
+i=0; while ! grep -q "^k1$" "$work/slow.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+grep -q "^k1$" "$work/slow.out" 2>/dev/null || fail "the notification was lost with the server"
+[ "$(grep -c "^k1$" "$work/slow.out")" = 1 ] || fail "the command of the killed server finished too: $(cat "$work/slow.out")"
+run verify
+expect_rc 0 "verify"
+finish
