@@ -50,8 +50,22 @@ static void free_item(app *a)
 	a->n_events = 0;
 }
 
+static void free_results(app *a)
+{
+	for (size_t i = 0; i < a->n_results; i++)
+		free(a->results[i]);
+	free(a->results);
+	a->results = NULL;
+	a->n_results = a->results_top = 0;
+	a->show_results = false;
+}
+
 void app_free(app *a)
 {
+	free_results(a);
+	free(a->marks);
+	a->marks = NULL;
+	a->n_marks = 0;
 	free_rows(a);
 	free_item(a);
 }
@@ -318,6 +332,12 @@ static int select_row(app *a, size_t idx)
 
 static int move_by(app *a, long delta)
 {
+	if (a->show_results) {
+		long t = (long)a->results_top + delta;
+		long max = (long)a->n_results - 1;
+		a->results_top = t < 0 ? 0 : t > max ? (size_t)(max < 0 ? 0 : max) : (size_t)t;
+		return DO_DRAW;
+	}
 	if (a->focus == PANE_TASKS && a->have_item) {
 		long t = (long)a->task_sel + delta;
 		if (t < 0)
@@ -401,6 +421,15 @@ static int act_back(app *a)
 {
 	if (a->help) {
 		a->help = false;
+		return DO_DRAW;
+	}
+	if (a->show_results) {
+		a->show_results = false;
+		return DO_DRAW;
+	}
+	if (a->n_marks) {
+		a->n_marks = 0;
+		app_set_msg(a, false, "marks cleared");
 		return DO_DRAW;
 	}
 	if (a->focus != PANE_EXECS) {
@@ -553,15 +582,19 @@ static void who_am_i(app *a)
 
 /* The store's rule, said before a prompt: false (with the message set)
  * when this user may not answer task t. */
-static bool may_answer(app *a, const record_task *t)
+static bool may_answer_in(app *a, const record_exec *e, const record_task *t, char *why, size_t cap)
 {
 	who_am_i(a);
 	const char *groups[32];
 	for (size_t i = 0; i < a->n_groups; i++)
 		groups[i] = a->groups[i];
+	return store_may_answer(e, t, a->me, groups, a->n_groups, !store_is_read_only(a->st), why, cap) == 0;
+}
+
+static bool may_answer(app *a, const record_task *t)
+{
 	char why[600];
-	if (store_may_answer(&a->item.exec, t, a->me, groups, a->n_groups, !store_is_read_only(a->st), why, sizeof why) ==
-	    0)
+	if (may_answer_in(a, &a->item.exec, t, why, sizeof why))
 		return true;
 	app_set_msg(a, true, "you may not answer this: %s", why);
 	return false;
@@ -655,6 +688,169 @@ static bool ask_value(app *a, const record_task *t, char *value, size_t cap)
 	return true;
 }
 
+/* ---- marks and bulk actions ---- */
+
+static bool ask_reason(app *a, const char *what, char *reason, size_t cap);
+
+bool app_marked(const app *a, const char *id)
+{
+	for (size_t i = 0; i < a->n_marks; i++)
+		if (strcmp(a->marks[i], id) == 0)
+			return true;
+	return false;
+}
+
+static int act_mark(app *a)
+{
+	if (a->focus != PANE_EXECS || a->sel >= a->n_rows) {
+		app_set_msg(a, true, "Space marks executions: in the executions pane");
+		return DO_DRAW;
+	}
+	const char *id = a->rows[a->sel].exec.id;
+	size_t i = 0;
+	while (i < a->n_marks && strcmp(a->marks[i], id) != 0)
+		i++;
+	if (i < a->n_marks) {
+		memmove(a->marks + i, a->marks + i + 1, (a->n_marks - i - 1) * sizeof *a->marks);
+		a->n_marks--;
+	} else if (a->n_marks >= APP_MARKS_MAX) {
+		app_set_msg(a, true, "at most %d marks: act on these first (R, x, X), or Esc to clear them", APP_MARKS_MAX);
+		return DO_DRAW;
+	} else {
+		if (!a->marks && !(a->marks = calloc(APP_MARKS_MAX, sizeof *a->marks)))
+			return DO_NOTHING;
+		snprintf(a->marks[a->n_marks++], sizeof a->marks[0], "%s", id);
+	}
+	app_set_msg(a, false, "%zu marked: R, x and X act on every marked execution (Esc clears)", a->n_marks);
+	return move_by(a, 1) | DO_DRAW;
+}
+
+static void add_result(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_result(app *a, const char *fmt, ...)
+{
+	char line[700];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	char **v = realloc(a->results, (a->n_results + 1) * sizeof *v);
+	if (!v)
+		return;
+	a->results = v;
+	if ((v[a->n_results] = strdup(line)))
+		a->n_results++;
+}
+
+enum { BULK_RESUME, BULK_REJECT, BULK_CANCEL };
+
+/* Why an execution is skipped by a bulk action (into why), or "" when it is not. */
+static void bulk_skip(app *a, int kind, const store_item *it, char *why, size_t cap)
+{
+	const record_exec *e = &it->exec;
+	why[0] = '\0';
+	if (kind == BULK_CANCEL ? e->status != EXEC_RUNNING && e->status != EXEC_WAITING : e->status != EXEC_WAITING) {
+		snprintf(why, cap, "it is %s", status_exec_name(e->status));
+		return;
+	}
+	for (size_t i = 0; i < it->n_tasks; i++) {
+		const record_task *t = &it->tasks[i];
+		if (t->status != TASK_WAITING)
+			continue;
+		char w[600];
+		if (!may_answer_in(a, e, t, w, sizeof w)) {
+			snprintf(why, cap, "you may not answer it: %s", w);
+			return;
+		}
+		if (kind == BULK_RESUME && t->has_input && t->input_required && !t->has_input_value &&
+		    !t->has_input_default) {
+			snprintf(why, cap, "task '%s' waits for a required answer", t->task_id);
+			return;
+		}
+	}
+}
+
+/* R, x or X with marks: one confirmation that says the count and what will
+ * be skipped, each execution its own transaction, a result for each. */
+static int bulk(app *a, int kind)
+{
+	static const char *const verb[] = { "Resume", "Reject the waiting tasks of", "Cancel" };
+	static const char *const done_word[] = { "resumed", "rejected", "cancelled" };
+	size_t n = a->n_marks, skip = 0;
+	char (*why)[700] = calloc(n, sizeof *why);
+	if (!why)
+		return DO_NOTHING;
+	for (size_t i = 0; i < n; i++) {
+		store_item it;
+		store_err err;
+		if (store_get_item(a->st, a->marks[i], &it, &err)) {
+			snprintf(why[i], sizeof why[i], "%s", err.msg);
+		} else {
+			bulk_skip(a, kind, &it, why[i], sizeof why[i]);
+			store_item_free(&it);
+		}
+		skip += why[i][0] != '\0';
+	}
+	char reason[256] = "";
+	if (kind != BULK_RESUME && skip < n &&
+	    !ask_reason(a, kind == BULK_REJECT ? "reject them" : "cancel them", reason, sizeof reason)) {
+		free(why);
+		return DO_DRAW;
+	}
+	char skipped[200] = "";
+	if (skip)
+		snprintf(skipped, sizeof skipped, " %zu %s and will be skipped", skip,
+			 kind == BULK_RESUME ? "wait for a required answer, or are not yours to answer, or do not wait,"
+					     : "cannot be, or are not yours to answer,");
+	if (skip == n) {
+		app_set_msg(a, true, "none of the %zu marked executions can be %s (v: why)", n, done_word[kind]);
+		free_results(a);
+		for (size_t i = 0; i < n; i++)
+			add_result(a, "skipped %s: %s", a->marks[i], why[i]);
+		free(why);
+		return DO_DRAW;
+	}
+	if (!confirmed(a, "%s %zu execution%s?%s", verb[kind], n - skip, n - skip == 1 ? "" : "s", skipped)) {
+		free(why);
+		return DO_DRAW;
+	}
+	free_results(a);
+	size_t done = 0, refused = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = a->marks[i];
+		if (why[i][0]) {
+			add_result(a, "skipped %s: %s", id, why[i]);
+			continue;
+		}
+		store_err err;
+		store_code c = kind == BULK_RESUME ? store_resume_workflow(a->st, id, &err)
+			     : kind == BULK_REJECT ? store_task_reject(a->st, id, NULL, reason, &err)
+						   : store_exec_cancel(a->st, id, reason, &err);
+		if (c == STORE_OK) {
+			done++;
+			add_result(a, "%s %s", done_word[kind], id);
+		} else {
+			refused++;
+			add_result(a, "refused %s: %s", id, err.msg);
+		}
+	}
+	free(why);
+	a->n_marks = 0;
+	app_set_msg(a, refused != 0, "%s %zu, skipped %zu, refused %zu (v: the result of each)", done_word[kind], done,
+		    skip, refused);
+	return DO_RELOAD;
+}
+
+static int act_results(app *a)
+{
+	if (!a->n_results) {
+		app_set_msg(a, false, "no bulk action yet: mark executions with Space, then R, x or X");
+		return DO_DRAW;
+	}
+	a->show_results = !a->show_results;
+	a->results_top = 0;
+	return DO_DRAW;
+}
+
 static int act_resume_task(app *a)
 {
 	const record_task *t = selected_task(a);
@@ -688,6 +884,8 @@ static int act_resume_task(app *a)
 
 static int act_resume_workflow(app *a)
 {
+	if (a->n_marks)
+		return bulk(a, BULK_RESUME);
 	if (!a->have_item) {
 		app_set_msg(a, true, "select an execution first");
 		return DO_DRAW;
@@ -761,6 +959,8 @@ static bool ask_reason(app *a, const char *what, char *reason, size_t cap)
 
 static int act_reject(app *a)
 {
+	if (a->n_marks)
+		return bulk(a, BULK_REJECT);
 	const record_task *t = selected_task(a);
 	if (!t) {
 		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
@@ -788,6 +988,8 @@ static int act_reject(app *a)
 
 static int act_cancel(app *a)
 {
+	if (a->n_marks)
+		return bulk(a, BULK_CANCEL);
 	if (!a->have_item) {
 		app_set_msg(a, true, "select an execution first");
 		return DO_DRAW;
@@ -823,9 +1025,14 @@ const action app_actions[] = {
 	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter },
 	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause },
 	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task },
-	{ 'R', 0, "R", "resume all", "resume the whole workflow", true, true, act_resume_workflow },
-	{ 'x', 0, "x", "reject", "reject the selected waiting task, with a reason: it fails", true, false, act_reject },
-	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails", true, false, act_cancel },
+	{ 'R', 0, "R", "resume all", "resume the whole workflow (the marked ones, when marked)", true, true,
+	  act_resume_workflow },
+	{ 'x', 0, "x", "reject", "reject the selected waiting task, with a reason: it fails (marked: all their waiting tasks)",
+	  true, false, act_reject },
+	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails (the marked ones, when marked)", true, false,
+	  act_cancel },
+	{ ' ', 0, "Space", "mark", "mark or unmark the execution, for R, x and X on all marked", true, false, act_mark },
+	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results },
 	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
 	{ 'n', 0, "n", "next", "jump to the next execution waiting for input", false, true, act_next_waiting },
 	{ '/', 0, "/", "search", "search by id or workflow name", false, true, act_search },
@@ -848,6 +1055,9 @@ int app_key(app *a, int key)
 		}
 		if (a->help && ac->run != act_quit && ac->run != act_back && ac->run != act_help)
 			a->help = false;
+		if (a->show_results && ac->run != act_up && ac->run != act_down && ac->run != act_pgup &&
+		    ac->run != act_pgdn && ac->run != act_back && ac->run != act_results)
+			a->show_results = false;
 		return ac->run(a);
 	}
 	return DO_NOTHING;

@@ -56,6 +56,13 @@ typedef struct app {
 	bool reconnecting;
 	bool pushed;           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
+	/* rows marked with Space, by id: R, x and X act on all of them */
+	char (*marks)[130];
+	size_t n_marks;
+	/* the last bulk action's result per execution, shown with v */
+	char **results;
+	size_t n_results, results_top;
+	bool show_results;
 	/* who runs seetop, for "you may not answer this" (read on first use) */
 	bool who_known;
 	char me[64];
@@ -78,6 +85,10 @@ typedef struct action {
 } action;
 
 extern const action app_actions[];
+
+#define APP_MARKS_MAX 1000
+/* Whether the execution is marked (Space). */
+bool app_marked(const app *a, const char *id);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);

@@ -129,6 +129,8 @@ static void draw_header(app *a)
 	char buf[512], filter[200] = "";
 	if (a->only_waiting)
 		snprintf(filter, sizeof filter, "[waiting only]  ");
+	if (a->n_marks)
+		snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "[marked %zu]  ", a->n_marks);
 	if (a->search[0]) {
 		char esc[140];
 		text_escape(esc, sizeof esc, a->search, strlen(a->search));
@@ -266,7 +268,7 @@ static bool exec_urgent(const record_exec *e)
 	       urgent;
 }
 
-static void exec_row_text(char *buf, size_t cap, const row *r, int width)
+static void exec_row_text(char *buf, size_t cap, const row *r, int width, bool marked)
 {
 	exec_cols c = exec_layout(width);
 	char a[16], tasks[32], tb[40];
@@ -292,6 +294,8 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width)
 	size_t o = 0;
 	buf[0] = '\0';
 	cat_fit(buf, cap, &o, glyph, strlen(glyph), 1);
+	if (marked && o > 0)
+		buf[o - 1] = '*'; /* marked with Space */
 	cat_fit(buf, cap, &o, word, strlen(word), c.status);
 	cat_fit(buf, cap, &o, r->exec.id, strlen(r->exec.id), c.id);
 	cat_fit(buf, cap, &o, r->exec.workflow_name.s, r->exec.workflow_name.len, c.name);
@@ -335,10 +339,12 @@ static void draw_execs(app *a, int y0, int h)
 		}
 		const row *r = &a->rows[idx];
 		char line[1200];
-		exec_row_text(line, sizeof line, r, COLS);
+		exec_row_text(line, sizeof line, r, COLS, app_marked(a, r->exec.id));
 		attr_t at = look_attr(exec_look[r->exec.status].color);
 		if (exec_urgent(&r->exec))
 			at |= A_BOLD | A_UNDERLINE; /* under a tenth of its time left, or overdue */
+		if (app_marked(a, r->exec.id))
+			at |= A_BOLD;
 		if (idx == a->sel)
 			at |= A_REVERSE;
 		put_clipped(y0 + 1 + i, 0, COLS, line, at);
@@ -514,6 +520,26 @@ static void draw_help(app *a)
 		put_str(y++, 0, COLS, "", A_NORMAL);
 }
 
+static void draw_results(app *a)
+{
+	int y = 1;
+	char title[160];
+	snprintf(title, sizeof title, "  the last bulk action, %zu execution%s (j/k scroll, v or Esc closes)", a->n_results,
+		 a->n_results == 1 ? "" : "s");
+	put_str(y++, 0, COLS, title, A_BOLD);
+	for (size_t i = a->results_top; i < a->n_results && y < LINES - 2; i++) {
+		char line[800];
+		size_t o = 0;
+		line[0] = '\0';
+		cat_fit(line, sizeof line, &o, "  ", 2, 2);
+		cat_fit(line, sizeof line, &o, a->results[i], strlen(a->results[i]), COLS - 4 > 8 ? COLS - 4 : 8);
+		bool bad = strncmp(a->results[i], "refused", 7) == 0;
+		put_str(y++, 0, COLS, line, bad ? look_attr(COLOR_FAILED) : A_NORMAL);
+	}
+	while (y < LINES - 2)
+		put_str(y++, 0, COLS, "", A_NORMAL);
+}
+
 void draw_screen(app *a)
 {
 	erase();
@@ -527,6 +553,8 @@ void draw_screen(app *a)
 	draw_header(a);
 	if (a->help) {
 		draw_help(a);
+	} else if (a->show_results) {
+		draw_results(a);
 	} else {
 		int lh = draw_list_height();
 		int rest = LINES - 4 - lh - 2;
@@ -542,7 +570,7 @@ void draw_screen(app *a)
 
 void draw_tick(app *a)
 {
-	if (COLS < MIN_W || LINES < MIN_H || a->help) {
+	if (COLS < MIN_W || LINES < MIN_H || a->help || a->show_results) {
 		draw_screen(a);
 		return;
 	}
@@ -709,7 +737,7 @@ void draw_batch_frame(app *a, int width, int height)
 	exec_title(line, sizeof line, width);
 	puts(line);
 	for (size_t i = 0; i < a->n_rows && (height <= 0 || (int)i < height); i++) {
-		exec_row_text(line, sizeof line, &a->rows[i], width);
+		exec_row_text(line, sizeof line, &a->rows[i], width, false);
 		puts(line);
 	}
 	puts("");
