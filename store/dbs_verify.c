@@ -90,6 +90,19 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 				waiting++;
 				if (e.paused_task_id && strcmp(e.paused_task_id, t.task_id) == 0)
 					paused_ok = true;
+				int64_t us;
+				if (t.input_deadline && record_timestamp_parse(t.input_deadline, &us) && us >= 0) {
+					/* the server's timer finds it in the deadline index */
+					unsigned char dk[320];
+					key_u64(dk, (uint64_t)us);
+					size_t dn = key_task(dk + 8, sizeof dk - 8, e.id, t.task_id);
+					DBT dkey = dbs_dbt(dk, dn + 8), dval = dbs_dbt(NULL, 0);
+					dval.flags = DB_DBT_PARTIAL;
+					if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
+							  DB_NOTFOUND)
+						report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
+							  "deadline index", t.task_id, e.id, t.input_deadline);
+				}
 			}
 			complete += t.status == TASK_COMPLETE;
 			if (t.log_count) {
@@ -346,6 +359,48 @@ static store_code check_logs(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
 }
 
+/* Every entry of the deadline index names a waiting task with that deadline. */
+static store_code check_deadlines(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[DBI_DEADLINES]->cursor(st->db[DBI_DEADLINES], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	k.flags = d.flags = DB_DBT_REALLOC;
+	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
+		const char *ids = (const char *)k.data + 8;
+		const char *nul = k.size > 10 ? memchr(ids, '\0', k.size - 8) : NULL;
+		char exec_id[160], task_id[160];
+		size_t en = nul ? (size_t)(nul - ids) : 0, tn = nul ? k.size - 8 - en - 1 : 0;
+		if (!nul || en >= sizeof exec_id || tn >= sizeof task_id) {
+			report(a, "deadline index: a malformed entry");
+			continue;
+		}
+		memcpy(exec_id, ids, en);
+		exec_id[en] = '\0';
+		memcpy(task_id, nul + 1, tn);
+		task_id[tn] = '\0';
+		record_task t;
+		store_err one;
+		int64_t us;
+		if (rec_get_task(st, txn, exec_id, task_id, &t, 0, &one)) {
+			report(a, "deadline index: an entry for task '%s' of execution '%s', which does not exist", task_id,
+			       exec_id);
+			continue;
+		}
+		if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &us) ||
+		    (uint64_t)us != key_get_u64(k.data))
+			report(a, "deadline index: task '%s' of execution '%s' is %s with deadline %s, not as indexed",
+			       task_id, exec_id, status_task_name(t.status), t.input_deadline ? t.input_deadline : "none");
+		record_task_free(&t);
+	}
+	cur->close(cur);
+	free(k.data);
+	free(d.data);
+	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
+}
+
 static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	verify_arg *a = arg;
@@ -356,6 +411,8 @@ static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		c = check_tasks(st, txn, a, err);
 	if (!c)
 		c = check_logs(st, txn, a, err);
+	if (!c)
+		c = check_deadlines(st, txn, a, err);
 	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++)
 		c = check_index(st, txn, a, (exec_status)s, err);
 	if (!c)

@@ -95,6 +95,12 @@ sleep 3.2   # no client: the idle limit is 1 s, a pending deadline keeps the ser
 [ "$(event w1 timeout user)" = None ] || fail "the timer has no Unix user: $(event w1 timeout user)"
 late=$(( $(us "$(event w1 timeout time)") - $(us "$due") ))
 [ "$late" -eq 0 ] || fail "the timeout is not dated at the deadline ($late us)"
+# accuracy: the server applied it within a second of the deadline, with no client connected
+applied=$(grep "the timer applied" "$SEETOP_HOME/server.log" | head -1 | cut -d' ' -f1)
+[ -n "$applied" ] || fail "server.log does not say the timer applied the deadline"
+lag=$(( $(us "$applied") - $(us "$due") ))
+[ "$lag" -ge 0 ] && [ "$lag" -lt 1000000 ] || fail "the 2 s deadline was applied $lag us after it passed"
+echo "deadline applied $((lag / 1000)) ms after it passed" >&2
 # the engine-free execution runs on, the reason says why
 case $(field w1 task1 reason) in "no answer by the deadline $due (on timeout: fail)") ;; *) fail "reason: $(field w1 task1 reason)" ;; esac
 run resume w1 task1 --input yes

@@ -1036,6 +1036,41 @@ static void verify_finds_log_lines_that_do_not_add_up(void **state)
 	assert_true(has_problem(&p, "task 'task1' of execution 'logged': counts 2 log lines but has 6"));
 }
 
+/* A waiting task's deadline is in the index the server's timer reads;
+ * verify finds an entry that is missing and one that names no task. */
+static void verify_checks_the_deadline_index(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	store_item it;
+	fx_item(&it, "due", "2024-12-19T10:00:00Z", 1, RUN1);
+	assert_int_equal(store_save(c->st, &it, false, &err), STORE_OK);
+	store_item_free(&it);
+	assert_int_equal(store_pause_task(c->st, "due", "task1", &err), STORE_OK);
+	assert_int_equal(store_task_deadline(c->st, "due", "task1", 3600, TIMEOUT_FAIL, &err), STORE_OK);
+	assert_verify_clean(c->st);
+	assert_int_equal(store_get_item(c->st, "due", &it, &err), STORE_OK);
+	assert_non_null(it.tasks[0].input_deadline);
+	assert_non_null(it.exec.input_deadline); /* the execution carries its earliest deadline */
+	assert_string_equal(it.exec.input_deadline, it.tasks[0].input_deadline);
+	int64_t us;
+	assert_true(record_timestamp_parse(it.tasks[0].input_deadline, &us));
+	store_item_free(&it);
+	unsigned char k[8 + 10] = { 0 };
+	for (int i = 0; i < 8; i++)
+		k[i] = (unsigned char)((uint64_t)us >> (56 - 8 * i));
+	memcpy(k + 8, "due\0task1", 9);
+	assert_int_equal(forge_raw(c->st, "deadlines.db", k, 17, NULL, 0, &err), STORE_OK);
+	memcpy(k + 8, "due\0ghost", 9);
+	assert_int_equal(forge_raw(c->st, "deadlines.db", k, 17, "", 0, &err), STORE_OK);
+	problems p = { .n = 0 };
+	size_t n;
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_true(has_problem(&p, "task 'task1' of execution 'due': its deadline"));
+	assert_true(has_problem(&p, "deadline index: an entry for task 'ghost' of execution 'due', which does not exist"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1105,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(verify_finds_a_count_that_drifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_finds_log_lines_that_do_not_add_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_never_skips_a_required_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_checks_the_deadline_index, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
