@@ -131,6 +131,15 @@ el=$(($(date +%s%N) / 1000000 - start_ms))
 [ "$(event dl timeout actor)" = timer ] || fail "seerun's timeout actor"
 [ "$(event dl timeout status_after)" = in-progress ] || fail "default resumes the task"
 
+# ---- on_timeout skip: an answer that is not required goes on without one ----
+sed 's/"required": true,/"required": false,/; s/"default": "as-is", //; s/"on_timeout": "default"/"on_timeout": "skip"/; s/"timeout": "2s"/"timeout": "1s"/' \
+	"$WF/deadline.json" >"$work/skip.json"
+timeout 20 "$SEERUN" --id sk "$work/skip.json" >/dev/null 2>"$work/sk.err"
+rc=$?
+expect_rc 0 "seerun with on_timeout skip"
+[ "$(field sk approve input_value)" = None ] || fail "skip gave a value: $(field sk approve input_value)"
+"$SEECTL" show sk | grep -q "shipped=$" || fail "the next task did not run without an answer"
+
 # ---- workflow files: bad timeouts are refused with FILE:LINE:COL ----
 sed 's/"timeout": "2s"/"timeout": "2 weeks"/' "$WF/deadline.json" >"$work/bad1.json"
 "$SEERUN" "$work/bad1.json" >/dev/null 2>"$work/err"
