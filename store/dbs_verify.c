@@ -154,6 +154,22 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 }
 
+/* The ids of a task key (exec id NUL task id): 0, -1 without the NUL, -2 too long. */
+static int task_key_ids(const void *p, size_t n, char exec_id[160], char task_id[160])
+{
+	const char *nul = memchr(p, '\0', n);
+	if (!nul)
+		return -1;
+	size_t en = (size_t)(nul - (const char *)p), tn = n - en - 1;
+	if (en >= 160 || tn >= 160)
+		return -2;
+	memcpy(exec_id, p, en);
+	exec_id[en] = '\0';
+	memcpy(task_id, nul + 1, tn);
+	task_id[tn] = '\0';
+	return 0;
+}
+
 static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
 {
 	DBC *cur;
@@ -163,24 +179,13 @@ static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *er
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		const char *kp = k.data;
-		const char *nul = memchr(kp, '\0', k.size);
-		char kt[300];
+		char kt[300], exec_id[160], task_id[160];
 		key_text(kt, sizeof kt, k.data, k.size, 0);
-		if (!nul) {
-			report(a, "task key '%s' has no execution part", kt);
+		int split = task_key_ids(k.data, k.size, exec_id, task_id);
+		if (split < 0) {
+			report(a, split == -1 ? "task key '%s' has no execution part" : "task key '%s' is too long", kt);
 			continue;
 		}
-		char exec_id[160], task_id[160];
-		size_t en = (size_t)(nul - kp), tn = k.size - en - 1;
-		if (en >= sizeof exec_id || tn >= sizeof task_id) {
-			report(a, "task key '%s' is too long", kt);
-			continue;
-		}
-		memcpy(exec_id, kp, en);
-		exec_id[en] = '\0';
-		memcpy(task_id, nul + 1, tn);
-		task_id[tn] = '\0';
 		record_exec e;
 		store_err one;
 		store_code c = rec_get_exec(st, txn, exec_id, &e, 0, &one);
@@ -369,18 +374,11 @@ static store_code check_deadlines(dbs *st, DB_TXN *txn, verify_arg *a, store_err
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		const char *ids = (const char *)k.data + 8;
-		const char *nul = k.size > 10 ? memchr(ids, '\0', k.size - 8) : NULL;
 		char exec_id[160], task_id[160];
-		size_t en = nul ? (size_t)(nul - ids) : 0, tn = nul ? k.size - 8 - en - 1 : 0;
-		if (!nul || en >= sizeof exec_id || tn >= sizeof task_id) {
+		if (k.size <= 8 || task_key_ids((const char *)k.data + 8, k.size - 8, exec_id, task_id) < 0) {
 			report(a, "deadline index: a malformed entry");
 			continue;
 		}
-		memcpy(exec_id, ids, en);
-		exec_id[en] = '\0';
-		memcpy(task_id, nul + 1, tn);
-		task_id[tn] = '\0';
 		record_task t;
 		store_err one;
 		int64_t us;

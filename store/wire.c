@@ -215,6 +215,22 @@ int wire_item_encode(record_buf *b, const store_item *it)
 	return rc ? -1 : wire_blob_end(b, at);
 }
 
+/* Room for one more of n elements (doubling *cap), at most max of them; 0 or -1. */
+static int grow(void **arr, size_t n, size_t *cap, size_t size, size_t max)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	if (n >= max)
+		return -1;
+	void *v = realloc(*arr, nc * size);
+	if (!v)
+		return -1;
+	*arr = v;
+	*cap = nc;
+	return 0;
+}
+
 int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t whylen)
 {
 	memset(it, 0, sizeof *it);
@@ -235,40 +251,23 @@ int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t 
 			goto fail;
 		}
 		if (len == 0 && !events) {
-			events = true;
+			events = true; /* the tasks end, the events begin */
 			cap = 0;
 			continue;
 		}
-		if (events) {
-			if (it->n_events == cap) {
-				size_t nc = cap ? cap * 2 : 8;
-				record_event *v = nc <= STORE_EVENTS_MAX + 8 ? realloc(it->events, nc * sizeof *v) : NULL;
-				if (!v) {
-					snprintf(why, whylen, "too many events, or out of memory");
-					goto fail;
-				}
-				it->events = v;
-				cap = nc;
-			}
-			if (record_decode_event(r.p, (size_t)len, &it->events[it->n_events], why, whylen) < 0)
-				goto fail;
-			it->n_events++;
-			r.p += len;
-			continue;
-		}
-		if (it->n_tasks == cap) {
-			size_t nc = cap ? cap * 2 : 8;
-			record_task *v = realloc(it->tasks, nc * sizeof *v);
-			if (!v) {
-				snprintf(why, whylen, "out of memory");
-				goto fail;
-			}
-			it->tasks = v;
-			cap = nc;
-		}
-		if (record_decode_task(r.p, (size_t)len, &it->tasks[it->n_tasks], why, whylen) < 0)
+		int rc = events ? grow((void **)&it->events, it->n_events, &cap, sizeof *it->events, STORE_EVENTS_MAX)
+				: grow((void **)&it->tasks, it->n_tasks, &cap, sizeof *it->tasks, STORE_TASKS_MAX);
+		if (rc < 0) {
+			snprintf(why, whylen, "too many %s, or out of memory", events ? "events" : "tasks");
 			goto fail;
-		it->n_tasks++;
+		}
+		if (events ? record_decode_event(r.p, (size_t)len, &it->events[it->n_events], why, whylen) < 0
+			   : record_decode_task(r.p, (size_t)len, &it->tasks[it->n_tasks], why, whylen) < 0)
+			goto fail;
+		if (events)
+			it->n_events++;
+		else
+			it->n_tasks++;
 		r.p += len;
 	}
 	return 0;
