@@ -136,7 +136,7 @@ expect_err "longname.yaml:3:20: 'workflow_name' is 70000 bytes long: at most 655
 for m in seetop.1 seectl.1 seerun.1 seetop.yaml.5; do
 	f=$top_builddir/assets/$m
 	[ -f "$f" ] || { fail "$m was not made"; continue; }
-	grep -q "SYSCONFDIR\|PKGDATADIR\|@" "$f" && fail "$m holds an unsubstituted path"
+	grep -q "SYSCONFDIR\|PKGDATADIR\|@[A-Za-z_]*@" "$f" && fail "$m holds an unsubstituted path"
 	grep -q "^\.SH FILES" "$f" || fail "$m has no FILES section"
 done
 # a NUL byte and bytes that are not UTF-8: named by line and column
