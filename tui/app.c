@@ -743,14 +743,17 @@ static void add_result(app *a, const char *fmt, ...)
 
 enum { BULK_RESUME, BULK_REJECT, BULK_CANCEL };
 
-/* Why an execution is skipped by a bulk action (into why), or "" when it is not. */
-static void bulk_skip(app *a, int kind, const store_item *it, char *why, size_t cap)
+enum { SKIP_NONE, SKIP_STATUS, SKIP_NOT_YOURS, SKIP_ANSWER, SKIP_KINDS };
+
+/* Why an execution is skipped by a bulk action (into why, "" when it is
+ * not), and which kind of reason it is. */
+static int bulk_skip(app *a, int kind, const store_item *it, char *why, size_t cap)
 {
 	const record_exec *e = &it->exec;
 	why[0] = '\0';
 	if (kind == BULK_CANCEL ? e->status != EXEC_RUNNING && e->status != EXEC_WAITING : e->status != EXEC_WAITING) {
 		snprintf(why, cap, "it is %s", status_exec_name(e->status));
-		return;
+		return SKIP_STATUS;
 	}
 	for (size_t i = 0; i < it->n_tasks; i++) {
 		const record_task *t = &it->tasks[i];
@@ -759,14 +762,15 @@ static void bulk_skip(app *a, int kind, const store_item *it, char *why, size_t 
 		char w[600];
 		if (!may_answer_in(a, e, t, w, sizeof w)) {
 			snprintf(why, cap, "you may not answer it: %s", w);
-			return;
+			return SKIP_NOT_YOURS;
 		}
 		if (kind == BULK_RESUME && t->has_input && t->input_required && !t->has_input_value &&
 		    !t->has_input_default) {
 			snprintf(why, cap, "task '%s' waits for a required answer", t->task_id);
-			return;
+			return SKIP_ANSWER;
 		}
 	}
+	return SKIP_NONE;
 }
 
 /* R, x or X with marks: one confirmation that says the count and what will
@@ -775,7 +779,7 @@ static int bulk(app *a, int kind)
 {
 	static const char *const verb[] = { "Resume", "Reject the waiting tasks of", "Cancel" };
 	static const char *const done_word[] = { "resumed", "rejected", "cancelled" };
-	size_t n = a->n_marks, skip = 0;
+	size_t n = a->n_marks, skip = 0, by[SKIP_KINDS] = { 0 };
 	char (*why)[700] = calloc(n, sizeof *why);
 	if (!why)
 		return DO_NOTHING;
@@ -784,8 +788,9 @@ static int bulk(app *a, int kind)
 		store_err err;
 		if (store_get_item(a->st, a->marks[i], &it, &err)) {
 			snprintf(why[i], sizeof why[i], "%s", err.msg);
+			by[SKIP_STATUS]++;
 		} else {
-			bulk_skip(a, kind, &it, why[i], sizeof why[i]);
+			by[bulk_skip(a, kind, &it, why[i], sizeof why[i])]++;
 			store_item_free(&it);
 		}
 		skip += why[i][0] != '\0';
@@ -796,11 +801,24 @@ static int bulk(app *a, int kind)
 		free(why);
 		return DO_DRAW;
 	}
-	char skipped[200] = "";
-	if (skip)
-		snprintf(skipped, sizeof skipped, " %zu %s and will be skipped", skip,
-			 kind == BULK_RESUME ? "wait for a required answer, or are not yours to answer, or do not wait,"
-					     : "cannot be, or are not yours to answer,");
+	/* "3 wait for a required answer, 1 is not yours to answer and will be skipped" */
+	char skipped[300] = "";
+	static const char *const one[SKIP_KINDS] = { "", "does not wait", "is not yours to answer",
+						     "waits for a required answer" };
+	static const char *const many[SKIP_KINDS] = { "", "do not wait", "are not yours to answer",
+						      "wait for a required answer" };
+	for (int k = SKIP_ANSWER; k > SKIP_NONE; k--) {
+		if (!by[k])
+			continue;
+		size_t o = strlen(skipped);
+		snprintf(skipped + o, sizeof skipped - o, "%s %zu %s", o ? "," : "", by[k],
+			 kind == BULK_CANCEL && k == SKIP_STATUS ? (by[k] == 1 ? "has ended" : "have ended")
+								  : by[k] == 1 ? one[k] : many[k]);
+	}
+	if (skip) {
+		size_t o = strlen(skipped);
+		snprintf(skipped + o, sizeof skipped - o, " and will be skipped");
+	}
 	if (skip == n) {
 		app_set_msg(a, true, "none of the %zu marked executions can be %s (v: why)", n, done_word[kind]);
 		free_results(a);

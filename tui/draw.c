@@ -451,6 +451,22 @@ static void draw_detail(app *a, int y0, int h)
 		snprintf(req, sizeof req, "  input: %s (%s%s%s%s)", p, record_input_type_name(t->input_type),
 			 t->input_required ? ", required" : "", t->has_input_default ? ", default " : "",
 			 t->has_input_default ? t->input_default.s : "");
+		/* when it is due, and who may answer it */
+		char left[40] = "", tb[40];
+		bool urgent;
+		size_t o = strlen(req);
+		if (t->status == TASK_WAITING &&
+		    deadline_text(t->input_deadline, t->deadline_from, left + 2, sizeof left - 3, &urgent)) {
+			memcpy(left, " (", 2);
+			strcat(left, ")");
+		}
+		if (t->input_deadline && o < sizeof req)
+			o += (size_t)snprintf(req + o, sizeof req - o, "  due %s%s, then %s",
+					      short_time(t->input_deadline, tb), left, record_on_timeout_name(t->on_timeout));
+		for (size_t i = 0; i < t->n_respondents && o < sizeof req; i++)
+			o += (size_t)snprintf(req + o, sizeof req - o, "%s%s", i ? ", " : "  answered by ", t->respondents[i]);
+		if (t->no_self_approval && o < sizeof req)
+			snprintf(req + o, sizeof req - o, "%s", "  not by who started it");
 		if (line_no++ >= a->log_top && y < end)
 			put_clipped(y++, 0, COLS, req, look_attr(COLOR_WAITING));
 	}

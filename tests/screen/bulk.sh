@@ -28,7 +28,7 @@ $(screen)"
 screen | grep -q '^! waiting-for-input m1' || fail "an unmarked row shows a mark"
 # R: one confirmation with the count and what is skipped; No changes nothing
 keys R
-expect_screen "Resume 2 executions? 1 wait for a required answer"
+expect_screen "Resume 2 executions? 1 waits for a required answer and will be skipped"
 keys n
 expect_screen "cancelled: nothing changed"
 [ "$(st m4)" = waiting-for-input ] || fail "No resumed m4"

@@ -34,6 +34,8 @@ $(screen)"
 # the task says it too
 keys Enter
 expect_screen "[5m left] Approv"
+# the detail says when it is due, how long is left and what happens then
+expect_screen "(5m left), then fail"
 
 # past the deadline (the server has not run its timer for seetop's clock): overdue
 W=100 H=30 START_ENV="SEETOP_CLOCK=$(at 60)" start
