@@ -687,6 +687,9 @@ static int loop(run *r)
 		return EXIT_STORAGE;
 	}
 	int64_t last_flush = now_ms();
+	/* subscribe before the first look: an answer that comes between the
+	 * look and the subscription would never be pushed */
+	watch_connect(r);
 	if (reconcile(r, &exit_code) < 0)
 		goto out;
 	for (;;) {
@@ -742,8 +745,9 @@ static int loop(run *r)
 		pfd[n].fd = sig_pipe[0];
 		pfd[n].events = POLLIN;
 		who[n++] = SIZE_MAX;
-		if (r->watch_fd < 0)
-			watch_connect(r);
+		/* a (re)connected subscription first catches up on what it missed */
+		if (r->watch_fd < 0 && watch_connect(r) == 0 && on_push(r, &exit_code) < 0)
+			goto out;
 		if (r->watch_fd >= 0) {
 			pfd[n].fd = r->watch_fd;
 			pfd[n].events = POLLIN;

@@ -219,6 +219,11 @@ static void figure7(const char *seerun, const char *dir)
 	       "< 0.1 %");
 }
 
+static double median3(double a, double b, double c)
+{
+	return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+}
+
 /* ---- 8. log appends ---- */
 
 static void lines_batch(record_text *v, char (*buf)[48], size_t first)
@@ -253,7 +258,10 @@ static void figure8(const char *dir)
 	if (getenv("BENCH_VERBOSE"))
 		for (size_t i = 0; i < LINES / 10000; i++)
 			fprintf(stderr, "lines %zu-%zu: %.3f s\n", i * 10000, (i + 1) * 10000, win[i]);
-	double first10 = win[0], last10 = win[LINES / 10000 - 1];
+	/* the median of three windows at each end: one window is 30 ms, and a
+	 * single scheduling hiccup on a small machine would be the whole figure */
+	size_t nw = LINES / 10000;
+	double first10 = median3(win[0], win[1], win[2]), last10 = median3(win[nw - 3], win[nw - 2], win[nw - 1]);
 	double see = (double)LINES / (now() - t0);
 	store_close(st);
 
@@ -284,7 +292,7 @@ static void figure8(const char *dir)
 	sqlite3_close(q);
 	printf("%-9d %-44s %10.0f/s %10.0f/s %8.2f  %s\n", LINES, "8. log lines appended, no fsync (batches of 100)", see, sql,
 	       see / sql, ">= 50000/s");
-	printf("%-9d %-44s %11.2fx %14s %8s  %s\n", LINES, "8b. last 10,000 lines vs the first 10,000 (time)", last10 / first10,
+	printf("%-9d %-44s %11.2fx %14s %8s  %s\n", LINES, "8b. last 10k lines vs the first 10k (median of 3)", last10 / first10,
 	       "-", "-", "flat (about 1)");
 }
 

@@ -299,6 +299,10 @@ rc=$?
 expect_rc 2 "an event without an action"
 grep -q "bad-events.yaml:[0-9]*:[0-9]*: .*action" "$work/err" || fail "bad event: $(cat "$work/err")"
 
+# ---- an answer given the moment seerun asks is never missed ----
+"$top_builddir/tests/tools/resume_race" "$SEERUN" "$work/race" "$WF/ask-first.json" 150 ||
+	fail "seerun missed an answer given right after it asked"
+
 "$SEERUN" -V | grep -q "^seerun [0-9]" || fail "seerun -V"
 "$SEERUN" --id >"$work/out" 2>"$work/err"
 rc=$?
