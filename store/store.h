@@ -216,7 +216,9 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
  * that changed; poll *fd for input, then store_watch_read.  A reader that
  * falls behind gets its pushes merged into one.  When the server goes away
  * store_watch_read fails (STORE_STORAGE): call store_watch again to
- * reconnect, which starts a server if need be. */
+ * reconnect, which starts a server if need be.  A change committed before
+ * the subscription is not pushed: subscribe first, then read what you wait
+ * on, and read again after every reconnection. */
 #define STORE_PUSH_IDS 64
 typedef struct store_push {
 	bool pushed;          /* something changed since the last read */
