@@ -36,6 +36,7 @@ field() {
 }
 
 kills=0
+declare -a started
 for e in $(seq 1 "$runs"); do
 	id="crash-$e"
 	answered=0
@@ -54,8 +55,12 @@ for e in $(seq 1 "$runs"); do
 				"$SEERUN" --continue "$id" >>"$work/runs.log" 2>&1 &
 			fi
 			pid=$!
-			# a quarter of the kills in the first milliseconds of the process
-			if [ $((RANDOM % 4)) -eq 0 ] && [ $kills -lt $((runs * 6)) ]; then
+			# the first process of each execution, and a quarter of the
+			# others, is killed in its first milliseconds (so that every
+			# execution is killed at least once, whatever the dice say)
+			first=$([ "$st" = missing ] && [ -z "${started[$e]:-}" ] && echo 1 || echo 0)
+			started[$e]=1
+			if { [ "$first" = 1 ] || [ $((RANDOM % 4)) -eq 0 ]; } && [ $kills -lt $((runs * 6)) ]; then
 				sleep "0.00$((RANDOM % 10))"
 				kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
 				continue
