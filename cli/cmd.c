@@ -1415,12 +1415,13 @@ const cmd cmd_table[] = {
 	  "  --json   status as one JSON object\n",
 	  run_server },
 	{ "notify", "add --on EVENTS -- CMD [ARGS...] | list [--json] | remove N",
-	  "commands the home's server runs when something waits, times out, or is rejected or cancelled",
+	  "hooks: commands run on waiting, timeout, rejected, cancelled",
 	  "  --on EVENTS   comma-separated: waiting, timeout, rejected, cancelled\n"
 	  "The server runs CMD without a shell after the change is committed, with\n"
 	  "SEETOP_EVENT, SEETOP_EXECUTION, SEETOP_TASK, SEETOP_PROMPT, SEETOP_DEADLINE,\n"
 	  "SEETOP_ACTOR, SEETOP_USER, SEETOP_TIME, SEETOP_REASON and SEETOP_HOME set, its\n"
-	  "output in server.log: 4 at once, 30 s each at most.  Delivery is at least once:\n"
+	  "output in server.log: 4 at once, 30 s each at most (SEESTORE_HOOK_TIMEOUT_MS).\n"
+	  "Delivery is at least once:\n"
 	  "a notification not yet run when the server stopped runs when it starts again.\n"
 	  "seectl server status counts the commands that failed.\n",
 	  run_notify },
