@@ -71,6 +71,9 @@ store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, 
 			     record_on_timeout policy, store_err *err);
 store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err);
 store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id, size_t cap, store_err *err);
+/* Whether the deadline index was written since the last call (then the
+ * next deadline is read again). */
+bool dbs_deadlines_changed(dbs *st);
 /* Notification hooks (dbs_hooks.c). */
 store_code dbs_hook_add(dbs *st, const char *on, const char *const *argv, size_t argc, uint64_t *id, store_err *err);
 store_code dbs_hook_list(dbs *st, store_hook **out, size_t *n, store_err *err);

@@ -55,6 +55,22 @@ store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *
 	return set_str(&e->paused_task_id, first) < 0 ? oom(err) : STORE_OK;
 }
 
+/* The execution ends (complete or failed) at `now`: the one place that
+ * writes an end, clearing the pause. */
+static store_code exec_end(dbs *st, DB_TXN *txn, record_exec *e, exec_status status, const char *now, store_err *err)
+{
+	record_exec old = { 0 };
+	if (record_exec_copy(&old, e) < 0)
+		return oom(err);
+	e->status = status;
+	e->is_paused = false;
+	free(e->paused_task_id);
+	e->paused_task_id = NULL;
+	store_code c = set_str(&e->end_timestamp, now) < 0 ? oom(err) : rec_put_exec(st, txn, e, &old, err);
+	record_exec_free(&old);
+	return c;
+}
+
 /* ---- starting ---- */
 
 /* Starting or attaching: the engine's pid and host, with the definition
@@ -197,6 +213,7 @@ static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, sto
 			       : STORE_OK;
 	case TR_REQUEST: {
 		const store_input_request *rq = a->rq;
+		store_code c;
 		t->has_input = true;
 		t->input_asked = true;
 		t->input_type = rq->type;
@@ -210,17 +227,9 @@ static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, sto
 		if (record_text_set(&t->input_prompt, p, strlen(p)) < 0 ||
 		    (rq->default_value && record_text_set(&t->input_default, rq->default_value, rq->default_len) < 0))
 			return oom(err);
-		t->on_timeout = rq->on_timeout;
-		if (rq->timeout_s) {
-			int64_t us;
-			char when[40];
-			record_timestamp_parse(now, &us);
-			record_timestamp_format(us + (int64_t)rq->timeout_s * 1000000, when, sizeof when);
-			if (set_str(&t->input_deadline, when) < 0 || set_str(&t->deadline_from, now) < 0)
-				return oom(err);
-			return deadline_check(t, rq->on_timeout, err);
-		}
-		return STORE_OK;
+		if (rq->timeout_s && (c = deadline_check(t, rq->on_timeout, err)))
+			return c;
+		return task_deadline_set(t, rq->timeout_s, rq->on_timeout, now, err);
 	}
 	}
 	return STORE_OK;
@@ -418,7 +427,7 @@ typedef struct finish_arg {
 static store_code finish_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	finish_arg *a = arg;
-	record_exec e, old = { 0 };
+	record_exec e;
 	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
 	if (c)
 		return c;
@@ -456,23 +465,13 @@ static store_code finish_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		}
 		record_task_free(&t);
 	}
-	if (!c && record_exec_copy(&old, &e) < 0)
-		c = oom(err);
 	if (c)
 		goto out;
-	e.status = a->status;
-	e.is_paused = false;
-	free(e.paused_task_id);
-	e.paused_task_id = NULL;
-	if (set_str(&e.end_timestamp, now) < 0)
-		c = oom(err);
-	if (!c)
-		c = rec_put_exec(st, txn, &e, &old, err);
+	c = exec_end(st, txn, &e, a->status, now, err);
 	if (!c)
 		c = rec_event(st, txn, "finish", e.id, NULL, status_exec_name(before), status_exec_name(a->status), NULL,
 			      NULL, err);
 out:
-	record_exec_free(&old);
 	record_exec_free(&e);
 	return c;
 }
@@ -620,7 +619,7 @@ store_code dbs_task_reject(dbs *st, const char *exec_id, const char *task_id, co
 static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	decide_arg *a = arg;
-	record_exec e, old = { 0 };
+	record_exec e;
 	char now[40];
 	record_timestamp_now(now, sizeof now);
 	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
@@ -643,24 +642,13 @@ static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				c = rec_put_task(st, txn, &t, err);
 		record_task_free(&t);
 	}
-	if (!c && record_exec_copy(&old, &e) < 0)
-		c = oom(err);
-	if (!c) {
-		e.status = EXEC_FAILED;
-		e.is_paused = false;
-		free(e.paused_task_id);
-		e.paused_task_id = NULL;
-		if (set_str(&e.end_timestamp, now) < 0)
-			c = oom(err);
-	}
 	if (!c)
-		c = rec_put_exec(st, txn, &e, &old, err);
+		c = exec_end(st, txn, &e, EXEC_FAILED, now, err);
 	if (!c) {
 		record_text why = { (char *)a->reason, strlen(a->reason) };
 		c = rec_event(st, txn, "cancel", e.id, NULL, status_exec_name(before), status_exec_name(EXEC_FAILED),
 			      NULL, &why, err);
 	}
-	record_exec_free(&old);
 	record_exec_free(&e);
 	return c;
 }

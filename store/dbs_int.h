@@ -48,6 +48,7 @@ struct dbs {
 	size_t n_groups;
 	bool owner;                     /* it owns the home (else it may only answer what names it) */
 	bool outbox_added;              /* a notification was written since dbs_outbox_added */
+	bool deadlines_changed;         /* the deadline index was written since dbs_deadlines_changed */
 	char event_time[40];            /* set: the time of the running transaction's events (a deadline) */
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
@@ -130,6 +131,10 @@ store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *
  * (use_default) or no value, writing `action` with `reason` (dbs_ops.c). */
 store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, bool use_default,
 			 const char *action, const record_text *reason, store_err *err);
+/* Sets (seconds 0: removes) a task's deadline `seconds` after `now`, with
+ * its policy and when it was set (dbs_timer.c). */
+store_code task_deadline_set(record_task *t, uint64_t seconds, record_on_timeout policy, const char *now,
+			     store_err *err);
 /* Whether a task's request allows an on-timeout policy (dbs_timer.c). */
 store_code deadline_check(const record_task *t, record_on_timeout policy, store_err *err);
 /* Fails a task with a reason at `now` (dbs_engine.c). */

@@ -299,6 +299,7 @@ store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool p
 	size_t kn = key_task(key + 8, sizeof key - 8, t->execution_id, t->task_id);
 	if (!kn)
 		return STORE_OK;
+	st->deadlines_changed = true;
 	if (present)
 		return rec_put_raw(st, txn, DBI_DEADLINES, key, kn + 8, "", 0, err);
 	store_code c = rec_del_raw(st, txn, DBI_DEADLINES, key, kn + 8, err);

@@ -41,6 +41,20 @@ store_code deadline_check(const record_task *t, record_on_timeout policy, store_
 	return STORE_OK;
 }
 
+store_code task_deadline_set(record_task *t, uint64_t seconds, record_on_timeout policy, const char *now,
+			     store_err *err)
+{
+	char when[40];
+	int64_t us = 0;
+	record_timestamp_parse(now, &us);
+	record_timestamp_format(us + (int64_t)seconds * 1000000, when, sizeof when);
+	if (rec_set_str(&t->input_deadline, seconds ? when : NULL) < 0 ||
+	    rec_set_str(&t->deadline_from, seconds ? now : NULL) < 0)
+		return err_set(err, STORE_STORAGE, "out of memory");
+	t->on_timeout = seconds ? policy : TIMEOUT_FAIL;
+	return STORE_OK;
+}
+
 static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	deadline_arg *a = arg;
@@ -59,25 +73,20 @@ static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	/* the old entry goes; the new one comes with the task's write */
 	if ((c = rec_deadline_index(st, txn, &t, false, err)))
 		goto out;
-	char when[40] = "", now[40];
+	char now[40];
 	record_timestamp_now(now, sizeof now);
-	if (a->seconds) {
-		int64_t us;
-		record_timestamp_parse(now, &us);
-		record_timestamp_format(us + (int64_t)a->seconds * 1000000, when, sizeof when);
-	}
-	if (rec_set_str(&t.input_deadline, a->seconds ? when : NULL) < 0 ||
-	    rec_set_str(&t.deadline_from, a->seconds ? now : NULL) < 0 || record_exec_copy(&old, &e) < 0) {
+	if ((c = task_deadline_set(&t, a->seconds, a->policy, now, err)))
+		goto out;
+	if (record_exec_copy(&old, &e) < 0) {
 		c = err_set(err, STORE_STORAGE, "out of memory");
 		goto out;
 	}
-	t.on_timeout = a->seconds ? a->policy : TIMEOUT_FAIL;
 	/* the execution carries its earliest deadline: it is written again */
 	if ((c = rec_put_task(st, txn, &t, err)) || (c = rec_put_exec(st, txn, &e, &old, err)))
 		goto out;
 	char what[120];
 	if (a->seconds)
-		snprintf(what, sizeof what, "until %s, then %s", when, record_on_timeout_name(a->policy));
+		snprintf(what, sizeof what, "until %s, then %s", t.input_deadline, record_on_timeout_name(a->policy));
 	else
 		snprintf(what, sizeof what, "no deadline");
 	record_text why = { what, strlen(what) };
@@ -240,4 +249,11 @@ store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id
 	*fired = c == STORE_OK && f.fired;
 	snprintf(exec_id, cap, "%s", f.exec_id);
 	return c;
+}
+
+bool dbs_deadlines_changed(dbs *st)
+{
+	bool v = st->deadlines_changed;
+	st->deadlines_changed = false;
+	return v;
 }

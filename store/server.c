@@ -125,7 +125,6 @@ typedef struct server {
 	bool next_checked;      /* next_any/next_us are up to date */
 	bool next_any;
 	int64_t next_us;        /* wall clock, µs */
-	uint64_t next_gen;      /* the generation they were read at */
 	struct stat lock_st, sock_st;
 } server;
 
@@ -1051,7 +1050,6 @@ static bool handle(server *s, conn *c, const wire_msg *m, const record_buf *fram
 					      (record_on_timeout)(m->u[1] > TIMEOUT_SKIP ? 99 : m->u[1]), &err)) ==
 		    STORE_OK) {
 			note_changed(s, s0);
-			s->next_checked = false;
 			rc = reply_ok(b);
 		}
 		break;
@@ -1568,14 +1566,15 @@ static void timer_run(server *s, int *timeout)
 	for (int round = 0; round < 2; round++) {
 		store_err err;
 		memset(&err, 0, sizeof err);
-		if (!s->next_checked || s->next_gen != s->gen) {
+		if (dbs_deadlines_changed(s->db))
+			s->next_checked = false;
+		if (!s->next_checked) {
 			if (dbs_deadline_next(s->db, &s->next_any, &s->next_us, &err)) {
 				slog(s, "reading the deadlines: %s", err.msg);
 				s->next_any = false;
 				return;
 			}
 			s->next_checked = true;
-			s->next_gen = s->gen;
 		}
 		if (!s->next_any)
 			return;
