@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "bulk.h"
-#include "cmd.h"
+#include "cmd_int.h"
 #include "datafile.h"
 #include "gen.h"
 #include "text.h"
@@ -31,12 +31,12 @@ int cmd_exit_code(store_code c)
 	return exit_for_store(c);
 }
 
-static int store_fail(const store_err *err)
+int cmd_store_fail(const store_err *err)
 {
 	return cmd_fail(cmd_exit_code(err->code), "%s", err->msg);
 }
 
-static int open_store(cli *c)
+int cmd_open_store(cli *c)
 {
 	if (c->st)
 		return 0;
@@ -46,13 +46,18 @@ static int open_store(cli *c)
 		return cmd_fail(cmd_exit_code(rc), "%s: create one with seectl import FILE, seectl gen --executions N, or "
 						    "seectl --create COMMAND", err.msg);
 	if (rc)
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	store_set_actor(c->st, c->actor);
 	return 0;
 }
 
 /* What a refused option value should have been, set by the handler that refused it. */
 static const char *value_hint;
+
+void cmd_hint(const char *what)
+{
+	value_hint = what;
+}
 
 /* The long name of an option, from its value. */
 static const char *opt_name(const struct option *opts, int val)
@@ -64,7 +69,7 @@ static const char *opt_name(const struct option *opts, int val)
 }
 
 /* Parses a command's own options; returns -1 after printing a usage error. */
-static int parse_opts(const cmd *self, int argc, char **argv, const struct option *opts, int (*on)(int, const char *, void *),
+int cmd_parse_opts(const cmd *self, int argc, char **argv, const struct option *opts, int (*on)(int, const char *, void *),
 		      void *ctx)
 {
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow arguments */
@@ -96,16 +101,24 @@ static int parse_opts(const cmd *self, int argc, char **argv, const struct optio
 	return 0;
 }
 
-static int parse_count(const char *s, size_t *out)
+int cmd_parse_count(const char *s, size_t *out)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	value_hint = "a positive integer (0: no limit)";
+	cmd_hint("a positive integer (0: no limit)");
 	if (errno || *end || end == s || v < 0 || s[0] == '+' || s[0] == ' ')
 		return -1;
 	*out = (size_t)v;
 	return 0;
+}
+
+int cmd_no_opts(int o, const char *arg, void *ctx)
+{
+	(void)o;
+	(void)arg;
+	(void)ctx;
+	return -1;
 }
 
 /* ---- text output ---- */
@@ -115,7 +128,7 @@ static void put_esc(const char *s, size_t len)
 	text_escape_fputs(stdout, s, len);
 }
 
-static void put_escs(const char *s)
+void cmd_put_escs(const char *s)
 {
 	if (s)
 		put_esc(s, strlen(s));
@@ -182,7 +195,7 @@ static int run_import(cli *c, int argc, char **argv)
 	static const struct option opts[] = { { "replace", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	import_opts io = { false };
-	if (parse_opts(cmd_find("import"), argc, argv, opts, import_opt, &io) < 0)
+	if (cmd_parse_opts(cmd_find("import"), argc, argv, opts, import_opt, &io) < 0)
 		return EXIT_USAGE;
 	if (optind >= argc)
 		return cmd_fail(EXIT_USAGE, "import: name at least one data file (- for standard input)");
@@ -207,7 +220,7 @@ static int run_import(cli *c, int argc, char **argv)
 	}
 	if (!(c->open_flags & STORE_OPEN_READ_ONLY))
 		c->open_flags |= STORE_OPEN_CREATE; /* importing makes the home */
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc) {
 		datafile_close(d);
 		return rc;
@@ -252,18 +265,18 @@ static int run_export(cli *c, int argc, char **argv)
 					      { "events", no_argument, NULL, 'e' },
 					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	export_opts eo = { false, false };
-	if (parse_opts(cmd_find("export"), argc, argv, opts, export_opt, &eo) < 0)
+	if (cmd_parse_opts(cmd_find("export"), argc, argv, opts, export_opt, &eo) < 0)
 		return EXIT_USAGE;
 	if (optind < argc)
 		return cmd_fail(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	store_err err;
 	store_code sc = eo.json ? datafile_export_json(c->st, eo.events, stdout, &err)
 				: datafile_export_yaml(c->st, eo.events, stdout, &err);
 	if (sc)
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	if (fflush(stdout) != 0)
 		return cmd_fail(EXIT_STORAGE, "writing the export failed: %s", strerror(errno));
 	return EXIT_DONE;
@@ -287,13 +300,13 @@ static int list_opt(int o, const char *arg, void *ctx)
 		if (strcmp(arg, "waiting") == 0)
 			s = EXEC_WAITING;
 		else if (status_exec_parse(arg, &s) < 0) {
-			value_hint = "running, waiting (or waiting-for-input), complete or failed";
+			cmd_hint("running, waiting (or waiting-for-input), complete or failed");
 			return -1;
 		}
 		lo->status = (int)s;
 		return 0;
 	case 'l':
-		return parse_count(arg, &lo->limit);
+		return cmd_parse_count(arg, &lo->limit);
 	case 'j':
 		lo->json = true;
 		return 0;
@@ -334,7 +347,7 @@ static void print_respondents(const record_task *t, const char *indent)
 	printf("%sanswered by ", indent);
 	for (size_t i = 0; i < t->n_respondents; i++) {
 		fputs(i ? ", " : "", stdout);
-		put_escs(t->respondents[i]);
+		cmd_put_escs(t->respondents[i]);
 	}
 	if (!t->n_respondents)
 		fputs("anyone who may write", stdout);
@@ -409,18 +422,18 @@ static int run_paused(cli *c, int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	list_opts lo = { EXEC_WAITING, 0, false };
-	if (parse_opts(cmd_find("paused"), argc, argv, opts, list_opt, &lo) < 0)
+	if (cmd_parse_opts(cmd_find("paused"), argc, argv, opts, list_opt, &lo) < 0)
 		return EXIT_USAGE;
 	if (optind < argc)
 		return cmd_fail(EXIT_USAGE, "paused: unexpected argument '%s'", argv[optind]);
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	record_exec *v;
 	size_t n;
 	store_err err;
 	if (store_paused(c->st, &v, &n, &err))
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	paused_row *rows = calloc(n ? n : 1, sizeof *rows);
 	size_t nr = 0;
 	if (!rows) {
@@ -473,11 +486,11 @@ static int run_list(cli *c, int argc, char **argv)
 					      { NULL, 0, NULL, 0 } };
 	list_opts lo = { -1, 0, false };
 	const cmd *self = cmd_find(argv[0]);
-	if (parse_opts(self, argc, argv, opts, list_opt, &lo) < 0)
+	if (cmd_parse_opts(self, argc, argv, opts, list_opt, &lo) < 0)
 		return EXIT_USAGE;
 	if (optind < argc)
 		return cmd_fail(EXIT_USAGE, "%s: unexpected argument '%s'", self->name, argv[optind]);
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	store_cursor cur = { .len = 0 };
@@ -492,7 +505,7 @@ static int run_list(cli *c, int argc, char **argv)
 		store_err err;
 		store_code sc = store_list(c->st, lo.status, &cur, want, &v, &n, &err);
 		if (sc)
-			return store_fail(&err);
+			return cmd_store_fail(&err);
 		if (err.msg[0])
 			cmd_fail(EXIT_DONE, "warning: %s", err.msg);
 		print_execs(v, n, lo.json);
@@ -506,11 +519,7 @@ static int run_list(cli *c, int argc, char **argv)
 
 /* ---- show ---- */
 
-typedef struct json_opt {
-	bool json;
-} json_opt;
-
-static int json_only(int o, const char *arg, void *ctx)
+int cmd_json_only(int o, const char *arg, void *ctx)
 {
 	(void)arg;
 	if (o != 'j')
@@ -543,26 +552,26 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 {
 	const record_exec *e = &it->exec;
 	fputs("execution  ", stdout);
-	put_escs(e->id);
+	cmd_put_escs(e->id);
 	fputs("\nworkflow   ", stdout);
 	put_esc(e->workflow_name.s, e->workflow_name.len);
 	printf("\nstatus     %s", status_exec_name(e->status));
 	if (e->is_paused) {
 		fputs(" (paused on ", stdout);
-		put_escs(e->paused_task_id);
+		cmd_put_escs(e->paused_task_id);
 		fputc(')', stdout);
 	}
 	fputs("\nstarted    ", stdout);
-	put_escs(e->start_timestamp);
+	cmd_put_escs(e->start_timestamp);
 	fputs("\nended      ", stdout);
-	put_escs(e->end_timestamp);
+	cmd_put_escs(e->end_timestamp);
 	if (e->started_by) {
 		fputs("\nstarted by ", stdout);
-		put_escs(e->started_by);
+		cmd_put_escs(e->started_by);
 	}
 	if (e->engine_pid) {
 		printf("\nengine     pid %llu on ", (unsigned long long)e->engine_pid);
-		put_escs(e->engine_host ? e->engine_host : "?");
+		cmd_put_escs(e->engine_host ? e->engine_host : "?");
 		fputs(e->engine_attached ? " (attached)"
 			: e->status == EXEC_RUNNING || e->status == EXEC_WAITING ? " (detached: the engine is gone)" : "",
 		      stdout);
@@ -620,24 +629,24 @@ static int run_show(cli *c, int argc, char **argv)
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	json_opt jo = { false };
-	if (parse_opts(cmd_find("show"), argc, argv, opts, json_only, &jo) < 0)
+	if (cmd_parse_opts(cmd_find("show"), argc, argv, opts, cmd_json_only, &jo) < 0)
 		return EXIT_USAGE;
 	if (argc - optind != 1)
 		return cmd_fail(EXIT_USAGE, "show: name one execution (seectl show EXEC)");
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	store_item it;
 	store_err err;
 	store_code sc = store_get_item(c->st, argv[optind], &it, &err);
 	if (sc)
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	record_event *ev;
 	size_t nev;
 	sc = store_events(c->st, argv[optind], 0, 1000, &ev, &nev, &err);
 	if (sc) {
 		store_item_free(&it);
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	}
 	if (jo.json) {
 		fputs("{\"execution\":", stdout);
@@ -663,299 +672,6 @@ static int run_show(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
-/* ---- pause / resume / delete ---- */
-
-static int no_opts(int o, const char *arg, void *ctx)
-{
-	(void)o;
-	(void)arg;
-	(void)ctx;
-	return -1;
-}
-
-static int run_pause(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	if (parse_opts(cmd_find("pause"), argc, argv, opts, no_opts, NULL) < 0)
-		return EXIT_USAGE;
-	if (argc - optind != 2)
-		return cmd_fail(EXIT_USAGE, "pause: name an execution and a task (seectl pause EXEC TASK)");
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	if (store_pause_task(c->st, argv[optind], argv[optind + 1], &err))
-		return store_fail(&err);
-	printf("paused task %s of %s: waiting for input\n", argv[optind + 1], argv[optind]);
-	return EXIT_DONE;
-}
-
-/* ---- reject / cancel ---- */
-
-/* The options of resume, reject and cancel: one execution, or --all of
- * those the selectors choose. */
-typedef struct act_opts {
-	bool all;
-	bulk_opts bulk;
-	const char *input;
-} act_opts;
-
-static int act_opt(int o, const char *arg, void *ctx)
-{
-	act_opts *a = ctx;
-	switch (o) {
-	case 'R':
-		a->bulk.reason = arg;
-		return 0;
-	case 'i':
-		a->input = arg;
-		return 0;
-	case 'a':
-		a->all = true;
-		return 0;
-	case 'W':
-		a->bulk.workflow = arg;
-		return 0;
-	case 'O':
-		value_hint = "a duration such as 90s, 15m, 2h, 7d or 1h30m";
-		return text_duration_parse(arg, &a->bulk.older_than_s);
-	case 'n':
-		a->bulk.dry_run = true;
-		return 0;
-	case 'j':
-		a->bulk.json = true;
-		return 0;
-	}
-	return -1;
-}
-
-#define BULK_OPTIONS                                                                                              \
-	{ "all", no_argument, NULL, 'a' }, { "workflow", required_argument, NULL, 'W' },                         \
-		{ "older-than", required_argument, NULL, 'O' }, { "dry-run", no_argument, NULL, 'n' },           \
-		{ "json", no_argument, NULL, 'j' }
-
-/* --all and its selectors: checked, then run.  *handled is false when --all
- * was not given (the selectors alone are a usage error). */
-static int maybe_bulk(cli *c, const cmd *self, bulk_action act, act_opts *ao, int nargs, bool *handled)
-{
-	*handled = true;
-	bool selectors = ao->bulk.workflow || ao->bulk.older_than_s || ao->bulk.dry_run || ao->bulk.json;
-	if (!ao->all) {
-		*handled = false;
-		return selectors ? cmd_fail(EXIT_USAGE, "%s: --workflow, --older-than, --dry-run and --json go with --all",
-					    self->name)
-				 : EXIT_DONE;
-	}
-	if (nargs)
-		return cmd_fail(EXIT_USAGE, "%s: --all names no execution (select with --workflow and --older-than)",
-				self->name);
-	if (ao->input)
-		return cmd_fail(EXIT_USAGE, "%s: --input goes with one task, not --all", self->name);
-	int rc = open_store(c);
-	return rc ? rc : bulk_run(c->st, act, &ao->bulk);
-}
-
-static int run_decision(cli *c, int argc, char **argv, bool reject)
-{
-	static const struct option opts[] = { { "reason", required_argument, NULL, 'R' }, BULK_OPTIONS,
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
-	act_opts ao;
-	memset(&ao, 0, sizeof ao);
-	const cmd *self = cmd_find(reject ? "reject" : "cancel");
-	if (parse_opts(self, argc, argv, opts, act_opt, &ao) < 0)
-		return EXIT_USAGE;
-	const char *reason = ao.bulk.reason;
-	if (ao.all && (!reason || !*reason))
-		return cmd_fail(EXIT_USAGE, "%s: --reason TEXT is required: say why, for the audit trail", self->name);
-	bool handled;
-	int brc = maybe_bulk(c, self, reject ? BULK_REJECT : BULK_CANCEL, &ao, argc - optind, &handled);
-	if (handled || brc)
-		return brc;
-	if (argc - optind != (reject ? 2 : 1))
-		return cmd_fail(EXIT_USAGE, reject ? "reject: name an execution and a task (seectl reject EXEC TASK --reason TEXT)"
-						   : "cancel: name one execution (seectl cancel EXEC --reason TEXT)");
-	if (!reason || !*reason)
-		return cmd_fail(EXIT_USAGE, "%s: --reason TEXT is required: say why, for the audit trail", self->name);
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	store_code sc = reject ? store_task_reject(c->st, argv[optind], argv[optind + 1], reason, &err)
-			       : store_exec_cancel(c->st, argv[optind], reason, &err);
-	if (sc)
-		return store_fail(&err);
-	if (reject)
-		printf("rejected task %s of %s: it failed\n", argv[optind + 1], argv[optind]);
-	else
-		printf("cancelled %s: it failed, with every task that had not ended\n", argv[optind]);
-	return EXIT_DONE;
-}
-
-static int run_reject(cli *c, int argc, char **argv)
-{
-	return run_decision(c, argc, argv, true);
-}
-
-static int run_cancel(cli *c, int argc, char **argv)
-{
-	return run_decision(c, argc, argv, false);
-}
-
-/* ---- respondents ---- */
-
-static int respondents_opt(int o, const char *arg, void *ctx)
-{
-	(void)arg;
-	if (o != 's')
-		return -1;
-	*(bool *)ctx = true;
-	return 0;
-}
-
-static int run_respondents(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "no-self-approval", no_argument, NULL, 's' },
-					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	bool no_self = false;
-	if (parse_opts(cmd_find("respondents"), argc, argv, opts, respondents_opt, &no_self) < 0)
-		return EXIT_USAGE;
-	int n = argc - optind - 2;
-	if (n < 1)
-		return cmd_fail(EXIT_USAGE, "respondents: name an execution, a task and who may answer it (seectl "
-					    "respondents EXEC TASK USER|@GROUP... [--no-self-approval], or anyone)");
-	const char *const *names = (const char *const *)argv + optind + 2;
-	bool anyone = n == 1 && strcmp(names[0], "anyone") == 0;
-	for (int i = 0; i < n && !anyone; i++)
-		if (store_respondent_check(names[i]) < 0)
-			return cmd_fail(EXIT_USAGE, "respondents: '%s' is not a user or @group name (1-64 letters, digits, "
-						    "'.', '_', '-')", names[i]);
-	if (n > STORE_RESPONDENTS_MAX)
-		return cmd_fail(EXIT_USAGE, "respondents: at most %d names", STORE_RESPONDENTS_MAX);
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	if (store_task_respondents(c->st, argv[optind], argv[optind + 1], names, anyone ? 0 : (size_t)n, no_self, &err))
-		return store_fail(&err);
-	printf("task %s of %s may be answered by ", argv[optind + 1], argv[optind]);
-	for (int i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "", anyone ? "anyone who may write" : names[i]);
-	puts(no_self ? " (not the user who started it)" : "");
-	return EXIT_DONE;
-}
-
-/* ---- deadline ---- */
-
-static int on_timeout_opt(int o, const char *arg, void *ctx)
-{
-	if (o != 'o')
-		return -1;
-	if (record_on_timeout_parse(arg, (record_on_timeout *)ctx) < 0) {
-		value_hint = "fail, default or skip";
-		return -1;
-	}
-	return 0;
-}
-
-static int run_deadline(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "on-timeout", required_argument, NULL, 'o' },
-					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	record_on_timeout policy = TIMEOUT_FAIL;
-	if (parse_opts(cmd_find("deadline"), argc, argv, opts, on_timeout_opt, &policy) < 0)
-		return EXIT_USAGE;
-	if (argc - optind != 3)
-		return cmd_fail(EXIT_USAGE, "deadline: name an execution, a task and a duration (seectl deadline EXEC TASK "
-					    "15m [--on-timeout fail|default|skip], or none)");
-	const char *dur = argv[optind + 2];
-	uint64_t secs = 0;
-	if (strcmp(dur, "none") != 0 && (text_duration_parse(dur, &secs) < 0 || secs == 0))
-		return cmd_fail(EXIT_USAGE, "deadline: bad duration '%s': such as 90s, 15m, 2h, 7d or 1h30m (at most "
-					    "3650d), or none", dur);
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	if (store_task_deadline(c->st, argv[optind], argv[optind + 1], secs, policy, &err))
-		return store_fail(&err);
-	if (!secs) {
-		printf("task %s of %s has no deadline\n", argv[optind + 1], argv[optind]);
-		return EXIT_DONE;
-	}
-	store_item it;
-	if (store_get_item(c->st, argv[optind], &it, &err) == STORE_OK) {
-		for (size_t i = 0; i < it.n_tasks; i++)
-			if (strcmp(it.tasks[i].task_id, argv[optind + 1]) == 0 && it.tasks[i].input_deadline)
-				printf("task %s of %s: deadline %s, then %s\n", argv[optind + 1], argv[optind],
-				       it.tasks[i].input_deadline, record_on_timeout_name(it.tasks[i].on_timeout));
-		store_item_free(&it);
-	}
-	return EXIT_DONE;
-}
-
-static int run_resume(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "input", required_argument, NULL, 'i' }, BULK_OPTIONS,
-					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	act_opts ro;
-	memset(&ro, 0, sizeof ro);
-	if (parse_opts(cmd_find("resume"), argc, argv, opts, act_opt, &ro) < 0)
-		return EXIT_USAGE;
-	int nargs = argc - optind;
-	bool handled;
-	int brc = maybe_bulk(c, cmd_find("resume"), BULK_RESUME, &ro, nargs, &handled);
-	if (handled || brc)
-		return brc;
-	if (nargs < 1 || nargs > 2)
-		return cmd_fail(EXIT_USAGE, "resume: name an execution, and optionally a task (seectl resume EXEC [TASK])");
-	if (nargs == 1 && ro.input)
-		return cmd_fail(EXIT_USAGE, "resume: --input goes with a task (seectl resume EXEC TASK --input VALUE)");
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	const char *exec = argv[optind];
-	if (nargs == 1) {
-		if (store_resume_workflow(c->st, exec, &err))
-			return store_fail(&err);
-		printf("resumed %s: running\n", exec);
-		return EXIT_DONE;
-	}
-	const char *task = argv[optind + 1];
-	if (store_resume_task(c->st, exec, task, ro.input, ro.input ? strlen(ro.input) : 0, &err))
-		return store_fail(&err);
-	record_exec e;
-	if (store_get(c->st, exec, &e, &err) == STORE_OK) {
-		printf("resumed task %s of %s; execution is %s", task, exec, status_exec_name(e.status));
-		if (e.is_paused) {
-			fputs(" (still waiting on ", stdout);
-			put_escs(e.paused_task_id);
-			fputc(')', stdout);
-		}
-		fputc('\n', stdout);
-		record_exec_free(&e);
-	}
-	return EXIT_DONE;
-}
-
-static int run_delete(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	if (parse_opts(cmd_find("delete"), argc, argv, opts, no_opts, NULL) < 0)
-		return EXIT_USAGE;
-	if (argc - optind != 1)
-		return cmd_fail(EXIT_USAGE, "delete: name one execution (seectl delete EXEC)");
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	if (store_delete(c->st, argv[optind], &err))
-		return store_fail(&err);
-	printf("deleted %s\n", argv[optind]);
-	return EXIT_DONE;
-}
-
 /* ---- history / verify ---- */
 
 typedef struct history_opts {
@@ -967,7 +683,7 @@ static int history_opt(int o, const char *arg, void *ctx)
 {
 	history_opts *h = ctx;
 	if (o == 'l')
-		return parse_count(arg, &h->limit);
+		return cmd_parse_count(arg, &h->limit);
 	if (o == 'j') {
 		h->json = true;
 		return 0;
@@ -982,12 +698,12 @@ static int run_history(cli *c, int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	history_opts ho = { 50, false };
-	if (parse_opts(cmd_find("history"), argc, argv, opts, history_opt, &ho) < 0)
+	if (cmd_parse_opts(cmd_find("history"), argc, argv, opts, history_opt, &ho) < 0)
 		return EXIT_USAGE;
 	if (argc - optind > 1)
 		return cmd_fail(EXIT_USAGE, "history: name at most one execution");
 	const char *exec = optind < argc ? argv[optind] : NULL;
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	store_err err;
@@ -1017,7 +733,7 @@ static int run_history(cli *c, int argc, char **argv)
 		if (want == 0)
 			break;
 		if (store_events(c->st, exec, before, want, &ev, &n, &err))
-			return store_fail(&err);
+			return cmd_store_fail(&err);
 		for (size_t i = 0; i < n; i++) {
 			if (ho.json) {
 				datafile_json_event(stdout, &ev[i]);
@@ -1039,24 +755,24 @@ static void print_problem(void *ctx, const char *what)
 {
 	(void)ctx;
 	fputs("problem: ", stdout);
-	put_escs(what);
+	cmd_put_escs(what);
 	fputc('\n', stdout);
 }
 
 static int run_verify(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	if (parse_opts(cmd_find("verify"), argc, argv, opts, no_opts, NULL) < 0)
+	if (cmd_parse_opts(cmd_find("verify"), argc, argv, opts, cmd_no_opts, NULL) < 0)
 		return EXIT_USAGE;
 	if (optind < argc)
 		return cmd_fail(EXIT_USAGE, "verify: unexpected argument '%s'", argv[optind]);
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	store_err err;
 	size_t n;
 	if (store_verify(c->st, print_problem, NULL, &n, &err))
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	if (n)
 		return cmd_fail(EXIT_REFUSED, "verify found %zu problem%s in '%s'", n, n == 1 ? "" : "s", c->home);
 	printf("verify: no problems in '%s'\n", c->home);
@@ -1076,18 +792,18 @@ static int gen_opt(int o, const char *arg, void *ctx)
 	char *end;
 	switch (o) {
 	case 'e':
-		return parse_count(arg, &g->executions);
+		return cmd_parse_count(arg, &g->executions);
 	case 't': {
-		int rc = parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per < 1 || g->p.tasks_per > 1000 ? -1 : 0;
-		value_hint = "a whole number from 1 to 1000";
+		int rc = cmd_parse_count(arg, &g->p.tasks_per) < 0 || g->p.tasks_per < 1 || g->p.tasks_per > 1000 ? -1 : 0;
+		cmd_hint("a whole number from 1 to 1000");
 		return rc;
 	}
 	case 'w':
-		value_hint = "a fraction from 0 to 1";
+		cmd_hint("a fraction from 0 to 1");
 		g->p.waiting_ratio = strtod(arg, &end);
 		return *end || end == arg || g->p.waiting_ratio < 0 || g->p.waiting_ratio > 1 ? -1 : 0;
 	case 's':
-		value_hint = "a whole number";
+		cmd_hint("a whole number");
 		g->p.seed = (unsigned)strtoul(arg, &end, 10);
 		return *end || end == arg ? -1 : 0;
 	}
@@ -1123,7 +839,7 @@ static int run_gen(cli *c, int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	gen_opts g = { 0, 0, 0, 0, { 4, 0.01, 1, 0 } };
-	if (parse_opts(cmd_find("gen"), argc, argv, opts, gen_opt, &g) < 0)
+	if (cmd_parse_opts(cmd_find("gen"), argc, argv, opts, gen_opt, &g) < 0)
 		return EXIT_USAGE;
 	if (optind < argc || g.executions == 0)
 		return cmd_fail(EXIT_USAGE, "gen: say how many with --executions N");
@@ -1136,7 +852,7 @@ static int run_gen(cli *c, int argc, char **argv)
 	setenv("SEESTORE_CACHE_MB", cache, 0);
 	/* batches of unsynced transactions, then one checkpoint makes them durable */
 	c->open_flags |= STORE_OPEN_NO_SYNC | STORE_OPEN_CREATE;
-	int rc = open_store(c);
+	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
 	store_err err;
@@ -1146,186 +862,15 @@ static int run_gen(cli *c, int argc, char **argv)
 		g.done = g.state;
 		store_source src = { gen_next, gen_rewind, &g };
 		if (store_import(c->st, &src, false, NULL, NULL, &err))
-			return store_fail(&err);
+			return cmd_store_fail(&err);
 	}
 	if (store_checkpoint(c->st, &err))
-		return store_fail(&err);
+		return cmd_store_fail(&err);
 	printf("generated %zu executions of %zu tasks\n", g.executions, g.p.tasks_per);
 	return EXIT_DONE;
 }
 
 static int run_help(cli *c, int argc, char **argv);
-
-/* ---- server / backup ---- */
-
-static int run_server(cli *c, int argc, char **argv)
-{
-	json_opt jo = { false };
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
-	if (parse_opts(cmd_find("server"), argc, argv, opts, json_only, &jo) < 0)
-		return EXIT_USAGE;
-	bool json = jo.json;
-	const char *what = optind < argc ? argv[optind] : NULL;
-	if (!what || optind + 1 < argc)
-		return cmd_fail(EXIT_USAGE, "server: say status, start or stop (see seectl help server)");
-	store_err err;
-	if (strcmp(what, "stop") == 0) {
-		bool was;
-		if (store_server_stop(c->home, &was, &err))
-			return store_fail(&err);
-		printf(was ? "server of '%s' stopped\n" : "no server runs for '%s'\n", c->home);
-		return EXIT_DONE;
-	}
-	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
-		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start or stop", what);
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_server_info info;
-	if (store_server_status(c->st, &info, &err))
-		return store_fail(&err);
-	if (json)
-		printf("{\"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
-		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u, "
-		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu}\n",
-		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
-		       (unsigned long long)info.generation, (unsigned long long)info.cache_bytes,
-		       (unsigned long long)info.cache_used_bytes, info.log_file, info.log_offset,
-		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
-		       (unsigned long long)info.hooks_pending);
-	else
-		printf("server     pid %ld, up %llu s\nclients    %llu (this one included)\ngeneration %llu\n"
-		       "cache      %.1f MB used of %.1f MB\nlog        file %u, offset %u\n"
-		       "hooks      %llu run, %llu failed (see server.log), %llu pending\n",
-		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
-		       (unsigned long long)info.generation, (double)info.cache_used_bytes / 1048576.0,
-		       (double)info.cache_bytes / 1048576.0, info.log_file, info.log_offset,
-		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
-		       (unsigned long long)info.hooks_pending);
-	return EXIT_DONE;
-}
-
-/* ---- notify ---- */
-
-typedef struct notify_opts {
-	const char *on;
-	bool json;
-} notify_opts;
-
-static int notify_opt(int o, const char *arg, void *ctx)
-{
-	notify_opts *n = ctx;
-	if (o == 'o') {
-		n->on = arg;
-		return 0;
-	}
-	if (o == 'j') {
-		n->json = true;
-		return 0;
-	}
-	return -1;
-}
-
-static int run_notify(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "on", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
-					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	notify_opts no = { NULL, false };
-	/* what follows "--" is the command, options included: getopt stops there */
-	int end = argc;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			end = i;
-			break;
-		}
-	if (parse_opts(cmd_find("notify"), end, argv, opts, notify_opt, &no) < 0)
-		return EXIT_USAGE;
-	const char *what = optind < end ? argv[optind] : NULL;
-	if (!what)
-		return cmd_fail(EXIT_USAGE, "notify: say add, list or remove (see seectl help notify)");
-	store_err err;
-	if (strcmp(what, "add") == 0) {
-		if (!no.on)
-			return cmd_fail(EXIT_USAGE, "notify add: --on EVENTS is required (waiting, timeout, rejected, "
-						    "cancelled, comma-separated)");
-		if (optind + 1 != end || end + 1 >= argc)
-			return cmd_fail(EXIT_USAGE, "notify add: the command goes after --: seectl notify add --on waiting "
-						    "-- CMD [ARGS...]");
-		int rc = open_store(c);
-		if (rc)
-			return rc;
-		uint64_t id;
-		if (store_notify_add(c->st, no.on, (const char *const *)argv + end + 1, (size_t)(argc - end - 1), &id, &err))
-			return store_fail(&err);
-		printf("hook %llu runs on %s\n", (unsigned long long)id, no.on);
-		return EXIT_DONE;
-	}
-	if (end != argc)
-		return cmd_fail(EXIT_USAGE, "notify %s: unexpected '--'", what);
-	if (strcmp(what, "list") == 0) {
-		if (optind + 1 != argc)
-			return cmd_fail(EXIT_USAGE, "notify list: unexpected argument '%s'", argv[optind + 1]);
-		int rc = open_store(c);
-		if (rc)
-			return rc;
-		store_hook *v;
-		size_t n;
-		if (store_notify_list(c->st, &v, &n, &err))
-			return store_fail(&err);
-		for (size_t i = 0; i < n; i++) {
-			if (no.json) {
-				printf("{\"id\":%llu,\"on\":", (unsigned long long)v[i].id);
-				text_json_fputs(stdout, v[i].on, strlen(v[i].on));
-				fputs(",\"command\":[", stdout);
-				for (size_t k = 0; k < v[i].argc; k++) {
-					fputs(k ? "," : "", stdout);
-					text_json_fputs(stdout, v[i].argv[k], strlen(v[i].argv[k]));
-				}
-				fputs("]}\n", stdout);
-				continue;
-			}
-			printf("%-4llu on %-30s ", (unsigned long long)v[i].id, v[i].on);
-			for (size_t k = 0; k < v[i].argc; k++) {
-				fputs(k ? " " : "", stdout);
-				put_escs(v[i].argv[k]);
-			}
-			fputc('\n', stdout);
-		}
-		store_hook_array_free(v, n);
-		return EXIT_DONE;
-	}
-	if (strcmp(what, "remove") == 0) {
-		size_t id;
-		if (optind + 2 != argc || parse_count(argv[optind + 1], &id) < 0 || id == 0)
-			return cmd_fail(EXIT_USAGE, "notify remove: name one hook by its number (seectl notify list)");
-		int rc = open_store(c);
-		if (rc)
-			return rc;
-		if (store_notify_remove(c->st, id, &err))
-			return store_fail(&err);
-		printf("hook %zu removed\n", id);
-		return EXIT_DONE;
-	}
-	return cmd_fail(EXIT_USAGE, "notify: unknown action '%s': add, list or remove", what);
-}
-
-static int run_backup(cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	if (parse_opts(cmd_find("backup"), argc, argv, opts, no_opts, NULL) < 0)
-		return EXIT_USAGE;
-	if (optind + 1 != argc)
-		return cmd_fail(EXIT_USAGE, "backup: name one directory (new or empty)");
-	int rc = open_store(c);
-	if (rc)
-		return rc;
-	store_err err;
-	if (store_backup(c->st, argv[optind], &err))
-		return store_fail(&err);
-	printf("backup of '%s' written to '%s'\n", c->home, argv[optind]);
-	return EXIT_DONE;
-}
 
 #define BULK_HELP                                                                                   \
 	"  --all               every execution the selectors choose, each in its own transaction\n"   \
@@ -1366,38 +911,38 @@ const cmd cmd_table[] = {
 	  "else, whatever --actor says.  A user who may only read the home may answer or\n"
 	  "reject a task that names them.  Once a task names respondents, only they may\n"
 	  "change them.\n",
-	  run_respondents },
+	  act_respondents },
 	{ "deadline", "EXEC TASK DURATION|none [--on-timeout P]", "set when a waiting task's answer is due",
 	  "  DURATION         from now: 90s, 15m, 2h, 7d or 1h30m (at most 3650d); none removes it\n"
 	  "  --on-timeout P   what the store server does when it passes unanswered:\n"
 	  "                   fail (the default), default (resume with its default value),\n"
 	  "                   skip (resume with no value; not for a required answer)\n"
 	  "The server applies it even with no engine or client running, as the actor \"timer\".\n",
-	  run_deadline },
-	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", run_pause },
+	  act_deadline },
+	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", act_pause },
 	{ "reject", "EXEC TASK --reason TEXT | --all [SELECTORS] --reason TEXT",
 	  "reject a waiting task: it fails, with the reason",
 	  "  --reason TEXT   why (required): kept in the task and the audit trail\n"
 	  "The execution waits on its next waiting task, or runs again and its engine fails it.\n"
 	  "With --all, every waiting task of every waiting execution the selectors choose.\n" BULK_HELP,
-	  run_reject },
+	  act_reject },
 	{ "cancel", "EXEC --reason TEXT | --all [SELECTORS] --reason TEXT",
 	  "cancel an execution: it and every task not ended fail",
 	  "  --reason TEXT   why (required): kept in the tasks and the audit trail\n"
 	  "An attached seerun stops its running commands.\n"
 	  "With --all, every running or waiting execution the selectors choose.\n" BULK_HELP,
-	  run_cancel },
+	  act_cancel },
 	{ "resume", "EXEC [TASK] [--input VALUE] | --all [SELECTORS]",
 	  "resume the workflow, or one task with the input it asked for",
 	  "  --input VALUE   the value for the task's input request (checked against its type)\n"
 	  "Without TASK every waiting task of EXEC is resumed.\n"
 	  "With --all, every waiting execution the selectors choose; those with a required\n"
 	  "answer that has no value or default are skipped.\n" BULK_HELP,
-	  run_resume },
+	  act_resume },
 	{ "history", "[EXEC] [--limit N] [--json]", "audit events, newest first",
 	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n",
 	  run_history },
-	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", run_delete },
+	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", act_delete },
 	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
 	{ "gen", "--executions N [--tasks-per K] [--waiting-ratio R] [--seed S]",
 	  "fill the store with synthetic executions (for demos and benchmarks)",
@@ -1413,7 +958,7 @@ const cmd cmd_table[] = {
 	  "  start    start it if none runs (any command does), then print its status\n"
 	  "  stop     checkpoint and stop it; clients start a new one when they need it\n"
 	  "  --json   status as one JSON object\n",
-	  run_server },
+	  admin_server },
 	{ "notify", "add --on EVENTS -- CMD [ARGS...] | list [--json] | remove N",
 	  "hooks: commands run on waiting, timeout, rejected, cancelled",
 	  "  --on EVENTS   comma-separated: waiting, timeout, rejected, cancelled\n"
@@ -1424,11 +969,11 @@ const cmd cmd_table[] = {
 	  "Delivery is at least once:\n"
 	  "a notification not yet run when the server stopped runs when it starts again.\n"
 	  "seectl server status counts the commands that failed.\n",
-	  run_notify },
+	  admin_notify },
 	{ "backup", "DIR", "write a consistent copy of the whole home into DIR (new or empty)",
 	  "The copy is taken while other clients write: data files, log and audit trail.\n"
 	  "It is a home: seectl --home DIR verify opens it.\n",
-	  run_backup },
+	  admin_backup },
 	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

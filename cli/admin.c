@@ -1,0 +1,182 @@
+/* admin.c - the seectl commands that look after a home: server, notify
+ * and backup. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_int.h"
+#include "text.h"
+
+/* ---- server ---- */
+
+int admin_server(cli *c, int argc, char **argv)
+{
+	json_opt jo = { false };
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	if (cmd_parse_opts(cmd_find("server"), argc, argv, opts, cmd_json_only, &jo) < 0)
+		return EXIT_USAGE;
+	bool json = jo.json;
+	const char *what = optind < argc ? argv[optind] : NULL;
+	if (!what || optind + 1 < argc)
+		return cmd_fail(EXIT_USAGE, "server: say status, start or stop (see seectl help server)");
+	store_err err;
+	if (strcmp(what, "stop") == 0) {
+		bool was;
+		if (store_server_stop(c->home, &was, &err))
+			return cmd_store_fail(&err);
+		printf(was ? "server of '%s' stopped\n" : "no server runs for '%s'\n", c->home);
+		return EXIT_DONE;
+	}
+	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
+		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start or stop", what);
+	int rc = cmd_open_store(c);
+	if (rc)
+		return rc;
+	store_server_info info;
+	if (store_server_status(c->st, &info, &err))
+		return cmd_store_fail(&err);
+	if (json)
+		printf("{\"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
+		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u, "
+		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu}\n",
+		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
+		       (unsigned long long)info.generation, (unsigned long long)info.cache_bytes,
+		       (unsigned long long)info.cache_used_bytes, info.log_file, info.log_offset,
+		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
+		       (unsigned long long)info.hooks_pending);
+	else
+		printf("server     pid %ld, up %llu s\nclients    %llu (this one included)\ngeneration %llu\n"
+		       "cache      %.1f MB used of %.1f MB\nlog        file %u, offset %u\n"
+		       "hooks      %llu run, %llu failed (see server.log), %llu pending\n",
+		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
+		       (unsigned long long)info.generation, (double)info.cache_used_bytes / 1048576.0,
+		       (double)info.cache_bytes / 1048576.0, info.log_file, info.log_offset,
+		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
+		       (unsigned long long)info.hooks_pending);
+	return EXIT_DONE;
+}
+
+/* ---- notify ---- */
+
+typedef struct notify_opts {
+	const char *on;
+	bool json;
+} notify_opts;
+
+static int notify_opt(int o, const char *arg, void *ctx)
+{
+	notify_opts *n = ctx;
+	if (o == 'o') {
+		n->on = arg;
+		return 0;
+	}
+	if (o == 'j') {
+		n->json = true;
+		return 0;
+	}
+	return -1;
+}
+
+int admin_notify(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "on", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	notify_opts no = { NULL, false };
+	/* what follows "--" is the command, options included: getopt stops there */
+	int end = argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			end = i;
+			break;
+		}
+	if (cmd_parse_opts(cmd_find("notify"), end, argv, opts, notify_opt, &no) < 0)
+		return EXIT_USAGE;
+	const char *what = optind < end ? argv[optind] : NULL;
+	if (!what)
+		return cmd_fail(EXIT_USAGE, "notify: say add, list or remove (see seectl help notify)");
+	store_err err;
+	if (strcmp(what, "add") == 0) {
+		if (!no.on)
+			return cmd_fail(EXIT_USAGE, "notify add: --on EVENTS is required (waiting, timeout, rejected, "
+						    "cancelled, comma-separated)");
+		if (optind + 1 != end || end + 1 >= argc)
+			return cmd_fail(EXIT_USAGE, "notify add: the command goes after --: seectl notify add --on waiting "
+						    "-- CMD [ARGS...]");
+		int rc = cmd_open_store(c);
+		if (rc)
+			return rc;
+		uint64_t id;
+		if (store_notify_add(c->st, no.on, (const char *const *)argv + end + 1, (size_t)(argc - end - 1), &id, &err))
+			return cmd_store_fail(&err);
+		printf("hook %llu runs on %s\n", (unsigned long long)id, no.on);
+		return EXIT_DONE;
+	}
+	if (end != argc)
+		return cmd_fail(EXIT_USAGE, "notify %s: unexpected '--'", what);
+	if (strcmp(what, "list") == 0) {
+		if (optind + 1 != argc)
+			return cmd_fail(EXIT_USAGE, "notify list: unexpected argument '%s'", argv[optind + 1]);
+		int rc = cmd_open_store(c);
+		if (rc)
+			return rc;
+		store_hook *v;
+		size_t n;
+		if (store_notify_list(c->st, &v, &n, &err))
+			return cmd_store_fail(&err);
+		for (size_t i = 0; i < n; i++) {
+			if (no.json) {
+				printf("{\"id\":%llu,\"on\":", (unsigned long long)v[i].id);
+				text_json_fputs(stdout, v[i].on, strlen(v[i].on));
+				fputs(",\"command\":[", stdout);
+				for (size_t k = 0; k < v[i].argc; k++) {
+					fputs(k ? "," : "", stdout);
+					text_json_fputs(stdout, v[i].argv[k], strlen(v[i].argv[k]));
+				}
+				fputs("]}\n", stdout);
+				continue;
+			}
+			printf("%-4llu on %-30s ", (unsigned long long)v[i].id, v[i].on);
+			for (size_t k = 0; k < v[i].argc; k++) {
+				fputs(k ? " " : "", stdout);
+				cmd_put_escs(v[i].argv[k]);
+			}
+			fputc('\n', stdout);
+		}
+		store_hook_array_free(v, n);
+		return EXIT_DONE;
+	}
+	if (strcmp(what, "remove") == 0) {
+		size_t id;
+		if (optind + 2 != argc || cmd_parse_count(argv[optind + 1], &id) < 0 || id == 0)
+			return cmd_fail(EXIT_USAGE, "notify remove: name one hook by its number (seectl notify list)");
+		int rc = cmd_open_store(c);
+		if (rc)
+			return rc;
+		if (store_notify_remove(c->st, id, &err))
+			return cmd_store_fail(&err);
+		printf("hook %zu removed\n", id);
+		return EXIT_DONE;
+	}
+	return cmd_fail(EXIT_USAGE, "notify: unknown action '%s': add, list or remove", what);
+}
+
+int admin_backup(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (cmd_parse_opts(cmd_find("backup"), argc, argv, opts, cmd_no_opts, NULL) < 0)
+		return EXIT_USAGE;
+	if (optind + 1 != argc)
+		return cmd_fail(EXIT_USAGE, "backup: name one directory (new or empty)");
+	int rc = cmd_open_store(c);
+	if (rc)
+		return rc;
+	store_err err;
+	if (store_backup(c->st, argv[optind], &err))
+		return cmd_store_fail(&err);
+	printf("backup of '%s' written to '%s'\n", c->home, argv[optind]);
+	return EXIT_DONE;
+}

@@ -1,0 +1,60 @@
+/* cmd_int.h - what the modules of seectl's commands share; not installed.
+ *
+ *   cmd.c    the table of commands, the helpers below, and the commands
+ *            that read: import, export, list, paused, show, history,
+ *            verify, gen, help
+ *   act.c    the commands that act on executions: pause, resume, reject,
+ *            cancel, deadline, respondents, delete
+ *   admin.c  the commands that look after a home: server, notify, backup
+ *   bulk.c   --all of resume, reject and cancel
+ */
+#ifndef SEETOP_CMD_INT_H
+#define SEETOP_CMD_INT_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cmd.h"
+
+/* Opens c->st on first use (never creates a home unless --create or the
+ * command does); 0, or the exit code after printing why. */
+int cmd_open_store(cli *c);
+/* Prints the store's error and returns its exit code. */
+int cmd_store_fail(const store_err *err);
+
+/* Parses a command's own options, which may follow its arguments; calls
+ * on(val, optarg, ctx) for each, which returns -1 to refuse the value
+ * (after cmd_hint() says what it should be).  -h prints the command's
+ * help and exits.  Returns -1 after printing a usage error. */
+int cmd_parse_opts(const cmd *self, int argc, char **argv, const struct option *opts,
+		   int (*on)(int, const char *, void *), void *ctx);
+/* What a refused option value should have been (a static string). */
+void cmd_hint(const char *what);
+/* Option handlers: none accepted; --json only (ctx: a json_opt). */
+int cmd_no_opts(int o, const char *arg, void *ctx);
+typedef struct json_opt {
+	bool json;
+} json_opt;
+int cmd_json_only(int o, const char *arg, void *ctx);
+/* A count: a decimal integer >= 0; -1 (with a hint) when it is not. */
+int cmd_parse_count(const char *s, size_t *out);
+
+/* A string to stdout with controls escaped; NULL prints "-". */
+void cmd_put_escs(const char *s);
+
+/* act.c */
+int act_pause(cli *c, int argc, char **argv);
+int act_resume(cli *c, int argc, char **argv);
+int act_reject(cli *c, int argc, char **argv);
+int act_cancel(cli *c, int argc, char **argv);
+int act_deadline(cli *c, int argc, char **argv);
+int act_respondents(cli *c, int argc, char **argv);
+int act_delete(cli *c, int argc, char **argv);
+
+/* admin.c */
+int admin_server(cli *c, int argc, char **argv);
+int admin_notify(cli *c, int argc, char **argv);
+int admin_backup(cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,804 @@
+/* server_handle.c - one request of a client: what each operation does, as
+ * one transaction, and its answer. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server_int.h"
+#include "tag.h"
+
+/* A blob as a NUL-terminated string, bounded. */
+static char *blob_str(const wire_blob *b, char *buf, size_t cap)
+{
+	size_t n = b->len < cap - 1 ? b->len : cap - 1;
+	memcpy(buf, b->p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- an import held across frames ---- */
+
+typedef struct stage_src {
+	conn *c;
+	size_t frame, blob;
+	wire_msg m;
+	bool have;
+	server *s;
+} stage_src;
+
+static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
+{
+	stage_src *ss = ctx;
+	for (;;) {
+		if (!ss->have) {
+			if (ss->frame >= ss->c->n_stage)
+				return 0;
+			record_buf *f = &ss->c->stage[ss->frame];
+			if (wire_decode(f->data, f->len, &ss->m, why, whylen) < 0)
+				return -1;
+			ss->have = true;
+			ss->blob = 0;
+		}
+		if (ss->blob < ss->m.n_blobs) {
+			wire_blob *b = &ss->m.blobs[ss->blob++];
+			if (wire_item_decode(b->p, b->len, it, why, whylen) < 0)
+				return -1;
+			conn_note_changed(ss->s, it->exec.id);
+			return 1;
+		}
+		wire_msg_free(&ss->m);
+		ss->have = false;
+		ss->frame++;
+	}
+}
+
+static int stage_rewind(void *ctx, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	stage_src *ss = ctx;
+	if (ss->have)
+		wire_msg_free(&ss->m);
+	ss->have = false;
+	ss->frame = ss->blob = 0;
+	return 0;
+}
+
+static size_t stage_count(conn *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_stage; i++) {
+		wire_msg m;
+		char why[64];
+		if (wire_decode(c->stage[i].data, c->stage[i].len, &m, why, sizeof why) == 0)
+			n += m.n_blobs;
+		wire_msg_free(&m);
+	}
+	return n;
+}
+
+/* ---- attachment: an engine's connection is its lease ---- */
+
+#define ATTACH_MAX 4096 /* executions one connection may drive */
+
+/* The live connection that drives an execution, or NULL. */
+static conn *attached_by(server *s, const char *id, size_t len)
+{
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (c->dead)
+			continue;
+		for (size_t k = 0; k < c->n_att; k++)
+			if (strlen(c->att[k]) == len && memcmp(c->att[k], id, len) == 0)
+				return c;
+	}
+	return NULL;
+}
+
+/* Another engine, alive, drives it: refused (the same engine, reconnected, is not another). */
+static store_code attach_check(server *s, conn *c, const char *id, uint64_t pid, const char *host, store_err *err)
+{
+	conn *o = attached_by(s, id, strlen(id));
+	if (o && o != c) {
+		/* an engine killed a moment ago: its end may not have been read yet */
+		struct pollfd p = { o->fd, POLLRDHUP, 0 };
+		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			o->dead = true;
+			o = attached_by(s, id, strlen(id));
+		}
+	}
+	if (o && o != c && !(o->engine_pid == pid && strcmp(o->engine_host, host) == 0))
+		return err_set(err, STORE_INVALID_STATE, "execution '%s' is driven by another engine (pid %llu on %s)",
+			       id, (unsigned long long)o->engine_pid, o->engine_host);
+	if (!o && c->n_att >= ATTACH_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "one connection drives at most %d executions", ATTACH_MAX);
+	return STORE_OK;
+}
+
+static void attach_add(conn *c, const char *id, uint64_t pid, const char *host)
+{
+	c->engine_pid = pid;
+	snprintf(c->engine_host, sizeof c->engine_host, "%s", host);
+	for (size_t k = 0; k < c->n_att; k++)
+		if (strcmp(c->att[k], id) == 0)
+			return;
+	char **v = realloc(c->att, (c->n_att + 1) * sizeof *v);
+	if (!v)
+		return;
+	c->att = v;
+	if ((v[c->n_att] = record_strdup(id)))
+		c->n_att++;
+}
+
+/* The id of an encoded execution record, read in place: its first field. */
+static bool raw_exec_id(const void *rec, size_t len, const char **id, size_t *idlen)
+{
+	tag_reader r = { (const unsigned char *)rec + 3, (const unsigned char *)rec + len };
+	uint64_t key, n;
+	if (len < 3 || tag_read_varint(&r, &key) < 0 || key != ((1u << 1) | TAG_BYTES) || tag_read_varint(&r, &n) < 0 ||
+	    n > (uint64_t)(r.end - r.p))
+		return false;
+	*id = (const char *)r.p;
+	*idlen = (size_t)n;
+	return true;
+}
+
+/* A record handed out says whether its engine is attached now. */
+static int encode_exec_out(server *s, record_exec *e, record_buf *r)
+{
+	e->engine_attached = attached_by(s, e->id, strlen(e->id)) != NULL;
+	return record_encode_exec(e, r);
+}
+
+/* ---- requests ---- */
+
+typedef struct each_out {
+	record_buf *b;
+	size_t n;
+	int rc;
+	bool full; /* the page ended early: more follow */
+} each_out;
+
+#define EACH_PAGE_BYTES (16u << 20) /* a page of an export ends past this */
+
+static int each_one(void *ctx, const store_item *it)
+{
+	each_out *o = ctx;
+	o->rc |= wire_item_encode(o->b, it);
+	o->n++;
+	if (o->rc)
+		return -1;
+	if (o->b->len > EACH_PAGE_BYTES) {
+		o->full = true;
+		return 1;
+	}
+	return 0;
+}
+
+typedef struct blob_out {
+	record_buf *b;
+	size_t mark; /* where the blobs begin */
+	int rc;
+	server *s;
+	char **att;  /* ids of the records whose engine is attached */
+	size_t n_att;
+} blob_out;
+
+static void blob_out_free(blob_out *o)
+{
+	for (size_t i = 0; i < o->n_att; i++)
+		free(o->att[i]);
+	free(o->att);
+	o->att = NULL;
+	o->n_att = 0;
+}
+
+static int blob_emit(void *ctx, const void *rec, size_t len)
+{
+	blob_out *o = ctx;
+	if (!rec) {
+		o->b->len = o->mark;
+		o->rc = 0;
+		blob_out_free(o);
+		return 0;
+	}
+	o->rc |= wire_blob_add(o->b, rec, len);
+	const char *id;
+	size_t idlen;
+	if (o->s && raw_exec_id(rec, len, &id, &idlen) && attached_by(o->s, id, idlen)) {
+		char **v = realloc(o->att, (o->n_att + 1) * sizeof *v);
+		if (!v)
+			return o->rc = -1;
+		o->att = v;
+		if (!(v[o->n_att] = malloc(idlen + 1)))
+			return o->rc = -1;
+		memcpy(v[o->n_att], id, idlen);
+		v[o->n_att][idlen] = '\0';
+		o->n_att++;
+	}
+	return o->rc;
+}
+
+typedef struct verify_out {
+	record_buf *b;
+	size_t n;
+} verify_out;
+
+static void verify_one(void *ctx, const char *what)
+{
+	verify_out *o = ctx;
+	if (o->n++ < VERIFY_MAX)
+		wire_blob_add(o->b, what, strlen(what));
+}
+
+static bool is_change(unsigned op)
+{
+	switch (op) {
+	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
+	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_REJECT: case OP_CANCEL: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
+	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH: case OP_DEADLINE: case OP_RESPONDENTS:
+	case OP_NOTIFY_ADD: case OP_NOTIFY_REMOVE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Runs one request; the answer goes to c->held (sent after the batch's
+ * flush).  Returns false when the frame breaks the protocol. */
+bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame)
+{
+	record_buf *b = &c->held;
+	store_err err;
+	memset(&err, 0, sizeof err);
+	char s0[1024], s1[1024];
+	int rc = 0;
+	if (m->op == OP_HELLO) {
+		c->ro_asked = (m->u[0] & WIRE_READ_ONLY) != 0;
+		c->read_only = c->read_only || c->ro_asked;
+		rc = wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK) | wire_u(b, 0, c->read_only ? WIRE_READ_ONLY : 0) |
+		     wire_u(b, 1, (uint64_t)getpid());
+		if (!s->db)
+			rc = conn_reply_err(b, &s->open_err);
+		return rc == 0;
+	}
+	if (!s->db) {
+		conn_reply_err(b, &s->open_err);
+		return true;
+	}
+	/* one who may only read may still answer or reject a task that names
+	 * them: the store checks the respondents */
+	bool answer = m->op == OP_RESUME_TASK || (m->op == OP_REJECT && m->has_s[1]);
+	if (is_change(m->op) && c->read_only && !(answer && !c->ro_asked)) {
+		if (c->uid != geteuid())
+			err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
+			     (long)c->uid, s->home);
+		else
+			err_set(&err, STORE_READ_ONLY, "store is open read-only");
+		conn_reply_err(b, &err);
+		return true;
+	}
+	dbs_set_no_sync(s->db, (m->flags & WIRE_NO_SYNC) != 0);
+	char actor[128];
+	dbs_set_actor(s->db, m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL);
+	const char *groups[32];
+	for (size_t i = 0; i < c->n_groups; i++)
+		groups[i] = c->groups[i];
+	dbs_set_who(s->db, c->user, groups, c->n_groups, c->uid == geteuid());
+	dbs_request_set(s->db, m->req.p, m->req.len, 0);
+	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
+	store_code code = STORE_OK;
+	bool has_s0 = m->has_s[0], has_s1 = m->has_s[1];
+	if (has_s0)
+		blob_str(&m->s[0], s0, sizeof s0);
+	if (has_s1)
+		blob_str(&m->s[1], s1, sizeof s1);
+	switch ((wire_op)m->op) {
+	case OP_GENERATION: {
+		uint64_t g = 0;
+		if ((code = dbs_generation(s->db, &g, &err)) == STORE_OK)
+			rc = conn_reply_ok(b) | wire_u(b, 0, g);
+		break;
+	}
+	case OP_COUNTS: {
+		uint64_t counts[EXEC_STATUS_COUNT], g = 0;
+		if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
+			rc = conn_reply_ok(b);
+			for (int i = 0; i < EXEC_STATUS_COUNT && i < WIRE_U - 1; i++)
+				rc |= wire_u(b, i, counts[i]);
+			rc |= wire_u(b, WIRE_U - 1, g);
+		}
+		break;
+	}
+	case OP_IMPORT: {
+		/* the frames of one import are held until its last, then run as
+		 * one transaction: a client that stops halfway holds no lock */
+		if (c->stage_bytes + frame->len > STAGE_MAX) {
+			conn_stage_drop(c);
+			err_set(&err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
+			code = err.code;
+			break;
+		}
+		record_buf *v = realloc(c->stage, (c->n_stage + 1) * sizeof *v);
+		if (!v) {
+			err_set(&err, STORE_STORAGE, "out of memory");
+			code = err.code;
+			break;
+		}
+		c->stage = v;
+		memset(&c->stage[c->n_stage], 0, sizeof *v);
+		if (tag_put_raw(&c->stage[c->n_stage], frame->data, frame->len) < 0) {
+			err_set(&err, STORE_STORAGE, "out of memory");
+			code = err.code;
+			break;
+		}
+		c->n_stage++;
+		c->stage_bytes += frame->len;
+		if (m->u[1]) { /* more frames follow */
+			c->held_sync = false;
+			rc = conn_reply_ok(b);
+			return rc == 0;
+		}
+		size_t count = 0;
+		dbs_request_set(s->db, m->req.p, m->req.len, stage_count(c));
+		stage_src ss = { .c = c, .s = s };
+		store_source src = { stage_next, stage_rewind, &ss };
+		code = dbs_import(s->db, &src, m->u[0] != 0, has_s0 ? s0 : NULL, &count, &err);
+		if (ss.have)
+			wire_msg_free(&ss.m);
+		conn_stage_drop(c);
+		if (code == STORE_OK)
+			rc = conn_reply_ok(b) | wire_u(b, 0, count);
+		break;
+	}
+	case OP_GET: {
+		record_exec e;
+		if ((code = dbs_get(s->db, has_s0 ? s0 : "", &e, &err)) == STORE_OK) {
+			record_buf r = { 0 };
+			rc = encode_exec_out(s, &e, &r) | conn_reply_ok(b) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_exec_free(&e);
+		}
+		break;
+	}
+	case OP_GET_ITEM: {
+		store_item it;
+		if ((code = dbs_get_item(s->db, has_s0 ? s0 : "", &it, &err)) == STORE_OK) {
+			it.exec.engine_attached = attached_by(s, it.exec.id, strlen(it.exec.id)) != NULL;
+			rc = conn_reply_ok(b) | wire_item_encode(b, &it);
+			store_item_free(&it);
+		}
+		break;
+	}
+	case OP_DELETE:
+		if ((code = dbs_delete(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_LIST: {
+		store_cursor cur;
+		memset(&cur, 0, sizeof cur);
+		if (m->has_s[0] && m->s[0].len <= sizeof cur.key) {
+			memcpy(cur.key, m->s[0].p, m->s[0].len);
+			cur.len = m->s[0].len;
+		}
+		int status = (int)m->u[0] - 1;
+		if (status >= EXEC_STATUS_COUNT)
+			status = -1;
+		size_t limit = m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
+		/* the records go out as the index holds them: the client decodes */
+		rc = conn_reply_ok(b);
+		blob_out o = { b, b->len, 0, s, NULL, 0 };
+		size_t n = 0;
+		if (m->u[2])
+			cur.done = false;
+		code = dbs_list_raw(s->db, status, &cur, m->u[2] != 0, limit, blob_emit, &o, &n, &err);
+		if (code == STORE_OK)
+			rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done) | wire_u(b, 6, n);
+		if (code == STORE_OK) /* then the ids of the page whose engine is attached */
+			for (size_t i = 0; i < o.n_att && !rc; i++)
+				rc |= wire_blob_add(b, o.att[i], strlen(o.att[i]));
+		blob_out_free(&o);
+		if (code == STORE_OK && m->u[3]) { /* and the counts: one round trip */
+			uint64_t counts[EXEC_STATUS_COUNT], g = 0;
+			if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
+				for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+					rc |= wire_u(b, 1 + i, counts[i]);
+				rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+			}
+		}
+		break;
+	}
+	case OP_PAUSED: {
+		record_exec *v = NULL;
+		size_t n = 0;
+		if ((code = dbs_paused(s->db, &v, &n, &err)) == STORE_OK) {
+			rc = conn_reply_ok(b);
+			record_buf r = { 0 };
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = encode_exec_out(s, &v[i], &r) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_exec_array_free(v, n);
+		}
+		break;
+	}
+	case OP_EACH: {
+		size_t limit = m->u[0] == 0 || m->u[0] > 4096 ? 4096 : (size_t)m->u[0];
+		rc = conn_reply_ok(b);
+		each_out o = { b, 0, 0, false };
+		code = dbs_each(s->db, has_s0 ? s0 : NULL, limit, each_one, &o, &err);
+		if (code == STORE_OK)
+			rc |= o.rc | wire_u(b, 0, o.n < limit && !o.full);
+		break;
+	}
+	case OP_PAUSE:
+		if ((code = dbs_pause_task(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &err)) == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_RESUME_WF:
+		if ((code = dbs_resume_workflow(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_RESUME_TASK: {
+		const char *value = m->has_s[2] ? (const char *)m->s[2].p : NULL;
+		/* the value's bytes are copied: the store wants them NUL-terminated */
+		char *vcopy = NULL;
+		if (value) {
+			vcopy = malloc(m->s[2].len + 1);
+			if (!vcopy) {
+				err_set(&err, STORE_STORAGE, "out of memory");
+				code = err.code;
+				break;
+			}
+			memcpy(vcopy, value, m->s[2].len);
+			vcopy[m->s[2].len] = '\0';
+		}
+		code = dbs_resume_task(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", vcopy, value ? m->s[2].len : 0, &err);
+		free(vcopy);
+		if (code == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	}
+	case OP_EVENTS:
+	case OP_EVENTS_AFTER: {
+		record_event *v = NULL;
+		size_t n = 0;
+		size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
+		code = m->op == OP_EVENTS ? dbs_events(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err)
+					  : dbs_events_after(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &err);
+		if (code == STORE_OK) {
+			rc = conn_reply_ok(b);
+			record_buf r = { 0 };
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = record_encode_event(&v[i], &r) | wire_blob_add(b, r.data, r.len);
+			record_buf_free(&r);
+			record_event_array_free(v, n);
+		}
+		break;
+	}
+	case OP_VERIFY: {
+		rc = conn_reply_ok(b);
+		verify_out o = { b, 0 };
+		size_t problems = 0;
+		if ((code = dbs_verify(s->db, verify_one, &o, &problems, &err)) == STORE_OK)
+			rc |= wire_u(b, 0, problems);
+		break;
+	}
+	case OP_CHECKPOINT:
+		if ((code = dbs_checkpoint(s->db, &err)) == STORE_OK)
+			rc = conn_reply_ok(b);
+		break;
+	case OP_WAIT: {
+		c->waiting = true;
+		c->wait_gen = m->u[0];
+		c->wait_deadline = srv_now_ms() + (int64_t)(m->u[1] > 3600000 ? 3600000 : m->u[1]);
+		b->len = 0;
+		return true;
+	}
+	case OP_SUBSCRIBE:
+		c->subscribed = true;
+		rc = conn_reply_ok(b) | wire_u(b, 0, s->gen);
+		break;
+	case OP_STATUS: {
+		dbs_stats st;
+		if ((code = dbs_stats_read(s->db, &st, &err)) == STORE_OK)
+			rc = conn_reply_ok(b) | wire_u(b, 0, (uint64_t)getpid()) |
+			     wire_u(b, 1, (uint64_t)(time(NULL) - s->started)) | wire_u(b, 2, conn_count(s)) |
+			     wire_u(b, 3, s->gen) | wire_u(b, 4, st.cache_bytes) | wire_u(b, 5, st.cache_used_bytes) |
+			     wire_u(b, 6, st.log_file) | wire_u(b, 7, st.log_offset);
+		if (code == STORE_OK) {
+			uint64_t queued = 0;
+			store_err qe;
+			dbs_outbox_count(s->db, &queued, &qe);
+			char h[128];
+			snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)s->hooks_run,
+				 (unsigned long long)s->hooks_failed, (unsigned long long)queued);
+			rc |= wire_blob_add(b, h, strlen(h));
+		}
+		break;
+	}
+	case OP_STOP:
+		srv_log(s, "stop asked by pid %ld", (long)c->pid);
+		s->stop = true;
+		rc = conn_reply_ok(b);
+		break;
+	case OP_BACKUP:
+		if ((code = dbs_backup(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+			srv_log(s, "backup written to %s", s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_EXEC_START: {
+		store_item it;
+		char why[256], host[256] = "";
+		if (m->has_s[1])
+			blob_str(&m->s[1], host, sizeof host);
+		if (m->n_blobs != 1 || wire_item_decode(m->blobs[0].p, m->blobs[0].len, &it, why, sizeof why) < 0) {
+			err_set(&err, STORE_INVALID_INPUT, "a malformed definition: %s", m->n_blobs != 1 ? "no item" : why);
+			code = err.code;
+			break;
+		}
+		if ((code = attach_check(s, c, it.exec.id, m->u[0], host, &err)) == STORE_OK &&
+		    (code = dbs_exec_start(s->db, &it, m->u[0], host, &err)) == STORE_OK) {
+			attach_add(c, it.exec.id, m->u[0], host);
+			conn_note_changed(s, it.exec.id);
+			rc = conn_reply_ok(b);
+		} else if (code == STORE_OK) {
+			code = err.code;
+		}
+		store_item_free(&it);
+		break;
+	}
+	case OP_ATTACH: {
+		char host[256] = "";
+		if (m->has_s[1])
+			blob_str(&m->s[1], host, sizeof host);
+		if ((code = attach_check(s, c, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK &&
+		    (code = dbs_attach(s->db, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK) {
+			attach_add(c, s0, m->u[0], host);
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	}
+	case OP_TASK_BEGIN:
+	case OP_TASK_COMPLETE:
+	case OP_TASK_FAIL: {
+		const char *e = has_s0 ? s0 : "", *t = has_s1 ? s1 : "";
+		char reason[1024];
+		if (m->op == OP_TASK_BEGIN)
+			code = dbs_task_begin(s->db, e, t, &err);
+		else if (m->op == OP_TASK_COMPLETE)
+			code = dbs_task_complete(s->db, e, t, &err);
+		else
+			code = dbs_task_fail(s->db, e, t, m->has_s[2] ? blob_str(&m->s[2], reason, sizeof reason) : "", &err);
+		if (code == STORE_OK) {
+			conn_note_changed(s, e);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	}
+	case OP_TASK_LOG: {
+		record_text *lines = calloc(m->n_blobs ? m->n_blobs : 1, sizeof *lines);
+		uint64_t count = 0;
+		if (!lines) {
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		for (size_t i = 0; i < m->n_blobs; i++) {
+			lines[i].s = (char *)m->blobs[i].p; /* not NUL-terminated: the store copies by length */
+			lines[i].len = m->blobs[i].len;
+		}
+		code = dbs_task_log(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", lines, m->n_blobs, &count, &err);
+		free(lines);
+		if (code == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b) | wire_u(b, 0, count);
+		}
+		break;
+	}
+	case OP_TASK_REQUEST: {
+		/* the prompt and the default may be longer than the small buffers */
+		char *prompt = malloc(m->has_s[2] ? m->s[2].len + 1 : 1);
+		char *def = m->u[2] && m->n_blobs ? malloc(m->blobs[0].len + 1) : NULL;
+		if (!prompt || (m->u[2] && m->n_blobs && !def)) {
+			free(prompt);
+			free(def);
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		size_t plen = m->has_s[2] ? m->s[2].len : 0;
+		if (plen)
+			memcpy(prompt, m->s[2].p, plen);
+		prompt[plen] = '\0';
+		if (def) {
+			memcpy(def, m->blobs[0].p, m->blobs[0].len);
+			def[m->blobs[0].len] = '\0';
+		}
+		store_input_request rq = { prompt, (record_input_type)(m->u[0] > INPUT_BOOLEAN ? 99 : m->u[0]), def,
+					   def ? m->blobs[0].len : 0, m->u[1] != 0, m->u[3],
+					   (record_on_timeout)(m->u[4] > TIMEOUT_SKIP ? 99 : m->u[4]) };
+		if (memchr(prompt, '\0', plen))
+			code = err_set(&err, STORE_INVALID_INPUT, "the prompt of task '%s' holds a NUL byte", s1);
+		else
+			code = dbs_task_request_input(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &rq, &err);
+		free(prompt);
+		free(def);
+		if (code == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	}
+	case OP_REJECT:
+	case OP_CANCEL: {
+		char *reason = malloc(m->has_s[2] ? m->s[2].len + 1 : 1);
+		if (!reason) {
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		size_t rl = m->has_s[2] ? m->s[2].len : 0;
+		memcpy(reason, m->has_s[2] ? (const char *)m->s[2].p : "", rl);
+		reason[rl] = '\0';
+		if (memchr(reason, '\0', rl))
+			code = err_set(&err, STORE_INVALID_INPUT, "the reason holds a NUL byte");
+		else if (m->op == OP_REJECT)
+			code = dbs_task_reject(s->db, has_s0 ? s0 : "", has_s1 ? s1 : NULL, reason, &err);
+		else
+			code = dbs_exec_cancel(s->db, has_s0 ? s0 : "", reason, &err);
+		free(reason);
+		if (code == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	}
+	case OP_NOTIFY_ADD: {
+		const char *argv[STORE_HOOK_ARGS_MAX];
+		char *bufs[STORE_HOOK_ARGS_MAX];
+		size_t n = m->n_blobs > STORE_HOOK_ARGS_MAX ? STORE_HOOK_ARGS_MAX + 1 : m->n_blobs;
+		if (n > STORE_HOOK_ARGS_MAX) {
+			code = err_set(&err, STORE_INVALID_INPUT, "a hook's command has at most %d arguments",
+				       STORE_HOOK_ARGS_MAX);
+			break;
+		}
+		size_t got = 0;
+		for (; got < n; got++) {
+			size_t len = m->blobs[got].len;
+			if (len > STORE_HOOK_ARG_MAX || memchr(m->blobs[got].p, '\0', len) || !(bufs[got] = malloc(len + 1)))
+				break;
+			memcpy(bufs[got], m->blobs[got].p, len);
+			bufs[got][len] = '\0';
+			argv[got] = bufs[got];
+		}
+		uint64_t id = 0;
+		if (got < n)
+			code = err_set(&err, STORE_INVALID_INPUT, "a hook's argument is over %d bytes or holds a NUL byte",
+				       STORE_HOOK_ARG_MAX);
+		else if ((code = dbs_hook_add(s->db, has_s0 ? s0 : "", argv, n, &id, &err)) == STORE_OK) {
+			srv_log(s, "hook %llu added by %s", (unsigned long long)id, c->user);
+			conn_note_changed(s, NULL);
+			rc = conn_reply_ok(b) | wire_u(b, 0, id);
+		}
+		for (size_t i = 0; i < got; i++)
+			free(bufs[i]);
+		break;
+	}
+	case OP_NOTIFY_LIST: {
+		store_hook *v;
+		size_t n;
+		if ((code = dbs_hook_list(s->db, &v, &n, &err)) == STORE_OK) {
+			rc = conn_reply_ok(b);
+			for (size_t i = 0; i < n && !rc; i++) {
+				record_buf h = { 0 };
+				char id[32];
+				int hr = snprintf(id, sizeof id, "%llu", (unsigned long long)v[i].id) < 0;
+				const char *parts[2 + STORE_HOOK_ARGS_MAX];
+				size_t np = 0;
+				parts[np++] = id;
+				parts[np++] = v[i].on;
+				for (size_t k = 0; k < v[i].argc; k++)
+					parts[np++] = v[i].argv[k];
+				for (size_t k = 0; k < np && !hr; k++) {
+					size_t len = strlen(parts[k]) + 1;
+					unsigned char *d = realloc(h.data, h.len + len);
+					if (!d) {
+						hr = 1;
+						break;
+					}
+					h.data = d;
+					memcpy(h.data + h.len, parts[k], len);
+					h.len += len;
+				}
+				rc = hr ? -1 : wire_blob_add(b, h.data, h.len);
+				record_buf_free(&h);
+			}
+			store_hook_array_free(v, n);
+		}
+		break;
+	}
+	case OP_NOTIFY_REMOVE:
+		if ((code = dbs_hook_remove(s->db, m->u[0], &err)) == STORE_OK) {
+			srv_log(s, "hook %llu removed by %s", (unsigned long long)m->u[0], c->user);
+			conn_note_changed(s, NULL);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_RESPONDENTS: {
+		char names[STORE_RESPONDENTS_MAX][80];
+		const char *v[STORE_RESPONDENTS_MAX];
+		size_t n = m->n_blobs;
+		if (n > STORE_RESPONDENTS_MAX) {
+			code = err_set(&err, STORE_INVALID_INPUT, "at most %d respondents", STORE_RESPONDENTS_MAX);
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			v[i] = blob_str(&m->blobs[i], names[i], sizeof names[i]);
+		if ((code = dbs_task_respondents(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", v, n, m->u[0] != 0, &err)) ==
+		    STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	}
+	case OP_DEADLINE:
+		if ((code = dbs_task_deadline(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0],
+					      (record_on_timeout)(m->u[1] > TIMEOUT_SKIP ? 99 : m->u[1]), &err)) ==
+		    STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_EXEC_FINISH:
+		if ((code = dbs_exec_finish(s->db, has_s0 ? s0 : "", (exec_status)(m->u[0] > EXEC_FAILED ? 99 : m->u[0]),
+					    &err)) == STORE_OK) {
+			conn_note_changed(s, s0);
+			rc = conn_reply_ok(b);
+		}
+		break;
+	case OP_TASK_LOGS: {
+		record_text *v = NULL;
+		size_t n = 0;
+		uint64_t total = 0;
+		size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
+		if ((code = dbs_task_logs(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0], limit, &v, &n, &total,
+					  &err)) == STORE_OK) {
+			rc = conn_reply_ok(b) | wire_u(b, 0, total);
+			for (size_t i = 0; i < n && !rc; i++)
+				rc = wire_blob_add(b, v[i].s, v[i].len);
+		}
+		for (size_t i = 0; i < n; i++)
+			record_text_free(&v[i]);
+		free(v);
+		break;
+	}
+	default:
+		return false;
+	}
+	uint64_t kept;
+	if (code == STORE_OK && is_change(m->op) && m->req.len && dbs_request_found(s->db, &kept)) {
+		/* made before, its answer lost: the same answer again */
+		rc = conn_reply_ok(b) | wire_u(b, 0, kept);
+	}
+	dbs_request_set(s->db, NULL, 0, 0);
+	if (code == STORE_OK && err.msg[0]) /* a note on a success: what a list skipped */
+		rc |= wire_str(b, 3, err.msg);
+	if (code != STORE_OK) {
+		c->held_sync = false;
+		rc = conn_reply_err(b, &err);
+		if (code == STORE_STORAGE)
+			srv_log(s, "%s", err.msg);
+	}
+	return rc == 0;
+}

@@ -1,0 +1,141 @@
+/* server_int.h - what the modules of the store server share; not installed.
+ *
+ *   server.c         the process: its lock, socket, log, main loop and exit
+ *   server_conn.c    connections: reading frames, answers after the batch's
+ *                    flush, pushes to subscribers
+ *   server_handle.c  one request: what each operation does
+ *   server_jobs.c    the server's own work: the deadlines' timer and the
+ *                    notification commands
+ */
+#ifndef SEESTORE_SERVER_INT_H
+#define SEESTORE_SERVER_INT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "dbs.h"
+#include "err.h"
+#include "server.h"
+#include "wire.h"
+
+#define MAX_CLIENTS_DEFAULT 256
+#define IDLE_S_DEFAULT 30
+#define LOG_MAX (1024 * 1024)        /* server.log is rotated past this */
+#define PUSH_IDS 64                  /* more changed executions in one push: "all changed" */
+#define SUBSCRIBER_OUT_MAX (1 << 20) /* a subscriber this far behind is dropped */
+#define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
+#define VERIFY_MAX 10000             /* problems sent back by verify */
+#define READ_CHUNK (256 * 1024)
+#define GATHER_ROUNDS 4          /* looks for more requests before a flush */
+#define HOOKS_AT_ONCE 4          /* notification commands running at once */
+#define HOOK_TIME_MS 30000       /* a notification command's time limit (then SIGTERM); SEESTORE_HOOK_TIMEOUT_MS */
+#define HOOK_KILL_MS 5000        /* after SIGTERM, SIGKILL */
+
+typedef struct conn {
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	char user[64];          /* the name of uid (or the number), for the audit trail */
+	char groups[32][65];    /* its groups' names: respondents may be "@group" */
+	size_t n_groups;
+	bool ro_asked;          /* the client itself asked for read-only */
+	bool read_only;
+	bool dead;
+	record_buf in;          /* bytes read, not yet a whole frame */
+	record_buf out;         /* bytes to send */
+	size_t out_off;
+	record_buf held;        /* an answer waiting for the batch's flush */
+	bool held_sync;         /* it answers a change that needs the flush */
+	bool subscribed;
+	bool push_pending, push_all;
+	uint64_t push_gen;
+	char *push_ids[PUSH_IDS];
+	size_t n_push_ids;
+	bool waiting;           /* OP_WAIT */
+	uint64_t wait_gen;
+	int64_t wait_deadline;  /* ms, monotonic */
+	record_buf *stage;      /* an import's frames so far */
+	size_t n_stage, stage_bytes;
+	char **att;             /* the executions this engine drives: its lease */
+	size_t n_att;
+	uint64_t engine_pid;
+	char engine_host[256];
+} conn;
+
+typedef struct server {
+	const char *home;
+	dbs *db;
+	store_err open_err;     /* why the home could not be opened (db NULL) */
+	int lfd;
+	conn **conns;
+	size_t n_conns;
+	int max_clients;
+	int idle_s;
+	int64_t idle_since;
+	time_t started;
+	int logfd;
+	uint64_t gen;
+	/* what the running batch changed */
+	bool changed, changed_all;
+	char *changed_ids[PUSH_IDS];
+	size_t n_changed;
+	bool stop;
+	struct pollfd *pfd;     /* poll's array, kept from one wake-up to the next */
+	conn **pconn;           /* the connection of each entry (gather) */
+	size_t pcap;
+	int lock;               /* server.lock, flocked */
+	int64_t checked_home;
+	bool gone;              /* the home was removed under the server */
+	/* notification hooks: the commands running, and where the outbox is read */
+	struct hook_job {
+		pid_t pid;
+		uint64_t seq;
+		int64_t started;   /* ms, monotonic */
+		bool termed;
+	} hooks[HOOKS_AT_ONCE];
+	size_t n_hooks;
+	bool outbox_check;      /* the outbox may hold notifications not started */
+	uint64_t outbox_after;  /* the last one started */
+	uint64_t hooks_run, hooks_failed;
+	int hook_time_ms;
+	/* the earliest deadline of a waiting task (its timer) */
+	bool next_checked;      /* next_any/next_us are up to date */
+	bool next_any;
+	int64_t next_us;        /* wall clock, µs */
+	struct stat lock_st, sock_st;
+} server;
+
+/* server.c */
+int64_t srv_now_ms(void); /* monotonic */
+/* A line in server.log; a full disk loses it, never a request. */
+void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* server_conn.c */
+void conn_free(conn *c);
+void conn_stage_drop(conn *c);                        /* an import's frames */
+int conn_out_append(conn *c, const record_buf *frame); /* -1: out of memory */
+void conn_write(server *s, conn *c);                  /* what the socket takes now, then a push */
+void conn_read(server *s, conn *c);                   /* and runs every whole frame */
+void conn_accept_all(server *s);
+bool conn_reap(server *s);              /* frees the closed; true when an engine's lease ended */
+void conn_finish_batch(server *s);      /* one flush, then the answers, then the pushes */
+bool conn_poll_room(server *s, size_t n);
+int conn_gather(server *s);
+size_t conn_count(server *s);           /* the live ones */
+void conn_note_changed(server *s, const char *id); /* NULL: something, no execution */
+int conn_reply_err(record_buf *b, const store_err *e);
+int conn_reply_ok(record_buf *b);
+
+/* server_handle.c: runs one request; the answer goes to c->held (sent after
+ * the batch's flush).  Returns false when the frame breaks the protocol. */
+bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame);
+
+/* server_jobs.c: each shortens *timeout (ms) to when it must run again. */
+void jobs_timer_run(server *s, int *timeout);  /* applies the deadlines that are due */
+void jobs_hooks_pump(server *s, int *timeout); /* ends and starts notification commands */
+
+#endif
