@@ -60,8 +60,11 @@ static void free_results(app *a)
 	a->show_results = false;
 }
 
+static void job_free(app *a);
+
 void app_free(app *a)
 {
+	job_free(a);
 	free_results(a);
 	free(a->marks);
 	a->marks = NULL;
@@ -332,6 +335,11 @@ static int select_row(app *a, size_t idx)
 
 static int move_by(app *a, long delta)
 {
+	if (a->help) { /* draw_help keeps it within the lines */
+		long t = (long)a->help_top + delta;
+		a->help_top = t < 0 ? 0 : t > (1L << 20) ? (size_t)1 << 20 : (size_t)t;
+		return DO_DRAW;
+	}
 	if (a->show_results) {
 		long t = (long)a->results_top + delta;
 		long max = (long)a->n_results - 1;
@@ -369,6 +377,10 @@ static int act_pgup(app *a) { return move_by(a, -(long)(draw_list_height() > 1 ?
 static int act_pgdn(app *a) { return move_by(a, draw_list_height() > 1 ? draw_list_height() - 1 : 1); }
 static int act_home(app *a)
 {
+	if (a->help) {
+		a->help_top = 0;
+		return DO_DRAW;
+	}
 	if (a->focus == PANE_EXECS && a->deep) {
 		restart_rows(a, NULL);
 		load_page(a);
@@ -379,6 +391,8 @@ static int act_home(app *a)
 
 static int act_end(app *a)
 {
+	if (a->help)
+		return move_by(a, 1L << 20);
 	if (a->focus != PANE_EXECS)
 		return move_by(a, 1L << 30);
 	if (!windowed(a)) {
@@ -539,6 +553,7 @@ static int act_search(app *a)
 static int act_help(app *a)
 {
 	a->help = !a->help;
+	a->help_top = 0;
 	return DO_DRAW;
 }
 
@@ -831,30 +846,112 @@ static int bulk(app *a, int kind)
 		free(why);
 		return DO_DRAW;
 	}
-	free_results(a);
-	size_t done = 0, refused = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *id = a->marks[i];
-		if (why[i][0]) {
-			add_result(a, "skipped %s: %s", id, why[i]);
-			continue;
-		}
-		store_err err;
-		store_code c = kind == BULK_RESUME ? store_resume_workflow(a->st, id, &err)
-			     : kind == BULK_REJECT ? store_task_reject(a->st, id, NULL, reason, &err)
-						   : store_exec_cancel(a->st, id, reason, &err);
-		if (c == STORE_OK) {
-			done++;
-			add_result(a, "%s %s", done_word[kind], id);
-		} else {
-			refused++;
-			add_result(a, "refused %s: %s", id, err.msg);
-		}
+	bulk_job *j = calloc(1, sizeof *j);
+	char (*ids)[130] = j ? calloc(n, sizeof *ids) : NULL;
+	if (!ids) {
+		free(j);
+		free(why);
+		app_set_msg(a, true, "out of memory: nothing changed");
+		return DO_DRAW;
 	}
-	free(why);
+	memcpy(ids, a->marks, n * sizeof *ids);
+	j->kind = kind;
+	snprintf(j->reason, sizeof j->reason, "%s", reason);
+	j->ids = ids;
+	j->why = why;
+	j->n = n;
+	a->job = j;
+	free_results(a);
+	return app_work(a);
+}
+
+/* Unmarks one execution (a bulk action reached it). */
+static void unmark(app *a, const char *id)
+{
+	for (size_t i = 0; i < a->n_marks; i++)
+		if (strcmp(a->marks[i], id) == 0) {
+			memmove(a->marks + i, a->marks + i + 1, (a->n_marks - i - 1) * sizeof *a->marks);
+			a->n_marks--;
+			return;
+		}
+}
+
+static void job_free(app *a)
+{
+	if (!a->job)
+		return;
+	free(a->job->ids);
+	free(a->job->why);
+	free(a->job);
+	a->job = NULL;
+}
+
+static const char *const job_verb[] = { "resumed", "rejected", "cancelled" };
+
+bool app_busy(const app *a)
+{
+	return a->job != NULL;
+}
+
+#define JOB_SLICE_US 20000 /* work between two looks at the keyboard */
+
+int app_work(app *a)
+{
+	bulk_job *j = a->job;
+	if (!j)
+		return DO_NOTHING;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (j->next < j->n) {
+		size_t i = j->next++;
+		const char *id = j->ids[i];
+		if (j->why[i][0]) {
+			j->skipped++;
+			add_result(a, "skipped %s: %s", id, j->why[i]);
+		} else {
+			store_err err;
+			store_code c = j->kind == BULK_RESUME ? store_resume_workflow(a->st, id, &err)
+				     : j->kind == BULK_REJECT ? store_task_reject(a->st, id, NULL, j->reason, &err)
+							      : store_exec_cancel(a->st, id, j->reason, &err);
+			if (c == STORE_OK) {
+				j->done++;
+				add_result(a, "%s %s", job_verb[j->kind], id);
+			} else {
+				j->refused++;
+				add_result(a, "refused %s: %s", id, err.msg);
+			}
+		}
+		unmark(a, id);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 >= JOB_SLICE_US)
+			break;
+	}
+	if (j->next < j->n) {
+		static const char *const ing[] = { "resuming", "rejecting", "cancelling" };
+		app_set_msg(a, false, "%s %zu of %zu... (keys work meanwhile; Esc stops)", ing[j->kind], j->next, j->n);
+		return DO_DRAW;
+	}
 	a->n_marks = 0;
-	app_set_msg(a, refused != 0, "%s %zu, skipped %zu, refused %zu (v: the result of each)", done_word[kind], done,
-		    skip, refused);
+	app_set_msg(a, j->refused != 0, "%s %zu, skipped %zu, refused %zu (v: the result of each)", job_verb[j->kind],
+		    j->done, j->skipped, j->refused);
+	job_free(a);
+	return DO_RELOAD;
+}
+
+/* Esc during a bulk action: what was done stays done; the rest stays marked. */
+static int job_stop(app *a)
+{
+	bulk_job *j = a->job;
+	size_t left = 0;
+	for (size_t i = j->next; i < j->n; i++) {
+		if (j->why[i][0])
+			unmark(a, j->ids[i]);
+		else
+			left++;
+	}
+	app_set_msg(a, true, "stopped: %s %zu, skipped %zu, refused %zu; %zu not done, still marked", job_verb[j->kind],
+		    j->done, j->skipped, j->refused, left);
+	job_free(a);
 	return DO_RELOAD;
 }
 
@@ -1056,7 +1153,7 @@ const action app_actions[] = {
 	{ '/', 0, "/", "search", "search by id or workflow name", false, true, act_search },
 	{ '?', 0, "?", "help", "this help", false, true, act_help },
 	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw },
-	{ 27, 0, "Esc", "back", "back to the previous pane, clear a filter", false, false, act_back },
+	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back },
 	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit },
 	{ 0, 0, NULL, NULL, NULL, false, false, NULL },
 };
@@ -1066,12 +1163,22 @@ int app_key(app *a, int key)
 	for (const action *ac = app_actions; ac->run; ac++) {
 		if (ac->key != key && (ac->key2 == 0 || ac->key2 != key))
 			continue;
+		if (a->job && ac->run == act_back)
+			return job_stop(a);
+		if (a->job && ac->mutates) {
+			app_set_msg(a, true, "a bulk action runs: %s waits for it to end (Esc stops it)", ac->name);
+			return DO_DRAW;
+		}
+		if (a->job && ac->run == act_quit)
+			job_stop(a); /* what was done stays done */
 		a->msg[0] = '\0'; /* a bound key replaces the last message; others leave it */
 		if (ac->mutates && a->read_only) {
 			app_set_msg(a, true, "read-only mode: %s is not available", ac->name);
 			return DO_DRAW;
 		}
-		if (a->help && ac->run != act_quit && ac->run != act_back && ac->run != act_help)
+		bool scrolls = ac->run == act_up || ac->run == act_down || ac->run == act_pgup || ac->run == act_pgdn ||
+			       ac->run == act_home || ac->run == act_end;
+		if (a->help && ac->run != act_quit && ac->run != act_back && ac->run != act_help && !scrolls)
 			a->help = false;
 		if (a->show_results && ac->run != act_up && ac->run != act_down && ac->run != act_pgup &&
 		    ac->run != act_pgdn && ac->run != act_back && ac->run != act_results)

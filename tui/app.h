@@ -26,6 +26,17 @@ typedef struct row {
 	record_exec exec;
 } row;
 
+/* A bulk action (R, x, X on marks) after its confirmation: run a slice at a
+ * time between keys, so that the screen stays live. */
+typedef struct bulk_job {
+	int kind;              /* resume, reject, cancel */
+	char reason[256];
+	char (*ids)[130];      /* the marked executions, in marking order */
+	char (*why)[700];      /* why each is skipped ("" when it is not) */
+	size_t n, next;
+	size_t done, skipped, refused;
+} bulk_job;
+
 typedef struct app {
 	store *st;
 	seetop_conf conf;
@@ -48,6 +59,7 @@ typedef struct app {
 	size_t task_sel, log_top;
 	pane focus;
 	bool help;
+	size_t help_top;       /* the help's first line shown (it scrolls) */
 	uint64_t gen;
 	uint64_t counts[EXEC_STATUS_COUNT];
 	char msg[512];
@@ -63,6 +75,7 @@ typedef struct app {
 	char **results;
 	size_t n_results, results_top;
 	bool show_results;
+	bulk_job *job;         /* running, or NULL */
 	/* who runs seetop, for "you may not answer this" (read on first use) */
 	bool who_known;
 	char me[64];
@@ -89,6 +102,14 @@ extern const action app_actions[];
 #define APP_MARKS_MAX 1000
 /* Whether the execution is marked (Space). */
 bool app_marked(const app *a, const char *id);
+
+/* Whether a bulk action runs: the main loop then calls app_work between
+ * keys, without waiting for one. */
+bool app_busy(const app *a);
+/* Runs about 20 ms of the running bulk action; returns DO_* flags.  Esc
+ * stops it (what was done stays done, the rest stays marked); keys that
+ * change data wait for it. */
+int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);

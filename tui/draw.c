@@ -143,10 +143,37 @@ static void draw_header(app *a)
 	char pos[48] = "";
 	if (a->n_rows)
 		snprintf(pos, sizeof pos, "row %zu/%zu%s  ", a->sel + 1, a->n_rows, a->cur.done ? "" : "+");
-	snprintf(buf, sizeof buf, "seetop %s  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s%s%s",
-		 a->read_only || store_is_read_only(a->st) ? "[RO]" : "[RW]", (unsigned long long)a->counts[EXEC_RUNNING],
-		 (unsigned long long)a->counts[EXEC_WAITING], (unsigned long long)a->counts[EXEC_COMPLETE],
-		 (unsigned long long)a->counts[EXEC_FAILED], clock, pos, filter, a->home);
+	/* the parts in their order, and how soon each gives way on a narrow
+	 * terminal (htop drops meters): the counts of ended executions first,
+	 * then running; what waits, the clock, the position, the marks and
+	 * filters always stay; the home is last and is cut */
+	char mode[16], run[32], wait[32], done[32], bad[32];
+	snprintf(mode, sizeof mode, "seetop %s", a->read_only || store_is_read_only(a->st) ? "[RO]" : "[RW]");
+	snprintf(run, sizeof run, "running %llu", (unsigned long long)a->counts[EXEC_RUNNING]);
+	snprintf(wait, sizeof wait, "waiting %llu", (unsigned long long)a->counts[EXEC_WAITING]);
+	snprintf(done, sizeof done, "complete %llu", (unsigned long long)a->counts[EXEC_COMPLETE]);
+	snprintf(bad, sizeof bad, "failed %llu", (unsigned long long)a->counts[EXEC_FAILED]);
+	struct {
+		const char *text;
+		int gives; /* 0: stays; higher gives way sooner */
+	} part[] = { { mode, 0 }, { run, 1 }, { wait, 0 }, { done, 3 }, { bad, 2 }, { clock, 0 } };
+	size_t np = sizeof part / sizeof part[0];
+	int need = text_width(pos, strlen(pos)) + text_width(filter, strlen(filter));
+	for (size_t i = 0; i < np; i++)
+		need += text_width(part[i].text, strlen(part[i].text)) + 2;
+	for (int g = 3; g > 0 && need > COLS; g--)
+		for (size_t i = 0; i < np; i++)
+			if (part[i].gives == g) {
+				need -= text_width(part[i].text, strlen(part[i].text)) + 2;
+				part[i].text = NULL;
+			}
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < np && o < sizeof buf; i++)
+		if (part[i].text)
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s  ", part[i].text);
+	if (o < sizeof buf)
+		snprintf(buf + o, sizeof buf - o, "%s%s%s", pos, filter, a->home);
 	put_str(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */
@@ -508,30 +535,80 @@ static void draw_detail(app *a, int y0, int h)
 		put_str(y++, 0, COLS, "", A_NORMAL);
 }
 
+/* The footer: the keys of the table that fit, whole; "? help" and
+ * "q quit" always end it, so that the rest can be found. */
 static void draw_footer(app *a)
 {
-	char buf[512] = "";
+	char buf[512] = "", tail[64] = "";
+	int used = 0, tail_w = 0;
+	for (const action *ac = app_actions; ac->run; ac++)
+		if (ac->footer && (ac->key == '?' || ac->key == 'q')) {
+			char part[64];
+			tail_w += snprintf(part, sizeof part, "%s %s  ", ac->keyname, ac->name);
+			strncat(tail, part, sizeof tail - strlen(tail) - 1);
+		}
 	for (const action *ac = app_actions; ac->run; ac++) {
-		if (!ac->footer || (ac->mutates && a->read_only))
+		if (!ac->footer || (ac->mutates && a->read_only) || ac->key == '?' || ac->key == 'q')
 			continue;
 		char part[64];
-		snprintf(part, sizeof part, "%s %s  ", ac->keyname, ac->name);
+		int w = snprintf(part, sizeof part, "%s %s  ", ac->keyname, ac->name);
+		if (used + w + tail_w - 2 > COLS)
+			continue; /* a later, shorter one may fit */
 		strncat(buf, part, sizeof buf - strlen(buf) - 1);
+		used += w;
 	}
+	strncat(buf, tail, sizeof buf - strlen(buf) - 1);
 	put_str(LINES - 1, 0, COLS, buf, A_REVERSE);
 	put_str(LINES - 2, 0, COLS, a->msg, a->msg_error ? (A_BOLD | look_attr(COLOR_FAILED)) : A_NORMAL);
 }
 
+/* The help, from the table of actions: each text wrapped at the screen's
+ * width under its key, and scrolled with the moving keys when it is taller
+ * than the screen (80x24 holds 21 of its lines). */
+#define HELP_LINES 128
 static void draw_help(app *a)
 {
-	int y = 1;
-	put_str(y++, 0, COLS, "  seetop keys (q or Esc closes this help)", A_BOLD);
-	for (const action *ac = app_actions; ac->run && y < LINES - 2; ac++) {
-		char line[256];
+	static char lines[HELP_LINES][256];
+	static int attr[HELP_LINES];
+	size_t n = 0;
+	int room = COLS - 13 > 20 ? COLS - 13 : 20; /* "  KEY      " then the text */
+	for (const action *ac = app_actions; ac->run && n < HELP_LINES; ac++) {
 		bool off = ac->mutates && a->read_only;
-		snprintf(line, sizeof line, "  %-8s %s%s", ac->keyname, ac->help, off ? "  (read-only mode)" : "");
-		put_str(y++, 0, COLS, line, off ? A_DIM : A_NORMAL);
+		char text[300];
+		snprintf(text, sizeof text, "%s%s", ac->help, off ? "  (read-only mode)" : "");
+		const char *p = text;
+		bool first = true;
+		while (*p && n < HELP_LINES) {
+			size_t len = strlen(p), cut = len;
+			if ((int)len > room) { /* the last space that fits (the texts are ASCII) */
+				cut = (size_t)room;
+				while (cut > 0 && p[cut] != ' ')
+					cut--;
+				if (cut == 0)
+					cut = (size_t)room;
+			}
+			snprintf(lines[n], sizeof lines[n], "  %-8s %.*s", first ? ac->keyname : "", (int)cut, p);
+			attr[n++] = off ? A_DIM : A_NORMAL;
+			p += cut;
+			while (*p == ' ')
+				p++;
+			first = false;
+		}
 	}
+	size_t shown = LINES - 3 > 1 ? (size_t)(LINES - 4) : 1; /* title, message, footer */
+	size_t max = n > shown ? n - shown : 0;
+	if (a->help_top > max)
+		a->help_top = max;
+	char title[160];
+	if (n > shown)
+		snprintf(title, sizeof title, "  seetop keys %zu-%zu/%zu (j/k scroll; q or Esc closes this help)",
+			 a->help_top + 1, a->help_top + shown, n);
+	else
+		snprintf(title, sizeof title, "  seetop keys (q or Esc closes this help)");
+	int y = 1;
+	put_str(y++, 0, COLS, title, A_BOLD);
+	for (size_t i = a->help_top; i < n && y < LINES - 2; i++)
+		put_str(y++, 0, COLS, lines[i], attr[i]);
 	while (y < LINES - 2)
 		put_str(y++, 0, COLS, "", A_NORMAL);
 }

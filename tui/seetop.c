@@ -164,7 +164,7 @@ static int wait_input(app *a, int *todo)
 	clock_gettime(CLOCK_REALTIME, &now);
 	int to_second = (int)(1000 - now.tv_nsec / 1000000);
 	struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { a->watch_fd, POLLIN, 0 } };
-	int r = poll(p, a->watch_fd >= 0 ? 2 : 1, to_second < 1 ? 1 : to_second);
+	int r = poll(p, a->watch_fd >= 0 ? 2 : 1, app_busy(a) ? 0 : to_second < 1 ? 1 : to_second);
 	if (r < 0 && errno != EINTR)
 		return ERR;
 	if (a->watch_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -189,7 +189,7 @@ static int wait_input(app *a, int *todo)
 			*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;
 		}
 	}
-	if (r == 0 && *todo == DO_NOTHING)
+	if (r == 0 && *todo == DO_NOTHING && !app_busy(a))
 		*todo = DO_TICK; /* the clock */
 	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 		timeout(0);
@@ -221,6 +221,8 @@ static int run_screen(app *a)
 	watch_connect(a);
 	int todo = app_reload(a);
 	while (!(todo & DO_QUIT) && !stop_requested) {
+		if (app_busy(a))
+			todo |= app_work(a);
 		if (todo & DO_RELOAD)
 			app_reload(a);
 		if (todo & DO_CLEAR)

@@ -66,4 +66,46 @@ expect_screen "[marked 1]"
 keys Escape
 expect_screen "marks cleared"
 expect_not_screen "[marked"
+
+# A large bulk action runs a slice at a time between keys: the screen stays
+# live, Esc stops it, what was done stays done and the rest stays marked.
+N=600
+python3 - "$N" >"$work/many.yaml" <<'PY'
+import sys
+print("executions:")
+for i in range(int(sys.argv[1])):
+    print(f"- id: b{i:04d}\n  workflow_name: Many\n  start_timestamp: 2026-02-01T00:{i // 60:02d}:{i % 60:02d}Z")
+    print("  status: waiting-for-input\n  is_paused: true\n  paused_task_id: t\n  tasks:")
+    print('  - {task_id: t, status: waiting-for-input, input: {prompt: "Go?", type: string, default: "yes"}}')
+PY
+"$SEECTL" import "$work/many.yaml" >/dev/null || fail "import of $N executions"
+start
+expect_screen "b0599"
+space=()
+for _ in $(seq "$N"); do space+=(Space); done
+$T send-keys "${space[@]}"
+expect_screen "[marked $N]" 30
+$T send-keys R
+expect_screen "Resume $N executions?" 10
+$T send-keys y Escape
+expect_screen "stopped: resumed " 10
+line=$(screen | grep -o 'stopped: resumed [0-9]*, skipped 0, refused 0; [0-9]* not done, still marked')
+done1=$(echo "$line" | sed 's/stopped: resumed \([0-9]*\),.*/\1/')
+left=$(echo "$line" | sed 's/.*; \([0-9]*\) not done.*/\1/')
+[ -n "$line" ] && [ "$done1" -gt 0 ] && [ "$left" -gt 0 ] && [ $((done1 + left)) -eq "$N" ] ||
+	fail "Esc did not stop the bulk action midway: '$line'
+$(screen)"
+expect_screen "[marked $left]"
+running=$("$SEECTL" list --status running | grep -c ' b0')
+[ "$running" = "$done1" ] || fail "the screen says $done1 resumed, the store has $running running"
+# R again does the rest, and none twice
+$T send-keys R
+expect_screen "Resume $left executions?" 10
+$T send-keys y
+expect_screen "resumed $left, skipped 0, refused 0" 30
+[ "$("$SEECTL" list --status running | grep -c ' b0')" = "$N" ] || fail "not all $N were resumed"
+twice=$("$SEECTL" history --limit 0 --json | grep '"resume-workflow"' | grep -o '"execution_id":"b[0-9]*"' | sort | uniq -d | head -3)
+[ -z "$twice" ] || fail "resumed twice: $twice"
+events=$("$SEECTL" history --limit 0 --json | grep '"action":"resume-workflow"' | grep -c '"execution_id":"b')
+[ "$events" = "$N" ] || fail "$events resume events for $N executions"
 finish

@@ -25,5 +25,19 @@ case $last in *-*/*) total=${last#*/}; shown=${last#*-}; shown=${shown%/*}
 screen | grep -q "import" || fail "the last line (an event) is not shown after G"
 keys g
 expect_screen "| line 1"
+# at 80x24 the footer holds whole keys and always ends with help and quit;
+# the help is wrapped and scrolls, so its last keys can be read
+screen | tail -1 | grep -qE '  \? help  q quit *$' || fail "the footer at 80 columns: '$(screen | tail -1)'"
+screen | tail -1 | grep -qE 'sear$|/ s' && fail "the footer cuts a key: '$(screen | tail -1)'"
+keys '?'
+expect_screen "seetop keys 1-20/"
+screen | grep -q "^  q  " && fail "the help at 80x24 has room for every line?"
+keys G
+expect_screen "  q        quit (or close the help)"
+expect_screen "           clear a filter"
+keys k
+expect_screen "seetop keys 5-24/"
+keys q
+expect_not_screen "seetop keys"
 keys q
 finish
