@@ -381,40 +381,11 @@ static void print_waiting_tasks(const store_item *it)
 }
 
 /* The earliest deadline of an execution's waiting tasks, or NULL. */
-static const char *first_deadline(const store_item *it)
-{
-	const char *best = NULL;
-	int64_t best_us = 0;
-	for (size_t k = 0; k < it->n_tasks; k++) {
-		const record_task *t = &it->tasks[k];
-		int64_t us;
-		if (t->status == TASK_WAITING && t->input_deadline && record_timestamp_parse(t->input_deadline, &us) &&
-		    (!best || us < best_us)) {
-			best = t->input_deadline;
-			best_us = us;
-		}
-	}
-	return best;
-}
+#define PAUSED_PAGE 256
 
-typedef struct paused_row {
-	store_item it;
-	const char *deadline;
-	int64_t deadline_us;
-	size_t order; /* newest first, as the index reads them */
-} paused_row;
-
-static int paused_cmp(const void *a, const void *b)
-{
-	const paused_row *x = a, *y = b;
-	if (!x->deadline != !y->deadline)
-		return x->deadline ? -1 : 1; /* a deadline before none */
-	if (x->deadline && x->deadline_us != y->deadline_us)
-		return x->deadline_us < y->deadline_us ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* seectl paused: what waits, soonest deadline first, then newest first. */
+/* seectl paused: what waits, soonest deadline first, then newest first: the
+ * store's order (STORE_LIST_DUE), a page at a time, so that --limit N reads
+ * N executions and a long list streams in bounded memory. */
 static int run_paused(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'l' },
@@ -429,51 +400,37 @@ static int run_paused(cli *c, int argc, char **argv)
 	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
-	record_exec *v;
-	size_t n;
+	store_cursor cur = { .len = 0 };
 	store_err err;
-	if (store_paused(c->st, &v, &n, &err))
-		return cmd_store_fail(&err);
-	paused_row *rows = calloc(n ? n : 1, sizeof *rows);
-	size_t nr = 0;
-	if (!rows) {
-		record_exec_array_free(v, n);
-		return cmd_fail(EXIT_STORAGE, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		paused_row *r = &rows[nr];
-		if (store_get_item(c->st, v[i].id, &r->it, &err))
-			continue; /* resumed or gone meanwhile */
-		if (r->it.exec.status != EXEC_WAITING) {
-			store_item_free(&r->it);
-			continue;
-		}
-		r->order = i;
-		r->deadline = first_deadline(&r->it);
-		if (r->deadline)
-			record_timestamp_parse(r->deadline, &r->deadline_us);
-		nr++;
-	}
-	record_exec_array_free(v, n);
-	qsort(rows, nr, sizeof *rows, paused_cmp);
-	if (lo.limit && lo.limit < nr)
-		for (size_t i = lo.limit; i < nr; i++)
-			store_item_free(&rows[i].it);
-	if (lo.limit && lo.limit < nr)
-		nr = lo.limit;
+	size_t shown = 0;
 	if (!lo.json)
 		list_header();
-	for (size_t i = 0; i < nr; i++) {
-		if (lo.json) {
-			datafile_json_paused(stdout, &rows[i].it);
-			fputc('\n', stdout);
-		} else {
-			list_row(&rows[i].it.exec);
-			print_waiting_tasks(&rows[i].it);
+	while (!cur.done && (!lo.limit || shown < lo.limit)) {
+		record_exec *v;
+		size_t n;
+		size_t want = lo.limit && lo.limit - shown < PAUSED_PAGE ? lo.limit - shown : PAUSED_PAGE;
+		if (store_list(c->st, STORE_LIST_DUE, &cur, want, &v, &n, &err))
+			return cmd_store_fail(&err);
+		for (size_t i = 0; i < n && (!lo.limit || shown < lo.limit); i++) {
+			store_item it;
+			if (store_get_item(c->st, v[i].id, &it, &err))
+				continue; /* resumed or gone meanwhile */
+			if (it.exec.status == EXEC_WAITING) {
+				if (lo.json) {
+					datafile_json_paused(stdout, &it);
+					fputc('\n', stdout);
+				} else {
+					list_row(&it.exec);
+					print_waiting_tasks(&it);
+				}
+				shown++;
+			}
+			store_item_free(&it);
 		}
-		store_item_free(&rows[i].it);
+		record_exec_array_free(v, n);
+		if (n == 0)
+			break;
 	}
-	free(rows);
 	return EXIT_DONE;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dbs_int.h"
+#include "keys.h"
 
 
 static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err)
@@ -338,6 +339,8 @@ typedef struct list_arg {
 	size_t emitted;
 } list_arg;
 
+static store_code due_txn(dbs *st, DB_TXN *txn, list_arg *a, store_err *err);
+
 static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	list_arg *a = arg;
@@ -353,6 +356,8 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	*a->cur = a->start;
 	if (a->cur->done)
 		return STORE_OK;
+	if (a->status == STORE_LIST_DUE)
+		return due_txn(st, txn, a, err);
 	for (int s = 0; s < EXEC_STATUS_COUNT; s++) {
 		if (a->status >= 0 && s != a->status)
 			continue;
@@ -424,6 +429,157 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
+/* ---- waiting, soonest deadline first (STORE_LIST_DUE) ----
+ *
+ * The executions that wait with a deadline, in the order of deadlines.db
+ * (each at the entry of the earliest deadline of its waiting tasks), then
+ * those that wait without one, newest first from the waiting index.  The
+ * cursor's first byte says which part it is in: 'D' and the deadlines.db key
+ * to start at, or 'N' and a waiting index key (as the other lists').  A page
+ * reads what it returns, and the entries of tasks whose execution is listed
+ * at an earlier deadline. */
+
+/* Hands one execution to the list: its record as stored (the server's way)
+ * or decoded; *e is taken over either way. */
+static store_code due_take(list_arg *a, const void *rec, size_t len, record_exec *e, store_err *err)
+{
+	if (a->emit) {
+		record_exec_free(e);
+		if (a->emit(a->emit_ctx, rec, len) < 0)
+			return err_set(err, STORE_STORAGE, "out of memory");
+		a->emitted++;
+		a->n++;
+		return STORE_OK;
+	}
+	if (a->n % 16 == 0) {
+		record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
+		if (!p) {
+			record_exec_free(e);
+			return err_set(err, STORE_STORAGE, "out of memory");
+		}
+		a->out = p;
+	}
+	a->out[a->n++] = *e;
+	return STORE_OK;
+}
+
+static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err *err)
+{
+	DBC *c;
+	int ret = st->db[DBI_DEADLINES]->cursor(st->db[DBI_DEADLINES], txn, &c, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
+	unsigned char kbuf[sizeof a->cur->key];
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0), ek = dbs_dbt(NULL, 0), ed = dbs_dbt(NULL, 0);
+	k.data = kbuf;
+	k.ulen = sizeof kbuf;
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_PARTIAL; /* the entries are empty: only their keys */
+	ed.flags = DB_DBT_REALLOC;
+	size_t start = a->cur->len > 1 ? a->cur->len - 1 : 0;
+	if (start) {
+		memcpy(kbuf, a->cur->key + 1, start);
+		k.size = (u_int32_t)start;
+	}
+	ret = c->get(c, &k, &d, start ? DB_SET_RANGE : DB_FIRST);
+	store_code code = STORE_OK;
+	while (ret == 0 && a->n < a->limit) {
+		const unsigned char *nul = k.size > 8 ? memchr(kbuf + 8, '\0', k.size - 8) : NULL;
+		size_t idlen = nul ? (size_t)(nul - (kbuf + 8)) : 0;
+		if (!nul || idlen == 0 || 1 + 8 + idlen + 1 > sizeof a->cur->key) {
+			ret = c->get(c, &k, &d, DB_NEXT); /* verify reports a bad key */
+			continue;
+		}
+		/* the cursor goes past every task of this execution at this deadline */
+		a->cur->key[0] = 'D';
+		memcpy(a->cur->key + 1, kbuf, 8 + idlen);
+		a->cur->key[1 + 8 + idlen] = 0x01;
+		a->cur->len = 1 + 8 + idlen + 1;
+		int64_t us = (int64_t)key_get_u64(kbuf), eus = 0;
+		ek.data = kbuf + 8;
+		ek.size = (u_int32_t)idlen;
+		ret = st->db[DBI_EXECS]->get(st->db[DBI_EXECS], txn, &ek, &ed, 0);
+		record_exec e;
+		char why[256];
+		if (ret == 0 && record_decode_exec(ed.data, ed.size, &e, why, sizeof why) == 0) {
+			/* listed at its earliest deadline only */
+			if (e.status == EXEC_WAITING && e.input_deadline && record_timestamp_parse(e.input_deadline, &eus) &&
+			    eus == us) {
+				if ((code = due_take(a, ed.data, ed.size, &e, err)))
+					break;
+			} else {
+				record_exec_free(&e);
+			}
+		} else if (ret && ret != DB_NOTFOUND) {
+			break;
+		}
+		memcpy(kbuf, a->cur->key + 1, a->cur->len - 1);
+		k.size = (u_int32_t)(a->cur->len - 1);
+		ret = c->get(c, &k, &d, DB_SET_RANGE);
+	}
+	c->close(c);
+	free(ed.data);
+	if (code)
+		return code;
+	if (ret == DB_NOTFOUND) { /* then those without a deadline */
+		a->cur->key[0] = 'N';
+		a->cur->len = 1;
+		return STORE_OK;
+	}
+	return ret ? err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]) : STORE_OK;
+}
+
+static store_code due_without_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err *err)
+{
+	run r;
+	memset(&r, 0, sizeof r);
+	DB *db = st->db[DBI_STATUS(EXEC_WAITING)];
+	int ret = db->cursor(db, txn, &r.c, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the status index");
+	r.k.data = r.kbuf;
+	r.k.ulen = sizeof r.kbuf;
+	r.k.flags = DB_DBT_USERMEM;
+	r.d.flags = DB_DBT_REALLOC;
+	store_code code = STORE_OK;
+	ret = run_seek(&r, a->cur->key + 1, a->cur->len - 1);
+	while (!ret && r.live && a->n < a->limit) {
+		if (r.k.size + 1 > sizeof a->cur->key)
+			break;
+		record_exec e;
+		char why[256];
+		if (record_decode_exec(r.d.data, r.d.size, &e, why, sizeof why) == 0) {
+			if (!e.input_deadline) {
+				if ((code = due_take(a, r.d.data, r.d.size, &e, err)))
+					break;
+			} else {
+				record_exec_free(&e);
+			}
+		}
+		a->cur->key[0] = 'N';
+		memcpy(a->cur->key + 1, r.kbuf, r.k.size);
+		a->cur->len = r.k.size + 1;
+		ret = run_step(&r);
+	}
+	if (!ret && !code && !r.live)
+		a->cur->done = true;
+	r.c->close(r.c);
+	free(r.d.data);
+	if (code)
+		return code;
+	return ret ? err_db(st, err, ret, "reading the status index") : STORE_OK;
+}
+
+static store_code due_txn(dbs *st, DB_TXN *txn, list_arg *a, store_err *err)
+{
+	store_code c = STORE_OK;
+	if (a->cur->len == 0 || a->cur->key[0] == 'D')
+		c = due_with_deadline(st, txn, a, err);
+	if (!c && a->n < a->limit && a->cur->len && a->cur->key[0] == 'N')
+		c = due_without_deadline(st, txn, a, err);
+	return c;
+}
+
 /* Runs one page of a list either way; `cur` moves on only when it succeeds. */
 static store_code list_run(dbs *st, int status, store_cursor *cur, bool newer, size_t limit, record_exec **out,
 			   size_t *n, store_err *err)
@@ -431,7 +587,7 @@ static store_code list_run(dbs *st, int status, store_cursor *cur, bool newer, s
 	list_arg a = { status, *cur, cur, limit, NULL, 0, newer, NULL, NULL, 0 };
 	*out = NULL;
 	*n = 0;
-	if (status >= EXEC_STATUS_COUNT)
+	if (status > STORE_LIST_DUE || (status == STORE_LIST_DUE && newer))
 		return err_set(err, STORE_INVALID_INPUT, "unknown status %d", status);
 	store_code c = txn_read(st, list_txn, &a, err);
 	if (c) {
@@ -449,7 +605,7 @@ store_code dbs_list_raw(dbs *st, int status, store_cursor *cur, bool newer, size
 {
 	list_arg a = { status, *cur, cur, limit, NULL, 0, newer, emit, ctx, 0 };
 	*n = 0;
-	if (status >= EXEC_STATUS_COUNT)
+	if (status > STORE_LIST_DUE || (status == STORE_LIST_DUE && newer))
 		return err_set(err, STORE_INVALID_INPUT, "unknown status %d", status);
 	store_code c = txn_read(st, list_txn, &a, err);
 	if (c) {

@@ -388,7 +388,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			cur.len = m->s[0].len;
 		}
 		int status = (int)m->u[0] - 1;
-		if (status >= EXEC_STATUS_COUNT)
+		if (status > STORE_LIST_DUE)
 			status = -1;
 		size_t limit = m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
 		/* the records go out as the index holds them: the client decodes */

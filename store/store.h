@@ -129,6 +129,11 @@ typedef struct store_cursor {
 } store_cursor;
 store_code store_list(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
 		      store_err *err);
+/* store_list's `status` for the executions waiting for input, soonest
+ * deadline first: those with a deadline by the earliest of their waiting
+ * tasks' (seectl deadline, a workflow's timeout), then those without, newest
+ * first.  Pages as the others do; not for store_list_newer. */
+#define STORE_LIST_DUE EXEC_STATUS_COUNT
 /* store_list, and the per-status counts with their generation, in one
  * request: a dashboard's first screen. */
 store_code store_list_counts(store *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,

@@ -80,37 +80,16 @@ static bool matches(const app *a, const record_exec *e)
 	return strstr(e->id, a->search) || (e->workflow_name.s && strstr(e->workflow_name.s, a->search));
 }
 
+/* The waiting filter lists what waits soonest deadline first (the store
+ * orders it, however many wait), then the rest newest first. */
 static int list_status(const app *a)
 {
-	return a->only_waiting ? EXEC_WAITING : -1;
+	return a->only_waiting ? STORE_LIST_DUE : -1;
 }
 
 static bool windowed(const app *a)
 {
 	return !a->search[0] && !a->only_waiting;
-}
-
-/* In the waiting filter, what waits is sorted by deadline, soonest first;
- * then the rest, newest first (as the index reads them). */
-static int64_t deadline_key(const record_exec *e)
-{
-	int64_t us;
-	return e->input_deadline && record_timestamp_parse(e->input_deadline, &us) ? us : INT64_MAX;
-}
-
-static void sort_by_deadline(app *a)
-{
-	/* insertion sort: stable, and the rows are few (WINDOW_MAX at most) */
-	for (size_t i = 1; i < a->n_rows; i++) {
-		row r = a->rows[i];
-		int64_t k = deadline_key(&r.exec);
-		size_t j = i;
-		while (j > 0 && deadline_key(&a->rows[j - 1].exec) > k) {
-			a->rows[j] = a->rows[j - 1];
-			j--;
-		}
-		a->rows[j] = r;
-	}
 }
 
 /* Puts the records of `v` that pass the search into the list at row `at`
@@ -282,12 +261,6 @@ int app_reload(app *a)
 	insert_rows(a, 0, v, n);
 	a->sel = sel_was;
 	a->top = top_was;
-	if (a->only_waiting) {
-		/* what waits is read whole (up to a window) to sort it by deadline */
-		while (a->n_rows < WINDOW_MAX && load_page(a) > 0)
-			;
-		sort_by_deadline(a);
-	}
 	while (a->n_rows < want && load_page(a) > 0)
 		;
 	/* the selection stays on the same execution when it is still listed */

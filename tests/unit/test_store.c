@@ -1071,6 +1071,69 @@ static void verify_checks_the_deadline_index(void **state)
 	assert_true(has_problem(&p, "deadline index: an entry for task 'ghost' of execution 'due', which does not exist"));
 }
 
+/* STORE_LIST_DUE: every waiting execution once, page after page, soonest
+ * deadline first (the earliest of its waiting tasks'), then those without a
+ * deadline newest first; nothing else.  More than a dashboard's window
+ * (1,024 rows), so that no sort of a first window can pass for it. */
+static void the_due_list_orders_every_waiting_execution_by_deadline(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	enum { WITH = 1300, WITHOUT = 40, RUNNING = 20 };
+	for (int i = 0; i < WITH + WITHOUT + RUNNING; i++) {
+		char id[32], ts[32];
+		snprintf(id, sizeof id, "d%04d", i);
+		snprintf(ts, sizeof ts, "2024-01-01T%02d:%02d:%02dZ", i / 3600, i / 60 % 60, i % 60);
+		fx_save(c->st, id, ts, i < WITH + WITHOUT ? 3 : 1, i < WITH + WITHOUT ? WAIT3 : RUN1);
+		if (i >= WITH)
+			continue;
+		/* a deadline out of start order on task2; a later one on task1;
+		 * every fifth also on task3 at the same time as task2's */
+		uint64_t mins = 10 + (uint64_t)((i * 7919) % WITH);
+		assert_int_equal(store_task_deadline(c->st, id, "task2", mins * 60, TIMEOUT_FAIL, &err), STORE_OK);
+		assert_int_equal(store_task_deadline(c->st, id, "task1", mins * 60 + 7200, TIMEOUT_FAIL, &err), STORE_OK);
+		if (i % 5 == 0)
+			assert_int_equal(store_task_deadline(c->st, id, "task3", mins * 60, TIMEOUT_FAIL, &err), STORE_OK);
+	}
+	static char seen[WITH + WITHOUT + RUNNING];
+	memset(seen, 0, sizeof seen);
+	store_cursor cur = { .len = 0 };
+	size_t total = 0, pages = 0;
+	int64_t last_us = 0;
+	int last_without = WITH + WITHOUT;
+	while (!cur.done) {
+		record_exec *v;
+		size_t n;
+		assert_int_equal(store_list(c->st, STORE_LIST_DUE, &cur, 97, &v, &n, &err), STORE_OK);
+		for (size_t i = 0; i < n; i++) {
+			int k = atoi(v[i].id + 1);
+			assert_int_equal(v[i].status, EXEC_WAITING);
+			assert_int_equal(seen[k], 0); /* once */
+			seen[k] = 1;
+			if (total + i < WITH) {
+				int64_t us;
+				assert_non_null(v[i].input_deadline);
+				assert_true(record_timestamp_parse(v[i].input_deadline, &us));
+				assert_true(us >= last_us);
+				last_us = us;
+			} else {
+				assert_null(v[i].input_deadline); /* then those without, newest first */
+				assert_true(k < last_without);
+				last_without = k;
+			}
+		}
+		total += n;
+		record_exec_array_free(v, n);
+		assert_true(++pages < 100);
+	}
+	assert_int_equal(total, WITH + WITHOUT);
+	/* a paging call from the wrong end is refused, not misread */
+	store_cursor from = { .len = 0 };
+	record_exec *v;
+	size_t n;
+	assert_int_equal(store_list_newer(c->st, STORE_LIST_DUE, &from, 10, &v, &n, &err), STORE_INVALID_INPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1106,6 +1169,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(verify_finds_log_lines_that_do_not_add_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_never_skips_a_required_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_checks_the_deadline_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_due_list_orders_every_waiting_execution_by_deadline, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
