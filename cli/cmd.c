@@ -925,7 +925,7 @@ const cmd cmd_table[] = {
 	  "output in server.log: 4 at once, 30 s each at most (SEESTORE_HOOK_TIMEOUT_MS).\n"
 	  "Delivery is at least once:\n"
 	  "a notification not yet run when the server stopped runs when it starts again.\n"
-	  "seectl server status counts the commands that failed.\n",
+	  "seectl server status counts the commands run and failed (kept in the home).\n",
 	  admin_notify },
 	{ "backup", "DIR", "write a consistent copy of the whole home into DIR (new or empty)",
 	  "The copy is taken while other clients write: data files, log and audit trail.\n"

@@ -87,9 +87,12 @@ typedef struct dbs_note {
 	size_t argc;
 } dbs_note;
 /* The first notification after sequence `after` (*any says), and its
- * removal once its command has ended. */
+ * removal once its command has ended, counted in the home (run, and failed
+ * when !ok) in the same transaction; neither changes the generation. */
 store_code dbs_outbox_next(dbs *st, uint64_t after, dbs_note *note, bool *any, store_err *err);
-store_code dbs_outbox_done(dbs *st, uint64_t seq, store_err *err);
+store_code dbs_outbox_done(dbs *st, uint64_t seq, bool ok, store_err *err);
+/* The notification commands the home's servers ran, and how many failed. */
+store_code dbs_hook_counts(dbs *st, uint64_t *run, uint64_t *failed, store_err *err);
 void dbs_note_free(dbs_note *n);
 store_code dbs_outbox_count(dbs *st, uint64_t *n, store_err *err);
 /* Whether a notification was written since the last call. */

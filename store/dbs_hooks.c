@@ -362,16 +362,53 @@ store_code dbs_outbox_next(dbs *st, uint64_t after, dbs_note *note, bool *any, s
 	return c;
 }
 
-static store_code outbox_done_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+typedef struct done_arg {
+	uint64_t seq;
+	bool ok;
+} done_arg;
+
+static store_code count_up(dbs *st, DB_TXN *txn, const char *name, store_err *err)
 {
-	unsigned char k[8];
-	key_u64(k, *(uint64_t *)arg);
-	return rec_del_raw(st, txn, DBI_OUTBOX, k, 8, err);
+	uint64_t v;
+	store_code c = meta_get_u64(st, txn, name, &v, DB_RMW, err);
+	return c ? c : meta_put_u64(st, txn, name, v + 1, err);
 }
 
-store_code dbs_outbox_done(dbs *st, uint64_t seq, store_err *err)
+static store_code outbox_done_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
-	return txn_write(st, outbox_done_txn, &seq, err);
+	done_arg *a = arg;
+	unsigned char k[8];
+	key_u64(k, a->seq);
+	store_code c = rec_del_raw(st, txn, DBI_OUTBOX, k, 8, err);
+	if (c == STORE_NOT_FOUND)
+		return STORE_OK; /* counted when it was done */
+	if (!c)
+		c = count_up(st, txn, "hooks_run", err);
+	if (!c && !a->ok)
+		c = count_up(st, txn, "hooks_failed", err);
+	return c;
+}
+
+store_code dbs_outbox_done(dbs *st, uint64_t seq, bool ok, store_err *err)
+{
+	done_arg a = { seq, ok };
+	return txn_write_quiet(st, outbox_done_txn, &a, err);
+}
+
+static store_code hook_counts_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	uint64_t *v = arg;
+	store_code c = meta_get_u64(st, txn, "hooks_run", &v[0], 0, err);
+	return c ? c : meta_get_u64(st, txn, "hooks_failed", &v[1], 0, err);
+}
+
+store_code dbs_hook_counts(dbs *st, uint64_t *run, uint64_t *failed, store_err *err)
+{
+	uint64_t v[2] = { 0, 0 };
+	store_code c = txn_read(st, hook_counts_txn, v, err);
+	*run = v[0];
+	*failed = v[1];
+	return c;
 }
 
 void dbs_note_free(dbs_note *n)

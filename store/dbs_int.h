@@ -87,6 +87,9 @@ typedef store_code (*txn_fn)(dbs *st, DB_TXN *txn, void *arg, store_err *err);
 /* Runs fn in a write transaction, bumping the generation; retries deadlocks
  * and lock timeouts, reopens the environment after a panic. */
 store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err);
+/* txn_write for the server's bookkeeping, which no reader lists (the outbox
+ * and its counters): the generation stays, so no dashboard reads again. */
+store_code txn_write_quiet(dbs *st, txn_fn fn, void *arg, store_err *err);
 /* The log position of a committed transaction's commit record, from the
  * commit token it was given; false for a token layout this code does not know. */
 bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn);

@@ -48,7 +48,7 @@ bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
 	return true;
 }
 
-static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *err)
+static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, bool quiet, store_err *err)
 {
 	int reopens = 0;
 	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -95,7 +95,7 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, store_err *
 			}
 		}
 		store_code c = fn(st, txn, arg, err);
-		if (c == STORE_OK && write)
+		if (c == STORE_OK && write && !quiet)
 			c = state_finish(st, txn, err);
 		if (c == STORE_OK && write && st->req_key_len)
 			c = request_record(st, txn, err);
@@ -257,12 +257,19 @@ store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return err_set(err, STORE_READ_ONLY, "store is open read-only");
-	return run_txn(st, fn, arg, true, err);
+	return run_txn(st, fn, arg, true, false, err);
+}
+
+store_code txn_write_quiet(dbs *st, txn_fn fn, void *arg, store_err *err)
+{
+	if (st->flags & STORE_OPEN_READ_ONLY)
+		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	return run_txn(st, fn, arg, true, true, err);
 }
 
 store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
-	return run_txn(st, fn, arg, false, err);
+	return run_txn(st, fn, arg, false, false, err);
 }
 
 static store_code read_generation(dbs *st, DB_TXN *txn, void *arg, store_err *err)

@@ -518,12 +518,13 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			     wire_u(b, 3, s->gen) | wire_u(b, 4, st.cache_bytes) | wire_u(b, 5, st.cache_used_bytes) |
 			     wire_u(b, 6, st.log_file) | wire_u(b, 7, st.log_offset);
 		if (code == STORE_OK) {
-			uint64_t queued = 0;
+			uint64_t queued = 0, ran = 0, failed = 0;
 			store_err qe;
 			dbs_outbox_count(s->db, &queued, &qe);
+			dbs_hook_counts(s->db, &ran, &failed, &qe);
 			char h[128];
-			snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)s->hooks_run,
-				 (unsigned long long)s->hooks_failed, (unsigned long long)queued);
+			snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)ran,
+				 (unsigned long long)failed, (unsigned long long)queued);
 			rc |= wire_blob_add(b, h, strlen(h));
 		}
 		break;

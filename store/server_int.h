@@ -100,7 +100,6 @@ typedef struct server {
 	size_t n_hooks;
 	bool outbox_check;      /* the outbox may hold notifications not started */
 	uint64_t outbox_after;  /* the last one started */
-	uint64_t hooks_run, hooks_failed;
 	int hook_time_ms;
 	/* the earliest deadline of a waiting task (its timer) */
 	bool next_checked;      /* next_any/next_us are up to date */

@@ -93,9 +93,7 @@ void jobs_hooks_pump(server *s, int *timeout)
 			continue;
 		}
 		bool ok = r == h->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !h->termed;
-		s->hooks_run++;
 		if (!ok) {
-			s->hooks_failed++;
 			if (r == h->pid && WIFEXITED(status))
 				srv_log(s, "notification %llu: the command exited %d%s", (unsigned long long)h->seq,
 				     WEXITSTATUS(status), WEXITSTATUS(status) == 127 ? " (not found?)" : "");
@@ -104,7 +102,7 @@ void jobs_hooks_pump(server *s, int *timeout)
 				     h->termed ? " (time limit)" : "");
 		}
 		store_err err;
-		if (dbs_outbox_done(s->db, h->seq, &err))
+		if (dbs_outbox_done(s->db, h->seq, ok, &err))
 			srv_log(s, "notification %llu: %s", (unsigned long long)h->seq, err.msg);
 		done_any = true;
 		s->hooks[i] = s->hooks[--s->n_hooks];
@@ -127,9 +125,7 @@ void jobs_hooks_pump(server *s, int *timeout)
 		pid_t pid = hook_spawn(s, &n);
 		if (pid < 0) {
 			srv_log(s, "notification %llu: cannot start its command", (unsigned long long)n.seq);
-			s->hooks_run++;
-			s->hooks_failed++;
-			dbs_outbox_done(s->db, n.seq, &err);
+			dbs_outbox_done(s->db, n.seq, false, &err);
 			done_any = true;
 		} else {
 			struct hook_job *h = &s->hooks[s->n_hooks++];

@@ -334,7 +334,7 @@ typedef struct store_server_info {
 	uint64_t uptime_s, clients, generation;
 	uint64_t cache_bytes, cache_used_bytes;
 	uint32_t log_file, log_offset;
-	uint64_t hooks_run, hooks_failed; /* notification commands since it started, and how many failed */
+	uint64_t hooks_run, hooks_failed; /* notification commands run in this home (kept across servers), and how many failed */
 	uint64_t hooks_pending;           /* notifications waiting or running */
 } store_server_info;
 store_code store_server_status(store *st, store_server_info *out, store_err *err);

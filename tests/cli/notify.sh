@@ -65,6 +65,13 @@ grep -q "^cancelled|n2||" "$out" || fail "the cancelled notification: $(cat "$ou
 i=0; while [ "$(status_field hooks_failed)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(status_field hooks_failed)" = 1 ] || fail "hooks_failed: $(status_field hooks_failed)"
 grep -q "the command exited 1" "$SEETOP_HOME/server.log" || fail "server.log does not name the failure"
+# the counts are the home's: a new server still has them, and a finished
+# notification changes nothing a dashboard lists (the generation stays)
+ran=$(status_field hooks_run)
+gen=$(status_field generation)
+"$SEECTL" server stop >/dev/null
+[ "$(status_field hooks_failed)" = 1 ] && [ "$(status_field hooks_run)" = "$ran" ] ||
+	fail "the hook counts after a new server: run $(status_field hooks_run) failed $(status_field hooks_failed)"
 run notify remove 2
 expect_rc 0 "notify remove"
 run notify remove 2
@@ -123,6 +130,21 @@ sleep 0.2
 i=0; while ! grep -q "^k1$" "$work/slow.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 grep -q "^k1$" "$work/slow.out" 2>/dev/null || fail "the notification was lost with the server"
 [ "$(grep -c "^k1$" "$work/slow.out")" = 1 ] || fail "the command of the killed server finished too: $(cat "$work/slow.out")"
+# a finished notification changes nothing a dashboard lists: a cancel and a
+# remove are two generations, however many commands the cancel starts
+sed "s/test-waiting/k2/" "$DATA/test-waiting.yaml" >"$work/k2.yaml"
+"$SEECTL" import "$work/k2.yaml" >/dev/null
+"$SEECTL" notify add --on cancelled -- true >/dev/null
+last=$("$SEECTL" notify add --on cancelled -- false | sed 's/^hook \([0-9]*\) .*/\1/')
+i=0; while [ "$(status_field hooks_pending)" != 0 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+gen=$(status_field generation)
+ran=$(status_field hooks_run)
+"$SEECTL" cancel k2 --reason "one change" >/dev/null || fail "cancel k2"
+i=0; while [ "$(status_field hooks_run)" -lt $((ran + 3)) ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(status_field hooks_run)" = $((ran + 3)) ] || fail "three hooks on cancelled: $ran then $(status_field hooks_run)"
+"$SEECTL" notify remove "$last" >/dev/null || fail "notify remove $last"
+[ "$(status_field generation)" = $((gen + 2)) ] ||
+	fail "a cancel and a remove moved the generation from $gen to $(status_field generation): the outbox is not quiet"
 run verify
 expect_rc 0 "verify"
 finish
