@@ -37,6 +37,7 @@ enum { EXIT_COMPLETE = EXIT_DONE, EXIT_FAILED = EXIT_REFUSED }; /* exits.h */
 #define LOG_FLUSH_LINES 1024
 #define LOG_FLUSH_BYTES (256u << 10)
 #define KILL_GRACE_MS 5000         /* SIGTERM, then SIGKILL */
+#define OUTPUT_GRACE_MS 2000       /* output read after a command exits, while a process it started holds it */
 
 typedef enum lstate {
 	L_BLOCKED,       /* its parent has not completed */
@@ -56,6 +57,7 @@ typedef struct job {
 	pid_t pid;
 	int out;             /* the command's stdout and stderr; -1 once at its end */
 	bool exited;
+	int64_t exited_at;   /* ms, monotonic */
 	int wstatus;
 	char *part;          /* a line not yet ended */
 	size_t part_len, part_cap;
@@ -296,6 +298,22 @@ static void read_output(job *j)
 		close(j->out);
 		j->out = -1;
 	}
+}
+
+/* A command exited, but a process it started (a daemon, something in the
+ * background) still holds its output: the task ends with the command, and a
+ * last line says what was not read. */
+static void let_output_go(job *j)
+{
+	read_output(j);
+	if (j->out < 0)
+		return;
+	take_output(j, NULL, 0, true);
+	static const char note[] = "seerun: the command exited; a process it started still holds its output, which is "
+				   "not read after 2 s";
+	add_line(j, note, sizeof note - 1);
+	close(j->out);
+	j->out = -1;
 }
 
 /* ---- commands ---- */
@@ -653,6 +671,7 @@ static void reap_children(run *r)
 		for (size_t i = 0; i < r->wf.n; i++)
 			if (r->jobs[i].pid == pid && !r->jobs[i].exited) {
 				r->jobs[i].exited = true;
+				r->jobs[i].exited_at = now_ms();
 				r->jobs[i].wstatus = ws;
 			}
 }
@@ -766,6 +785,15 @@ static int loop(run *r)
 		int timeout = -1;
 		if (pending)
 			timeout = LOG_FLUSH_MS;
+		for (size_t i = 0; i < r->wf.n; i++) {
+			job *j = &r->jobs[i];
+			if (j->exited && j->out >= 0) {
+				int64_t left = j->exited_at + OUTPUT_GRACE_MS - now_ms();
+				int ms = left < 0 ? 0 : (int)left + 1;
+				if (timeout < 0 || ms < timeout)
+					timeout = ms;
+			}
+		}
 		if (r->watch_fd < 0)
 			timeout = 1000;
 		if (r->stop_at)
@@ -812,10 +840,14 @@ static int loop(run *r)
 				read_output(&r->jobs[who[k]]);
 			}
 		}
-		/* a stopped command's output is read once it goes on */
+		/* a stopped command's output is read once it goes on; an exited
+		 * command's, for a grace period */
 		for (size_t i = 0; i < r->wf.n; i++)
-			if (r->jobs[i].exited && r->jobs[i].out >= 0)
+			if (r->jobs[i].exited && r->jobs[i].out >= 0) {
 				read_output(&r->jobs[i]);
+				if (r->jobs[i].out >= 0 && now_ms() - r->jobs[i].exited_at >= OUTPUT_GRACE_MS)
+					let_output_go(&r->jobs[i]);
+			}
 		if (r->stop_at && now_ms() >= r->stop_at) {
 			for (size_t i = 0; i < r->wf.n; i++)
 				signal_job(&r->jobs[i], SIGKILL);

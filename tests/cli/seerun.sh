@@ -123,6 +123,19 @@ expect_rc 1 "a failing workflow"
 [ "$(status f1 slow-ok)" = complete ] || fail "a running sibling was not allowed to finish: $(status f1 slow-ok)"
 [ "$(task_field f1 bad reason)" = "exit status 3" ] || fail "bad's reason: $(task_field f1 bad reason)"
 
+# ---- a command that leaves a process behind holding its output: the task
+# ends with the command (after a 2 s grace for its last output), not with
+# the process it left ----
+t0=$(date +%s)
+timeout 60 "$SEERUN" --id dm "$WF/daemon.json" >/dev/null 2>&1 || fail "daemon.json"
+el=$(($(date +%s) - t0))
+pkill -f -x "sleep 300" 2>/dev/null
+[ "$el" -lt 30 ] || fail "the task waited ${el} s for the process its command left behind"
+[ "$(status dm after)" = complete ] || fail "the next task: $(status dm after)"
+run show dm
+expect_out "| started"
+expect_out "seerun: the command exited; a process it started still holds its output"
+
 # ---- 100,000 lines ----
 "$SEERUN" --id many "$WF/lines.json" >/dev/null 2>&1 || fail "lines.json"
 [ "$(task_field many chatty log_count)" = 100000 ] || fail "log_count: $(task_field many chatty log_count)"
