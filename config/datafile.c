@@ -692,6 +692,7 @@ typedef struct emit_ctx {
 	yaml_emitter_t em;
 	bool ok;
 	store *st;              /* with the audit trail: the store to read it from */
+	store *logs;            /* where the lines an item did not bring are read */
 	store_err *err;
 } emit_ctx;
 
@@ -788,6 +789,36 @@ static void emit_seq(emit_ctx *c, bool start, bool flow)
 	emit(c, &ev);
 }
 
+/* The lines of a task that its item did not bring (store_each brings a
+ * bounded part of each log), a page at a time, to fn; 0, or -1 with *err
+ * set. */
+#define LOG_PAGE 1000
+static int more_lines(store *st, const record_task *t, void (*fn)(void *ctx, const record_text *line), void *ctx,
+		      store_err *err)
+{
+	for (uint64_t from = t->n_logs; st && from < t->log_count;) {
+		record_text *v;
+		size_t n;
+		uint64_t total;
+		if (store_task_logs(st, t->execution_id, t->task_id, from, LOG_PAGE, &v, &n, &total, err))
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			fn(ctx, &v[i]);
+			record_text_free(&v[i]);
+		}
+		free(v);
+		if (n == 0)
+			break;
+		from += n;
+	}
+	return 0;
+}
+
+static void emit_line(void *ctx, const record_text *line)
+{
+	emit_text(ctx, line->s, line->len);
+}
+
 static void emit_task(emit_ctx *c, const record_task *t)
 {
 	emit_map(c, true);
@@ -801,6 +832,8 @@ static void emit_task(emit_ctx *c, const record_task *t)
 	emit_seq(c, true, t->n_logs == 0);
 	for (size_t i = 0; i < t->n_logs; i++)
 		emit_text(c, t->logs[i].s, t->logs[i].len);
+	if (c->logs && more_lines(c->logs, t, emit_line, c, c->err) < 0)
+		c->ok = false;
 	emit_seq(c, false, false);
 	emit_key(c, "start_timestamp");
 	emit_text(c, t->start_timestamp, strlen(t->start_timestamp));
@@ -977,7 +1010,7 @@ static int write_handler(void *data, unsigned char *buf, size_t size)
 
 store_code datafile_export_yaml(store *st, bool events, FILE *out, store_err *err)
 {
-	emit_ctx c = { .ok = true, .st = events ? st : NULL, .err = err };
+	emit_ctx c = { .ok = true, .st = events ? st : NULL, .logs = st, .err = err };
 	yaml_event_t ev;
 	if (!yaml_emitter_initialize(&c.em)) {
 		snprintf(err->msg, sizeof err->msg, "out of memory");
@@ -1159,7 +1192,22 @@ void datafile_json_paused(FILE *f, const store_item *it)
 	fputs("]}", f);
 }
 
-void datafile_json_task(FILE *f, const record_task *t)
+typedef struct json_lines {
+	FILE *f;
+	size_t n; /* lines written: a comma before each but the first */
+} json_lines;
+
+static void json_line(void *ctx, const record_text *line)
+{
+	json_lines *jl = ctx;
+	if (jl->n++)
+		fputc(',', jl->f);
+	json_text(jl->f, line);
+}
+
+/* A task as JSON; with `more`, the lines its item did not bring are read
+ * from it (export).  0, or -1 with *err set. */
+static int json_task(FILE *f, const record_task *t, store *more, store_err *err)
 {
 	fputs("{\"execution_id\":", f);
 	json_str(f, t->execution_id);
@@ -1168,11 +1216,11 @@ void datafile_json_task(FILE *f, const record_task *t)
 	fputs(",\"task_name\":", f);
 	json_text(f, &t->task_name);
 	fprintf(f, ",\"status\":\"%s\",\"logs\":[", status_task_name(t->status));
-	for (size_t i = 0; i < t->n_logs; i++) {
-		if (i)
-			fputc(',', f);
-		json_text(f, &t->logs[i]);
-	}
+	json_lines jl = { f, 0 };
+	for (size_t i = 0; i < t->n_logs; i++)
+		json_line(&jl, &t->logs[i]);
+	if (more && more_lines(more, t, json_line, &jl, err) < 0)
+		return -1;
 	fputs("],\"start_timestamp\":", f);
 	json_time(f, t->start_timestamp);
 	fputs(",\"end_timestamp\":", f);
@@ -1202,6 +1250,12 @@ void datafile_json_task(FILE *f, const record_task *t)
 	fputs(",\"reason\":", f);
 	json_opt_text(f, t->has_reason, &t->reason);
 	fprintf(f, ",\"log_count\":%llu}", (unsigned long long)(t->log_count > t->n_logs ? t->log_count : t->n_logs));
+	return 0;
+}
+
+void datafile_json_task(FILE *f, const record_task *t)
+{
+	json_task(f, t, NULL, NULL);
 }
 
 void datafile_json_event(FILE *f, const record_event *ev)
@@ -1224,7 +1278,8 @@ void datafile_json_event(FILE *f, const record_event *ev)
 
 typedef struct json_ctx {
 	FILE *f;
-	store *st; /* with the audit trail */
+	store *st;   /* with the audit trail */
+	store *logs; /* where the lines an item did not bring are read */
 	store_err *err;
 } json_ctx;
 
@@ -1238,7 +1293,8 @@ static int json_item(void *ctx, const store_item *it)
 	for (size_t i = 0; i < it->n_tasks; i++) {
 		if (i)
 			fputc(',', f);
-		datafile_json_task(f, &it->tasks[i]);
+		if (json_task(f, &it->tasks[i], j->logs, j->err) < 0)
+			return -1;
 	}
 	fputc(']', f);
 	if (j->st) {
@@ -1261,6 +1317,6 @@ static int json_item(void *ctx, const store_item *it)
 
 store_code datafile_export_json(store *st, bool events, FILE *out, store_err *err)
 {
-	json_ctx j = { out, events ? st : NULL, err };
+	json_ctx j = { out, events ? st : NULL, st, err };
 	return store_each(st, json_item, &j, err);
 }

@@ -809,32 +809,50 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	store_code c = STORE_OK;
 	bool end = false;
 	int frames_sent = 0;
+	char last[160] = "";
+	/* an item that did not fit behind the others goes first in the next frame */
+	store_item carry;
+	bool carried = false;
 	while (!c && !end) {
 		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_u(&b, 0, replace) | wire_str(&b, 0, action);
 		if (rc) {
 			c = client_oom(err);
 			break;
 		}
+		size_t empty = b.len;
 		while (b.len < IMPORT_FRAME) {
 			store_item it;
 			char why[512] = "";
 			memset(&it, 0, sizeof it);
-			int r = src->next(src->ctx, &it, why, sizeof why);
-			if (r == 0) {
-				end = true;
-				break;
+			if (carried) {
+				it = carry;
+				carried = false;
+			} else {
+				int r = src->next(src->ctx, &it, why, sizeof why);
+				if (r == 0) {
+					end = true;
+					break;
+				}
+				if (r < 0) {
+					store_item_free(&it);
+					c = err_set(err, STORE_INVALID_INPUT, "%s", why);
+					break;
+				}
+				if (store_item_check(&it, why, sizeof why) < 0) {
+					c = err_set(err, STORE_INVALID_INPUT, "%s", why);
+					store_item_free(&it);
+					break;
+				}
 			}
-			if (r < 0) {
-				store_item_free(&it);
-				c = err_set(err, STORE_INVALID_INPUT, "%s", why);
-				break;
-			}
-			if (store_item_check(&it, why, sizeof why) < 0) {
-				c = err_set(err, STORE_INVALID_INPUT, "%s", why);
-				store_item_free(&it);
-				break;
-			}
+			size_t mark = b.len;
 			rc = wire_item_encode(&b, &it);
+			snprintf(last, sizeof last, "%s", it.exec.id ? it.exec.id : "");
+			if (!rc && mark > empty && b.len > WIRE_FRAME_MAX - 64) {
+				b.len = mark; /* alone in the next frame it may fit */
+				carry = it;
+				carried = true;
+				break;
+			}
 			store_item_free(&it);
 			if (rc) {
 				c = client_oom(err);
@@ -844,12 +862,16 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 		if (c)
 			break;
 		if (wire_u(&b, 1, !end) || wire_finish(&b) < 0) {
-			c = err_set(err, STORE_INVALID_INPUT, "an execution larger than %u MB", WIRE_FRAME_MAX >> 20);
+			c = err_set(err, STORE_INVALID_INPUT,
+				    "execution '%s' is larger than %u MB with its logs: an import carries at most that of "
+				    "one execution (a backup of the home copies any size)", last, WIRE_FRAME_MAX >> 20);
 			break;
 		}
 		c = call(st, &b, st->timeout_ms, err);
 		frames_sent++;
 	}
+	if (carried)
+		store_item_free(&carry);
 	if (!c && count)
 		*count = (size_t)st->reply.u[0];
 	if (c && frames_sent)

@@ -197,7 +197,7 @@ typedef struct get_arg {
 	store_item *it;
 } get_arg;
 
-static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, bool all_logs, store_err *err)
+static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, size_t *budget, store_err *err)
 {
 	it->tasks = calloc(it->exec.n_task_ids ? it->exec.n_task_ids : 1, sizeof *it->tasks);
 	if (!it->tasks)
@@ -207,7 +207,7 @@ static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, bool all_logs
 		if (c)
 			return c;
 		it->n_tasks++;
-		if ((c = rec_load_logs(st, txn, &it->tasks[i], all_logs, err)))
+		if ((c = rec_load_logs(st, txn, &it->tasks[i], budget, err)))
 			return c;
 	}
 	return STORE_OK;
@@ -220,7 +220,7 @@ static store_code get_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		return rec_get_exec(st, txn, a->id, a->e, 0, err);
 	store_item_free(a->it);
 	store_code c = rec_get_exec(st, txn, a->id, &a->it->exec, 0, err);
-	return c ? c : load_tasks(st, txn, a->it, false, err);
+	return c ? c : load_tasks(st, txn, a->it, NULL, err);
 }
 
 store_code dbs_get(dbs *st, const char *id, record_exec *e, store_err *err)
@@ -672,6 +672,8 @@ store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err)
 	return STORE_OK;
 }
 
+#define EACH_ITEM_LOG_BYTES (8u << 20)
+
 typedef struct each_arg {
 	int (*fn)(void *ctx, const store_item *it);
 	void *ctx;
@@ -712,7 +714,10 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				    (const char *)k.data, why);
 			break;
 		}
-		c = load_tasks(st, txn, &it, true, err);
+		/* the lines from the first, up to a bound: a task's log may be
+		 * far larger than a frame (store_task_logs reads the rest) */
+		size_t budget = EACH_ITEM_LOG_BYTES;
+		c = load_tasks(st, txn, &it, &budget, err);
 		int r = c ? 0 : a->fn(a->ctx, &it);
 		if (r < 0)
 			c = err_set(err, STORE_STORAGE, "writing the output failed");

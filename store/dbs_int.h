@@ -160,8 +160,11 @@ store_code rec_put_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *t
 store_code rec_del_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, store_err *err);
 store_code rec_read_logs(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
 			 size_t max_bytes, record_text **out, size_t *n, store_err *err);
-/* The newest lines of a task (or all of them) into t->logs; t->log_count says how many it has. */
-store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, bool all, store_err *err);
+/* A task's lines into t->logs (t->log_count says how many it has): with no
+ * budget its newest (at most 1,000 and 4 MB); with one, from its first line
+ * on, as many as *budget bytes hold (one line more at most), and *budget
+ * goes down by what was read. */
+store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, size_t *budget, store_err *err);
 store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err);
 store_code rec_put_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
 		       store_err *err);

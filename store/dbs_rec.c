@@ -525,7 +525,7 @@ static store_code load_newest(dbs *st, DB_TXN *txn, record_task *t, store_err *e
 	return c;
 }
 
-store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, bool all, store_err *err)
+store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, size_t *budget, store_err *err)
 {
 	for (size_t i = 0; i < t->n_logs; i++)
 		record_text_free(&t->logs[i]);
@@ -534,9 +534,13 @@ store_code rec_load_logs(dbs *st, DB_TXN *txn, record_task *t, bool all, store_e
 	t->n_logs = 0;
 	if (t->log_count == 0)
 		return STORE_OK;
-	if (!all)
+	if (!budget)
 		return load_newest(st, txn, t, err);
-	return rec_read_logs(st, txn, t->execution_id, t->task_id, 0, SIZE_MAX, SIZE_MAX, &t->logs, &t->n_logs, err);
+	store_code c = rec_read_logs(st, txn, t->execution_id, t->task_id, 0, *budget ? SIZE_MAX : 0, *budget,
+				     &t->logs, &t->n_logs, err);
+	for (size_t i = 0; !c && i < t->n_logs; i++)
+		*budget = t->logs[i].len < *budget ? *budget - t->logs[i].len : 0;
+	return c;
 }
 /* Appends an event with the next sequence number, and indexes it by execution. */
 static store_code put_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)

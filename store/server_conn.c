@@ -46,20 +46,7 @@ int conn_out_append(conn *c, const record_buf *frame)
 {
 	if (c->out_off && c->out_off == c->out.len)
 		c->out.len = c->out_off = 0;
-	record_buf *o = &c->out;
-	if (o->len + frame->len > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		while (cap < o->len + frame->len)
-			cap *= 2;
-		unsigned char *p = realloc(o->data, cap);
-		if (!p)
-			return -1;
-		o->data = p;
-		o->cap = cap;
-	}
-	memcpy(o->data + o->len, frame->data, frame->len);
-	o->len += frame->len;
-	return 0;
+	return tag_put_raw(&c->out, frame->data, frame->len);
 }
 
 /* Sends what the socket takes now; never blocks. */

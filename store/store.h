@@ -148,7 +148,10 @@ store_code store_list_newer(store *st, int status, const store_cursor *from, siz
 void store_cursor_at(store_cursor *cur, const record_exec *e, bool inclusive);
 /* Every execution waiting for input, newest first, from the status index. */
 store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err);
-/* Visits every execution with its tasks in id order (export). Stops when fn returns non-zero. */
+/* Visits every execution with its tasks in id order (export). Stops when fn
+ * returns non-zero.  Each task brings its lines from the first, up to 8 MB
+ * for the whole execution: when a task's n_logs is below its log_count,
+ * store_task_logs reads the rest (fn may call it). */
 store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err);
 
 /* The operations of pausing for user input. */

@@ -78,4 +78,49 @@ run --home "$work/anchors" import "$DATA/anchors.yaml"
 expect_rc 0 "import with anchors and block scalars"
 run --home "$work/anchors" show --json second
 [ "$(json "['tasks'][0]['logs'][0]")" = "$(printf 'line one\nline two')" ] || fail "block scalar through an alias"
+# ---- executions larger than a frame: export reads each log whole, page by
+# page; import sends an execution too large to follow others in a frame of
+# its own, and names one larger than a frame ----
+python3 - "$work/big.yaml" <<'PY'
+import sys
+line = "y" * 900000
+with open(sys.argv[1], "w") as f:
+    f.write("executions:\n")
+    for eid, n in (("big-a", 11), ("big-b", 65)):
+        f.write(f"  - id: {eid}\n    workflow_name: Big\n    start_timestamp: 2024-12-19T10:00:00Z\n")
+        f.write("    status: complete\n    tasks:\n      - task_id: t1\n        status: complete\n        logs:\n")
+        for i in range(n):
+            f.write(f"          - '{i:04d} {line}'\n")
+PY
+run --home "$work/big" import "$work/big.yaml"
+expect_rc 0 "import of 10 MB and 58 MB executions: 68 MB together"
+"$SEECTL" --home "$work/big" export --format json >"$work/big.json" || fail "export of 72 MB"
+python3 - "$work/big.json" <<'PY' || fail "the JSON export lost log lines"
+import json, sys
+got = {}
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    logs = d["tasks"][0]["logs"]
+    got[d["execution"]["id"]] = len(logs)
+    assert all(x.startswith(f"{i:04d} ") and len(x) == 900005 for i, x in enumerate(logs)), "lines out of order"
+assert got == {"big-a": 11, "big-b": 65}, got
+PY
+"$SEECTL" --home "$work/big" export >"$work/big-out.yaml" || fail "YAML export of 72 MB"
+run --home "$work/big2" import "$work/big-out.yaml"
+expect_rc 0 "import of the export"
+[ "$("$SEECTL" --home "$work/big2" show --json big-b | python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"][0]["log_count"])')" = 65 ] ||
+	fail "big-b after the round trip"
+# one execution of 72 MB: exported whole, refused by import with its name
+python3 - "$work/huge.yaml" <<'PY'
+import sys
+line = "z" * 900000
+with open(sys.argv[1], "w") as f:
+    f.write("executions:\n  - id: huge\n    workflow_name: Huge\n    start_timestamp: 2024-12-19T10:00:00Z\n")
+    f.write("    status: complete\n    tasks:\n      - task_id: t1\n        status: complete\n        logs:\n")
+    for i in range(80):
+        f.write(f"          - '{line}'\n")
+PY
+run --home "$work/huge" import "$work/huge.yaml"
+expect_rc 1 "an execution larger than a frame"
+expect_err "execution 'huge' is larger than 64 MB with its logs"
 finish
