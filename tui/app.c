@@ -688,6 +688,17 @@ bool app_marked(const app *a, const char *id)
 	return false;
 }
 
+/* Unmarks one execution (Space again, or a bulk action reached it). */
+static void unmark(app *a, const char *id)
+{
+	for (size_t i = 0; i < a->n_marks; i++)
+		if (strcmp(a->marks[i], id) == 0) {
+			memmove(a->marks + i, a->marks + i + 1, (a->n_marks - i - 1) * sizeof *a->marks);
+			a->n_marks--;
+			return;
+		}
+}
+
 static int act_mark(app *a)
 {
 	if (a->focus != PANE_EXECS || a->sel >= a->n_rows) {
@@ -695,12 +706,8 @@ static int act_mark(app *a)
 		return DO_DRAW;
 	}
 	const char *id = a->rows[a->sel].exec.id;
-	size_t i = 0;
-	while (i < a->n_marks && strcmp(a->marks[i], id) != 0)
-		i++;
-	if (i < a->n_marks) {
-		memmove(a->marks + i, a->marks + i + 1, (a->n_marks - i - 1) * sizeof *a->marks);
-		a->n_marks--;
+	if (app_marked(a, id)) {
+		unmark(a, id);
 	} else if (a->n_marks >= APP_MARKS_MAX) {
 		app_set_msg(a, true, "at most %d marks: act on these first (R, x, X), or Esc to clear them", APP_MARKS_MAX);
 		return DO_DRAW;
@@ -836,17 +843,6 @@ static int bulk(app *a, int kind)
 	a->job = j;
 	free_results(a);
 	return app_work(a);
-}
-
-/* Unmarks one execution (a bulk action reached it). */
-static void unmark(app *a, const char *id)
-{
-	for (size_t i = 0; i < a->n_marks; i++)
-		if (strcmp(a->marks[i], id) == 0) {
-			memmove(a->marks + i, a->marks + i + 1, (a->n_marks - i - 1) * sizeof *a->marks);
-			a->n_marks--;
-			return;
-		}
 }
 
 static void job_free(app *a)
