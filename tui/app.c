@@ -862,6 +862,8 @@ bool app_busy(const app *a)
 	return a->job != NULL;
 }
 
+static int job_stop(app *a, const char *why);
+
 #define JOB_SLICE_US 20000 /* work between two looks at the keyboard */
 
 int app_work(app *a)
@@ -885,6 +887,12 @@ int app_work(app *a)
 			if (c == STORE_OK) {
 				j->done++;
 				add_result(a, "%s %s", job_verb[j->kind], id);
+			} else if (c == STORE_STORAGE) {
+				/* the server does not answer, or its disk is full: the
+				 * rest would fail the same way, each after a wait */
+				add_result(a, "no answer for %s (it may yet be done): %s", id, err.msg);
+				j->next = i;
+				return job_stop(a, err.msg);
 			} else {
 				j->refused++;
 				add_result(a, "refused %s: %s", id, err.msg);
@@ -907,8 +915,9 @@ int app_work(app *a)
 	return DO_RELOAD;
 }
 
-/* Esc during a bulk action: what was done stays done; the rest stays marked. */
-static int job_stop(app *a)
+/* Esc during a bulk action, or a store that fails (why): what was done
+ * stays done; the rest stays marked. */
+static int job_stop(app *a, const char *why)
 {
 	bulk_job *j = a->job;
 	size_t left = 0;
@@ -918,10 +927,11 @@ static int job_stop(app *a)
 		else
 			left++;
 	}
-	app_set_msg(a, true, "stopped: %s %zu, skipped %zu, refused %zu; %zu not done, still marked", job_verb[j->kind],
-		    j->done, j->skipped, j->refused, left);
+	app_set_msg(a, true, "stopped after %zu of %zu: %s %zu, skipped %zu, refused %zu; %zu not done, still marked%s%s",
+		    j->next, j->n, job_verb[j->kind], j->done, j->skipped, j->refused, left, why ? ": " : "",
+		    why ? why : "");
 	job_free(a);
-	return DO_RELOAD;
+	return why ? DO_DRAW : DO_RELOAD; /* a store that fails would only fail again */
 }
 
 static int act_results(app *a)
@@ -1133,13 +1143,13 @@ int app_key(app *a, int key)
 		if (ac->key != key && (ac->key2 == 0 || ac->key2 != key))
 			continue;
 		if (a->job && ac->run == act_back)
-			return job_stop(a);
+			return job_stop(a, NULL);
 		if (a->job && ac->mutates) {
 			app_set_msg(a, true, "a bulk action runs: %s waits for it to end (Esc stops it)", ac->name);
 			return DO_DRAW;
 		}
 		if (a->job && ac->run == act_quit)
-			job_stop(a); /* what was done stays done */
+			job_stop(a, NULL); /* what was done stays done */
 		a->msg[0] = '\0'; /* a bound key replaces the last message; others leave it */
 		if (ac->mutates && a->read_only) {
 			app_set_msg(a, true, "read-only mode: %s is not available", ac->name);
