@@ -201,13 +201,14 @@ static int recv_frame(int fd, record_buf *buf, int64_t deadline)
 }
 
 /* *answered: the server answered (an error it gives is final); else the
- * connection broke before its answer. */
-static store_code hello(store *st, int fd, bool *answered, store_err *err)
+ * connection broke before its answer, or the server is making way for a
+ * newer one (*again: connect again). */
+static store_code hello(store *st, int fd, bool *answered, bool *again, store_err *err)
 {
-	*answered = false;
+	*answered = *again = false;
 	record_buf b = { 0 };
 	int rc = wire_begin(&b, OP_HELLO) | wire_u(&b, 0, st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0) |
-		 wire_finish(&b);
+		 wire_u(&b, 2, wire_revision()) | wire_finish(&b);
 	int64_t deadline = now_ms() + st->timeout_ms;
 	if (rc) {
 		record_buf_free(&b);
@@ -228,7 +229,11 @@ static store_code hello(store *st, int fd, bool *answered, store_err *err)
 		return err_set(err, STORE_STORAGE, "the store server of '%s' answered garbage: %s", st->home, why);
 	store_code c = (store_code)m.code;
 	*answered = true;
-	if (c != STORE_OK) {
+	if (c == STORE_OK && m.u[2]) {
+		*answered = false; /* it exits: the next connection starts this build's server */
+		*again = true;
+		c = err_set(err, STORE_STORAGE, "the store server of '%s' is making way for a newer one", st->home);
+	} else if (c != STORE_OK) {
 		err_set(err, c, "%.*s", (int)(m.s[0].len > 1000 ? 1000 : m.s[0].len), (const char *)m.s[0].p);
 		err->db_ret = (int)m.u[0];
 	} else {
@@ -276,8 +281,8 @@ static store_code open_conn(store *st, int *out, store_err *err)
 		if (fd < 0)
 			last_errno = errno;
 		if (fd >= 0) {
-			bool answered;
-			store_code c = hello(st, fd, &answered, err);
+			bool answered, again;
+			store_code c = hello(st, fd, &answered, &again, err);
 			if (c == STORE_OK && (out != &st->fd || reattach(st, fd) == 0)) {
 				*out = fd;
 				return STORE_OK;
@@ -1228,12 +1233,16 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 	tmp.fd = -1;
 	tmp.watch_fd = -1;
 	tmp.timeout_ms = TIMEOUT_MS_DEFAULT;
-	bool answered;
-	store_code c = hello(&tmp, fd, &answered, err);
+	bool answered, again;
+	store_code c = hello(&tmp, fd, &answered, &again, err);
+	if (again)
+		c = STORE_OK; /* it is leaving already: wait for it */
 	if (c == STORE_OK) {
 		record_buf b = { 0 };
 		int64_t deadline = now_ms() + tmp.timeout_ms;
-		if (client_begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
+		if (again)
+			;
+		else if (client_begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
 			c = client_oom(err);
 		else if (tmp.read_only)
 			c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);

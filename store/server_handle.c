@@ -260,10 +260,25 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	if (m->op == OP_HELLO) {
 		c->ro_asked = (m->u[0] & WIRE_READ_ONLY) != 0;
 		c->read_only = c->read_only || c->ro_asked;
+		/* a newer client: this server is the old one of an upgrade; the
+		 * owner's client has it make way, anyone else hears why */
+		bool newer = m->u[2] > wire_revision();
+		if (newer && c->uid == geteuid() && !s->stop) {
+			srv_log(s, "client pid %ld speaks revision %llu, this server %llu: making way for a newer server",
+				(long)c->pid, (unsigned long long)m->u[2], (unsigned long long)wire_revision());
+			s->stop = true;
+		}
 		rc = wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK) | wire_u(b, 0, c->read_only ? WIRE_READ_ONLY : 0) |
-		     wire_u(b, 1, (uint64_t)getpid());
-		if (!s->db)
+		     wire_u(b, 1, (uint64_t)getpid()) | wire_u(b, 2, s->stop);
+		if (newer && !s->stop) {
+			store_err e;
+			err_set(&e, STORE_STORAGE, "the store server of '%s' is older than this program (protocol revision %llu, "
+				"not %llu): its owner's next command restarts it", s->home, (unsigned long long)wire_revision(),
+				(unsigned long long)m->u[2]);
+			rc = conn_reply_err(b, &e);
+		} else if (!s->db) {
 			rc = conn_reply_err(b, &s->open_err);
+		}
 		return rc == 0;
 	}
 	if (!s->db) {

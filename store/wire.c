@@ -275,3 +275,11 @@ fail:
 	store_item_free(it);
 	return -1;
 }
+
+uint64_t wire_revision(void)
+{
+	const char *v = getenv("SEESTORE_PROTOCOL_REVISION");
+	char *end;
+	unsigned long long r = v && *v ? strtoull(v, &end, 10) : 0;
+	return r > 0 && !*end ? (uint64_t)r : WIRE_REVISION;
+}

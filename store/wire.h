@@ -16,13 +16,23 @@
 #include "store.h"
 
 #define WIRE_VERSION 1
+/* What this build's protocol holds, bumped whenever an operation, a field or
+ * a value is added.  A client newer than the running server (an upgrade
+ * while dashboards keep the old server alive) asks it to make way: it
+ * finishes what it has, exits, and the client starts the new one.  Clients
+ * older than the server are served as they are. */
+#define WIRE_REVISION 2
+/* This build's revision: WIRE_REVISION, unless SEESTORE_PROTOCOL_REVISION
+ * says otherwise (tests start a server that acts as an older build). */
+uint64_t wire_revision(void);
 #define WIRE_FRAME_MAX (64u * 1024 * 1024)
 #define WIRE_U 8 /* numeric arguments a message carries */
 #define WIRE_S 4 /* text arguments */
 
 typedef enum wire_op {
 	OP_REPLY = 1,
-	OP_HELLO,        /* u0 flags, s0 home (checked); reply u0 granted flags, u1 server pid */
+	OP_HELLO,        /* u0 flags, u2 the client's revision; reply u0 granted flags, u1 server pid,
+			  * u2 1: an older server making way (connect again) */
 	OP_GENERATION,   /* reply u0 */
 	OP_COUNTS,       /* reply u0..: counts per status, u7 generation */
 	OP_IMPORT,       /* u0 replace, u1 more frames follow, s0 action; blobs: items; reply u0 count */

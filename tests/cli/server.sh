@@ -233,4 +233,30 @@ PY
 else
 	echo "not root, or tmpfs cannot be mounted here: the full-disk part is skipped"
 fi
+# ---- an upgrade while the old server runs: an engine and a dashboard keep
+# it alive; the new build's first command has it make way, and everyone
+# carries on with the new server ----
+up=$work/upgrade
+"$SEECTL" --home "$up" --create list >/dev/null || fail "a home for the upgrade"
+"$SEECTL" --home "$up" server stop >/dev/null
+SEESTORE_PROTOCOL_REVISION=1 "$SEECTL" --home "$up" server start >/dev/null || fail "the old server"
+oldpid=$(head -1 "$up/server.lock")
+SEESTORE_PROTOCOL_REVISION=1 timeout 60 "$top_builddir/cli/seerun" --home "$up" --id up1 "$DATA/workflows/approve.json" \
+	>/dev/null 2>"$work/up-seerun.err" &
+engine=$!
+i=0; while ! SEESTORE_PROTOCOL_REVISION=1 "$SEECTL" --home "$up" paused 2>/dev/null | grep -q up1 && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(head -1 "$up/server.lock")" = "$oldpid" ] || fail "the test's old server was replaced before the upgrade"
+run --home "$up" list
+expect_rc 0 "the new build's first command"
+expect_out "up1"
+newpid=$(head -1 "$up/server.lock")
+[ "$newpid" != "$oldpid" ] || fail "the old server (pid $oldpid) still serves a newer client"
+grep -q "speaks revision 2, this server 1: making way" "$up/server.log" || fail "server.log does not say why it left"
+run --home "$up" resume up1 approve --input yes
+expect_rc 0 "an answer through the new server"
+wait $engine || fail "the engine did not carry on with the new server: $(cat "$work/up-seerun.err")"
+[ "$(head -1 "$up/server.lock")" = "$newpid" ] || fail "an older client made the new server leave"
+run --home "$up" verify
+expect_rc 0 "verify after the upgrade"
+"$SEECTL" --home "$up" server stop >/dev/null
 finish
