@@ -469,7 +469,7 @@ static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err
 	int ret = st->db[DBI_DEADLINES]->cursor(st->db[DBI_DEADLINES], txn, &c, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
-	unsigned char kbuf[sizeof a->cur->key];
+	unsigned char kbuf[8 + 128 + 1 + 128 + 8]; /* deadline, exec id NUL task id (ids: 128 bytes at most) */
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0), ek = dbs_dbt(NULL, 0), ed = dbs_dbt(NULL, 0);
 	k.data = kbuf;
 	k.ulen = sizeof kbuf;

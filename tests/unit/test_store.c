@@ -1095,6 +1095,23 @@ static void the_due_list_orders_every_waiting_execution_by_deadline(void **state
 		if (i % 5 == 0)
 			assert_int_equal(store_task_deadline(c->st, id, "task3", mins * 60, TIMEOUT_FAIL, &err), STORE_OK);
 	}
+	/* ids of 128 bytes, the most: the longest key deadlines.db holds */
+	char long_exec[129], long_task[129];
+	memset(long_exec, 'e', 128);
+	memset(long_task, 't', 128);
+	long_exec[128] = long_task[128] = '\0';
+	store_item it;
+	fx_item(&it, long_exec, "2024-01-01T00:00:00Z", 1, WAIT1);
+	free(it.exec.task_ids[0]);
+	free(it.exec.paused_task_id);
+	free(it.tasks[0].task_id);
+	it.exec.task_ids[0] = strdup(long_task);
+	it.exec.paused_task_id = strdup(long_task);
+	it.tasks[0].task_id = strdup(long_task);
+	assert_int_equal(store_save(c->st, &it, false, &err), STORE_OK);
+	store_item_free(&it);
+	assert_int_equal(store_task_deadline(c->st, long_exec, long_task, 60, TIMEOUT_FAIL, &err), STORE_OK);
+	bool long_seen = false;
 	static char seen[WITH + WITHOUT + RUNNING];
 	memset(seen, 0, sizeof seen);
 	store_cursor cur = { .len = 0 };
@@ -1106,11 +1123,17 @@ static void the_due_list_orders_every_waiting_execution_by_deadline(void **state
 		size_t n;
 		assert_int_equal(store_list(c->st, STORE_LIST_DUE, &cur, 97, &v, &n, &err), STORE_OK);
 		for (size_t i = 0; i < n; i++) {
-			int k = atoi(v[i].id + 1);
 			assert_int_equal(v[i].status, EXEC_WAITING);
+			if (strcmp(v[i].id, long_exec) == 0) {
+				assert_int_equal(total + i, 0); /* its deadline, 1 minute away, is the soonest */
+				long_seen = true;
+				last_us = 0;
+				continue;
+			}
+			int k = atoi(v[i].id + 1);
 			assert_int_equal(seen[k], 0); /* once */
 			seen[k] = 1;
-			if (total + i < WITH) {
+			if (total + i < WITH + 1) {
 				int64_t us;
 				assert_non_null(v[i].input_deadline);
 				assert_true(record_timestamp_parse(v[i].input_deadline, &us));
@@ -1126,7 +1149,8 @@ static void the_due_list_orders_every_waiting_execution_by_deadline(void **state
 		record_exec_array_free(v, n);
 		assert_true(++pages < 100);
 	}
-	assert_int_equal(total, WITH + WITHOUT);
+	assert_int_equal(total, WITH + WITHOUT + 1);
+	assert_true(long_seen);
 	/* a paging call from the wrong end is refused, not misread */
 	store_cursor from = { .len = 0 };
 	record_exec *v;
