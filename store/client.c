@@ -807,6 +807,68 @@ store_code store_verify(store *st, void (*problem)(void *ctx, const char *what),
 
 /* ---- changes ---- */
 
+/* An execution whose lines pass this goes as its item with the first of
+ * them, then the rest in blobs of their own (wire_more_encode), each at
+ * most this large: an import carries executions of any size. */
+#define SPLIT_BYTES (32u << 20)
+
+static size_t log_bytes(const record_task *t, size_t from, size_t n)
+{
+	size_t sum = 0;
+	for (size_t i = from; i < n; i++)
+		sum += t->logs[i].len;
+	return sum;
+}
+
+/* The lines of `t` from `from` that fit in SPLIT_BYTES (one at least). */
+static size_t split_count(const record_task *t, size_t from)
+{
+	size_t n = 0, bytes = 0;
+	while (from + n < t->n_logs && (n == 0 || bytes + t->logs[from + n].len <= SPLIT_BYTES))
+		bytes += t->logs[from + n++].len;
+	return n;
+}
+
+/* An execution being sent in pieces: its item went, with sent[i] lines of
+ * task i; the rest follows. */
+typedef struct split_state {
+	bool active;
+	store_item it;
+	size_t *sent;
+} split_state;
+
+static void split_end(split_state *sp)
+{
+	if (sp->active)
+		store_item_free(&sp->it);
+	free(sp->sent);
+	memset(sp, 0, sizeof *sp);
+}
+
+/* Encodes the item of a large execution with its first lines (up to
+ * SPLIT_BYTES in all); -1 when out of memory. */
+static int split_head(record_buf *b, const store_item *it, size_t *sent)
+{
+	store_item head = *it; /* shallow: the same tasks, fewer lines */
+	head.tasks = malloc((it->n_tasks ? it->n_tasks : 1) * sizeof *head.tasks);
+	if (!head.tasks)
+		return -1;
+	size_t budget = SPLIT_BYTES;
+	for (size_t i = 0; i < it->n_tasks; i++) {
+		head.tasks[i] = it->tasks[i];
+		size_t n = 0;
+		while (n < it->tasks[i].n_logs && it->tasks[i].logs[n].len <= budget)
+			budget -= it->tasks[i].logs[n++].len;
+		if (n < it->tasks[i].n_logs)
+			budget = 0; /* lines stay in order: the rest of every task follows */
+		head.tasks[i].n_logs = n;
+		sent[i] = n;
+	}
+	int rc = wire_item_encode(b, &head);
+	free(head.tasks);
+	return rc;
+}
+
 static store_code import_once(store *st, const store_source *src, const unsigned char id[REQ_ID_LEN], bool replace,
 			      const char *action, size_t *count, store_err *err)
 {
@@ -818,6 +880,8 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	/* an item that did not fit behind the others goes first in the next frame */
 	store_item carry;
 	bool carried = false;
+	split_state sp;
+	memset(&sp, 0, sizeof sp);
 	while (!c && !end) {
 		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_u(&b, 0, replace) | wire_str(&b, 0, action);
 		if (rc) {
@@ -826,6 +890,27 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 		}
 		size_t empty = b.len;
 		while (b.len < IMPORT_FRAME) {
+			if (sp.active) { /* the next piece of a large execution's lines */
+				size_t ti = 0;
+				while (ti < sp.it.n_tasks && sp.sent[ti] >= sp.it.tasks[ti].n_logs)
+					ti++;
+				if (ti == sp.it.n_tasks) {
+					split_end(&sp);
+					continue;
+				}
+				const record_task *t = &sp.it.tasks[ti];
+				size_t n = split_count(t, sp.sent[ti]), mark = b.len;
+				if (wire_more_encode(&b, sp.it.exec.id, t->task_id, &t->logs[sp.sent[ti]], n) < 0) {
+					c = client_oom(err);
+					break;
+				}
+				if (mark > empty && b.len > WIRE_FRAME_MAX - 64) {
+					b.len = mark; /* in the next frame */
+					break;
+				}
+				sp.sent[ti] += n;
+				continue;
+			}
 			store_item it;
 			char why[512] = "";
 			memset(&it, 0, sizeof it);
@@ -849,15 +934,30 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 					break;
 				}
 			}
-			size_t mark = b.len;
-			rc = wire_item_encode(&b, &it);
+			size_t mark = b.len, lines = 0;
+			for (size_t i = 0; i < it.n_tasks; i++)
+				lines += log_bytes(&it.tasks[i], 0, it.tasks[i].n_logs);
+			bool large = lines > SPLIT_BYTES;
+			size_t *sent = large ? calloc(it.n_tasks ? it.n_tasks : 1, sizeof *sent) : NULL;
+			if (large && !sent)
+				rc = -1;
+			else
+				rc = large ? split_head(&b, &it, sent) : wire_item_encode(&b, &it);
 			snprintf(last, sizeof last, "%s", it.exec.id ? it.exec.id : "");
 			if (!rc && mark > empty && b.len > WIRE_FRAME_MAX - 64) {
 				b.len = mark; /* alone in the next frame it may fit */
+				free(sent);
 				carry = it;
 				carried = true;
 				break;
 			}
+			if (!rc && large) {
+				sp.active = true;
+				sp.it = it;
+				sp.sent = sent;
+				continue;
+			}
+			free(sent);
 			store_item_free(&it);
 			if (rc) {
 				c = client_oom(err);
@@ -868,8 +968,8 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 			break;
 		if (wire_u(&b, 1, !end) || wire_finish(&b) < 0) {
 			c = err_set(err, STORE_INVALID_INPUT,
-				    "execution '%s' is larger than %u MB with its logs: an import carries at most that of "
-				    "one execution (a backup of the home copies any size)", last, WIRE_FRAME_MAX >> 20);
+				    "execution '%s' is larger than %u MB without its log lines: an import carries at most that "
+				    "(a backup of the home copies any size)", last, WIRE_FRAME_MAX >> 20);
 			break;
 		}
 		c = call(st, &b, st->timeout_ms, err);
@@ -877,6 +977,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	}
 	if (carried)
 		store_item_free(&carry);
+	split_end(&sp);
 	if (!c && count)
 		*count = (size_t)st->reply.u[0];
 	if (c && frames_sent)

@@ -30,6 +30,35 @@ typedef struct stage_src {
 	server *s;
 } stage_src;
 
+/* The lines of an execution too large for one frame follow its item, in
+ * blobs of their own, perhaps in later frames: appended to it here. */
+static int stage_more(stage_src *ss, store_item *it, char *why, size_t whylen)
+{
+	for (;;) {
+		if (!ss->have) {
+			if (ss->frame >= ss->c->n_stage)
+				return 0;
+			record_buf *f = &ss->c->stage[ss->frame];
+			if (wire_decode(f->data, f->len, &ss->m, why, whylen) < 0)
+				return -1;
+			ss->have = true;
+			ss->blob = 0;
+		}
+		if (ss->blob >= ss->m.n_blobs) {
+			wire_msg_free(&ss->m);
+			ss->have = false;
+			ss->frame++;
+			continue;
+		}
+		wire_blob *b = &ss->m.blobs[ss->blob];
+		if (!wire_is_more(b))
+			return 0;
+		if (wire_more_apply(b->p, b->len, it, why, whylen) < 0)
+			return -1;
+		ss->blob++;
+	}
+}
+
 static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
 {
 	stage_src *ss = ctx;
@@ -45,10 +74,14 @@ static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
 		}
 		if (ss->blob < ss->m.n_blobs) {
 			wire_blob *b = &ss->m.blobs[ss->blob++];
+			if (wire_is_more(b)) {
+				snprintf(why, whylen, "a continuation of a log with no execution before it");
+				return -1;
+			}
 			if (wire_item_decode(b->p, b->len, it, why, whylen) < 0)
 				return -1;
 			conn_note_changed(ss->s, it->exec.id);
-			return 1;
+			return stage_more(ss, it, why, whylen) < 0 ? -1 : 1;
 		}
 		wire_msg_free(&ss->m);
 		ss->have = false;
@@ -75,7 +108,8 @@ static size_t stage_count(conn *c)
 		wire_msg m;
 		char why[64];
 		if (wire_decode(c->stage[i].data, c->stage[i].len, &m, why, sizeof why) == 0)
-			n += m.n_blobs;
+			for (size_t k = 0; k < m.n_blobs; k++)
+				n += !wire_is_more(&m.blobs[k]);
 		wire_msg_free(&m);
 	}
 	return n;

@@ -283,3 +283,78 @@ uint64_t wire_revision(void)
 	unsigned long long r = v && *v ? strtoull(v, &end, 10) : 0;
 	return r > 0 && !*end ? (uint64_t)r : WIRE_REVISION;
 }
+
+int wire_more_encode(record_buf *b, const char *exec_id, const char *task_id, const record_text *lines, size_t n)
+{
+	size_t at = wire_blob_start(b);
+	int rc = at ? 0 : -1;
+	rc = rc || tag_put_uvarint(b, 0) < 0 || tag_put_uvarint(b, strlen(exec_id)) < 0 ||
+	     tag_put_raw(b, exec_id, strlen(exec_id)) < 0 || tag_put_uvarint(b, strlen(task_id)) < 0 ||
+	     tag_put_raw(b, task_id, strlen(task_id)) < 0 || tag_put_uvarint(b, n) < 0 ? -1 : 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = tag_put_uvarint(b, lines[i].len) < 0 || tag_put_raw(b, lines[i].s, lines[i].len) < 0 ? -1 : 0;
+	return rc ? -1 : wire_blob_end(b, at);
+}
+
+bool wire_is_more(const wire_blob *b)
+{
+	return b->len > 0 && b->p[0] == 0;
+}
+
+/* A length-prefixed string of the blob, in place. */
+static int more_str(tag_reader *r, const unsigned char **s, size_t *len)
+{
+	uint64_t n;
+	if (tag_read_varint(r, &n) < 0 || n > (uint64_t)(r->end - r->p))
+		return -1;
+	*s = r->p;
+	*len = (size_t)n;
+	r->p += n;
+	return 0;
+}
+
+int wire_more_apply(const void *p, size_t n, store_item *it, char *why, size_t whylen)
+{
+	tag_reader r = { p, (const unsigned char *)p + n };
+	uint64_t zero, count;
+	const unsigned char *id, *tid;
+	size_t idlen, tidlen;
+	if (tag_read_varint(&r, &zero) < 0 || zero != 0 || more_str(&r, &id, &idlen) < 0 ||
+	    more_str(&r, &tid, &tidlen) < 0 || tag_read_varint(&r, &count) < 0 || count > (uint64_t)(r.end - r.p)) {
+		snprintf(why, whylen, "a truncated continuation of a log");
+		return -1;
+	}
+	if (!it->exec.id || strlen(it->exec.id) != idlen || memcmp(it->exec.id, id, idlen) != 0) {
+		snprintf(why, whylen, "a continuation of a log follows another execution than its own");
+		return -1;
+	}
+	record_task *t = NULL;
+	for (size_t i = 0; i < it->n_tasks && !t; i++)
+		if (strlen(it->tasks[i].task_id) == tidlen && memcmp(it->tasks[i].task_id, tid, tidlen) == 0)
+			t = &it->tasks[i];
+	if (!t) {
+		snprintf(why, whylen, "a continuation of a log names a task its execution lacks");
+		return -1;
+	}
+	record_text *v = realloc(t->logs, (t->n_logs + (size_t)count + 1) * sizeof *v);
+	if (!v) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	t->logs = v;
+	for (uint64_t k = 0; k < count; k++) {
+		const unsigned char *s;
+		size_t len;
+		if (more_str(&r, &s, &len) < 0) {
+			snprintf(why, whylen, "a truncated continuation of a log");
+			return -1;
+		}
+		memset(&t->logs[t->n_logs], 0, sizeof t->logs[0]);
+		if (record_text_set(&t->logs[t->n_logs], (const char *)s, len) < 0) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		t->n_logs++;
+	}
+	return 0;
+}

@@ -127,5 +127,13 @@ void wire_msg_free(wire_msg *m);
 /* An execution with its tasks as one blob; decoding fills `it` (caller frees). */
 int wire_item_encode(record_buf *b, const store_item *it);
 int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t whylen);
+/* The lines of a task that did not fit in its execution's item (an import of
+ * one larger than a frame): a blob of their own after the item, perhaps in
+ * a later frame, which an item never looks like (its first byte is 0). */
+int wire_more_encode(record_buf *b, const char *exec_id, const char *task_id, const record_text *lines, size_t n);
+bool wire_is_more(const wire_blob *b);
+/* Appends the lines of such a blob to the item's task; -1 (why) when it
+ * names another execution or a task the item lacks, or is malformed. */
+int wire_more_apply(const void *p, size_t n, store_item *it, char *why, size_t whylen);
 
 #endif
