@@ -85,6 +85,20 @@ rc=$?
 expect_rc 0 "seerun goes on after the approval"
 "$SEECTL" show fe | grep -q "applied" || fail "the next task did not run"
 
+# ---- an old server and another user's newer client: it is not theirs to
+# restart; they hear why, and the server stays ----
+"$SEECTL" server stop >/dev/null
+SEESTORE_PROTOCOL_REVISION=1 "$SEECTL" server start >/dev/null || fail "an old server"
+oldpid=$(head -1 "$SEETOP_HOME/server.lock")
+nobody list
+expect_rc 3 "another user's newer client"
+expect_err "is older than this program (protocol revision 1, not 2): its owner's next command restarts it"
+expect_one_line
+[ "$(head -1 "$SEETOP_HOME/server.lock")" = "$oldpid" ] || fail "another user's client restarted the server"
+run list
+expect_rc 0 "the owner's newer client"
+[ "$(head -1 "$SEETOP_HOME/server.lock")" != "$oldpid" ] || fail "the owner's newer client did not restart the old server"
+
 run verify
 expect_rc 0 "verify"
 chmod 700 "$SEETOP_HOME"
