@@ -30,38 +30,10 @@ typedef struct stage_src {
 	server *s;
 } stage_src;
 
-/* The lines of an execution too large for one frame follow its item, in
- * blobs of their own, perhaps in later frames: appended to it here. */
-static int stage_more(stage_src *ss, store_item *it, char *why, size_t whylen)
+/* The next blob of the staged frames, not yet taken (ss->blob++ takes it):
+ * 1, 0 at the end, -1 (why) when a frame does not decode. */
+static int stage_peek(stage_src *ss, wire_blob **b, char *why, size_t whylen)
 {
-	for (;;) {
-		if (!ss->have) {
-			if (ss->frame >= ss->c->n_stage)
-				return 0;
-			record_buf *f = &ss->c->stage[ss->frame];
-			if (wire_decode(f->data, f->len, &ss->m, why, whylen) < 0)
-				return -1;
-			ss->have = true;
-			ss->blob = 0;
-		}
-		if (ss->blob >= ss->m.n_blobs) {
-			wire_msg_free(&ss->m);
-			ss->have = false;
-			ss->frame++;
-			continue;
-		}
-		wire_blob *b = &ss->m.blobs[ss->blob];
-		if (!wire_is_more(b))
-			return 0;
-		if (wire_more_apply(b->p, b->len, it, why, whylen) < 0)
-			return -1;
-		ss->blob++;
-	}
-}
-
-static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
-{
-	stage_src *ss = ctx;
 	for (;;) {
 		if (!ss->have) {
 			if (ss->frame >= ss->c->n_stage)
@@ -73,20 +45,38 @@ static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
 			ss->blob = 0;
 		}
 		if (ss->blob < ss->m.n_blobs) {
-			wire_blob *b = &ss->m.blobs[ss->blob++];
-			if (wire_is_more(b)) {
-				snprintf(why, whylen, "a continuation of a log with no execution before it");
-				return -1;
-			}
-			if (wire_item_decode(b->p, b->len, it, why, whylen) < 0)
-				return -1;
-			conn_note_changed(ss->s, it->exec.id);
-			return stage_more(ss, it, why, whylen) < 0 ? -1 : 1;
+			*b = &ss->m.blobs[ss->blob];
+			return 1;
 		}
 		wire_msg_free(&ss->m);
 		ss->have = false;
 		ss->frame++;
 	}
+}
+
+static int stage_next(void *ctx, store_item *it, char *why, size_t whylen)
+{
+	stage_src *ss = ctx;
+	wire_blob *b;
+	int r = stage_peek(ss, &b, why, whylen);
+	if (r <= 0)
+		return r;
+	ss->blob++;
+	if (wire_is_more(b)) {
+		snprintf(why, whylen, "a continuation of a log with no execution before it");
+		return -1;
+	}
+	if (wire_item_decode(b->p, b->len, it, why, whylen) < 0)
+		return -1;
+	conn_note_changed(ss->s, it->exec.id);
+	/* the lines of an execution too large for one frame follow its item, in
+	 * blobs of their own, perhaps in later frames */
+	while ((r = stage_peek(ss, &b, why, whylen)) > 0 && wire_is_more(b)) {
+		if (wire_more_apply(b->p, b->len, it, why, whylen) < 0)
+			return -1;
+		ss->blob++;
+	}
+	return r < 0 ? -1 : 1;
 }
 
 static int stage_rewind(void *ctx, char *why, size_t whylen)

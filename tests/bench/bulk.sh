@@ -18,15 +18,18 @@ sock="seetop-bulk-$$"
 T="tmux -L $sock"
 trap '$T kill-server 2>/dev/null; "$SEECTL" --home "$work/home" server stop >/dev/null 2>&1; rm -rf "$work"' EXIT
 home=$work/home
-python3 - "$work/data.yaml" "$n" <<'PY'
+# waiting_yaml FILE N PREFIX DAY: N waiting executions PREFIX-000000...,
+# started one a second from DAY, each asking one answer with a default
+waiting_yaml() {
+	python3 - "$@" <<'PY'
 import sys
-n = int(sys.argv[2])
-with open(sys.argv[1], "w") as f:
+path, n, prefix, day = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+with open(path, "w") as f:
     f.write("executions:\n")
     for i in range(n):
-        f.write(f"""- id: bulk-{i:06d}
+        f.write(f"""- id: {prefix}-{i:06d}
   workflow_name: Bulk {i % 7}
-  start_timestamp: 2025-01-01T00:{i // 600 % 60:02d}:{i // 10 % 60:02d}Z
+  start_timestamp: {day}T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z
   status: waiting-for-input
   is_paused: true
   paused_task_id: approve
@@ -34,6 +37,8 @@ with open(sys.argv[1], "w") as f:
   - {{task_id: approve, status: waiting-for-input, input: {{prompt: "Ship?", type: boolean, required: true, default: "false"}}}}
 """)
 PY
+}
+waiting_yaml "$work/data.yaml" "$n" bulk 2025-01-01
 "$SEECTL" --home "$home" import "$work/data.yaml" >/dev/null || { echo "bulk.sh: import failed" >&2; exit 1; }
 printf 'refresh_ms: 1000\nconfirm: true\n' >"$work/config.yaml"
 $T -f /dev/null new-session -d -x 120 -y 40 \
@@ -71,22 +76,7 @@ echo "still waiting after the run: $left"
 
 # ---- 4. seetop's own bulk action on 1,000 marked rows ----
 m=1000
-python3 - "$work/more.yaml" "$m" <<'PY'
-import sys
-n = int(sys.argv[2])
-with open(sys.argv[1], "w") as f:
-    f.write("executions:\n")
-    for i in range(n):
-        f.write(f"""- id: mark-{i:06d}
-  workflow_name: Marked
-  start_timestamp: 2025-06-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z
-  status: waiting-for-input
-  is_paused: true
-  paused_task_id: approve
-  tasks:
-  - {{task_id: approve, status: waiting-for-input, input: {{prompt: "Ship?", type: boolean, default: "true"}}}}
-""")
-PY
+waiting_yaml "$work/more.yaml" "$m" mark 2025-06-01
 "$SEECTL" --home "$home" import "$work/more.yaml" >/dev/null || { echo "bulk.sh: import of $m failed" >&2; exit 1; }
 $T send-keys g
 for _ in $(seq 100); do $T capture-pane -p | grep -q "mark-000999" && break; sleep 0.1; done
