@@ -175,7 +175,7 @@ fi
 # ---- the headers work from C++ ----
 if command -v g++ >/dev/null; then
 	mkdir -p "$work/inc/seestore"
-	cp "$top_srcdir"/store/store.h "$top_srcdir"/store/record.h "$top_srcdir"/store/status.h "$work/inc/seestore/"
+	cp "$top_srcdir"/store/seestore/store.h "$top_srcdir"/store/seestore/record.h "$top_srcdir"/store/seestore/status.h "$work/inc/seestore/"
 	printf '#include <seestore/store.h>\nint main() { store *st = nullptr; (void)st; return store_code_name(STORE_OK)[0] == 0; }\n' >"$work/engine.cc"
 	g++ -std=c++11 -Wall -Werror -fsyntax-only -I"$work/inc" "$work/engine.cc" 2>"$work/err" ||
 		fail "store.h does not compile as C++: $(head -3 "$work/err")"
