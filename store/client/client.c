@@ -35,97 +35,23 @@
 #include "client_int.h"
 
 #define CONNECT_MS 30000         /* to reach (or start) a server */
-#define TIMEOUT_MS_DEFAULT 60000 /* for an answer */
 #define IMPORT_FRAME (16u << 20) /* items per import frame, in bytes */
 #define MAX_RESENDS 50
 
-static int64_t now_ms(void)
+int64_t client_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void nap_ms(int ms)
+void client_nap_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
 /* ---- reaching the server ---- */
-
-static int connect_to(const char *home)
-{
-	struct sockaddr_un sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	int dirfd = -1;
-	int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", home, SERVER_SOCKET);
-	if (n < 0 || (size_t)n >= sizeof sa.sun_path) {
-		/* a long home: reach the socket through the directory's descriptor */
-		dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0)
-			return -1;
-		snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, SERVER_SOCKET);
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int saved = errno;
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	errno = saved;
-	return fd;
-}
-
-/* Starts the server of `home` the way tmux starts its own: fork, and the
- * child (detached from the session, its descriptors closed) runs it.  The
- * server takes the home's lock, so two clients starting one at once leave
- * one server. */
-static void spawn_server(const char *home)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return;
-	if (pid > 0) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return;
-	}
-	setsid();
-	if (fork() != 0)
-		_exit(0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	long maxfd = sysconf(_SC_OPEN_MAX);
-	if (maxfd < 0 || maxfd > 65536)
-		maxfd = 65536;
-	for (int fd = 0; fd < maxfd; fd++)
-		close(fd);
-	int null = open("/dev/null", O_RDWR);
-	if (null == 0) {
-		(void)!dup(0);
-		(void)!dup(0);
-	}
-	(void)!chdir("/");
-	_exit(server_run(home));
-}
-
-static bool has_store(const char *home)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/meta.db", home);
-	return access(path, F_OK) == 0;
-}
 
 static void disconnect(store *st)
 {
@@ -134,7 +60,7 @@ static void disconnect(store *st)
 	st->fd = -1;
 }
 
-static store_code send_all(int fd, const void *p, size_t n, int64_t deadline)
+store_code client_send_all(int fd, const void *p, size_t n, int64_t deadline)
 {
 	const unsigned char *b = p;
 	while (n) {
@@ -147,7 +73,7 @@ static store_code send_all(int fd, const void *p, size_t n, int64_t deadline)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - client_now_ms();
 			if (left <= 0)
 				return STORE_STORAGE;
 			struct pollfd pf = { fd, POLLOUT, 0 };
@@ -161,7 +87,7 @@ static store_code send_all(int fd, const void *p, size_t n, int64_t deadline)
 
 /* Reads one frame's payload into buf; 0, -1 when the connection broke, -2
  * when the deadline passed, -3 when the frame is malformed. */
-static int recv_frame(int fd, record_buf *buf, int64_t deadline)
+int client_recv_frame(int fd, record_buf *buf, int64_t deadline)
 {
 	unsigned char hdr[4];
 	size_t got = 0, need = 4;
@@ -169,7 +95,7 @@ static int recv_frame(int fd, record_buf *buf, int64_t deadline)
 	bool in_body = false;
 	for (;;) {
 		while (got < need) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - client_now_ms();
 			if (left <= 0)
 				return -2;
 			struct pollfd pf = { fd, POLLIN, 0 };
@@ -203,22 +129,22 @@ static int recv_frame(int fd, record_buf *buf, int64_t deadline)
 /* *answered: the server answered (an error it gives is final); else the
  * connection broke before its answer, or the server is making way for a
  * newer one (*again: connect again). */
-static store_code hello(store *st, int fd, bool *answered, bool *again, store_err *err)
+store_code client_hello(store *st, int fd, bool *answered, bool *again, store_err *err)
 {
 	*answered = *again = false;
 	record_buf b = { 0 };
 	int rc = wire_begin(&b, OP_HELLO) | wire_u(&b, 0, st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0) |
 		 wire_u(&b, 2, wire_revision()) | wire_finish(&b);
-	int64_t deadline = now_ms() + st->timeout_ms;
+	int64_t deadline = client_now_ms() + st->timeout_ms;
 	if (rc) {
 		record_buf_free(&b);
 		return err_set(err, STORE_STORAGE, "out of memory");
 	}
 	/* a server that refuses the connection (too many clients) has sent
 	 * why and closed: the send may fail, the answer is still there */
-	(void)send_all(fd, b.data, b.len, deadline);
+	(void)client_send_all(fd, b.data, b.len, deadline);
 	record_buf_free(&b);
-	int r = recv_frame(fd, &st->in, deadline);
+	int r = client_recv_frame(fd, &st->in, deadline);
 	if (r == -2)
 		return err_set(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
 	if (r < 0)
@@ -250,13 +176,13 @@ static int reattach(store *st, int fd)
 {
 	for (size_t i = 0; i < st->n_att; i++) {
 		record_buf b = { 0 };
-		int64_t deadline = now_ms() + st->timeout_ms;
+		int64_t deadline = client_now_ms() + st->timeout_ms;
 		int rc = client_begin_change(st, &b, OP_ATTACH) | wire_str(&b, 0, st->att[i]) |
 			 wire_u(&b, 0, (uint64_t)getpid()) | wire_str(&b, 1, client_host()) | wire_finish(&b);
-		if (rc == 0 && send_all(fd, b.data, b.len, deadline) != STORE_OK)
+		if (rc == 0 && client_send_all(fd, b.data, b.len, deadline) != STORE_OK)
 			rc = -1;
 		record_buf_free(&b);
-		if (rc == 0 && recv_frame(fd, &st->in, deadline) != 0)
+		if (rc == 0 && client_recv_frame(fd, &st->in, deadline) != 0)
 			rc = -1;
 		if (rc)
 			return -1;
@@ -269,7 +195,7 @@ static int reattach(store *st, int fd)
 static store_code open_conn(store *st, int *out, store_err *err)
 {
 	int budget = st->timeout_ms < CONNECT_MS ? st->timeout_ms : CONNECT_MS;
-	int64_t deadline = now_ms() + budget;
+	int64_t deadline = client_now_ms() + budget;
 	int64_t last_spawn = 0;
 	struct stat sb;
 	if (stat(st->home, &sb) != 0)
@@ -277,18 +203,18 @@ static store_code open_conn(store *st, int *out, store_err *err)
 	bool may_start = sb.st_uid == geteuid();
 	int last_errno = 0;
 	for (int attempt = 0;; attempt++) {
-		int fd = connect_to(st->home);
+		int fd = client_connect(st->home);
 		if (fd < 0)
 			last_errno = errno;
 		if (fd >= 0) {
 			bool answered, again;
-			store_code c = hello(st, fd, &answered, &again, err);
+			store_code c = client_hello(st, fd, &answered, &again, err);
 			if (c == STORE_OK && (out != &st->fd || reattach(st, fd) == 0)) {
 				*out = fd;
 				return STORE_OK;
 			}
 			close(fd);
-			if (answered || now_ms() > deadline)
+			if (answered || client_now_ms() > deadline)
 				return c;
 			/* a server that went away as we connected: start again */
 		} else if (errno == EACCES || errno == EPERM) {
@@ -299,7 +225,7 @@ static store_code open_conn(store *st, int *out, store_err *err)
 			return err_set(err, STORE_STORAGE, "cannot connect to the store server of '%s': %s", st->home,
 				    strerror(errno));
 		}
-		if (now_ms() > deadline)
+		if (client_now_ms() > deadline)
 			return err_set(err, STORE_STORAGE, "the store server of '%s' did not start within %.1f s (%s): see %s/%s",
 				    st->home, budget / 1000.0, last_errno ? strerror(last_errno) : "no answer", st->home,
 				    SERVER_LOG);
@@ -307,11 +233,11 @@ static store_code open_conn(store *st, int *out, store_err *err)
 			return err_set(err, STORE_STORAGE,
 				    "the store server of '%s' is not running, and only the owner of the home (uid %ld) "
 				    "may start it", st->home, (long)sb.st_uid);
-		if (fd < 0 && now_ms() - last_spawn > 500) {
-			spawn_server(st->home);
-			last_spawn = now_ms();
+		if (fd < 0 && client_now_ms() - last_spawn > 500) {
+			client_spawn_server(st->home);
+			last_spawn = client_now_ms();
 		}
-		nap_ms(attempt < 10 ? 2 + attempt * 2 : 25);
+		client_nap_ms(attempt < 10 ? 2 + attempt * 2 : 25);
 	}
 }
 
@@ -329,13 +255,13 @@ static store_code call(store *st, const record_buf *req, int timeout_ms, store_e
 	memset(err, 0, sizeof *err);
 	wire_msg_free(&st->reply);
 	memset(&st->reply, 0, sizeof st->reply);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = client_now_ms() + timeout_ms;
 	for (int attempt = 0;; attempt++) {
 		store_code c = ensure_conn(st, err);
 		if (c)
 			return c;
-		if (send_all(st->fd, req->data, req->len, deadline) == STORE_OK) {
-			int r = recv_frame(st->fd, &st->in, deadline);
+		if (client_send_all(st->fd, req->data, req->len, deadline) == STORE_OK) {
+			int r = client_recv_frame(st->fd, &st->in, deadline);
 			if (r == 0)
 				break;
 			if (r == -2) {
@@ -351,7 +277,7 @@ static store_code call(store *st, const record_buf *req, int timeout_ms, store_e
 			}
 		}
 		disconnect(st);
-		if (attempt >= MAX_RESENDS || now_ms() > deadline)
+		if (attempt >= MAX_RESENDS || client_now_ms() > deadline)
 			return err_set(err, STORE_STORAGE, "lost the connection to the store server of '%s' %d times",
 				    st->home, attempt + 1);
 	}
@@ -436,31 +362,6 @@ store_code client_refuse_ro_asked(store *st, store_err *err)
 
 /* ---- opening ---- */
 
-static store_code make_home(const char *home, store_err *err)
-{
-	struct stat sb;
-	if (stat(home, &sb) == 0) {
-		if (!S_ISDIR(sb.st_mode))
-			return err_set(err, STORE_STORAGE, "home '%s' is not a directory", home);
-		return STORE_OK;
-	}
-	if (errno != ENOENT)
-		return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s", home);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return err_set(err, STORE_STORAGE, "cannot create '%s': %s", path, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return err_set(err, STORE_STORAGE, "cannot create home '%s': %s", home, strerror(errno));
-	return STORE_OK;
-}
-
 store_code store_open(const char *home, unsigned flags, store **out, store_err *err)
 {
 	*out = NULL;
@@ -479,10 +380,10 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		snprintf(meta, sizeof meta, "%s/meta.db", home);
 		if (access(meta, F_OK) != 0 && errno != ENOENT)
 			return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
-		if (!has_store(home))
+		if (!client_has_store(home))
 			return err_set(err, STORE_NOT_FOUND, "no store in '%s' (the directory holds none)", home);
 	} else {
-		store_code c = make_home(home, err);
+		store_code c = client_make_home(home, err);
 		if (c)
 			return c;
 	}
@@ -499,9 +400,9 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 	st->read_only = (flags & STORE_OPEN_READ_ONLY) != 0;
 	snprintf(st->actor, sizeof st->actor, "unknown");
 	const char *t = getenv("SEESTORE_TIMEOUT_MS");
-	st->timeout_ms = t ? atoi(t) : TIMEOUT_MS_DEFAULT;
+	st->timeout_ms = t ? atoi(t) : CLIENT_TIMEOUT_MS_DEFAULT;
 	if (st->timeout_ms < 100 || st->timeout_ms > 3600000)
-		st->timeout_ms = TIMEOUT_MS_DEFAULT;
+		st->timeout_ms = CLIENT_TIMEOUT_MS_DEFAULT;
 	store_code c = ensure_conn(st, err);
 	if (c) {
 		store_close(st);
@@ -1141,8 +1042,8 @@ store_code store_watch(store *st, int *fd, store_err *err)
 		return c;
 	record_buf b = { 0 };
 	int rc = wire_begin(&b, OP_SUBSCRIBE) | wire_finish(&b);
-	int64_t deadline = now_ms() + st->timeout_ms;
-	if (rc || send_all(wfd, b.data, b.len, deadline) != STORE_OK || recv_frame(wfd, &st->watch_in, deadline) != 0) {
+	int64_t deadline = client_now_ms() + st->timeout_ms;
+	if (rc || client_send_all(wfd, b.data, b.len, deadline) != STORE_OK || client_recv_frame(wfd, &st->watch_in, deadline) != 0) {
 		record_buf_free(&b);
 		close(wfd);
 		return err_set(err, STORE_STORAGE, "cannot subscribe to the store server of '%s'", st->home);
@@ -1315,75 +1216,4 @@ store_code store_notify_remove(store *st, uint64_t id, store_err *err)
 		return err->code;
 	record_buf b = { 0 };
 	return client_request(st, &b, client_begin_change(st, &b, OP_NOTIFY_REMOVE) | wire_u(&b, 0, id), err);
-}
-
-store_code store_server_stop(const char *home, bool *was_running, store_err *err)
-{
-	memset(err, 0, sizeof *err);
-	if (was_running)
-		*was_running = false;
-	char abs[PATH_MAX];
-	if (!realpath(home, abs))
-		return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
-	int fd = connect_to(abs);
-	if (fd < 0)
-		return STORE_OK; /* none runs */
-	store tmp;
-	memset(&tmp, 0, sizeof tmp);
-	tmp.home = abs;
-	tmp.fd = -1;
-	tmp.watch_fd = -1;
-	tmp.timeout_ms = TIMEOUT_MS_DEFAULT;
-	bool answered, again;
-	store_code c = hello(&tmp, fd, &answered, &again, err);
-	if (again)
-		c = STORE_OK; /* it is leaving already: wait for it */
-	if (c == STORE_OK) {
-		record_buf b = { 0 };
-		int64_t deadline = now_ms() + tmp.timeout_ms;
-		if (again)
-			;
-		else if (client_begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
-			c = client_oom(err);
-		else if (tmp.read_only)
-			c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
-		else if (send_all(fd, b.data, b.len, deadline) != STORE_OK || recv_frame(fd, &tmp.in, deadline) != 0)
-			c = err_set(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
-		record_buf_free(&b);
-		/* the server closes every connection as it exits, and its lock goes
-		 * with the process: wait for both */
-		while (c == STORE_OK && recv_frame(fd, &tmp.in, deadline) == 0)
-			;
-		char lpath[PATH_MAX + 32];
-		snprintf(lpath, sizeof lpath, "%s/%s", abs, SERVER_LOCK);
-		int lfd = open(lpath, O_RDONLY | O_CLOEXEC);
-		while (c == STORE_OK && lfd >= 0 && flock(lfd, LOCK_SH | LOCK_NB) != 0 && now_ms() < deadline)
-			nap_ms(5);
-		if (lfd >= 0)
-			close(lfd);
-		/* and the process itself is gone (or a zombie its parent reaps) */
-		char spath[64], stat[256];
-		snprintf(spath, sizeof spath, "/proc/%ld/stat", tmp.server_pid);
-		while (c == STORE_OK && tmp.server_pid > 0 && now_ms() < deadline) {
-			FILE *f = fopen(spath, "re");
-			if (!f)
-				break;
-			size_t n = fread(stat, 1, sizeof stat - 1, f);
-			fclose(f);
-			stat[n] = '\0';
-			const char *paren = strrchr(stat, ')');
-			if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
-				break;
-			nap_ms(5);
-		}
-		if (c == STORE_OK && was_running)
-			*was_running = true;
-	} else if (answered) {
-		c = STORE_OK; /* a server that cannot open the home: it leaves by itself */
-		if (was_running)
-			*was_running = true;
-	}
-	record_buf_free(&tmp.in);
-	close(fd);
-	return c;
 }

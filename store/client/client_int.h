@@ -33,6 +33,31 @@ store_code client_refuse_ro_asked(store *st, store_err *err);
 store_code client_oom(store_err *err);
 /* The events of the last reply (st->reply), decoded into a new array. */
 store_code client_decode_events(store *st, record_event **out, size_t *n, store_err *err);
+/* The default time limit of an answer, in ms. */
+#define CLIENT_TIMEOUT_MS_DEFAULT 60000
+
+int64_t client_now_ms(void);
+void client_nap_ms(int ms);
+/* Sends n bytes before the deadline (ms on client_now_ms's clock). */
+store_code client_send_all(int fd, const void *p, size_t n, int64_t deadline);
+/* Reads one frame's payload into buf; 0, -1 when the connection broke, -2
+ * when the deadline passed, -3 when the frame is malformed. */
+int client_recv_frame(int fd, record_buf *buf, int64_t deadline);
+/* The HELLO exchange on a new connection.  *answered: the server answered
+ * (an error it gives is final); else the connection broke before its
+ * answer, or the server is making way for a newer one (*again). */
+store_code client_hello(store *st, int fd, bool *answered, bool *again, store_err *err);
+
+/* ---- launch.c: reaching the server ---- */
+/* A connection to the socket of `home` (absolute), or -1 with errno. */
+int client_connect(const char *home);
+/* Starts the server of `home`; it takes the home's lock, so two clients
+ * starting one at once leave one server. */
+void client_spawn_server(const char *home);
+bool client_has_store(const char *home);
+/* Creates `home` (and its parents) when missing. */
+store_code client_make_home(const char *home, store_err *err);
+
 /* This machine's name, as an attached engine is known by. */
 const char *client_host(void);
 
