@@ -603,20 +603,6 @@ const char *dbs_home(const dbs *st)
 	return st->home;
 }
 
-void dbs_set_actor(dbs *st, const char *actor)
-{
-	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
-}
-
-void dbs_set_who(dbs *st, const char *user, const char *const *groups, size_t n_groups, bool owner)
-{
-	snprintf(st->user, sizeof st->user, "%s", user ? user : "");
-	st->n_groups = 0;
-	for (size_t i = 0; i < n_groups && st->n_groups < sizeof st->groups / sizeof st->groups[0]; i++)
-		snprintf(st->groups[st->n_groups++], sizeof st->groups[0], "%s", groups[i]);
-	st->owner = owner;
-}
-
 /* After a panic every handle is unusable: close them all and reopen, which
  * runs recovery. */
 store_code env_reopen(dbs *st, store_err *err)

@@ -325,3 +325,16 @@ void dbs_set_no_sync(dbs *st, bool no_sync)
 	st->req_no_sync = no_sync;
 }
 
+void dbs_set_actor(dbs *st, const char *actor)
+{
+	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
+}
+
+void dbs_set_who(dbs *st, const char *user, const char *const *groups, size_t n_groups, bool owner)
+{
+	snprintf(st->user, sizeof st->user, "%s", user ? user : "");
+	st->n_groups = 0;
+	for (size_t i = 0; i < n_groups && st->n_groups < sizeof st->groups / sizeof st->groups[0]; i++)
+		snprintf(st->groups[st->n_groups++], sizeof st->groups[0], "%s", groups[i]);
+	st->owner = owner;
+}
