@@ -136,13 +136,38 @@ void cmd_put_escs(const char *s)
 		fputs("-", stdout);
 }
 
-/* An escaped string in a column of `width` display columns: cut with an
- * ellipsis when longer, padded when shorter, then two spaces. */
+/* Whether columns are cut to their width: only on a terminal, and not with
+ * --wide, so that a pipe or a file always gets whole ids (ps -w). */
+static bool cut_cols = true;
+
+void cmd_set_wide(bool wide)
+{
+	cut_cols = !wide;
+}
+
+/* An escaped string in a column of `width` display columns, padded when
+ * shorter, then two spaces; cut with an ellipsis when longer, unless cutting
+ * is off: then the whole string pushes the rest of the row right. */
 static void put_col(const char *s, size_t len, int width)
 {
-	char buf[1024];
-	text_fit(buf, sizeof buf, s, len, width, true, !text_locale_utf8(), NULL);
-	fputs(buf, stdout);
+	if (cut_cols) {
+		char buf[1024];
+		text_fit(buf, sizeof buf, s, len, width, true, !text_locale_utf8(), NULL);
+		fputs(buf, stdout);
+	} else {
+		size_t cap = len * 4 + 1; /* \xNN is the longest escape of a byte */
+		char *buf = malloc(cap);
+		if (!buf) {
+			put_esc(s, len);
+			fputs("  ", stdout);
+			return;
+		}
+		size_t n = text_escape(buf, cap, s, len);
+		fputs(buf, stdout);
+		for (int w = text_width(buf, n); w < width; w++)
+			fputc(' ', stdout);
+		free(buf);
+	}
 	fputs("  ", stdout);
 }
 

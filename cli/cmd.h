@@ -30,5 +30,8 @@ void cmd_print_help(const cmd *c);
 /* Prints "seectl: what" to stderr and returns the exit code. */
 int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_exit_code(store_code c);
+/* Whether text output keeps every column whole (true when stdout is not a
+ * terminal, or with --wide) or cuts it to its width with an ellipsis. */
+void cmd_set_wide(bool wide);
 
 #endif

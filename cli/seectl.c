@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -24,6 +25,8 @@ void seectl_usage(FILE *f)
 	      "  --write         allow changes even when the config says read_only\n"
 	      "  --create        make the store when the home has none (import and gen always do)\n"
 	      "  --actor NAME    the name recorded in the audit trail (default: the login name)\n"
+	      "  -w, --wide      on a terminal too, cut no column (output that is not a terminal\n"
+	      "                  is never cut: seectl paused | grep ID finds the whole id)\n"
 	      "  -h, --help      this help;  seectl help COMMAND  describes one command\n"
 	      "  -V, --version   the version\n"
 	      "Global options may also follow the command.\n\n"
@@ -51,7 +54,7 @@ void seectl_usage(FILE *f)
 static int hoist_globals(int argc, char **argv)
 {
 	static const char *const with_value[] = { "--home", "--config", "--actor", NULL };
-	static const char *const flags[] = { "--read-only", "--write", "--create", NULL };
+	static const char *const flags[] = { "--read-only", "--write", "--create", "--wide", "-w", NULL };
 	int cmd_at = 1;
 	/* the command: the first word that is not a global option or its value */
 	while (cmd_at < argc && argv[cmd_at][0] == '-') {
@@ -108,25 +111,27 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },   { "config", required_argument, NULL, 'c' },
-		{ "read-only", no_argument, NULL, 'r' },    { "write", no_argument, NULL, 'w' },
+		{ "read-only", no_argument, NULL, 'r' },    { "write", no_argument, NULL, 'U' },
 		{ "actor", required_argument, NULL, 'a' },  { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },      { "create", no_argument, NULL, 'C' },
+		{ "wide", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL, *config = NULL, *actor = NULL;
 	int read_only = -1, o;
-	bool create = false;
+	bool create = false, wide = !isatty(STDOUT_FILENO);
 	setlocale(LC_CTYPE, ""); /* display widths, and whether a cut may end in an ellipsis */
 	opterr = 0;
 	/* global options after the command are taken out before it parses its own */
 	argc = hoist_globals(argc, argv);
-	while ((o = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:hVw", opts, NULL)) != -1) {
 		switch (o) {
 		case 'H': home = optarg; break;
 		case 'c': config = optarg; break;
 		case 'r': read_only = 1; break;
-		case 'w': read_only = 0; break;
+		case 'U': read_only = 0; break;
 		case 'C': create = true; break;
+		case 'w': wide = true; break;
 		case 'a': actor = optarg; break;
 		case 'h': seectl_usage(stdout); return EXIT_DONE;
 		case 'V': printf("seectl %s\n", PACKAGE_VERSION); return EXIT_DONE;
@@ -140,6 +145,7 @@ int main(int argc, char **argv)
 		seectl_usage(stderr);
 		return EXIT_USAGE;
 	}
+	cmd_set_wide(wide);
 	const cmd *k = cmd_find(argv[optind]);
 	if (!k)
 		return cmd_fail(EXIT_USAGE, "unknown command '%s' (seectl help lists them)", argv[optind]);
