@@ -24,7 +24,7 @@ int act_pause(cli *c, int argc, char **argv)
 	store_err err;
 	if (store_pause_task(c->st, argv[optind], argv[optind + 1], &err))
 		return cmd_store_fail(&err);
-	printf("paused task %s of %s: waiting for input\n", argv[optind + 1], argv[optind]);
+	printf("paused task %s of %s: it asks nothing and waits until resumed\n", argv[optind + 1], argv[optind]);
 	return EXIT_DONE;
 }
 

@@ -171,16 +171,29 @@ static void put_col(const char *s, size_t len, int width)
 	fputs("  ", stdout);
 }
 
-/* A time as a column shows it: to the second ("2026-11-27T07:32:35Z"). */
+/* A time to the second ("2026-11-27T07:32:35Z"), into buf; "-" for none. */
+static const char *time_to_second(const char *ts, char *buf, size_t cap)
+{
+	const char *dot = ts ? strchr(ts, '.') : NULL;
+	if (ts && dot && dot - ts < 30 && ts[strlen(ts) - 1] == 'Z') {
+		snprintf(buf, cap, "%.*sZ", (int)(dot - ts), ts);
+		return buf;
+	}
+	return ts && *ts ? ts : "-";
+}
+
+/* A time as a column shows it: to the second. */
 static void put_time_col(const char *ts, int width)
 {
 	char buf[40];
-	const char *dot = ts ? strchr(ts, '.') : NULL;
-	if (ts && dot && dot - ts < 30 && ts[strlen(ts) - 1] == 'Z') {
-		snprintf(buf, sizeof buf, "%.*sZ", (int)(dot - ts), ts);
-		ts = buf;
-	}
-	put_col(ts && *ts ? ts : "-", ts && *ts ? strlen(ts) : 1, width);
+	ts = time_to_second(ts, buf, sizeof buf);
+	put_col(ts, strlen(ts), width);
+}
+
+static void put_time(const char *ts)
+{
+	char buf[40];
+	cmd_put_escs(time_to_second(ts, buf, sizeof buf));
 }
 
 
@@ -379,16 +392,31 @@ static void print_respondents(const record_task *t, const char *indent)
 	puts(t->no_self_approval ? " (not the user who started it)" : "");
 }
 
-/* Under a waiting execution: each task that waits, and what it asks. */
-static void print_waiting_tasks(const store_item *it)
+/* The newest "pause" event of a task among an execution's newest events;
+ * NULL when there is none (an imported task that waits without a prompt). */
+static const record_event *pause_event(const record_event *ev, size_t nev, const char *task_id)
 {
+	for (size_t i = 0; i < nev; i++)
+		if (strcmp(ev[i].action, "pause") == 0 && ev[i].task_id && strcmp(ev[i].task_id, task_id) == 0)
+			return &ev[i];
+	return NULL;
+}
+
+/* Under a waiting execution: each task that waits, and why.  An operator's
+ * pause asks nothing ("paused by USER at TIME", from the audit trail); a
+ * task with an input request waits for its answer. */
+static void print_waiting_tasks(cli *c, const store_item *it)
+{
+	record_event *ev = NULL;
+	size_t nev = 0;
+	bool have_events = false;
 	for (size_t k = 0; k < it->n_tasks; k++) {
 		const record_task *t = &it->tasks[k];
 		if (t->status != TASK_WAITING)
 			continue;
-		fputs("    waits: ", stdout);
-		put_col(t->task_id, strlen(t->task_id), 16);
 		if (t->has_input) {
+			fputs("    waits for an answer: ", stdout);
+			put_col(t->task_id, strlen(t->task_id), 16);
 			put_esc(t->input_prompt.s, t->input_prompt.len);
 			printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
 			if (t->has_input_default) {
@@ -397,12 +425,33 @@ static void print_waiting_tasks(const store_item *it)
 			}
 			fputc(')', stdout);
 		} else {
-			fputs("(paused: no input asked)", stdout);
+			store_err err;
+			if (!have_events && store_events(c->st, it->exec.id, 0, 1000, &ev, &nev, &err) != STORE_OK)
+				ev = NULL, nev = 0;
+			have_events = true;
+			const record_event *p = pause_event(ev, nev, t->task_id);
+			fputs("    paused:              ", stdout);
+			put_col(t->task_id, strlen(t->task_id), 16);
+			if (p) {
+				fputs("by ", stdout);
+				cmd_put_escs(p->actor);
+				if (p->user && p->actor && strcmp(p->user, p->actor) != 0) {
+					fputs(" (user ", stdout);
+					cmd_put_escs(p->user);
+					fputc(')', stdout);
+				}
+				fputs(" at ", stdout);
+				put_time(p->time);
+				fputs(", no input asked", stdout);
+			} else {
+				fputs("no input asked", stdout);
+			}
 		}
 		fputc('\n', stdout);
-		print_deadline(t, "           ");
-		print_respondents(t, "           ");
+		print_deadline(t, "                         ");
+		print_respondents(t, "                         ");
 	}
+	record_event_array_free(ev, nev);
 }
 
 /* The earliest deadline of an execution's waiting tasks, or NULL. */
@@ -446,7 +495,7 @@ static int run_paused(cli *c, int argc, char **argv)
 					fputc('\n', stdout);
 				} else {
 					list_row(&it.exec);
-					print_waiting_tasks(&it);
+					print_waiting_tasks(c, &it);
 				}
 				shown++;
 			}
@@ -879,11 +928,13 @@ const cmd cmd_table[] = {
 	  run_list },
 	{ "show", "EXEC [--json]", "one execution, its tasks and its events",
 	  "  --json   one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show },
-	{ "paused", "[--limit N] [--json]", "executions waiting for input, soonest deadline first",
+	{ "paused", "[--limit N] [--json]", "executions that wait: for an answer, or paused; soonest deadline first",
 	  "  --limit N    at most N executions\n"
 	  "  --json       one JSON object per line: the execution, its earliest \"deadline\" and its\n"
 	  "               \"waiting\" tasks\n"
-	  "Executions with a deadline come first, soonest first; then the rest, newest first.\n",
+	  "Executions with a deadline come first, soonest first; then the rest, newest first.\n"
+	  "Under each, a task that \"waits for an answer\" shows its prompt; one an operator\n"
+	  "\"paused\" asks nothing and shows who paused it and when (from the audit trail).\n",
 	  run_paused },
 	{ "respondents", "EXEC TASK USER|@GROUP...|anyone [--no-self-approval]",
 	  "say who may answer, reject or cancel a task",
@@ -901,7 +952,7 @@ const cmd cmd_table[] = {
 	  "                   skip (resume with no value; not for a required answer)\n"
 	  "The server applies it even with no engine or client running, as the actor \"timer\".\n",
 	  act_deadline },
-	{ "pause", "EXEC TASK", "pause a task: it waits for input", "", act_pause },
+	{ "pause", "EXEC TASK", "pause a task: it asks nothing and waits until resumed", "", act_pause },
 	{ "reject", "EXEC TASK --reason TEXT | --all [SELECTORS] --reason TEXT",
 	  "reject a waiting task: it fails, with the reason",
 	  "  --reason TEXT   why (required): kept in the task and the audit trail\n"

@@ -32,7 +32,7 @@ expect_rc 0 "paused"
 [ "$(json "['id']")" = test-waiting ] || fail "paused lists test-waiting"
 # the text form says which task waits and what it asks
 run paused
-expect_out "    waits: task1             Approve the deployment? (boolean, required)"
+expect_out "    waits for an answer: task1             Approve the deployment? (boolean, required)"
 
 run resume test-waiting task1
 expect_rc 1 "resume a required boolean without a value"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# seectl paused tells an operator's pause apart from a task that asks a
+# question: "paused: TASK by USER at TIME, no input asked" against "waits for
+# an answer: TASK PROMPT".
+. "$(dirname "$0")/lib.sh"
+
+run import "$top_srcdir/assets/demo.yaml"
+expect_rc 0 "import the demo"
+run --actor alice pause nightly-etl-1190 load
+expect_rc 0 "pause a pending task"
+expect_out "paused task load of nightly-etl-1190: it asks nothing and waits until resumed"
+
+run paused
+expect_rc 0 "paused"
+grep -A1 '^waiting-for-input *nightly-etl-1190 ' "$work/out" | tail -1 >"$work/line"
+grep -Eq '^    paused: +load +by alice \(user [^)]+\) at 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z, no input asked$' "$work/line" ||
+	fail "the pause does not say who and when: $(cat "$work/line")"
+expect_no_out "waits for an answer: load"
+grep -A1 '^waiting-for-input *deploy-prod-4821 ' "$work/out" | tail -1 >"$work/line"
+grep -Eq '^    waits for an answer: approve +Approve the deployment of api v4\.21\.0 to production\? \(boolean, required\)$' \
+	"$work/line" || fail "a question does not read as one: $(cat "$work/line")"
+# the release train asks three questions and has no pause among them
+[ "$(grep -c '^    waits for an answer: ' "$work/out")" -eq 7 ] || fail "not 7 questions: $(cat "$work/out")"
+[ "$(grep -c '^    paused: ' "$work/out")" -eq 1 ] || fail "not 1 pause: $(cat "$work/out")"
+finish
