@@ -1,6 +1,7 @@
 /* bulk.c - seectl's bulk actions (bulk.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,27 @@ typedef struct pick {
 	size_t n, cap;
 } pick;
 
+/* Whether `needle` occurs in the name, ASCII letters in either case (as
+ * less -i and k9s's filter match): "release train" finds "Weekly release
+ * train". */
+static bool name_matches(const record_text *name, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n > name->len)
+		return false;
+	for (size_t i = 0; i + n <= name->len; i++) {
+		size_t k = 0;
+		while (k < n && tolower((unsigned char)name->s[i + k]) == tolower((unsigned char)needle[k]))
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
 static bool selected(const record_exec *e, const bulk_opts *o)
 {
-	if (o->workflow && (e->workflow_name.len != strlen(o->workflow) ||
-			    memcmp(e->workflow_name.s, o->workflow, e->workflow_name.len) != 0))
+	if (o->workflow && !name_matches(&e->workflow_name, o->workflow))
 		return false;
 	if (o->older_than_s) {
 		long long until = text_until(e->start_timestamp);
@@ -108,6 +126,40 @@ static bool needs_answer(store *st, const char *id, char *why, size_t cap)
 	return n > 0;
 }
 
+/* After the count: which workflow names --workflow matched, and how many
+ * executions of each (the first few), so a loose match shows what it took. */
+static void print_matches(const pick *p, const char *needle)
+{
+	enum { SHOWN = 5 };
+	fputs(" (--workflow '", stderr);
+	text_escape_fputs(stderr, needle, strlen(needle));
+	fputs("' matches ", stderr);
+	if (p->n == 0) {
+		fputs("no workflow)", stderr);
+		return;
+	}
+	size_t names = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const record_text *w = &p->v[i].workflow_name;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = p->v[j].workflow_name.len == w->len && memcmp(p->v[j].workflow_name.s, w->s, w->len) == 0;
+		if (seen)
+			continue;
+		if (names++ >= SHOWN)
+			continue;
+		size_t count = 0;
+		for (size_t j = i; j < p->n; j++)
+			count += p->v[j].workflow_name.len == w->len && memcmp(p->v[j].workflow_name.s, w->s, w->len) == 0;
+		fputs(names > 1 ? ", '" : "'", stderr);
+		text_escape_fputs(stderr, w->s, w->len);
+		fprintf(stderr, "' %zu", count);
+	}
+	if (names > SHOWN)
+		fprintf(stderr, " and %zu more name%s", names - SHOWN, names - SHOWN == 1 ? "" : "s");
+	fputc(')', stderr);
+}
+
 static void report(const bulk_opts *o, bulk_action act, const char *id, const char *result, const char *msg)
 {
 	if (o->json) {
@@ -151,6 +203,8 @@ int bulk_run(store *st, bulk_action act, const bulk_opts *o)
 	for (size_t i = 0; act == BULK_RESUME && i < p.n; i++)
 		skip += needs_answer(st, p.v[i].id, why[i], sizeof why[i]);
 	fprintf(stderr, "seectl: %s %zu execution%s", verbs[act], p.n, p.n == 1 ? "" : "s");
+	if (o->workflow)
+		print_matches(&p, o->workflow);
 	if (skip)
 		fprintf(stderr, "; %zu wait%s for a required answer and will be skipped", skip, skip == 1 ? "s" : "");
 	fprintf(stderr, "%s\n", o->dry_run ? " (dry run: nothing changes)" : "");

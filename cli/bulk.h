@@ -12,7 +12,7 @@
 typedef enum bulk_action { BULK_RESUME, BULK_REJECT, BULK_CANCEL } bulk_action;
 
 typedef struct bulk_opts {
-	const char *workflow;  /* only executions of this workflow name (NULL: any) */
+	const char *workflow;  /* only workflows whose name holds this, in any case (NULL: any) */
 	uint64_t older_than_s; /* only those started at least this long ago (0: any) */
 	bool dry_run;          /* say what would be done; change nothing */
 	bool json;             /* each result as a JSON line */

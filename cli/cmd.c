@@ -905,11 +905,12 @@ static int run_help(cli *c, int argc, char **argv);
 
 #define BULK_HELP                                                                                   \
 	"  --all               every execution the selectors choose, each in its own transaction\n"   \
-	"  --workflow NAME     SELECTOR: only executions of this workflow (its exact name)\n"          \
+	"  --workflow TEXT     SELECTOR: only workflows whose name holds TEXT, in any case\n"         \
 	"  --older-than D      SELECTOR: only those started at least D ago (90s, 15m, 2h, 7d)\n"     \
 	"  --dry-run           say what would be done, and change nothing\n"                         \
 	"  --json              each result as a JSON line: execution, action, result, message\n"      \
-	"The count goes to stderr first.  Exit 0 when every execution was done, 1 when any was\n"     \
+	"The count goes to stderr first, with the workflow names --workflow matched.  Exit 0\n"     \
+	"when every execution was done, 1 when any was\n"                                         \
 	"refused or skipped; a stopped run leaves each one done or not: run it again for the rest.\n"
 
 const cmd cmd_table[] = {

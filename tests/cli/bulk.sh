@@ -39,14 +39,24 @@ expect_rc 1 "read-only"
 
 # ---- dry run: the count, what would happen, nothing changes ----
 before=$(home_sum "$SEETOP_HOME")
-run resume --all --workflow Deploy --dry-run
+run resume --all --workflow dEPLOY --dry-run
 expect_rc 1 "a dry run with a skipped execution"
-expect_err "seectl: resume 3 executions; 1 waits for a required answer and will be skipped (dry run: nothing changes)"
+expect_err "seectl: resume 3 executions (--workflow 'dEPLOY' matches 'Deploy' 3); 1 waits for a required answer and will be skipped (dry run: nothing changes)"
 expect_out "would resume a1"
 expect_out "would resume a2"
 expect_out "skipped a3: task 't' requires an answer"
 expect_no_out "b1"
 [ "$(home_sum "$SEETOP_HOME")" = "$before" ] || fail "a dry run changed the store"
+# --workflow matches a part of the name, in any case, and says what it matched
+run resume --all --workflow "ly et" --dry-run
+expect_rc 0 "a part of a name"
+expect_err "seectl: resume 1 execution (--workflow 'ly et' matches 'Nightly ETL' 1) (dry run: nothing changes)"
+expect_out "would resume b1"
+run resume --all --workflow "e" --dry-run
+expect_err "seectl: resume 4 executions (--workflow 'e' matches 'Deploy' 3, 'Nightly ETL' 1); 1 waits"
+run resume --all --workflow "Release train" --dry-run
+expect_rc 0 "a workflow that matches nothing"
+expect_err "seectl: resume 0 executions (--workflow 'Release train' matches no workflow) (dry run: nothing changes)"
 
 # ---- selectors: the workflow and the age ----
 run resume --all --workflow Deploy --older-than 30d --json
