@@ -22,6 +22,7 @@ const conf_key_doc conf_keys[] = {
 	{ "mouse", "true", "clicks select rows in the dashboard" },
 	{ "local_time", "false", "show times in local time (default: every time in UTC)" },
 	{ "colors", "(see below)", "a map from status to colour: NAME or \"bold NAME\"" },
+	{ "hook_path", CONF_HOOK_PATH_DEFAULT, "the PATH the store server gives notification commands" },
 	{ NULL, NULL, NULL },
 };
 
@@ -58,6 +59,7 @@ void conf_free(seetop_conf *c)
 	free(c->home);
 	free(c->actor);
 	free(c->path);
+	free(c->hook_path);
 	memset(c, 0, sizeof *c);
 }
 
@@ -144,6 +146,13 @@ static int apply(seetop_conf *c, yreader *r, const ynode *root)
 				return yreader_fail(r, v, "'actor' must be 1-100 characters");
 			free(c->actor);
 			c->actor = strdup(v->val);
+		} else if (strcmp(key, "hook_path") == 0) {
+			if (scalar_of(r, v, key) < 0)
+				return -1;
+			if (v->len == 0 || v->len > 4000 || strlen(v->val) != v->len)
+				return yreader_fail(r, v, "'hook_path' must be 1-4000 characters: directories joined by ':'");
+			free(c->hook_path);
+			c->hook_path = strdup(v->val);
 		} else if (strcmp(key, "colors") == 0 || strcmp(key, "colours") == 0) {
 			if (v->kind != YN_MAP)
 				return yreader_fail(r, v, "'colors' must map statuses to colours");

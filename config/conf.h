@@ -31,7 +31,12 @@ typedef struct seetop_conf {
 	bool local_time;    /* times on screen in local time (default: UTC) */
 	conf_color color[COLOR_KEY_COUNT];
 	char *path;         /* the file the settings came from; NULL = built-in defaults */
+	char *hook_path;    /* the PATH of notification commands; NULL: CONF_HOOK_PATH_DEFAULT */
 } seetop_conf;
+
+/* The PATH the store server gives notification commands, unless the
+ * config's hook_path says otherwise: never the PATH of whoever started it. */
+#define CONF_HOOK_PATH_DEFAULT "/usr/local/bin:/usr/bin:/bin"
 
 /* Fills in the built-in defaults. */
 void conf_defaults(seetop_conf *c);

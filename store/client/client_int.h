@@ -51,9 +51,14 @@ store_code client_hello(store *st, int fd, bool *answered, bool *again, store_er
 /* ---- launch.c: reaching the server ---- */
 /* A connection to the socket of `home` (absolute), or -1 with errno. */
 int client_connect(const char *home);
-/* Starts the server of `home`; it takes the home's lock, so two clients
- * starting one at once leave one server. */
+/* Starts the server of `home` (the program seestore-server, spawned with an
+ * explicit environment); it takes the home's lock, so two clients starting
+ * one at once leave one server.  A program that cannot be started is noted
+ * in the home's server.log. */
 void client_spawn_server(const char *home);
+/* The server program: $SEESTORE_SERVER, else the installed one, else the
+ * one this build made when it is not installed. */
+const char *client_server_program(void);
 bool client_has_store(const char *home);
 /* Creates `home` (and its parents) when missing. */
 store_code client_make_home(const char *home, store_err *err);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,43 +50,107 @@ int client_connect(const char *home)
 	return fd;
 }
 
-/* Starts the server of `home` the way tmux starts its own: fork, and the
- * child (detached from the session, its descriptors closed) runs it.  The
- * server takes the home's lock, so two clients starting one at once leave
- * one server. */
+/* The settings of the server that a caller may give it (documented in
+ * seestore-server(7)), and where it finds the config that names the hooks'
+ * PATH: passed on when set, and nothing else of the caller's environment. */
+static const char *const server_settings[] = {
+	"SEESTORE_CACHE_MB", "SEESTORE_SERVER_IDLE_S", "SEESTORE_HOOK_TIMEOUT_MS", "SEESTORE_MAX_CLIENTS",
+	"SEESTORE_PROTOCOL_REVISION", "SEETOP_CONFIG", "XDG_CONFIG_HOME", NULL,
+};
+
+/* A program we may run as ourselves: a regular file owned by us or root
+ * that nobody else can replace. */
+static bool trusted_program(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0111) &&
+	       (sb.st_uid == geteuid() || sb.st_uid == 0) && !(sb.st_mode & 022);
+}
+
+const char *client_server_program(void)
+{
+	const char *env = getenv("SEESTORE_SERVER");
+	if (env && *env)
+		return env;
+	/* a build that is not installed (the README's quick start) runs the
+	 * server it built */
+	if (access(SEESTORE_SERVER_PATH, F_OK) != 0 && trusted_program(SEESTORE_SERVER_BUILT))
+		return SEESTORE_SERVER_BUILT;
+	return SEESTORE_SERVER_PATH;
+}
+
+/* A line in the home's server.log from a client that could not start the
+ * server: the error a client reports names that file. */
+static void note_in_log(const char *home, const char *msg)
+{
+	int dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return;
+	int fd = openat(dirfd, SERVER_LOG, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dirfd);
+	if (fd < 0)
+		return;
+	char ts[40], line[PATH_MAX * 2 + 200];
+	record_timestamp_now(ts, sizeof ts);
+	int n = snprintf(line, sizeof line, "%s [%ld] ", ts, (long)getpid());
+	n += snprintf(line + n, sizeof line - (size_t)n - 1, "%s", msg);
+	if (n > (int)sizeof line - 2)
+		n = (int)sizeof line - 2;
+	line[n++] = '\n';
+	(void)!write(fd, line, (size_t)n);
+	close(fd);
+}
+
+/* Starts the server of `home`: the program seestore-server, spawned (never
+ * a fork of the caller, which may run threads) with an explicit
+ * environment; it detaches by itself, and the process spawned here exits
+ * at once, so it is reaped here.  The server takes the home's lock, so two
+ * clients starting one at once leave one server. */
 void client_spawn_server(const char *home)
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		return;
-	if (pid > 0) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return;
+	const char *prog = client_server_program();
+	char *envp[sizeof server_settings / sizeof *server_settings];
+	size_t n = 0;
+	for (size_t i = 0; server_settings[i]; i++) {
+		const char *v = getenv(server_settings[i]);
+		if (!v)
+			continue;
+		size_t len = strlen(server_settings[i]) + strlen(v) + 2;
+		if (!(envp[n] = malloc(len)))
+			break;
+		snprintf(envp[n++], len, "%s=%s", server_settings[i], v);
 	}
-	setsid();
-	if (fork() != 0)
-		_exit(0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigset_t none;
+	envp[n] = NULL;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_init(&attr);
+	posix_spawn_file_actions_init(&fa);
+	sigset_t none, all;
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	long maxfd = sysconf(_SC_OPEN_MAX);
-	if (maxfd < 0 || maxfd > 65536)
-		maxfd = 65536;
-	for (int fd = 0; fd < maxfd; fd++)
-		close(fd);
-	int null = open("/dev/null", O_RDWR);
-	if (null == 0) {
-		(void)!dup(0);
-		(void)!dup(0);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_RDWR, 0);
+	char *const argv[] = { (char *)"seestore-server", (char *)home, NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, prog, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	for (size_t i = 0; i < n; i++)
+		free(envp[i]);
+	if (rc != 0) {
+		char msg[PATH_MAX + 100];
+		snprintf(msg, sizeof msg, "cannot start the store server %s: %s", prog, strerror(rc));
+		note_in_log(home, msg);
+		return;
 	}
-	(void)!chdir("/");
-	_exit(server_run(home));
+	/* it forks the server and exits: reap it (ECHILD when the caller's
+	 * SIGCHLD handler did) */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 bool client_has_store(const char *home)

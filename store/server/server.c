@@ -31,6 +31,7 @@
 #include "server_int.h"
 
 static volatile sig_atomic_t got_term;
+static bool log_to_stderr; /* --foreground: the journal reads stderr */
 
 static void on_term(int sig)
 {
@@ -74,6 +75,8 @@ void srv_log(server *s, const char *fmt, ...)
 	if (n > (int)sizeof line - 2)
 		n = (int)sizeof line - 2;
 	line[n++] = '\n';
+	if (log_to_stderr)
+		(void)!write(2, line, (size_t)n);
 	/* a full disk loses log lines, never a request */
 	if (write(s->logfd, line, (size_t)n) < 0)
 		return;
@@ -226,11 +229,12 @@ static void serve(server *s)
 	}
 }
 
-int server_run(const char *home)
+int server_run(const char *home, const server_opts *o)
 {
 	server s;
 	memset(&s, 0, sizeof s);
 	s.home = home;
+	log_to_stderr = o->foreground;
 	s.logfd = -1;
 	s.started = time(NULL);
 	umask(077);
@@ -274,6 +278,8 @@ int server_run(const char *home)
 		s.max_clients = MAX_CLIENTS_DEFAULT;
 	log_open(&s);
 	srv_log(&s, "server starting for %s", home);
+	if (o->note)
+		srv_log(&s, "%s", o->note);
 	if (dbs_open(home, 0, &s.db, &s.open_err) != STORE_OK) {
 		s.db = NULL;
 		srv_log(&s, "cannot open the home: %s", s.open_err.msg);
