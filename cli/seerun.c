@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +31,7 @@
 #include "conf.h"
 #include "exits.h"
 #include "store.h"
+#include "text.h"
 #include "workflow.h"
 
 enum { EXIT_COMPLETE = EXIT_DONE, EXIT_FAILED = EXIT_REFUSED }; /* exits.h */
@@ -38,6 +41,9 @@ enum { EXIT_COMPLETE = EXIT_DONE, EXIT_FAILED = EXIT_REFUSED }; /* exits.h */
 #define LOG_FLUSH_BYTES (256u << 10)
 #define KILL_GRACE_MS 5000         /* SIGTERM, then SIGKILL */
 #define OUTPUT_GRACE_MS 2000       /* output read after a command exits, while a process it started holds it */
+#define LOG_CAP_DEFAULT (64ull << 20) /* bytes of a task's log, per run of its command */
+#define LOG_CAP_MIN (64ull << 10)
+#define LOG_CAP_MAX (1ull << 40)
 
 typedef enum lstate {
 	L_BLOCKED,       /* its parent has not completed */
@@ -63,7 +69,19 @@ typedef struct job {
 	size_t part_len, part_cap;
 	record_text *pend;   /* whole lines not yet in the store */
 	size_t n_pend, pend_bytes;
+	/* The log's cap: the store only appends, so the first half of the cap
+	 * is stored as it comes; past it the newest lines wait in a ring of the
+	 * other half, stored when the command ends after a line that says how
+	 * many were dropped in between. */
+	uint64_t head_bytes; /* stored (or pending) in this run of the command */
+	uint64_t cap;        /* the run's log_cap */
+	bool capped;         /* past the first half: lines go to the ring */
+	record_text *ring;
+	size_t ring_cap, ring_first, ring_n;
+	uint64_t ring_bytes, dropped;
 	char *answer;        /* an input task's answer, once used */
+	bool fail_told;      /* its failure was told (once, whoever saw it first) */
+	int64_t since;       /* ms (monotonic) it began running or asking; 0: not seen */
 } job;
 
 typedef struct run {
@@ -80,6 +98,12 @@ typedef struct run {
 	uint64_t seq;        /* the last audit event seen */
 	bool ended;          /* someone else ended the execution */
 	pid_t engine_pid;
+	uint64_t log_cap;    /* bytes of a task's log (its lines and their newlines) */
+	bool progress;       /* a line per task transition on stderr: a terminal, not --quiet */
+	bool ascii;          /* the locale is not UTF-8: ASCII glyphs */
+	int64_t t0;          /* ms (monotonic) the run began */
+	size_t failed;       /* the first task that failed (SIZE_MAX: none), and why */
+	char *failed_why;
 } run;
 
 static int sig_pipe[2] = { -1, -1 };
@@ -118,13 +142,77 @@ static int store_failed(const store_err *err)
 	return exit_for_store(err->code);
 }
 
+/* ---- telling what happens ---- */
+
+enum glyph { G_RUN, G_DONE, G_FAIL, G_ASK, G_PAUSE };
+static const char *const glyphs[][2] = {
+	[G_RUN] = { "\u25b6", ">" }, [G_DONE] = { "\u2713", "+" }, [G_FAIL] = { "\u2717", "x" },
+	[G_ASK] = { "?", "?" },       [G_PAUSE] = { "\u2016", "=" },
+};
+
+/* A span of milliseconds: 3.2s, 5m12s, 3h04m. */
+static void span(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	int64_t s = ms / 1000;
+	if (s < 60)
+		snprintf(buf, len, "%lld.%llds", (long long)s, (long long)(ms % 1000 / 100));
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+}
+
+/* One line on stderr for a task's transition, when r->progress:
+ * "GLYPH TASK-ID TEXT". */
+static void tell(const run *r, size_t i, enum glyph g, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void tell(const run *r, size_t i, enum glyph g, const char *fmt, ...)
+{
+	if (!r->progress)
+		return;
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s %s%s\n", glyphs[g][r->ascii], r->wf.tasks[i].id, text);
+}
+
+/* How long a task has run or waited, as " 3.2s" (empty when not known). */
+static void took(const run *r, size_t i, char *buf, size_t len)
+{
+	*buf = '\0';
+	if (r->jobs[i].since) {
+		buf[0] = ' ';
+		span(buf + 1, len - 1, now_ms() - r->jobs[i].since);
+	}
+}
+
+/* "? approve waits: PROMPT", the prompt's first line cut to the terminal. */
+static void tell_asks(const run *r, size_t i)
+{
+	if (!r->progress)
+		return;
+	const char *prompt = r->wf.tasks[i].prompt ? r->wf.tasks[i].prompt : "";
+	size_t len = strcspn(prompt, "\n");
+	struct winsize ws;
+	int cols = ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	int room = cols - text_width(r->wf.tasks[i].id, strlen(r->wf.tasks[i].id)) - 10;
+	char cut[1024];
+	text_fit(cut, sizeof cut, prompt, len, room < 10 ? 10 : room, false, r->ascii, NULL);
+	tell(r, i, G_ASK, " waits: %s", cut);
+}
+
 static void usage(FILE *f)
 {
-	fputs("usage: seerun [--home DIR] [--config FILE] [--id ID] [--jobs N] FILE\n"
+	fputs("usage: seerun [--home DIR] [--config FILE] [--id ID] [--jobs N] [--log-cap SIZE] [-q] FILE\n"
 	      "       seerun [--home DIR] --continue ID [FILE]\n"
+	      "       seerun --check FILE\n"
 	      "Runs a workflow file of the see engine (JSON: cli_command and user_input tasks\n"
 	      "in a next_tasks tree) in a seetop store, and waits for operators' answers.\n"
-	      "Prints the execution id as its first line, then runs to the end.\n"
+	      "Prints the execution id as its first line, then runs to the end; on a terminal it tells\n"
+	      "each task's transitions on stderr, and a summary at the end.\n"
 	      "  --home DIR      the store (else $SEETOP_HOME, the config's home, $XDG_STATE_HOME/seetop,\n"
 	      "                  ~/.local/state/seetop)\n"
 	      "  --config FILE   the config file (else $SEETOP_CONFIG, ~/.config/seetop/config.yaml)\n"
@@ -133,9 +221,14 @@ static void usage(FILE *f)
 	      "  --continue ID   drive an execution whose engine died: complete tasks stay complete,\n"
 	      "                  waiting ones wait, in-progress commands run again; FILE defaults to\n"
 	      "                  the file it was started from, which must be unchanged\n"
+	      "  --check FILE    check the file without running it (no store): each problem as\n"
+	      "                  FILE:LINE:COL, or the task tree; exit 0 valid, 2 problems\n"
+	      "  --log-cap SIZE  bytes of a task's log, such as 512K, 64M (default 64M, or\n"
+	      "                  $SEERUN_LOG_CAP): past it the newest lines are kept\n"
+	      "  -q, --quiet     print only the execution id (and why, when it fails)\n"
 	      "  -h, --help      this help;  -V, --version  the version\n"
 	      "Answers reach later commands as SEETOP_INPUT_<TASK ID>.\n"
-	      "Exit status: 0 complete, 1 failed, 2 bad file or usage, 3 storage error,\n"
+	      "Exit status: 0 complete, 1 failed (why on stderr), 2 bad file or usage, 3 storage error,\n"
 	      "130/143 stopped by SIGINT/SIGTERM (continue it with --continue).\n",
 	      f);
 }
@@ -189,14 +282,41 @@ static void ready_children(run *r, size_t i)
 
 static void mark_done(run *r, size_t i)
 {
+	char t[32];
+	took(r, i, t, sizeof t);
+	tell(r, i, G_DONE, "%s", t);
 	r->jobs[i].st = L_DONE;
 	ready_children(r, i);
 }
 
-static void mark_failed(run *r, size_t i)
+/* A task failed (by its command, or by an operator): nothing new starts,
+ * and the first failure's reason is told at the end. */
+static void note_failure(run *r, size_t i, const char *why)
+{
+	job *j = &r->jobs[i];
+	r->failing = true;
+	if (j->fail_told)
+		return;
+	j->fail_told = true;
+	char safe[400];
+	text_escape(safe, sizeof safe, why, strlen(why));
+	tell(r, i, G_FAIL, ": %s", safe);
+	if (r->failed == SIZE_MAX) {
+		r->failed = i;
+		r->failed_why = strdup(safe);
+	}
+}
+
+static void mark_failed(run *r, size_t i, const char *why)
 {
 	r->jobs[i].st = L_FAILED;
-	r->failing = true;
+	note_failure(r, i, why);
+}
+
+/* A failed task's reason as the store keeps it. */
+static const char *reason_of(const record_task *t)
+{
+	return t->has_reason && t->reason.s ? t->reason.s : "failed";
 }
 
 /* The answer of an input task the store resumed: its value, else its default. */
@@ -230,24 +350,144 @@ static int flush_logs(run *r, size_t i, int *exit_code)
 	return 0;
 }
 
-static int add_line(job *j, const char *p, size_t n)
+/* A size in bytes as the cap is given: 64 MiB, 512 KiB, 1000 bytes. */
+static void size_text(char *buf, size_t len, uint64_t n)
+{
+	if (n >= (1u << 20) && n % (1u << 20) == 0)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(n >> 20));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(n >> 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+}
+
+/* A size as --log-cap and $SEERUN_LOG_CAP give it: bytes, or with K, M or G
+ * (powers of 1024).  0 or -1. */
+static int size_parse(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!(*s >= '0' && *s <= '9'))
+		return -1;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	int shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (shift && (*end == 'i' || *end == 'I') && (end[1] == 'B' || end[1] == 'b'))
+		end += 2;
+	else if (shift && (*end == 'B' || *end == 'b'))
+		end++;
+	if (*end || n > (LOG_CAP_MAX >> shift))
+		return -1;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+/* Takes `s` (malloc'd, n bytes) as the next line for the store. */
+static int queue_line(job *j, char *s, size_t n)
 {
 	if (j->n_pend % 256 == 0) {
 		record_text *v = realloc(j->pend, (j->n_pend + 256) * sizeof *v);
-		if (!v)
+		if (!v) {
+			free(s);
 			return -1;
+		}
 		j->pend = v;
 	}
-	char *s = malloc(n + 1);
-	if (!s)
-		return -1;
-	memcpy(s, p, n);
-	s[n] = '\0';
 	j->pend[j->n_pend].s = s;
 	j->pend[j->n_pend].len = n;
 	j->n_pend++;
 	j->pend_bytes += n;
 	return 0;
+}
+
+static int queue_note(job *j, const char *note)
+{
+	char *s = strdup(note);
+	return s ? queue_line(j, s, strlen(s)) : -1;
+}
+
+/* Keeps `s` among the newest lines of a log past the first half of its cap,
+ * dropping the oldest ones past the other half (the newest line always stays). */
+static int ring_push(job *j, char *s, size_t n)
+{
+	if (j->ring_n == j->ring_cap) {
+		size_t cap = j->ring_cap ? j->ring_cap * 2 : 1024;
+		record_text *v = malloc(cap * sizeof *v);
+		if (!v) {
+			free(s);
+			return -1;
+		}
+		for (size_t k = 0; k < j->ring_n; k++)
+			v[k] = j->ring[(j->ring_first + k) % j->ring_cap];
+		free(j->ring);
+		j->ring = v;
+		j->ring_cap = cap;
+		j->ring_first = 0;
+	}
+	j->ring[(j->ring_first + j->ring_n) % j->ring_cap] = (record_text){ .s = s, .len = n };
+	j->ring_n++;
+	j->ring_bytes += n + 1;
+	while (j->ring_bytes > j->cap / 2 && j->ring_n > 1) {
+		record_text *old = &j->ring[j->ring_first];
+		j->ring_bytes -= old->len + 1;
+		free(old->s);
+		j->ring_first = (j->ring_first + 1) % j->ring_cap;
+		j->ring_n--;
+		j->dropped++;
+	}
+	return 0;
+}
+
+/* One line of a command's output: to the store while the log is within the
+ * first half of its cap, else to the ring. */
+static int add_line(job *j, const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (!s)
+		return -1;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	if (!j->capped && j->head_bytes + n + 1 <= j->cap / 2) {
+		j->head_bytes += n + 1;
+		return queue_line(j, s, n);
+	}
+	if (!j->capped) {
+		char cap[32], note[200];
+		size_text(cap, sizeof cap, j->cap);
+		snprintf(note, sizeof note,
+			 "seerun: this log reached half its cap of %s: the newest lines are kept, and stored when the "
+			 "command ends", cap);
+		j->capped = true;
+		queue_note(j, note);
+	}
+	return ring_push(j, s, n);
+}
+
+/* A command ended: the newest lines of a capped log go to the store, after
+ * a line that says how many were dropped before them. */
+static void end_log(job *j)
+{
+	if (j->dropped) {
+		char cap[32], note[200];
+		size_text(cap, sizeof cap, j->cap);
+		snprintf(note, sizeof note, "seerun: %llu lines dropped here (the log's cap is %s: the newest are kept)",
+			 (unsigned long long)j->dropped, cap);
+		queue_note(j, note);
+		j->dropped = 0;
+	}
+	for (size_t k = 0; k < j->ring_n; k++) {
+		record_text *t = &j->ring[(j->ring_first + k) % j->ring_cap];
+		queue_line(j, t->s, t->len);
+	}
+	j->ring_n = j->ring_first = 0;
+	j->ring_bytes = 0;
 }
 
 /* Splits what the command wrote into lines; a line longer than the store's
@@ -378,7 +618,12 @@ static int spawn(run *r, size_t i)
 	j->out = p[0];
 	j->exited = false;
 	j->st = L_RUNNING;
+	j->since = now_ms();
+	j->head_bytes = 0;
+	j->capped = false;
+	j->cap = r->log_cap;
 	r->running++;
+	tell(r, i, G_RUN, " started");
 	return 0;
 }
 
@@ -405,6 +650,7 @@ static int report_exit(run *r, size_t i, int *exit_code)
 	const char *id = r->wf.tasks[i].id;
 	store_err err;
 	char reason[200];
+	end_log(j);
 	if (flush_logs(r, i, exit_code) < 0)
 		return -1;
 	bool ok = WIFEXITED(j->wstatus) && WEXITSTATUS(j->wstatus) == 0;
@@ -415,7 +661,7 @@ static int report_exit(run *r, size_t i, int *exit_code)
 		if (ok)
 			mark_done(r, i);
 		else
-			mark_failed(r, i);
+			mark_failed(r, i, reason);
 		return 0;
 	}
 	if (c != STORE_INVALID_STATE) {
@@ -430,7 +676,7 @@ static int report_exit(run *r, size_t i, int *exit_code)
 	else if (t.status == TASK_COMPLETE)
 		mark_done(r, i);
 	else
-		mark_failed(r, i);
+		mark_failed(r, i, reason_of(&t));
 	record_task_free(&t);
 	return 0;
 }
@@ -462,6 +708,7 @@ static int start_task(run *r, size_t i, int *exit_code)
 			}
 			if (s == TASK_WAITING && !(w->kind == WF_INPUT && t.input_asked)) {
 				j->st = L_HELD; /* paused before it ran */
+				tell(r, i, G_PAUSE, " held: paused before it ran");
 				record_task_free(&t);
 				return 0;
 			}
@@ -473,20 +720,21 @@ static int start_task(run *r, size_t i, int *exit_code)
 				return 0;
 			}
 			if (s == TASK_FAILED) {
-				mark_failed(r, i);
+				mark_failed(r, i, reason_of(&t));
 				record_task_free(&t);
 				return 0;
 			}
 			record_task_free(&t);
 			if (s == TASK_WAITING) {
 				j->st = L_ASKED;
+				tell_asks(r, i);
 				return 0;
 			}
 		}
 		j->begun = true;
 	}
 	if (w->kind == WF_COMMAND)
-		return spawn(r, i) < 0 ? (mark_failed(r, i), 0) : 0;
+		return spawn(r, i) < 0 ? (mark_failed(r, i, "the command could not start"), 0) : 0;
 	if (read_task(r, i, &t, exit_code))
 		return -1;
 	int rc = ask_or_answer(r, i, &t, exit_code);
@@ -503,13 +751,17 @@ static int ask_or_answer(run *r, size_t i, const record_task *t, int *exit_code)
 	store_err err;
 	if (t->status == TASK_WAITING) {
 		j->st = t->input_asked ? L_ASKED : L_HELD;
+		if (j->st == L_ASKED)
+			tell_asks(r, i);
+		else
+			tell(r, i, G_PAUSE, " held: paused before it ran");
 		return 0;
 	}
 	if (t->status != TASK_IN_PROGRESS) {
 		if (t->status == TASK_COMPLETE)
 			mark_done(r, i);
 		else if (t->status == TASK_FAILED)
-			mark_failed(r, i);
+			mark_failed(r, i, reason_of(t));
 		return 0;
 	}
 	if (t->input_asked || t->has_input_value) {
@@ -533,6 +785,8 @@ static int ask_or_answer(run *r, size_t i, const record_task *t, int *exit_code)
 	store_code c = store_task_request_input(r->st, r->exec_id, w->id, &rq, &err);
 	if (c == STORE_OK) {
 		j->st = L_ASKED;
+		j->since = now_ms();
+		tell_asks(r, i);
 		return 0;
 	}
 	if (c != STORE_INVALID_STATE) {
@@ -590,7 +844,7 @@ static int reconcile(run *r, int *exit_code)
 			/* failed by someone else: its command stops */
 			signal_job(j, SIGCONT);
 			signal_job(j, SIGTERM);
-			r->failing = true;
+			note_failure(r, i, reason_of(&it.tasks[k]));
 			if (j->st != L_RUNNING && j->st != L_STOPPED)
 				j->st = L_FAILED;
 			continue;
@@ -600,12 +854,14 @@ static int reconcile(run *r, int *exit_code)
 			if (s == TASK_WAITING) {
 				signal_job(j, SIGSTOP);
 				j->st = L_STOPPED;
+				tell(r, i, G_PAUSE, " paused");
 			}
 			break;
 		case L_STOPPED:
 			if (s == TASK_IN_PROGRESS) {
 				signal_job(j, SIGCONT);
 				j->st = L_RUNNING;
+				tell(r, i, G_RUN, " resumed");
 			}
 			break;
 		case L_EXITED_PAUSED:
@@ -616,6 +872,7 @@ static int reconcile(run *r, int *exit_code)
 			if (s == TASK_IN_PROGRESS) {
 				j->begun = true;
 				j->st = parent_done(r, i) ? L_READY : L_BLOCKED;
+				tell(r, i, G_RUN, " resumed");
 			}
 			break;
 		case L_BLOCKED:
@@ -676,6 +933,26 @@ static void reap_children(run *r)
 			}
 }
 
+/* "N of M tasks complete, 3.2s" */
+static void tally(const run *r, char *buf, size_t len)
+{
+	size_t done = 0;
+	for (size_t i = 0; i < r->wf.n; i++)
+		done += r->jobs[i].st == L_DONE;
+	char t[32];
+	span(t, sizeof t, now_ms() - r->t0);
+	snprintf(buf, len, "%zu of %zu tasks complete, %s", done, r->wf.n, t);
+}
+
+/* "task 'bad': exit status 3", the first failure seen. */
+static void failure(const run *r, char *buf, size_t len)
+{
+	if (r->failed == SIZE_MAX)
+		snprintf(buf, len, "a task failed");
+	else
+		snprintf(buf, len, "task '%s': %s", r->wf.tasks[r->failed].id, r->failed_why ? r->failed_why : "failed");
+}
+
 static bool all_done(const run *r)
 {
 	for (size_t i = 0; i < r->wf.n; i++)
@@ -721,6 +998,7 @@ static int loop(run *r)
 				r->running--;
 				j->pid = 0;
 				if (r->stopping || r->ended) {
+					end_log(j);
 					flush_logs(r, i, &exit_code);
 					j->st = L_BLOCKED; /* in progress in the store: runs again on --continue */
 					continue;
@@ -736,9 +1014,12 @@ static int loop(run *r)
 				say("stopped by %s: continue with seerun --continue %s", strsignal(r->stopping), r->exec_id);
 				goto out;
 			}
+			char why[600], n[100];
+			tally(r, n, sizeof n);
+			failure(r, why, sizeof why);
 			if (r->ended) {
-				say("execution '%s' was ended by someone else (cancelled?): see seectl history %s", r->exec_id,
-				    r->exec_id);
+				say("execution '%s' was ended by someone else (cancelled?): %s (%s); see seectl history %s",
+				    r->exec_id, why, n, r->exec_id);
 				exit_code = EXIT_FAILED;
 				goto out;
 			}
@@ -748,6 +1029,7 @@ static int loop(run *r)
 					exit_code = store_failed(&err);
 					goto out;
 				}
+				say("execution '%s' failed: %s (%s)", r->exec_id, why, n);
 				exit_code = EXIT_FAILED;
 				goto out;
 			}
@@ -756,6 +1038,10 @@ static int loop(run *r)
 					exit_code = store_failed(&err);
 					goto out;
 				}
+				char t[32];
+				span(t, sizeof t, now_ms() - r->t0);
+				if (r->progress)
+					say("execution '%s' complete: %zu tasks in %s", r->exec_id, r->wf.n, t);
 				exit_code = EXIT_COMPLETE;
 				goto out;
 			}
@@ -952,7 +1238,7 @@ static int take_up(run *r, const store_item *it)
 			break;
 		case TASK_FAILED:
 			j->st = L_FAILED;
-			r->failing = true;
+			note_failure(r, i, reason_of(t));
 			break;
 		case TASK_IN_PROGRESS:
 			j->begun = true; /* a command runs again from the start */
@@ -1034,25 +1320,140 @@ static int continue_run(run *r, const char *id, const char *file)
 	return -1; /* go on */
 }
 
+/* ---- --check ---- */
+
+static void print_problem(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* A text of the file on one line, escaped for the terminal. */
+static void put_text(const char *s)
+{
+	text_escape_fputs(stdout, s, strlen(s));
+}
+
+/* An argument as a shell would need it written. */
+static void put_arg(const char *a)
+{
+	if (*a && !a[strcspn(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!")]) {
+		put_text(a);
+		return;
+	}
+	putchar('\'');
+	for (const char *p = a; *p; p++) {
+		size_t n = strcspn(p, "'");
+		char *part = strndup(p, n);
+		if (part)
+			put_text(part);
+		free(part);
+		p += n;
+		if (!*p)
+			break;
+		fputs("'\\''", stdout);
+	}
+	putchar('\'');
+}
+
+/* A task and its next_tasks, indented by depth. */
+static void print_task(const workflow *w, size_t i, int depth)
+{
+	const wf_task *t = &w->tasks[i];
+	printf("%*s- %s: ", depth * 2, "", t->id);
+	if (t->kind == WF_COMMAND) {
+		fputs("command: ", stdout);
+		put_arg(t->command);
+		for (size_t k = 0; k < t->n_args; k++) {
+			putchar(' ');
+			put_arg(t->args[k]);
+		}
+	} else {
+		printf("input (%s%s", record_input_type_name(t->type), t->required ? ", required" : "");
+		if (t->has_default) {
+			const char *q = t->type == INPUT_STRING ? "\"" : "";
+			printf(", default %s", q);
+			put_text(t->default_text);
+			fputs(q, stdout);
+		}
+		fputs("): \"", stdout);
+		put_text(t->prompt);
+		putchar('"');
+		if (t->timeout_s) {
+			char d[32];
+			text_span(d, sizeof d, (long long)t->timeout_s);
+			printf("; deadline %s, then %s", d, record_on_timeout_name(t->on_timeout));
+		}
+		if (t->n_respondents) {
+			fputs("; answered by ", stdout);
+			for (size_t k = 0; k < t->n_respondents; k++)
+				printf("%s%s", k ? ", " : "", t->respondents[k]);
+		}
+		if (t->no_self_approval)
+			fputs("; not by who started it", stdout);
+	}
+	putchar('\n');
+	for (size_t k = 0; k < t->n_next; k++)
+		print_task(w, t->next[k], depth + 1);
+}
+
+/* seerun --check FILE: the problems on stderr (exit 2), or the tree on stdout (exit 0). */
+static int check(const char *file)
+{
+	workflow w;
+	size_t n = workflow_check(file, &w, print_problem, NULL);
+	if (n) {
+		fprintf(stderr, "seerun: %s: %zu problem%s\n", file, n, n == 1 ? "" : "s");
+		return EXIT_USAGE;
+	}
+	printf("%s: valid: workflow '", file);
+	put_text(w.id);
+	fputs("' (", stdout);
+	put_text(w.name);
+	printf("), %zu task%s\n", w.n, w.n == 1 ? "" : "s");
+	for (size_t i = 0; i < w.n; i++)
+		if (w.tasks[i].parent == SIZE_MAX)
+			print_task(&w, i, 0);
+	workflow_free(&w);
+	return fflush(stdout) == 0 ? 0 : EXIT_STORAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' }, { "config", required_argument, NULL, 'c' },
 		{ "id", required_argument, NULL, 'i' },   { "jobs", required_argument, NULL, 'j' },
 		{ "continue", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, 'V' },    { "quiet", no_argument, NULL, 'q' },
+		{ "check", no_argument, NULL, 'k' },      { "log-cap", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL, *config = NULL, *id = NULL, *cont = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	bool quiet = false, checking = false;
+	uint64_t log_cap = LOG_CAP_DEFAULT;
+	const char *cap_env = getenv("SEERUN_LOG_CAP");
+	if (cap_env && *cap_env && (size_parse(cap_env, &log_cap) < 0 || log_cap < LOG_CAP_MIN)) {
+		say("bad value '%s' in $SEERUN_LOG_CAP: a size from 64K to 1024G, such as 512K or 64M", cap_env);
+		return EXIT_USAGE;
+	}
 	int o;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+	setlocale(LC_CTYPE, "");
+	while ((o = getopt_long(argc, argv, "+:hVq", opts, NULL)) != -1) {
 		switch (o) {
 		case 'H': home = optarg; break;
 		case 'c': config = optarg; break;
 		case 'i': id = optarg; break;
 		case 'C': cont = optarg; break;
+		case 'q': quiet = true; break;
+		case 'k': checking = true; break;
+		case 'L':
+			if (size_parse(optarg, &log_cap) < 0 || log_cap < LOG_CAP_MIN) {
+				say("bad value '%s' for --log-cap: a size from 64K to 1024G, such as 512K or 64M", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'j': {
 			char *end;
 			errno = 0;
@@ -1076,7 +1477,9 @@ int main(int argc, char **argv)
 	if (jobs < 1)
 		jobs = 1;
 	const char *file = optind < argc ? argv[optind] : NULL;
-	if ((!cont && optind != argc - 1) || (cont && argc - optind > 1)) {
+	if (checking && !cont && optind == argc - 1)
+		return check(file);
+	if ((!cont && optind != argc - 1) || (cont && argc - optind > 1) || checking) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -1089,6 +1492,11 @@ int main(int argc, char **argv)
 	r.max_jobs = jobs;
 	r.watch_fd = -1;
 	r.engine_pid = getpid();
+	r.log_cap = log_cap;
+	r.progress = !quiet && isatty(2);
+	r.ascii = !text_locale_utf8();
+	r.t0 = now_ms();
+	r.failed = SIZE_MAX;
 	char why[1200];
 	if (!cont && workflow_load(file, &r.wf, why, sizeof why) < 0) {
 		say("%s", why);
@@ -1174,12 +1582,16 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < j->n_pend; k++)
 			free(j->pend[k].s);
 		free(j->pend);
+		for (size_t k = 0; k < j->ring_n; k++)
+			free(j->ring[(j->ring_first + k) % j->ring_cap].s);
+		free(j->ring);
 		free(j->part);
 		free(j->answer);
 		if (j->out >= 0)
 			close(j->out);
 	}
 	free(r.jobs);
+	free(r.failed_why);
 	workflow_free(&r.wf);
 	store_close(r.st);
 	return rc;

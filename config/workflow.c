@@ -18,7 +18,22 @@ typedef struct reader {
 	yreader *y;
 	workflow *w;
 	size_t cap;
+	/* workflow_check: each problem goes here, and reading goes on */
+	void (*problem)(void *ctx, const char *msg);
+	void *ctx;
+	size_t problems;
 } reader;
+
+/* A problem in y->err: reported when checking (then reading goes on: 0),
+ * else handed up (-1). */
+static int go_on(reader *r)
+{
+	r->problems++;
+	if (!r->problem || r->problems > WORKFLOW_PROBLEMS_MAX)
+		return -1;
+	r->problem(r->ctx, r->y->err);
+	return 0;
+}
 
 static const ynode *map_get(const ynode *m, const char *key)
 {
@@ -210,6 +225,7 @@ static int read_input(reader *r, wf_task *t, const ynode *in, const char *what)
 }
 
 static int read_tasks(reader *r, const ynode *list, size_t parent, int depth);
+static int read_task_self(reader *r, const ynode *m, size_t me);
 
 static int read_task(reader *r, const ynode *m, size_t parent, int depth)
 {
@@ -229,13 +245,29 @@ static int read_task(reader *r, const ynode *m, size_t parent, int depth)
 	wf_task *t = &r->w->tasks[me];
 	memset(t, 0, sizeof *t);
 	t->parent = parent;
+	/* a bad task's next_tasks are still read when checking: their own
+	 * problems are reported too */
+	if (read_task_self(r, m, me) < 0 && go_on(r) < 0)
+		return -1;
+	const ynode *next = map_get(m, "next_tasks");
+	if (!next || (next->kind == YN_SCALAR && next->plain && ynode_is_null(next)))
+		return 0;
+	if (depth >= WORKFLOW_DEPTH_MAX)
+		return yreader_fail(r->y, next, "tasks nested more than %d deep", WORKFLOW_DEPTH_MAX);
+	return read_tasks(r, next, me, depth + 1);
+}
+
+/* A task's own fields: id, name, function. */
+static int read_task_self(reader *r, const ynode *m, size_t me)
+{
+	wf_task *t = &r->w->tasks[me];
 	if (keys_known(r, m, "a task", task_keys) < 0 || get_text(r, m, "id", "a task", false, &t->id) < 0)
 		return -1;
 	if (!record_id_valid(t->id))
 		return yreader_fail(r->y, map_get(m, "id"), "task id '%.64s' is not a valid id (1-128 printable bytes)",
 				    t->id);
 	for (size_t i = 0; i < me; i++)
-		if (strcmp(r->w->tasks[i].id, t->id) == 0)
+		if (r->w->tasks[i].id && strcmp(r->w->tasks[i].id, t->id) == 0)
 			return yreader_fail(r->y, map_get(m, "id"), "task id '%s' is used twice", t->id);
 	char what[200];
 	snprintf(what, sizeof what, "task '%s'", t->id);
@@ -263,14 +295,7 @@ static int read_task(reader *r, const ynode *m, size_t parent, int depth)
 		return yreader_fail(r->y, in ? in : f, "the function of task '%s' needs an 'input' object", t->id);
 	snprintf(what, sizeof what, "the input of task '%s'", t->id);
 	t->kind = command ? WF_COMMAND : WF_INPUT;
-	if ((command ? read_command(r, t, in, what) : read_input(r, t, in, what)) < 0)
-		return -1;
-	const ynode *next = map_get(m, "next_tasks");
-	if (!next || (next->kind == YN_SCALAR && next->plain && ynode_is_null(next)))
-		return 0;
-	if (depth >= WORKFLOW_DEPTH_MAX)
-		return yreader_fail(r->y, next, "tasks nested more than %d deep", WORKFLOW_DEPTH_MAX);
-	return read_tasks(r, next, me, depth + 1);
+	return command ? read_command(r, t, in, what) : read_input(r, t, in, what);
 }
 
 static int read_tasks(reader *r, const ynode *list, size_t parent, int depth)
@@ -279,9 +304,9 @@ static int read_tasks(reader *r, const ynode *list, size_t parent, int depth)
 		return yreader_fail(r->y, list, "'%s' must be a list of tasks", parent == SIZE_MAX ? "tasks" : "next_tasks");
 	for (size_t i = 0; i < list->n; i++) {
 		size_t me = r->w->n;
-		if (read_task(r, list->items[i], parent, depth) < 0)
+		if (read_task(r, list->items[i], parent, depth) < 0 && go_on(r) < 0)
 			return -1;
-		if (parent != SIZE_MAX) {
+		if (parent != SIZE_MAX && me < r->w->n) {
 			wf_task *p = &r->w->tasks[parent];
 			size_t *v = realloc(p->next, (p->n_next + 1) * sizeof *v);
 			if (!v)
@@ -308,36 +333,40 @@ static uint64_t fnv1a(FILE *f)
 	return h;
 }
 
-int workflow_load(const char *path, workflow *out, char *err, size_t errlen)
+/* workflow_load, or workflow_check when r->problem is set: the number of
+ * problems.  The one that stopped the reading, if any, is left in err (the
+ * others went to r->problem). */
+static size_t load(const char *path, workflow *out, reader *r, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return 1;
 	}
 	struct stat sb;
 	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		fclose(f);
 		snprintf(err, errlen, "%s: is a directory", path);
-		return -1;
+		return 1;
 	}
 	if (sb.st_size > (off_t)WORKFLOW_FILE_MAX) {
 		fclose(f);
 		snprintf(err, errlen, "%s: larger than %u MB", path, WORKFLOW_FILE_MAX >> 20);
-		return -1;
+		return 1;
 	}
 	out->hash = fnv1a(f);
 	yreader y;
 	ynode *doc = NULL;
-	int rc = -1;
 	if (yreader_open(&y, f, path) < 0) {
 		snprintf(err, errlen, "%s", y.err);
 		fclose(f);
-		return -1;
+		return 1;
 	}
 	y.max_depth = 4 * WORKFLOW_DEPTH_MAX + 16;
-	reader r = { &y, out, 0 };
+	r->y = &y;
+	r->w = out;
+	bool unreported = true; /* y.err holds a problem not handed to r->problem */
 	if (yreader_document(&y, &doc) < 0)
 		goto done;
 	if (!doc || doc->kind != YN_MAP) {
@@ -348,7 +377,7 @@ int workflow_load(const char *path, workflow *out, char *err, size_t errlen)
 	const ynode *top = doc;
 	const ynode *content = map_get(doc, "content");
 	if (content) {
-		if (keys_known(&r, doc, "a saved workflow", saved_keys) < 0)
+		if (keys_known(r, doc, "a saved workflow", saved_keys) < 0 && go_on(r) < 0)
 			goto done;
 		if (content->kind != YN_MAP) {
 			yreader_fail(&y, content, "'content' must be a workflow object");
@@ -356,30 +385,53 @@ int workflow_load(const char *path, workflow *out, char *err, size_t errlen)
 		}
 		top = content;
 	}
-	if (keys_known(&r, top, "the workflow", top_keys) < 0 || get_text(&r, top, "id", "the workflow", false, &out->id) < 0 ||
-	    get_text(&r, top, "name", "the workflow", false, &out->name) < 0)
+	if ((keys_known(r, top, "the workflow", top_keys) < 0 && go_on(r) < 0) ||
+	    (get_text(r, top, "id", "the workflow", false, &out->id) < 0 && go_on(r) < 0) ||
+	    (get_text(r, top, "name", "the workflow", false, &out->name) < 0 && go_on(r) < 0))
 		goto done;
 	const ynode *tasks = map_get(top, "tasks");
 	if (!tasks) {
 		yreader_fail(&y, top, "the workflow has no 'tasks'");
 		goto done;
 	}
-	if (read_tasks(&r, tasks, SIZE_MAX, 0) < 0)
+	if (read_tasks(r, tasks, SIZE_MAX, 0) < 0)
 		goto done;
-	if (out->n == 0) {
+	if (out->n == 0 && r->problems == 0) {
 		yreader_fail(&y, tasks, "the workflow has no tasks");
 		goto done;
 	}
-	rc = 0;
+	unreported = false;
 done:
-	if (rc < 0)
-		snprintf(err, errlen, "%s", y.err);
+	if (unreported) {
+		if (r->problems > WORKFLOW_PROBLEMS_MAX)
+			snprintf(err, errlen, "%s: more than %d problems: the rest is not checked", path,
+				 WORKFLOW_PROBLEMS_MAX);
+		else
+			snprintf(err, errlen, "%s", y.err);
+		r->problems++;
+	}
 	ynode_unref(doc);
 	yreader_close(&y);
 	fclose(f);
-	if (rc < 0)
+	if (r->problems)
 		workflow_free(out);
-	return rc;
+	return r->problems;
+}
+
+int workflow_load(const char *path, workflow *out, char *err, size_t errlen)
+{
+	reader r = { 0 };
+	return load(path, out, &r, err, errlen) ? -1 : 0;
+}
+
+size_t workflow_check(const char *path, workflow *out, void (*problem)(void *ctx, const char *msg), void *ctx)
+{
+	reader r = { .problem = problem, .ctx = ctx };
+	char err[1200] = "";
+	size_t n = load(path, out, &r, err, sizeof err);
+	if (*err) /* the problem that stopped the reading */
+		problem(ctx, err);
+	return n;
 }
 
 void workflow_free(workflow *w)

@@ -33,6 +33,7 @@
 #define WORKFLOW_DEPTH_MAX 200        /* tasks nested in next_tasks */
 #define WORKFLOW_ARGS_MAX 4096
 #define WORKFLOW_TEXT_MAX 65536       /* a name, prompt, command or argument */
+#define WORKFLOW_PROBLEMS_MAX 100     /* workflow_check stops after this many */
 
 typedef enum wf_kind { WF_COMMAND, WF_INPUT } wf_kind;
 
@@ -68,6 +69,13 @@ typedef struct workflow {
 
 /* Reads a workflow file.  0, or -1 with "FILE:LINE:COL: reason" in err. */
 int workflow_load(const char *path, workflow *out, char *err, size_t errlen);
+/* Reads it as workflow_load does, but goes on past a bad task (or a bad field
+ * of the workflow) to find every problem it can, as `argo lint` does: each
+ * is handed to `problem` as "FILE:LINE:COL: reason", in file order, at most
+ * one per task.  A file that is not JSON stops at its first syntax error.
+ * Returns how many (0: *out holds the workflow, for workflow_free; else it
+ * is empty). */
+size_t workflow_check(const char *path, workflow *out, void (*problem)(void *ctx, const char *msg), void *ctx);
 void workflow_free(workflow *w);
 /* The environment variable an answer reaches later commands by:
  * SEETOP_INPUT_ + the id upper-cased, every other byte '_'.  Into buf. */
