@@ -72,10 +72,17 @@ static const char *opt_name(const struct option *opts, int val)
 int cmd_parse_opts(const cmd *self, int argc, char **argv, const struct option *opts, int (*on)(int, const char *, void *),
 		      void *ctx)
 {
+	return cmd_parse_opts_short(self, argc, argv, "", opts, on, ctx);
+}
+
+int cmd_parse_opts_short(const cmd *self, int argc, char **argv, const char *shorts_extra, const struct option *opts,
+			 int (*on)(int, const char *, void *), void *ctx)
+{
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow arguments */
 	opterr = 0;
 	int o;
-	const char *shorts = ":h";
+	char shorts[32];
+	snprintf(shorts, sizeof shorts, ":h%s", shorts_extra);
 	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		if (o == 'h') {
 			cmd_print_help(self);
@@ -579,7 +586,75 @@ static void print_event(const record_event *ev)
 	fputc('\n', stdout);
 }
 
-static void show_text(const store_item *it, const record_event *ev, size_t nev)
+typedef struct show_opts {
+	bool json, all;
+	size_t tail; /* the newest lines shown per task */
+} show_opts;
+
+static int show_opt(int o, const char *arg, void *ctx)
+{
+	show_opts *so = ctx;
+	switch (o) {
+	case 'j':
+		so->json = true;
+		return 0;
+	case 'a':
+		so->all = true;
+		return 0;
+	case 'n':
+		return cmd_parse_count(arg, &so->tail);
+	}
+	return -1;
+}
+
+static void put_log_line(const record_text *l)
+{
+	fputs("      | ", stdout);
+	put_esc(l->s, l->len);
+	fputc('\n', stdout);
+}
+
+/* A task's newest lines (--tail N, 20 by default; --all: every one), after
+ * how many earlier lines there are and the command that prints them.  The
+ * item holds the newest lines; older ones are read a page at a time. */
+static void show_log(cli *c, const char *exec, const record_task *t, const show_opts *so)
+{
+	uint64_t from = so->all || so->tail >= t->log_count ? 0 : t->log_count - so->tail;
+	uint64_t held = t->log_count - t->n_logs; /* the first line the item holds */
+	if (from > 0) {
+		printf("      %llu earlier line%s: seectl logs ", (unsigned long long)from, from == 1 ? "" : "s");
+		cmd_put_escs(exec);
+		fputc(' ', stdout);
+		cmd_put_escs(t->task_id);
+		fputc('\n', stdout);
+	}
+	while (from < held) {
+		record_text *v;
+		size_t n;
+		uint64_t total;
+		store_err err;
+		size_t want = held - from < 1000 ? (size_t)(held - from) : 1000;
+		if (store_task_logs(c->st, exec, t->task_id, from, want, &v, &n, &total, &err)) {
+			printf("      (the older lines could not be read: ");
+			cmd_put_escs(err.msg);
+			puts(")");
+			from = held;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			put_log_line(&v[i]);
+			free(v[i].s);
+		}
+		free(v);
+		from += n;
+		if (n == 0)
+			break;
+	}
+	for (size_t l = from > held ? (size_t)(from - held) : 0; l < t->n_logs; l++)
+		put_log_line(&t->logs[l]);
+}
+
+static void show_text(cli *c, const store_item *it, const record_event *ev, size_t nev, const show_opts *so)
 {
 	const record_exec *e = &it->exec;
 	fputs("execution  ", stdout);
@@ -642,13 +717,7 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 			put_esc(t->reason.s, t->reason.len);
 			fputc('\n', stdout);
 		}
-		if (t->log_count > t->n_logs)
-			printf("      ... %llu earlier log lines\n", (unsigned long long)(t->log_count - t->n_logs));
-		for (size_t l = 0; l < t->n_logs; l++) {
-			fputs("      | ", stdout);
-			put_esc(t->logs[l].s, t->logs[l].len);
-			fputc('\n', stdout);
-		}
+		show_log(c, e->id, t, so);
 	}
 	printf("events     %zu\n", nev);
 	for (size_t i = 0; i < nev; i++)
@@ -657,10 +726,13 @@ static void show_text(const store_item *it, const record_event *ev, size_t nev)
 
 static int run_show(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "tail", required_argument, NULL, 'n' },
+					      { "all", no_argument, NULL, 'a' },
+					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	json_opt jo = { false };
-	if (cmd_parse_opts(cmd_find("show"), argc, argv, opts, cmd_json_only, &jo) < 0)
+	show_opts so = { false, false, 20 };
+	if (cmd_parse_opts(cmd_find("show"), argc, argv, opts, show_opt, &so) < 0)
 		return EXIT_USAGE;
 	if (argc - optind != 1)
 		return cmd_fail(EXIT_USAGE, "show: name one execution (seectl show EXEC)");
@@ -679,7 +751,7 @@ static int run_show(cli *c, int argc, char **argv)
 		store_item_free(&it);
 		return cmd_store_fail(&err);
 	}
-	if (jo.json) {
+	if (so.json) {
 		fputs("{\"execution\":", stdout);
 		datafile_json_exec(stdout, &it.exec);
 		fputs(",\"tasks\":[", stdout);
@@ -696,7 +768,7 @@ static int run_show(cli *c, int argc, char **argv)
 		}
 		fputs("]}\n", stdout);
 	} else {
-		show_text(&it, ev, nev);
+		show_text(c, &it, ev, nev, &so);
 	}
 	record_event_array_free(ev, nev);
 	store_item_free(&it);
@@ -707,14 +779,20 @@ static int run_show(cli *c, int argc, char **argv)
 
 typedef struct history_opts {
 	size_t limit;
-	bool json;
+	bool has_limit, json, follow;
 } history_opts;
 
 static int history_opt(int o, const char *arg, void *ctx)
 {
 	history_opts *h = ctx;
-	if (o == 'l')
+	if (o == 'l') {
+		h->has_limit = true;
 		return cmd_parse_count(arg, &h->limit);
+	}
+	if (o == 'f') {
+		h->follow = true;
+		return 0;
+	}
 	if (o == 'j') {
 		h->json = true;
 		return 0;
@@ -726,9 +804,10 @@ static int run_history(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'l' },
 					      { "json", no_argument, NULL, 'j' },
+					      { "follow", no_argument, NULL, 'f' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	history_opts ho = { 50, false };
+	history_opts ho = { 50, false, false, false };
 	if (cmd_parse_opts(cmd_find("history"), argc, argv, opts, history_opt, &ho) < 0)
 		return EXIT_USAGE;
 	if (argc - optind > 1)
@@ -756,6 +835,8 @@ static int run_history(cli *c, int argc, char **argv)
 	if (!ho.json)
 		printf("  %-6s %-27s %-10s  %-10s  %-15s  %-16s  %-10s  %s\n", "SEQ", "TIME", "ACTOR", "USER", "ACTION",
 		       "EXECUTION", "TASK", "CHANGE");
+	if (ho.follow)
+		return follow_history(c, exec, ho.has_limit ? ho.limit : 10, ho.json, print_event);
 	for (;;) {
 		record_event *ev;
 		size_t n, want = 256;
@@ -927,8 +1008,11 @@ const cmd cmd_table[] = {
 	  "  --limit N    at most N executions (0, the default, lists all)\n"
 	  "  --json       one JSON object per line\n",
 	  run_list },
-	{ "show", "EXEC [--json]", "one execution, its tasks and its events",
-	  "  --json   one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show },
+	{ "show", "EXEC [--tail N | --all] [--json]", "one execution, its tasks and its events",
+	  "  --tail N   the last N log lines of each task (default 20), after how many earlier\n"
+	  "             lines there are and the seectl logs command that prints them\n"
+	  "  --all      every log line of each task\n"
+	  "  --json     one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show },
 	{ "paused", "[--limit N] [--json]", "executions that wait: for an answer, or paused; soonest deadline first",
 	  "  --limit N    at most N executions\n"
 	  "  --json       one JSON object per line: the execution, its earliest \"deadline\" and its\n"
@@ -973,9 +1057,17 @@ const cmd cmd_table[] = {
 	  "With --all, every waiting execution the selectors choose; those with a required\n"
 	  "answer that has no value or default are skipped.\n" BULK_HELP,
 	  act_resume },
-	{ "history", "[EXEC] [--limit N] [--json]", "audit events, newest first",
-	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n",
+	{ "history", "[EXEC] [--limit N] [--json] [--follow]", "audit events, newest first",
+	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n"
+	  "  --follow    the newest N (default 10, 0: none) oldest first, then each new event as\n"
+	  "              it is committed, until Ctrl-C (as journalctl -f)\n",
 	  run_history },
+	{ "logs", "EXEC TASK [--tail N] [--follow]", "a task's log; --follow prints its lines as they come",
+	  "  --tail N, -n N   only the last N lines\n"
+	  "  --follow, -f     then print each new line as the engine stores it, until the task\n"
+	  "                   ends (exit 0) or Ctrl-C (as journalctl -f and kubectl logs -f)\n"
+	  "Control characters in the lines are shown escaped, as everywhere in seectl.\n",
+	  follow_logs },
 	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", act_delete },
 	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
 	{ "gen", "--executions N [--tasks-per K] [--waiting-ratio R] [--seed S]",

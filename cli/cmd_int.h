@@ -7,6 +7,7 @@
  *            cancel, deadline, respondents, delete
  *   admin.c  the commands that look after a home: server, notify, backup
  *   bulk.c   --all of resume, reject and cancel
+ *   follow.c the commands that follow the store's pushes: logs, history --follow
  */
 #ifndef SEETOP_CMD_INT_H
 #define SEETOP_CMD_INT_H
@@ -29,6 +30,10 @@ int cmd_store_fail(const store_err *err);
  * help and exits.  Returns -1 after printing a usage error. */
 int cmd_parse_opts(const cmd *self, int argc, char **argv, const struct option *opts,
 		   int (*on)(int, const char *, void *), void *ctx);
+/* The same, with short options too (getopt's syntax, "fn:"): each one's
+ * value is the val of its long option. */
+int cmd_parse_opts_short(const cmd *self, int argc, char **argv, const char *shorts, const struct option *opts,
+			 int (*on)(int, const char *, void *), void *ctx);
 /* What a refused option value should have been (a static string). */
 void cmd_hint(const char *what);
 /* Option handlers: none accepted; --json only (ctx: a json_opt). */
@@ -51,6 +56,12 @@ int act_cancel(cli *c, int argc, char **argv);
 int act_deadline(cli *c, int argc, char **argv);
 int act_respondents(cli *c, int argc, char **argv);
 int act_delete(cli *c, int argc, char **argv);
+
+/* follow.c */
+int follow_logs(cli *c, int argc, char **argv);
+/* history --follow: the newest `last` events of exec (NULL: all), oldest
+ * first, then each new one until interrupted; returns an exit code. */
+int follow_history(cli *c, const char *exec, size_t last, bool json, void (*print)(const record_event *));
 
 /* admin.c */
 int admin_server(cli *c, int argc, char **argv);
