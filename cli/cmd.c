@@ -1070,6 +1070,14 @@ const cmd cmd_table[] = {
 	  follow_logs },
 	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", act_delete },
 	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
+	{ "metrics", "", "the home's state in the Prometheus text format",
+	  "Executions by status, waiting tasks (for an answer or paused), the oldest wait,\n"
+	  "overdue deadlines, hooks run, failed and pending, the server's uptime and the\n"
+	  "store's generation; every name starts with seetop_.  For node_exporter's textfile\n"
+	  "collector, write a file and rename it, so that no scrape reads half of one:\n"
+	  "  seectl metrics > DIR/seetop.prom.tmp && mv DIR/seetop.prom.tmp DIR/seetop.prom\n"
+	  "Nothing is printed when the store fails (one line on stderr, exit 3).\n",
+	  metrics_run },
 	{ "gen", "--executions N [--tasks-per K] [--waiting-ratio R] [--seed S]",
 	  "fill the store with synthetic executions (for demos and benchmarks)",
 	  "  --executions N     how many (ids gen-00000000 ...; later ids start later)\n"

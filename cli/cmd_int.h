@@ -8,6 +8,7 @@
  *   admin.c  the commands that look after a home: server, notify, backup
  *   bulk.c   --all of resume, reject and cancel
  *   follow.c the commands that follow the store's pushes: logs, history --follow
+ *   metrics.c metrics: the home's state in the Prometheus text format
  */
 #ifndef SEETOP_CMD_INT_H
 #define SEETOP_CMD_INT_H
@@ -62,6 +63,9 @@ int follow_logs(cli *c, int argc, char **argv);
 /* history --follow: the newest `last` events of exec (NULL: all), oldest
  * first, then each new one until interrupted; returns an exit code. */
 int follow_history(cli *c, const char *exec, size_t last, bool json, void (*print)(const record_event *));
+
+/* metrics.c */
+int metrics_run(cli *c, int argc, char **argv);
 
 /* admin.c */
 int admin_server(cli *c, int argc, char **argv);
