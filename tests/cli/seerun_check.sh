@@ -1,0 +1,100 @@
+#!/bin/sh
+# seerun_check.sh - seerun --check FILE checks a workflow file without
+# running it, as argo lint and terraform validate do: no store is opened or
+# made; a valid file prints its task tree (kind, command or prompt, type,
+# default, deadline) and exits 0; a bad one prints every problem it can find
+# as FILE:LINE:COL: message and exits 2.
+. "${SEETOP_TOP_SRCDIR:?}/tests/cli/lib.sh"
+SEERUN=$top_builddir/cli/seerun
+WF=$DATA/workflows
+export SEETOP_HOME=$work/never-made
+
+chk() {
+	"$SEERUN" --check "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+}
+
+# ---- a valid file: the tree ----
+chk "$WF/approve.json"
+expect_rc 0 "--check approve.json"
+[ -s "$work/err" ] && fail "a valid file wrote to stderr: $(cat "$work/err")"
+cat >"$work/want" <<WANT
+$WF/approve.json: valid: workflow 'approve' (Deploy after approval), 3 tasks
+- build: command: echo built
+  - approve: input (boolean, required, default false): "Deploy to production?"
+    - deploy: command: sh -c 'echo approved=\$SEETOP_INPUT_APPROVE'
+WANT
+diff -u "$work/want" "$work/out" >&2 || fail "the tree of approve.json differs"
+# siblings and two roots, in file order
+chk "$WF/tree.json"
+expect_rc 0 "--check tree.json"
+cat >"$work/want" <<WANT
+$WF/tree.json: valid: workflow 'tree' (A tree with parallel siblings), 5 tasks
+- fetch: command: echo fetched
+  - build-a: command: sh -c 'sleep 0.3; echo a'
+    - test-a: command: echo 'tested a'
+  - build-b: command: sh -c 'sleep 0.3; echo b'
+- lint: command: echo 'lint ok'
+WANT
+diff -u "$work/want" "$work/out" >&2 || fail "the tree of tree.json differs"
+# a deadline, a string default, respondents
+chk "$WF/deadline.json"
+expect_rc 0 "--check deadline.json"
+expect_out '- approve: input (string, required, default "as-is"): "Ship it?"; deadline 2s, then default'
+chk "$WF/respondents.json"
+expect_rc 0 "--check respondents.json"
+expect_out "; answered by root, nobody; not by who started it"
+[ -e "$SEETOP_HOME" ] && fail "--check made a store"
+
+# ---- every problem of a bad file, each at its line and column ----
+chk "$WF/check-bad.json"
+expect_rc 2 "--check check-bad.json"
+cat >"$work/want" <<WANT
+$WF/check-bad.json:5:59: task 'think': unknown function 'llm_call'
+$WF/check-bad.json:7:50: the timeout of task 'approve' must be a duration such as "90s", "15m", "2h" or "7d" (at most 3650d)
+$WF/check-bad.json:9:99: the command of task 'deploy' is empty
+seerun: $WF/check-bad.json: 3 problems
+WANT
+diff -u "$work/want" "$work/err" >&2 || fail "the problems of check-bad.json differ"
+[ -s "$work/out" ] && fail "a bad file printed a tree: $(cat "$work/out")"
+# not JSON: the syntax error, at its place
+chk "$WF/check-syntax.json"
+expect_rc 2 "--check check-syntax.json"
+expect_err "check-syntax.json:3:27: did not find expected ',' or '}'"
+expect_err "seerun: $WF/check-syntax.json: 1 problem"
+# an unknown key, a task kind seerun cannot run, a duplicate id
+chk "$WF/unknown-key.json"
+expect_rc 2 "--check unknown-key.json"
+expect_err "unknown-key.json:2:104: unknown key 'argz'"
+chk "$WF/agent.json"
+expect_rc 2 "--check agent.json"
+expect_err "agent.json:4:25: task 'think': function 'cursor_agent' cannot run in seerun"
+chk "$WF/dup.json"
+expect_rc 2 "--check dup.json"
+expect_err "task id 't1' is used twice"
+chk "$work/nope.json"
+expect_rc 2 "--check of a missing file"
+expect_err "nope.json: No such file or directory"
+# more problems than it reports: it says where it stopped
+python3 - "$work/many.json" <<'PY'
+import json, sys
+tasks = [{"id": "t%d" % i, "name": "T", "function": {"name": "nope", "input": {}}} for i in range(150)]
+json.dump({"id": "many", "name": "Many", "tasks": tasks}, open(sys.argv[1], "w"), indent=1)
+PY
+chk "$work/many.json"
+expect_rc 2 "--check of 150 bad tasks"
+[ "$(grep -c "unknown function 'nope'" "$work/err")" = 100 ] || fail "not 100 problems: $(grep -c nope "$work/err")"
+expect_err "many.json: more than 100 problems: the rest is not checked"
+
+# ---- usage: one file ----
+"$SEERUN" --check "$WF/tree.json" "$WF/fail.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "--check with two files"
+[ -e "$SEETOP_HOME" ] && fail "--check made a store"
+# a run still refuses a bad file with its first problem, in one line
+"$SEERUN" "$WF/check-bad.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "running check-bad.json"
+expect_one_line
+expect_err "check-bad.json:5:59: task 'think': unknown function 'llm_call'"
+finish
