@@ -121,20 +121,28 @@ static void close_handles(dbs *st)
  * that later servers use it too), else what that file says, else 256 MB. */
 static long cache_size_mb(const char *home)
 {
-	char path[4200], buf[32];
-	snprintf(path, sizeof path, "%s/cache_mb", home);
+	char buf[32];
+	/* the file is reached through the home's directory and never through a
+	 * link: a link there is replaced, and what it points to left alone */
+	int dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return DEFAULT_CACHE_MB;
 	const char *cache_env = getenv("SEESTORE_CACHE_MB");
 	long mb = cache_env ? strtol(cache_env, NULL, 10) : 0;
 	if (mb >= 16 && mb <= 16384) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int fd = openat(dirfd, "cache_mb", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == ELOOP && unlinkat(dirfd, "cache_mb", 0) == 0)
+			fd = openat(dirfd, "cache_mb", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			int n = snprintf(buf, sizeof buf, "%ld\n", mb);
 			(void)!write(fd, buf, (size_t)n);
 			close(fd);
 		}
+		close(dirfd);
 		return mb;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, "cache_mb", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dirfd);
 	if (fd >= 0) {
 		ssize_t n = read(fd, buf, sizeof buf - 1);
 		close(fd);

@@ -32,6 +32,22 @@
 
 static volatile sig_atomic_t got_term;
 static bool log_to_stderr; /* --foreground: the journal reads stderr */
+/* The home's directory: every file the server makes or changes there is
+ * reached through it, never by a path that a link could redirect. */
+static int home_fd = -1;
+static bool home_private; /* nobody but its owner can write in it */
+
+/* Opens one of the server's own files in the home without following a
+ * link.  In a private home a link there was put by its owner (or by someone
+ * in the days the home was shared): it is replaced by a new file, and the
+ * file it points to is left alone. */
+static int open_own(const char *name, int flags)
+{
+	int fd = openat(home_fd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP && home_private && unlinkat(home_fd, name, 0) == 0)
+		fd = openat(home_fd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd;
+}
 
 static void on_term(int sig)
 {
@@ -50,14 +66,10 @@ int64_t srv_now_ms(void)
 
 static void log_open(server *s)
 {
-	char path[4200], old[4300];
-	snprintf(path, sizeof path, "%s/%s", s->home, SERVER_LOG);
 	struct stat sb;
-	if (stat(path, &sb) == 0 && sb.st_size > LOG_MAX) {
-		snprintf(old, sizeof old, "%s.1", path);
-		rename(path, old);
-	}
-	s->logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fstatat(home_fd, SERVER_LOG, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) && sb.st_size > LOG_MAX)
+		renameat(home_fd, SERVER_LOG, home_fd, SERVER_LOG ".1");
+	s->logfd = open_own(SERVER_LOG, O_WRONLY | O_APPEND | O_CREAT);
 }
 
 void srv_log(server *s, const char *fmt, ...)
@@ -106,31 +118,25 @@ static int listen_on(server *s)
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
-	int dirfd = open(s->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0 || socket_path(s->home, dirfd, sa.sun_path, sizeof sa.sun_path) < 0) {
-		if (dirfd >= 0)
-			close(dirfd);
+	if (socket_path(s->home, home_fd, sa.sun_path, sizeof sa.sun_path) < 0)
 		return -1;
-	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		close(dirfd);
+	if (fd < 0)
 		return -1;
-	}
-	unlinkat(dirfd, SERVER_SOCKET, 0);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 128) != 0) {
+	unlinkat(home_fd, SERVER_SOCKET, 0);
+	/* made 0660 as it is bound: no chmod by name afterwards */
+	mode_t old = umask(0117);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc != 0 || listen(fd, 128) != 0) {
 		close(fd);
-		close(dirfd);
 		return -1;
 	}
 	/* the home's group may connect (read-only) when the owner opened the
 	 * directory to it; the socket follows the directory's group */
 	struct stat sb;
-	if (fstat(dirfd, &sb) == 0) {
-		(void)!fchownat(dirfd, SERVER_SOCKET, (uid_t)-1, sb.st_gid, 0);
-		fchmodat(dirfd, SERVER_SOCKET, 0660, 0);
-	}
-	close(dirfd);
+	if (fstat(home_fd, &sb) == 0)
+		(void)!fchownat(home_fd, SERVER_SOCKET, (uid_t)-1, sb.st_gid, AT_SYMLINK_NOFOLLOW);
 	return fd;
 }
 
@@ -139,10 +145,10 @@ static int listen_on(server *s)
  * nothing by name: the files there now belong to another store. */
 static bool home_is_ours(server *s)
 {
-	char path[4200];
-	struct stat sb;
-	snprintf(path, sizeof path, "%s/%s", s->home, SERVER_LOCK);
-	return stat(path, &sb) == 0 && sb.st_ino == s->lock_st.st_ino && sb.st_dev == s->lock_st.st_dev;
+	struct stat sb, dir, named;
+	return fstatat(home_fd, SERVER_LOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0 && sb.st_ino == s->lock_st.st_ino &&
+	       sb.st_dev == s->lock_st.st_dev && fstat(home_fd, &dir) == 0 && stat(s->home, &named) == 0 &&
+	       named.st_ino == dir.st_ino && named.st_dev == dir.st_dev;
 }
 
 /* The socket's group is the home's: an owner who gives the directory to a
@@ -150,14 +156,31 @@ static bool home_is_ours(server *s)
 static void socket_follow_home(server *s)
 {
 	struct stat dir, sock;
-	char path[4200];
-	snprintf(path, sizeof path, "%s/%s", s->home, SERVER_SOCKET);
-	if (stat(s->home, &dir) != 0 || lstat(path, &sock) != 0 || sock.st_ino != s->sock_st.st_ino)
+	if (fstat(home_fd, &dir) != 0 || fstatat(home_fd, SERVER_SOCKET, &sock, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISSOCK(sock.st_mode) || sock.st_ino != s->sock_st.st_ino)
 		return;
 	if (sock.st_gid != dir.st_gid)
-		(void)!chown(path, (uid_t)-1, dir.st_gid);
+		(void)!fchownat(home_fd, SERVER_SOCKET, (uid_t)-1, dir.st_gid, AT_SYMLINK_NOFOLLOW);
 	if ((sock.st_mode & 0777) != 0660)
-		chmod(path, 0660);
+		fchmodat(home_fd, SERVER_SOCKET, 0660, AT_SYMLINK_NOFOLLOW);
+}
+
+/* A home that someone other than its owner can write is refused, as sshd's
+ * StrictModes refuses such a home: whoever can write there can replace the
+ * store's files.  The error is the line that says how to fix it. */
+static store_code home_check(const char *home, store_err *err)
+{
+	struct stat sb;
+	if (fstat(home_fd, &sb) != 0)
+		return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
+	if (sb.st_uid != geteuid())
+		return err_set(err, STORE_STORAGE, "home '%s' belongs to uid %ld, not to the server's user (uid %ld): only "
+			       "its owner may run its server", home, (long)sb.st_uid, (long)geteuid());
+	if (sb.st_mode & 022)
+		return err_set(err, STORE_STORAGE, "home '%s' can be written by %s (mode %04o): make it the owner's "
+			       "alone with chmod go-w '%s' (its group may keep read access: chmod 750)", home,
+			       sb.st_mode & 002 ? "anyone" : "its group", (unsigned)(sb.st_mode & 07777), home);
+	return STORE_OK;
 }
 
 /* ---- the main loop ---- */
@@ -222,7 +245,10 @@ static void serve(server *s)
 			}
 			socket_follow_home(s);
 		}
-		if (s->n_conns || s->next_any || s->n_hooks || s->outbox_check) /* a deadline or a notification keeps it */
+		/* a deadline or a notification keeps it; a server that could not
+		 * open the home has neither, whatever its outbox held */
+		bool jobs = s->db && (s->next_any || s->n_hooks || s->outbox_check);
+		if (s->n_conns || jobs)
 			s->idle_since = now;
 		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)
 			break;
@@ -238,9 +264,17 @@ int server_run(const char *home, const server_opts *o)
 	s.logfd = -1;
 	s.started = time(NULL);
 	umask(077);
-	char path[4200];
-	snprintf(path, sizeof path, "%s/%s", home, SERVER_LOCK);
-	int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (home_fd < 0)
+		return 1;
+	bool refused = home_check(home, &s.open_err) != STORE_OK;
+	home_private = !refused;
+	int lock = open_own(SERVER_LOCK, O_RDWR | O_CREAT);
+	struct stat lsb;
+	if (lock >= 0 && (fstat(lock, &lsb) != 0 || !S_ISREG(lsb.st_mode))) {
+		close(lock);
+		lock = -1;
+	}
 	if (lock < 0)
 		return 1;
 	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
@@ -280,7 +314,10 @@ int server_run(const char *home, const server_opts *o)
 	srv_log(&s, "server starting for %s", home);
 	if (o->note)
 		srv_log(&s, "%s", o->note);
-	if (dbs_open(home, 0, &s.db, &s.open_err) != STORE_OK) {
+	if (refused) {
+		s.db = NULL;
+		srv_log(&s, "refusing the home: %s", s.open_err.msg);
+	} else if (dbs_open(home, 0, &s.db, &s.open_err) != STORE_OK) {
 		s.db = NULL;
 		srv_log(&s, "cannot open the home: %s", s.open_err.msg);
 	} else {
@@ -294,9 +331,7 @@ int server_run(const char *home, const server_opts *o)
 		dbs_close(s.db);
 		return 1;
 	}
-	char sock[4200];
-	snprintf(sock, sizeof sock, "%s/%s", home, SERVER_SOCKET);
-	stat(sock, &s.sock_st);
+	fstatat(home_fd, SERVER_SOCKET, &s.sock_st, AT_SYMLINK_NOFOLLOW);
 	srv_log(&s, "listening (generation %llu)", (unsigned long long)s.gen);
 	s.outbox_check = true; /* notifications a previous server did not run */
 	serve(&s);
@@ -314,8 +349,9 @@ int server_run(const char *home, const server_opts *o)
 	/* the socket goes before the lock: a client that finds no socket starts
 	 * a server, which waits for the lock */
 	struct stat now_st;
-	if (stat(sock, &now_st) == 0 && now_st.st_ino == s.sock_st.st_ino && now_st.st_dev == s.sock_st.st_dev)
-		unlink(sock);
+	if (fstatat(home_fd, SERVER_SOCKET, &now_st, AT_SYMLINK_NOFOLLOW) == 0 && now_st.st_ino == s.sock_st.st_ino &&
+	    now_st.st_dev == s.sock_st.st_dev)
+		unlinkat(home_fd, SERVER_SOCKET, 0);
 	srv_log(&s, "server exits (%s)", s.stop ? "stopped" : got_term ? "terminated" : "idle");
 	for (size_t i = 0; i < s.n_conns; i++)
 		conn_free(s.conns[i]);
