@@ -1109,6 +1109,11 @@ const cmd cmd_table[] = {
 	  "It is a home: seectl --home DIR verify opens it.\n",
 	  admin_backup },
 	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
+	/* hidden (no summary): what the shell completion scripts are and call */
+	{ "completion", "bash|zsh | ids [EXEC]", NULL,
+	  "  bash, zsh   print the completion script for that shell (generated from this table)\n"
+	  "  ids [EXEC]  the execution ids of the home, or the task ids of EXEC, one a line\n",
+	  completion_run },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -1122,7 +1127,9 @@ const cmd *cmd_find(const char *name)
 
 void cmd_print_help(const cmd *c)
 {
-	printf("usage: seectl [global options] %s %s\n\n%s.\n", c->name, c->args, c->summary);
+	printf("usage: seectl [global options] %s %s\n", c->name, c->args);
+	if (c->summary)
+		printf("\n%s.\n", c->summary);
 	if (c->help[0])
 		printf("\n%s", c->help);
 }

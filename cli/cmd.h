@@ -19,7 +19,7 @@ typedef struct cli {
 typedef struct cmd {
 	const char *name;
 	const char *args;
-	const char *summary;
+	const char *summary; /* NULL: hidden from the usage and from completion */
 	const char *help;  /* the options and details shown by `seectl help NAME` */
 	int (*run)(cli *c, int argc, char **argv);
 } cmd;

@@ -9,6 +9,7 @@
  *   bulk.c   --all of resume, reject and cancel
  *   follow.c the commands that follow the store's pushes: logs, history --follow
  *   metrics.c metrics: the home's state in the Prometheus text format
+ *   completion.c  completion: the bash and zsh scripts, from the table above
  */
 #ifndef SEETOP_CMD_INT_H
 #define SEETOP_CMD_INT_H
@@ -66,6 +67,9 @@ int follow_history(cli *c, const char *exec, size_t last, bool json, void (*prin
 
 /* metrics.c */
 int metrics_run(cli *c, int argc, char **argv);
+
+/* completion.c */
+int completion_run(cli *c, int argc, char **argv);
 
 /* admin.c */
 int admin_server(cli *c, int argc, char **argv);

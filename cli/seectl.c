@@ -33,6 +33,8 @@ void seectl_usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (const cmd *c = cmd_table; c->name; c++) {
+		if (!c->summary)
+			continue; /* hidden */
 		char head[256];
 		snprintf(head, sizeof head, "%s %s", c->name, c->args);
 		if (strlen(head) > 38) /* a long synopsis gets a line of its own */
