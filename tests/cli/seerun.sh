@@ -140,7 +140,7 @@ expect_out "seerun: the command exited; a process it started still holds its out
 "$SEERUN" --id many "$WF/lines.json" >/dev/null 2>&1 || fail "lines.json"
 [ "$(task_field many chatty log_count)" = 100000 ] || fail "log_count: $(task_field many chatty log_count)"
 run show many
-expect_out "... 99000 earlier log lines"
+expect_out "99980 earlier lines: seectl logs many chatty"
 expect_out "| 100000"
 
 # ---- a pause of a running command stops it; a resume continues it ----
