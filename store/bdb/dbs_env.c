@@ -191,6 +191,84 @@ static void env_tune(DB_ENV *env, const char *home)
 	env->log_set_config(env, DB_LOG_ZERO, 1);
 }
 
+/* ---- why a home cannot be opened ---- */
+
+/* Every message Berkeley DB gives while the environment opens (its
+ * recovery names the real cause early, and its consequences after). */
+static char open_msgs[2048];
+
+static void on_open_message(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	size_t n = strlen(open_msgs);
+	if (n + 3 < sizeof open_msgs)
+		snprintf(open_msgs + n, sizeof open_msgs - n, "%s%s", n ? "; " : "", msg);
+}
+
+/* A cause of the system's, not damage: a file the server may not open, a
+ * full disk, a read-only file system, an I/O error.  Sets the message
+ * (naming the file when one is named) and returns true. */
+static bool system_cause(const char *home, int ret, const char *msgs, const char *file, store_err *err)
+{
+	static const int causes[] = { EACCES, EPERM, ENOSPC, EDQUOT, EROFS, EIO };
+	int cause = 0;
+	for (size_t i = 0; i < sizeof causes / sizeof *causes && !cause; i++)
+		if (ret == causes[i] || (msgs && strstr(msgs, strerror(causes[i]))))
+			cause = causes[i];
+	if (!cause)
+		return false;
+	err->code = STORE_STORAGE;
+	err->db_ret = cause;
+	if (cause == EACCES || cause == EPERM)
+		snprintf(err->msg, sizeof err->msg, "cannot open home '%s': permission denied on %s: give the home's files "
+			 "back to its owner (chown, chmod 600), then run the command again", home, file ? file : "one of its files");
+	else if (cause == ENOSPC || cause == EDQUOT)
+		snprintf(err->msg, sizeof err->msg, "cannot open home '%s': no space left on its device%s%s: free some "
+			 "space, then run the command again", home, file ? " writing " : "", file ? file : "");
+	else
+		snprintf(err->msg, sizeof err->msg, "cannot open home '%s': %s%s%s: fix the file system, then run the "
+			 "command again", home, strerror(cause), file ? " on " : "", file ? file : "");
+	return true;
+}
+
+/* Before recovery reads the home: each of its files that the server cannot
+ * read and write is named, so that a permission is never taken for damage. */
+static store_code check_files(const char *home, store_err *err)
+{
+	int dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		int e = errno;
+		if (!system_cause(home, e, NULL, NULL, err))
+			err_set(err, STORE_STORAGE, "cannot open home '%s': %s", home, strerror(e));
+		return STORE_STORAGE;
+	}
+	DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return err_set(err, STORE_STORAGE, "cannot read home '%s': %s", home, strerror(errno));
+	}
+	store_code c = STORE_OK;
+	struct dirent *de;
+	while (!c && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (!(n > 3 && strcmp(de->d_name + n - 3, ".db") == 0) && strncmp(de->d_name, "log.", 4) != 0)
+			continue;
+		int fd = openat(dirfd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (errno == ENOENT)
+			continue;
+		if (!system_cause(home, errno, NULL, de->d_name, err))
+			err_set(err, STORE_STORAGE, "cannot open home '%s': %s: %s", home, de->d_name, strerror(errno));
+		c = STORE_STORAGE;
+	}
+	closedir(d);
+	return c;
+}
+
 static store_code env_open(dbs *st, store_err *err)
 {
 	DB_ENV *env;
@@ -205,14 +283,26 @@ static store_code env_open(dbs *st, store_err *err)
 	env_tune(env, st->home);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
 			   DB_RECOVER;
+	store_code c = check_files(st->home, err);
+	if (c) {
+		close_handles(st);
+		return c;
+	}
 	st->dbmsg[0] = '\0';
+	open_msgs[0] = '\0';
+	env->set_errcall(env, on_open_message);
 	ret = env->open(env, st->home, oflags, 0600);
+	env->set_errcall(env, on_message);
 	if (ret) {
-		err_db(st, err, ret, "cannot open home '%s'", st->home);
-		if (ret == DB_RUNRECOVERY || ret == EINVAL)
-			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
-				 "; recovery failed, the home is damaged: restore it from a backup or run db_recover "
-				 "-c -h '%s'", st->home);
+		if (!system_cause(st->home, ret, open_msgs, NULL, err)) {
+			err_db(st, err, ret, "cannot open home '%s'", st->home);
+			if (open_msgs[0])
+				snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), " (%s)", open_msgs);
+			if (ret == DB_RUNRECOVERY || ret == EINVAL)
+				snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+					 "; recovery failed, the home is damaged: restore it from a backup or run db_recover "
+					 "-c -h '%s'", st->home);
+		}
 		close_handles(st);
 		return STORE_STORAGE;
 	}
@@ -239,6 +329,8 @@ static store_code db_open_one(dbs *st, DB_TXN *txn, dbi i, u_int32_t extra, stor
 				       "export what remains with seectl export)", st->home, dbi_file[i]);
 		if (ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED)
 			return err_db(st, err, ret, "opening %s", dbi_file[i]);
+		if (system_cause(st->home, ret, st->dbmsg, dbi_file[i], err))
+			return STORE_STORAGE;
 		store_code c = err_db(st, err, ret, "cannot open %s/%s", st->home, dbi_file[i]);
 		err->code = STORE_FORMAT;
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
@@ -266,6 +358,8 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 	ret = db->open(db, NULL, dbi_file[DBI_META], NULL, DB_BTREE, DB_RDONLY | DB_AUTO_COMMIT, 0600);
 	if (ret) {
 		db->close(db, 0);
+		if (system_cause(st->home, ret, st->dbmsg, dbi_file[DBI_META], err))
+			return STORE_STORAGE;
 		err_db(st, err, ret, "cannot open %s", path);
 		err->code = STORE_FORMAT;
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),

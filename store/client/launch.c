@@ -185,6 +185,60 @@ store_code client_make_home(const char *home, store_err *err)
 	return STORE_OK;
 }
 
+/* The pid in the home's server.lock while a server holds that lock: 0 when
+ * none does, -1 when one does but the file names no pid yet. */
+static long lock_holder(const char *home)
+{
+	int dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return 0;
+	int fd = openat(dirfd, SERVER_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dirfd);
+	if (fd < 0)
+		return 0;
+	long pid = 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		char buf[32];
+		ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		pid = strtol(buf, NULL, 10);
+		if (pid <= 0)
+			pid = -1;
+	}
+	close(fd);
+	return pid;
+}
+
+/* The process runs (a zombie whose parent has yet to reap it does not). */
+static bool process_runs(long pid)
+{
+	char spath[64], stat[256];
+	snprintf(spath, sizeof spath, "/proc/%ld/stat", pid);
+	FILE *f = fopen(spath, "re");
+	if (!f)
+		return false;
+	size_t n = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	const char *paren = strrchr(stat, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+/* Waits until the home's lock is free and the process `pid` (when known)
+ * is gone; false when the deadline came first. */
+static bool wait_gone(const char *home, long pid, int64_t deadline)
+{
+	for (;;) {
+		long holder = lock_holder(home);
+		bool runs = pid > 0 && process_runs(pid);
+		if (holder == 0 && !runs)
+			return true;
+		if (client_now_ms() >= deadline)
+			return false;
+		client_nap_ms(5);
+	}
+}
+
 store_code store_server_stop(const char *home, bool *was_running, store_err *err)
 {
 	memset(err, 0, sizeof *err);
@@ -193,65 +247,63 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 	char abs[PATH_MAX];
 	if (!realpath(home, abs))
 		return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", home, strerror(errno));
+	struct stat sb;
+	bool owner = stat(abs, &sb) == 0 && sb.st_uid == geteuid();
+	int64_t deadline = client_now_ms() + CLIENT_TIMEOUT_MS_DEFAULT;
+	long holder = lock_holder(abs);
 	int fd = client_connect(abs);
-	if (fd < 0)
-		return STORE_OK; /* none runs */
 	store tmp;
 	memset(&tmp, 0, sizeof tmp);
 	tmp.home = abs;
 	tmp.fd = -1;
 	tmp.watch_fd = -1;
 	tmp.timeout_ms = CLIENT_TIMEOUT_MS_DEFAULT;
-	bool answered, again;
-	store_code c = client_hello(&tmp, fd, &answered, &again, err);
-	if (again)
-		c = STORE_OK; /* it is leaving already: wait for it */
-	if (c == STORE_OK) {
-		record_buf b = { 0 };
-		int64_t deadline = client_now_ms() + tmp.timeout_ms;
+	store_code c = STORE_OK;
+	bool answered = false, again = false, asked = false;
+	if (fd >= 0) {
+		c = client_hello(&tmp, fd, &answered, &again, err);
 		if (again)
-			;
-		else if (client_begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
-			c = client_oom(err);
-		else if (tmp.read_only)
-			c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
-		else if (client_send_all(fd, b.data, b.len, deadline) != STORE_OK || client_recv_frame(fd, &tmp.in, deadline) != 0)
-			c = err_set(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
-		record_buf_free(&b);
-		/* the server closes every connection as it exits, and its lock goes
-		 * with the process: wait for both */
-		while (c == STORE_OK && client_recv_frame(fd, &tmp.in, deadline) == 0)
-			;
-		char lpath[PATH_MAX + 32];
-		snprintf(lpath, sizeof lpath, "%s/%s", abs, SERVER_LOCK);
-		int lfd = open(lpath, O_RDONLY | O_CLOEXEC);
-		while (c == STORE_OK && lfd >= 0 && flock(lfd, LOCK_SH | LOCK_NB) != 0 && client_now_ms() < deadline)
-			client_nap_ms(5);
-		if (lfd >= 0)
-			close(lfd);
-		/* and the process itself is gone (or a zombie its parent reaps) */
-		char spath[64], stat[256];
-		snprintf(spath, sizeof spath, "/proc/%ld/stat", tmp.server_pid);
-		while (c == STORE_OK && tmp.server_pid > 0 && client_now_ms() < deadline) {
-			FILE *f = fopen(spath, "re");
-			if (!f)
-				break;
-			size_t n = fread(stat, 1, sizeof stat - 1, f);
-			fclose(f);
-			stat[n] = '\0';
-			const char *paren = strrchr(stat, ')');
-			if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
-				break;
-			client_nap_ms(5);
+			c = STORE_OK; /* it is leaving already: wait for it */
+		if (c == STORE_OK && !again) {
+			record_buf b = { 0 };
+			if (client_begin_change(&tmp, &b, OP_STOP) || wire_finish(&b) < 0)
+				c = client_oom(err);
+			else if (tmp.read_only)
+				c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
+			else if (client_send_all(fd, b.data, b.len, deadline) != STORE_OK ||
+				 client_recv_frame(fd, &tmp.in, deadline) != 0)
+				c = err_set(err, STORE_STORAGE, "the store server of '%s' did not answer", abs);
+			record_buf_free(&b);
+			/* the server closes every connection as it exits */
+			while (c == STORE_OK && client_recv_frame(fd, &tmp.in, deadline) == 0)
+				;
+			asked = c == STORE_OK;
 		}
-		if (c == STORE_OK && was_running)
-			*was_running = true;
-	} else if (answered) {
-		c = STORE_OK; /* a server that cannot open the home: it leaves by itself */
-		if (was_running)
+	}
+	long pid = tmp.server_pid > 0 ? tmp.server_pid : holder;
+	if (!asked && c == STORE_OK && !again && holder == 0) {
+		/* none runs */
+	} else if (!asked && (answered || holder != 0) && !again) {
+		/* a server that answers nothing but why it cannot open the home
+		 * (or holds the lock without a socket): its owner ends it */
+		if (!owner) {
+			if (c == STORE_OK)
+				c = err_set(err, STORE_READ_ONLY, "only the owner of '%s' may stop its server", abs);
+		} else if (pid > 0 && kill((pid_t)pid, SIGTERM) == 0) {
+			memset(err, 0, sizeof *err);
+			c = STORE_OK;
+			asked = true;
+		}
+	}
+	if (c == STORE_OK && (asked || again)) {
+		if (!wait_gone(abs, pid, deadline))
+			c = err_set(err, STORE_STORAGE, "the store server of '%s' (pid %ld) was asked to stop and still runs "
+				    "after %d s: see %s/%s", abs, pid, CLIENT_TIMEOUT_MS_DEFAULT / 1000, abs, SERVER_LOG);
+		else if (was_running)
 			*was_running = true;
 	}
 	record_buf_free(&tmp.in);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return c;
 }

@@ -183,6 +183,40 @@ static store_code home_check(const char *home, store_err *err)
 	return STORE_OK;
 }
 
+/* Opens the home's environment, or keeps why it cannot (s->open_err, which
+ * every request is then answered with). */
+static void open_home(server *s)
+{
+	if (!home_private) {
+		srv_log(s, "refusing the home: %s", s->open_err.msg);
+		return;
+	}
+	if (dbs_open(s->home, 0, &s->db, &s->open_err) != STORE_OK) {
+		s->db = NULL;
+		srv_log(s, "cannot open the home: %s", s->open_err.msg);
+		return;
+	}
+	dbs_defer_flush(s->db, true);
+	store_err e;
+	dbs_generation(s->db, &s->gen, &e);
+}
+
+/* A server that could not open its home tries again when a client comes:
+ * the cause (a permission, a full disk) may be gone, and that client should
+ * not hear of it. */
+static void open_home_again(server *s)
+{
+	if (s->db)
+		return;
+	memset(&s->open_err, 0, sizeof s->open_err);
+	home_private = home_check(s->home, &s->open_err) == STORE_OK;
+	open_home(s);
+	if (s->db) {
+		srv_log(s, "the home opens now (generation %llu)", (unsigned long long)s->gen);
+		s->outbox_check = true;
+	}
+}
+
 /* ---- the main loop ---- */
 
 static void serve(server *s)
@@ -220,8 +254,10 @@ static void serve(server *s)
 				if (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
 					conn_read(s, c);
 			}
-			if (p[0].revents & POLLIN)
+			if (p[0].revents & POLLIN) {
+				open_home_again(s);
 				conn_accept_all(s);
+			}
 		}
 		/* while commits wait for their flush, requests that arrive now
 		 * can share it: a few more looks, without waiting */
@@ -267,8 +303,7 @@ int server_run(const char *home, const server_opts *o)
 	home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (home_fd < 0)
 		return 1;
-	bool refused = home_check(home, &s.open_err) != STORE_OK;
-	home_private = !refused;
+	home_private = home_check(home, &s.open_err) == STORE_OK;
 	int lock = open_own(SERVER_LOCK, O_RDWR | O_CREAT);
 	struct stat lsb;
 	if (lock >= 0 && (fstat(lock, &lsb) != 0 || !S_ISREG(lsb.st_mode))) {
@@ -314,17 +349,7 @@ int server_run(const char *home, const server_opts *o)
 	srv_log(&s, "server starting for %s", home);
 	if (o->note)
 		srv_log(&s, "%s", o->note);
-	if (refused) {
-		s.db = NULL;
-		srv_log(&s, "refusing the home: %s", s.open_err.msg);
-	} else if (dbs_open(home, 0, &s.db, &s.open_err) != STORE_OK) {
-		s.db = NULL;
-		srv_log(&s, "cannot open the home: %s", s.open_err.msg);
-	} else {
-		dbs_defer_flush(s.db, true);
-		store_err e;
-		dbs_generation(s.db, &s.gen, &e);
-	}
+	open_home(&s);
 	s.lfd = listen_on(&s);
 	if (s.lfd < 0) {
 		srv_log(&s, "cannot listen on %s/%s: %s", home, SERVER_SOCKET, strerror(errno));

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Hostile conditions: damaged database files, homes the user cannot use, a
-# home whose server several clients start at once, and an execution of 10,000
-# tasks.  (A full disk is in server.sh.)
+# home whose server several clients start at once, an execution of 10,000
+# tasks, and a database file its server may not open (the message names it,
+# that server leaves when idle, and server stop tells the truth about it).
+# (A full disk is in server.sh.)
 . "$(dirname "$0")/lib.sh"
 
 run import "$top_srcdir/assets/demo.yaml"
@@ -107,5 +109,49 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		[ "${p:1:1}" = 0 ] && [ "${p:2:1}" = 0 ] || fail "$(basename "$f") is $p: open to others than the owner"
 	done
 	chmod 700 "$SEETOP_HOME"
+fi
+# ---- a file the server may not open: named, never called damage ----
+# (as another user than root, for whom a file's mode means something)
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	fail "a file the server may not open: this part needs root and setpriv (util-linux) to run as another user"
+else
+	nh=$work/nobody-home
+	mkdir "$nh"
+	chown 65534:65534 "$nh"
+	chmod 755 "$work"
+	chmod 644 "$work/none.yaml"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$SEECTL" --home "$nh" "$@" >"$work/out" 2>"$work/err"; rc=$?; }
+	alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+	as_nobody import "$DATA/test-waiting.yaml"
+	expect_rc 0 "another user's home"
+	as_nobody server stop
+	chmod 000 "$nh/executions.db"
+	as_nobody list
+	expect_rc 3 "a database file its server may not open"
+	expect_err "permission denied on executions.db"
+	expect_one_line
+	grep -qiE "damaged|restore" "$work/err" && fail "a permission is called damage: $(cat "$work/err")"
+	pid=$(head -1 "$nh/server.lock")
+	alive "$pid" || fail "no server answered (server.lock names '$pid')"
+	# server stop says stopped only once the process is gone
+	as_nobody server stop
+	expect_rc 0 "server stop of a server that cannot open its home"
+	expect_out "stopped"
+	alive "$pid" && fail "server stop said '$(cat "$work/out")' and the server (pid $pid) still runs"
+	# such a server leaves by itself when idle
+	as_nobody list
+	expect_rc 3 "again"
+	pid=$(head -1 "$nh/server.lock")
+	for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.1; done
+	alive "$pid" && fail "a server that cannot open its home still runs 6 s after its last client"
+	# once the cause is gone, the next command works (with the failed server still up)
+	as_nobody list
+	expect_rc 3 "before the fix"
+	chmod 600 "$nh/executions.db"
+	as_nobody list
+	expect_rc 0 "the next command once the file is readable again"
+	expect_out "test-waiting"
+	as_nobody server stop
+	expect_out "stopped"
 fi
 finish
