@@ -189,19 +189,27 @@ static void took(const run *r, size_t i, char *buf, size_t len)
 	}
 }
 
-/* "? approve waits: PROMPT", the prompt's first line cut to the terminal. */
+/* "? approve waits: PROMPT (2h, then fail)", the prompt's first line cut
+ * to the terminal, and its deadline if it has one. */
 static void tell_asks(const run *r, size_t i)
 {
 	if (!r->progress)
 		return;
-	const char *prompt = r->wf.tasks[i].prompt ? r->wf.tasks[i].prompt : "";
+	const wf_task *t = &r->wf.tasks[i];
+	const char *prompt = t->prompt ? t->prompt : "";
 	size_t len = strcspn(prompt, "\n");
+	char deadline[64] = "";
+	if (t->timeout_s) {
+		char d[32];
+		text_span(d, sizeof d, (long long)t->timeout_s);
+		snprintf(deadline, sizeof deadline, " (%s, then %s)", d, record_on_timeout_name(t->on_timeout));
+	}
 	struct winsize ws;
 	int cols = ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
-	int room = cols - text_width(r->wf.tasks[i].id, strlen(r->wf.tasks[i].id)) - 10;
+	int room = cols - text_width(t->id, strlen(t->id)) - 10 - (int)strlen(deadline);
 	char cut[1024];
 	text_fit(cut, sizeof cut, prompt, len, room < 10 ? 10 : room, false, r->ascii, NULL);
-	tell(r, i, G_ASK, " waits: %s", cut);
+	tell(r, i, G_ASK, " waits: %s%s", cut, deadline);
 }
 
 static void usage(FILE *f)

@@ -1,10 +1,10 @@
 #!/bin/sh
 # seerun_tells.sh - seerun tells what happens.  On a terminal (tmux): one
 # line per task transition on stderr (started, done with its time, waits with
-# its prompt cut to the width, failed with why), then a summary; --quiet
-# keeps only the id; a locale that is not UTF-8 gets ASCII glyphs.  Into a
-# pipe: no progress, but the reason of a failure (exit status, reject
-# reason, cancel) on stderr in one line.
+# its prompt cut to the width and its deadline, paused, resumed, failed with
+# why), then a summary; --quiet keeps only the id; a locale that is not
+# UTF-8 gets ASCII glyphs.  Into a pipe: no progress, but the reason of a
+# failure (exit status, reject reason, cancel) on stderr in one line.
 . "${SEETOP_TOP_SRCDIR:?}/tests/cli/lib.sh"
 SEERUN=$top_builddir/cli/seerun
 WF=$DATA/workflows
@@ -59,6 +59,13 @@ shows "[exit 0]"
 shows "✓ approve "
 shows "✓ deploy "
 shows "seerun: execution 't2' complete: 3 tasks in"
+
+# ---- a deadline: the waits line names it, and the timer's default ends the wait ----
+term 100 "--id t8 $WF/deadline.json"
+shows "? approve waits: Ship it? (2s, then default)"
+shows "✓ approve "
+shows "✓ ship "
+shows "[exit 0]"
 
 # ---- a pause and a resume of a running command ----
 term 100 "--id t3 $WF/pause.json"
