@@ -92,7 +92,8 @@ SEESTORE_PROTOCOL_REVISION=1 "$SEECTL" server start >/dev/null || fail "an old s
 oldpid=$(head -1 "$SEETOP_HOME/server.lock")
 nobody list
 expect_rc 3 "another user's newer client"
-expect_err "is older than this program (protocol revision 1, not 2): its owner's next command restarts it"
+expect_err "is older than this program (protocol revision 1, not "
+expect_err "): its owner's next command restarts it"
 expect_one_line
 [ "$(head -1 "$SEETOP_HOME/server.lock")" = "$oldpid" ] || fail "another user's client restarted the server"
 run list
