@@ -349,6 +349,9 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
  * `dir`, new or empty, while other clients keep writing.  STORE_EXISTS when
  * dir is not empty. */
 store_code store_backup(store *st, const char *dir, store_err *err);
+/* The file that marks a directory as a backup (written by store_backup):
+ * its server starts no timer, runs no hook and refuses changes. */
+#define STORE_BACKUP_MARK "BACKUP"
 
 #ifdef __cplusplus
 }
