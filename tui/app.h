@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "prompt.h"
 #include "store.h"
 
 /* What a handler asks the main loop to do next. */
@@ -17,6 +18,7 @@ enum {
 	DO_QUIT = 1 << 2,
 	DO_CLEAR = 1 << 3,   /* repaint every cell (Ctrl-L, resize) */
 	DO_TICK = 1 << 4,    /* a second passed: the header and the ages */
+	DO_PROMPT = 1 << 5,  /* the prompt's line changed */
 };
 
 typedef enum pane { PANE_EXECS, PANE_TASKS, PANE_DETAIL } pane;
@@ -30,12 +32,44 @@ typedef struct row {
  * time between keys, so that the screen stays live. */
 typedef struct bulk_job {
 	int kind;              /* resume, reject, cancel */
-	char reason[256];
+	char *reason;
 	char (*ids)[130];      /* the marked executions, in marking order */
 	char (*why)[700];      /* why each is skipped ("" when it is not) */
 	size_t n, next;
 	size_t done, skipped, refused;
 } bulk_job;
+
+/* An action that asks before it acts (a value, a reason, y/N): what it acts
+ * on and the answers so far, while the prompt takes the keys.  Each answer
+ * moves it to its next question; the last one sends it. */
+typedef enum ask_op {
+	ASK_NONE,
+	ASK_SEARCH,
+	ASK_PAUSE,
+	ASK_RESUME_TASK,
+	ASK_RESUME_ALL,
+	ASK_REJECT,
+	ASK_CANCEL,
+	ASK_BULK,
+} ask_op;
+
+typedef enum ask_step { STEP_VALUE, STEP_REASON, STEP_CONFIRM } ask_step;
+
+typedef struct ask {
+	ask_op op;
+	ask_step step;
+	char exec[160], task[160];
+	/* ASK_RESUME_TASK and ASK_RESUME_ALL: the tasks asked for a value, in
+	 * order, and the values given (ASK_RESUME_TASK asks one) */
+	char (*tasks)[160];
+	char **values;
+	size_t n_tasks, asked;
+	bool others;         /* ASK_RESUME_ALL: waiting tasks that need no answer */
+	char *reason;
+	int bulk_kind;       /* ASK_BULK */
+	char (*why)[700];    /* ASK_BULK: why each mark is skipped */
+	char question[400];  /* the confirmation */
+} ask;
 
 typedef struct app {
 	store *st;
@@ -49,6 +83,7 @@ typedef struct app {
 	store_cursor cur;      /* where the next page starts */
 	bool deep;             /* rows[0] is not the newest: newer rows exist above the window */
 	size_t sel, top;
+	int list_h;            /* the rows of the executions pane (the layout sets it) */
 	bool only_waiting;
 	char search[128];
 	/* the selected execution in full */
@@ -76,6 +111,8 @@ typedef struct app {
 	size_t n_results, results_top;
 	bool show_results;
 	bulk_job *job;         /* running, or NULL */
+	prompt prompt;         /* the bottom line, when it asks */
+	ask ask;               /* what the prompt asks for */
 	/* who runs seetop, for "you may not answer this" (read on first use) */
 	bool who_known;
 	char me[64];
@@ -113,8 +150,19 @@ int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);
-/* Runs the action bound to `key`; returns DO_* flags. */
+/* Reads the selected execution in full. */
+void app_load_item(app *a);
+/* The store's rule, said before a prompt: whether this user may answer
+ * task t of e (why says why not). */
+bool app_may_answer(app *a, const record_exec *e, const record_task *t, char *why, size_t cap);
+/* Runs the action bound to `key`, or gives the key to the open prompt;
+ * returns DO_* flags. */
 int app_key(app *a, int key);
+/* After the store was read again: an open prompt whose task or execution
+ * changed meanwhile says so, and will send nothing. */
+int app_ask_check(app *a);
+/* Ends what was being asked, sending nothing. */
+void app_ask_clear(app *a);
 /* A mouse click at screen row y. */
 int app_click(app *a, int y, int x);
 void app_free(app *a);
@@ -127,10 +175,8 @@ void draw_tick(app *a);
 void draw_init_colors(app *a);
 /* The rows of the executions pane that fit on the screen. */
 int draw_list_height(void);
-/* Reads a line at the bottom of the screen; false when cancelled. */
-bool draw_prompt(app *a, const char *label, char *buf, size_t cap);
-/* Asks yes or no; `def` is the answer for Enter. */
-bool draw_confirm(app *a, const char *question);
+/* The prompt's line, when one is open (DO_PROMPT). */
+void draw_prompt_line(app *a);
 /* Writes one plain-text frame (batch mode). */
 void draw_batch_frame(app *a, int width, int height);
 

@@ -396,8 +396,8 @@ static void draw_tasks(app *a, int y0, int h)
 			continue;
 		}
 		const record_task *t = &a->item.tasks[idx];
-		char prompt[300], line[1200], tb[40];
-		prompt[0] = '\0';
+		char input[300], line[1200], tb[40];
+		input[0] = '\0';
 		/* raw bytes (cut whole characters later): cat_fit escapes them */
 		char left[40] = "";
 		bool urgent = false;
@@ -407,11 +407,11 @@ static void draw_tasks(app *a, int y0, int h)
 			strcat(left, "] ");
 		}
 		if (t->status == TASK_WAITING && t->has_input)
-			snprintf(prompt, sizeof prompt, "%s%.*s [%s%s]", left,
+			snprintf(input, sizeof input, "%s%.*s [%s%s]", left,
 				 (int)(t->input_prompt.len < 250 ? t->input_prompt.len : 250), t->input_prompt.s,
 				 record_input_type_name(t->input_type), t->input_required ? ", required" : "");
 		else if (t->has_input_value)
-			snprintf(prompt, sizeof prompt, "= %.*s", (int)(t->input_value.len < 250 ? t->input_value.len : 250),
+			snprintf(input, sizeof input, "= %.*s", (int)(t->input_value.len < 250 ? t->input_value.len : 250),
 				 t->input_value.s);
 		/* by display width; at 80 columns STARTED gives way to the input */
 		size_t o = 0;
@@ -425,7 +425,7 @@ static void draw_tasks(app *a, int y0, int h)
 			cat_fit(line, sizeof line, &o, st, strlen(st), 20);
 		}
 		int room = COLS - (COLS >= 100 ? 2 + 18 + 17 + 25 + 21 : 2 + 18 + 17 + 21);
-		cat_fit(line, sizeof line, &o, prompt, strlen(prompt), room > 4 ? room : 4);
+		cat_fit(line, sizeof line, &o, input, strlen(input), room > 4 ? room : 4);
 		attr_t at = look_attr(task_look[t->status].color);
 		if (urgent)
 			at |= A_BOLD | A_UNDERLINE;
@@ -650,6 +650,7 @@ void draw_screen(app *a)
 		draw_results(a);
 	} else {
 		int lh = draw_list_height();
+		a->list_h = lh;
 		int rest = LINES - 4 - lh - 2;
 		int th = rest / 3 < 2 ? 2 : rest / 3;
 		int dh = rest - th;
@@ -658,6 +659,7 @@ void draw_screen(app *a)
 		draw_detail(a, 3 + lh + th, dh);
 	}
 	draw_footer(a);
+	draw_prompt_line(a);
 	refresh();
 }
 
@@ -669,6 +671,7 @@ void draw_tick(app *a)
 	}
 	draw_header(a);
 	draw_execs(a, 1, draw_list_height());
+	draw_prompt_line(a);
 	refresh();
 }
 
@@ -704,121 +707,38 @@ static int prompt_draw(const char *label, const char *buf, size_t pos, bool sele
 	return cw - skip;
 }
 
-/* The byte offset of the character before/after pos. */
-static size_t utf8_prev(const char *buf, size_t pos)
+/* The prompt's line at the bottom, with the cursor in it; an error above
+ * it says why a value was refused.  A stale prompt says what changed. */
+void draw_prompt_line(app *a)
 {
-	while (pos && ((unsigned char)buf[--pos] & 0xc0) == 0x80)
-		;
-	return pos;
-}
-
-static size_t utf8_next(const char *buf, size_t len, size_t pos)
-{
-	if (pos < len)
-		pos++;
-	while (pos < len && ((unsigned char)buf[pos] & 0xc0) == 0x80)
-		pos++;
-	return pos;
-}
-
-static void cut(char *buf, size_t *len, size_t from, size_t to)
-{
-	memmove(buf + from, buf + to, *len - to + 1);
-	*len -= to - from;
-}
-
-/* A line editor: a pre-filled value (a default) starts selected, so that
- * typing replaces it; Left/Right, Home/End (Ctrl-A/Ctrl-E), Backspace,
- * Delete, Ctrl-U (to the start) and Ctrl-W (the word before) edit it. */
-bool draw_prompt(app *a, const char *label, char *buf, size_t cap)
-{
-	size_t len = strlen(buf), pos = len;
-	bool selected = len > 0;
+	const prompt *p = &a->prompt;
+	if (!prompt_is_open(p) || COLS < MIN_W || LINES < MIN_H) {
+		curs_set(0);
+		return;
+	}
+	if (p->state == PROMPT_STALE) {
+		/* what changed above, and that nothing goes */
+		put_str(LINES - 3, 0, COLS, p->why, A_BOLD | look_attr(COLOR_FAILED));
+		put_str(LINES - 2, 0, COLS,
+			p->buf ? "nothing was sent (Enter or Esc closes)" : "nothing was sent (any key closes)",
+			A_BOLD | look_attr(COLOR_FAILED));
+		curs_set(0);
+		return;
+	}
+	if (a->msg[0] && a->msg_error)
+		put_str(LINES - 3, 0, COLS, a->msg, A_BOLD | look_attr(COLOR_FAILED));
+	if (p->state == PROMPT_ASKING) {
+		put_str(LINES - 2, 0, COLS, p->label, A_BOLD | look_attr(COLOR_WAITING));
+		curs_set(0);
+		return;
+	}
+	char shown[sizeof p->label * 2];
+	text_escape(shown, sizeof shown, p->label, strlen(p->label));
+	int x = prompt_draw(shown, p->buf, p->pos, p->selected);
 	curs_set(1);
-	for (;;) {
-		if (a->msg[0] && a->msg_error)
-			put_str(LINES - 3, 0, COLS, a->msg, A_BOLD | look_attr(COLOR_FAILED));
-		char shown[600];
-		text_escape(shown, sizeof shown, label, strlen(label));
-		int x = prompt_draw(shown, buf, pos, selected);
-		move(LINES - 2, x < COLS ? x : COLS - 1);
-		refresh();
-		int ch = getch();
-		if (ch == ERR)
-			continue;
-		if (ch == 27) {
-			curs_set(0);
-			return false;
-		}
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-			curs_set(0);
-			return true;
-		}
-		bool printable = ch >= 0x20 && ch < 0x100 && ch != 0x7f;
-		if (selected && (printable || ch == KEY_BACKSPACE || ch == 127 || ch == 8 || ch == KEY_DC)) {
-			/* the selected default goes as a whole */
-			len = pos = 0;
-			buf[0] = '\0';
-			selected = false;
-			if (!printable)
-				continue;
-		}
-		selected = false;
-		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-			if (pos) {
-				size_t from = utf8_prev(buf, pos);
-				cut(buf, &len, from, pos);
-				pos = from;
-			}
-		} else if (ch == KEY_DC || ch == 4) {
-			if (pos < len)
-				cut(buf, &len, pos, utf8_next(buf, len, pos));
-		} else if (ch == KEY_LEFT || ch == 2) {
-			pos = utf8_prev(buf, pos);
-		} else if (ch == KEY_RIGHT || ch == 6) {
-			pos = utf8_next(buf, len, pos);
-		} else if (ch == KEY_HOME || ch == 1) {
-			pos = 0;
-		} else if (ch == KEY_END || ch == 5) {
-			pos = len;
-		} else if (ch == 21) { /* Ctrl-U: to the start */
-			cut(buf, &len, 0, pos);
-			pos = 0;
-		} else if (ch == 23) { /* Ctrl-W: the word before the cursor */
-			size_t from = pos;
-			while (from && buf[from - 1] == ' ')
-				from--;
-			while (from && buf[from - 1] != ' ')
-				from--;
-			cut(buf, &len, from, pos);
-			pos = from;
-		} else if (printable && len + 1 < cap) {
-			memmove(buf + pos + 1, buf + pos, len - pos + 1);
-			buf[pos++] = (char)ch;
-			len++;
-		} else if (ch == KEY_RESIZE) {
-			draw_screen(a);
-		}
-	}
+	move(LINES - 2, x < COLS ? x : COLS - 1);
 }
 
-bool draw_confirm(app *a, const char *question)
-{
-	char q[400];
-	snprintf(q, sizeof q, "%s [y/N] ", question);
-	for (;;) {
-		put_str(LINES - 2, 0, COLS, q, A_BOLD | look_attr(COLOR_WAITING));
-		refresh();
-		int ch = getch();
-		if (ch == ERR)
-			continue;
-		if (ch == KEY_RESIZE) {
-			draw_screen(a);
-			continue;
-		}
-		return ch == 'y' || ch == 'Y';
-	}
-}
 
 void draw_batch_frame(app *a, int width, int height)
 {

@@ -3,6 +3,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,20 +156,53 @@ static void watch_connect(app *a)
 	app_set_msg(a, true, "reconnecting to the store server: %s", err.msg);
 }
 
-/* Waits for a key, a push from the server or the next clock second (the
- * header's clock and the ages tick); what is not a key sets *todo and
- * returns ERR.  An idle dashboard makes no store request. */
+/* SIGWINCH writes a byte here, so that the poll below wakes for a resize
+ * at once, whatever mode the dashboard is in (curses would only say so with
+ * the next key). */
+static int winch_pipe[2] = { -1, -1 };
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	int e = errno;
+	if (winch_pipe[1] >= 0 && write(winch_pipe[1], "w", 1) < 0) {
+		/* full: a resize is already pending */
+	}
+	errno = e;
+}
+
+/* Takes the terminal's new size; returns what to draw. */
+static int resized(app *a)
+{
+	char buf[64];
+	while (read(winch_pipe[0], buf, sizeof buf) > 0)
+		;
+	struct winsize ws;
+	/* resizeterm queues a KEY_RESIZE of its own, which comes back here */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col);
+	a->list_h = draw_list_height();
+	return DO_CLEAR | DO_DRAW;
+}
+
+/* Waits for a key, a push from the server, a resize or the next clock
+ * second (the header's clock and the ages tick); what is not a key sets
+ * *todo and returns ERR.  An idle dashboard, and one with a prompt open,
+ * makes no store request and wakes once a second. */
 static int wait_input(app *a, int *todo)
 {
 	*todo = DO_NOTHING;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	int to_second = (int)(1000 - now.tv_nsec / 1000000);
-	struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { a->watch_fd, POLLIN, 0 } };
-	int r = poll(p, a->watch_fd >= 0 ? 2 : 1, app_busy(a) ? 0 : to_second < 1 ? 1 : to_second);
+	struct pollfd p[3] = { { STDIN_FILENO, POLLIN, 0 }, { winch_pipe[0], POLLIN, 0 }, { a->watch_fd, POLLIN, 0 } };
+	int r = poll(p, a->watch_fd >= 0 ? 3 : 2, app_busy(a) ? 0 : to_second < 1 ? 1 : to_second);
 	if (r < 0 && errno != EINTR)
 		return ERR;
-	if (a->watch_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+	if (r > 0 && (p[1].revents & POLLIN))
+		*todo |= resized(a);
+	if (a->watch_fd >= 0 && r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 		store_push push;
 		store_err err;
 		if (store_watch_read(a->st, &push, &err) != STORE_OK) {
@@ -175,9 +210,9 @@ static int wait_input(app *a, int *todo)
 			a->reconnecting = true;
 			a->reconnect_at = 0;
 			app_set_msg(a, true, "reconnecting to the store server: %s", err.msg);
-			*todo = DO_DRAW;
+			*todo |= DO_DRAW;
 		} else if (push.pushed && push.generation != a->gen) {
-			*todo = DO_RELOAD;
+			*todo |= DO_RELOAD;
 			a->pushed = true;
 		}
 	}
@@ -191,12 +226,32 @@ static int wait_input(app *a, int *todo)
 	}
 	if (r == 0 && *todo == DO_NOTHING && !app_busy(a))
 		*todo = DO_TICK; /* the clock */
-	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-		timeout(0);
+	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 		return getch();
-	}
 	return ERR;
 }
+
+/* One key, in whatever mode: returns what to do. */
+static int on_key(app *a, int ch)
+{
+	if (ch == '\r')
+		ch = '\n';
+	if (ch == KEY_RESIZE)
+		return resized(a);
+	if (ch == KEY_MOUSE) {
+		MEVENT me;
+		if (prompt_is_open(&a->prompt))
+			return DO_NOTHING;
+		return getmouse(&me) == OK ? app_click(a, me.y, me.x) : DO_NOTHING;
+	}
+	int todo = app_key(a, ch);
+	/* a key in the prompt redraws its line; any other the screen */
+	return todo == DO_PROMPT ? todo : todo | DO_DRAW;
+}
+
+/* Keys that arrive together (a paste, a fast typist) are all taken before
+ * the next draw; at most this many. */
+#define KEYS_PER_DRAW 4096
 
 static int run_screen(app *a)
 {
@@ -206,6 +261,12 @@ static int run_screen(app *a)
 	trace_push = ptrace && *ptrace ? fopen(ptrace, "a") : NULL;
 	double key_at = 0;
 	int key_code = 0;
+	if (pipe(winch_pipe) == 0) {
+		fcntl(winch_pipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(winch_pipe[1], F_SETFL, O_NONBLOCK);
+		fcntl(winch_pipe[0], F_SETFD, FD_CLOEXEC);
+		fcntl(winch_pipe[1], F_SETFD, FD_CLOEXEC);
+	}
 	initscr();
 	curses_on = true;
 	cbreak();
@@ -214,9 +275,18 @@ static int run_screen(app *a)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	/* getch is called only when poll says a key is there: it never waits */
+	timeout(0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_winch;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL);
 	if (a->conf.mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
 	draw_init_colors(a);
+	a->list_h = draw_list_height();
 	a->watch_fd = -1;
 	watch_connect(a);
 	int todo = app_reload(a);
@@ -224,13 +294,17 @@ static int run_screen(app *a)
 		if (app_busy(a))
 			todo |= app_work(a);
 		if (todo & DO_RELOAD)
-			app_reload(a);
+			todo |= app_reload(a);
 		if (todo & DO_CLEAR)
 			clearok(curscr, TRUE);
-		if (todo & (DO_DRAW | DO_RELOAD | DO_CLEAR))
+		if (todo & (DO_DRAW | DO_RELOAD | DO_CLEAR)) {
 			draw_screen(a);
-		else if (todo & DO_TICK)
+		} else if (todo & DO_TICK) {
 			draw_tick(a);
+		} else if (todo & DO_PROMPT) {
+			draw_prompt_line(a);
+			refresh();
+		}
 		if (trace_push && a->pushed) {
 			struct timespec rt;
 			clock_gettime(CLOCK_REALTIME, &rt);
@@ -258,18 +332,12 @@ static int run_screen(app *a)
 		}
 		if (ch == ERR)
 			continue;
-		if (ch == '\r')
-			ch = '\n';
-		if (ch == KEY_RESIZE) {
-			todo = DO_CLEAR | DO_DRAW;
-			continue;
+		todo |= on_key(a, ch);
+		for (int n = 0; n < KEYS_PER_DRAW && !(todo & DO_QUIT) && !stop_requested; n++) {
+			if ((ch = getch()) == ERR)
+				break;
+			todo |= on_key(a, ch);
 		}
-		if (ch == KEY_MOUSE) {
-			MEVENT me;
-			todo = getmouse(&me) == OK ? app_click(a, me.y, me.x) : DO_NOTHING;
-			continue;
-		}
-		todo = app_key(a, ch) | DO_DRAW;
 	}
 	restore_terminal();
 	if (trace_keys)

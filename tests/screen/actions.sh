@@ -8,10 +8,11 @@ expect_screen "deploy-prod-4821"
 
 # r on the waiting approval: a bad value is refused and asked again
 keys r
-expect_screen "(yes/no):"
+expect_screen "to production? (y/n)"
 keys maybe Enter
 expect_screen "input value 'maybe' of task 'approve' is not a boolean (true, false, yes or no)"
-expect_screen "to production? (yes/no): maybe"
+expect_screen "maybe"
+expect_screen "to production? (y/n)"
 keys C-u yes Enter
 expect_screen "Resume task approve of deploy-prod-4821 with yes? [y/N]"
 keys n

@@ -8,11 +8,11 @@ mkdir -p "$TMPDIR"
 start --demo
 expect_screen "nightly-build-" 5
 expect_screen "release-approval-" 5
-# the approval waits; r answers it (the default, true, is pre-filled)
+# the approval waits; r answers it (Enter takes the default, shown in brackets)
 keys / 'release-approval' Enter
 expect_screen "waiting-for-input release-approv" 15
 keys r
-expect_screen "Ship 2.4.1 to production? (press r to answer) (yes/no): true"
+expect_screen "Ship 2.4.1 to production? (press r to answer) (y/n) [yes]:"
 keys Enter
 expect_screen "Resume task approve of release-approval-"
 keys y

@@ -1,0 +1,920 @@
+/* actions.c - the one table of the dashboard's actions and their handlers.
+ * A handler changes state and returns what to do; the main loop reads and
+ * draws.  An action that asks (a value, a reason, y/N) opens the prompt and
+ * returns: the prompt is a mode of the main loop, and each answer moves the
+ * action on (ask_next) until the last one sends it. */
+#include "config.h"
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "bulk.h"
+#include "list.h"
+#include "text.h"
+
+/* ---- moving ---- */
+
+static int move_by(app *a, long delta)
+{
+	if (a->help) { /* draw_help keeps it within the lines */
+		long t = (long)a->help_top + delta;
+		a->help_top = t < 0 ? 0 : t > (1L << 20) ? (size_t)1 << 20 : (size_t)t;
+		return DO_DRAW;
+	}
+	if (a->show_results) {
+		long t = (long)a->results_top + delta;
+		long max = (long)a->n_results - 1;
+		a->results_top = t < 0 ? 0 : t > max ? (size_t)(max < 0 ? 0 : max) : (size_t)t;
+		return DO_DRAW;
+	}
+	if (a->focus == PANE_TASKS && a->have_item) {
+		long t = (long)a->task_sel + delta;
+		if (t < 0)
+			t = 0;
+		if (a->item.n_tasks && t >= (long)a->item.n_tasks)
+			t = (long)a->item.n_tasks - 1;
+		a->task_sel = (size_t)t;
+		a->log_top = 0;
+		return DO_DRAW;
+	}
+	if (a->focus == PANE_DETAIL) {
+		long t = (long)a->log_top + delta;
+		a->log_top = t < 0 ? 0 : (size_t)t;
+		return DO_DRAW;
+	}
+	long s = (long)a->sel + delta;
+	while (s < 0 && a->deep) {
+		size_t added = list_load_newer(a);
+		if (added == 0)
+			break;
+		s += (long)added;
+	}
+	return list_select(a, s < 0 ? 0 : (size_t)s);
+}
+
+static int act_up(app *a) { return move_by(a, -1); }
+static int act_down(app *a) { return move_by(a, 1); }
+static int act_pgup(app *a) { return move_by(a, -(long)(a->list_h > 1 ? a->list_h - 1 : 1)); }
+static int act_pgdn(app *a) { return move_by(a, a->list_h > 1 ? a->list_h - 1 : 1); }
+static int act_home(app *a)
+{
+	if (a->help) {
+		a->help_top = 0;
+		return DO_DRAW;
+	}
+	if (a->focus == PANE_EXECS)
+		return list_first(a);
+	return move_by(a, -(long)(a->sel + a->task_sel + a->log_top + 1));
+}
+
+static int act_end(app *a)
+{
+	if (a->help)
+		return move_by(a, 1L << 20);
+	if (a->focus != PANE_EXECS)
+		return move_by(a, 1L << 30);
+	return list_last(a);
+}
+
+static int act_tab(app *a)
+{
+	a->focus = a->focus == PANE_EXECS ? PANE_TASKS : a->focus == PANE_TASKS ? PANE_DETAIL : PANE_EXECS;
+	return DO_DRAW;
+}
+
+static int act_enter(app *a)
+{
+	a->focus = a->focus == PANE_EXECS ? PANE_TASKS : PANE_DETAIL;
+	a->log_top = 0;
+	return DO_DRAW;
+}
+
+static int act_back(app *a)
+{
+	if (a->help) {
+		a->help = false;
+		return DO_DRAW;
+	}
+	if (a->show_results) {
+		a->show_results = false;
+		return DO_DRAW;
+	}
+	if (a->n_marks) {
+		a->n_marks = 0;
+		app_set_msg(a, false, "marks cleared");
+		return DO_DRAW;
+	}
+	if (a->focus != PANE_EXECS) {
+		a->focus = a->focus == PANE_DETAIL ? PANE_TASKS : PANE_EXECS;
+		return DO_DRAW;
+	}
+	if (a->search[0] || a->only_waiting) {
+		a->search[0] = '\0';
+		a->only_waiting = false;
+		list_restart(a, NULL);
+		app_set_msg(a, false, "showing every execution");
+		return DO_RELOAD;
+	}
+	return DO_NOTHING;
+}
+
+static int act_quit(app *a)
+{
+	if (a->help) {
+		a->help = false;
+		return DO_DRAW;
+	}
+	return DO_QUIT;
+}
+
+static int act_waiting(app *a)
+{
+	a->only_waiting = !a->only_waiting;
+	list_restart(a, NULL);
+	app_set_msg(a, false, a->only_waiting ? "showing executions waiting for input (w: all)" : "showing every execution");
+	return DO_RELOAD;
+}
+
+static int act_next_waiting(app *a)
+{
+	if (!list_windowed(a)) {
+		/* a filtered list: look through it */
+		for (size_t step = 1;; step++) {
+			size_t i = a->sel + step;
+			list_ensure(a, i);
+			if (i >= a->n_rows)
+				break;
+			if (a->rows[i].exec.status == EXEC_WAITING) {
+				a->focus = PANE_EXECS;
+				return list_select(a, i);
+			}
+		}
+		for (size_t i = 0; i < a->sel && i < a->n_rows; i++)
+			if (a->rows[i].exec.status == EXEC_WAITING)
+				return list_select(a, i);
+		app_set_msg(a, false, "nothing else waits for input");
+		return DO_DRAW;
+	}
+	/* the next older one that waits, from the status index; after the
+	 * oldest, the newest again */
+	store_cursor from = { .len = 0 };
+	if (a->sel < a->n_rows)
+		store_cursor_at(&from, &a->rows[a->sel].exec, false);
+	record_exec *v = NULL;
+	size_t n = 0;
+	store_err err;
+	for (int pass = 0; pass < 2 && n == 0; pass++) {
+		if (pass == 1)
+			memset(&from, 0, sizeof from);
+		if (store_list(a->st, EXEC_WAITING, &from, 1, &v, &n, &err)) {
+			app_set_msg(a, true, "%s", err.msg);
+			return DO_DRAW;
+		}
+	}
+	if (n == 0 || (a->sel < a->n_rows && strcmp(v[0].id, a->rows[a->sel].exec.id) == 0)) {
+		record_exec_array_free(v, n);
+		app_set_msg(a, false, "nothing else waits for input");
+		return DO_DRAW;
+	}
+	a->focus = PANE_EXECS;
+	int todo = list_select_exec(a, &v[0]);
+	record_exec_array_free(v, n);
+	return todo;
+}
+
+static int ask_next(app *a);
+
+static int act_search(app *a)
+{
+	app_ask_clear(a);
+	a->ask.op = ASK_SEARCH;
+	if (!prompt_open_line(&a->prompt, "search id or name: ", a->search, sizeof a->search - 1))
+		return DO_NOTHING;
+	a->prompt.selected = false; /* the search so far is edited, not replaced */
+	return DO_DRAW;
+}
+
+static int act_help(app *a)
+{
+	a->help = !a->help;
+	a->help_top = 0;
+	return DO_DRAW;
+}
+
+static int act_redraw(app *a)
+{
+	(void)a;
+	return DO_CLEAR | DO_RELOAD;
+}
+
+/* ---- changing the store ---- */
+
+static const record_task *selected_task(app *a)
+{
+	if (!a->have_item || a->task_sel >= a->item.n_tasks)
+		return NULL;
+	return &a->item.tasks[a->task_sel];
+}
+
+
+static bool may_answer(app *a, const record_task *t)
+{
+	char why[600];
+	if (app_may_answer(a, &a->item.exec, t, why, sizeof why))
+		return true;
+	app_set_msg(a, true, "you may not answer this: %s", why);
+	return false;
+}
+
+/* may_answer for every waiting task of the selected execution. */
+static bool may_answer_all(app *a)
+{
+	for (size_t i = 0; i < a->item.n_tasks; i++)
+		if (a->item.tasks[i].status == TASK_WAITING && !may_answer(a, &a->item.tasks[i]))
+			return false;
+	return true;
+}
+
+static int report(app *a, store_code c, const store_err *err, const char *done)
+{
+	if (c) {
+		app_set_msg(a, true, "%s", err->msg);
+		return DO_RELOAD;
+	}
+	app_set_msg(a, false, "%s", done);
+	return DO_RELOAD;
+}
+
+/* ---- asking: the prompt's answers move the action on ---- */
+
+void app_ask_clear(app *a)
+{
+	ask *k = &a->ask;
+	for (size_t i = 0; i < k->n_tasks; i++)
+		free(k->values ? k->values[i] : NULL);
+	free(k->values);
+	free(k->tasks);
+	free(k->reason);
+	free(k->why);
+	memset(k, 0, sizeof *k);
+	prompt_close(&a->prompt);
+}
+
+/* Starts asking for `op` on the selected execution (and task, or NULL). */
+static bool ask_begin(app *a, ask_op op, const record_task *t, size_t n_tasks)
+{
+	app_ask_clear(a);
+	ask *k = &a->ask;
+	k->op = op;
+	snprintf(k->exec, sizeof k->exec, "%s", a->have_item ? a->item.exec.id : "");
+	snprintf(k->task, sizeof k->task, "%s", t ? t->task_id : "");
+	if (n_tasks) {
+		k->tasks = calloc(n_tasks, sizeof *k->tasks);
+		k->values = calloc(n_tasks, sizeof *k->values);
+		if (!k->tasks || !k->values) {
+			app_ask_clear(a);
+			app_set_msg(a, true, "out of memory: nothing changed");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The execution asked about, as the store holds it now: the selected one
+ * when it is that, else read (into *tmp, *owned set).  NULL when it is gone. */
+static const store_item *ask_item(app *a, store_item *tmp, bool *owned)
+{
+	*owned = false;
+	if (a->have_item && strcmp(a->item.exec.id, a->ask.exec) == 0)
+		return &a->item;
+	store_err err;
+	if (store_get_item(a->st, a->ask.exec, tmp, &err) != STORE_OK)
+		return NULL;
+	*owned = true;
+	return tmp;
+}
+
+static const record_task *find_task(const store_item *it, const char *id)
+{
+	for (size_t i = 0; it && i < it->n_tasks; i++)
+		if (strcmp(it->tasks[i].task_id, id) == 0)
+			return &it->tasks[i];
+	return NULL;
+}
+
+/* Whether a boolean answer typed as y or n (or empty for the default) is
+ * one; the store takes true, false, yes and no. */
+static const char *boolean_value(const record_task *t, const char *typed)
+{
+	if (!typed[0] && t->has_input_default)
+		return t->input_default.s;
+	if (strcasecmp(typed, "y") == 0)
+		return "yes";
+	if (strcasecmp(typed, "n") == 0)
+		return "no";
+	return typed;
+}
+
+static int open_value(app *a)
+{
+	ask *k = &a->ask;
+	store_item tmp;
+	bool owned;
+	const store_item *it = ask_item(a, &tmp, &owned);
+	const record_task *t = find_task(it, k->tasks[k->asked]);
+	if (!t) {
+		if (owned)
+			store_item_free(&tmp);
+		app_set_msg(a, true, "task '%s' of %s is gone: nothing changed", k->tasks[k->asked], k->exec);
+		app_ask_clear(a);
+		return DO_RELOAD;
+	}
+	/* "Approve the deploy? (y/n) [yes]: " */
+	char label[400];
+	bool boolean = t->input_type == INPUT_BOOLEAN;
+	const char *def = t->has_input_default ? t->input_default.s : "";
+	int plen = (int)(t->input_prompt.len > 200 ? 200 : t->input_prompt.len);
+	if (boolean)
+		snprintf(label, sizeof label, "%.*s (y/n)%s%s%s: ", plen, t->input_prompt.s, def[0] ? " [" : "",
+			 def[0] ? (strcasecmp(def, "true") == 0 || strcasecmp(def, "yes") == 0 ? "yes" : "no") : "",
+			 def[0] ? "]" : "");
+	else
+		snprintf(label, sizeof label, "%.*s%s: ", plen, t->input_prompt.s,
+			 t->input_type == INPUT_NUMBER ? " (number)" : "");
+	bool ok = prompt_open_line(&a->prompt, label, boolean ? "" : def, STORE_TEXT_MAX);
+	if (owned)
+		store_item_free(&tmp);
+	if (!ok) {
+		app_set_msg(a, true, "out of memory: nothing changed");
+		app_ask_clear(a);
+	}
+	/* the task asked about is the one shown */
+	for (size_t i = 0; a->have_item && i < a->item.n_tasks; i++)
+		if (strcmp(a->item.tasks[i].task_id, k->tasks[k->asked]) == 0)
+			a->task_sel = i;
+	return DO_DRAW;
+}
+
+/* The answer to the value asked: checked by the store's rule (a value it
+ * refuses asks again, saying why above the line), then kept. */
+static int value_given(app *a)
+{
+	ask *k = &a->ask;
+	store_item tmp;
+	bool owned;
+	const store_item *it = ask_item(a, &tmp, &owned);
+	const record_task *t = find_task(it, k->tasks[k->asked]);
+	int todo = DO_DRAW;
+	if (!t) {
+		app_set_msg(a, true, "task '%s' of %s is gone: nothing changed", k->tasks[k->asked], k->exec);
+		app_ask_clear(a);
+		todo = DO_RELOAD;
+		goto out;
+	}
+	const char *v = t->input_type == INPUT_BOOLEAN ? boolean_value(t, a->prompt.buf) : a->prompt.buf;
+	char why[300];
+	if (store_input_check(t, v, strlen(v), why, sizeof why) != 0) {
+		app_set_msg(a, true, "%s", why);
+		a->prompt.state = PROMPT_EDITING;
+		goto out;
+	}
+	/* an empty optional answer sends none (the default applies) */
+	bool send = v[0] != '\0' || t->input_required;
+	if (send && !(k->values[k->asked] = strdup(v))) {
+		app_set_msg(a, true, "out of memory: nothing changed");
+		app_ask_clear(a);
+		goto out;
+	}
+	k->asked++;
+	a->msg[0] = '\0';
+	todo = ask_next(a);
+out:
+	if (owned)
+		store_item_free(&tmp);
+	return todo;
+}
+
+static bool needs_reason(const ask *k)
+{
+	return k->op == ASK_REJECT || k->op == ASK_CANCEL || (k->op == ASK_BULK && k->bulk_kind != BULK_RESUME);
+}
+
+static int ask_send(app *a);
+
+/* Opens the next question of the action, or sends it when none is left. */
+static int ask_next(app *a)
+{
+	ask *k = &a->ask;
+	if (k->step == STEP_VALUE) {
+		if (k->asked < k->n_tasks)
+			return open_value(a);
+		k->step = STEP_REASON;
+	}
+	if (k->step == STEP_REASON) {
+		if (needs_reason(k) && !k->reason) {
+			static const char *const what[] = { [ASK_REJECT] = "reject it", [ASK_CANCEL] = "cancel it" };
+			char label[100];
+			snprintf(label, sizeof label, "Reason to %s: ",
+				 k->op == ASK_BULK ? (k->bulk_kind == BULK_REJECT ? "reject them" : "cancel them") : what[k->op]);
+			if (!prompt_open_line(&a->prompt, label, NULL, STORE_TEXT_MAX)) {
+				app_ask_clear(a);
+				return DO_DRAW;
+			}
+			return DO_DRAW;
+		}
+		k->step = STEP_CONFIRM;
+		if (k->op == ASK_RESUME_TASK && k->n_tasks && k->values[0]) {
+			/* the confirmation repeats the answer (its start, when long) */
+			size_t o = strlen(k->question);
+			if (o && k->question[o - 1] == '?')
+				snprintf(k->question + o - 1, sizeof k->question - o + 1, " with %.200s%s?", k->values[0],
+					 strlen(k->values[0]) > 200 ? "..." : "");
+		}
+		if (a->conf.confirm) {
+			char q[sizeof k->question + 8];
+			snprintf(q, sizeof q, "%s [y/N] ", k->question);
+			prompt_open_question(&a->prompt, q);
+			return DO_DRAW;
+		}
+	}
+	return ask_send(a);
+}
+
+static int reason_given(app *a)
+{
+	if (!a->prompt.buf[0]) {
+		app_set_msg(a, true, "a reason is required: it goes in the audit trail");
+		a->prompt.state = PROMPT_EDITING;
+		return DO_DRAW;
+	}
+	if (!(a->ask.reason = strdup(a->prompt.buf))) {
+		app_ask_clear(a);
+		return DO_DRAW;
+	}
+	a->msg[0] = '\0';
+	return ask_next(a);
+}
+
+static int search_given(app *a)
+{
+	snprintf(a->search, sizeof a->search, "%s", a->prompt.buf);
+	app_ask_clear(a);
+	list_restart(a, NULL);
+	app_set_msg(a, false, a->search[0] ? "filter: %s (Esc clears)" : "%s", a->search[0] ? a->search : "no filter");
+	return DO_RELOAD;
+}
+
+/* The last answer given: the action goes to the store. */
+static int ask_send(app *a)
+{
+	ask *k = &a->ask;
+	store_err err;
+	char done[400];
+	int todo = DO_RELOAD;
+	switch (k->op) {
+	case ASK_PAUSE:
+		snprintf(done, sizeof done, "paused task %s of %s", k->task, k->exec);
+		todo = report(a, store_pause_task(a->st, k->exec, k->task, &err), &err, done);
+		break;
+	case ASK_RESUME_TASK: {
+		const char *v = k->n_tasks ? k->values[0] : NULL;
+		snprintf(done, sizeof done, "resumed task %s of %s", k->task, k->exec);
+		todo = report(a, store_resume_task(a->st, k->exec, k->task, v, v ? strlen(v) : 0, &err), &err, done);
+		break;
+	}
+	case ASK_RESUME_ALL: {
+		snprintf(done, sizeof done, "resumed %s", k->exec);
+		store_code c = STORE_OK;
+		for (size_t i = 0; i < k->n_tasks && c == STORE_OK; i++)
+			c = store_resume_task(a->st, k->exec, k->tasks[i], k->values[i],
+					      k->values[i] ? strlen(k->values[i]) : 0, &err);
+		if (c == STORE_OK && k->others)
+			c = store_resume_workflow(a->st, k->exec, &err);
+		todo = report(a, c, &err, done);
+		break;
+	}
+	case ASK_REJECT:
+		snprintf(done, sizeof done, "rejected task %s of %s", k->task, k->exec);
+		todo = report(a, store_task_reject(a->st, k->exec, k->task, k->reason, &err), &err, done);
+		break;
+	case ASK_CANCEL:
+		snprintf(done, sizeof done, "cancelled %s", k->exec);
+		todo = report(a, store_exec_cancel(a->st, k->exec, k->reason, &err), &err, done);
+		break;
+	case ASK_BULK: {
+		char (*why)[700] = k->why;
+		k->why = NULL;
+		todo = bulk_start(a, k->bulk_kind, k->reason, why);
+		break;
+	}
+	default:
+		break;
+	}
+	app_ask_clear(a);
+	return todo;
+}
+
+/* The prompt said Enter (or y to the question). */
+static int ask_answered(app *a)
+{
+	if (a->prompt.state == PROMPT_DONE && a->ask.step == STEP_CONFIRM)
+		return ask_send(a);
+	switch (a->ask.op) {
+	case ASK_SEARCH:
+		return search_given(a);
+	default:
+		return a->ask.step == STEP_VALUE ? value_given(a) : reason_given(a);
+	}
+}
+
+/* What last happened to the task (or, with task "", the execution):
+ * "resume-task by alice at 2026-...". */
+static void last_event(app *a, const char *task, char *buf, size_t cap)
+{
+	record_event *ev = a->events;
+	size_t n = a->n_events;
+	bool owned = false;
+	buf[0] = '\0';
+	if (!(a->have_item && strcmp(a->item.exec.id, a->ask.exec) == 0)) {
+		store_err err;
+		if (store_events(a->st, a->ask.exec, 0, 50, &ev, &n, &err) != STORE_OK)
+			return;
+		owned = true;
+	}
+	const record_event *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((!task[0] || (ev[i].task_id && strcmp(ev[i].task_id, task) == 0)) && (!best || ev[i].seq > best->seq))
+			best = &ev[i];
+	if (best)
+		snprintf(buf, cap, "%s by %s", best->action, best->actor ? best->actor : "-");
+	if (owned)
+		record_event_array_free(ev, n);
+}
+
+int app_ask_check(app *a)
+{
+	ask *k = &a->ask;
+	if (k->op == ASK_NONE || k->op == ASK_SEARCH || k->op == ASK_BULK || a->prompt.state == PROMPT_STALE ||
+	    !prompt_is_open(&a->prompt))
+		return DO_NOTHING;
+	store_item tmp;
+	bool owned;
+	const store_item *it = ask_item(a, &tmp, &owned);
+	char why[400] = "";
+	const char *task = "";
+	if (!it) {
+		snprintf(why, sizeof why, "execution '%s' is gone", k->exec);
+	} else {
+		const record_exec *e = &it->exec;
+		const record_task *t = k->task[0] ? find_task(it, k->task) : NULL;
+		switch (k->op) {
+		case ASK_PAUSE:
+			if (!t || (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS)) {
+				snprintf(why, sizeof why, "task '%s' cannot be paused (status: %s)", k->task,
+					 t ? status_task_name(t->status) : "gone");
+				task = k->task;
+			} else if (e->status != EXEC_RUNNING && e->status != EXEC_WAITING) {
+				snprintf(why, sizeof why, "execution '%s' cannot be paused (status: %s)", k->exec,
+					 status_exec_name(e->status));
+			}
+			break;
+		case ASK_RESUME_TASK:
+		case ASK_REJECT:
+			if (!t || t->status != TASK_WAITING) {
+				snprintf(why, sizeof why, "task '%s' is not waiting for input (status: %s)", k->task,
+					 t ? status_task_name(t->status) : "gone");
+				task = k->task;
+			}
+			break;
+		case ASK_RESUME_ALL:
+			for (size_t i = 0; i < k->n_tasks && !why[0]; i++) {
+				const record_task *ti = find_task(it, k->tasks[i]);
+				if (!ti || ti->status != TASK_WAITING) {
+					snprintf(why, sizeof why, "task '%s' is not waiting for input (status: %s)",
+						 k->tasks[i], ti ? status_task_name(ti->status) : "gone");
+					task = k->tasks[i];
+				}
+			}
+			if (!why[0] && e->status != EXEC_WAITING)
+				snprintf(why, sizeof why, "execution '%s' is not waiting for input (status: %s)", k->exec,
+					 status_exec_name(e->status));
+			break;
+		case ASK_CANCEL:
+			if (e->status != EXEC_RUNNING && e->status != EXEC_WAITING)
+				snprintf(why, sizeof why, "execution '%s' is %s: it has ended", k->exec,
+					 status_exec_name(e->status));
+			break;
+		default:
+			break;
+		}
+	}
+	if (owned)
+		store_item_free(&tmp);
+	if (!why[0])
+		return DO_NOTHING;
+	char what[300], msg[sizeof a->prompt.why];
+	last_event(a, task, what, sizeof what);
+	snprintf(msg, sizeof msg, "%s: %s%smeanwhile", why, what, what[0] ? " " : "changed ");
+	prompt_stale(&a->prompt, msg);
+	return DO_DRAW;
+}
+
+/* ---- changing the store ---- */
+
+static int act_bulk(app *a, int kind);
+
+static int act_pause(app *a)
+{
+	const record_task *t = selected_task(a);
+	if (!t) {
+		app_set_msg(a, true, "select an execution with tasks first");
+		return DO_DRAW;
+	}
+	const char *exec = a->item.exec.id;
+	if (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS) {
+		app_set_msg(a, true, "task '%s' cannot be paused (status: %s)", t->task_id, status_task_name(t->status));
+		return DO_DRAW;
+	}
+	if (a->item.exec.status != EXEC_RUNNING && a->item.exec.status != EXEC_WAITING) {
+		app_set_msg(a, true, "execution '%s' cannot be paused (status: %s)", exec,
+			    status_exec_name(a->item.exec.status));
+		return DO_DRAW;
+	}
+	if (!ask_begin(a, ASK_PAUSE, t, 0))
+		return DO_DRAW;
+	snprintf(a->ask.question, sizeof a->ask.question, "Pause task %s of %s?", t->task_id, exec);
+	return ask_next(a);
+}
+
+static int act_resume_task(app *a)
+{
+	const record_task *t = selected_task(a);
+	if (!t) {
+		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
+		return DO_DRAW;
+	}
+	store_err err;
+	if (t->status != TASK_WAITING) {
+		/* let the store say it, in its own words */
+		return report(a, store_resume_task(a->st, a->item.exec.id, t->task_id, NULL, 0, &err), &err, "");
+	}
+	if (!may_answer(a, t))
+		return DO_DRAW;
+	if (!ask_begin(a, ASK_RESUME_TASK, t, t->has_input ? 1 : 0))
+		return DO_DRAW;
+	if (t->has_input)
+		snprintf(a->ask.tasks[a->ask.n_tasks++], sizeof a->ask.tasks[0], "%s", t->task_id);
+	snprintf(a->ask.question, sizeof a->ask.question, "Resume task %s of %s?", t->task_id, a->item.exec.id);
+	return ask_next(a);
+}
+
+static int act_resume_workflow(app *a)
+{
+	if (a->n_marks)
+		return act_bulk(a, BULK_RESUME);
+	if (!a->have_item) {
+		app_set_msg(a, true, "select an execution first");
+		return DO_DRAW;
+	}
+	const char *exec = a->item.exec.id;
+	/* what the store would refuse is said at once, without a y/N first */
+	if (a->item.exec.status != EXEC_WAITING) {
+		app_set_msg(a, true, "execution '%s' is not waiting for input (status: %s)", exec,
+			    status_exec_name(a->item.exec.status));
+		return DO_DRAW;
+	}
+	if (!may_answer_all(a))
+		return DO_DRAW;
+	/* a required answer is never skipped: ask for each in turn */
+	size_t need = 0, others = 0;
+	for (size_t i = 0; i < a->item.n_tasks; i++) {
+		const record_task *t = &a->item.tasks[i];
+		if (t->status != TASK_WAITING)
+			continue;
+		if (t->has_input && t->input_required && !t->has_input_value && !t->has_input_default)
+			need++;
+		else
+			others++;
+	}
+	if (!ask_begin(a, ASK_RESUME_ALL, NULL, need))
+		return DO_DRAW;
+	for (size_t i = 0; i < a->item.n_tasks; i++) {
+		const record_task *t = &a->item.tasks[i];
+		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
+		    !t->has_input_default)
+			snprintf(a->ask.tasks[a->ask.n_tasks++], sizeof a->ask.tasks[0], "%s", t->task_id);
+	}
+	a->ask.others = others > 0;
+	snprintf(a->ask.question, sizeof a->ask.question, "Resume every waiting task of %s%s?", exec,
+		 need ? " with the answers given" : "");
+	return ask_next(a);
+}
+
+static int act_reject(app *a)
+{
+	if (a->n_marks)
+		return act_bulk(a, BULK_REJECT);
+	const record_task *t = selected_task(a);
+	if (!t) {
+		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
+		return DO_DRAW;
+	}
+	if (t->status != TASK_WAITING) {
+		app_set_msg(a, true, "task '%s' is not waiting for input (status: %s): only a waiting task can be rejected",
+			    t->task_id, status_task_name(t->status));
+		return DO_DRAW;
+	}
+	if (!may_answer(a, t))
+		return DO_DRAW;
+	if (!ask_begin(a, ASK_REJECT, t, 0))
+		return DO_DRAW;
+	snprintf(a->ask.question, sizeof a->ask.question, "Reject task %s of %s (it fails)?", t->task_id,
+		 a->item.exec.id);
+	return ask_next(a);
+}
+
+static int act_cancel(app *a)
+{
+	if (a->n_marks)
+		return act_bulk(a, BULK_CANCEL);
+	if (!a->have_item) {
+		app_set_msg(a, true, "select an execution first");
+		return DO_DRAW;
+	}
+	const char *exec = a->item.exec.id;
+	if (a->item.exec.status != EXEC_RUNNING && a->item.exec.status != EXEC_WAITING) {
+		app_set_msg(a, true, "execution '%s' is %s: it has ended", exec, status_exec_name(a->item.exec.status));
+		return DO_DRAW;
+	}
+	if (!may_answer_all(a))
+		return DO_DRAW;
+	if (!ask_begin(a, ASK_CANCEL, NULL, 0))
+		return DO_DRAW;
+	snprintf(a->ask.question, sizeof a->ask.question, "Cancel %s (it and every task not ended fail)?", exec);
+	return ask_next(a);
+}
+
+/* R, x or X with marks: one confirmation that says the count and what will
+ * be skipped. */
+static int act_bulk(app *a, int kind)
+{
+	char question[400];
+	char (*why)[700];
+	size_t todo;
+	if (!bulk_prepare(a, kind, &why, &todo, question, sizeof question))
+		return DO_DRAW;
+	if (!ask_begin(a, ASK_BULK, NULL, 0)) {
+		free(why);
+		return DO_DRAW;
+	}
+	a->ask.bulk_kind = kind;
+	a->ask.why = why;
+	snprintf(a->ask.question, sizeof a->ask.question, "%s", question);
+	return ask_next(a);
+}
+
+static int act_mark(app *a)
+{
+	if (a->focus != PANE_EXECS || a->sel >= a->n_rows) {
+		app_set_msg(a, true, "Space marks executions: in the executions pane");
+		return DO_DRAW;
+	}
+	const char *id = a->rows[a->sel].exec.id;
+	if (app_marked(a, id)) {
+		bulk_unmark(a, id);
+	} else if (a->n_marks >= APP_MARKS_MAX) {
+		app_set_msg(a, true, "at most %d marks: act on these first (R, x, X), or Esc to clear them", APP_MARKS_MAX);
+		return DO_DRAW;
+	} else {
+		if (!a->marks && !(a->marks = calloc(APP_MARKS_MAX, sizeof *a->marks)))
+			return DO_NOTHING;
+		snprintf(a->marks[a->n_marks++], sizeof a->marks[0], "%s", id);
+	}
+	app_set_msg(a, false, "%zu marked: R, x and X act on every marked execution (Esc clears)", a->n_marks);
+	return move_by(a, 1) | DO_DRAW;
+}
+
+static int act_results(app *a)
+{
+	if (!a->n_results) {
+		app_set_msg(a, false, "no bulk action yet: mark executions with Space, then R, x or X");
+		return DO_DRAW;
+	}
+	a->show_results = !a->show_results;
+	a->results_top = 0;
+	return DO_DRAW;
+}
+
+#define CTRL(c) ((c) & 0x1f)
+
+const action app_actions[] = {
+	{ KEY_UP, 'k', "Up/k", "up", "move up", false, false, act_up },
+	{ KEY_DOWN, 'j', "Down/j", "down", "move down", false, false, act_down },
+	{ KEY_PPAGE, 0, "PgUp", "page up", "page up", false, false, act_pgup },
+	{ KEY_NPAGE, 0, "PgDn", "page down", "page down", false, false, act_pgdn },
+	{ 'g', KEY_HOME, "g/Home", "first", "go to the first row", false, false, act_home },
+	{ 'G', KEY_END, "G/End", "last", "go to the last row", false, false, act_end },
+	{ '\t', 0, "Tab", "pane", "switch pane: executions, tasks, detail", false, true, act_tab },
+	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter },
+	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause },
+	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task },
+	{ 'R', 0, "R", "resume all", "resume the whole workflow (the marked ones, when marked)", true, true,
+	  act_resume_workflow },
+	{ 'x', 0, "x", "reject", "reject the selected waiting task, with a reason: it fails (marked: all their waiting tasks)",
+	  true, false, act_reject },
+	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails (the marked ones, when marked)", true, false,
+	  act_cancel },
+	{ ' ', 0, "Space", "mark", "mark or unmark the execution, for R, x and X on all marked", true, false, act_mark },
+	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results },
+	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
+	{ 'n', 0, "n", "next", "jump to the next execution waiting for input", false, true, act_next_waiting },
+	{ '/', 0, "/", "search", "search by id or workflow name", false, true, act_search },
+	{ '?', 0, "?", "help", "this help", false, true, act_help },
+	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw },
+	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back },
+	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit },
+	{ 0, 0, NULL, NULL, NULL, false, false, NULL },
+};
+
+/* The terminal's editing keys, as the prompt knows them. */
+static int prompt_code(int key)
+{
+	switch (key) {
+	case KEY_LEFT: return PROMPT_KEY_LEFT;
+	case KEY_RIGHT: return PROMPT_KEY_RIGHT;
+	case KEY_HOME: return PROMPT_KEY_HOME;
+	case KEY_END: return PROMPT_KEY_END;
+	case KEY_DC: return PROMPT_KEY_DELETE;
+	case KEY_BACKSPACE: case 8: return PROMPT_KEY_BACKSPACE;
+	case KEY_ENTER: case '\r': return PROMPT_KEY_ENTER;
+	default: return key;
+	}
+}
+
+/* A key while the prompt is open: it edits, answers or closes it. */
+static int prompt_mode_key(app *a, int key)
+{
+	bool stale = a->prompt.state == PROMPT_STALE;
+	switch (prompt_key(&a->prompt, prompt_code(key))) {
+	case PROMPT_CANCELLED:
+		if (stale)
+			app_set_msg(a, true, "nothing was sent: %s", a->prompt.why);
+		else
+			app_set_msg(a, false, "cancelled: nothing changed");
+		app_ask_clear(a);
+		return DO_DRAW;
+	case PROMPT_DONE:
+		return ask_answered(a);
+	default:
+		return DO_PROMPT;
+	}
+}
+
+int app_key(app *a, int key)
+{
+	if (prompt_is_open(&a->prompt))
+		return prompt_mode_key(a, key);
+	for (const action *ac = app_actions; ac->run; ac++) {
+		if (ac->key != key && (ac->key2 == 0 || ac->key2 != key))
+			continue;
+		if (a->job && ac->run == act_back)
+			return bulk_stop(a, NULL);
+		if (a->job && ac->mutates) {
+			app_set_msg(a, true, "a bulk action runs: %s waits for it to end (Esc stops it)", ac->name);
+			return DO_DRAW;
+		}
+		if (a->job && ac->run == act_quit)
+			bulk_stop(a, NULL); /* what was done stays done */
+		a->msg[0] = '\0'; /* a bound key replaces the last message; others leave it */
+		if (ac->mutates && a->read_only) {
+			app_set_msg(a, true, "read-only mode: %s is not available", ac->name);
+			return DO_DRAW;
+		}
+		bool scrolls = ac->run == act_up || ac->run == act_down || ac->run == act_pgup || ac->run == act_pgdn ||
+			       ac->run == act_home || ac->run == act_end;
+		if (a->help && ac->run != act_quit && ac->run != act_back && ac->run != act_help && !scrolls)
+			a->help = false;
+		if (a->show_results && ac->run != act_up && ac->run != act_down && ac->run != act_pgup &&
+		    ac->run != act_pgdn && ac->run != act_back && ac->run != act_results)
+			a->show_results = false;
+		return ac->run(a);
+	}
+	return DO_NOTHING;
+}
+
+int app_click(app *a, int y, int x)
+{
+	(void)x;
+	int first = 2; /* the header and the column titles */
+	int h = a->list_h;
+	if (y >= first && y < first + h) {
+		a->focus = PANE_EXECS;
+		return list_select(a, a->top + (size_t)(y - first));
+	}
+	return DO_NOTHING;
+}
