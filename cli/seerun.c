@@ -72,13 +72,14 @@ typedef struct job {
 	/* The log's cap: the store only appends, so the first half of the cap
 	 * is stored as it comes; past it the newest lines wait in a ring of the
 	 * other half, stored when the command ends after a line that says how
-	 * many were dropped in between. */
-	uint64_t head_bytes; /* stored (or pending) in this run of the command */
+	 * many were dropped in between.  Sizes are line_cost()s. */
 	uint64_t cap;        /* the run's log_cap */
+	uint64_t head_cost;  /* stored (or pending) in this run of the command */
 	bool capped;         /* past the first half: lines go to the ring */
-	record_text *ring;
-	size_t ring_cap, ring_first, ring_n;
-	uint64_t ring_bytes, dropped;
+	char *ring;          /* the newest lines, each ended by '\n', wrapping around */
+	size_t ring_size, ring_start, ring_used;
+	uint64_t ring_cost;
+	uint64_t dropped;    /* lines that left the ring */
 	char *answer;        /* an input task's answer, once used */
 	bool fail_told;      /* its failure was told (once, whoever saw it first) */
 	int64_t since;       /* ms (monotonic) it began running or asking; 0: not seen */
@@ -421,35 +422,58 @@ static int queue_note(job *j, const char *note)
 	return s ? queue_line(j, s, strlen(s)) : -1;
 }
 
-/* Keeps `s` among the newest lines of a log past the first half of its cap,
- * dropping the oldest ones past the other half (the newest line always stays). */
-static int ring_push(job *j, char *s, size_t n)
+/* What a line of n bytes costs against the cap: its bytes, its newline, and
+ * about what the store spends on its record (a key of its own), so that a
+ * command printing "y" lines is held to the same disk space as any other. */
+#define LOG_LINE_OVERHEAD 32
+static uint64_t line_cost(size_t n)
 {
-	if (j->ring_n == j->ring_cap) {
-		size_t cap = j->ring_cap ? j->ring_cap * 2 : 1024;
-		record_text *v = malloc(cap * sizeof *v);
-		if (!v) {
-			free(s);
+	return (uint64_t)n + 1 + LOG_LINE_OVERHEAD;
+}
+
+/* The bytes of the ring's oldest line (without its '\n'). */
+static size_t ring_oldest(const job *j)
+{
+	size_t seg = j->ring_size - j->ring_start;
+	if (seg > j->ring_used)
+		seg = j->ring_used;
+	const char *nl = memchr(j->ring + j->ring_start, '\n', seg);
+	if (nl)
+		return (size_t)(nl - (j->ring + j->ring_start));
+	nl = memchr(j->ring, '\n', j->ring_used - seg);
+	return seg + (size_t)(nl - j->ring);
+}
+
+/* Keeps a line among the newest of a log past the first half of its cap,
+ * dropping the oldest past the other half.  A line longer than the ring is
+ * cut to its size. */
+static int ring_push(job *j, const char *p, size_t n)
+{
+	if (!j->ring) {
+		j->ring_size = (size_t)(j->cap / 2);
+		if (!(j->ring = malloc(j->ring_size))) {
+			j->dropped++;
 			return -1;
 		}
-		for (size_t k = 0; k < j->ring_n; k++)
-			v[k] = j->ring[(j->ring_first + k) % j->ring_cap];
-		free(j->ring);
-		j->ring = v;
-		j->ring_cap = cap;
-		j->ring_first = 0;
+		j->ring_start = j->ring_used = 0;
+		j->ring_cost = 0;
 	}
-	j->ring[(j->ring_first + j->ring_n) % j->ring_cap] = (record_text){ .s = s, .len = n };
-	j->ring_n++;
-	j->ring_bytes += n + 1;
-	while (j->ring_bytes > j->cap / 2 && j->ring_n > 1) {
-		record_text *old = &j->ring[j->ring_first];
-		j->ring_bytes -= old->len + 1;
-		free(old->s);
-		j->ring_first = (j->ring_first + 1) % j->ring_cap;
-		j->ring_n--;
+	if (n + 1 > j->ring_size)
+		n = j->ring_size - 1;
+	while (j->ring_used && (j->ring_used + n + 1 > j->ring_size || j->ring_cost + line_cost(n) > j->cap / 2)) {
+		size_t old = ring_oldest(j);
+		j->ring_start = (j->ring_start + old + 1) % j->ring_size;
+		j->ring_used -= old + 1;
+		j->ring_cost -= line_cost(old);
 		j->dropped++;
 	}
+	size_t at = (j->ring_start + j->ring_used) % j->ring_size;
+	size_t first = j->ring_size - at < n ? j->ring_size - at : n;
+	memcpy(j->ring + at, p, first);
+	memcpy(j->ring, p + first, n - first);
+	j->ring[(at + n) % j->ring_size] = '\n';
+	j->ring_used += n + 1;
+	j->ring_cost += line_cost(n);
 	return 0;
 }
 
@@ -457,13 +481,13 @@ static int ring_push(job *j, char *s, size_t n)
  * first half of its cap, else to the ring. */
 static int add_line(job *j, const char *p, size_t n)
 {
-	char *s = malloc(n + 1);
-	if (!s)
-		return -1;
-	memcpy(s, p, n);
-	s[n] = '\0';
-	if (!j->capped && j->head_bytes + n + 1 <= j->cap / 2) {
-		j->head_bytes += n + 1;
+	if (!j->capped && j->head_cost + line_cost(n) <= j->cap / 2) {
+		char *s = malloc(n + 1);
+		if (!s)
+			return -1;
+		memcpy(s, p, n);
+		s[n] = '\0';
+		j->head_cost += line_cost(n);
 		return queue_line(j, s, n);
 	}
 	if (!j->capped) {
@@ -475,13 +499,22 @@ static int add_line(job *j, const char *p, size_t n)
 		j->capped = true;
 		queue_note(j, note);
 	}
-	return ring_push(j, s, n);
+	return ring_push(j, p, n);
+}
+
+static void ring_free(job *j)
+{
+	free(j->ring);
+	j->ring = NULL;
+	j->ring_used = 0;
 }
 
 /* A command ended: the newest lines of a capped log go to the store, after
- * a line that says how many were dropped before them. */
-static void end_log(job *j)
+ * a line that says how many were dropped before them.  0, or -1 with
+ * *exit_code (reported). */
+static int end_log(run *r, size_t i, int *exit_code)
 {
+	job *j = &r->jobs[i];
 	if (j->dropped) {
 		char cap[32], note[200];
 		size_text(cap, sizeof cap, j->cap);
@@ -490,12 +523,49 @@ static void end_log(job *j)
 		queue_note(j, note);
 		j->dropped = 0;
 	}
-	for (size_t k = 0; k < j->ring_n; k++) {
-		record_text *t = &j->ring[(j->ring_first + k) % j->ring_cap];
-		queue_line(j, t->s, t->len);
+	if (flush_logs(r, i, exit_code) < 0 || !j->ring_used) {
+		bool failed = j->n_pend > 0; /* flush_logs leaves what it could not store */
+		ring_free(j);
+		return failed ? -1 : 0;
 	}
-	j->ring_n = j->ring_first = 0;
-	j->ring_bytes = 0;
+	/* in batches pointing into the ring; the one line that wraps around is copied */
+	record_text *batch = malloc(STORE_LOG_BATCH_MAX * sizeof *batch);
+	char *wrapped = NULL;
+	int rc = batch ? 0 : -1;
+	size_t n = 0, bytes = 0;
+	while (rc == 0 && j->ring_used) {
+		size_t len = ring_oldest(j);
+		char *s = j->ring + j->ring_start;
+		if (j->ring_start + len > j->ring_size) {
+			size_t first = j->ring_size - j->ring_start;
+			if (!(wrapped = malloc(len ? len : 1))) {
+				rc = -1;
+				break;
+			}
+			memcpy(wrapped, s, first);
+			memcpy(wrapped + first, j->ring, len - first);
+			s = wrapped;
+		}
+		batch[n++] = (record_text){ .s = s, .len = len };
+		bytes += len;
+		j->ring_start = (j->ring_start + len + 1) % j->ring_size;
+		j->ring_used -= len + 1;
+		if (n == STORE_LOG_BATCH_MAX || bytes >= 4 * LOG_FLUSH_BYTES || !j->ring_used || s == wrapped) {
+			store_err err;
+			if (store_task_log(r->st, r->exec_id, r->wf.tasks[i].id, batch, n, NULL, &err)) {
+				*exit_code = store_failed(&err);
+				rc = -1;
+			}
+			n = bytes = 0;
+			free(wrapped);
+			wrapped = NULL;
+		}
+	}
+	if (rc < 0 && !batch)
+		say("out of memory");
+	free(batch);
+	ring_free(j);
+	return rc;
 }
 
 /* Splits what the command wrote into lines; a line longer than the store's
@@ -627,7 +697,7 @@ static int spawn(run *r, size_t i)
 	j->exited = false;
 	j->st = L_RUNNING;
 	j->since = now_ms();
-	j->head_bytes = 0;
+	j->head_cost = 0;
 	j->capped = false;
 	j->cap = r->log_cap;
 	r->running++;
@@ -658,8 +728,7 @@ static int report_exit(run *r, size_t i, int *exit_code)
 	const char *id = r->wf.tasks[i].id;
 	store_err err;
 	char reason[200];
-	end_log(j);
-	if (flush_logs(r, i, exit_code) < 0)
+	if (end_log(r, i, exit_code) < 0 || flush_logs(r, i, exit_code) < 0)
 		return -1;
 	bool ok = WIFEXITED(j->wstatus) && WEXITSTATUS(j->wstatus) == 0;
 	exit_reason(j->wstatus, reason, sizeof reason);
@@ -1006,8 +1075,8 @@ static int loop(run *r)
 				r->running--;
 				j->pid = 0;
 				if (r->stopping || r->ended) {
-					end_log(j);
-					flush_logs(r, i, &exit_code);
+					if (end_log(r, i, &exit_code) == 0)
+						flush_logs(r, i, &exit_code);
 					j->st = L_BLOCKED; /* in progress in the store: runs again on --continue */
 					continue;
 				}
@@ -1590,8 +1659,6 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < j->n_pend; k++)
 			free(j->pend[k].s);
 		free(j->pend);
-		for (size_t k = 0; k < j->ring_n; k++)
-			free(j->ring[(j->ring_first + k) % j->ring_cap].s);
 		free(j->ring);
 		free(j->part);
 		free(j->answer);

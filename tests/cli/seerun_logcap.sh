@@ -3,8 +3,9 @@
 # $SEERUN_LOG_CAP; 64 MiB by default).  The store only appends, so the first
 # half of the cap is stored as it comes; past it the newest lines wait in a
 # ring of the other half and are stored when the command ends, after one line
-# that says how many were dropped in between.  Here: 2,000,000 lines (15 MB)
-# under a 1 MiB cap.
+# that says how many were dropped in between.  A line costs its bytes, its
+# newline and 32 bytes for its record in the store.  Here: 2,000,000 lines
+# (15 MB) under a 1 MiB and a 512 KiB cap, and yes for 3 s.
 . "${SEETOP_TOP_SRCDIR:?}/tests/cli/lib.sh"
 SEERUN=$top_builddir/cli/seerun
 WF=$DATA/workflows
@@ -22,8 +23,9 @@ for line in open(sys.argv[1]):
     t = {x["task_id"]: x for x in d["tasks"]}
     logs = t["flood"]["logs"]
     assert t["flood"]["status"] == "complete" and t["after"]["status"] == "complete", (t["flood"]["status"], t["after"]["status"])
-    size = sum(len(l) + 1 for l in logs)
+    # each line costs its bytes, its newline and 32 bytes for its record:
     # at most the cap, give or take the two lines seerun adds
+    size = sum(len(l) + 1 + 32 for l in logs)
     assert size <= cap + 400, ("stored", size, "bytes over a cap of", cap)
     assert size >= cap * 0.9, ("stored only", size)
     # the newest line is there: the last the command printed
@@ -53,6 +55,30 @@ capped env1 1048576
 # ---- from the option, which wins over the environment ----
 SEERUN_LOG_CAP=64M "$SEERUN" --log-cap 512K --id opt1 "$WF/flood.json" >/dev/null 2>"$work/err" || fail "flood.json --log-cap: $(cat "$work/err")"
 capped opt1 524288
+# ---- yes for 3 s: "y" lines cost their record too; the last line is kept ----
+SEERUN_LOG_CAP=1M "$SEERUN" --id yes1 "$WF/yes.json" >/dev/null 2>"$work/err" || fail "yes.json: $(cat "$work/err")"
+"$SEECTL" export --format json >"$work/exp.json"
+python3 - "$work/exp.json" <<'PY' || fail "yes.json: the capped log is not as expected"
+import json, re, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["execution"]["id"] != "yes1":
+        continue
+    logs = d["tasks"][0]["logs"]
+    size = sum(len(l) + 33 for l in logs)
+    assert size <= (1 << 20) + 400, size
+    assert logs[-1] == "the last line", logs[-2:]
+    m = [re.match(r"seerun: (\d+) lines dropped here", l) for l in logs]
+    n = [int(x.group(1)) for x in m if x]
+    assert len(n) == 1 and n[0] > 100000, n
+    others = [l for l in logs if l != "y"]
+    assert len(others) == 3 and others[0].startswith("seerun: this log reached half its cap of 1 MiB") and \
+        m[logs.index(others[1])] and others[2] == "the last line", others
+    print("yes1: %d lines stored, %d dropped" % (len(logs), n[0]), file=sys.stderr)
+    sys.exit(0)
+sys.exit("no execution yes1")
+PY
+
 # ---- under the cap (the default, 64 MiB) nothing is dropped or added ----
 "$SEERUN" --id many "$WF/lines.json" >/dev/null 2>&1 || fail "lines.json"
 run show many --json
