@@ -33,6 +33,14 @@ int admin_server(cli *c, int argc, char **argv)
 	}
 	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
 		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start or stop", what);
+	/* a status starts nothing: it says what is (as systemctl status does) */
+	if (strcmp(what, "status") == 0 && !c->st && !store_server_running(c->home)) {
+		if (json)
+			printf("{\"running\": false}\n");
+		else
+			printf("server of '%s' not running\n", c->home);
+		return EXIT_STORAGE;
+	}
 	int rc = cmd_open_store(c);
 	if (rc)
 		return rc;
@@ -40,7 +48,7 @@ int admin_server(cli *c, int argc, char **argv)
 	if (store_server_status(c->st, &info, &err))
 		return cmd_store_fail(&err);
 	if (json)
-		printf("{\"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
+		printf("{\"running\": true, \"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
 		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u, "
 		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu}\n",
 		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
@@ -178,5 +186,25 @@ int admin_backup(cli *c, int argc, char **argv)
 	if (store_backup(c->st, argv[optind], &err))
 		return cmd_store_fail(&err);
 	printf("backup of '%s' written to '%s'\n", c->home, argv[optind]);
+	return EXIT_DONE;
+}
+
+int admin_restore(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (cmd_parse_opts(cmd_find("restore"), argc, argv, opts, cmd_no_opts, NULL) < 0)
+		return EXIT_USAGE;
+	if (optind + 2 != argc)
+		return cmd_fail(EXIT_USAGE, "restore: name the backup and the home to make: seectl restore BACKUP HOME");
+	store_err err;
+	if (store_restore(argv[optind], argv[optind + 1], &err))
+		return cmd_store_fail(&err);
+	/* its server starts now: the deadlines that passed while the backup lay
+	 * there are applied, and their notifications run, once */
+	store *st;
+	if (store_open(argv[optind + 1], 0, &st, &err))
+		return cmd_store_fail(&err);
+	store_close(st);
+	printf("'%s' restored into '%s', a live home\n", argv[optind], argv[optind + 1]);
 	return EXIT_DONE;
 }

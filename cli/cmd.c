@@ -1088,7 +1088,8 @@ const cmd cmd_table[] = {
 	  "4 GB) unless SEESTORE_CACHE_MB is set.\n",
 	  run_gen },
 	{ "server", "status|start|stop [--json]", "the store server of the home",
-	  "  status   its pid, uptime, clients, generation, cache use and log position\n"
+	  "  status   its pid, uptime, clients, generation, cache use and log position;\n"
+	  "           \"not running\" and exit 3 when none runs (it starts none)\n"
 	  "  start    start it if none runs (any command does), then print its status\n"
 	  "  stop     checkpoint and stop it; clients start a new one when they need it\n"
 	  "  --json   status as one JSON object\n",
@@ -1106,8 +1107,15 @@ const cmd cmd_table[] = {
 	  admin_notify },
 	{ "backup", "DIR", "write a consistent copy of the whole home into DIR (new or empty)",
 	  "The copy is taken while other clients write: data files, log and audit trail.\n"
-	  "It is a home: seectl --home DIR verify opens it.\n",
+	  "It is written beside DIR in a private directory and renamed to DIR when whole;\n"
+	  "DIR, if it exists, must be an empty directory of yours that nobody else can write.\n"
+	  "It is marked as a backup (its file BACKUP): seectl --home DIR verify reads it,\n"
+	  "and its server starts no timer, runs no hook and refuses changes.\n",
 	  admin_backup },
+	{ "restore", "BACKUP HOME", "make a live home HOME (new or empty) from a backup",
+	  "Copies the backup without its mark and starts the new home's server, which\n"
+	  "applies the deadlines that passed since the backup was taken, once.\n",
+	  admin_restore },
 	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
 	/* hidden (no summary): what the shell completion scripts are and call */
 	{ "completion", "bash|zsh | ids [EXEC]", NULL,

@@ -75,5 +75,6 @@ int completion_run(cli *c, int argc, char **argv);
 int admin_server(cli *c, int argc, char **argv);
 int admin_notify(cli *c, int argc, char **argv);
 int admin_backup(cli *c, int argc, char **argv);
+int admin_restore(cli *c, int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * none runs, creating a home, and stopping its server. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -305,5 +306,161 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 	record_buf_free(&tmp.in);
 	if (fd >= 0)
 		close(fd);
+	return c;
+}
+
+bool store_server_running(const char *home)
+{
+	char abs[PATH_MAX];
+	if (!realpath(home, abs))
+		return false;
+	int fd = client_connect(abs);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return lock_holder(abs) != 0;
+}
+
+/* Copies the files of a store (data and log) from one directory to
+ * another, each new and flushed. */
+static store_code copy_store_files(int from, int to, const char *src, store_err *err)
+{
+	int scan = dup(from);
+	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	if (!d) {
+		if (scan >= 0)
+			close(scan);
+		return err_set(err, STORE_STORAGE, "restore: cannot read '%s': %s", src, strerror(errno));
+	}
+	store_code c = STORE_OK;
+	struct dirent *de;
+	char buf[65536];
+	while (!c && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (!(n > 3 && strcmp(de->d_name + n - 3, ".db") == 0) && strncmp(de->d_name, "log.", 4) != 0)
+			continue;
+		int in = openat(from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int out = openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (in < 0 || out < 0)
+			c = err_set(err, STORE_STORAGE, "restore: cannot copy %s: %s", de->d_name, strerror(errno));
+		ssize_t r = 0;
+		while (!c && (r = read(in, buf, sizeof buf)) > 0)
+			for (ssize_t done = 0; !c && done < r;) {
+				ssize_t w = write(out, buf + done, (size_t)(r - done));
+				if (w < 0)
+					c = err_set(err, STORE_STORAGE, "restore: writing %s: %s", de->d_name, strerror(errno));
+				else
+					done += w;
+			}
+		if (!c && (r < 0 || fsync(out) != 0))
+			c = err_set(err, STORE_STORAGE, "restore: copying %s: %s", de->d_name, strerror(errno));
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+	}
+	closedir(d);
+	return c;
+}
+
+/* Removes a restore in progress: its files, then the directory. */
+static void remove_dir(int parentfd, const char *name)
+{
+	int dfd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dfd, de->d_name, 0);
+	if (d)
+		closedir(d);
+	else if (dfd >= 0)
+		close(dfd);
+	unlinkat(parentfd, name, AT_REMOVEDIR);
+}
+
+store_code store_restore(const char *backup, const char *home, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	char src[PATH_MAX];
+	if (!realpath(backup, src))
+		return err_set(err, STORE_NOT_FOUND, "restore: no backup in '%s': %s", backup, strerror(errno));
+	int from = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (from < 0)
+		return err_set(err, STORE_NOT_FOUND, "restore: no backup in '%s': %s", src, strerror(errno));
+	if (faccessat(from, STORE_BACKUP_MARK, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+		close(from);
+		return err_set(err, STORE_INVALID_INPUT, "restore: '%s' is not a backup (it holds no %s): seectl backup "
+			       "makes one", src, STORE_BACKUP_MARK);
+	}
+	/* the target: a new directory, or an empty one of the user's own */
+	char dst[PATH_MAX], parent[PATH_MAX], tmpl[PATH_MAX + 64];
+	snprintf(dst, sizeof dst, "%s", home);
+	size_t len = strlen(dst);
+	while (len > 1 && dst[len - 1] == '/')
+		dst[--len] = '\0';
+	char *slash = strrchr(dst, '/');
+	const char *name = slash ? slash + 1 : dst;
+	if (slash == dst)
+		snprintf(parent, sizeof parent, "/");
+	else if (slash)
+		snprintf(parent, sizeof parent, "%.*s", (int)(slash - dst), dst);
+	else
+		snprintf(parent, sizeof parent, ".");
+	store_code c = STORE_OK;
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		c = err_set(err, STORE_INVALID_INPUT, "restore: '%s' names no directory to make", home);
+	int parentfd = c ? -1 : open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!c && parentfd < 0)
+		c = err_set(err, STORE_STORAGE, "restore: cannot use '%s': %s", parent, strerror(errno));
+	struct stat sb;
+	if (!c && fstatat(parentfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+		int dfd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+		bool empty = d != NULL;
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				empty = false;
+		if (d)
+			closedir(d);
+		else if (dfd >= 0)
+			close(dfd);
+		if (!empty || sb.st_uid != geteuid())
+			c = err_set(err, STORE_EXISTS, "restore: '%s' exists and is not an empty directory of yours: give a "
+				    "new one", home);
+	}
+	/* a server that runs on the backup (verify opened it) has it open */
+	bool was;
+	if (!c && store_server_running(src))
+		c = store_server_stop(src, &was, err);
+	if (!c) {
+		snprintf(tmpl, sizeof tmpl, "/proc/self/fd/%d/.%s.partial-XXXXXX", parentfd, name);
+		if (!mkdtemp(tmpl))
+			c = err_set(err, STORE_STORAGE, "restore: cannot create a directory in '%s': %s", parent,
+				    strerror(errno));
+	}
+	if (!c) {
+		const char *tmpname = strrchr(tmpl, '/') + 1;
+		int to = openat(parentfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (to < 0)
+			c = err_set(err, STORE_STORAGE, "restore: cannot open '%s': %s", tmpl, strerror(errno));
+		else
+			c = copy_store_files(from, to, src, err);
+		if (!c && fsync(to) != 0)
+			c = err_set(err, STORE_STORAGE, "restore: flushing '%s': %s", home, strerror(errno));
+		if (to >= 0)
+			close(to);
+		if (!c && renameat(parentfd, tmpname, parentfd, name) != 0)
+			c = err_set(err, STORE_STORAGE, "restore: cannot make '%s': %s", home, strerror(errno));
+		if (c)
+			remove_dir(parentfd, tmpname);
+		else
+			fsync(parentfd);
+	}
+	if (parentfd >= 0)
+		close(parentfd);
+	close(from);
 	return c;
 }

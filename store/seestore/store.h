@@ -352,6 +352,17 @@ store_code store_backup(store *st, const char *dir, store_err *err);
 /* The file that marks a directory as a backup (written by store_backup):
  * its server starts no timer, runs no hook and refuses changes. */
 #define STORE_BACKUP_MARK "BACKUP"
+/* Makes a live home of a backup: copies its data and log files into `home`
+ * (new, or an empty directory of the caller's) through a private directory
+ * beside it that is renamed into place when complete, without the mark.  A
+ * server that runs on the backup is stopped first.  The home's first server
+ * applies the deadlines that passed meanwhile, as after any restart.
+ * STORE_INVALID_INPUT when `backup` holds no mark, STORE_EXISTS when `home`
+ * is taken. */
+store_code store_restore(const char *backup, const char *home, store_err *err);
+/* Whether a server runs for `home`, without starting one (a status that
+ * must not start what it reports on). */
+bool store_server_running(const char *home);
 
 #ifdef __cplusplus
 }

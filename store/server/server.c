@@ -36,6 +36,10 @@ static bool log_to_stderr; /* --foreground: the journal reads stderr */
  * reached through it, never by a path that a link could redirect. */
 static int home_fd = -1;
 static bool home_private; /* nobody but its owner can write in it */
+/* The home is a backup (it holds STORE_BACKUP_MARK): it is opened read-only,
+ * starts no timer and runs no hook, and its server leaves when idle whatever
+ * deadlines it holds; seectl restore makes a live home of it. */
+static bool backup_copy;
 
 /* Opens one of the server's own files in the home without following a
  * link.  In a private home a link there was put by its owner (or by someone
@@ -191,7 +195,8 @@ static void open_home(server *s)
 		srv_log(s, "refusing the home: %s", s->open_err.msg);
 		return;
 	}
-	if (dbs_open(s->home, 0, &s->db, &s->open_err) != STORE_OK) {
+	backup_copy = faccessat(home_fd, STORE_BACKUP_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (dbs_open(s->home, backup_copy ? STORE_OPEN_READ_ONLY : 0, &s->db, &s->open_err) != STORE_OK) {
 		s->db = NULL;
 		srv_log(s, "cannot open the home: %s", s->open_err.msg);
 		return;
@@ -199,6 +204,9 @@ static void open_home(server *s)
 	dbs_defer_flush(s->db, true);
 	store_err e;
 	dbs_generation(s->db, &s->gen, &e);
+	if (backup_copy)
+		srv_log(s, "this home is a backup (it holds %s): no timer, no hooks, changes refused; seectl restore makes a "
+			"live home of it", STORE_BACKUP_MARK);
 }
 
 /* A server that could not open its home tries again when a client comes:
@@ -213,7 +221,7 @@ static void open_home_again(server *s)
 	open_home(s);
 	if (s->db) {
 		srv_log(s, "the home opens now (generation %llu)", (unsigned long long)s->gen);
-		s->outbox_check = true;
+		s->outbox_check = !backup_copy;
 	}
 }
 
@@ -230,8 +238,10 @@ static void serve(server *s)
 		p[0].fd = s->lfd;
 		p[0].events = POLLIN;
 		int timeout = 1000;
-		jobs_timer_run(s, &timeout);
-		jobs_hooks_pump(s, &timeout);
+		if (!backup_copy) {
+			jobs_timer_run(s, &timeout);
+			jobs_hooks_pump(s, &timeout);
+		}
 		int64_t now = srv_now_ms();
 		for (size_t i = 0; i < n; i++) {
 			conn *c = s->conns[i];
@@ -283,7 +293,7 @@ static void serve(server *s)
 		}
 		/* a deadline or a notification keeps it; a server that could not
 		 * open the home has neither, whatever its outbox held */
-		bool jobs = s->db && (s->next_any || s->n_hooks || s->outbox_check);
+		bool jobs = s->db && !backup_copy && (s->next_any || s->n_hooks || s->outbox_check);
 		if (s->n_conns || jobs)
 			s->idle_since = now;
 		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)

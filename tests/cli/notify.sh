@@ -70,6 +70,7 @@ grep -q "the command exited 1" "$SEETOP_HOME/server.log" || fail "server.log doe
 ran=$(status_field hooks_run)
 gen=$(status_field generation)
 "$SEECTL" server stop >/dev/null
+"$SEECTL" server start >/dev/null # (a status starts no server)
 [ "$(status_field hooks_failed)" = 1 ] && [ "$(status_field hooks_run)" = "$ran" ] ||
 	fail "the hook counts after a new server: run $(status_field hooks_run) failed $(status_field hooks_failed)"
 run notify remove 2

@@ -31,6 +31,22 @@ grep -q "stop asked" "$SEETOP_HOME/server.log" || fail "the server log does not 
 run server stop
 expect_rc 0 "server stop with none running"
 expect_out "no server runs"
+# a status says what is, and starts nothing
+run server status
+expect_rc 3 "server status with none running"
+expect_out "not running"
+run server status --json
+expect_rc 3 "server status --json with none running"
+[ "$(json "['running']")" = False ] || fail "server status --json lacks \"running\": false: $(cat "$work/out")"
+[ -e "$SEETOP_HOME/server.sock" ] && fail "server status started a server"
+[ -n "$(server_pid)" ] && alive "$(server_pid)" && fail "server status started a server (pid $(server_pid))"
+run server start
+expect_rc 0 "server start"
+alive "$(server_pid)" || fail "server start started no server"
+run server status --json
+expect_rc 0 "server status with one running"
+[ "$(json "['running']")" = True ] || fail "server status --json lacks \"running\": true"
+run server stop
 run paused
 expect_rc 0 "a command after a stop starts a new server"
 expect_out "deploy-prod-4821"
