@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# seetop on a home addressed as ssh://USER@HOST:PORT/PATH, through a real
+# sshd on 127.0.0.1: a local change shows within a second (the push comes
+# over the same ssh session), r with a value and y answer, q quits; when
+# sshd and its sessions are killed the screen stays and carries on once a
+# new sshd is up; one run of seetop authenticates once.
+. "$(dirname "$0")/lib.sh"
+. "$top_srcdir/tests/remote/sshd.sh"
+printf 'confirm: true\nrefresh_ms: 60000\n' >"$SEETOP_CONFIG"
+sshd_start
+mkdir -m 700 "$work/run"
+remote_seectl="env SEESTORE_SERVER=${SEESTORE_SERVER:-} SEETOP_CONFIG=$SEETOP_CONFIG $SEECTL"
+START_ENV="SEETOP_SSH=$SSH_WRAPPER XDG_RUNTIME_DIR=$work/run SEETOP_REMOTE_SEECTL='$remote_seectl'"
+R="ssh://$(id -un)@127.0.0.1:$SSHD_PORT$SEETOP_HOME"
+load_demo
+start --home "$R"
+expect_screen "nightly-etl-1190" 10
+keys n n
+"$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
+expect_screen "! waiting-for-input nightly-etl-1190" 1
+[ "$(grep -c 'Accepted publickey' "$sshdir/sshd.log")" -eq 1 ] ||
+	fail "one seetop authenticated $(grep -c 'Accepted publickey' "$sshdir/sshd.log") times"
+
+# answer over ssh
+keys / nightly Enter
+keys Tab
+expect_screen "waiting-for-input load"
+keys r
+keys y
+expect_screen "resumed task load of nightly-etl-1190" 5
+[ "$(json nightly-etl-1190 "['execution']['status']")" = running ] || fail "the resume over ssh is not in the home"
+
+# sshd and every session it serves killed: the screen stays, then carries on
+sshd_stop
+sleep 1
+expect_screen "nightly-etl-1190"
+sshd_start
+"$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause after sshd came back"
+expect_screen "! waiting-for-input nightly-etl-1190" 15
+keys q
+expect_screen "[exit 0]" 2
+sshd_stop
+finish
