@@ -23,6 +23,7 @@ const conf_key_doc conf_keys[] = {
 	{ "local_time", "false", "show times in local time (default: every time in UTC)" },
 	{ "colors", "(see below)", "a map from status to colour: NAME or \"bold NAME\"" },
 	{ "hook_path", CONF_HOOK_PATH_DEFAULT, "the PATH the store server gives notification commands" },
+	{ "remote_seectl", "seectl", "the seectl an ssh:// home runs on its host ($SEETOP_REMOTE_SEECTL wins)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -57,6 +58,7 @@ void conf_defaults(seetop_conf *c)
 void conf_free(seetop_conf *c)
 {
 	free(c->home);
+	free(c->remote_seectl);
 	free(c->actor);
 	free(c->path);
 	free(c->hook_path);
@@ -120,6 +122,11 @@ static int apply(seetop_conf *c, yreader *r, const ynode *root)
 				return -1;
 			free(c->home);
 			c->home = strdup(v->val);
+		} else if (strcmp(key, "remote_seectl") == 0) {
+			if (scalar_of(r, v, key) < 0)
+				return -1;
+			free(c->remote_seectl);
+			c->remote_seectl = strdup(v->val);
 		} else if (strcmp(key, "read_only") == 0) {
 			if (set_bool(r, v, key, &c->read_only) < 0)
 				return -1;
@@ -248,6 +255,11 @@ static char *expand_tilde(const char *p)
 char *conf_home(const seetop_conf *c, const char *cli_home)
 {
 	char buf[4096];
+	/* the library reads the remote seectl of an ssh:// home from the
+	 * environment: the config's, unless the environment names one */
+	const char *rs = getenv("SEETOP_REMOTE_SEECTL");
+	if (c && c->remote_seectl && !(rs && *rs))
+		setenv("SEETOP_REMOTE_SEECTL", c->remote_seectl, 1);
 	if (cli_home && *cli_home)
 		return expand_tilde(cli_home);
 	const char *env = getenv("SEETOP_HOME");

@@ -23,6 +23,7 @@ typedef struct conf_color {
 
 typedef struct seetop_conf {
 	char *home;         /* NULL: $SEETOP_HOME, then the XDG state folder */
+	char *remote_seectl; /* the seectl an ssh:// home runs on its host; NULL: "seectl" */
 	bool read_only;
 	int refresh_ms;
 	bool confirm;       /* ask before changing anything */
@@ -50,7 +51,8 @@ int conf_load_file(seetop_conf *c, const char *path, char *err, size_t errlen);
 void conf_free(seetop_conf *c);
 
 /* The home to use: `cli_home` (--home), $SEETOP_HOME, the config's `home`,
- * $XDG_STATE_HOME/seetop, ~/.local/state/seetop.  Newly allocated. */
+ * $XDG_STATE_HOME/seetop, ~/.local/state/seetop.  Newly allocated.  Sets
+ * $SEETOP_REMOTE_SEECTL from the config's remote_seectl unless it is set. */
 char *conf_home(const seetop_conf *c, const char *cli_home);
 /* The actor: `cli_actor`, the config's, the login name. Newly allocated. */
 char *conf_actor(const seetop_conf *c, const char *cli_actor);
