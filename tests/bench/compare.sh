@@ -19,7 +19,9 @@ for r in $(seq 1 "$rounds"); do
 		dir=$old
 		[ "$side" = new ] && dir=$new
 		echo "compare: round $r, $side build ($dir)" >&2
-		(cd "$dir" && BENCH_SEETOP="$dir/tui/seetop" ./tests/bench/bench) >"$out/$side.$r" 2>&1 ||
+		server=
+		[ -x "$dir/store/seestore-server" ] && server=$dir/store/seestore-server
+		(cd "$dir" && SEESTORE_SERVER=$server BENCH_SEETOP="$dir/tui/seetop" ./tests/bench/bench) >"$out/$side.$r" 2>&1 ||
 			{ echo "compare: the $side build's bench failed:" >&2; tail -5 "$out/$side.$r" >&2; exit 1; }
 	done
 done
