@@ -2,28 +2,112 @@
  * and backup. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd_int.h"
 #include "text.h"
 
 /* ---- server ---- */
 
+typedef struct server_cli_opts {
+	bool json;
+	bool system; /* enable/disable: the system unit, not the user's */
+} server_cli_opts;
+
+static int server_opt(int o, const char *arg, void *ctx)
+{
+	(void)arg;
+	server_cli_opts *so = ctx;
+	if (o == 'j')
+		so->json = true;
+	else if (o == 's')
+		so->system = true;
+	else
+		return -1;
+	return 0;
+}
+
+/* A path as systemd escapes it for an instance name (systemd-escape --path):
+ * no leading or trailing '/', each '/' a '-', and every byte but letters,
+ * digits, ':', '_' and a '.' that does not lead as \xNN. */
+static int systemd_escape_path(const char *path, char *out, size_t cap)
+{
+	size_t n = 0;
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return snprintf(out, cap, "-") < (int)cap ? 0 : -1;
+	for (const char *p = path; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		char buf[8];
+		if (ch == '/') {
+			while (p[1] == '/')
+				p++;
+			if (!p[1])
+				break; /* a trailing '/' */
+			snprintf(buf, sizeof buf, "-");
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == ':' ||
+			   ch == '_' || (ch == '.' && p != path)) {
+			snprintf(buf, sizeof buf, "%c", ch);
+		} else {
+			snprintf(buf, sizeof buf, "\\x%02x", ch);
+		}
+		size_t len = strlen(buf);
+		if (n + len + 1 > cap)
+			return -1;
+		memcpy(out + n, buf, len + 1);
+		n += len;
+	}
+	return 0;
+}
+
+/* seectl server enable|disable: the systemd commands that run this home's
+ * server from boot (the template units seestore-server@.service are
+ * installed with the programs), or stop doing so. */
+static int server_unit(cli *c, bool enable, bool system)
+{
+	char abs[PATH_MAX], inst[3 * PATH_MAX + 8];
+	if (!realpath(c->home, abs))
+		return cmd_fail(EXIT_REFUSED, "server %s: no home '%s': %s", enable ? "enable" : "disable", c->home,
+				strerror(errno));
+	if (systemd_escape_path(abs, inst, sizeof inst) < 0)
+		return cmd_fail(EXIT_REFUSED, "server %s: the home's path is too long for a unit name", enable ? "enable" : "disable");
+	const char *ctl = system ? "systemctl" : "systemctl --user";
+	if (!enable) {
+		printf("to stop running the server of '%s' from boot, run:\n  %s disable --now seestore-server@%s.service\n",
+		       abs, ctl, inst);
+		return EXIT_DONE;
+	}
+	printf("to run the server of '%s' from boot (its deadlines and hooks with nobody logged in), run:\n"
+	       "  %s daemon-reload\n  %s enable --now seestore-server@%s.service\n", abs, ctl, ctl, inst);
+	if (!system) {
+		struct passwd *pw = getpwuid(geteuid());
+		printf("  loginctl enable-linger %s\n", pw ? pw->pw_name : "$USER");
+	}
+	return EXIT_DONE;
+}
+
 int admin_server(cli *c, int argc, char **argv)
 {
-	json_opt jo = { false };
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
-	if (cmd_parse_opts(cmd_find("server"), argc, argv, opts, cmd_json_only, &jo) < 0)
+	server_cli_opts so = { false, false };
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { "system", no_argument, NULL, 's' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	if (cmd_parse_opts(cmd_find("server"), argc, argv, opts, server_opt, &so) < 0)
 		return EXIT_USAGE;
-	bool json = jo.json;
+	bool json = so.json;
 	const char *what = optind < argc ? argv[optind] : NULL;
 	if (!what || optind + 1 < argc)
-		return cmd_fail(EXIT_USAGE, "server: say status, start or stop (see seectl help server)");
+		return cmd_fail(EXIT_USAGE, "server: say status, start, stop, enable or disable (see seectl help server)");
 	store_err err;
+	if (strcmp(what, "enable") == 0 || strcmp(what, "disable") == 0)
+		return server_unit(c, what[0] == 'e', so.system);
 	if (strcmp(what, "stop") == 0) {
 		bool was;
 		if (store_server_stop(c->home, &was, &err))
@@ -32,7 +116,7 @@ int admin_server(cli *c, int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
-		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start or stop", what);
+		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start, stop, enable or disable", what);
 	/* a status starts nothing: it says what is (as systemctl status does) */
 	if (strcmp(what, "status") == 0 && !c->st && !store_server_running(c->home)) {
 		if (json)

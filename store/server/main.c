@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,8 +28,10 @@ static void usage(FILE *to)
 {
 	fputs("usage: seestore-server [--foreground] HOME\n"
 	      "The store server of the home HOME (an absolute path).  Programs start it\n"
-	      "when they need it; --foreground keeps it in the foreground, logging to\n"
-	      "stderr as well as HOME/server.log (for systemd).  See seestore-server(7).\n",
+	      "when they need it; --foreground keeps it in the foreground until it is\n"
+	      "stopped, logging to stderr as well as HOME/server.log (for systemd).\n"
+	      "Started as root for a home of another user, it runs as that user.\n"
+	      "See seestore-server(7).\n",
 	      to);
 }
 
@@ -87,6 +90,26 @@ static void set_environment(char *note, size_t notelen)
 	conf_free(&conf);
 }
 
+/* Started as root (systemd's system unit) for a home of another user: the
+ * server runs as the home's owner, the only user that may. */
+static int drop_to_owner(const char *home, const struct stat *sb)
+{
+	if (geteuid() != 0 || sb->st_uid == 0)
+		return 0;
+	struct passwd *pw = getpwuid(sb->st_uid);
+	if (!pw) {
+		fprintf(stderr, "seestore-server: the owner of '%s' (uid %ld) has no account\n", home, (long)sb->st_uid);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
+	    setuid(0) == 0) {
+		fprintf(stderr, "seestore-server: cannot become %s, the owner of '%s': %s\n", pw->pw_name, home,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool foreground = false;
@@ -117,6 +140,8 @@ int main(int argc, char **argv)
 			errno ? strerror(errno) : "not a directory");
 		return 1;
 	}
+	if (drop_to_owner(home, &sb) != 0)
+		return 1;
 	reset_signals();
 	close_inherited(foreground);
 	if (!foreground) {

@@ -32,6 +32,7 @@
 
 static volatile sig_atomic_t got_term;
 static bool log_to_stderr; /* --foreground: the journal reads stderr */
+static bool stays;         /* --foreground: no idle exit (systemd keeps it from boot) */
 /* The home's directory: every file the server makes or changes there is
  * reached through it, never by a path that a link could redirect. */
 static int home_fd = -1;
@@ -294,7 +295,7 @@ static void serve(server *s)
 		/* a deadline or a notification keeps it; a server that could not
 		 * open the home has neither, whatever its outbox held */
 		bool jobs = s->db && !backup_copy && (s->next_any || s->n_hooks || s->outbox_check);
-		if (s->n_conns || jobs)
+		if (s->n_conns || jobs || (stays && s->db))
 			s->idle_since = now;
 		else if (now - s->idle_since >= (int64_t)(s->db ? s->idle_s : 1) * 1000)
 			break;
@@ -307,6 +308,7 @@ int server_run(const char *home, const server_opts *o)
 	memset(&s, 0, sizeof s);
 	s.home = home;
 	log_to_stderr = o->foreground;
+	stays = o->foreground;
 	s.logfd = -1;
 	s.started = time(NULL);
 	umask(077);

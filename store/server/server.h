@@ -12,7 +12,8 @@
 #include <stdbool.h>
 
 typedef struct server_opts {
-	bool foreground;  /* log lines go to stderr too (systemd's journal) */
+	bool foreground;  /* log lines go to stderr too (systemd's journal), and no idle exit:
+			   * it runs until stopped */
 	const char *note; /* a line for the log once it is open (a config that could not be read), or NULL */
 } server_opts;
 
