@@ -6,9 +6,9 @@
  * standard input and output to the home's socket there, as the remote user,
  * so the server's rules about who may do what apply unchanged.  The frames
  * are the same as over the local socket.  ssh's connection sharing
- * (ControlMaster, in a private directory) makes a program's connections
- * (its requests and its push subscription) share one ssh session, which
- * authenticates once.  What ssh or the remote seectl says on failure is
+ * (ControlMaster, a socket per program in a private directory) makes a
+ * program's connections (its requests and its push subscription) share one
+ * ssh session, which authenticates once.  What ssh or the remote seectl says on failure is
  * kept in a private file and handed back as the reason. */
 #include "config.h"
 
@@ -201,13 +201,16 @@ int client_remote_connect(const char *home, store_err *err)
 	argv[a++] = "-o";
 	argv[a++] = opt_timeout;
 	if (control_dir(cdir, sizeof cdir) == 0) {
-		snprintf(opt_cpath, sizeof opt_cpath, "ControlPath=%s/%%C", cdir);
+		/* this program's own: another program's stopped ssh must not
+		 * stall it; the first session is the master and leaves with
+		 * the last one */
+		snprintf(opt_cpath, sizeof opt_cpath, "ControlPath=%s/%%C-%ld", cdir, (long)getpid());
 		argv[a++] = "-o";
 		argv[a++] = "ControlMaster=auto";
 		argv[a++] = "-o";
 		argv[a++] = opt_cpath;
 		argv[a++] = "-o";
-		argv[a++] = "ControlPersist=60";
+		argv[a++] = "ControlPersist=no";
 	}
 	if (r.port) {
 		snprintf(port, sizeof port, "%d", r.port);

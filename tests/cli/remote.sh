@@ -110,10 +110,13 @@ sed "s/test-waiting/slow/" "$DATA/test-waiting.yaml" >"$work/slow.yaml"
 sleep 0.5
 stopped=$(pgrep -f "ssh -F $sshdir/ssh_config.*server proxy" | head -1)
 [ -n "$stopped" ] && kill -STOP "$stopped"
+[ -n "$stopped" ] || fail "no ssh client to stop"
 t0=$(date +%s%N)
 run list
 expect_rc 0 "a local list while an ssh client is stopped"
-[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || fail "a local list waited for a stopped ssh client"
+run --home "$R" list
+expect_rc 0 "another program's list over ssh while an ssh client is stopped"
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || fail "a list waited for another program's stopped ssh client"
 [ -n "$stopped" ] && kill -CONT "$stopped"
 
 # ---- the connection lost between two commands, then a change sent again ----
