@@ -70,7 +70,7 @@ static bool trusted_program(const char *path)
 
 const char *client_server_program(void)
 {
-	const char *env = getenv("SEESTORE_SERVER");
+	const char *env = secure_getenv("SEESTORE_SERVER"); /* never in a set-id program */
 	if (env && *env)
 		return env;
 	/* a build that is not installed (the README's quick start) runs the

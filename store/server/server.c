@@ -382,6 +382,8 @@ int server_run(const char *home, const server_opts *o)
 	}
 	for (size_t i = 0; i < s.n_conns; i++)
 		conn_write(&s, s.conns[i]);
+	/* a server that never opened its home failed (systemd restarts it) */
+	int status = s.db ? 0 : 1;
 	dbs_close(s.db);
 	/* the socket goes before the lock: a client that finds no socket starts
 	 * a server, which waits for the lock */
@@ -398,5 +400,5 @@ int server_run(const char *home, const server_opts *o)
 	if (s.logfd >= 0)
 		close(s.logfd);
 	close(lock);
-	return 0;
+	return status;
 }
