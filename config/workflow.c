@@ -424,12 +424,195 @@ int workflow_load(const char *path, workflow *out, char *err, size_t errlen)
 	return load(path, out, &r, err, errlen) ? -1 : 0;
 }
 
+/* ---- strict JSON, for workflow_check: libyaml reads more than JSON (keys
+ * without quotes, single quotes, comments), which see's engine refuses ---- */
+
+typedef struct jscan {
+	const char *p, *end;
+	unsigned long line, col; /* of *p, in characters as libyaml counts them */
+	int depth;
+	const char *why;         /* what is not JSON */
+} jscan;
+
+static void j_next(jscan *s)
+{
+	if (*s->p == '\n') {
+		s->line++;
+		s->col = 1;
+	} else if (((unsigned char)*s->p & 0xC0) != 0x80) {
+		s->col++;
+	}
+	s->p++;
+}
+
+static void j_space(jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		j_next(s);
+}
+
+static int j_fail(jscan *s, const char *why)
+{
+	s->why = why;
+	return -1;
+}
+
+static bool j_at(const jscan *s, char c)
+{
+	return s->p < s->end && *s->p == c;
+}
+
+static int j_string(jscan *s)
+{
+	if (!j_at(s, '"'))
+		return j_fail(s, "expected a string in double quotes");
+	j_next(s);
+	while (s->p < s->end && *s->p != '"') {
+		unsigned char c = (unsigned char)*s->p;
+		if (c < 0x20)
+			return j_fail(s, "a control character in a string: write it escaped");
+		if (c == '\\') {
+			j_next(s);
+			if (s->p >= s->end || !strchr("\"\\/bfnrtu", *s->p) || !*s->p)
+				return j_fail(s, "a bad escape in a string");
+			if (*s->p == 'u')
+				for (int k = 0; k < 4; k++) {
+					j_next(s);
+					if (s->p >= s->end || !isxdigit((unsigned char)*s->p))
+						return j_fail(s, "\\u needs four hex digits");
+				}
+		}
+		j_next(s);
+	}
+	if (s->p >= s->end)
+		return j_fail(s, "a string is not closed");
+	j_next(s);
+	return 0;
+}
+
+static void j_digits(jscan *s)
+{
+	while (s->p < s->end && isdigit((unsigned char)*s->p))
+		j_next(s);
+}
+
+static int j_value(jscan *s)
+{
+	if (++s->depth > 4 * WORKFLOW_DEPTH_MAX + 16)
+		return j_fail(s, "nested too deep");
+	j_space(s);
+	if (s->p >= s->end)
+		return j_fail(s, "expected a value");
+	char c = *s->p;
+	int rc = 0;
+	if (c == '{' || c == '[') {
+		char close = c == '{' ? '}' : ']';
+		j_next(s);
+		j_space(s);
+		if (j_at(s, close)) {
+			j_next(s);
+		} else {
+			for (;;) {
+				if (c == '{') {
+					j_space(s);
+					if (j_string(s) < 0)
+						return -1;
+					j_space(s);
+					if (!j_at(s, ':'))
+						return j_fail(s, "expected ':' after a key");
+					j_next(s);
+				}
+				if (j_value(s) < 0)
+					return -1;
+				j_space(s);
+				if (j_at(s, ',')) {
+					j_next(s);
+					continue;
+				}
+				if (j_at(s, close)) {
+					j_next(s);
+					break;
+				}
+				return j_fail(s, c == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+			}
+		}
+	} else if (c == '"') {
+		rc = j_string(s);
+	} else if (c == '-' || isdigit((unsigned char)c)) {
+		if (c == '-')
+			j_next(s);
+		if (j_at(s, '0'))
+			j_next(s);
+		else if (s->p < s->end && isdigit((unsigned char)*s->p))
+			j_digits(s);
+		else
+			return j_fail(s, "a bad number");
+		if (j_at(s, '.')) {
+			j_next(s);
+			if (!(s->p < s->end && isdigit((unsigned char)*s->p)))
+				return j_fail(s, "a bad number");
+			j_digits(s);
+		}
+		if (j_at(s, 'e') || j_at(s, 'E')) {
+			j_next(s);
+			if (j_at(s, '+') || j_at(s, '-'))
+				j_next(s);
+			if (!(s->p < s->end && isdigit((unsigned char)*s->p)))
+				return j_fail(s, "a bad number");
+			j_digits(s);
+		}
+	} else {
+		static const char *const words[] = { "true", "false", "null" };
+		size_t k = 0;
+		while (k < 3 && !((size_t)(s->end - s->p) >= strlen(words[k]) &&
+				  memcmp(s->p, words[k], strlen(words[k])) == 0))
+			k++;
+		if (k == 3)
+			return j_fail(s, "expected a value: a string in double quotes, a number, true, false, null, "
+					 "an object or a list");
+		for (size_t n = strlen(words[k]); n; n--)
+			j_next(s);
+	}
+	s->depth--;
+	return rc;
+}
+
+/* Whether the file is one JSON value; else, where and why not, in `where`. */
+static bool json_strict(const char *path, char *where, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return true; /* load said why */
+	char *buf = malloc(WORKFLOW_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, WORKFLOW_FILE_MAX + 1, f) : 0;
+	fclose(f);
+	if (!buf || n > WORKFLOW_FILE_MAX) {
+		free(buf);
+		return true;
+	}
+	jscan s = { buf, buf + n, 1, 1, 0, NULL };
+	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		s.p += 3;
+	if (j_value(&s) == 0) {
+		j_space(&s);
+		if (s.p < s.end)
+			j_fail(&s, "more after the JSON value");
+	}
+	if (s.why)
+		snprintf(where, len, "%s:%lu:%lu: warning: not JSON (seerun reads it as YAML, see's engine refuses it): %s",
+			 path, s.line, s.col, s.why);
+	free(buf);
+	return !s.why;
+}
+
 size_t workflow_check(const char *path, workflow *out, void (*problem)(void *ctx, const char *msg), void *ctx)
 {
 	reader r = { .problem = problem, .ctx = ctx };
 	char err[1200] = "";
 	size_t n = load(path, out, &r, err, sizeof err);
 	if (*err) /* the problem that stopped the reading */
+		problem(ctx, err);
+	if (n == 0 && !json_strict(path, err, sizeof err))
 		problem(ctx, err);
 	return n;
 }

@@ -74,7 +74,9 @@ int workflow_load(const char *path, workflow *out, char *err, size_t errlen);
  * is handed to `problem` as "FILE:LINE:COL: reason", in file order, at most
  * one per task.  A file that is not JSON stops at its first syntax error.
  * Returns how many (0: *out holds the workflow, for workflow_free; else it
- * is empty). */
+ * is empty).  A valid file that libyaml reads but that is not strict JSON
+ * (a key without quotes, single quotes, a comment: see's engine refuses it)
+ * gets one "FILE:LINE:COL: warning: ..." too, not counted. */
 size_t workflow_check(const char *path, workflow *out, void (*problem)(void *ctx, const char *msg), void *ctx);
 void workflow_free(workflow *w);
 /* The environment variable an answer reaches later commands by:

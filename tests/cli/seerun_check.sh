@@ -3,7 +3,8 @@
 # running it, as argo lint and terraform validate do: no store is opened or
 # made; a valid file prints its task tree (kind, command or prompt, type,
 # default, deadline) and exits 0; a bad one prints every problem it can find
-# as FILE:LINE:COL: message and exits 2.
+# as FILE:LINE:COL: message and exits 2.  A file that libyaml reads but that
+# is not strict JSON gets a warning at its place (exit 0).
 . "${SEETOP_TOP_SRCDIR:?}/tests/cli/lib.sh"
 SEERUN=$top_builddir/cli/seerun
 WF=$DATA/workflows
@@ -45,6 +46,26 @@ chk "$WF/respondents.json"
 expect_rc 0 "--check respondents.json"
 expect_out "; answered by root, nobody; not by who started it"
 [ -e "$SEETOP_HOME" ] && fail "--check made a store"
+
+# ---- YAML that is not JSON: seerun reads it, see's engine would not: a warning ----
+chk "$WF/check-loose.json"
+expect_rc 0 "--check check-loose.json"
+expect_out "- a: command: true"
+[ "$(cat "$work/err")" = "$WF/check-loose.json:3:23: warning: not JSON (seerun reads it as YAML, see's engine refuses it): expected a value: a string in double quotes, a number, true, false, null, an object or a list" ] ||
+	fail "single quotes: $(cat "$work/err")"
+printf '{id: "x", "name": "N", "tasks": [{"id": "a", "name": "A", "function": {"name": "cli_command", "input": {"command": "true"}}}]}\n' >"$work/bare.json"
+chk "$work/bare.json"
+expect_rc 0 "--check of a key without quotes"
+expect_err "bare.json:1:2: warning: not JSON (seerun reads it as YAML, see's engine refuses it): expected a string in double quotes"
+printf '{"id": "x", "name": "N", "tasks": [{"id": "a", "name": "A", "function": {"name": "cli_command", "input": {"command": "true"}}}]}\n# a comment\n' >"$work/comment.json"
+chk "$work/comment.json"
+expect_rc 0 "--check of a comment"
+expect_err "comment.json:2:1: warning: not JSON (seerun reads it as YAML, see's engine refuses it): more after the JSON value"
+# the example workflows are strict JSON
+for f in "$WF"/*.json "$top_srcdir"/assets/workflows/*.json; do
+	case $f in */check-loose.json) continue ;; esac
+	"$SEERUN" --check "$f" 2>&1 >/dev/null | grep -F "warning: not JSON" >&2 && fail "$f is not strict JSON"
+done
 
 # ---- every problem of a bad file, each at its line and column ----
 chk "$WF/check-bad.json"
