@@ -531,15 +531,16 @@ static int end_log(run *r, size_t i, int *exit_code)
 	/* in batches pointing into the ring; the one line that wraps around is copied */
 	record_text *batch = malloc(STORE_LOG_BATCH_MAX * sizeof *batch);
 	char *wrapped = NULL;
-	int rc = batch ? 0 : -1;
+	int rc = 0;
+	bool oom = !batch;
 	size_t n = 0, bytes = 0;
-	while (rc == 0 && j->ring_used) {
+	while (!oom && rc == 0 && j->ring_used) {
 		size_t len = ring_oldest(j);
 		char *s = j->ring + j->ring_start;
 		if (j->ring_start + len > j->ring_size) {
 			size_t first = j->ring_size - j->ring_start;
-			if (!(wrapped = malloc(len ? len : 1))) {
-				rc = -1;
+			if (!(wrapped = malloc(len))) {
+				oom = true;
 				break;
 			}
 			memcpy(wrapped, s, first);
@@ -561,8 +562,11 @@ static int end_log(run *r, size_t i, int *exit_code)
 			wrapped = NULL;
 		}
 	}
-	if (rc < 0 && !batch)
+	if (oom) {
 		say("out of memory");
+		*exit_code = EXIT_STORAGE;
+		rc = -1;
+	}
 	free(batch);
 	ring_free(j);
 	return rc;
