@@ -34,6 +34,11 @@ for args in "list" "paused" "history" "show $id"; do
 		fail "seectl $args | cat cut the task id"
 done
 "$SEECTL" paused | grep -q -- "$id" || fail "seectl paused | grep ID finds nothing"
+# the events table of show and history, not only the header of show
+for args in "history" "show $id"; do
+	# shellcheck disable=SC2086
+	"$SEECTL" $args | grep -qE -- "^  [0-9]+ .* import +$id " || fail "seectl $args | cat cut the id in its events table"
+done
 
 # On a terminal (script gives seectl a pty) the id column is cut with an ellipsis...
 command -v script >/dev/null || fail "script (bsdutils) is needed to give seectl a terminal"
