@@ -77,6 +77,30 @@ static bool takes(const cmd *k, const char *what)
 	return strstr(k->args, what) != NULL;
 }
 
+/* The subcommands of a command whose synopsis starts with them, such as
+ * "status|start|stop [--json]" or "add ... | list ... | remove N": the
+ * first word of each alternative, into out (space-separated).  false when
+ * the synopsis starts with an argument (EXEC) or an option. */
+static bool subcommands(const cmd *k, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!islower((unsigned char)k->args[0]))
+		return false;
+	for (const char *p = k->args; *p;) {
+		while (*p == ' ' || *p == '|')
+			p++;
+		size_t n = 0;
+		while (islower((unsigned char)p[n]))
+			n++;
+		if (n && (p[n] == '\0' || p[n] == ' ' || p[n] == '|') && strlen(out) + n + 2 < cap)
+			snprintf(out + strlen(out), cap - strlen(out), "%s%.*s", out[0] ? " " : "", (int)n, p);
+		p = strchr(p, '|');
+		if (!p)
+			break;
+	}
+	return out[0] != '\0';
+}
+
 static bool visible(const cmd *k)
 {
 	return k->summary != NULL;
@@ -153,7 +177,14 @@ static void bash_script(void)
 		}
 	fputs(")\n\t\tCOMPREPLY=($(compgen -W \"$(seectl \"${home[@]}\" completion ids \"${args[0]}\" 2>/dev/null)\" -- "
 	      "\"$cur\")) ;;\n"
-	      "\thelp:0) COMPREPLY=($(compgen -W \"$commands\" -- \"$cur\")) ;;\n"
+	      "\thelp:0) COMPREPLY=($(compgen -W \"$commands\" -- \"$cur\")) ;;\n",
+	      stdout);
+	for (const cmd *k = cmd_table; k->name; k++) {
+		char subs[256];
+		if (visible(k) && subcommands(k, subs, sizeof subs))
+			printf("\t%s:0) COMPREPLY=($(compgen -W '%s' -- \"$cur\")) ;;\n", k->name, subs);
+	}
+	fputs(
 	      "\t*) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
 	      "\tesac\n"
 	      "}\n"
@@ -250,7 +281,14 @@ static void zsh_script(void)
 			first = false;
 		}
 	fputs(") compadd -- ${(f)\"$(seectl $home completion ids ${args[1]} 2>/dev/null)\"} ;;\n"
-	      "\thelp:0) _describe -t commands 'seectl command' commands ;;\n"
+	      "\thelp:0) _describe -t commands 'seectl command' commands ;;\n",
+	      stdout);
+	for (const cmd *k = cmd_table; k->name; k++) {
+		char subs[256];
+		if (visible(k) && subcommands(k, subs, sizeof subs))
+			printf("\t%s:0) compadd -- %s ;;\n", k->name, subs);
+	}
+	fputs(
 	      "\t*) _files ;;\n"
 	      "\tesac\n"
 	      "}\n"

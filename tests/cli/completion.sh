@@ -37,6 +37,9 @@ expect_completions() {
 expect_completions "pause paused " seectl pau
 expect_completions "deadline delete " seectl de
 expect_completions "" seectl completio   # hidden: what the scripts call
+# the subcommands a synopsis starts with (status|start|stop..., add ... | list ... | remove N)
+expect_completions "start status stop " seectl server st
+expect_completions "remove " seectl notify rem
 expect_completions "--dry-run " seectl resume --dry
 expect_completions "--older-than " seectl cancel --ol
 expect_completions "--home " seectl --ho
