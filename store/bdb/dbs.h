@@ -122,6 +122,9 @@ void dbs_set_no_sync(dbs *st, bool no_sync);
  * STORE_OK, and dbs_request_found then says so (with the kept result). */
 void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result);
 bool dbs_request_found(const dbs *st, uint64_t *result);
+/* Whether a change under this request id was committed (*done), with the
+ * result kept with it. */
+store_code dbs_request_done(dbs *st, const void *key, size_t len, bool *done, uint64_t *result, store_err *err);
 /* The generation after the last write committed through this handle. */
 uint64_t dbs_last_generation(const dbs *st);
 

@@ -197,6 +197,33 @@ void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result)
 	st->req_result = result;
 }
 
+typedef struct request_look {
+	const void *key;
+	size_t len;
+	bool *done;
+	uint64_t *result;
+} request_look;
+
+static store_code request_look_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	request_look *a = arg;
+	DBT k = dbs_dbt(a->key, a->len), d = dbs_dbt(NULL, 0);
+	int ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
+	*a->done = ret == 0;
+	*a->result = ret == 0 && d.size == 8 ? key_get_u64(d.data) : 0;
+	if (ret && ret != DB_NOTFOUND)
+		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
+	return STORE_OK;
+}
+
+store_code dbs_request_done(dbs *st, const void *key, size_t len, bool *done, uint64_t *result, store_err *err)
+{
+	request_look a = { key, len, done, result };
+	*done = false;
+	*result = 0;
+	return len ? txn_read(st, request_look_txn, &a, err) : STORE_OK;
+}
+
 static store_code request_prune_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	uint64_t before = *(uint64_t *)arg;

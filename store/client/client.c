@@ -37,6 +37,7 @@
 #define CONNECT_MS 30000         /* to reach (or start) a server */
 #define IMPORT_FRAME (16u << 20) /* items per import frame, in bytes */
 #define MAX_RESENDS 50
+#define MAX_RESTARTS 5           /* of a request of several frames, from its first */
 
 int64_t client_now_ms(void)
 {
@@ -770,9 +771,13 @@ static int split_head(record_buf *b, const store_item *it, size_t *sent)
 	return rc;
 }
 
+/* Sends the import's frames, numbered from 0.  *again: the server held
+ * none of the frames before the one it refused (it restarted between them):
+ * the whole request is to be sent again. */
 static store_code import_once(store *st, const store_source *src, const unsigned char id[REQ_ID_LEN], bool replace,
-			      const char *action, size_t *count, store_err *err)
+			      const char *action, size_t *count, bool *again, store_err *err)
 {
+	*again = false;
 	record_buf b = { 0 };
 	store_code c = STORE_OK;
 	bool end = false;
@@ -784,7 +789,8 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	split_state sp;
 	memset(&sp, 0, sizeof sp);
 	while (!c && !end) {
-		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_u(&b, 0, replace) | wire_str(&b, 0, action);
+		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_frame_no(&b, (uint64_t)frames_sent) |
+			 wire_u(&b, 0, replace) | wire_str(&b, 0, action);
 		if (rc) {
 			c = client_oom(err);
 			break;
@@ -874,6 +880,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 			break;
 		}
 		c = call(st, &b, st->timeout_ms, err);
+		*again = c != STORE_OK && (st->reply.flags & WIRE_RESEND);
 		frames_sent++;
 	}
 	if (carried)
@@ -897,18 +904,23 @@ store_code store_import(store *st, const store_source *src, bool replace, const 
 		return err->code;
 	unsigned char id[REQ_ID_LEN];
 	request_id_new(id);
-	/* a connection lost between the frames of one import loses the frames
-	 * the server held: send them all again (the same request id) */
+	/* a server that restarted between the frames of one import lost the
+	 * frames it held, and refuses the next: send them all again, from the
+	 * first, under the same request id (its last frame is made once) */
 	for (int attempt = 0;; attempt++) {
 		char why[256] = "";
+		if (attempt > 0 && !src->rewind)
+			return err_set(err, STORE_STORAGE, "the store server of '%s' restarted during the import, and its "
+				    "source cannot be read again: nothing was imported", st->home);
 		if (src->rewind && src->rewind(src->ctx, why, sizeof why) < 0)
 			return err_set(err, STORE_INVALID_INPUT, "the import cannot start again: %s", why);
-		long pid = st->server_pid;
-		int fd = st->fd;
-		store_code c = import_once(st, src, id, replace, action, count, err);
-		bool reconnected = st->fd != fd || st->server_pid != pid;
-		if (c == STORE_OK || !reconnected || attempt >= 5)
+		bool again;
+		store_code c = import_once(st, src, id, replace, action, count, &again, err);
+		if (c == STORE_OK || !again)
 			return c;
+		if (attempt >= MAX_RESTARTS)
+			return err_set(err, STORE_STORAGE, "the store server of '%s' restarted during the import %d times: "
+				    "nothing was imported", st->home, attempt + 1);
 	}
 }
 

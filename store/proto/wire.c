@@ -13,6 +13,7 @@ enum {
 	T_CODE = 2,
 	T_FLAGS = 3,
 	T_REQ = 4,
+	T_FRAME = 5,
 	T_U = 8,  /* 8..15 */
 	T_S = 16, /* 16..19 */
 	T_BLOB = 24,
@@ -57,6 +58,11 @@ int wire_code(record_buf *b, unsigned code)
 int wire_req(record_buf *b, const void *id, size_t n)
 {
 	return tag_put_bytes(b, T_REQ, id, n);
+}
+
+int wire_frame_no(record_buf *b, uint64_t n)
+{
+	return tag_put_varint(b, T_FRAME, n);
 }
 
 int wire_blob_add(record_buf *b, const void *p, size_t n)
@@ -150,6 +156,10 @@ int wire_decode(const void *payload, size_t len, wire_msg *m, char *why, size_t 
 				m->code = v <= STORE_STORAGE ? (unsigned)v : STORE_STORAGE;
 			else if (tag == T_FLAGS)
 				m->flags = (unsigned)v;
+			else if (tag == T_FRAME) {
+				m->frame = v;
+				m->has_frame = true;
+			}
 			else if (tag >= T_U && tag < T_U + WIRE_U)
 				m->u[tag - T_U] = v;
 			continue;

@@ -21,7 +21,7 @@
  * while dashboards keep the old server alive) asks it to make way: it
  * finishes what it has, exits, and the client starts the new one.  Clients
  * older than the server are served as they are. */
-#define WIRE_REVISION 2
+#define WIRE_REVISION 3
 /* This build's revision: WIRE_REVISION, unless SEESTORE_PROTOCOL_REVISION
  * says otherwise (tests start a server that acts as an older build). */
 uint64_t wire_revision(void);
@@ -35,7 +35,8 @@ typedef enum wire_op {
 			  * u2 1: an older server making way (connect again) */
 	OP_GENERATION,   /* reply u0 */
 	OP_COUNTS,       /* reply u0..: counts per status, u7 generation */
-	OP_IMPORT,       /* u0 replace, u1 more frames follow, s0 action; blobs: items; reply u0 count */
+	OP_IMPORT,       /* u0 replace, u1 more frames follow, s0 action, frame: its number; blobs: items;
+			    reply u0 count */
 	OP_GET,          /* s0 id; reply blob */
 	OP_GET_ITEM,     /* s0 id; reply blob: item */
 	OP_DELETE,       /* s0 id */
@@ -82,6 +83,10 @@ typedef enum wire_op {
 enum {
 	WIRE_READ_ONLY = 1 << 0, /* the connection asks for (or was given) read-only access */
 	WIRE_NO_SYNC = 1 << 1,   /* the change need not be flushed before its answer */
+	/* a reply's: the server holds none of the frames before this one (it
+	 * restarted, or was replaced, meanwhile): send the whole request again,
+	 * from its first frame, under the same request id */
+	WIRE_RESEND = 1 << 2,
 };
 
 typedef struct wire_blob {
@@ -97,6 +102,8 @@ typedef struct wire_msg {
 	wire_blob s[WIRE_S];
 	bool has_s[WIRE_S];
 	wire_blob req;     /* request id of a change */
+	uint64_t frame;    /* a request of several frames: this one's number, from 0 */
+	bool has_frame;
 	wire_blob *blobs;  /* decoded: point into the frame; owned array */
 	size_t n_blobs, cap_blobs;
 } wire_msg;
@@ -110,6 +117,8 @@ int wire_str(record_buf *b, int i, const char *s); /* NULL adds nothing */
 int wire_flags(record_buf *b, unsigned flags);
 int wire_code(record_buf *b, unsigned code);
 int wire_req(record_buf *b, const void *id, size_t n);
+/* The number of this frame in a request of several (0 the first). */
+int wire_frame_no(record_buf *b, uint64_t n);
 int wire_blob_add(record_buf *b, const void *p, size_t n);
 /* Reserves a blob field of unknown length: wire_blob_end closes it. */
 size_t wire_blob_start(record_buf *b);

@@ -39,7 +39,7 @@ void conn_stage_drop(conn *c)
 		record_buf_free(&c->stage[i]);
 	free(c->stage);
 	c->stage = NULL;
-	c->n_stage = c->stage_bytes = 0;
+	c->n_stage = c->stage_bytes = c->stage_req_len = 0;
 }
 
 int conn_out_append(conn *c, const record_buf *frame)

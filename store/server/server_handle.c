@@ -355,7 +355,36 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	}
 	case OP_IMPORT: {
 		/* the frames of one import are held until its last, then run as
-		 * one transaction: a client that stops halfway holds no lock */
+		 * one transaction: a client that stops halfway holds no lock.  A
+		 * first frame starts the stage again; a later one must follow the
+		 * frames held for its request, or they were lost (the server
+		 * restarted between them): the client sends them all again */
+		if (m->has_frame && m->frame == 0) {
+			conn_stage_drop(c);
+			if (m->req.len <= sizeof c->stage_req) {
+				memcpy(c->stage_req, m->req.p, m->req.len);
+				c->stage_req_len = m->req.len;
+			}
+		} else if (m->has_frame && (m->frame != c->n_stage || m->req.len != c->stage_req_len ||
+					    memcmp(m->req.p, c->stage_req, m->req.len) != 0)) {
+			bool done = false;
+			uint64_t kept = 0;
+			conn_stage_drop(c);
+			/* its last frame, made before and its answer lost: the same answer */
+			if (!m->u[1] && (code = dbs_request_done(s->db, m->req.p, m->req.len, &done, &kept, &err)) != STORE_OK)
+				break;
+			if (done) {
+				c->held_sync = false;
+				rc = conn_reply_ok(b) | wire_u(b, 0, kept);
+				break;
+			}
+			c->held_sync = false;
+			dbs_request_set(s->db, NULL, 0, 0);
+			err_set(&err, STORE_STORAGE, "the frames of this import before frame %llu were lost with the server "
+				"that held them: send it again from its first frame", (unsigned long long)m->frame);
+			rc = conn_reply_err(b, &err) | wire_flags(b, WIRE_RESEND);
+			return rc == 0;
+		}
 		if (c->stage_bytes + frame->len > STAGE_MAX) {
 			conn_stage_drop(c);
 			err_set(&err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
@@ -379,6 +408,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		c->stage_bytes += frame->len;
 		if (m->u[1]) { /* more frames follow */
 			c->held_sync = false;
+			dbs_request_set(s->db, NULL, 0, 0);
 			rc = conn_reply_ok(b);
 			return rc == 0;
 		}

@@ -60,6 +60,8 @@ typedef struct conn {
 	int64_t wait_deadline;  /* ms, monotonic */
 	record_buf *stage;      /* an import's frames so far */
 	size_t n_stage, stage_bytes;
+	unsigned char stage_req[64]; /* the request id they carry */
+	size_t stage_req_len;
 	char **att;             /* the executions this engine drives: its lease */
 	size_t n_att;
 	uint64_t engine_pid;

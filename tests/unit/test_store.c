@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "fixtures.h"
@@ -571,6 +572,60 @@ static void an_import_of_several_frames_is_one_transaction(void **state)
 	record_exec_free(&e);
 	assert_int_equal(store_counts(c->st, counts, NULL, &err), STORE_OK);
 	assert_int_equal(counts[EXEC_RUNNING], 321);
+	assert_verify_clean(c->st);
+}
+
+/* A source that pauses once, after the import's first frame went (an item
+ * is 60 KB, a frame 16 MB): the server's own work runs meanwhile. */
+typedef struct slow_source {
+	big_source b;
+	int pause_at, pause_ms;
+} slow_source;
+
+static int slow_next(void *src, store_item *it, char *why, size_t whylen)
+{
+	slow_source *s = src;
+	if (s->b.at == s->pause_at) {
+		struct timespec ts = { s->pause_ms / 1000, (long)(s->pause_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return big_next(&s->b, it, why, whylen);
+}
+
+static int slow_rewind(void *src, char *why, size_t whylen)
+{
+	return big_rewind(&((slow_source *)src)->b, why, whylen);
+}
+
+/* A deadline fires, and a notification's command ends, between the frames
+ * of an import: the server's own transactions act for no request, so the
+ * import's last frame still imports every execution. */
+static void a_deadline_and_a_hook_between_frames_leave_the_import_whole(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "due", "2024-12-19T09:00:00Z", 1, WAIT1);
+	const char *argv[] = { "true" };
+	uint64_t hid;
+	assert_int_equal(store_notify_add(c->st, "timeout", argv, 1, &hid, &err), STORE_OK);
+	assert_int_equal(store_task_deadline(c->st, "due", "task1", 1, TIMEOUT_FAIL, &err), STORE_OK);
+	slow_source s = { { 600, 0, -1 }, 300, 2500 };
+	store_source src = { slow_next, slow_rewind, &s };
+	size_t count = 0;
+	assert_int_equal(store_import(c->st, &src, false, "import", &count, &err), STORE_OK);
+	assert_int_equal(count, 600);
+	uint64_t counts[EXEC_STATUS_COUNT];
+	assert_int_equal(store_counts(c->st, counts, NULL, &err), STORE_OK);
+	assert_int_equal(counts[EXEC_RUNNING], 601);
+	/* the deadline did fire (its task failed; its execution runs on), and
+	 * its command did run, meanwhile */
+	store_item it;
+	assert_int_equal(store_get_item(c->st, "due", &it, &err), STORE_OK);
+	assert_int_equal(it.tasks[0].status, TASK_FAILED);
+	store_item_free(&it);
+	store_server_info info;
+	assert_int_equal(store_server_status(c->st, &info, &err), STORE_OK);
+	assert_true(info.hooks_run >= 1);
 	assert_verify_clean(c->st);
 }
 
@@ -1164,6 +1219,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pause_marks_task_and_execution_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_page_comes_with_the_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_import_of_several_frames_is_one_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_deadline_and_a_hook_between_frames_leave_the_import_whole, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_errors, setup, teardown),
