@@ -108,6 +108,13 @@ int admin_server(cli *c, int argc, char **argv)
 	store_err err;
 	if (strcmp(what, "enable") == 0 || strcmp(what, "disable") == 0)
 		return server_unit(c, what[0] == 'e', so.system);
+	if (strcmp(what, "proxy") == 0) {
+		/* the far end of an ssh:// home: standard input and output joined
+		 * to the home's socket, as this user */
+		if (store_proxy(c->home, 0, 1, &err))
+			return cmd_store_fail(&err);
+		return EXIT_DONE;
+	}
 	if (strcmp(what, "stop") == 0) {
 		bool was;
 		if (store_server_stop(c->home, &was, &err))
@@ -116,7 +123,7 @@ int admin_server(cli *c, int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
-		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start, stop, enable or disable", what);
+		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start, stop, enable, disable or proxy", what);
 	/* a status starts nothing: it says what is (as systemctl status does) */
 	if (strcmp(what, "status") == 0 && !c->st && !store_server_running(c->home)) {
 		if (json)

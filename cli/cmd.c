@@ -1087,7 +1087,7 @@ const cmd cmd_table[] = {
 	  "A home that gen creates gets a cache that holds what it generates (256 MB to\n"
 	  "4 GB) unless SEESTORE_CACHE_MB is set.\n",
 	  run_gen },
-	{ "server", "status|start|stop|enable|disable [--json] [--system]", "the store server of the home",
+	{ "server", "status|start|stop|enable|disable|proxy [--json] [--system]", "the store server of the home",
 	  "  status   its pid, uptime, clients, generation, cache use and log position;\n"
 	  "           \"not running\" and exit 3 when none runs (it starts none)\n"
 	  "  start    start it if none runs (any command does), then print its status\n"
@@ -1095,6 +1095,8 @@ const cmd cmd_table[] = {
 	  "  enable   print the systemd commands that run it from boot (seestore-server@.service;\n"
 	  "           --system: the system unit, which runs it as the home's owner)\n"
 	  "  disable  print the systemd command that stops running it from boot\n"
+	  "  proxy    join standard input and output to its socket: what an ssh:// home runs\n"
+	  "           on its host (and what a key's forced command in authorized_keys names)\n"
 	  "  --json   status as one JSON object\n",
 	  admin_server },
 	{ "notify", "add --on EVENTS -- CMD [ARGS...] | list [--json] | remove N",

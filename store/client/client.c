@@ -56,8 +56,7 @@ void client_nap_ms(int ms)
 
 static void disconnect(store *st)
 {
-	if (st->fd >= 0)
-		close(st->fd);
+	client_close_fd(st->fd);
 	st->fd = -1;
 }
 
@@ -198,6 +197,17 @@ static store_code open_conn(store *st, int *out, store_err *err)
 	int budget = st->timeout_ms < CONNECT_MS ? st->timeout_ms : CONNECT_MS;
 	int64_t deadline = client_now_ms() + budget;
 	int64_t last_spawn = 0;
+	if (client_home_is_remote(st->home)) {
+		int fd;
+		store_code c = client_remote_open(st, &fd, err);
+		if (c == STORE_OK && out == &st->fd && reattach(st, fd) != 0) {
+			client_close_fd(fd);
+			return err_set(err, STORE_STORAGE, "lost the connection to '%s' as it was made", st->home);
+		}
+		if (c == STORE_OK)
+			*out = fd;
+		return c;
+	}
 	struct stat sb;
 	if (stat(st->home, &sb) != 0)
 		return err_set(err, STORE_NOT_FOUND, "no store in '%s': %s", st->home, strerror(errno));
@@ -371,7 +381,14 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		return err_set(err, STORE_INVALID_INPUT, "no home directory given");
 	if (strlen(home) >= PATH_MAX - 64)
 		return err_set(err, STORE_INVALID_INPUT, "home path too long");
-	if ((flags & STORE_OPEN_READ_ONLY) || !(flags & STORE_OPEN_CREATE)) {
+	char abs[PATH_MAX];
+	if (client_home_is_remote(home)) {
+		client_remote r;
+		store_code c = client_remote_parse(home, &r, err);
+		if (c)
+			return c;
+		snprintf(abs, sizeof abs, "%s", home); /* the host's proxy finds the home there */
+	} else if ((flags & STORE_OPEN_READ_ONLY) || !(flags & STORE_OPEN_CREATE)) {
 		struct stat sb;
 		char meta[PATH_MAX + 32];
 		if (stat(home, &sb) != 0)
@@ -388,8 +405,7 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 		if (c)
 			return c;
 	}
-	char abs[PATH_MAX];
-	if (!realpath(home, abs))
+	if (!client_home_is_remote(home) && !realpath(home, abs))
 		return err_set(err, STORE_STORAGE, "cannot use home '%s': %s", home, strerror(errno));
 	store *st = calloc(1, sizeof *st);
 	if (!st || !(st->home = record_strdup(abs))) {
@@ -419,7 +435,7 @@ void store_close(store *st)
 		return;
 	disconnect(st);
 	if (st->watch_fd >= 0)
-		close(st->watch_fd);
+		client_close_fd(st->watch_fd);
 	wire_msg_free(&st->reply);
 	record_buf_free(&st->in);
 	record_buf_free(&st->watch_in);
@@ -1057,7 +1073,7 @@ store_code store_watch(store *st, int *fd, store_err *err)
 	int64_t deadline = client_now_ms() + st->timeout_ms;
 	if (rc || client_send_all(wfd, b.data, b.len, deadline) != STORE_OK || client_recv_frame(wfd, &st->watch_in, deadline) != 0) {
 		record_buf_free(&b);
-		close(wfd);
+		client_close_fd(wfd);
 		return err_set(err, STORE_STORAGE, "cannot subscribe to the store server of '%s'", st->home);
 	}
 	record_buf_free(&b);
@@ -1119,7 +1135,7 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 	memmove(st->watch_in.data, st->watch_in.data + off, st->watch_in.len - off);
 	st->watch_in.len -= off;
 	if (closed) {
-		close(st->watch_fd);
+		client_close_fd(st->watch_fd);
 		st->watch_fd = -1;
 		st->watch_in.len = 0;
 		return err_set(err, STORE_STORAGE, "the store server of '%s' went away", st->home);

@@ -66,4 +66,28 @@ store_code client_make_home(const char *home, store_err *err);
 /* This machine's name, as an attached engine is known by. */
 const char *client_host(void);
 
+/* ---- remote.c: homes on another host (ssh://[USER@]HOST[:PORT]/PATH) ---- */
+typedef struct client_remote {
+	char user[65];
+	char host[256];
+	int port;             /* 0: ssh's own */
+	char path[4096];      /* absolute, on the host */
+} client_remote;
+bool client_home_is_remote(const char *home);
+/* Splits an ssh:// home; STORE_INVALID_INPUT names what is wrong. */
+store_code client_remote_parse(const char *home, client_remote *r, store_err *err);
+/* A connection to the home's server through ssh and the remote
+ * `seectl server proxy`, or -1 with err set.  Close it with
+ * client_remote_close, then close(fd). */
+int client_remote_connect(const char *home, store_err *err);
+/* Why a remote connection broke: the last line ssh or the remote side
+ * printed, and ssh's exit status (-1 when it still runs). */
+bool client_remote_why(int fd, char *out, size_t cap, int *exit_status);
+void client_remote_close(int fd);
+/* A connection to a remote home with its HELLO done: the open_conn of an
+ * ssh:// home.  The error names ssh's or the remote side's own words. */
+store_code client_remote_open(store *st, int *out, store_err *err);
+/* Closes a connection, local or remote. */
+void client_close_fd(int fd);
+
 #endif

@@ -364,6 +364,12 @@ store_code store_restore(const char *backup, const char *home, store_err *err);
  * must not start what it reports on). */
 bool store_server_running(const char *home);
 
+/* The remote end of a home addressed as ssh://HOST/PATH (seectl server
+ * proxy): joins in_fd and out_fd to the socket of the home's server, started
+ * if need be by the usual rules, until either side closes.  STORE_OK at the
+ * end; the errors of store_open when the home cannot be reached. */
+store_code store_proxy(const char *home, int in_fd, int out_fd, store_err *err);
+
 #ifdef __cplusplus
 }
 #endif
