@@ -12,21 +12,40 @@
 
 typedef struct dbs dbs;
 
+/* Who a change acts for, and how: built for each request by the server,
+ * and by the timer for its own work; passed to the call that makes the
+ * change, and nothing of it stays on the handle after that call.  NULL
+ * where a call takes one: the server's own bookkeeping (no user, no
+ * request id, not the owner). */
+typedef struct dbs_ctx {
+	const char *user;           /* the client's Unix user; NULL: none (the timer) */
+	const char *const *groups;  /* its groups: respondents may be "@group" */
+	size_t n_groups;
+	bool owner;                 /* it owns the home (else it may answer only what names it) */
+	const char *actor;          /* the audit trail's actor; NULL: "unknown" */
+	const void *req;            /* the change's request id (NULL: none) */
+	size_t req_len;
+	uint64_t req_result;        /* what is kept with the request id (an import's count) */
+	bool no_sync;               /* the client asked for no flush before its answer */
+	const char *event_time;     /* the time of the change's events; NULL: now (the timer: the deadline) */
+	bool req_found;             /* out: the request id was committed before; nothing was done again */
+	uint64_t req_kept;          /* out: what was kept with it */
+} dbs_ctx;
+
 /* Opens (creating or upgrading) the home: runs recovery first. */
 store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err);
 void dbs_close(dbs *st);
 bool dbs_is_read_only(const dbs *st);
 const char *dbs_home(const dbs *st);
-void dbs_set_actor(dbs *st, const char *actor);
 
 store_code dbs_generation(dbs *st, uint64_t *gen, store_err *err);
 store_code dbs_counts(dbs *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err);
-store_code dbs_import(dbs *st, const store_source *src, bool replace, const char *action, size_t *count,
+store_code dbs_import(dbs *st, dbs_ctx *cx, const store_source *src, bool replace, const char *action, size_t *count,
 		      store_err *err);
-store_code dbs_save(dbs *st, const store_item *it, bool replace, store_err *err);
+store_code dbs_save(dbs *st, dbs_ctx *cx, const store_item *it, bool replace, store_err *err);
 store_code dbs_get(dbs *st, const char *id, record_exec *e, store_err *err);
 store_code dbs_get_item(dbs *st, const char *id, store_item *it, store_err *err);
-store_code dbs_delete(dbs *st, const char *id, store_err *err);
+store_code dbs_delete(dbs *st, dbs_ctx *cx, const char *id, store_err *err);
 store_code dbs_list(dbs *st, int status, store_cursor *cur, size_t limit, record_exec **out, size_t *n,
 		    store_err *err);
 store_code dbs_list_newer(dbs *st, int status, const store_cursor *from, size_t limit, record_exec **out, size_t *n,
@@ -43,31 +62,36 @@ store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err);
  * caller frees) is the last one visited, NULL when none was. */
 store_code dbs_each(dbs *st, const char *after, size_t limit, int (*fn)(void *ctx, const store_item *it), void *ctx,
 		    store_err *err);
-store_code dbs_pause_task(dbs *st, const char *exec_id, const char *task_id, store_err *err);
-store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err);
-store_code dbs_resume_task(dbs *st, const char *exec_id, const char *task_id, const char *value, size_t value_len,
+store_code dbs_pause_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err);
+store_code dbs_resume_workflow(dbs *st, dbs_ctx *cx, const char *exec_id, store_err *err);
+store_code dbs_resume_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *value,
+			   size_t value_len,
 			   store_err *err);
 /* The engine's side (store.h); the engine's pid and host come from its connection. */
-store_code dbs_exec_start(dbs *st, const store_item *def, uint64_t pid, const char *host, store_err *err);
-store_code dbs_task_begin(dbs *st, const char *exec_id, const char *task_id, store_err *err);
-store_code dbs_task_log(dbs *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
+store_code dbs_exec_start(dbs *st, dbs_ctx *cx, const store_item *def, uint64_t pid, const char *host, store_err *err);
+store_code dbs_task_begin(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err);
+store_code dbs_task_log(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const record_text *lines,
+			size_t n,
 			uint64_t *count, store_err *err);
-store_code dbs_task_complete(dbs *st, const char *exec_id, const char *task_id, store_err *err);
-store_code dbs_task_fail(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
-store_code dbs_task_request_input(dbs *st, const char *exec_id, const char *task_id, const store_input_request *rq,
+store_code dbs_task_complete(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err);
+store_code dbs_task_fail(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *reason,
+			 store_err *err);
+store_code dbs_task_request_input(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id,
+				  const store_input_request *rq,
 				  store_err *err);
-store_code dbs_exec_finish(dbs *st, const char *exec_id, exec_status status, store_err *err);
-store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *host, store_err *err);
+store_code dbs_exec_finish(dbs *st, dbs_ctx *cx, const char *exec_id, exec_status status, store_err *err);
+store_code dbs_attach(dbs *st, dbs_ctx *cx, const char *exec_id, uint64_t pid, const char *host, store_err *err);
 store_code dbs_events_after(dbs *st, const char *exec_id, uint64_t after, size_t limit, record_event **out, size_t *n,
 			    store_err *err);
 store_code dbs_task_logs(dbs *st, const char *exec_id, const char *task_id, uint64_t from, size_t limit,
 			 record_text **out, size_t *n, uint64_t *total, store_err *err);
-store_code dbs_task_reject(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err);
-store_code dbs_exec_cancel(dbs *st, const char *exec_id, const char *reason, store_err *err);
+store_code dbs_task_reject(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *reason,
+			   store_err *err);
+store_code dbs_exec_cancel(dbs *st, dbs_ctx *cx, const char *exec_id, const char *reason, store_err *err);
 /* Deadlines (dbs_timer.c): set one on a waiting task (seconds 0: none);
  * the earliest pending one; apply the earliest one due by now_us, if any
  * (*fired says; exec_id names its execution). */
-store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, uint64_t seconds,
+store_code dbs_task_deadline(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, uint64_t seconds,
 			     record_on_timeout policy, store_err *err);
 store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err);
 store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id, size_t cap, store_err *err);
@@ -75,9 +99,10 @@ store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id
  * next deadline is read again). */
 bool dbs_deadlines_changed(dbs *st);
 /* Notification hooks (dbs_hooks.c). */
-store_code dbs_hook_add(dbs *st, const char *on, const char *const *argv, size_t argc, uint64_t *id, store_err *err);
+store_code dbs_hook_add(dbs *st, dbs_ctx *cx, const char *on, const char *const *argv, size_t argc, uint64_t *id,
+			store_err *err);
 store_code dbs_hook_list(dbs *st, store_hook **out, size_t *n, store_err *err);
-store_code dbs_hook_remove(dbs *st, uint64_t id, store_err *err);
+store_code dbs_hook_remove(dbs *st, dbs_ctx *cx, uint64_t id, store_err *err);
 /* A notification to run: the fields point into data. */
 typedef struct dbs_note {
 	uint64_t seq;
@@ -97,10 +122,8 @@ void dbs_note_free(dbs_note *n);
 store_code dbs_outbox_count(dbs *st, uint64_t *n, store_err *err);
 /* Whether a notification was written since the last call. */
 bool dbs_outbox_added(dbs *st);
-/* The Unix user of the running request's client (its groups, whether it
- * owns the home), for its audit events and who may answer what. */
-void dbs_set_who(dbs *st, const char *user, const char *const *groups, size_t n_groups, bool owner);
-store_code dbs_task_respondents(dbs *st, const char *exec_id, const char *task_id, const char *const *names, size_t n,
+store_code dbs_task_respondents(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id,
+				const char *const *names, size_t n,
 				bool no_self_approval, store_err *err);
 store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
 		      store_err *err);
@@ -114,14 +137,9 @@ void dbs_defer_flush(dbs *st, bool defer);
 store_code dbs_flush(dbs *st, store_err *err);
 /* Commits wait for dbs_flush. */
 bool dbs_flush_pending(const dbs *st);
-/* The next change comes from a client that asked for no flush. */
-void dbs_set_no_sync(dbs *st, bool no_sync);
 
-/* Request ids: dbs_request_set names the next write (and the result to keep
- * with it).  A write whose id was already committed does nothing, returns
- * STORE_OK, and dbs_request_found then says so (with the kept result). */
-void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result);
-bool dbs_request_found(const dbs *st, uint64_t *result);
+/* Request ids: a change whose context names a request id already committed
+ * does nothing, returns STORE_OK, and sets cx->req_found (and req_kept). */
 /* Whether a change under this request id was committed (*done), with the
  * result kept with it. */
 store_code dbs_request_done(dbs *st, const void *key, size_t len, bool *done, uint64_t *result, store_err *err);

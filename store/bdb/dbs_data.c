@@ -139,11 +139,11 @@ static store_code import_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	}
 }
 
-store_code dbs_import(dbs *st, const store_source *src, bool replace, const char *action, size_t *count,
+store_code dbs_import(dbs *st, dbs_ctx *cx, const store_source *src, bool replace, const char *action, size_t *count,
 			store_err *err)
 {
 	import_arg a = { src, replace, action, 0 };
-	store_code c = txn_write(st, import_txn, &a, err);
+	store_code c = txn_write_for(st, cx, import_txn, &a, err);
 	if (count)
 		*count = c ? 0 : a.count;
 	return c;
@@ -182,11 +182,11 @@ static int one_rewind(void *ctx, char *why, size_t whylen)
 	return 0;
 }
 
-store_code dbs_save(dbs *st, const store_item *it, bool replace, store_err *err)
+store_code dbs_save(dbs *st, dbs_ctx *cx, const store_item *it, bool replace, store_err *err)
 {
 	one_source o = { it, false };
 	store_source src = { one_next, one_rewind, &o };
-	return dbs_import(st, &src, replace, "save", NULL, err);
+	return dbs_import(st, cx, &src, replace, "save", NULL, err);
 }
 
 /* ---- reading ---- */
@@ -261,9 +261,9 @@ static store_code delete_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code dbs_delete(dbs *st, const char *id, store_err *err)
+store_code dbs_delete(dbs *st, dbs_ctx *cx, const char *id, store_err *err)
 {
-	return txn_write(st, delete_txn, (void *)id, err);
+	return txn_write_for(st, cx, delete_txn, (void *)id, err);
 }
 
 /* ---- paging ----

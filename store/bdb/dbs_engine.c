@@ -109,7 +109,7 @@ static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	e.tasks_complete = 0;
 	e.engine_pid = a->pid;
 	e.engine_host = (char *)a->host;
-	e.started_by = st->user[0] ? st->user : NULL;
+	e.started_by = st->cx && st->cx->user && *st->cx->user ? (char *)st->cx->user : NULL;
 	for (size_t i = 0; i < def->n_tasks && !c; i++) {
 		record_task t = def->tasks[i];
 		t.input_deadline = t.deadline_from = NULL;
@@ -140,7 +140,7 @@ static store_code start_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code dbs_exec_start(dbs *st, const store_item *def, uint64_t pid, const char *host, store_err *err)
+store_code dbs_exec_start(dbs *st, dbs_ctx *cx, const store_item *def, uint64_t pid, const char *host, store_err *err)
 {
 	char why[512];
 	memset(err, 0, sizeof *err);
@@ -173,7 +173,7 @@ store_code dbs_exec_start(dbs *st, const store_item *def, uint64_t pid, const ch
 	if (bad < 0)
 		return err_set(err, STORE_INVALID_INPUT, "%s", why);
 	engine_arg a = { def, NULL, pid, host };
-	return txn_write(st, start_txn, &a, err);
+	return txn_write_for(st, cx, start_txn, &a, err);
 }
 
 /* ---- task transitions ---- */
@@ -288,33 +288,36 @@ out:
 	return c;
 }
 
-static store_code transition(dbs *st, tr_kind kind, const char *exec_id, const char *task_id, const char *reason,
+static store_code transition(dbs *st, dbs_ctx *cx, tr_kind kind, const char *exec_id, const char *task_id,
+			     const char *reason,
 			     const store_input_request *rq, store_err *err)
 {
 	tr_arg a = { kind, exec_id, task_id, reason, rq };
-	return txn_write(st, tr_txn, &a, err);
+	return txn_write_for(st, cx, tr_txn, &a, err);
 }
 
-store_code dbs_task_begin(dbs *st, const char *exec_id, const char *task_id, store_err *err)
+store_code dbs_task_begin(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err)
 {
-	return transition(st, TR_BEGIN, exec_id, task_id, NULL, NULL, err);
+	return transition(st, cx, TR_BEGIN, exec_id, task_id, NULL, NULL, err);
 }
 
-store_code dbs_task_complete(dbs *st, const char *exec_id, const char *task_id, store_err *err)
+store_code dbs_task_complete(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err)
 {
-	return transition(st, TR_COMPLETE, exec_id, task_id, NULL, NULL, err);
+	return transition(st, cx, TR_COMPLETE, exec_id, task_id, NULL, NULL, err);
 }
 
-store_code dbs_task_fail(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
+store_code dbs_task_fail(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *reason,
+			 store_err *err)
 {
 	if (!reason || !*reason)
 		return err_set(err, STORE_INVALID_INPUT, "failing task '%s' needs a reason", task_id);
 	if (strlen(reason) > 65536)
 		return err_set(err, STORE_INVALID_INPUT, "the reason for failing task '%s' is over 64 KiB", task_id);
-	return transition(st, TR_FAIL, exec_id, task_id, reason, NULL, err);
+	return transition(st, cx, TR_FAIL, exec_id, task_id, reason, NULL, err);
 }
 
-store_code dbs_task_request_input(dbs *st, const char *exec_id, const char *task_id, const store_input_request *rq,
+store_code dbs_task_request_input(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id,
+				  const store_input_request *rq,
 				  store_err *err)
 {
 	char why[512];
@@ -331,7 +334,7 @@ store_code dbs_task_request_input(dbs *st, const char *exec_id, const char *task
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': the default does not fit its type: %s", task_id, why);
 	if (rq->timeout_s > 3650ull * 86400)
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': a deadline is at most ten years away (3650d)", task_id);
-	return transition(st, TR_REQUEST, exec_id, task_id, NULL, rq, err);
+	return transition(st, cx, TR_REQUEST, exec_id, task_id, NULL, rq, err);
 }
 
 /* ---- logs ---- */
@@ -359,7 +362,8 @@ static store_code log_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code dbs_task_log(dbs *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
+store_code dbs_task_log(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const record_text *lines,
+			size_t n,
 			uint64_t *count, store_err *err)
 {
 	if (n > STORE_LOG_BATCH_MAX)
@@ -369,7 +373,7 @@ store_code dbs_task_log(dbs *st, const char *exec_id, const char *task_id, const
 			return err_set(err, STORE_INVALID_INPUT, "a log line of task '%s' has %zu bytes: at most %u",
 				       task_id, lines[i].len, STORE_LOG_LINE_MAX);
 	log_arg a = { exec_id, task_id, lines, n, 0 };
-	store_code c = txn_write(st, log_txn, &a, err);
+	store_code c = txn_write_for(st, cx, log_txn, &a, err);
 	if (count)
 		*count = c ? 0 : a.count;
 	return c;
@@ -476,13 +480,13 @@ out:
 	return c;
 }
 
-store_code dbs_exec_finish(dbs *st, const char *exec_id, exec_status status, store_err *err)
+store_code dbs_exec_finish(dbs *st, dbs_ctx *cx, const char *exec_id, exec_status status, store_err *err)
 {
 	if (status != EXEC_COMPLETE && status != EXEC_FAILED)
 		return err_set(err, STORE_INVALID_INPUT, "an execution finishes complete or failed, not %s",
 			       status_exec_name(status));
 	finish_arg a = { exec_id, status };
-	return txn_write(st, finish_txn, &a, err);
+	return txn_write_for(st, cx, finish_txn, &a, err);
 }
 
 /* ---- attachment ---- */
@@ -512,10 +516,10 @@ static store_code attach_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code dbs_attach(dbs *st, const char *exec_id, uint64_t pid, const char *host, store_err *err)
+store_code dbs_attach(dbs *st, dbs_ctx *cx, const char *exec_id, uint64_t pid, const char *host, store_err *err)
 {
 	engine_arg a = { NULL, exec_id, pid, host ? host : "" };
-	return txn_write(st, attach_txn, &a, err);
+	return txn_write_for(st, cx, attach_txn, &a, err);
 }
 
 /* ---- an operator's decisions: reject, cancel ---- */
@@ -607,13 +611,14 @@ static store_code reason_ok(const char *reason, const char *what, store_err *err
 	return STORE_OK;
 }
 
-store_code dbs_task_reject(dbs *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
+store_code dbs_task_reject(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *reason,
+			   store_err *err)
 {
 	store_code c = reason_ok(reason, "reject a task", err);
 	if (c)
 		return c;
 	decide_arg a = { exec_id, task_id, reason };
-	return txn_write(st, reject_txn, &a, err);
+	return txn_write_for(st, cx, reject_txn, &a, err);
 }
 
 static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -653,11 +658,11 @@ static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return c;
 }
 
-store_code dbs_exec_cancel(dbs *st, const char *exec_id, const char *reason, store_err *err)
+store_code dbs_exec_cancel(dbs *st, dbs_ctx *cx, const char *exec_id, const char *reason, store_err *err)
 {
 	store_code c = reason_ok(reason, "cancel an execution", err);
 	if (c)
 		return c;
 	decide_arg a = { exec_id, NULL, reason };
-	return txn_write(st, cancel_txn, &a, err);
+	return txn_write_for(st, cx, cancel_txn, &a, err);
 }

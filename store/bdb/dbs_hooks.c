@@ -134,7 +134,8 @@ static store_code hook_add_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	return rec_event(st, txn, "notify-add", NULL, NULL, NULL, NULL, NULL, &why, err);
 }
 
-store_code dbs_hook_add(dbs *st, const char *on, const char *const *argv, size_t argc, uint64_t *id, store_err *err)
+store_code dbs_hook_add(dbs *st, dbs_ctx *cx, const char *on, const char *const *argv, size_t argc, uint64_t *id,
+			store_err *err)
 {
 	*id = 0;
 	if (!on || !*on)
@@ -167,7 +168,7 @@ store_code dbs_hook_add(dbs *st, const char *on, const char *const *argv, size_t
 	if (n >= STORE_HOOKS_MAX)
 		return err_set(err, STORE_INVALID_INPUT, "a home has at most %d hooks: remove one first", STORE_HOOKS_MAX);
 	hook_arg a = { on, argv, argc, 0, NULL, 0 };
-	c = txn_write(st, hook_add_txn, &a, err);
+	c = txn_write_for(st, cx, hook_add_txn, &a, err);
 	*id = a.id;
 	return c;
 }
@@ -244,11 +245,11 @@ static store_code hook_remove_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	return rec_event(st, txn, "notify-remove", NULL, NULL, NULL, NULL, NULL, &why, err);
 }
 
-store_code dbs_hook_remove(dbs *st, uint64_t id, store_err *err)
+store_code dbs_hook_remove(dbs *st, dbs_ctx *cx, uint64_t id, store_err *err)
 {
 	hook_arg a = { 0 };
 	a.id = id;
-	return txn_write(st, hook_remove_txn, &a, err);
+	return txn_write_for(st, cx, hook_remove_txn, &a, err);
 }
 
 /* ---- the outbox ---- */

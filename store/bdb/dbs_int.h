@@ -42,14 +42,10 @@ struct dbs {
 	DB *db[DBI_COUNT];
 	char *home;
 	unsigned flags;
-	char actor[128];
-	char user[64];                  /* the running request's Unix user ("" none: the server's timer) */
-	char groups[32][65];            /* its groups */
-	size_t n_groups;
-	bool owner;                     /* it owns the home (else it may only answer what names it) */
+	char actor[128];                /* the actor of the handle's own writes (no context given) */
+	dbs_ctx *cx;                    /* the running write transaction's context; NULL between them */
 	bool outbox_added;              /* a notification was written since dbs_outbox_added */
 	bool deadlines_changed;         /* the deadline index was written since dbs_deadlines_changed */
-	char event_time[40];            /* set: the time of the running transaction's events (a deadline) */
 	volatile sig_atomic_t panicked; /* set by the DB_EVENT_PANIC callback */
 	unsigned commits;               /* since the last checkpoint check */
 	meta_state ts;                  /* the state as the running write transaction sees it */
@@ -60,11 +56,6 @@ struct dbs {
 	bool defer_flush;
 	bool need_flush, flush_all;
 	DB_LSN flush_lsn;
-	bool req_no_sync;               /* this request's client asked for no flush */
-	unsigned char req_key[64];      /* the running request's id, stored with its change */
-	size_t req_key_len;
-	uint64_t req_result;
-	bool req_found;                 /* the running request's id was already committed */
 	uint64_t last_generation;       /* after the last write this handle committed */
 };
 
@@ -84,8 +75,12 @@ static inline DBT dbs_dbt(const void *p, size_t n)
 }
 
 typedef store_code (*txn_fn)(dbs *st, DB_TXN *txn, void *arg, store_err *err);
-/* Runs fn in a write transaction, bumping the generation; retries deadlocks
- * and lock timeouts, reopens the environment after a panic. */
+/* Runs fn in a write transaction acting for cx (NULL: the handle's own
+ * work), bumping the generation; retries deadlocks and lock timeouts,
+ * reopens the environment after a panic.  While fn runs, st->cx is cx: the
+ * records' helpers read who acts there (rec_add_event, rec_may_answer). */
+store_code txn_write_for(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, store_err *err);
+/* txn_write_for with no context. */
 store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err);
 /* txn_write for the server's bookkeeping, which no reader lists (the outbox
  * and its counters): the generation stays, so no dashboard reads again. */

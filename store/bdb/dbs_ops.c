@@ -75,10 +75,10 @@ out:
 	return c;
 }
 
-store_code dbs_pause_task(dbs *st, const char *exec_id, const char *task_id, store_err *err)
+store_code dbs_pause_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err)
 {
 	op_arg a = { exec_id, task_id, NULL, 0, false, NULL, NULL };
-	return txn_write(st, pause_txn, &a, err);
+	return txn_write_for(st, cx, pause_txn, &a, err);
 }
 
 static store_code not_waiting(store_err *err, const record_exec *e)
@@ -162,10 +162,10 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 	return c;
 }
 
-store_code dbs_resume_workflow(dbs *st, const char *exec_id, store_err *err)
+store_code dbs_resume_workflow(dbs *st, dbs_ctx *cx, const char *exec_id, store_err *err)
 {
 	op_arg a = { exec_id, NULL, NULL, 0, false, NULL, NULL };
-	return txn_write(st, resume_workflow_txn, &a, err);
+	return txn_write_for(st, cx, resume_workflow_txn, &a, err);
 }
 
 static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -245,11 +245,11 @@ out:
 	return c;
 }
 
-store_code dbs_resume_task(dbs *st, const char *exec_id, const char *task_id, const char *value,
+store_code dbs_resume_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *value,
 			     size_t value_len, store_err *err)
 {
 	op_arg a = { exec_id, task_id, value, value_len, false, NULL, NULL };
-	return txn_write(st, resume_task_txn, &a, err);
+	return txn_write_for(st, cx, resume_task_txn, &a, err);
 }
 
 store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, bool use_default,
@@ -328,7 +328,8 @@ out:
 	return c;
 }
 
-store_code dbs_task_respondents(dbs *st, const char *exec_id, const char *task_id, const char *const *names, size_t n,
+store_code dbs_task_respondents(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id,
+				const char *const *names, size_t n,
 				bool no_self_approval, store_err *err)
 {
 	if (n > STORE_RESPONDENTS_MAX)
@@ -339,5 +340,5 @@ store_code dbs_task_respondents(dbs *st, const char *exec_id, const char *task_i
 				       "respondent '%s' is not a user or @group name (1-64 letters, digits, '.', '_', '-')",
 				       names[i]);
 	resp_arg a = { exec_id, task_id, names, n, no_self_approval };
-	return txn_write(st, respondents_txn, &a, err);
+	return txn_write_for(st, cx, respondents_txn, &a, err);
 }

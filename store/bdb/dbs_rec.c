@@ -308,13 +308,13 @@ store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool p
 
 store_code rec_may_answer(dbs *st, const record_exec *e, const record_task *t, store_err *err)
 {
-	const char *groups[32];
-	for (size_t i = 0; i < st->n_groups; i++)
-		groups[i] = st->groups[i];
+	const dbs_ctx *cx = st->cx;
+	const char *user = cx && cx->user ? cx->user : "";
+	bool owner = cx && cx->owner;
 	char why[600];
-	if (store_may_answer(e, t, st->user, groups, st->n_groups, st->owner, why, sizeof why) == 0)
+	if (store_may_answer(e, t, user, cx ? cx->groups : NULL, cx ? cx->n_groups : 0, owner, why, sizeof why) == 0)
 		return STORE_OK;
-	return err_set(err, t->n_respondents || st->owner ? STORE_INVALID_STATE : STORE_READ_ONLY, "%s", why);
+	return err_set(err, t->n_respondents || owner ? STORE_INVALID_STATE : STORE_READ_ONLY, "%s", why);
 }
 
 int rec_task_answer(record_task *t, const char *v, size_t len)
@@ -574,9 +574,10 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
 	char now[40];
 	record_timestamp_now(now, sizeof now);
-	ev->time = st->event_time[0] ? st->event_time : now;
-	ev->actor = st->actor;
-	ev->user = st->user[0] ? st->user : NULL;
+	const dbs_ctx *cx = st->cx;
+	ev->time = cx && cx->event_time ? (char *)cx->event_time : now;
+	ev->actor = cx ? (char *)(cx->actor && *cx->actor ? cx->actor : "unknown") : st->actor;
+	ev->user = cx && cx->user && *cx->user ? (char *)cx->user : NULL;
 	store_code c = put_event(st, txn, ev, err);
 	if (!c)
 		c = rec_notify(st, txn, ev, err);

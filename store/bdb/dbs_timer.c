@@ -98,13 +98,13 @@ out:
 	return c;
 }
 
-store_code dbs_task_deadline(dbs *st, const char *exec_id, const char *task_id, uint64_t seconds,
+store_code dbs_task_deadline(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, uint64_t seconds,
 			     record_on_timeout policy, store_err *err)
 {
 	if (seconds > DEADLINE_MAX_S)
 		return err_set(err, STORE_INVALID_INPUT, "a deadline is at most ten years away (3650d)");
 	deadline_arg a = { exec_id, task_id, seconds, policy };
-	return txn_write(st, deadline_txn, &a, err);
+	return txn_write_for(st, cx, deadline_txn, &a, err);
 }
 
 /* ---- the next deadline ---- */
@@ -203,10 +203,7 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		goto out;
 	}
 	/* the timer's events are dated at the deadline */
-	snprintf(st->event_time, sizeof st->event_time, "%s", t.input_deadline);
-	snprintf(st->actor, sizeof st->actor, "timer");
-	st->user[0] = '\0';
-	st->owner = true;
+	st->cx->event_time = t.input_deadline;
 	char reason[200];
 	snprintf(reason, sizeof reason, "no answer by the deadline %s (on timeout: %s)", t.input_deadline,
 		 record_on_timeout_name(t.on_timeout));
@@ -228,6 +225,7 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		c = rec_event(st, txn, "timeout", e.id, t.task_id, status_task_name(TASK_WAITING),
 			      status_task_name(TASK_FAILED), NULL, &why, err);
 out:
+	st->cx->event_time = NULL;
 	record_exec_free(&old);
 	record_task_free(&t);
 	record_exec_free(&e);
@@ -239,13 +237,10 @@ store_code dbs_deadline_fire(dbs *st, int64_t now_us, bool *fired, char *exec_id
 	fire_arg f;
 	memset(&f, 0, sizeof f);
 	f.now_us = now_us;
-	char actor[sizeof st->actor], user[sizeof st->user];
-	memcpy(actor, st->actor, sizeof actor);
-	memcpy(user, st->user, sizeof user);
-	store_code c = txn_write(st, fire_txn, &f, err);
-	memcpy(st->actor, actor, sizeof actor);
-	memcpy(st->user, user, sizeof user);
-	st->event_time[0] = '\0';
+	/* the timer acts for no one: no user, no request, not the owner (the
+	 * deadline was set by one who may answer) */
+	dbs_ctx cx = { .actor = "timer" };
+	store_code c = txn_write_for(st, &cx, fire_txn, &f, err);
 	*fired = c == STORE_OK && f.fired;
 	snprintf(exec_id, cap, "%s", f.exec_id);
 	return c;

@@ -10,7 +10,7 @@
 
 #include "dbs_int.h"
 
-static store_code request_record(dbs *st, DB_TXN *txn, store_err *err);
+static store_code request_record(dbs *st, DB_TXN *txn, const dbs_ctx *cx, store_err *err);
 
 static bool is_retryable(int ret)
 {
@@ -48,8 +48,9 @@ bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
 	return true;
 }
 
-static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, bool quiet, store_err *err)
+static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write, bool quiet, store_err *err)
 {
+	bool req = write && cx && cx->req && cx->req_len;
 	int reopens = 0;
 	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		if (!st->env || st->panicked) {
@@ -75,12 +76,12 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, bool quiet,
 		memset(st->count_delta, 0, sizeof st->count_delta);
 		/* a change the server already made under this request id (its
 		 * answer was lost): found in the same transaction, made again never */
-		if (write && st->req_key_len) {
-			DBT k = dbs_dbt(st->req_key, st->req_key_len), d = dbs_dbt(NULL, 0);
+		if (req) {
+			DBT k = dbs_dbt(cx->req, cx->req_len), d = dbs_dbt(NULL, 0);
 			ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
 			if (ret == 0) {
-				st->req_found = true;
-				st->req_result = d.size == 8 ? key_get_u64(d.data) : 0;
+				cx->req_found = true;
+				cx->req_kept = d.size == 8 ? key_get_u64(d.data) : 0;
 				txn->abort(txn);
 				return STORE_OK;
 			}
@@ -97,8 +98,8 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, bool quiet,
 		store_code c = fn(st, txn, arg, err);
 		if (c == STORE_OK && write && !quiet)
 			c = state_finish(st, txn, err);
-		if (c == STORE_OK && write && st->req_key_len)
-			c = request_record(st, txn, err);
+		if (c == STORE_OK && req)
+			c = request_record(st, txn, cx, err);
 		if (c == STORE_OK) {
 			/* Early lock release: the commit record goes to the log buffer
 			 * and the locks are freed at once; the log is then flushed
@@ -111,7 +112,7 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, bool quiet,
 			DB_TXN_TOKEN token;
 			bool have_token = write && txn->set_commit_token(txn, &token) == 0;
 			ret = txn->commit(txn, write ? DB_TXN_NOSYNC : 0);
-			bool sync = write && !(st->flags & STORE_OPEN_NO_SYNC) && !st->req_no_sync;
+			bool sync = write && !(st->flags & STORE_OPEN_NO_SYNC) && !(cx && cx->no_sync);
 			if (ret == 0 && sync && st->defer_flush) {
 				/* the server flushes once for a whole batch (dbs_flush) */
 				DB_LSN lsn;
@@ -170,31 +171,16 @@ static store_code run_txn(dbs *st, txn_fn fn, void *arg, bool write, bool quiet,
 
 #define REQUEST_KEEP_S 900
 
-static store_code request_record(dbs *st, DB_TXN *txn, store_err *err)
+static store_code request_record(dbs *st, DB_TXN *txn, const dbs_ctx *cx, store_err *err)
 {
 	unsigned char v[8];
-	key_u64(v, st->req_result);
-	return rec_put_raw(st, txn, DBI_REQUESTS, st->req_key, st->req_key_len, v, sizeof v, err);
-}
-
-bool dbs_request_found(const dbs *st, uint64_t *result)
-{
-	*result = st->req_result;
-	return st->req_found;
+	key_u64(v, cx->req_result);
+	return rec_put_raw(st, txn, DBI_REQUESTS, cx->req, cx->req_len, v, sizeof v, err);
 }
 
 uint64_t dbs_last_generation(const dbs *st)
 {
 	return st->last_generation;
-}
-
-void dbs_request_set(dbs *st, const void *key, size_t len, uint64_t result)
-{
-	st->req_found = false;
-	st->req_key_len = len > sizeof st->req_key ? 0 : len;
-	if (st->req_key_len)
-		memcpy(st->req_key, key, st->req_key_len);
-	st->req_result = result;
 }
 
 typedef struct request_look {
@@ -248,10 +234,7 @@ static void request_prune(dbs *st)
 {
 	uint64_t before = (uint64_t)time(NULL) - REQUEST_KEEP_S;
 	store_err err;
-	size_t saved = st->req_key_len;
-	st->req_key_len = 0;
 	txn_write(st, request_prune_txn, &before, &err);
-	st->req_key_len = saved;
 }
 
 bool dbs_flush_pending(const dbs *st)
@@ -280,23 +263,40 @@ store_code dbs_flush(dbs *st, store_err *err)
 	return STORE_OK;
 }
 
-store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err)
+/* A write acting for cx: who acts is readable from st->cx while it runs,
+ * and only then. */
+static store_code run_write(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool quiet, store_err *err)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return err_set(err, STORE_READ_ONLY, "store is open read-only");
-	return run_txn(st, fn, arg, true, false, err);
+	if (cx) {
+		cx->req_found = false;
+		cx->req_kept = 0;
+	}
+	st->cx = cx;
+	store_code c = run_txn(st, cx, fn, arg, true, quiet, err);
+	st->cx = NULL;
+	return c;
+}
+
+store_code txn_write_for(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, store_err *err)
+{
+	return run_write(st, cx, fn, arg, false, err);
+}
+
+store_code txn_write(dbs *st, txn_fn fn, void *arg, store_err *err)
+{
+	return run_write(st, NULL, fn, arg, false, err);
 }
 
 store_code txn_write_quiet(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
-	if (st->flags & STORE_OPEN_READ_ONLY)
-		return err_set(err, STORE_READ_ONLY, "store is open read-only");
-	return run_txn(st, fn, arg, true, true, err);
+	return run_write(st, NULL, fn, arg, true, err);
 }
 
 store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
-	return run_txn(st, fn, arg, false, false, err);
+	return run_txn(st, NULL, fn, arg, false, false, err);
 }
 
 static store_code read_generation(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -345,23 +345,4 @@ store_code dbs_checkpoint(dbs *st, store_err *err)
 void dbs_defer_flush(dbs *st, bool defer)
 {
 	st->defer_flush = defer;
-}
-
-void dbs_set_no_sync(dbs *st, bool no_sync)
-{
-	st->req_no_sync = no_sync;
-}
-
-void dbs_set_actor(dbs *st, const char *actor)
-{
-	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
-}
-
-void dbs_set_who(dbs *st, const char *user, const char *const *groups, size_t n_groups, bool owner)
-{
-	snprintf(st->user, sizeof st->user, "%s", user ? user : "");
-	st->n_groups = 0;
-	for (size_t i = 0; i < n_groups && st->n_groups < sizeof st->groups / sizeof st->groups[0]; i++)
-		snprintf(st->groups[st->n_groups++], sizeof st->groups[0], "%s", groups[i]);
-	st->owner = owner;
 }

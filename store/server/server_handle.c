@@ -321,14 +321,21 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		conn_reply_err(b, &err);
 		return true;
 	}
-	dbs_set_no_sync(s->db, (m->flags & WIRE_NO_SYNC) != 0);
+	/* who this request acts for, passed to the change it makes */
 	char actor[128];
-	dbs_set_actor(s->db, m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL);
 	const char *groups[32];
 	for (size_t i = 0; i < c->n_groups; i++)
 		groups[i] = c->groups[i];
-	dbs_set_who(s->db, c->user, groups, c->n_groups, c->uid == geteuid());
-	dbs_request_set(s->db, m->req.p, m->req.len, 0);
+	dbs_ctx cx = {
+		.user = c->user,
+		.groups = groups,
+		.n_groups = c->n_groups,
+		.owner = c->uid == geteuid(),
+		.actor = m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL,
+		.req = m->req.len && m->req.len <= sizeof c->stage_req ? m->req.p : NULL,
+		.req_len = m->req.len <= sizeof c->stage_req ? m->req.len : 0,
+		.no_sync = (m->flags & WIRE_NO_SYNC) != 0,
+	};
 	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
 	store_code code = STORE_OK;
 	bool has_s0 = m->has_s[0], has_s1 = m->has_s[1];
@@ -379,7 +386,6 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 				break;
 			}
 			c->held_sync = false;
-			dbs_request_set(s->db, NULL, 0, 0);
 			err_set(&err, STORE_STORAGE, "the frames of this import before frame %llu were lost with the server "
 				"that held them: send it again from its first frame", (unsigned long long)m->frame);
 			rc = conn_reply_err(b, &err) | wire_flags(b, WIRE_RESEND);
@@ -408,15 +414,14 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		c->stage_bytes += frame->len;
 		if (m->u[1]) { /* more frames follow */
 			c->held_sync = false;
-			dbs_request_set(s->db, NULL, 0, 0);
 			rc = conn_reply_ok(b);
 			return rc == 0;
 		}
 		size_t count = 0;
-		dbs_request_set(s->db, m->req.p, m->req.len, stage_count(c));
+		cx.req_result = stage_count(c);
 		stage_src ss = { .c = c, .s = s };
 		store_source src = { stage_next, stage_rewind, &ss };
-		code = dbs_import(s->db, &src, m->u[0] != 0, has_s0 ? s0 : NULL, &count, &err);
+		code = dbs_import(s->db, &cx, &src, m->u[0] != 0, has_s0 ? s0 : NULL, &count, &err);
 		if (ss.have)
 			wire_msg_free(&ss.m);
 		conn_stage_drop(c);
@@ -444,7 +449,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		break;
 	}
 	case OP_DELETE:
-		if ((code = dbs_delete(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+		if ((code = dbs_delete(s->db, &cx, has_s0 ? s0 : "", &err)) == STORE_OK) {
 			conn_note_changed(s, s0);
 			rc = conn_reply_ok(b);
 		}
@@ -506,13 +511,13 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		break;
 	}
 	case OP_PAUSE:
-		if ((code = dbs_pause_task(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &err)) == STORE_OK) {
+		if ((code = dbs_pause_task(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : "", &err)) == STORE_OK) {
 			conn_note_changed(s, s0);
 			rc = conn_reply_ok(b);
 		}
 		break;
 	case OP_RESUME_WF:
-		if ((code = dbs_resume_workflow(s->db, has_s0 ? s0 : "", &err)) == STORE_OK) {
+		if ((code = dbs_resume_workflow(s->db, &cx, has_s0 ? s0 : "", &err)) == STORE_OK) {
 			conn_note_changed(s, s0);
 			rc = conn_reply_ok(b);
 		}
@@ -531,7 +536,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			memcpy(vcopy, value, m->s[2].len);
 			vcopy[m->s[2].len] = '\0';
 		}
-		code = dbs_resume_task(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", vcopy, value ? m->s[2].len : 0, &err);
+		code = dbs_resume_task(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : "", vcopy, value ? m->s[2].len : 0, &err);
 		free(vcopy);
 		if (code == STORE_OK) {
 			conn_note_changed(s, s0);
@@ -620,7 +625,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			break;
 		}
 		if ((code = attach_check(s, c, it.exec.id, m->u[0], host, &err)) == STORE_OK &&
-		    (code = dbs_exec_start(s->db, &it, m->u[0], host, &err)) == STORE_OK) {
+		    (code = dbs_exec_start(s->db, &cx, &it, m->u[0], host, &err)) == STORE_OK) {
 			attach_add(c, it.exec.id, m->u[0], host);
 			conn_note_changed(s, it.exec.id);
 			rc = conn_reply_ok(b);
@@ -635,7 +640,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		if (m->has_s[1])
 			blob_str(&m->s[1], host, sizeof host);
 		if ((code = attach_check(s, c, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK &&
-		    (code = dbs_attach(s->db, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK) {
+		    (code = dbs_attach(s->db, &cx, has_s0 ? s0 : "", m->u[0], host, &err)) == STORE_OK) {
 			attach_add(c, s0, m->u[0], host);
 			conn_note_changed(s, s0);
 			rc = conn_reply_ok(b);
@@ -648,11 +653,11 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		const char *e = has_s0 ? s0 : "", *t = has_s1 ? s1 : "";
 		char reason[1024];
 		if (m->op == OP_TASK_BEGIN)
-			code = dbs_task_begin(s->db, e, t, &err);
+			code = dbs_task_begin(s->db, &cx, e, t, &err);
 		else if (m->op == OP_TASK_COMPLETE)
-			code = dbs_task_complete(s->db, e, t, &err);
+			code = dbs_task_complete(s->db, &cx, e, t, &err);
 		else
-			code = dbs_task_fail(s->db, e, t, m->has_s[2] ? blob_str(&m->s[2], reason, sizeof reason) : "", &err);
+			code = dbs_task_fail(s->db, &cx, e, t, m->has_s[2] ? blob_str(&m->s[2], reason, sizeof reason) : "", &err);
 		if (code == STORE_OK) {
 			conn_note_changed(s, e);
 			rc = conn_reply_ok(b);
@@ -670,7 +675,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			lines[i].s = (char *)m->blobs[i].p; /* not NUL-terminated: the store copies by length */
 			lines[i].len = m->blobs[i].len;
 		}
-		code = dbs_task_log(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", lines, m->n_blobs, &count, &err);
+		code = dbs_task_log(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : "", lines, m->n_blobs, &count, &err);
 		free(lines);
 		if (code == STORE_OK) {
 			conn_note_changed(s, s0);
@@ -702,7 +707,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		if (memchr(prompt, '\0', plen))
 			code = err_set(&err, STORE_INVALID_INPUT, "the prompt of task '%s' holds a NUL byte", s1);
 		else
-			code = dbs_task_request_input(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", &rq, &err);
+			code = dbs_task_request_input(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : "", &rq, &err);
 		free(prompt);
 		free(def);
 		if (code == STORE_OK) {
@@ -724,9 +729,9 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		if (memchr(reason, '\0', rl))
 			code = err_set(&err, STORE_INVALID_INPUT, "the reason holds a NUL byte");
 		else if (m->op == OP_REJECT)
-			code = dbs_task_reject(s->db, has_s0 ? s0 : "", has_s1 ? s1 : NULL, reason, &err);
+			code = dbs_task_reject(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : NULL, reason, &err);
 		else
-			code = dbs_exec_cancel(s->db, has_s0 ? s0 : "", reason, &err);
+			code = dbs_exec_cancel(s->db, &cx, has_s0 ? s0 : "", reason, &err);
 		free(reason);
 		if (code == STORE_OK) {
 			conn_note_changed(s, s0);
@@ -756,7 +761,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		if (got < n)
 			code = err_set(&err, STORE_INVALID_INPUT, "a hook's argument is over %d bytes or holds a NUL byte",
 				       STORE_HOOK_ARG_MAX);
-		else if ((code = dbs_hook_add(s->db, has_s0 ? s0 : "", argv, n, &id, &err)) == STORE_OK) {
+		else if ((code = dbs_hook_add(s->db, &cx, has_s0 ? s0 : "", argv, n, &id, &err)) == STORE_OK) {
 			srv_log(s, "hook %llu added by %s", (unsigned long long)id, c->user);
 			conn_note_changed(s, NULL);
 			rc = conn_reply_ok(b) | wire_u(b, 0, id);
@@ -799,7 +804,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		break;
 	}
 	case OP_NOTIFY_REMOVE:
-		if ((code = dbs_hook_remove(s->db, m->u[0], &err)) == STORE_OK) {
+		if ((code = dbs_hook_remove(s->db, &cx, m->u[0], &err)) == STORE_OK) {
 			srv_log(s, "hook %llu removed by %s", (unsigned long long)m->u[0], c->user);
 			conn_note_changed(s, NULL);
 			rc = conn_reply_ok(b);
@@ -815,7 +820,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		}
 		for (size_t i = 0; i < n; i++)
 			v[i] = blob_str(&m->blobs[i], names[i], sizeof names[i]);
-		if ((code = dbs_task_respondents(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", v, n, m->u[0] != 0, &err)) ==
+		if ((code = dbs_task_respondents(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : "", v, n, m->u[0] != 0, &err)) ==
 		    STORE_OK) {
 			conn_note_changed(s, s0);
 			rc = conn_reply_ok(b);
@@ -823,7 +828,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		break;
 	}
 	case OP_DEADLINE:
-		if ((code = dbs_task_deadline(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0],
+		if ((code = dbs_task_deadline(s->db, &cx, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0],
 					      (record_on_timeout)(m->u[1] > TIMEOUT_SKIP ? 99 : m->u[1]), &err)) ==
 		    STORE_OK) {
 			conn_note_changed(s, s0);
@@ -831,7 +836,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		}
 		break;
 	case OP_EXEC_FINISH:
-		if ((code = dbs_exec_finish(s->db, has_s0 ? s0 : "", (exec_status)(m->u[0] > EXEC_FAILED ? 99 : m->u[0]),
+		if ((code = dbs_exec_finish(s->db, &cx, has_s0 ? s0 : "", (exec_status)(m->u[0] > EXEC_FAILED ? 99 : m->u[0]),
 					    &err)) == STORE_OK) {
 			conn_note_changed(s, s0);
 			rc = conn_reply_ok(b);
@@ -856,12 +861,10 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	default:
 		return false;
 	}
-	uint64_t kept;
-	if (code == STORE_OK && is_change(m->op) && m->req.len && dbs_request_found(s->db, &kept)) {
+	if (code == STORE_OK && is_change(m->op) && cx.req_found) {
 		/* made before, its answer lost: the same answer again */
-		rc = conn_reply_ok(b) | wire_u(b, 0, kept);
+		rc = conn_reply_ok(b) | wire_u(b, 0, cx.req_kept);
 	}
-	dbs_request_set(s->db, NULL, 0, 0);
 	if (code == STORE_OK && err.msg[0]) /* a note on a success: what a list skipped */
 		rc |= wire_str(b, 3, err.msg);
 	if (code != STORE_OK) {

@@ -629,6 +629,48 @@ static void a_deadline_and_a_hook_between_frames_leave_the_import_whole(void **s
 	assert_verify_clean(c->st);
 }
 
+/* The timer acts for no one: its events carry the actor "timer", no user,
+ * and the deadline's time, whatever request came just before it (one with
+ * an actor and a user, and an answer that only the owner may give). */
+static void the_timer_acts_for_no_request(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "due", "2024-12-19T09:00:00Z", 2, WAIT3);
+	store_set_actor(c->st, "alice");
+	assert_int_equal(store_task_deadline(c->st, "due", "task2", 1, TIMEOUT_FAIL, &err), STORE_OK);
+	struct timespec ts = { 2, 200000000L };
+	nanosleep(&ts, NULL);
+	record_event *v;
+	size_t n;
+	assert_int_equal(store_events(c->st, "due", 0, 100, &v, &n, &err), STORE_OK);
+	bool seen_timer = false, seen_alice = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].action, "timeout") == 0) {
+			seen_timer = true;
+			assert_string_equal(v[i].actor, "timer");
+			assert_null(v[i].user);
+			store_item it;
+			assert_int_equal(store_get_item(c->st, "due", &it, &err), STORE_OK);
+			assert_string_equal(v[i].time, it.tasks[1].input_deadline);
+			store_item_free(&it);
+		} else if (strcmp(v[i].actor, "alice") == 0) {
+			seen_alice = true;
+			assert_non_null(v[i].user);
+		}
+	}
+	record_event_array_free(v, n);
+	assert_true(seen_timer);
+	assert_true(seen_alice);
+	/* and the next request is its own again */
+	assert_int_equal(store_resume_task(c->st, "due", "task1", NULL, 0, &err), STORE_OK);
+	assert_int_equal(store_events(c->st, "due", 0, 1, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].actor, "alice");
+	assert_non_null(v[0].user);
+	record_event_array_free(v, n);
+}
+
 static void an_existing_id_is_refused_unless_replaced(void **state)
 {
 	ctx *c = *state;
@@ -1221,6 +1263,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_import_of_several_frames_is_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_deadline_and_a_hook_between_frames_leave_the_import_whole, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(the_timer_acts_for_no_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_errors, setup, teardown),
