@@ -1189,6 +1189,20 @@ void datafile_json_paused(FILE *f, const store_item *it)
 		first = false;
 		datafile_json_task(f, &it->tasks[i]);
 	}
+	/* why each waits: an input request asks for an answer; without one, an
+	 * operator paused the task and it waits to be resumed */
+	for (int asks = 1; asks >= 0; asks--) {
+		fputs(asks ? "],\"waits_for_answer\":[" : "],\"paused_by_operator\":[", f);
+		first = true;
+		for (size_t i = 0; i < it->n_tasks; i++) {
+			if (it->tasks[i].status != TASK_WAITING || it->tasks[i].has_input != (asks == 1))
+				continue;
+			if (!first)
+				fputc(',', f);
+			first = false;
+			json_str(f, it->tasks[i].task_id);
+		}
+	}
 	fputs("]}", f);
 }
 

@@ -22,4 +22,12 @@ grep -Eq '^    waits for an answer: approve +Approve the deployment of api v4\.2
 # the release train asks three questions and has no pause among them
 [ "$(grep -c '^    waits for an answer: ' "$work/out")" -eq 7 ] || fail "not 7 questions: $(cat "$work/out")"
 [ "$(grep -c '^    paused: ' "$work/out")" -eq 1 ] || fail "not 1 pause: $(cat "$work/out")"
+
+# the same in JSON: which tasks ask, which an operator paused
+run paused --json
+expect_rc 0 "paused --json"
+grep '"id":"nightly-etl-1190"' "$work/out" | grep -q '"waits_for_answer":\[\],"paused_by_operator":\["load"\]' ||
+	fail "paused --json does not name the operator's pause: $(grep nightly-etl-1190 "$work/out")"
+grep '"id":"deploy-prod-4821"' "$work/out" | grep -q '"waits_for_answer":\["approve"\],"paused_by_operator":\[\]' ||
+	fail "paused --json does not name the question: $(grep deploy-prod-4821 "$work/out")"
 finish
