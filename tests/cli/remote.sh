@@ -128,6 +128,56 @@ sshd_start
 run --home "$R" resume r3 task1 --input yes
 expect_rc 0 "an answer once sshd is back"
 
+# ---- kill -9 of the host's proxy in the middle of an import: all or nothing,
+# and the command sent again imports once ----
+n=1000
+python3 - "$work/big.yaml" "$n" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+line = "z" * 30000
+with open(path, "w") as f:
+    f.write("executions:\n")
+    for i in range(n):
+        f.write(f"""- id: rx-{i:06d}
+  workflow_name: Over ssh
+  start_timestamp: 2025-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z
+  status: complete
+  tasks:
+  - {{task_id: t1, status: complete, logs: ['{line}']}}
+""")
+PY
+count_rx() { "$SEECTL" list --limit 1000000 --json 2>/dev/null | grep -c '"id":"rx-'; }
+"$SEECTL" --home "$R" import "$work/big.yaml" >"$work/imp.out" 2>"$work/imp.err" &
+imp=$!
+killed=0
+for _ in $(seq 1 400); do
+	p=$(pgrep -f "seectl --home $SEETOP_HOME server proxy" | head -1)
+	# once the proxy has carried a megabyte of the import
+	if [ -n "$p" ] && [ "$(awk '/^rchar:/ { print $2 }' "/proc/$p/io" 2>/dev/null || echo 0)" -gt 1000000 ]; then
+		kill -9 "$p" && killed=1
+		break
+	fi
+	sleep 0.02
+done
+wait $imp
+irc=$?
+[ $killed -eq 1 ] || fail "the import ended before its proxy could be killed"
+echo "an import over ssh, its proxy killed: exit $irc, $(count_rx) of $n executions"
+got=$(count_rx)
+if [ $irc -eq 0 ]; then
+	[ "$got" -eq "$n" ] || fail "an import over ssh acknowledged with $got of $n executions ($(cat "$work/imp.out"))"
+else
+	[ "$got" -eq 0 ] || fail "an import over ssh failed ($(cat "$work/imp.err")) with $got of $n executions in the home"
+	run --home "$R" import "$work/big.yaml"
+	expect_rc 0 "the import over ssh sent again"
+	[ "$(count_rx)" -eq "$n" ] || fail "the import sent again left $(count_rx) of $n executions"
+fi
+run --home "$R" import "$work/big.yaml"
+expect_rc 1 "the same import once more"
+[ "$(count_rx)" -eq "$n" ] || fail "a second import of the same file left $(count_rx) executions, not $n"
+run verify
+expect_rc 0 "verify after the imports over ssh"
+
 # ---- seerun over ssh: its input answered locally ----
 cat >"$work/wf.json" <<'JSON'
 {"id": "remote-approval", "name": "Remote approval", "tasks": [
