@@ -36,6 +36,27 @@ json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval
 # Berkeley DB's shared memory, written by every user of a home)
 home_sum() { (cd "$1" && find . -type f ! -name '__db.*' -print0 | sort -z | xargs -0 md5sum); }
 
+# big_import FILE N PREFIX: a data file of N complete executions PREFIX-000000
+# ..., each with one 30,000-byte log line (1,500 of them: about 45 MB, three
+# import frames of 16 MB)
+big_import() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, n, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+line = "z" * 30000
+with open(path, "w") as f:
+    f.write("executions:\n")
+    for i in range(n):
+        f.write(f"""- id: {prefix}-{i:06d}
+  workflow_name: Frames
+  start_timestamp: 2025-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z
+  status: complete
+  tasks:
+  - {{task_id: t1, status: complete, logs: ['{line}']}}
+""")
+PY
+}
+
 finish() {
 	if [ "$failures" -ne 0 ]; then
 		echo "$failures check(s) failed" >&2

@@ -131,21 +131,7 @@ expect_rc 0 "an answer once sshd is back"
 # ---- kill -9 of the host's proxy in the middle of an import: all or nothing,
 # and the command sent again imports once ----
 n=1000
-python3 - "$work/big.yaml" "$n" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-line = "z" * 30000
-with open(path, "w") as f:
-    f.write("executions:\n")
-    for i in range(n):
-        f.write(f"""- id: rx-{i:06d}
-  workflow_name: Over ssh
-  start_timestamp: 2025-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z
-  status: complete
-  tasks:
-  - {{task_id: t1, status: complete, logs: ['{line}']}}
-""")
-PY
+big_import "$work/big.yaml" "$n" rx
 count_rx() { "$SEECTL" list --limit 1000000 --json 2>/dev/null | grep -c '"id":"rx-'; }
 "$SEECTL" --home "$R" import "$work/big.yaml" >"$work/imp.out" 2>"$work/imp.err" &
 imp=$!
