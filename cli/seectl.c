@@ -18,7 +18,7 @@ void seectl_usage(FILE *f)
 	      "The command line of seetop: executions and tasks of workflows that wait for a human.\n\n"
 	      "Global options:\n"
 	      "  --home DIR      the store (else $SEETOP_HOME, the config's home, $XDG_STATE_HOME/seetop,\n"
-	      "                  ~/.local/state/seetop)\n"
+	      "                  ~/.local/state/seetop); on another host: ssh://[USER@]HOST[:PORT]/PATH\n"
 	      "  --config FILE   the config file (else $SEETOP_CONFIG, $XDG_CONFIG_HOME/seetop/config.yaml,\n"
 	      "                  ~/.config/seetop/config.yaml, " SYSCONFDIR "/seetop/config.yaml)\n"
 	      "  --read-only     refuse every change (also read_only: true in the config)\n"

@@ -223,7 +223,7 @@ static void usage(FILE *f)
 	      "Prints the execution id as its first line, then runs to the end; on a terminal it tells\n"
 	      "each task's transitions on stderr, and a summary at the end.\n"
 	      "  --home DIR      the store (else $SEETOP_HOME, the config's home, $XDG_STATE_HOME/seetop,\n"
-	      "                  ~/.local/state/seetop)\n"
+	      "                  ~/.local/state/seetop); on another host: ssh://[USER@]HOST[:PORT]/PATH\n"
 	      "  --config FILE   the config file (else $SEETOP_CONFIG, ~/.config/seetop/config.yaml)\n"
 	      "  --id ID         the execution's id (else WORKFLOW-ID-TIME-RANDOM)\n"
 	      "  --jobs N        commands run at once (default: the number of cores)\n"
