@@ -148,10 +148,15 @@ void client_spawn_server(const char *home)
 		note_in_log(home, msg);
 		return;
 	}
-	/* it forks the server and exits: reap it (ECHILD when the caller's
-	 * SIGCHLD handler did) */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/* it forks the server and exits at once: reap it, without blocking
+	 * (ECHILD when the caller's SIGCHLD handler did, or ignores SIGCHLD,
+	 * when a blocking wait would wait for every child of the caller) */
+	for (int i = 0; i < 2000; i++) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			break;
+		client_nap_ms(1);
+	}
 }
 
 bool client_has_store(const char *home)
