@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cmd_int.h"
 #include "text.h"
@@ -161,6 +162,48 @@ int admin_server(cli *c, int argc, char **argv)
 
 /* ---- notify ---- */
 
+/* The absolute path of a hook's command, as the caller's shell would find
+ * it now (a name without '/' through PATH, else from the current
+ * directory); 0, or a one-line error and its exit code. */
+static int notify_resolve(const char *name, char *out, size_t cap)
+{
+	char cand[PATH_MAX] = "";
+	struct stat sb;
+	if (!strchr(name, '/')) {
+		const char *path = getenv("PATH");
+		for (const char *p = path ? path : ""; path;) {
+			const char *e = strchr(p, ':');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			int n = snprintf(cand, sizeof cand, "%.*s/%s", (int)len, len ? p : ".", name);
+			if (n > 0 && (size_t)n < sizeof cand && stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    access(cand, X_OK) == 0)
+				break;
+			cand[0] = '\0';
+			if (!e)
+				break;
+			p = e + 1;
+		}
+		if (!cand[0])
+			return cmd_fail(EXIT_REFUSED, "notify add: '%s' is not a command found in PATH: give its path", name);
+	} else if (snprintf(cand, sizeof cand, "%s", name) >= (int)sizeof cand) {
+		return cmd_fail(EXIT_REFUSED, "notify add: the command's path is too long");
+	}
+	if (stat(cand, &sb) != 0)
+		return cmd_fail(EXIT_REFUSED, "notify add: no command '%s': %s", name, strerror(errno));
+	if (!S_ISREG(sb.st_mode) || access(cand, X_OK) != 0)
+		return cmd_fail(EXIT_REFUSED, "notify add: '%s' is not an executable file (chmod +x it?)", name);
+	/* a relative path's directory made absolute, the name kept */
+	char *slash = strrchr(cand, '/'), dir[PATH_MAX];
+	*slash = '\0';
+	if (cand[0] == '/' || slash == cand)
+		snprintf(dir, sizeof dir, "%s", cand);
+	else if (!realpath(cand, dir))
+		return cmd_fail(EXIT_REFUSED, "notify add: no command '%s': %s", name, strerror(errno));
+	if (snprintf(out, cap, "%s/%s", dir, slash + 1) >= (int)cap)
+		return cmd_fail(EXIT_REFUSED, "notify add: the command's path is too long");
+	return 0;
+}
+
 typedef struct notify_opts {
 	const char *on;
 	bool json;
@@ -208,8 +251,15 @@ int admin_notify(cli *c, int argc, char **argv)
 		int rc = cmd_open_store(c);
 		if (rc)
 			return rc;
+		char cmd0[PATH_MAX];
+		if ((rc = notify_resolve(argv[end + 1], cmd0, sizeof cmd0)))
+			return rc;
+		char *given = argv[end + 1];
+		argv[end + 1] = cmd0;
 		uint64_t id;
-		if (store_notify_add(c->st, no.on, (const char *const *)argv + end + 1, (size_t)(argc - end - 1), &id, &err))
+		rc = store_notify_add(c->st, no.on, (const char *const *)argv + end + 1, (size_t)(argc - end - 1), &id, &err);
+		argv[end + 1] = given;
+		if (rc)
 			return cmd_store_fail(&err);
 		printf("hook %llu runs on %s\n", (unsigned long long)id, no.on);
 		return EXIT_DONE;

@@ -106,6 +106,7 @@ store_code dbs_hook_remove(dbs *st, dbs_ctx *cx, uint64_t id, store_err *err);
 /* A notification to run: the fields point into data. */
 typedef struct dbs_note {
 	uint64_t seq;
+	uint64_t hook_id; /* 0: written before notes named their hook */
 	char *data;
 	const char *kind, *exec_id, *task_id, *prompt, *deadline, *actor, *user, *time, *reason;
 	const char *argv[STORE_HOOK_ARGS_MAX + 1];
@@ -116,6 +117,7 @@ typedef struct dbs_note {
  * when !ok) in the same transaction; neither changes the generation. */
 store_code dbs_outbox_next(dbs *st, uint64_t after, dbs_note *note, bool *any, store_err *err);
 store_code dbs_outbox_done(dbs *st, uint64_t seq, bool ok, store_err *err);
+store_code dbs_outbox_last(dbs *st, uint64_t *seq, store_err *err); /* 0: none */
 /* The notification commands the home's servers ran, and how many failed. */
 store_code dbs_hook_counts(dbs *st, uint64_t *run, uint64_t *failed, store_err *err);
 void dbs_note_free(dbs_note *n);

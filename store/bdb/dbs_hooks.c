@@ -2,7 +2,7 @@
  *
  * hooks.db holds the hooks (id -> on NUL argv0 NUL argv1 ...).  When an
  * event a hook listens for is written, a notification goes into outbox.db
- * in the same transaction (event sequence << 6 | hook -> kind NUL exec NUL task NUL prompt NUL
+ * in the same transaction (event sequence << 6 | hook -> kind:hook id NUL exec NUL task NUL prompt NUL
  * deadline NUL actor NUL user NUL time NUL argv...): it is as durable as the
  * change.  The server runs each notification after the commit and deletes
  * it once its command has ended, so one not yet run when the server died
@@ -16,13 +16,16 @@
 #include "dbs_int.h"
 #include "keys.h"
 
-static const char *const kinds[] = { "waiting", "timeout", "rejected", "cancelled", NULL };
+static const char *const kinds[] = { "waiting", "paused", "timeout", "rejected", "cancelled", NULL };
 
-/* The kind of notification an event is, or NULL. */
+/* The kind of notification an event is, or NULL: an operator's pause asks
+ * nothing, so it is not "waiting". */
 static const char *event_kind(const char *action)
 {
-	if (!strcmp(action, "request-input") || !strcmp(action, "pause"))
+	if (!strcmp(action, "request-input"))
 		return "waiting";
+	if (!strcmp(action, "pause"))
+		return "paused";
 	if (!strcmp(action, "timeout"))
 		return "timeout";
 	if (!strcmp(action, "reject"))
@@ -139,8 +142,8 @@ store_code dbs_hook_add(dbs *st, dbs_ctx *cx, const char *on, const char *const 
 {
 	*id = 0;
 	if (!on || !*on)
-		return err_set(err, STORE_INVALID_INPUT, "a hook needs the events it runs on (waiting, timeout, rejected, "
-				    "cancelled)");
+		return err_set(err, STORE_INVALID_INPUT, "a hook needs the events it runs on (waiting, paused, timeout, "
+				    "rejected, cancelled)");
 	for (const char *p = on; *p;) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -148,7 +151,7 @@ store_code dbs_hook_add(dbs *st, dbs_ctx *cx, const char *on, const char *const 
 		for (int i = 0; kinds[i] && !known; i++)
 			known = strlen(kinds[i]) == len && memcmp(kinds[i], p, len) == 0;
 		if (!known)
-			return err_set(err, STORE_INVALID_INPUT, "unknown event '%.*s' (waiting, timeout, rejected, cancelled)",
+			return err_set(err, STORE_INVALID_INPUT, "unknown event '%.*s' (waiting, paused, timeout, rejected, cancelled)",
 				       (int)(len > 40 ? 40 : len), p);
 		p += len + (e != NULL);
 	}
@@ -280,7 +283,9 @@ store_code rec_notify(dbs *st, DB_TXN *txn, const record_event *ev, store_err *e
 		 * sequence, then the hook's place (at most 32 hooks) */
 		uint64_t seq = ev->seq << 6 | (uint64_t)i;
 		record_buf b = { 0 };
-		int rc = put_s(&b, kind) | put_s(&b, ev->execution_id) | put_s(&b, ev->task_id) |
+		char kind_id[48]; /* "kind:hook id": the server's log names the hook */
+		snprintf(kind_id, sizeof kind_id, "%s:%llu", kind, (unsigned long long)a.out[i].id);
+		int rc = put_s(&b, kind_id) | put_s(&b, ev->execution_id) | put_s(&b, ev->task_id) |
 			 put_z(&b, t.input_prompt.s ? t.input_prompt.s : "", t.input_prompt.len) |
 			 put_s(&b, t.input_deadline) | put_s(&b, ev->actor) | put_s(&b, ev->user) | put_s(&b, ev->time) |
 			 put_z(&b, ev->reason.s ? ev->reason.s : "", ev->has_reason ? ev->reason.len : 0);
@@ -330,6 +335,11 @@ static store_code outbox_next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 			const char *f[9 + STORE_HOOK_ARGS_MAX];
 			size_t nf = split_z((unsigned char *)n->data, d.size, f, 9 + STORE_HOOK_ARGS_MAX);
 			if (nf >= 10) {
+				char *colon = strchr(n->data, ':'); /* "kind:hook id" (before: "kind") */
+				if (colon) {
+					*colon = '\0';
+					n->hook_id = strtoull(colon + 1, NULL, 10);
+				}
 				n->kind = f[0];
 				n->exec_id = f[1];
 				n->task_id = f[2];
@@ -394,6 +404,17 @@ store_code dbs_outbox_done(dbs *st, uint64_t seq, bool ok, store_err *err)
 {
 	done_arg a = { seq, ok };
 	return txn_write_quiet(st, outbox_done_txn, &a, err);
+}
+
+static store_code outbox_last_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	return last_key(st, txn, DBI_OUTBOX, arg, err);
+}
+
+store_code dbs_outbox_last(dbs *st, uint64_t *seq, store_err *err)
+{
+	*seq = 0;
+	return txn_read(st, outbox_last_txn, seq, err);
 }
 
 static store_code hook_counts_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)

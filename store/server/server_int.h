@@ -98,10 +98,13 @@ typedef struct server {
 		uint64_t seq;
 		int64_t started;   /* ms, monotonic */
 		bool termed;
+		struct hook_run *run; /* its output and process tree (server_jobs.c) */
 	} hooks[HOOKS_AT_ONCE];
 	size_t n_hooks;
 	bool outbox_check;      /* the outbox may hold notifications not started */
-	uint64_t outbox_after;  /* the last one started */
+	uint64_t outbox_after;  /* the last one started from the backlog */
+	uint64_t outbox_top;    /* the newest notification seen: newer ones run first */
+	uint64_t outbox_fresh;  /* the last one started of those newer ones */
 	int hook_time_ms;
 	/* the earliest deadline of a waiting task (its timer) */
 	bool next_checked;      /* next_any/next_us are up to date */

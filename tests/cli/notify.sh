@@ -46,11 +46,41 @@ expect_rc 0 "notify list"
 python3 -c '
 import json, sys
 h = [json.loads(l) for l in open(sys.argv[1])]
-assert [x["id"] for x in h] == [1, 2] and h[0]["command"][1].endswith("hook.out") and h[1]["command"] == ["false"], h
+assert [x["id"] for x in h] == [1, 2] and h[0]["command"][1].endswith("hook.out"), h
+# a name is resolved through PATH when the hook is added
+assert h[1]["command"][0].startswith("/") and h[1]["command"][0].endswith("/false") and len(h[1]["command"]) == 1, h
 ' "$work/out" || fail "notify list --json: $(cat "$work/out")"
 "$SEECTL" history --json | grep -q '"action":"notify-add"' || fail "no notify-add audit event"
 run --read-only notify add --on waiting -- true
 expect_rc 1 "read-only"
+
+# ---- the command is found when it is added, as the shell would find it ----
+mkdir -p "$work/bin"
+cp "$work/hook.sh" "$work/bin/rel.sh"
+(cd "$work/bin" && "$SEECTL" notify add --on timeout -- ./rel.sh x >"$work/out" 2>"$work/err") || fail "add ./rel.sh: $(cat "$work/err")"
+(cd "$work" && PATH="$work/bin:$PATH" "$SEECTL" notify add --on timeout -- rel.sh y >"$work/out" 2>"$work/err") ||
+	fail "add rel.sh through PATH: $(cat "$work/err")"
+"$SEECTL" notify list --json | python3 -c '
+import json, sys
+h = [json.loads(l) for l in sys.stdin]
+want = [[sys.argv[1] + "/bin/rel.sh", "x"], [sys.argv[1] + "/bin/rel.sh", "y"]]
+assert [x["command"] for x in h[-2:]] == want, h
+' "$work" || fail "relative commands are not made absolute: $("$SEECTL" notify list)"
+for id in $("$SEECTL" notify list | awk '/rel.sh/ { print $1 }'); do "$SEECTL" notify remove "$id" >/dev/null; done
+(cd "$work" && "$SEECTL" notify add --on timeout -- ./notify-missing.sh >"$work/out" 2>"$work/err")
+rc=$?
+expect_rc 1 "a command that does not exist"
+expect_err "no command './notify-missing.sh'"
+expect_one_line
+printf '#!/bin/sh\n' >"$work/noexec.sh"
+run notify add --on timeout -- "$work/noexec.sh"
+expect_rc 1 "a command that is not executable"
+expect_err "'$work/noexec.sh' is not an executable file"
+expect_one_line
+run notify add --on timeout -- no-such-command-seetop
+expect_rc 1 "a name not in PATH"
+expect_err "'no-such-command-seetop' is not a command found in PATH"
+[ "$("$SEECTL" notify list | wc -l)" = 2 ] || fail "a refused command was added: $("$SEECTL" notify list)"
 
 # ---- rejected and cancelled, with the event in the environment ----
 run reject n1 task1 --reason "not today"
@@ -64,7 +94,8 @@ grep -q "^cancelled|n2||" "$out" || fail "the cancelled notification: $(cat "$ou
 # the failing hook ran on the reject: counted, and named in server.log
 i=0; while [ "$(status_field hooks_failed)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(status_field hooks_failed)" = 1 ] || fail "hooks_failed: $(status_field hooks_failed)"
-grep -q "the command exited 1" "$SEETOP_HOME/server.log" || fail "server.log does not name the failure"
+grep -q "notification [0-9]*: hook 2 (/[^ ]*/false) exited 1$" "$SEETOP_HOME/server.log" ||
+	fail "server.log does not name the failed hook and its command: $(grep exited "$SEETOP_HOME/server.log")"
 # the counts are the home's: a new server still has them, and a finished
 # notification changes nothing a dashboard lists (the generation stays)
 ran=$(status_field hooks_run)
@@ -102,14 +133,14 @@ t0=$(($(date +%s%N) / 1000000))
 for i in 1 2 3 4 5 6; do "$SEECTL" reject "h$i" task1 --reason x >/dev/null || fail "reject h$i"; done
 t1=$(($(date +%s%N) / 1000000))
 [ $((t1 - t0)) -lt 3000 ] || fail "six rejects took $((t1 - t0)) ms with hanging hooks"
-n=$(pgrep -f -x "sleep 60" | wc -l)
+n=$(pgrep -f -x "/[^ ]*/sleep 60" | wc -l)
 [ "$n" -le 4 ] || fail "$n hook commands ran at once (at most 4)"
 [ "$n" -ge 1 ] || fail "no hook command runs"
 # all six end at the time limit: 4, then 2
 i=0; while [ "$(status_field hooks_pending)" != 0 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(status_field hooks_pending)" = 0 ] || fail "notifications still pending: $(status_field hooks_pending)"
 grep -q "ran past 1500 ms: SIGTERM" "$SEETOP_HOME/server.log" || fail "no time limit in server.log"
-pgrep -f -x "sleep 60" >/dev/null && fail "a hook command outlived its time limit"
+pgrep -f -x "/[^ ]*/sleep 60" >/dev/null && fail "a hook command outlived its time limit"
 
 # ---- at least once: the server killed while a notification waits to run ----
 run notify remove 3
