@@ -1012,6 +1012,12 @@ store_code store_resume_workflow(store *st, const char *exec_id, store_err *err)
 store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value, size_t value_len,
 			     store_err *err)
 {
+	/* refused here too: an answer over the bound never crosses the wire */
+	if (value && value_len > STORE_TEXT_MAX) {
+		memset(err, 0, sizeof *err);
+		return err_set(err, STORE_INVALID_INPUT, "the input value for task '%s' is %zu bytes: at most %u (64 KiB)",
+			       task_id ? task_id : "", value_len, STORE_TEXT_MAX);
+	}
 	return change(st, OP_RESUME_TASK, exec_id, task_id, value, value_len, err);
 }
 

@@ -146,6 +146,11 @@ int store_input_check(const record_task *t, const char *value, size_t len, char 
 		}
 		return 0;
 	}
+	if (len > STORE_TEXT_MAX) {
+		snprintf(why, whylen, "the input value for task '%s' is %zu bytes: at most %u (64 KiB)", t->task_id, len,
+			 STORE_TEXT_MAX);
+		return -1;
+	}
 	if (len == 0 && t->has_input && t->input_required) {
 		snprintf(why, whylen, "task '%s' requires an input value and it cannot be empty", t->task_id);
 		return -1;

@@ -157,7 +157,8 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 /* The operations of pausing for user input. */
 store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err);
 store_code store_resume_workflow(store *st, const char *exec_id, store_err *err);
-/* `value` may be NULL: then the default, if any, is used. */
+/* `value` may be NULL: then the default, if any, is used.  A value is at
+ * most STORE_TEXT_MAX bytes (64 KiB): a longer one is STORE_INVALID_INPUT. */
 store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value,
 			     size_t value_len, store_err *err);
 /* An operator's decisions beyond resume.  Rejecting a waiting task fails

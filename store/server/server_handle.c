@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,18 @@ static bool is_change(unsigned op)
 	}
 }
 
+/* What the first text argument of an operation is, for a refusal. */
+static const char *s0_name(unsigned op)
+{
+	switch (op) {
+	case OP_IMPORT: return "the action";
+	case OP_EACH: return "the id to start after";
+	case OP_BACKUP: return "the backup directory";
+	case OP_NOTIFY_ADD: return "the hook's events";
+	default: return "the execution id";
+	}
+}
+
 /* Runs one request; the answer goes to c->held (sent after the batch's
  * flush).  Returns false when the frame breaks the protocol. */
 bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame)
@@ -279,7 +292,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	record_buf *b = &c->held;
 	store_err err;
 	memset(&err, 0, sizeof err);
-	char s0[1024], s1[1024];
+	char s0[PATH_MAX], s1[PATH_MAX];
 	int rc = 0;
 	if (m->op == OP_HELLO) {
 		c->ro_asked = (m->u[0] & WIRE_READ_ONLY) != 0;
@@ -338,7 +351,15 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	};
 	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
 	store_code code = STORE_OK;
-	bool has_s0 = m->has_s[0], has_s1 = m->has_s[1];
+	bool has_s0 = m->has_s[0] && m->op != OP_LIST, has_s1 = m->has_s[1];
+	/* a text over its buffer is refused by name, never cut */
+	if ((has_s0 && m->s[0].len >= sizeof s0) || (has_s1 && m->s[1].len >= sizeof s1)) {
+		bool first = has_s0 && m->s[0].len >= sizeof s0;
+		err_set(&err, STORE_INVALID_INPUT, "%s is %zu bytes: at most %zu", first ? s0_name(m->op) : "the task id",
+			m->s[first ? 0 : 1].len, sizeof s0 - 1);
+		c->held_sync = false;
+		return conn_reply_err(b, &err) == 0;
+	}
 	if (has_s0)
 		blob_str(&m->s[0], s0, sizeof s0);
 	if (has_s1)
@@ -651,13 +672,25 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	case OP_TASK_COMPLETE:
 	case OP_TASK_FAIL: {
 		const char *e = has_s0 ? s0 : "", *t = has_s1 ? s1 : "";
-		char reason[1024];
+		/* the reason whole (the store takes up to 64 KiB), NUL-terminated */
+		size_t rl = m->op == OP_TASK_FAIL && m->has_s[2] ? m->s[2].len : 0;
+		char *reason = malloc(rl + 1);
+		if (!reason) {
+			code = err_set(&err, STORE_STORAGE, "out of memory");
+			break;
+		}
+		if (rl)
+			memcpy(reason, m->s[2].p, rl);
+		reason[rl] = '\0';
 		if (m->op == OP_TASK_BEGIN)
 			code = dbs_task_begin(s->db, &cx, e, t, &err);
 		else if (m->op == OP_TASK_COMPLETE)
 			code = dbs_task_complete(s->db, &cx, e, t, &err);
+		else if (memchr(reason, '\0', rl))
+			code = err_set(&err, STORE_INVALID_INPUT, "the reason for failing task '%s' holds a NUL byte", t);
 		else
-			code = dbs_task_fail(s->db, &cx, e, t, m->has_s[2] ? blob_str(&m->s[2], reason, sizeof reason) : "", &err);
+			code = dbs_task_fail(s->db, &cx, e, t, reason, &err);
+		free(reason);
 		if (code == STORE_OK) {
 			conn_note_changed(s, e);
 			rc = conn_reply_ok(b);

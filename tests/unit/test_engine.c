@@ -251,6 +251,30 @@ static void failing_needs_a_reason_and_keeps_it(void **state)
 	fx_verified(c->st);
 }
 
+/* A reason at the store's bound (64 KiB) arrives whole; one byte over is
+ * refused, not cut. */
+static void a_reason_of_64_kib_arrives_whole(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	start(c->st, "e4");
+	store_task_begin(c->st, "e4", "build", &err);
+	char *reason = malloc(STORE_TEXT_MAX + 2);
+	memset(reason, 'r', STORE_TEXT_MAX + 1);
+	reason[STORE_TEXT_MAX + 1] = '\0';
+	assert_int_equal(store_task_fail(c->st, "e4", "build", reason, &err), STORE_INVALID_INPUT);
+	assert_non_null(strstr(err.msg, "over 64 KiB"));
+	reason[STORE_TEXT_MAX] = '\0';
+	assert_int_equal(store_task_fail(c->st, "e4", "build", reason, &err), STORE_OK);
+	record_task t;
+	fx_task(c->st, "e4", "build", &t);
+	assert_int_equal(t.reason.len, STORE_TEXT_MAX);
+	assert_memory_equal(t.reason.s, reason, STORE_TEXT_MAX);
+	record_task_free(&t);
+	free(reason);
+	fx_verified(c->st);
+}
+
 static void a_failed_execution_fails_what_still_waits(void **state)
 {
 	ctx *c = *state;
@@ -498,6 +522,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_operator_resume_is_never_undone_by_the_engine, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_engine_call_that_conflicts_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(failing_needs_a_reason_and_keeps_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_reason_of_64_kib_arrives_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_failed_execution_fails_what_still_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_hundred_thousand_log_lines_read_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(attachment_is_a_lease, setup, teardown),

@@ -671,6 +671,57 @@ static void the_timer_acts_for_no_request(void **state)
 	record_event_array_free(v, n);
 }
 
+/* An answer is a text like the others: at most 64 KiB, one byte over is
+ * refused by name (and a 20 MB one never reaches the store). */
+static void an_answer_is_at_most_64_kib(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "ans", "2024-12-19T09:00:00Z", 2, WAIT3);
+	size_t big = 20u << 20;
+	char *v = malloc(big);
+	memset(v, 'a', big);
+	assert_int_equal(store_resume_task(c->st, "ans", "task1", v, big, &err), STORE_INVALID_INPUT);
+	assert_string_equal(err.msg, "the input value for task 'task1' is 20971520 bytes: at most 65536 (64 KiB)");
+	assert_int_equal(store_resume_task(c->st, "ans", "task1", v, STORE_TEXT_MAX + 1, &err), STORE_INVALID_INPUT);
+	assert_non_null(strstr(err.msg, "input value"));
+	assert_int_equal(store_resume_task(c->st, "ans", "task1", v, STORE_TEXT_MAX, &err), STORE_OK);
+	store_item it;
+	assert_int_equal(store_get_item(c->st, "ans", &it, &err), STORE_OK);
+	assert_int_equal(it.tasks[0].input_value.len, STORE_TEXT_MAX);
+	store_item_free(&it);
+	/* the rule is the model's: the server refuses what the client let by */
+	record_task t;
+	memset(&t, 0, sizeof t);
+	char tid[] = "task2", why[200];
+	t.task_id = tid;
+	assert_int_equal(store_input_check(&t, v, STORE_TEXT_MAX + 1, why, sizeof why), -1);
+	assert_string_equal(why, "the input value for task 'task2' is 65537 bytes: at most 65536 (64 KiB)");
+	free(v);
+	assert_verify_clean(c->st);
+}
+
+/* A backup directory's path arrives whole, however long (up to PATH_MAX). */
+static void a_long_backup_path_arrives_whole(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "b", "2024-12-19T09:00:00Z", 1, RUN1);
+	char dir[4096];
+	int n = snprintf(dir, sizeof dir, "%s", c->home);
+	/* past 1,023 bytes, in directories of 200 */
+	while (n < 1500) {
+		n += snprintf(dir + n, sizeof dir - (size_t)n, "/%0200d", 0);
+		assert_int_equal(mkdir(dir, 0700), 0);
+	}
+	n += snprintf(dir + n, sizeof dir - (size_t)n, "/backup");
+	assert_int_equal(store_backup(c->st, dir, &err), STORE_OK);
+	char meta[4200];
+	snprintf(meta, sizeof meta, "%s/executions.db", dir);
+	struct stat sb;
+	assert_int_equal(stat(meta, &sb), 0);
+}
+
 static void an_existing_id_is_refused_unless_replaced(void **state)
 {
 	ctx *c = *state;
@@ -1264,6 +1315,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_deadline_and_a_hook_between_frames_leave_the_import_whole, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(the_timer_acts_for_no_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_answer_is_at_most_64_kib, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_long_backup_path_arrives_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_errors, setup, teardown),
