@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "ops.h"
 #include "server.h"
 #include "tag.h"
 #include "err.h"
@@ -364,6 +365,15 @@ store_code client_refuse_ro(store *st, store_err *err)
 		    st->home);
 }
 
+store_code client_refuse_op(store *st, unsigned op, bool names_task, store_err *err)
+{
+	/* an answer from one who may only read goes to the server, which
+	 * checks whether the task names them */
+	if (ops_is_answer(op, names_task))
+		return client_refuse_ro_asked(st, err);
+	return ops_is_change(op) ? client_refuse_ro(st, err) : STORE_OK;
+}
+
 store_code client_refuse_ro_asked(store *st, store_err *err)
 {
 	if (st->read_only && (st->flags & STORE_OPEN_READ_ONLY))
@@ -483,7 +493,7 @@ store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t 
 	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
 		counts[i] = c ? 0 : st->reply.u[i];
 	if (gen)
-		*gen = c ? 0 : st->reply.u[WIRE_U - 1];
+		*gen = c ? 0 : st->reply.u[WIRE_COUNTS_GEN];
 	return c;
 }
 
@@ -547,9 +557,9 @@ static store_code list_call(store *st, int status, store_cursor *cur, bool newer
 	if (c)
 		return c;
 	for (int i = 0; counts && i < EXEC_STATUS_COUNT; i++)
-		counts[i] = st->reply.u[1 + i];
+		counts[i] = st->reply.u[WIRE_LIST_COUNTS + i];
 	if (gen)
-		*gen = st->reply.u[1 + EXEC_STATUS_COUNT];
+		*gen = st->reply.u[WIRE_LIST_GEN];
 	if (!newer) {
 		size_t len = st->reply.s[0].len;
 		if (len > sizeof cur->key)
@@ -983,9 +993,7 @@ static store_code change(store *st, unsigned op, const char *a, const char *b_, 
 			 store_err *err)
 {
 	memset(err, 0, sizeof *err);
-	/* an answer from one who may only read goes to the server, which
-	 * checks whether the task names them */
-	if (op == OP_RESUME_TASK ? client_refuse_ro_asked(st, err) : client_refuse_ro(st, err))
+	if (client_refuse_op(st, op, b_ != NULL, err))
 		return err->code;
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, a) | wire_str(&b, 1, b_);
@@ -1166,19 +1174,9 @@ store_code store_server_status(store *st, store_server_info *out, store_err *err
 	out->cache_used_bytes = st->reply.u[5];
 	out->log_file = (uint32_t)st->reply.u[6];
 	out->log_offset = (uint32_t)st->reply.u[7];
-	if (st->reply.n_blobs) {
-		/* the hooks' counts, as text: "run N failed N pending N" */
-		char t[128];
-		size_t n = st->reply.blobs[0].len < sizeof t - 1 ? st->reply.blobs[0].len : sizeof t - 1;
-		memcpy(t, st->reply.blobs[0].p, n);
-		t[n] = '\0';
-		unsigned long long r = 0, f = 0, p = 0;
-		if (sscanf(t, "run %llu failed %llu pending %llu", &r, &f, &p) == 3) {
-			out->hooks_run = r;
-			out->hooks_failed = f;
-			out->hooks_pending = p;
-		}
-	}
+	out->hooks_run = st->reply.u[WIRE_STATUS_HOOKS];
+	out->hooks_failed = st->reply.u[WIRE_STATUS_HOOKS + 1];
+	out->hooks_pending = st->reply.u[WIRE_STATUS_HOOKS + 2];
 	return STORE_OK;
 }
 

@@ -36,8 +36,7 @@ static store_code task_change(store *st, unsigned op, const char *exec_id, const
 			      store_err *err)
 {
 	memset(err, 0, sizeof *err);
-	/* rejecting a task that names them is open to one who may only read */
-	if (op == OP_REJECT && task_id ? client_refuse_ro_asked(st, err) : client_refuse_ro(st, err))
+	if (client_refuse_op(st, op, task_id != NULL, err))
 		return err->code;
 	record_buf b = { 0 };
 	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |

@@ -30,6 +30,10 @@ int client_begin_change(store *st, record_buf *b, unsigned op);
 store_code client_refuse_ro(store *st, store_err *err);
 /* Refuses only when the caller opened the store read-only itself. */
 store_code client_refuse_ro_asked(store *st, store_err *err);
+/* The read-only rule of an operation (ops.c): a change is refused to a
+ * read-only store, but an answer that names a task only when the caller
+ * itself asked for read-only (the server checks the respondents). */
+store_code client_refuse_op(store *st, unsigned op, bool names_task, store_err *err);
 store_code client_oom(store_err *err);
 /* The events of the last reply (st->reply), decoded into a new array. */
 store_code client_decode_events(store *st, record_event **out, size_t *n, store_err *err);

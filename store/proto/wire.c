@@ -14,9 +14,10 @@ enum {
 	T_FLAGS = 3,
 	T_REQ = 4,
 	T_FRAME = 5,
-	T_U = 8,  /* 8..15 */
+	T_U = 8,  /* 8..15: u0..u7 */
 	T_S = 16, /* 16..19 */
 	T_BLOB = 24,
+	T_U_HIGH = 32, /* 32..39: u8..u15 */
 };
 
 #define HDR 4
@@ -32,7 +33,7 @@ int wire_begin(record_buf *b, unsigned op)
 
 int wire_u(record_buf *b, int i, uint64_t v)
 {
-	return tag_put_varint(b, T_U + (unsigned)i, v);
+	return tag_put_varint(b, i < 8 ? T_U + (unsigned)i : T_U_HIGH + (unsigned)(i - 8), v);
 }
 
 int wire_s(record_buf *b, int i, const void *p, size_t n)
@@ -160,8 +161,10 @@ int wire_decode(const void *payload, size_t len, wire_msg *m, char *why, size_t 
 				m->frame = v;
 				m->has_frame = true;
 			}
-			else if (tag >= T_U && tag < T_U + WIRE_U)
+			else if (tag >= T_U && tag < T_U + 8)
 				m->u[tag - T_U] = v;
+			else if (tag >= T_U_HIGH && tag < T_U_HIGH + WIRE_U - 8)
+				m->u[8 + tag - T_U_HIGH] = v;
 			continue;
 		}
 		if (tag_read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))

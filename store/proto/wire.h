@@ -21,20 +21,27 @@
  * while dashboards keep the old server alive) asks it to make way: it
  * finishes what it has, exits, and the client starts the new one.  Clients
  * older than the server are served as they are. */
-#define WIRE_REVISION 3
+#define WIRE_REVISION 4
 /* This build's revision: WIRE_REVISION, unless SEESTORE_PROTOCOL_REVISION
  * says otherwise (tests start a server that acts as an older build). */
 uint64_t wire_revision(void);
 #define WIRE_FRAME_MAX (64u * 1024 * 1024)
-#define WIRE_U 8 /* numeric arguments a message carries */
+#define WIRE_U 16 /* numeric arguments a message carries (u8 on: revision 3) */
 #define WIRE_S 4 /* text arguments */
+
+/* Where replies put what does not fit a slot of its own. */
+#define WIRE_COUNTS_GEN 7      /* OP_COUNTS: the generation (counts from u0) */
+#define WIRE_LIST_GEN 7        /* OP_LIST with counts: the generation... */
+#define WIRE_LIST_COUNTS 8     /* ...and the counts per status from u8 (room for 8 statuses) */
+#define WIRE_STATUS_HOOKS 8    /* OP_STATUS: hooks run, failed, pending in u8, u9, u10 */
 
 typedef enum wire_op {
 	OP_REPLY = 1,
 	OP_HELLO,        /* u0 flags, u2 the client's revision; reply u0 granted flags, u1 server pid,
 			  * u2 1: an older server making way (connect again) */
 	OP_GENERATION,   /* reply u0 */
-	OP_COUNTS,       /* reply u0..: counts per status, u7 generation */
+	OP_COUNTS,       /* reply u0..: counts per status, WIRE_COUNTS_GEN generation
+			  * (every operation's arguments and reply: ops.c) */
 	OP_IMPORT,       /* u0 replace, u1 more frames follow, s0 action, frame: its number; blobs: items;
 			    reply u0 count */
 	OP_GET,          /* s0 id; reply blob */
@@ -42,7 +49,7 @@ typedef enum wire_op {
 	OP_DELETE,       /* s0 id */
 	OP_LIST,         /* u0 status+1 (0 every), u1 limit, u2 newer, u3 with counts, s0 cursor;
 			    reply blobs (u6 of them records, then the ids among them whose engine is
-			    attached), s0 cursor, u0 done, u1.. counts, then the generation */
+			    attached), s0 cursor, u0 done, WIRE_LIST_COUNTS.. counts, WIRE_LIST_GEN generation */
 	OP_PAUSED,       /* reply blobs */
 	OP_EACH,         /* s0 after id (absent: from the first), u0 limit; reply blobs: items, u0 done */
 	OP_PAUSE,        /* s0 exec, s1 task */
@@ -55,7 +62,7 @@ typedef enum wire_op {
 	OP_SUBSCRIBE,    /* then OP_PUSH frames: u0 generation, u1 every execution changed, blobs: ids */
 	OP_PUSH,
 	OP_STATUS,       /* reply u0 pid, u1 uptime s, u2 clients, u3 generation, u4 cache bytes,
-			    u5 cache used, u6 log file, u7 log offset */
+			    u5 cache used, u6 log file, u7 log offset, WIRE_STATUS_HOOKS.. hooks run, failed, pending */
 	OP_STOP,
 	OP_BACKUP,       /* s0 directory */
 	OP_EXEC_START,   /* blob: the definition as an item, u0 engine pid, s1 engine host */

@@ -180,7 +180,8 @@ int record_input_type_parse(const char *s, record_input_type *out);
 const char *record_on_timeout_name(record_on_timeout p);
 int record_on_timeout_parse(const char *s, record_on_timeout *out);
 
-/* Ids are 1-128 bytes of printable UTF-8 (no control characters). */
+/* Ids are 1-128 (RECORD_ID_MAX) bytes of printable UTF-8 (no control characters). */
+#define RECORD_ID_MAX 128
 bool record_id_valid(const char *id);
 /* RFC 3339 timestamp; on success stores microseconds since the epoch. */
 bool record_timestamp_parse(const char *s, int64_t *usec);

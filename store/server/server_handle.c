@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "server_int.h"
 #include "tag.h"
 
@@ -260,31 +261,6 @@ static void verify_one(void *ctx, const char *what)
 		wire_blob_add(o->b, what, strlen(what));
 }
 
-static bool is_change(unsigned op)
-{
-	switch (op) {
-	case OP_IMPORT: case OP_DELETE: case OP_PAUSE: case OP_RESUME_WF: case OP_RESUME_TASK: case OP_CHECKPOINT:
-	case OP_STOP: case OP_BACKUP: case OP_EXEC_START: case OP_REJECT: case OP_CANCEL: case OP_TASK_BEGIN: case OP_TASK_LOG: case OP_TASK_COMPLETE:
-	case OP_TASK_FAIL: case OP_TASK_REQUEST: case OP_EXEC_FINISH: case OP_ATTACH: case OP_DEADLINE: case OP_RESPONDENTS:
-	case OP_NOTIFY_ADD: case OP_NOTIFY_REMOVE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* What the first text argument of an operation is, for a refusal. */
-static const char *s0_name(unsigned op)
-{
-	switch (op) {
-	case OP_IMPORT: return "the action";
-	case OP_EACH: return "the id to start after";
-	case OP_BACKUP: return "the backup directory";
-	case OP_NOTIFY_ADD: return "the hook's events";
-	default: return "the execution id";
-	}
-}
-
 /* Runs one request; the answer goes to c->held (sent after the batch's
  * flush).  Returns false when the frame breaks the protocol. */
 bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame)
@@ -296,6 +272,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	int rc = 0;
 	if (m->op == OP_HELLO) {
 		c->ro_asked = (m->u[0] & WIRE_READ_ONLY) != 0;
+		c->revision = m->u[2];
 		c->read_only = c->read_only || c->ro_asked;
 		/* a newer client: this server is the old one of an upgrade; the
 		 * owner's client has it make way, anyone else hears why */
@@ -324,8 +301,8 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	}
 	/* one who may only read may still answer or reject a task that names
 	 * them: the store checks the respondents */
-	bool answer = m->op == OP_RESUME_TASK || (m->op == OP_REJECT && m->has_s[1]);
-	if (is_change(m->op) && c->read_only && !(answer && !c->ro_asked)) {
+	bool answer = ops_is_answer(m->op, m->has_s[1]);
+	if (ops_is_change(m->op) && c->read_only && !(answer && !c->ro_asked)) {
 		if (c->uid != geteuid())
 			err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
 			     (long)c->uid, s->home);
@@ -349,14 +326,17 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		.req_len = m->req.len <= sizeof c->stage_req ? m->req.len : 0,
 		.no_sync = (m->flags & WIRE_NO_SYNC) != 0,
 	};
-	c->held_sync = is_change(m->op) && !(m->flags & WIRE_NO_SYNC);
+	const ops_def *row = ops_find(m->op);
+	c->held_sync = row && (row->flags & OPS_SYNC) && !(m->flags & WIRE_NO_SYNC);
 	store_code code = STORE_OK;
 	bool has_s0 = m->has_s[0] && m->op != OP_LIST, has_s1 = m->has_s[1];
-	/* a text over its buffer is refused by name, never cut */
-	if ((has_s0 && m->s[0].len >= sizeof s0) || (has_s1 && m->s[1].len >= sizeof s1)) {
-		bool first = has_s0 && m->s[0].len >= sizeof s0;
-		err_set(&err, STORE_INVALID_INPUT, "%s is %zu bytes: at most %zu", first ? s0_name(m->op) : "the task id",
-			m->s[first ? 0 : 1].len, sizeof s0 - 1);
+	/* an argument over its bound is refused by name, never cut */
+	char bound[200];
+	if (ops_check(m, bound, sizeof bound) < 0 || (has_s0 && m->s[0].len >= sizeof s0) ||
+	    (has_s1 && m->s[1].len >= sizeof s1)) {
+		if (ops_check(m, bound, sizeof bound) == 0)
+			snprintf(bound, sizeof bound, "a text argument is over %zu bytes", sizeof s0 - 1);
+		err_set(&err, STORE_INVALID_INPUT, "%s", bound);
 		c->held_sync = false;
 		return conn_reply_err(b, &err) == 0;
 	}
@@ -375,9 +355,9 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		uint64_t counts[EXEC_STATUS_COUNT], g = 0;
 		if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
 			rc = conn_reply_ok(b);
-			for (int i = 0; i < EXEC_STATUS_COUNT && i < WIRE_U - 1; i++)
+			for (int i = 0; i < EXEC_STATUS_COUNT && i < WIRE_COUNTS_GEN; i++)
 				rc |= wire_u(b, i, counts[i]);
-			rc |= wire_u(b, WIRE_U - 1, g);
+			rc |= wire_u(b, WIRE_COUNTS_GEN, g);
 		}
 		break;
 	}
@@ -503,8 +483,14 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			uint64_t counts[EXEC_STATUS_COUNT], g = 0;
 			if ((code = dbs_counts(s->db, counts, &g, &err)) == STORE_OK) {
 				for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+					rc |= wire_u(b, WIRE_LIST_COUNTS + i, counts[i]);
+				rc |= wire_u(b, WIRE_LIST_GEN, g);
+				/* a client of revision 3 or older reads them after u0, then the
+				 * generation (the layout a fifth status would break) */
+				for (int i = 0; c->revision < 4 && i < EXEC_STATUS_COUNT && 1 + i < 6; i++)
 					rc |= wire_u(b, 1 + i, counts[i]);
-				rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+				if (c->revision < 4 && 1 + EXEC_STATUS_COUNT < 6)
+					rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
 			}
 		}
 		break;
@@ -617,10 +603,14 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 			store_err qe;
 			dbs_outbox_count(s->db, &queued, &qe);
 			dbs_hook_counts(s->db, &ran, &failed, &qe);
-			char h[128];
-			snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)ran,
-				 (unsigned long long)failed, (unsigned long long)queued);
-			rc |= wire_blob_add(b, h, strlen(h));
+			rc |= wire_u(b, WIRE_STATUS_HOOKS, ran) | wire_u(b, WIRE_STATUS_HOOKS + 1, failed) |
+			      wire_u(b, WIRE_STATUS_HOOKS + 2, queued);
+			if (c->revision < 4) { /* a client of revision 3 or older reads them as text */
+				char h[128];
+				snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)ran,
+					 (unsigned long long)failed, (unsigned long long)queued);
+				rc |= wire_blob_add(b, h, strlen(h));
+			}
 		}
 		break;
 	}
@@ -894,7 +884,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	default:
 		return false;
 	}
-	if (code == STORE_OK && is_change(m->op) && cx.req_found) {
+	if (code == STORE_OK && ops_is_change(m->op) && cx.req_found) {
 		/* made before, its answer lost: the same answer again */
 		rc = conn_reply_ok(b) | wire_u(b, 0, cx.req_kept);
 	}

@@ -43,6 +43,7 @@ typedef struct conn {
 	char groups[32][65];    /* its groups' names: respondents may be "@group" */
 	size_t n_groups;
 	bool ro_asked;          /* the client itself asked for read-only */
+	uint64_t revision;      /* the protocol revision its HELLO named */
 	bool read_only;
 	bool dead;
 	record_buf in;          /* bytes read, not yet a whole frame */

@@ -2,13 +2,15 @@
  * client would send them: a frame header, then a payload.  It must refuse or
  * decode, never crash; each blob must lie inside the frame, an item blob
  * must decode or be refused, and so must a continuation of a log applied to
- * the item before it. */
+ * the item before it; the operations' table checks every decoded request
+ * (its bounds), and a refusal always says why. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < WIRE_S; i++)
 			if (m.has_s[i] && (m.s[i].p < data || m.s[i].p + m.s[i].len > data + size))
 				abort();
+		why[0] = '\0';
+		if (ops_check(&m, why, sizeof why) < 0 && !why[0])
+			abort();
 	}
 	wire_msg_free(&m);
 	return 0;

@@ -1,0 +1,155 @@
+/* test_ops.c - the protocol's table of operations: for every row, a request
+ * with each argument at its bound goes through a frame whole and passes the
+ * checks, and one byte (or one unit, or one blob) over is refused naming the
+ * argument.  No server: the frames are built and decoded here. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ops.h"
+#include "wire.h"
+
+/* A request of the row with every argument at its bound, but for argument
+ * `over` (-1: none), one past it; encoded, finished and decoded into m. */
+static void build(const ops_def *d, int over, record_buf *b, unsigned char *text, wire_msg *m)
+{
+	assert_int_equal(wire_begin(b, d->op), 0);
+	for (int i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++) {
+		const ops_arg *a = &d->args[i];
+		uint64_t extra = i == over ? 1 : 0;
+		switch (a->kind) {
+		case OPS_U:
+			assert_int_equal(wire_u(b, (int)a->slot, (a->max ? a->max : UINT64_MAX - 1) + extra), 0);
+			break;
+		case OPS_S:
+			assert_int_equal(wire_s(b, (int)a->slot, text, (size_t)((a->max ? a->max : 1000) + extra)), 0);
+			break;
+		case OPS_BLOBS: {
+			/* as many as allowed (a few when any number is), each as long as allowed
+			 * (a small one when the bound is the frame's) */
+			size_t count = a->max_count ? a->max_count : 3, len = a->max && a->max < (1u << 20) ? a->max : 100;
+			if (i == over && a->max_count && a->max && a->max < (1u << 20))
+				len++; /* one blob a byte over... */
+			for (size_t k = 0; k < count; k++)
+				assert_int_equal(wire_blob_add(b, text, len), 0);
+			if (i == over && a->max_count)
+				assert_int_equal(wire_blob_add(b, text, 1), 0); /* ...and one blob too many */
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	assert_int_equal(wire_finish(b), 0);
+	char why[200] = "";
+	assert_int_equal(wire_decode(b->data + 4, b->len - 4, m, why, sizeof why), 0);
+}
+
+static void every_operation_round_trips_at_its_bounds_and_refuses_past_them(void **state)
+{
+	(void)state;
+	size_t n;
+	const ops_def *t = ops_table(&n);
+	unsigned char *text = malloc(STORE_LOG_LINE_MAX + 2);
+	memset(text, 'x', STORE_LOG_LINE_MAX + 2);
+	size_t bounded = 0;
+	for (size_t r = 0; r < n; r++) {
+		const ops_def *d = &t[r];
+		assert_ptr_equal(ops_find(d->op), d);
+		assert_non_null(d->name);
+		record_buf b = { 0 };
+		wire_msg m;
+		char why[200] = "";
+		/* at the bound: whole, and accepted */
+		build(d, -1, &b, text, &m);
+		assert_int_equal(m.op, d->op);
+		if (ops_check(&m, why, sizeof why) != 0)
+			fail_msg("%s at its bounds: %s", d->name, why);
+		for (int i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++) {
+			const ops_arg *a = &d->args[i];
+			if (a->kind == OPS_S) {
+				assert_true(m.has_s[a->slot]);
+				assert_int_equal(m.s[a->slot].len, a->max ? a->max : 1000);
+			} else if (a->kind == OPS_U && a->max) {
+				assert_int_equal(m.u[a->slot], a->max);
+			}
+		}
+		wire_msg_free(&m);
+		/* one over: refused, naming the argument */
+		for (int i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++) {
+			const ops_arg *a = &d->args[i];
+			if (!a->max && !a->max_count)
+				continue;
+			if (a->kind == OPS_BLOBS && !a->max_count && a->max >= (1u << 20))
+				continue; /* only the frame bounds them */
+			build(d, i, &b, text, &m);
+			why[0] = '\0';
+			if (ops_check(&m, why, sizeof why) != -1)
+				fail_msg("%s: %s one past its bound was accepted", d->name, a->name);
+			if (!strstr(why, a->name))
+				fail_msg("%s: the refusal '%s' does not name %s", d->name, why, a->name);
+			wire_msg_free(&m);
+			bounded++;
+		}
+		record_buf_free(&b);
+	}
+	free(text);
+	assert_true(bounded > 40);
+}
+
+/* The rules that were exceptions in the client and the server: what
+ * changes the store, and what one who may only read may still send. */
+static void the_read_only_and_answer_rules_come_from_the_table(void **state)
+{
+	(void)state;
+	assert_true(ops_is_change(OP_IMPORT));
+	assert_true(ops_is_change(OP_REJECT));
+	assert_true(ops_is_change(OP_NOTIFY_REMOVE));
+	assert_false(ops_is_change(OP_LIST));
+	assert_false(ops_is_change(OP_STATUS));
+	assert_true(ops_is_answer(OP_RESUME_TASK, true));
+	assert_true(ops_is_answer(OP_REJECT, true));
+	assert_false(ops_is_answer(OP_REJECT, false)); /* a whole execution: not an answer */
+	assert_false(ops_is_answer(OP_CANCEL, true));
+	assert_false(ops_is_answer(OP_PAUSE, true));
+	assert_null(ops_find(0));
+	assert_null(ops_find(OP_COUNT_));
+	assert_null(ops_find(OP_REPLY));
+}
+
+/* The numbers past u7 travel too: a reply's counts never share a slot. */
+static void numbers_past_the_eighth_slot_travel(void **state)
+{
+	(void)state;
+	record_buf b = { 0 };
+	assert_int_equal(wire_begin(&b, OP_REPLY), 0);
+	for (int i = 0; i < WIRE_U; i++)
+		assert_int_equal(wire_u(&b, i, 1000 + (uint64_t)i), 0);
+	assert_int_equal(wire_finish(&b), 0);
+	wire_msg m;
+	char why[100];
+	assert_int_equal(wire_decode(b.data + 4, b.len - 4, &m, why, sizeof why), 0);
+	for (int i = 0; i < WIRE_U; i++)
+		assert_int_equal(m.u[i], 1000 + (uint64_t)i);
+	wire_msg_free(&m);
+	record_buf_free(&b);
+	assert_true(WIRE_LIST_COUNTS + EXEC_STATUS_COUNT <= WIRE_U);
+	assert_true(WIRE_LIST_GEN < WIRE_LIST_COUNTS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_operation_round_trips_at_its_bounds_and_refuses_past_them),
+		cmocka_unit_test(the_read_only_and_answer_rules_come_from_the_table),
+		cmocka_unit_test(numbers_past_the_eighth_slot_travel),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
