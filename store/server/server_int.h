@@ -3,7 +3,8 @@
  *   server.c         the process: its lock, socket, log, main loop and exit
  *   server_conn.c    connections: reading frames, answers after the batch's
  *                    flush, pushes to subscribers
- *   server_handle.c  one request: what each operation does
+ *   server_handle.c  one request: its checks from the operations' table
+ *                    (ops.c), then one small handler per operation
  *   server_jobs.c    the server's own work: the deadlines' timer and the
  *                    notification commands
  */
