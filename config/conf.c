@@ -24,6 +24,9 @@ const conf_key_doc conf_keys[] = {
 	{ "colors", "(see below)", "a map from status to colour: NAME or \"bold NAME\"" },
 	{ "hook_path", CONF_HOOK_PATH_DEFAULT, "the PATH the store server gives notification commands" },
 	{ "remote_seectl", "seectl", "the seectl an ssh:// home runs on its host ($SEETOP_REMOTE_SEECTL wins)" },
+	{ "remember_view", "false", "seetop writes its filter (f) and sort (s, S) here as view_filter and view_sort when it quits" },
+	{ "view_filter", "all", "seetop's status filter: all, waiting, paused, running, failed or complete" },
+	{ "view_sort", "started", "seetop's sort: started, age, deadline, status or workflow; a leading - reverses it" },
 	{ NULL, NULL, NULL },
 };
 
@@ -62,6 +65,8 @@ void conf_free(seetop_conf *c)
 	free(c->actor);
 	free(c->path);
 	free(c->hook_path);
+	free(c->view_filter);
+	free(c->view_sort);
 	memset(c, 0, sizeof *c);
 }
 
@@ -136,6 +141,18 @@ static int apply(seetop_conf *c, yreader *r, const ynode *root)
 		} else if (strcmp(key, "mouse") == 0) {
 			if (set_bool(r, v, key, &c->mouse) < 0)
 				return -1;
+		} else if (strcmp(key, "remember_view") == 0) {
+			if (set_bool(r, v, key, &c->remember_view) < 0)
+				return -1;
+		} else if (strcmp(key, "view_filter") == 0 || strcmp(key, "view_sort") == 0) {
+			if (scalar_of(r, v, key) < 0)
+				return -1;
+			if (v->len == 0 || v->len > 20 || strlen(v->val) != v->len)
+				return yreader_fail(r, v, "'%s' must be a word such as %s", key,
+						    key[5] == 'f' ? "waiting" : "deadline");
+			char **to = key[5] == 'f' ? &c->view_filter : &c->view_sort;
+			free(*to);
+			*to = strdup(v->val);
 		} else if (strcmp(key, "local_time") == 0) {
 			if (set_bool(r, v, key, &c->local_time) < 0)
 				return -1;

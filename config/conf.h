@@ -33,6 +33,9 @@ typedef struct seetop_conf {
 	conf_color color[COLOR_KEY_COUNT];
 	char *path;         /* the file the settings came from; NULL = built-in defaults */
 	char *hook_path;    /* the PATH of notification commands; NULL: CONF_HOOK_PATH_DEFAULT */
+	bool remember_view; /* seetop keeps its filter and sort in this file (view_filter, view_sort) */
+	char *view_filter;  /* seetop's status filter, as f names it; NULL: all */
+	char *view_sort;    /* seetop's sort, as s names it, "-" first when reversed; NULL: started */
 } seetop_conf;
 
 /* The PATH the store server gives notification commands, unless the

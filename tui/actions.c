@@ -40,11 +40,13 @@ static int move_by(app *a, long delta)
 			t = (long)a->item.n_tasks - 1;
 		a->task_sel = (size_t)t;
 		a->log_top = 0;
+		a->log_follow = false;
 		return DO_DRAW;
 	}
 	if (a->focus == PANE_DETAIL) {
 		long t = (long)a->log_top + delta;
 		a->log_top = t < 0 ? 0 : (size_t)t;
+		a->log_follow = false;
 		return DO_DRAW;
 	}
 	long s = (long)a->sel + delta;
@@ -76,8 +78,11 @@ static int act_end(app *a)
 {
 	if (a->help)
 		return move_by(a, 1L << 20);
-	if (a->focus != PANE_EXECS)
-		return move_by(a, 1L << 30);
+	if (a->focus != PANE_EXECS) {
+		int todo = move_by(a, 1L << 30);
+		a->log_follow = a->focus == PANE_DETAIL; /* and on, as lines stream in */
+		return todo;
+	}
 	return list_last(a);
 }
 
@@ -113,9 +118,9 @@ static int act_back(app *a)
 		a->focus = a->focus == PANE_DETAIL ? PANE_TASKS : PANE_EXECS;
 		return DO_DRAW;
 	}
-	if (a->search[0] || a->only_waiting) {
+	if (a->search[0] || a->filter != FILTER_ALL) {
 		a->search[0] = '\0';
-		a->only_waiting = false;
+		a->filter = FILTER_ALL;
 		list_restart(a, NULL);
 		app_set_msg(a, false, "showing every execution");
 		return DO_RELOAD;
@@ -134,14 +139,55 @@ static int act_quit(app *a)
 
 static int act_waiting(app *a)
 {
-	a->only_waiting = !a->only_waiting;
+	a->filter = a->filter == FILTER_WAITING ? FILTER_ALL : FILTER_WAITING;
 	list_restart(a, NULL);
-	app_set_msg(a, false, a->only_waiting ? "showing executions waiting for input (w: all)" : "showing every execution");
+	app_set_msg(a, false, a->filter == FILTER_WAITING ? "showing executions waiting for input or paused (w: all)"
+							 : "showing every execution");
 	return DO_RELOAD;
+}
+
+/* s: the next sort key; S: the other way round. */
+static int act_sort(app *a)
+{
+	a->sort = (view_sort)((a->sort + 1) % SORT_COUNT);
+	list_restart(a, NULL);
+	app_set_msg(a, false, "sorted by %s%s (s: next, S: reverse)", app_sort_name(a->sort), a->sort_reverse ? ", reversed" : "");
+	return DO_RELOAD;
+}
+
+static int act_sort_reverse(app *a)
+{
+	a->sort_reverse = !a->sort_reverse;
+	list_restart(a, NULL);
+	app_set_msg(a, false, "sorted by %s%s (s: next, S: reverse)", app_sort_name(a->sort), a->sort_reverse ? ", reversed" : "");
+	return DO_RELOAD;
+}
+
+/* f: the status filter, in turn: all, waiting, paused, running, failed, complete. */
+static int act_filter(app *a)
+{
+	a->filter = (view_filter)((a->filter + 1) % FILTER_COUNT);
+	list_restart(a, NULL);
+	app_set_msg(a, false, "showing %s executions (f: next filter, Esc: all)", app_filter_name(a->filter));
+	return DO_RELOAD;
+}
+
+static int log_find(app *a, int dir);
+
+/* N: the previous match of the log search, in the detail pane. */
+static int act_prev_match(app *a)
+{
+	if (a->focus != PANE_DETAIL || !a->log_search[0]) {
+		app_set_msg(a, true, "N finds the previous match of a log search: / in the detail pane first");
+		return DO_DRAW;
+	}
+	return log_find(a, -1);
 }
 
 static int act_next_waiting(app *a)
 {
+	if (a->focus == PANE_DETAIL && a->log_search[0])
+		return log_find(a, 1); /* n: the next match of the log search */
 	if (!list_windowed(a)) {
 		/* a filtered list: look through it */
 		for (size_t step = 1;; step++) {
@@ -189,13 +235,44 @@ static int act_next_waiting(app *a)
 
 static int ask_next(app *a);
 
+/* Moves the detail to the next (dir 1) or previous (-1) log line of the
+ * selected task that holds the log search, after or before the first line
+ * shown; says so when there is none. */
+static int log_find(app *a, int dir)
+{
+	const record_task *t = a->have_item && a->task_sel < a->item.n_tasks ? &a->item.tasks[a->task_sel] : NULL;
+	if (!t || !a->log_search[0])
+		return DO_DRAW;
+	size_t prefix = app_detail_prefix(a, t), n = t->n_logs, len = strlen(a->log_search);
+	size_t cur = a->log_top > prefix ? a->log_top - prefix : 0;
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = dir > 0 ? (cur + k) % n : (cur + n - k % n) % n;
+		if (a->log_top < prefix && dir > 0 && k == 1)
+			i = 0; /* from above the log, its first line counts */
+		if (memmem(t->logs[i].s, t->logs[i].len, a->log_search, len)) {
+			a->log_top = prefix + i;
+			a->log_follow = false;
+			app_set_msg(a, false, "'%s': log line %zu of %zu (n: next, N: previous)", a->log_search, i + 1, n);
+			return DO_DRAW;
+		}
+	}
+	app_set_msg(a, true, "'%s' is not in the log of task '%s'", a->log_search, t->task_id);
+	return DO_DRAW;
+}
+
 static int act_search(app *a)
 {
+	if (a->focus == PANE_DETAIL) {
+		app_ask_clear(a);
+		a->ask.op = ASK_LOG_SEARCH;
+		if (!prompt_open_line(&a->prompt, "search the log: ", a->log_search, sizeof a->log_search - 1))
+			return DO_NOTHING;
+		return DO_DRAW;
+	}
 	app_ask_clear(a);
 	a->ask.op = ASK_SEARCH;
 	if (!prompt_open_line(&a->prompt, "search id or name: ", a->search, sizeof a->search - 1))
 		return DO_NOTHING;
-	a->prompt.selected = false; /* the search so far is edited, not replaced */
 	return DO_DRAW;
 }
 
@@ -527,6 +604,10 @@ static int ask_answered(app *a)
 	switch (a->ask.op) {
 	case ASK_SEARCH:
 		return search_given(a);
+	case ASK_LOG_SEARCH:
+		snprintf(a->log_search, sizeof a->log_search, "%s", a->prompt.buf);
+		app_ask_clear(a);
+		return log_find(a, 1);
 	default:
 		return a->ask.step == STEP_VALUE ? value_given(a) : reason_given(a);
 	}
@@ -799,6 +880,21 @@ static int act_mark(app *a)
 	return move_by(a, 1) | DO_DRAW;
 }
 
+/* y: the selected execution's whole id to the terminal's clipboard (OSC 52,
+ * as tmux and neovim do); the message holds it too, for a terminal that
+ * ignores OSC 52. */
+static int act_copy(app *a)
+{
+	if (a->sel >= a->n_rows) {
+		app_set_msg(a, true, "no execution selected: nothing to copy");
+		return DO_DRAW;
+	}
+	const char *id = a->rows[a->sel].exec.id;
+	snprintf(a->clipboard, sizeof a->clipboard, "%s", id);
+	app_set_msg(a, false, "copied (OSC 52): %s", id);
+	return DO_DRAW;
+}
+
 static int act_results(app *a)
 {
 	if (!a->n_results) {
@@ -829,11 +925,22 @@ const action app_actions[] = {
 	  true, false, act_reject },
 	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails (the marked ones, when marked)", true, false,
 	  act_cancel },
-	{ ' ', 0, "Space", "mark", "mark or unmark the execution, for R, x and X on all marked", true, false, act_mark },
+	{ ' ', 0, "Space", "mark", "mark or unmark the execution and move down, for R, x and X on all marked", true,
+	  false, act_mark },
+	{ 'y', 0, "y", "copy id", "copy the selected execution's whole id to the clipboard (OSC 52; also shown)", false,
+	  false, act_copy },
 	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results },
 	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
-	{ 'n', 0, "n", "next", "jump to the next execution waiting for input", false, true, act_next_waiting },
-	{ '/', 0, "/", "search", "search by id or workflow name", false, true, act_search },
+	{ 'f', 0, "f", "filter", "filter by status, in turn: all, waiting, paused, running, failed, complete", false,
+	  false, act_filter },
+	{ 's', 0, "s", "sort", "sort by, in turn: started, age, deadline, status, workflow", false, false, act_sort },
+	{ 'S', 0, "S", "reverse", "reverse the sort", false, false, act_sort_reverse },
+	{ 'n', 0, "n", "next", "jump to the next execution waiting for input (in the detail pane: the next match of a log search)",
+	  false, true, act_next_waiting },
+	{ 'N', 0, "N", "previous match", "in the detail pane: the previous match of a log search", false, false,
+	  act_prev_match },
+	{ '/', 0, "/", "search", "search by id or workflow name, any case (in the detail pane: search the log)", false,
+	  true, act_search },
 	{ '?', 0, "?", "help", "this help", false, true, act_help },
 	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw },
 	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back },

@@ -47,6 +47,8 @@ void app_free(app *a)
 	app_ask_clear(a);
 }
 
+static void learn_failed(app *a, const store_item *it);
+
 void app_load_item(app *a)
 {
 	/* the selected task stays when the same execution is read again; but
@@ -65,6 +67,7 @@ void app_load_item(app *a)
 		return;
 	}
 	a->have_item = true;
+	learn_failed(a, &a->item);
 	store_events(a->st, a->item.exec.id, 0, 200, &a->events, &a->n_events, &err);
 	a->task_sel = 0;
 	bool found = false;
@@ -79,6 +82,139 @@ void app_load_item(app *a)
 			a->task_sel = i;
 			found = true;
 		}
+}
+
+const char *app_failed_task(const app *a, const char *exec_id)
+{
+	size_t n = a->n_failed < 64 ? a->n_failed : 64;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a->failed[i].exec, exec_id) == 0)
+			return a->failed[i].task;
+	return "";
+}
+
+/* The task that failed it: the first failed task whose reason is its own,
+ * not the execution's failure passed on to the tasks left. */
+static void learn_failed(app *a, const store_item *it)
+{
+	if (it->exec.status != EXEC_FAILED || app_failed_task(a, it->exec.id)[0])
+		return;
+	const char *task = NULL;
+	for (size_t i = 0; i < it->n_tasks && !task; i++) {
+		const record_task *t = &it->tasks[i];
+		if (t->status == TASK_FAILED &&
+		    !(t->has_reason && t->reason.len == 20 && memcmp(t->reason.s, "the execution failed", 20) == 0))
+			task = t->task_id;
+	}
+	if (!task)
+		return;
+	size_t k = a->n_failed++ % 64;
+	snprintf(a->failed[k].exec, sizeof a->failed[k].exec, "%s", it->exec.id);
+	snprintf(a->failed[k].task, sizeof a->failed[k].task, "%s", task);
+}
+
+size_t app_detail_prefix(const app *a, const record_task *t)
+{
+	bool why = t && t->status == TASK_FAILED && t->has_reason;
+	return why + a->have_item + (t && t->has_input) + (t && t->has_input_value) + (t && t->log_count > t->n_logs);
+}
+
+const char *app_filter_name(view_filter f)
+{
+	static const char *const names[FILTER_COUNT] = { "all", "waiting", "paused", "running", "failed", "complete" };
+	return f < FILTER_COUNT ? names[f] : "all";
+}
+
+const char *app_sort_name(view_sort s)
+{
+	static const char *const names[SORT_COUNT] = { "started", "age", "deadline", "status", "workflow" };
+	return s < SORT_COUNT ? names[s] : "started";
+}
+
+int app_filter_parse(const char *name)
+{
+	for (int f = 0; f < FILTER_COUNT; f++)
+		if (name && strcmp(name, app_filter_name((view_filter)f)) == 0)
+			return f;
+	return -1;
+}
+
+int app_sort_parse(const char *name)
+{
+	for (int s = 0; s < SORT_COUNT; s++)
+		if (name && strcmp(name, app_sort_name((view_sort)s)) == 0)
+			return s;
+	return -1;
+}
+
+static bool item_paused(const store_item *it)
+{
+	bool asks = false, paused = false;
+	for (size_t k = 0; k < it->n_tasks; k++) {
+		asks |= it->tasks[k].status == TASK_WAITING && it->tasks[k].has_input;
+		paused |= it->tasks[k].status == TASK_WAITING && !it->tasks[k].has_input;
+	}
+	return it->exec.status == EXEC_WAITING && paused && !asks;
+}
+
+bool app_exec_paused(app *a, const record_exec *e)
+{
+	if (e->status != EXEC_WAITING)
+		return false;
+	store_item it;
+	store_err err;
+	if (store_get_item(a->st, e->id, &it, &err) != STORE_OK)
+		return false;
+	bool p = item_paused(&it);
+	store_item_free(&it);
+	return p;
+}
+
+bool app_task_paused(const record_task *t)
+{
+	return t->status == TASK_WAITING && !t->has_input;
+}
+
+/* Whether the newest event of an execution is an operator's or a
+ * deadline's decision (with no engine attached, nothing moves it after). */
+static bool decided_last(app *a, const char *exec_id)
+{
+	static const char *const decisions[] = { "resume-task", "resume-workflow", "reject", "timeout" };
+	record_event *ev;
+	size_t n;
+	store_err err;
+	if (store_events(a->st, exec_id, 0, 1, &ev, &n, &err) != STORE_OK)
+		return false;
+	bool d = false;
+	for (size_t i = 0; n && i < sizeof decisions / sizeof decisions[0]; i++)
+		d |= ev[0].action && strcmp(ev[0].action, decisions[i]) == 0;
+	record_event_array_free(ev, n);
+	return d;
+}
+
+void app_look_rows(app *a)
+{
+	size_t h = a->list_h > 0 ? (size_t)a->list_h : 0;
+	for (size_t i = a->top; i < a->n_rows && i < a->top + h; i++) {
+		row *r = &a->rows[i];
+		const record_exec *e = &r->exec;
+		bool orphan = e->status == EXEC_RUNNING && !e->engine_attached;
+		if (r->looked ||
+		    (e->status != EXEC_WAITING && !orphan && (e->status != EXEC_FAILED || app_failed_task(a, e->id)[0])))
+			continue;
+		r->looked = true;
+		if (orphan) {
+			r->no_engine = decided_last(a, e->id);
+			continue;
+		}
+		store_item it;
+		store_err err;
+		if (store_get_item(a->st, e->id, &it, &err) != STORE_OK)
+			continue;
+		learn_failed(a, &it);
+		r->paused = item_paused(&it);
+		store_item_free(&it);
+	}
 }
 
 int app_reload(app *a)
@@ -115,6 +251,7 @@ int app_reload(app *a)
 	a->top = top_was;
 	while (a->n_rows < want && list_load_page(a) > 0)
 		;
+	list_sort(a);
 	/* the selection stays on the same execution when it is still listed */
 	size_t sel = a->sel < a->n_rows ? a->sel : (a->n_rows ? a->n_rows - 1 : 0);
 	for (size_t i = 0; keep[0] && i < a->n_rows; i++)
@@ -128,6 +265,7 @@ int app_reload(app *a)
 	if (h && a->sel >= a->top + h)
 		a->top = a->sel - h + 1;
 	app_load_item(a);
+	app_look_rows(a);
 	return DO_DRAW | app_ask_check(a);
 }
 

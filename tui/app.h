@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conf.h"
 #include "prompt.h"
@@ -23,9 +24,41 @@ enum {
 
 typedef enum pane { PANE_EXECS, PANE_TASKS, PANE_DETAIL } pane;
 
+/* The status filter f cycles through (w toggles the waiting one). */
+typedef enum view_filter {
+	FILTER_ALL,
+	FILTER_WAITING,  /* waiting for input or paused, soonest deadline first */
+	FILTER_PAUSED,   /* paused by an operator, no input asked */
+	FILTER_RUNNING,
+	FILTER_FAILED,
+	FILTER_COMPLETE,
+	FILTER_COUNT,
+} view_filter;
+
+/* Its name, as the header shows it. */
+const char *app_filter_name(view_filter f);
+
+/* The order s cycles through (S reverses it). */
+typedef enum view_sort {
+	SORT_STARTED,   /* newest first: the store's own order */
+	SORT_AGE,       /* oldest first */
+	SORT_DEADLINE,  /* soonest deadline first, those without one last */
+	SORT_STATUS,    /* waiting, running, failed, complete */
+	SORT_WORKFLOW,  /* by workflow name */
+	SORT_COUNT,
+} view_sort;
+
+const char *app_sort_name(view_sort s);
+/* The names back to a filter or a sort (remember_view); -1 when unknown. */
+int app_filter_parse(const char *name);
+int app_sort_parse(const char *name);
+
 /* One loaded execution row (its record counts its complete tasks). */
 typedef struct row {
 	record_exec exec;
+	bool looked;   /* its tasks were read for the marks below (rows on screen are) */
+	bool paused;   /* waiting only because an operator paused it: no task asks for input */
+	bool no_engine; /* running after a decision with no engine attached: nothing will move it */
 } row;
 
 /* A bulk action (R, x, X on marks) after its confirmation: run a slice at a
@@ -45,6 +78,7 @@ typedef struct bulk_job {
 typedef enum ask_op {
 	ASK_NONE,
 	ASK_SEARCH,
+	ASK_LOG_SEARCH,
 	ASK_PAUSE,
 	ASK_RESUME_TASK,
 	ASK_RESUME_ALL,
@@ -84,7 +118,9 @@ typedef struct app {
 	bool deep;             /* rows[0] is not the newest: newer rows exist above the window */
 	size_t sel, top;
 	int list_h;            /* the rows of the executions pane (the layout sets it) */
-	bool only_waiting;
+	view_filter filter;
+	view_sort sort;
+	bool sort_reverse;
 	char search[128];
 	/* the selected execution in full */
 	store_item item;
@@ -92,6 +128,8 @@ typedef struct app {
 	record_event *events;
 	size_t n_events;
 	size_t task_sel, log_top;
+	bool log_follow;       /* G in the detail: it stays on the last line as lines arrive */
+	char log_search[128];  /* / in the detail: what n and N look for in the log */
 	pane focus;
 	bool help;
 	size_t help_top;       /* the help's first line shown (it scrolls) */
@@ -103,6 +141,7 @@ typedef struct app {
 	bool reconnecting;
 	bool pushed;           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
+	time_t clock_sec;      /* the second the header's clock shows */
 	/* rows marked with Space, by id: R, x and X act on all of them */
 	char (*marks)[130];
 	size_t n_marks;
@@ -113,6 +152,13 @@ typedef struct app {
 	bulk_job *job;         /* running, or NULL */
 	prompt prompt;         /* the bottom line, when it asks */
 	ask ask;               /* what the prompt asks for */
+	/* which task failed each failed execution seen (an ended execution
+	 * does not change), for its row: a ring of the last ones */
+	struct {
+		char exec[160], task[160];
+	} failed[64];
+	size_t n_failed;
+	char clipboard[200];   /* an id for the terminal's clipboard (OSC 52), written after the next draw */
 	/* who runs seetop, for "you may not answer this" (read on first use) */
 	bool who_known;
 	char me[64];
@@ -150,6 +196,18 @@ int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);
+/* Reads what a row alone does not say (paused or waiting for input, which
+ * task failed it) for the rows on screen. */
+void app_look_rows(app *a);
+/* Whether execution e waits only because an operator paused it (reads its tasks). */
+bool app_exec_paused(app *a, const record_exec *e);
+/* Whether a waiting task waits only because it was paused (no input asked). */
+bool app_task_paused(const record_task *t);
+/* The detail pane's lines of task t before its first log line (why it
+ * failed, the execution, its input request and value, "earlier lines"). */
+size_t app_detail_prefix(const app *a, const record_task *t);
+/* The task that failed a failed execution, when known ("" otherwise). */
+const char *app_failed_task(const app *a, const char *exec_id);
 /* Reads the selected execution in full. */
 void app_load_item(app *a);
 /* The store's rule, said before a prompt: whether this user may answer

@@ -236,15 +236,23 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
+void demo_reap(demo *d)
+{
+	for (int i = 0; d && i < d->n_engines; i++)
+		if (d->engines[i] > 0 && waitpid(d->engines[i], NULL, WNOHANG) == d->engines[i])
+			d->engines[i] = 0; /* its workflow ended, and so did it */
+}
+
 void demo_stop(demo *d)
 {
 	if (!d)
 		return;
 	for (int i = 0; i < d->n_engines; i++)
-		kill(d->engines[i], SIGTERM);
+		if (d->engines[i] > 0)
+			kill(d->engines[i], SIGTERM);
 	/* the engines stop their commands, then exit: a few seconds at most */
 	for (int i = 0; i < d->n_engines; i++) {
-		for (int t = 0; t < 600 && waitpid(d->engines[i], NULL, WNOHANG) == 0; t++) {
+		for (int t = 0; t < 600 && d->engines[i] > 0 && waitpid(d->engines[i], NULL, WNOHANG) == 0; t++) {
 			struct timespec ts = { 0, 10 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 			if (t == 500)

@@ -12,6 +12,9 @@ typedef struct demo demo;
  * storage) with a message in why. */
 int demo_start(demo **out, char *why, size_t whylen);
 const char *demo_home(const demo *d);
+/* Reaps the engines whose workflows ended, so that none is left a zombie
+ * while the dashboard runs (NULL: nothing to do). */
+void demo_reap(demo *d);
 /* Stops the engines and the home's server, removes the home, frees d
  * (NULL: nothing to do). */
 void demo_stop(demo *d);

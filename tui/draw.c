@@ -39,6 +39,10 @@ static const status_look task_look[TASK_STATUS_COUNT] = {
 	[TASK_FAILED] = { "x", COLOR_FAILED },
 };
 
+/* A task or an execution that waits because an operator paused it (no
+ * input is asked): not "!", which says a question waits. */
+#define PAUSED_GLYPH "="
+
 static bool use_color;
 static bool local_times; /* the config's local_time, set with each header */
 static conf_color colors[COLOR_KEY_COUNT];
@@ -77,6 +81,13 @@ static int put_clipped(int y, int x, int width, const char *s, attr_t at)
 {
 	int col = 0;
 	size_t len = strlen(s), i = 0;
+	/* a cut says so: the last column is an ellipsis ('~' outside UTF-8);
+	 * spaces at the end are padding, not text */
+	size_t text_len = len;
+	while (text_len && s[text_len - 1] == ' ')
+		text_len--;
+	bool cut = width > 1 && text_width(s, text_len) > width;
+	int room = cut ? width - 1 : width;
 	attrset(at); /* attrset keeps the colour pair held in `at` */
 	move(y, x);
 	while (i < len) {
@@ -85,11 +96,17 @@ static int put_clipped(int y, int x, int width, const char *s, attr_t at)
 		if (n == 0)
 			break;
 		int w = text_cp_width(cp);
-		if (col + w > width)
+		if (col + w > room)
 			break;
 		addnstr(s + i, (int)n);
 		col += w;
 		i += n;
+	}
+	if (cut) {
+		for (; col < room; col++)
+			addch(' ');
+		addstr(text_locale_utf8() ? "\u2026" : "~");
+		col++;
 	}
 	for (; col < width; col++)
 		addch(' ');
@@ -127,8 +144,11 @@ static void clock_text(const app *a, char *buf, size_t len)
 static void draw_header(app *a)
 {
 	char buf[512], filter[200] = "";
-	if (a->only_waiting)
-		snprintf(filter, sizeof filter, "[waiting only]  ");
+	if (a->filter != FILTER_ALL)
+		snprintf(filter, sizeof filter, "[%s only]  ", app_filter_name(a->filter));
+	if (a->sort != SORT_STARTED || a->sort_reverse)
+		snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "[by %s%s]  ", app_sort_name(a->sort),
+			 a->sort_reverse ? ", reversed" : "");
 	if (a->n_marks)
 		snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "[marked %zu]  ", a->n_marks);
 	if (a->search[0]) {
@@ -161,6 +181,13 @@ static void draw_header(app *a)
 	int need = text_width(pos, strlen(pos)) + text_width(filter, strlen(filter));
 	for (size_t i = 0; i < np; i++)
 		need += text_width(part[i].text, strlen(part[i].text)) + 2;
+	/* with a filter on, the home gives way first: the counts say what the
+	 * filter hides; without one, the home is cut as the last part */
+	char home[256];
+	text_escape(home, sizeof home, a->home, strlen(a->home));
+	bool filtered = a->filter != FILTER_ALL || a->search[0];
+	if (filtered && need + text_width(home, strlen(home)) > COLS)
+		home[0] = '\0';
 	for (int g = 3; g > 0 && need > COLS; g--)
 		for (size_t i = 0; i < np; i++)
 			if (part[i].gives == g) {
@@ -173,8 +200,8 @@ static void draw_header(app *a)
 		if (part[i].text)
 			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s  ", part[i].text);
 	if (o < sizeof buf)
-		snprintf(buf + o, sizeof buf - o, "%s%s%s", pos, filter, a->home);
-	put_str(0, 0, COLS, buf, A_REVERSE);
+		snprintf(buf + o, sizeof buf - o, "%s%s%s", pos, filter, home);
+	put_clipped(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */
 		char w[64];
@@ -194,9 +221,26 @@ typedef struct exec_cols {
 	int status, id, name, started, age, tasks;
 } exec_cols;
 
+/* The id column's width for the rows on screen: as wide as the longest id
+ * needs, from 12 columns up to half the width (set before each draw). */
+static int id_cols = 21;
+
+static void measure_ids(const app *a, size_t from, size_t n, int width)
+{
+	int w = 12;
+	for (size_t i = from; i < a->n_rows && i < from + n; i++) {
+		char esc[600];
+		size_t len = text_escape(esc, sizeof esc, a->rows[i].exec.id, strlen(a->rows[i].exec.id));
+		int iw = text_width(esc, len);
+		if (iw > w)
+			w = iw;
+	}
+	id_cols = w > width / 2 ? width / 2 : w;
+}
+
 static exec_cols exec_layout(int width)
 {
-	exec_cols c = { 17, 21, 0, 20, 5, 5 };
+	exec_cols c = { 17, id_cols, 0, 20, 6, 5 };
 	int fixed = 2 + (c.status + 1) + (c.id + 1) + (c.age + 1) + c.tasks;
 	int rest = width - fixed - 1;
 	if (rest - (c.started + 1) >= 16) {
@@ -225,6 +269,56 @@ static void cat_fit(char *buf, size_t cap, size_t *o, const char *s, size_t len,
 		buf[(*o)++] = ' ';
 		buf[*o] = '\0';
 	}
+}
+
+/* Appends an id fitted to cols display columns, then a space: a cut keeps
+ * its end, where the part that tells ids apart is
+ * ("…20261207T010153-e20795"). */
+static void cat_fit_tail(char *buf, size_t cap, size_t *o, const char *id, int cols)
+{
+	char esc[600];
+	size_t len = text_escape(esc, sizeof esc, id, strlen(id));
+	int w = text_width(esc, len);
+	if (w <= cols || cols < 2) {
+		cat_fit(buf, cap, o, id, strlen(id), cols);
+		return;
+	}
+	size_t start = 0;
+	while (start < len && w > cols - 1) {
+		unsigned cp;
+		size_t n = text_utf8_seq((const unsigned char *)esc + start, len - start, &cp);
+		if (n == 0)
+			n = 1, cp = '?';
+		w -= text_cp_width(cp);
+		start += n;
+	}
+	int pad = cols - 1 - w;
+	if (*o < cap)
+		*o += (size_t)snprintf(buf + *o, cap - *o, "%s%s%*s ", text_locale_utf8() ? "\u2026" : "~", esc + start,
+				       pad > 0 ? pad : 0, "");
+	if (*o >= cap)
+		*o = cap - 1;
+}
+
+/* An age as htop and k9s give it: 42s, 5m12s, 3h, 40h, 12d. */
+static void age_text(char *buf, size_t cap, const char *start)
+{
+	long long left = start ? text_until(start) : LLONG_MIN;
+	if (left == LLONG_MIN) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	long long s = left < 0 ? -left : 0;
+	if (s < 60)
+		snprintf(buf, cap, "%llds", s);
+	else if (s < 3600 && s % 60)
+		snprintf(buf, cap, "%lldm%llds", s / 60, s % 60);
+	else if (s < 3600)
+		snprintf(buf, cap, "%lldm", s / 60);
+	else if (s < 172800) /* hours up to two days, as text_span gives them */
+		snprintf(buf, cap, "%lldh", s / 3600);
+	else
+		snprintf(buf, cap, "%lldd", s / 86400);
 }
 
 /* Every time on screen in one zone: UTC (the default, as the store keeps
@@ -295,11 +389,11 @@ static bool exec_urgent(const record_exec *e)
 	       urgent;
 }
 
-static void exec_row_text(char *buf, size_t cap, const row *r, int width, bool marked)
+static void exec_row_text(const app *ap, char *buf, size_t cap, const row *r, int width, bool marked)
 {
 	exec_cols c = exec_layout(width);
 	char a[16], tasks[32], tb[40];
-	text_age(a, sizeof a, r->exec.start_timestamp);
+	age_text(a, sizeof a, r->exec.start_timestamp);
 	if (r->exec.n_task_ids)
 		snprintf(tasks, sizeof tasks, "%llu/%zu", (unsigned long long)r->exec.tasks_complete, r->exec.n_task_ids);
 	else
@@ -309,6 +403,13 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width, bool m
 	bool detached = r->exec.engine_pid && !r->exec.engine_attached &&
 			(r->exec.status == EXEC_RUNNING || r->exec.status == EXEC_WAITING);
 	const char *word = detached && r->exec.status == EXEC_RUNNING ? "running, detached" : status_exec_name(r->exec.status);
+	/* a failed execution says which task failed it */
+	char fword[200];
+	const char *by = r->exec.status == EXEC_FAILED ? app_failed_task(ap, r->exec.id) : "";
+	if (by[0]) {
+		snprintf(fword, sizeof fword, "failed: %s", by);
+		word = fword;
+	}
 	/* what waits with a deadline says how long it has left */
 	char left[40], wword[48];
 	bool urgent;
@@ -318,13 +419,23 @@ static void exec_row_text(char *buf, size_t cap, const row *r, int width, bool m
 		word = wword;
 	}
 	const char *glyph = detached ? "?" : lk->glyph;
+	/* decided on, running, and no engine to go on: nothing will move it */
+	if (r->no_engine) {
+		word = "no engine";
+		glyph = "?";
+	}
+	/* an operator's pause is not a question: its own word and glyph */
+	if (r->paused) {
+		word = "paused";
+		glyph = PAUSED_GLYPH;
+	}
 	size_t o = 0;
 	buf[0] = '\0';
 	cat_fit(buf, cap, &o, glyph, strlen(glyph), 1);
 	if (marked && o > 0)
 		buf[o - 1] = '*'; /* marked with Space */
 	cat_fit(buf, cap, &o, word, strlen(word), c.status);
-	cat_fit(buf, cap, &o, r->exec.id, strlen(r->exec.id), c.id);
+	cat_fit_tail(buf, cap, &o, r->exec.id, c.id);
 	cat_fit(buf, cap, &o, r->exec.workflow_name.s, r->exec.workflow_name.len, c.name);
 	if (c.started) {
 		const char *st = short_time(r->exec.start_timestamp, tb);
@@ -339,21 +450,27 @@ static void pane_title(int y, const char *text, const char *pos, bool focused)
 {
 	attr_t at = focused ? A_BOLD | A_UNDERLINE : A_DIM;
 	int pw = (int)strlen(pos);
-	put_str(y, 0, COLS, text, at);
+	/* the title gives way to the position, with a space between: the
+	 * fields never run together */
+	bool room = pw && pw + 4 < COLS;
+	put_str(y, 0, room ? COLS - pw - 2 : COLS, text, at);
 	if (focused)
 		put_clipped(y, 0, 1, ">", at);
-	if (pw && pw + 2 < COLS)
+	if (room) {
+		put_clipped(y, COLS - pw - 2, 1, " ", at);
 		put_clipped(y, COLS - pw - 1, pw + 1, pos, at);
+	}
 }
 
 static void draw_execs(app *a, int y0, int h)
 {
 	char title[1024];
+	measure_ids(a, a->top, h > 0 ? (size_t)h : 0, COLS);
 	exec_title(title, sizeof title, COLS);
 	/* its columns fill the width: its position is in the header */
 	pane_title(y0, title, "", a->focus == PANE_EXECS);
 	if (a->n_rows == 0) {
-		put_str(y0 + 1, 0, COLS, a->only_waiting ? "  nothing waits for input" : "  no executions", A_DIM);
+		put_str(y0 + 1, 0, COLS, a->filter == FILTER_WAITING ? "  nothing waits for input" : "  no executions", A_DIM);
 		for (int i = 1; i < h; i++)
 			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
 		return;
@@ -366,8 +483,8 @@ static void draw_execs(app *a, int y0, int h)
 		}
 		const row *r = &a->rows[idx];
 		char line[1200];
-		exec_row_text(line, sizeof line, r, COLS, app_marked(a, r->exec.id));
-		attr_t at = look_attr(exec_look[r->exec.status].color);
+		exec_row_text(a, line, sizeof line, r, COLS, app_marked(a, r->exec.id));
+		attr_t at = look_attr(r->paused ? COLOR_PENDING : exec_look[r->exec.status].color);
 		if (exec_urgent(&r->exec))
 			at |= A_BOLD | A_UNDERLINE; /* under a tenth of its time left, or overdue */
 		if (app_marked(a, r->exec.id))
@@ -410,14 +527,19 @@ static void draw_tasks(app *a, int y0, int h)
 			snprintf(input, sizeof input, "%s%.*s [%s%s]", left,
 				 (int)(t->input_prompt.len < 250 ? t->input_prompt.len : 250), t->input_prompt.s,
 				 record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+		else if (t->status == TASK_FAILED && t->has_reason)
+			snprintf(input, sizeof input, "%.*s", (int)(t->reason.len < 250 ? t->reason.len : 250), t->reason.s);
 		else if (t->has_input_value)
 			snprintf(input, sizeof input, "= %.*s", (int)(t->input_value.len < 250 ? t->input_value.len : 250),
 				 t->input_value.s);
 		/* by display width; at 80 columns STARTED gives way to the input */
 		size_t o = 0;
 		line[0] = '\0';
-		cat_fit(line, sizeof line, &o, task_look[t->status].glyph, 1, 1);
-		cat_fit(line, sizeof line, &o, status_task_name(t->status), strlen(status_task_name(t->status)), 17);
+		bool paused = app_task_paused(t);
+		const char *glyph = paused ? PAUSED_GLYPH : task_look[t->status].glyph;
+		const char *word = paused ? "paused" : status_task_name(t->status);
+		cat_fit(line, sizeof line, &o, glyph, 1, 1);
+		cat_fit(line, sizeof line, &o, word, strlen(word), 17);
 		cat_fit(line, sizeof line, &o, t->task_id, strlen(t->task_id), 16);
 		cat_fit(line, sizeof line, &o, t->task_name.s, t->task_name.len, COLS >= 100 ? 24 : 20);
 		if (COLS >= 100) {
@@ -426,7 +548,7 @@ static void draw_tasks(app *a, int y0, int h)
 		}
 		int room = COLS - (COLS >= 100 ? 2 + 18 + 17 + 25 + 21 : 2 + 18 + 17 + 21);
 		cat_fit(line, sizeof line, &o, input, strlen(input), room > 4 ? room : 4);
-		attr_t at = look_attr(task_look[t->status].color);
+		attr_t at = look_attr(paused ? COLOR_PENDING : task_look[t->status].color);
 		if (urgent)
 			at |= A_BOLD | A_UNDERLINE;
 		if (idx == a->task_sel && a->focus != PANE_EXECS)
@@ -449,7 +571,8 @@ static void draw_detail(app *a, int y0, int h)
 		snprintf(head, sizeof head, "  DETAIL");
 	}
 	/* the lines of the detail: input request, value, (earlier lines), logs, events */
-	size_t prefix = (t && t->has_input) + (t && t->has_input_value) + (t && t->log_count > t->n_logs);
+	bool why = t && t->status == TASK_FAILED && t->has_reason;
+	size_t prefix = app_detail_prefix(a, t);
 	size_t n_ev = 0;
 	for (size_t i = 0; i < a->n_events; i++)
 		n_ev += !(t && a->events[i].task_id && strcmp(a->events[i].task_id, t->task_id) != 0);
@@ -458,7 +581,7 @@ static void draw_detail(app *a, int y0, int h)
 	 * does; inside, the operator scrolls, and G stops at the last line */
 	if (a->focus != PANE_DETAIL)
 		a->log_top = logs_end > hh ? logs_end - hh : 0;
-	else if (a->log_top + hh > total)
+	else if (a->log_follow || a->log_top + hh > total)
 		a->log_top = total > hh ? total - hh : 0;
 	char pos[64] = "";
 	if (total)
@@ -472,6 +595,22 @@ static void draw_detail(app *a, int y0, int h)
 		if (line_no++ >= a->log_top && y < end)                                             \
 			put_text(y++, 0, COLS, (text), (len), (at));                                \
 	} while (0)
+	if (why) { /* why it failed comes first */
+		char r[700];
+		memcpy(r, "  why: ", 7);
+		text_escape(r + 7, sizeof r - 7, t->reason.s, t->reason.len);
+		if (line_no++ >= a->log_top && y < end)
+			put_clipped(y++, 0, COLS, r, A_BOLD | look_attr(COLOR_FAILED));
+	}
+	if (a->have_item) { /* the whole id, whatever the list's column cut */
+		char id[600], name[300], l[1000];
+		text_escape(id, sizeof id, a->item.exec.id, strlen(a->item.exec.id));
+		text_escape(name, sizeof name, a->item.exec.workflow_name.s ? a->item.exec.workflow_name.s : "",
+			    a->item.exec.workflow_name.len);
+		snprintf(l, sizeof l, "  execution %s  %s", id, name);
+		if (line_no++ >= a->log_top && y < end)
+			put_clipped(y++, 0, COLS, l, A_NORMAL);
+	}
 	if (t && t->has_input) {
 		char req[600], p[400];
 		text_escape(p, sizeof p, t->input_prompt.s, t->input_prompt.len);
@@ -515,8 +654,9 @@ static void draw_detail(app *a, int y0, int h)
 		char l[1024];
 		size_t n = text_escape(l + 4, sizeof l - 4, t->logs[i].s, t->logs[i].len);
 		memcpy(l, "  | ", 4);
+		bool hit = a->log_search[0] && memmem(t->logs[i].s, t->logs[i].len, a->log_search, strlen(a->log_search));
 		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, l, A_NORMAL);
+			put_clipped(y++, 0, COLS, l, hit ? A_REVERSE : A_NORMAL);
 		(void)n;
 	}
 	for (size_t i = 0; i < a->n_events; i++) {
@@ -652,7 +792,14 @@ void draw_screen(app *a)
 		int lh = draw_list_height();
 		a->list_h = lh;
 		int rest = LINES - 4 - lh - 2;
+		/* the tasks take the rows they need; the detail gives way first,
+		 * down to 2 rows */
+		int need = a->have_item ? (int)a->item.n_tasks : 0;
 		int th = rest / 3 < 2 ? 2 : rest / 3;
+		if (need > th)
+			th = need < rest - 2 ? need : rest - 2;
+		if (th < 2)
+			th = 2;
 		int dh = rest - th;
 		draw_execs(a, 1, lh);
 		draw_tasks(a, 2 + lh, th);
@@ -747,10 +894,11 @@ void draw_batch_frame(app *a, int width, int height)
 	printf("seetop [RO]  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s\n",
 	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
 	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], clock, a->home);
+	measure_ids(a, 0, height > 0 ? (size_t)height : a->n_rows, width);
 	exec_title(line, sizeof line, width);
 	puts(line);
 	for (size_t i = 0; i < a->n_rows && (height <= 0 || (int)i < height); i++) {
-		exec_row_text(line, sizeof line, &a->rows[i], width, false);
+		exec_row_text(a, line, sizeof line, &a->rows[i], width, false);
 		puts(line);
 	}
 	puts("");

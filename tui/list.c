@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "list.h"
@@ -24,23 +25,43 @@ void list_free(app *a)
 	a->n_rows = 0;
 }
 
-static bool matches(const app *a, const record_exec *e)
+/* Whether s holds what, in any case (ASCII letters). */
+static bool contains(const char *s, const char *what)
 {
+	size_t n = strlen(what);
+	for (; *s; s++)
+		if (strncasecmp(s, what, n) == 0)
+			return true;
+	return !*what;
+}
+
+static bool matches(app *a, const record_exec *e)
+{
+	/* paused is not a status of its own: its tasks say it */
+	if (a->filter == FILTER_PAUSED && !app_exec_paused(a, e))
+		return false;
 	if (!a->search[0])
 		return true;
-	return strstr(e->id, a->search) || (e->workflow_name.s && strstr(e->workflow_name.s, a->search));
+	return contains(e->id, a->search) || (e->workflow_name.s && contains(e->workflow_name.s, a->search));
 }
 
 /* The waiting filter lists what waits soonest deadline first (the store
  * orders it, however many wait), then the rest newest first. */
 int list_status(const app *a)
 {
-	return a->only_waiting ? STORE_LIST_DUE : -1;
+	switch (a->filter) {
+	case FILTER_WAITING: return STORE_LIST_DUE;
+	case FILTER_PAUSED: return EXEC_WAITING;
+	case FILTER_RUNNING: return EXEC_RUNNING;
+	case FILTER_FAILED: return EXEC_FAILED;
+	case FILTER_COMPLETE: return EXEC_COMPLETE;
+	default: return -1;
+	}
 }
 
 bool list_windowed(const app *a)
 {
-	return !a->search[0] && !a->only_waiting;
+	return !a->search[0] && a->filter != FILTER_WAITING && a->filter != FILTER_PAUSED && !list_sorted(a);
 }
 
 /* Puts the records of `v` that pass the search into the list at row `at`
@@ -63,7 +84,7 @@ size_t list_insert(app *a, size_t at, record_exec *v, size_t n)
 	}
 	memmove(a->rows + at + added, a->rows + at, (a->n_rows - at) * sizeof *a->rows);
 	for (size_t i = 0; i < added; i++)
-		a->rows[at + i].exec = v[i];
+		a->rows[at + i] = (row){ .exec = v[i] };
 	free(v);
 	a->n_rows += added;
 	if (at == 0 && a->n_rows > added) {
@@ -167,7 +188,9 @@ int list_select(app *a, size_t idx)
 		a->top = a->sel - h + 1;
 	trim_window(a);
 	app_load_item(a);
+	app_look_rows(a);
 	a->log_top = 0;
+	a->log_follow = false;
 	return DO_DRAW;
 }
 
@@ -218,4 +241,63 @@ int list_last(app *a)
 		a->deep = n == LIST_PAGE; /* a shorter page is the whole list */
 	}
 	return list_select(a, a->n_rows ? a->n_rows - 1 : 0);
+}
+
+bool list_sorted(const app *a)
+{
+	return a->sort != SORT_STARTED || a->sort_reverse;
+}
+
+static view_sort sort_key; /* for qsort's comparison */
+
+static int newest_first(const record_exec *x, const record_exec *y)
+{
+	int c = strcmp(y->start_timestamp ? y->start_timestamp : "", x->start_timestamp ? x->start_timestamp : "");
+	return c ? c : strcmp(x->id, y->id);
+}
+
+static int compare_rows(const void *p, const void *q)
+{
+	const record_exec *x = &((const row *)p)->exec, *y = &((const row *)q)->exec;
+	static const int rank[EXEC_STATUS_COUNT] = { [EXEC_WAITING] = 0, [EXEC_RUNNING] = 1, [EXEC_FAILED] = 2,
+						     [EXEC_COMPLETE] = 3 };
+	int c = 0;
+	switch (sort_key) {
+	case SORT_AGE:
+		c = -newest_first(x, y);
+		break;
+	case SORT_DEADLINE: {
+		const char *dx = x->status == EXEC_WAITING ? x->input_deadline : NULL;
+		const char *dy = y->status == EXEC_WAITING ? y->input_deadline : NULL;
+		c = dx && dy ? strcmp(dx, dy) : dx ? -1 : dy ? 1 : 0;
+		break;
+	}
+	case SORT_STATUS:
+		c = rank[x->status] - rank[y->status];
+		break;
+	case SORT_WORKFLOW:
+		c = strcasecmp(x->workflow_name.s ? x->workflow_name.s : "", y->workflow_name.s ? y->workflow_name.s : "");
+		break;
+	default:
+		break;
+	}
+	return c ? c : newest_first(x, y);
+}
+
+void list_sort(app *a)
+{
+	if (!list_sorted(a))
+		return;
+	/* a sort needs the rows it orders: read them all, up to a bound */
+	while (a->n_rows < LIST_SORT_MAX && list_load_page(a) > 0)
+		;
+	sort_key = a->sort;
+	qsort(a->rows, a->n_rows, sizeof *a->rows, compare_rows);
+	if (a->sort_reverse)
+		for (size_t i = 0, j = a->n_rows ? a->n_rows - 1 : 0; i < j; i++, j--) {
+			row t = a->rows[i];
+			a->rows[i] = a->rows[j];
+			a->rows[j] = t;
+		}
+	a->cur.done = true; /* what was read is the list */
 }

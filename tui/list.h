@@ -10,6 +10,8 @@
 #include "app.h"
 
 #define LIST_PAGE 64
+/* A sorted list holds at most this many rows (the newest). */
+#define LIST_SORT_MAX 10000
 
 void list_free(app *a);
 /* The store's list that the filter reads (a status, STORE_LIST_DUE, or -1). */
@@ -31,6 +33,11 @@ void list_ensure(app *a, size_t idx);
 int list_select(app *a, size_t idx);
 /* Selects the execution e, reading a window from it when it is not loaded. */
 int list_select_exec(app *a, const record_exec *e);
+/* Whether the list is in an order of its own (s, S), not the store's. */
+bool list_sorted(const app *a);
+/* Puts the rows in the order s and S chose, reading them all first (up to
+ * LIST_SORT_MAX). */
+void list_sort(app *a);
 /* The first (newest) and the last (oldest) row. */
 int list_first(app *a);
 int list_last(app *a);

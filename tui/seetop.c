@@ -19,6 +19,7 @@
 #include "app.h"
 #include "demo.h"
 #include "exits.h"
+#include "view.h"
 
 /* last: its macros (lines, columns, ...) would rename the parameters of the headers above */
 #include <term.h>
@@ -225,11 +226,36 @@ static int wait_input(app *a, int *todo)
 			*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;
 		}
 	}
-	if (r == 0 && *todo == DO_NOTHING && !app_busy(a))
-		*todo = DO_TICK; /* the clock */
+	/* the clock: by the second shown, not by a quiet poll, which a
+	 * steady stream of pushes would never let happen */
+	time_t sec = time(NULL);
+	if (sec != a->clock_sec) {
+		a->clock_sec = sec;
+		*todo |= DO_TICK;
+	}
 	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 		return getch();
 	return ERR;
+}
+
+/* Sends text to the terminal's clipboard: OSC 52 with the text in base64. */
+static void osc52(const char *text)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text);
+	char out[400];
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 4 < sizeof out; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	printf("\033]52;c;%s\a", out);
+	fflush(stdout);
 }
 
 /* One key, in whatever mode: returns what to do. */
@@ -313,12 +339,17 @@ static int run_screen(app *a)
 			fflush(trace_push);
 		}
 		a->pushed = false;
+		if (a->clipboard[0]) {
+			osc52(a->clipboard);
+			a->clipboard[0] = '\0';
+		}
 		if (trace_keys && key_at > 0) {
 			fprintf(trace_keys, "%d %.0f\n", key_code, mono_us() - key_at);
 			fflush(trace_keys);
 		}
 		key_at = 0;
 		int ch = wait_input(a, &todo);
+		demo_reap(the_demo);
 		if (trace_keys && ch != ERR) {
 			key_at = mono_us();
 			key_code = ch;
@@ -434,6 +465,12 @@ int main(int argc, char **argv)
 		a.home = conf_home(&a.conf, home);
 	}
 	a.read_only = batch || read_only == 1 || (read_only == -1 && a.conf.read_only);
+	if (view_load(&a, err, sizeof err) < 0) {
+		free(a.home);
+		conf_free(&a.conf);
+		demo_stop(the_demo);
+		return fail(EXIT_USAGE, "%s", err);
+	}
 	const char *nc = getenv("NO_COLOR");
 	a.color = !(nc && *nc);
 
@@ -464,6 +501,8 @@ int main(int argc, char **argv)
 	signal(SIGFPE, on_crash);
 
 	int rc = batch ? run_batch(&a, frames) : run_screen(&a);
+	if (!batch && view_save(&a, err, sizeof err) < 0)
+		fprintf(stderr, "seetop: the view was not kept: %s\n", err);
 	if (stop_requested && !batch) {
 		/* a signal or a hang-up ended the dashboard: the terminal is
 		 * restored; leave without exit handlers, which under

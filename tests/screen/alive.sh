@@ -19,12 +19,32 @@ keys y
 expect_screen "resumed task approve of release-approval-"
 # and the workflow goes on to the end, in front of us
 expect_screen "+ complete          release-approv" 20
+# its engine ended with it, and was reaped: no zombie under seetop
+top_pid=$(pgrep -P "$($T list-panes -F '#{pane_pid}' | head -1)" | head -1)
+[ -n "$top_pid" ] || fail "no seetop process"
+for _ in $(seq 40); do
+	zombies=$(ps --ppid "$top_pid" -o stat=,args= | grep -c '^Z')
+	[ "$zombies" -eq 0 ] && break
+	sleep 0.1
+done
+[ "$zombies" -eq 0 ] || fail "the demo left $zombies zombie(s) under seetop: $(ps --ppid "$top_pid" -o pid=,stat=,args=)"
+ps --ppid "$top_pid" -o args= | grep -q seerun || fail "the demo's other engines are gone"
 keys Escape
 # logs stream: the nightly build's compile task printed while we watched
 keys / 'nightly-build' Enter
 keys Tab
 keys Down
 expect_screen "CC  tui/app.o" 20
+# G in the detail pane reaches the last line, and stays there as lines stream in
+keys Tab G
+pos() { screen | grep "DETAIL" | grep -oE '[0-9]+-[0-9]+/[0-9]+$'; }
+p1=$(pos)
+for _ in $(seq 50); do [ "$(pos)" != "$p1" ] && break; sleep 0.1; done
+p2=$(pos)
+[ "$p2" != "$p1" ] || fail "no log line streamed in 5 s ($p1)"
+[ "${p2#*-}" = "${p2##*/}/${p2##*/}" ] || fail "G stopped short of the last line: $p2 (was $p1)
+$(screen)"
+keys Escape
 home=$(ls -d "$TMPDIR"/seetop-demo-* 2>/dev/null | head -1)
 [ -n "$home" ] || fail "no scratch home under TMPDIR"
 pgrep -f "seerun --home $home" >/dev/null || fail "no engine runs in the demo"

@@ -8,7 +8,7 @@ expect_screen "seetop [RW]  running 3  waiting 5  complete 4  failed 2"
 expect_screen "[RW]"
 expect_screen "! waiting-for-input deploy-prod-4821"
 expect_screen "> running           nightly-etl-1190"
-expect_screen "x failed            cert-renew-19"
+expect_screen "x failed: validate  cert-renew-19"  # which task failed it
 expect_screen "Approve the deployment of api v4.21.0"
 expect_screen "input: Approve the deployment of api v4.21.0 to production? (boolean, required)"
 expect_screen "p pause  r resume  R resume all"

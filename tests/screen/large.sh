@@ -10,7 +10,7 @@ H=40 start
 expect_screen "gen-00002999"
 
 # the gen ids on the execution rows, top to bottom
-ids() { screen | grep -oE '^[>!+x.] +[a-z-]+ +gen-[0-9]{8}' | grep -oE '[0-9]{8}$' | sed 's/^0*//; s/^$/0/'; }
+ids() { screen | grep -oE '^[>!+x.=?] +[a-z-]+(: [a-z0-9_-]+)? +gen-[0-9]{8}' | grep -oE '[0-9]{8}$' | sed 's/^0*//; s/^$/0/'; }
 # the id on the selected (reverse video) row
 selected() { screen_e | grep -E $'\e\\[[0-9;]*7[;m]' | grep -oE 'gen-[0-9]{8}' | head -1; }
 # contiguous LABEL: the rows count down by one

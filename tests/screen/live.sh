@@ -7,17 +7,17 @@ start
 expect_screen "nightly-etl-1190"
 keys n n
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
-expect_screen "! waiting-for-input nightly-etl-1190" 2
+expect_screen "= paused            nightly-etl-1190" 2
 expect_screen "running 2  waiting 6" 2
 keys q
 expect_screen "[exit 0]"
 
-# restart: still paused, and it can be resumed now
+# restart: still paused (its own look: "=", not the "!" of a question), and it can be resumed now
 start
-expect_screen "! waiting-for-input nightly-etl-1190"
+expect_screen "= paused            nightly-etl-1190"
 keys / nightly Enter
 keys Tab
-expect_screen "waiting-for-input load"
+expect_screen "= paused            load"
 keys r
 keys y
 expect_screen "resumed task load of nightly-etl-1190"
@@ -26,7 +26,7 @@ expect_screen "resumed task load of nightly-etl-1190"
 # someone else acts first while the dashboard asks to confirm: the refusal
 # comes in the store's words
 "$SEECTL" pause nightly-etl-1190 load >/dev/null
-expect_screen "waiting-for-input load" 2
+expect_screen "= paused            load" 2
 keys r
 expect_screen "Resume task load of nightly-etl-1190? [y/N]"
 "$SEECTL" resume nightly-etl-1190 load >/dev/null

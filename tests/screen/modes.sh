@@ -40,7 +40,7 @@ clock2=$(screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z')
 # 2. rows behind the open prompt change on a push
 expect_screen "> running           nightly-etl-1190"
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
-expect_screen "! waiting-for-input nightly-etl-1190" 2
+expect_screen "= paused            nightly-etl-1190" 2
 expect_screen "to production? (y/n)"  # the prompt stays, with what was typed
 screen | grep -q "(y/n): ye" || fail "the typed answer went away: $(screen | tail -3)"
 
@@ -82,7 +82,7 @@ while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 200 ]; do
 	s=$(screen)
 	if [ "$(printf '%s\n' "$s" | sed -n 24p | grep -c '? help  q quit')" = 1 ] &&
 		printf '%s\n' "$s" | grep -q "TASK STATUS" && printf '%s\n' "$s" | grep -q "DETAIL" &&
-		[ "$(printf '%s\n' "$s" | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 80 ]; then
+		[ "$(printf '%s\n' "$s" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le 80 ]; then
 		ok=$(( ($(date +%s%N) - t0) / 1000000 )); break
 	fi
 	sleep 0.01

@@ -35,8 +35,12 @@ screen | grep -q "^  q  " && fail "the help at 80x24 has room for every line?"
 keys G
 expect_screen "  q        quit (or close the help)"
 expect_screen "           clear a filter"
+range=$(screen | grep -oE 'seetop keys [0-9]+-[0-9]+/[0-9]+')
+from=${range#seetop keys }; from=${from%%-*}
+to=${range#*-}; total=${to#*/}; to=${to%/*}
+[ "$to" = "$total" ] || fail "G in the help does not reach its last line: $range"
 keys k
-expect_screen "seetop keys 5-24/"
+expect_screen "seetop keys $((from - 1))-$((to - 1))/$total"
 keys q
 expect_not_screen "seetop keys"
 keys q

@@ -17,14 +17,14 @@ start --home "$R"
 expect_screen "nightly-etl-1190" 10
 keys n n
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
-expect_screen "! waiting-for-input nightly-etl-1190" 1
+expect_screen "= paused            nightly-etl-1190" 1
 [ "$(grep -c 'Accepted publickey' "$sshdir/sshd.log")" -eq 1 ] ||
 	fail "one seetop authenticated $(grep -c 'Accepted publickey' "$sshdir/sshd.log") times"
 
 # answer over ssh
 keys / nightly Enter
 keys Tab
-expect_screen "waiting-for-input load"
+expect_screen "= paused            load"
 keys r
 keys y
 expect_screen "resumed task load of nightly-etl-1190" 5
@@ -36,7 +36,7 @@ sleep 1
 expect_screen "nightly-etl-1190"
 sshd_start
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause after sshd came back"
-expect_screen "! waiting-for-input nightly-etl-1190" 15
+expect_screen "= paused            nightly-etl-1190" 15
 keys q
 expect_screen "[exit 0]" 2
 sshd_stop

@@ -11,7 +11,7 @@ start
 expect_screen "nightly-etl-1190"
 keys n n
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
-expect_screen "! waiting-for-input nightly-etl-1190" 1
+expect_screen "= paused            nightly-etl-1190" 1
 
 # the server is killed: the screen stays, a new server takes over
 pid=$(head -1 "$SEETOP_HOME/server.lock")

@@ -31,8 +31,10 @@ for r in rows:
 assert len(ends) == 1, ends                          # every row ends in the same column
 assert ends.pop() == 80
 PY
-expect_screen "部署生产环境的工作流程名…    40h     0"
-expect_screen "STATUS            ID                    WORKFLOW"
+expect_screen "部署生产环境的工作流程名称很长很…"
+screen | grep -F "部署生产环境" | grep -qE "… +40h +0$" || fail "the cut name is not followed by AGE and TASKS: $(screen | grep -F 部署)"
+# the id column is as wide as the longest id on screen needs (12 at least)
+expect_screen "STATUS            ID           WORKFLOW"
 # a mark needs room in the header at 80 columns: the count of complete
 # executions gives way first; the marks and the position stay
 keys Space
