@@ -469,7 +469,7 @@ static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err
 	int ret = st->db[DBI_DEADLINES]->cursor(st->db[DBI_DEADLINES], txn, &c, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
-	unsigned char kbuf[8 + 128 + 1 + 128 + 8]; /* deadline, exec id NUL task id (ids: 128 bytes at most) */
+	unsigned char kbuf[KEY_DEADLINE_MAX];
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0), ek = dbs_dbt(NULL, 0), ed = dbs_dbt(NULL, 0);
 	k.data = kbuf;
 	k.ulen = sizeof kbuf;
@@ -484,9 +484,10 @@ static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err
 	ret = c->get(c, &k, &d, start ? DB_SET_RANGE : DB_FIRST);
 	store_code code = STORE_OK;
 	while (ret == 0 && a->n < a->limit) {
-		const unsigned char *nul = k.size > 8 ? memchr(kbuf + 8, '\0', k.size - 8) : NULL;
-		size_t idlen = nul ? (size_t)(nul - (kbuf + 8)) : 0;
-		if (!nul || idlen == 0 || 1 + 8 + idlen + 1 > sizeof a->cur->key) {
+		char exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
+		int64_t us, eus = 0;
+		size_t idlen = key_deadline_parse(kbuf, k.size, &us, exec_id, task_id) == 0 ? strlen(exec_id) : 0;
+		if (idlen == 0 || 1 + 8 + idlen + 1 > sizeof a->cur->key) {
 			ret = c->get(c, &k, &d, DB_NEXT); /* verify reports a bad key */
 			continue;
 		}
@@ -495,7 +496,6 @@ static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err
 		memcpy(a->cur->key + 1, kbuf, 8 + idlen);
 		a->cur->key[1 + 8 + idlen] = 0x01;
 		a->cur->len = 1 + 8 + idlen + 1;
-		int64_t us = (int64_t)key_get_u64(kbuf), eus = 0;
 		ek.data = kbuf + 8;
 		ek.size = (u_int32_t)idlen;
 		ret = st->db[DBI_EXECS]->get(st->db[DBI_EXECS], txn, &ek, &ed, 0);

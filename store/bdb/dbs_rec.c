@@ -294,15 +294,14 @@ store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool p
 	int64_t us;
 	if (!t->input_deadline || !record_timestamp_parse(t->input_deadline, &us) || us < 0)
 		return STORE_OK;
-	unsigned char key[320];
-	key_u64(key, (uint64_t)us);
-	size_t kn = key_task(key + 8, sizeof key - 8, t->execution_id, t->task_id);
+	unsigned char key[KEY_DEADLINE_MAX];
+	size_t kn = key_deadline(key, sizeof key, us, t->execution_id, t->task_id);
 	if (!kn)
 		return STORE_OK;
 	st->deadlines_changed = true;
 	if (present)
-		return rec_put_raw(st, txn, DBI_DEADLINES, key, kn + 8, "", 0, err);
-	store_code c = rec_del_raw(st, txn, DBI_DEADLINES, key, kn + 8, err);
+		return rec_put_raw(st, txn, DBI_DEADLINES, key, kn, "", 0, err);
+	store_code c = rec_del_raw(st, txn, DBI_DEADLINES, key, kn, err);
 	return c == STORE_NOT_FOUND ? STORE_OK : c;
 }
 

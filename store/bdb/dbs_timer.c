@@ -112,7 +112,7 @@ store_code dbs_task_deadline(dbs *st, dbs_ctx *cx, const char *exec_id, const ch
 typedef struct next_arg {
 	bool any;
 	int64_t us;
-	char exec_id[130], task_id[130];
+	char exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
 } next_arg;
 
 static store_code next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -127,22 +127,8 @@ static store_code next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
 	ret = cur->get(cur, &k, &d, DB_FIRST);
-	if (ret == 0 && k.size > 10) {
-		const unsigned char *p = k.data;
-		a->us = (int64_t)key_get_u64(p);
-		const char *ids = (const char *)p + 8;
-		size_t n = k.size - 8;
-		const char *nul = memchr(ids, '\0', n);
-		size_t el = nul ? (size_t)(nul - ids) : 0;
-		size_t tl = nul ? n - el - 1 : 0;
-		if (nul && el < sizeof a->exec_id && tl < sizeof a->task_id) {
-			memcpy(a->exec_id, ids, el);
-			a->exec_id[el] = '\0';
-			memcpy(a->task_id, nul + 1, tl);
-			a->task_id[tl] = '\0';
-			a->any = true;
-		}
-	}
+	if (ret == 0)
+		a->any = key_deadline_parse(k.data, k.size, &a->us, a->exec_id, a->task_id) == 0;
 	cur->close(cur);
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
@@ -164,7 +150,7 @@ store_code dbs_deadline_next(dbs *st, bool *any, int64_t *us, store_err *err)
 typedef struct fire_arg {
 	int64_t now_us;
 	bool fired;
-	char exec_id[130];
+	char exec_id[RECORD_ID_MAX + 1];
 } fire_arg;
 
 static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
@@ -183,11 +169,10 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	c = rec_get_exec_task(st, txn, a.exec_id, a.task_id, &e, &t, err);
 	if (c == STORE_NOT_FOUND) {
 		/* an entry without its task: it goes */
-		unsigned char key[320];
-		key_u64(key, (uint64_t)a.us);
-		size_t kn = key_task(key + 8, sizeof key - 8, a.exec_id, a.task_id);
+		unsigned char key[KEY_DEADLINE_MAX];
+		size_t kn = key_deadline(key, sizeof key, a.us, a.exec_id, a.task_id);
 		memset(err, 0, sizeof *err);
-		return rec_del_raw(st, txn, DBI_DEADLINES, key, kn + 8, err);
+		return rec_del_raw(st, txn, DBI_DEADLINES, key, kn, err);
 	}
 	if (c)
 		return c;

@@ -93,10 +93,9 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 				int64_t us;
 				if (t.input_deadline && record_timestamp_parse(t.input_deadline, &us) && us >= 0) {
 					/* the server's timer finds it in the deadline index */
-					unsigned char dk[320];
-					key_u64(dk, (uint64_t)us);
-					size_t dn = key_task(dk + 8, sizeof dk - 8, e.id, t.task_id);
-					DBT dkey = dbs_dbt(dk, dn + 8), dval = dbs_dbt(NULL, 0);
+					unsigned char dk[KEY_DEADLINE_MAX];
+					size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
+					DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
 					dval.flags = DB_DBT_PARTIAL;
 					if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
 							  DB_NOTFOUND)
@@ -154,22 +153,6 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 }
 
-/* The ids of a task key (exec id NUL task id): 0, -1 without the NUL, -2 too long. */
-static int task_key_ids(const void *p, size_t n, char exec_id[160], char task_id[160])
-{
-	const char *nul = memchr(p, '\0', n);
-	if (!nul)
-		return -1;
-	size_t en = (size_t)(nul - (const char *)p), tn = n - en - 1;
-	if (en >= 160 || tn >= 160)
-		return -2;
-	memcpy(exec_id, p, en);
-	exec_id[en] = '\0';
-	memcpy(task_id, nul + 1, tn);
-	task_id[tn] = '\0';
-	return 0;
-}
-
 static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
 {
 	DBC *cur;
@@ -179,9 +162,9 @@ static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *er
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char kt[300], exec_id[160], task_id[160];
+		char kt[300], exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
 		key_text(kt, sizeof kt, k.data, k.size, 0);
-		int split = task_key_ids(k.data, k.size, exec_id, task_id);
+		int split = key_task_parse(k.data, k.size, exec_id, task_id);
 		if (split < 0) {
 			report(a, split == -1 ? "task key '%s' has no execution part" : "task key '%s' is too long", kt);
 			continue;
@@ -229,7 +212,7 @@ static store_code check_index(dbs *st, DB_TXN *txn, verify_arg *a, exec_status s
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char id[160], kt[400];
+		char id[RECORD_ID_MAX + 1], kt[400];
 		key_text(kt, sizeof kt, k.data, k.size, prefix);
 		if (k.size <= prefix || k.size - prefix >= sizeof id) {
 			report(a, "%s index: malformed entry '%s'", name, kt);
@@ -374,21 +357,21 @@ static store_code check_deadlines(dbs *st, DB_TXN *txn, verify_arg *a, store_err
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char exec_id[160], task_id[160];
-		if (k.size <= 8 || task_key_ids((const char *)k.data + 8, k.size - 8, exec_id, task_id) < 0) {
+		char exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
+		int64_t us, key_us;
+		if (key_deadline_parse(k.data, k.size, &key_us, exec_id, task_id) < 0) {
 			report(a, "deadline index: a malformed entry");
 			continue;
 		}
 		record_task t;
 		store_err one;
-		int64_t us;
 		if (rec_get_task(st, txn, exec_id, task_id, &t, 0, &one)) {
 			report(a, "deadline index: an entry for task '%s' of execution '%s', which does not exist", task_id,
 			       exec_id);
 			continue;
 		}
 		if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &us) ||
-		    (uint64_t)us != key_get_u64(k.data))
+		    us != key_us)
 			report(a, "deadline index: task '%s' of execution '%s' is %s with deadline %s, not as indexed",
 			       task_id, exec_id, status_task_name(t.status), t.input_deadline ? t.input_deadline : "none");
 		record_task_free(&t);

@@ -808,7 +808,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	store_code c = STORE_OK;
 	bool end = false;
 	int frames_sent = 0;
-	char last[160] = "";
+	char last[RECORD_ID_MAX + 1] = "";
 	/* an item that did not fit behind the others goes first in the next frame */
 	store_item carry;
 	bool carried = false;

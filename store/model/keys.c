@@ -81,6 +81,40 @@ size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char 
 	return a + 1 + b;
 }
 
+int key_task_parse(const void *key, size_t n, char exec_id[RECORD_ID_MAX + 1], char task_id[RECORD_ID_MAX + 1])
+{
+	const char *nul = memchr(key, '\0', n);
+	if (!nul)
+		return -1;
+	size_t en = (size_t)(nul - (const char *)key), tn = n - en - 1;
+	if (en > RECORD_ID_MAX || tn > RECORD_ID_MAX)
+		return -2;
+	memcpy(exec_id, key, en);
+	exec_id[en] = '\0';
+	memcpy(task_id, nul + 1, tn);
+	task_id[tn] = '\0';
+	return 0;
+}
+
+size_t key_deadline(unsigned char *out, size_t cap, int64_t us, const char *exec_id, const char *task_id)
+{
+	if (us < 0 || cap < 8)
+		return 0;
+	size_t n = key_task(out + 8, cap - 8, exec_id, task_id);
+	if (!n)
+		return 0;
+	key_u64(out, (uint64_t)us);
+	return 8 + n;
+}
+
+int key_deadline_parse(const void *key, size_t n, int64_t *us, char exec_id[RECORD_ID_MAX + 1],
+		       char task_id[RECORD_ID_MAX + 1])
+{
+	if (n < 8 + 1)
+		return -1;
+	*us = (int64_t)key_get_u64(key);
+	return key_task_parse((const unsigned char *)key + 8, n - 8, exec_id, task_id);
+}
 
 size_t key_log(unsigned char *out, size_t cap, const char *exec_id, const char *task_id, uint64_t line)
 {

@@ -630,7 +630,7 @@ int record_input_type_parse(const char *s, record_input_type *out)
 bool record_id_valid(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
-	if (n < 1 || n > 128)
+	if (n < 1 || n > RECORD_ID_MAX)
 		return false;
 	const unsigned char *p = (const unsigned char *)id;
 	for (size_t i = 0; i < n;) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "keys.h"
 #include "record.h"
 #include "record_int.h"
 
@@ -199,6 +200,48 @@ static void timestamps_follow_rfc3339(void **state)
 	assert_false(record_timestamp_parse("2024-12-19T10:00:00+01:000", &a));
 }
 
+/* The deadline index's key, built and read by one pair of functions: ids
+ * at their bound fit, the earliest deadline sorts first, and a key that is
+ * not one is refused, not misread. */
+static void the_deadline_key_round_trips_at_its_bounds(void **state)
+{
+	(void)state;
+	char e[RECORD_ID_MAX + 2], t[RECORD_ID_MAX + 2];
+	memset(e, 'e', RECORD_ID_MAX);
+	e[RECORD_ID_MAX] = '\0';
+	memset(t, 't', RECORD_ID_MAX);
+	t[RECORD_ID_MAX] = '\0';
+	unsigned char k[KEY_DEADLINE_MAX], k2[KEY_DEADLINE_MAX];
+	size_t n = key_deadline(k, sizeof k, 1733500000000000, e, t);
+	assert_int_equal(n, KEY_DEADLINE_MAX);
+	char ge[RECORD_ID_MAX + 1], gt[RECORD_ID_MAX + 1];
+	int64_t us;
+	assert_int_equal(key_deadline_parse(k, n, &us, ge, gt), 0);
+	assert_true(us == 1733500000000000);
+	assert_string_equal(ge, e);
+	assert_string_equal(gt, t);
+	/* earlier first, byte for byte */
+	size_t n2 = key_deadline(k2, sizeof k2, 1733400000000000, "z", "z");
+	assert_true(memcmp(k2, k, 8) < 0 && n2 == 8 + 3);
+	/* one byte over an id: the key is not built, nor read */
+	e[RECORD_ID_MAX] = 'e';
+	e[RECORD_ID_MAX + 1] = '\0';
+	unsigned char big[KEY_DEADLINE_MAX + 8];
+	assert_int_equal(key_deadline(k, sizeof k, 1, e, t), 0);
+	size_t nb = key_deadline(big, sizeof big, 1, e, t);
+	assert_int_equal(nb, KEY_DEADLINE_MAX + 1);
+	assert_int_equal(key_deadline_parse(big, nb, &us, ge, gt), -2);
+	/* no NUL between the ids, too short, a time before the epoch */
+	memset(big, 'x', 20);
+	assert_int_equal(key_deadline_parse(big, 20, &us, ge, gt), -1);
+	assert_int_equal(key_deadline_parse(big, 8, &us, ge, gt), -1);
+	assert_int_equal(key_deadline(k, sizeof k, -1, "a", "b"), 0);
+	/* the task key inside it reads alike */
+	assert_int_equal(key_task_parse("a\0b", 3, ge, gt), 0);
+	assert_string_equal(ge, "a");
+	assert_string_equal(gt, "b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +251,7 @@ int main(void)
 		cmocka_unit_test(damaged_records_are_refused_not_crashed_on),
 		cmocka_unit_test(ids_are_printable_utf8_of_1_to_128_bytes),
 		cmocka_unit_test(timestamps_follow_rfc3339),
+		cmocka_unit_test(the_deadline_key_round_trips_at_its_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
