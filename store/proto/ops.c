@@ -110,6 +110,27 @@ bool ops_is_answer(unsigned op, bool names_task)
 	return d && (d->flags & OPS_ANSWER) && names_task;
 }
 
+static uint64_t fnv(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		h ^= (v >> (8 * i)) & 0xff;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+uint64_t ops_fingerprint(void)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t r = 0; r < sizeof table / sizeof table[0]; r++) {
+		const ops_def *d = &table[r];
+		h = fnv(fnv(h, d->op), d->flags);
+		for (size_t i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++)
+			h = fnv(fnv(fnv(fnv(h, d->args[i].kind), d->args[i].slot), d->args[i].max), d->args[i].max_count);
+	}
+	return h;
+}
+
 static int over(const char *name, uint64_t len, uint64_t max, const char *unit, char *why, size_t whylen)
 {
 	snprintf(why, whylen, "%s is %llu%s: at most %llu", name, (unsigned long long)len, unit,

@@ -58,6 +58,10 @@ const ops_def *ops_table(size_t *n);
 bool ops_is_change(unsigned op);
 /* Whether a user who may only read may send it: an answer that names a task. */
 bool ops_is_answer(unsigned op, bool names_task);
+/* A fingerprint of what the table says travels (codes, flags, slots,
+ * bounds; not the texts): tests/unit/test_ops.c holds it beside
+ * WIRE_REVISION, so a table that changes without a new revision fails. */
+uint64_t ops_fingerprint(void);
 /* Checks a decoded request against its row: every argument within its
  * bound.  0, or -1 with why, which names the argument ("the input value is
  * 65537 bytes: at most 65536"). */

@@ -144,12 +144,28 @@ static void numbers_past_the_eighth_slot_travel(void **state)
 	assert_true(WIRE_LIST_GEN < WIRE_LIST_COUNTS);
 }
 
+/* What the table says travels, as of the protocol revision below: a row
+ * added or changed fails here until WIRE_REVISION moves (so an older
+ * server makes way for the new build) and this pair is updated. */
+#define REVISION 4
+#define FINGERPRINT 0x706be208c9f259aeull
+
+static void the_table_changes_only_with_the_protocol_revision(void **state)
+{
+	(void)state;
+	if (ops_fingerprint() != FINGERPRINT || WIRE_REVISION != REVISION)
+		fail_msg("the operations' table is 0x%016llx at revision %d (this test knows 0x%016llx at %d): bump "
+			 "WIRE_REVISION in wire.h when what travels changes, then update REVISION and FINGERPRINT here",
+			 (unsigned long long)ops_fingerprint(), WIRE_REVISION, (unsigned long long)FINGERPRINT, REVISION);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_operation_round_trips_at_its_bounds_and_refuses_past_them),
 		cmocka_unit_test(the_read_only_and_answer_rules_come_from_the_table),
 		cmocka_unit_test(numbers_past_the_eighth_slot_travel),
+		cmocka_unit_test(the_table_changes_only_with_the_protocol_revision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
