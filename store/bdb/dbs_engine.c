@@ -187,15 +187,26 @@ typedef struct tr_arg {
 	const store_input_request *rq;
 } tr_arg;
 
+/* the audit trail's action of each; the model says which status it moves
+ * a task from, and to (store_task_move) */
 static const struct {
 	const char *action;
-	task_status from, to;
 } tr_rule[] = {
-	[TR_BEGIN] = { "begin", TASK_PENDING, TASK_IN_PROGRESS },
-	[TR_COMPLETE] = { "complete", TASK_IN_PROGRESS, TASK_COMPLETE },
-	[TR_FAIL] = { "fail", TASK_IN_PROGRESS, TASK_FAILED },
-	[TR_REQUEST] = { "request-input", TASK_IN_PROGRESS, TASK_WAITING },
+	[TR_BEGIN] = { "begin" },
+	[TR_COMPLETE] = { "complete" },
+	[TR_FAIL] = { "fail" },
+	[TR_REQUEST] = { "request-input" },
 };
+
+/* The status a move starts from (the first the model allows). */
+static task_status move_from(const char *action)
+{
+	task_status to;
+	for (int s = 0; s < TASK_STATUS_COUNT; s++)
+		if (store_task_move(action, (task_status)s, &to) == 0)
+			return (task_status)s;
+	return TASK_STATUS_COUNT;
+}
 
 static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, store_err *err)
 {
@@ -243,16 +254,17 @@ static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	task_status from = tr_rule[a->kind].from, to = tr_rule[a->kind].to;
+	task_status from = t.status, to = TASK_STATUS_COUNT;
 	char now[40];
 	record_timestamp_now(now, sizeof now);
 	if (!exec_live(&e)) {
 		c = exec_ended(err, &e);
 		goto out;
 	}
-	if (t.status != from) {
+	if (store_task_move(tr_rule[a->kind].action, t.status, &to) < 0) {
 		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' is %s, not %s: it was changed first%s",
-			    a->task_id, a->exec_id, status_task_name(t.status), status_task_name(from),
+			    a->task_id, a->exec_id, status_task_name(t.status),
+			    status_task_name(move_from(tr_rule[a->kind].action)),
 			    t.status == TASK_WAITING ? " (paused, or waiting for input)" : "");
 		goto out;
 	}

@@ -47,7 +47,8 @@ static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 			    status_exec_name(e.status));
 		goto out;
 	}
-	if (t.status != TASK_PENDING && t.status != TASK_IN_PROGRESS) {
+	task_status to;
+	if (store_task_move("pause", t.status, &to) < 0) {
 		c = err_set(err, STORE_INVALID_STATE, "task '%s' cannot be paused (status: %s)", a->task_id,
 			    status_task_name(t.status));
 		goto out;
@@ -55,7 +56,7 @@ static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if ((c = record_exec_copy(&old, &e) < 0 ? err_set(err, STORE_STORAGE, "out of memory") : STORE_OK))
 		goto out;
 	const char *before = status_task_name(t.status);
-	t.status = TASK_WAITING;
+	t.status = to;
 	t.end_timestamp[0] = '\0';
 	e.status = EXEC_WAITING;
 	e.is_paused = true;
@@ -111,8 +112,7 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 			record_task_free(&t);
 			break;
 		}
-		if (t.status == TASK_WAITING && t.has_input && t.input_required && !t.has_input_value &&
-		    !t.has_input_default) {
+		if (store_task_needs_answer(&t)) {
 			size_t o = strlen(missing);
 			if (o + strlen(t.task_id) + 8 < sizeof missing)
 				snprintf(missing + o, sizeof missing - o, "%s'%s'", n_missing ? ", " : "", t.task_id);

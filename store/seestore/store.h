@@ -154,6 +154,16 @@ store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
  * store_task_logs reads the rest (fn may call it). */
 store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err);
 
+/* The model's rules, shared by the store, seectl's pre-flight and seetop's
+ * pre-checks (no I/O).  store_task_move: the status `action` (begin,
+ * complete, fail, request-input, pause, resume-task, reject, cancel) moves a
+ * task in status `from` to (*to); -1 when it may not, or for an unknown
+ * action.  store_task_needs_answer: a waiting task that asks a required
+ * input and has neither a value nor a default: resuming its whole
+ * execution is refused until it is answered. */
+int store_task_move(const char *action, task_status from, task_status *to);
+bool store_task_needs_answer(const record_task *t);
+
 /* The operations of pausing for user input. */
 store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err);
 store_code store_resume_workflow(store *st, const char *exec_id, store_err *err);

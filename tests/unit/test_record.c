@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "record.h"
 #include "record_int.h"
+#include "store.h"
 
 static void make_task(record_task *t)
 {
@@ -242,6 +243,39 @@ static void the_deadline_key_round_trips_at_its_bounds(void **state)
 	assert_string_equal(gt, "b");
 }
 
+/* The model's rules, with no store: which action moves a task from which
+ * status to which, and when a waiting task still needs an answer. */
+static void the_rules_say_which_moves_a_task_may_make(void **state)
+{
+	(void)state;
+	task_status to;
+	assert_int_equal(store_task_move("begin", TASK_PENDING, &to), 0);
+	assert_int_equal(to, TASK_IN_PROGRESS);
+	assert_int_equal(store_task_move("begin", TASK_IN_PROGRESS, &to), -1);
+	assert_int_equal(store_task_move("request-input", TASK_IN_PROGRESS, &to), 0);
+	assert_int_equal(to, TASK_WAITING);
+	assert_int_equal(store_task_move("pause", TASK_PENDING, &to), 0);
+	assert_int_equal(store_task_move("pause", TASK_WAITING, &to), -1);
+	assert_int_equal(store_task_move("reject", TASK_WAITING, &to), 0);
+	assert_int_equal(to, TASK_FAILED);
+	assert_int_equal(store_task_move("complete", TASK_COMPLETE, &to), -1); /* an ended task moves no more */
+	assert_int_equal(store_task_move("cancel", TASK_FAILED, &to), -1);
+	assert_int_equal(store_task_move("no-such-action", TASK_PENDING, &to), -1);
+	record_task t;
+	memset(&t, 0, sizeof t);
+	t.status = TASK_WAITING;
+	t.has_input = t.input_required = true;
+	assert_true(store_task_needs_answer(&t));
+	t.has_input_default = true;
+	assert_false(store_task_needs_answer(&t)); /* its default answers it */
+	t.has_input_default = false;
+	t.input_required = false;
+	assert_false(store_task_needs_answer(&t));
+	t.input_required = true;
+	t.status = TASK_IN_PROGRESS;
+	assert_false(store_task_needs_answer(&t));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +286,7 @@ int main(void)
 		cmocka_unit_test(ids_are_printable_utf8_of_1_to_128_bytes),
 		cmocka_unit_test(timestamps_follow_rfc3339),
 		cmocka_unit_test(the_deadline_key_round_trips_at_its_bounds),
+		cmocka_unit_test(the_rules_say_which_moves_a_task_may_make),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
