@@ -120,20 +120,9 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 		if (complete != e.tasks_complete)
 			report(a, "execution '%s': its record counts %llu complete tasks but %llu are", e.id,
 			       (unsigned long long)e.tasks_complete, (unsigned long long)complete);
-		bool is_waiting = e.status == EXEC_WAITING;
-		if (is_waiting != e.is_paused)
-			report(a, "execution '%s': status is %s but is_paused is %s", e.id, status_exec_name(e.status),
-			       e.is_paused ? "true" : "false");
-		if (is_waiting && waiting == 0)
-			report(a, "execution '%s': waiting-for-input but no task waits", e.id);
-		if (!is_waiting && waiting)
-			report(a, "execution '%s': %s but %zu tasks wait for input", e.id, status_exec_name(e.status),
-			       waiting);
-		if (e.is_paused && !e.paused_task_id)
-			report(a, "execution '%s': paused but paused_task_id is none", e.id);
-		if (e.paused_task_id && !paused_ok)
-			report(a, "execution '%s': paused_task_id '%s' does not name a waiting task", e.id,
-			       e.paused_task_id);
+		char rule[600];
+		if (store_exec_waiting_check(&e, waiting, paused_ok, rule, sizeof rule) < 0)
+			report(a, "%s", rule); /* the rule the item check applies, in its words */
 		unsigned char ik[200];
 		size_t kn = key_by_status(ik, sizeof ik, &e);
 		DBT key = dbs_dbt(ik, kn), copy = dbs_dbt(NULL, 0);

@@ -299,30 +299,8 @@ int store_item_check(const store_item *it, char *why, size_t whylen)
 				paused_ok = true;
 		}
 	}
-	bool is_waiting = e->status == EXEC_WAITING;
-	if (is_waiting != e->is_paused) {
-		snprintf(why, whylen, "execution '%s': status is %s but is_paused is %s", e->id,
-			 status_exec_name(e->status), e->is_paused ? "true" : "false");
+	if (store_exec_waiting_check(e, waiting, paused_ok, why, whylen) < 0)
 		return -1;
-	}
-	if (is_waiting && waiting == 0) {
-		snprintf(why, whylen, "execution '%s' is waiting-for-input but none of its tasks is", e->id);
-		return -1;
-	}
-	if (!is_waiting && waiting > 0) {
-		snprintf(why, whylen, "execution '%s' is %s but %zu of its tasks wait for input", e->id,
-			 status_exec_name(e->status), waiting);
-		return -1;
-	}
-	if (is_waiting && !e->paused_task_id) {
-		snprintf(why, whylen, "execution '%s' is paused but paused_task_id is not set", e->id);
-		return -1;
-	}
-	if (e->paused_task_id && !paused_ok) {
-		snprintf(why, whylen, "execution '%s': paused_task_id '%s' does not name a task waiting for input",
-			 e->id, e->paused_task_id);
-		return -1;
-	}
 	return events_check(it, why, whylen);
 }
 

@@ -1,8 +1,10 @@
 /* rules.c - the rules of the model that the store, seectl and seetop share,
- * with no I/O: which action may move a task from which status to which, and
- * when a waiting task still needs an answer (see store.h). */
+ * with no I/O: which action may move a task from which status to which, when
+ * an execution waits and on which task, and when a waiting task still needs
+ * an answer (see store.h). */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store.h"
@@ -34,6 +36,27 @@ int store_task_move(const char *action, task_status from, task_status *to)
 		*to = moves[i].to;
 		return 0;
 	}
+	return -1;
+}
+
+int store_exec_waiting_check(const record_exec *e, size_t waiting, bool paused_waits, char *why, size_t whylen)
+{
+	bool is_waiting = e->status == EXEC_WAITING;
+	if (is_waiting != e->is_paused)
+		snprintf(why, whylen, "execution '%s': status is %s but is_paused is %s", e->id,
+			 status_exec_name(e->status), e->is_paused ? "true" : "false");
+	else if (is_waiting && waiting == 0)
+		snprintf(why, whylen, "execution '%s' is waiting-for-input but none of its tasks is", e->id);
+	else if (!is_waiting && waiting > 0)
+		snprintf(why, whylen, "execution '%s' is %s but %zu of its tasks wait for input", e->id,
+			 status_exec_name(e->status), waiting);
+	else if (is_waiting && !e->paused_task_id)
+		snprintf(why, whylen, "execution '%s' is paused but paused_task_id is not set", e->id);
+	else if (e->paused_task_id && !paused_waits)
+		snprintf(why, whylen, "execution '%s': paused_task_id '%s' does not name a task waiting for input",
+			 e->id, e->paused_task_id);
+	else
+		return 0;
 	return -1;
 }
 

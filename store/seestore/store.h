@@ -162,6 +162,11 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
  * input and has neither a value nor a default: resuming its whole
  * execution is refused until it is answered. */
 int store_task_move(const char *action, task_status from, task_status *to);
+/* The waiting invariants of an execution, as the item check and verify
+ * apply them: its status and is_paused agree, it waits when (and only when)
+ * one of its tasks waits (`waiting` of them do), and paused_task_id names a
+ * waiting task (paused_waits).  0, or -1 with the first problem in why. */
+int store_exec_waiting_check(const record_exec *e, size_t waiting, bool paused_waits, char *why, size_t whylen);
 bool store_task_needs_answer(const record_task *t);
 
 /* The operations of pausing for user input. */

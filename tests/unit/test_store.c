@@ -925,6 +925,32 @@ static bool has_problem(const problems *p, const char *needle)
 	return false;
 }
 
+/* verify and the item check apply one rule, in the same words: an
+ * execution waiting with no task that waits is refused on import and
+ * reported by verify alike. */
+static void verify_and_the_item_check_say_the_same(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "w", "2024-12-19T10:00:00Z", 1, WAIT1);
+	store_item it;
+	assert_int_equal(store_get_item(c->st, "w", &it, &err), STORE_OK);
+	it.tasks[0].status = TASK_IN_PROGRESS; /* the execution still says it waits */
+	record_buf rec = { 0 };
+	assert_int_equal(record_encode_task(&it.tasks[0], &rec), 0);
+	assert_int_equal(forge_raw(c->st, "tasks.db", "w\0task1", 7, rec.data, rec.len, &err), STORE_OK);
+	record_buf_free(&rec);
+	const char *rule = "execution 'w' is waiting-for-input but none of its tasks is";
+	problems p = { .n = 0 };
+	size_t n = 0;
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_true(has_problem(&p, rule));
+	char why[512];
+	assert_int_equal(store_item_check(&it, why, sizeof why), -1);
+	assert_string_equal(why, rule);
+	store_item_free(&it);
+}
+
 static void put_u64(store *st, const char *key, uint64_t v)
 {
 	unsigned char b[8];
@@ -1316,6 +1342,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(the_timer_acts_for_no_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_answer_is_at_most_64_kib, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_and_the_item_check_say_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_long_backup_path_arrives_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(pause_errors_name_what_is_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_workflow_resumes_every_waiting_task, setup, teardown),
