@@ -6,7 +6,7 @@ top_srcdir=${SEETOP_TOP_SRCDIR:?run through make check}
 top_builddir=${SEETOP_TOP_BUILDDIR:?run through make check}
 SEETOP=$top_builddir/tui/seetop
 SEECTL=$top_builddir/cli/seectl
-command -v tmux >/dev/null || { echo "tmux is not installed: skipping"; exit 77; }
+command -v tmux >/dev/null || { echo "FAIL: tmux is not installed: the screen tests need it (apt-get install tmux)" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/seetop-screen-XXXXXX")
 export SEETOP_HOME=$work/home
 export SEETOP_CONFIG=$work/config.yaml

@@ -20,7 +20,8 @@ sleep 1.5
 expect_screen "nightly-etl-1190"
 "$SEECTL" resume nightly-etl-1190 load >/dev/null || fail "seectl resume after the server was killed"
 [ "$(head -1 "$SEETOP_HOME/server.lock")" != "$pid" ] || fail "no new server"
-expect_screen "> running           nightly-etl-1190" 3
+# resumed, running with no engine to move it on (an imported execution)
+expect_screen "? no engine         nightly-etl-1190" 3
 keys q
 expect_screen "[exit 0]"
 
