@@ -10,21 +10,7 @@
 runs=${SEETOP_IMPORT_FRAMES_RUNS:-2}
 n=1500
 # about 45 MB: three frames of 16 MB
-python3 - "$work/big.yaml" "$n" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-line = "z" * 30000
-with open(path, "w") as f:
-    f.write("executions:\n")
-    for i in range(n):
-        f.write(f"""- id: fr-{i:06d}
-  workflow_name: Frames
-  start_timestamp: 2025-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z
-  status: complete
-  tasks:
-  - {{task_id: t1, status: complete, logs: ['{line}']}}
-""")
-PY
+big_import "$work/big.yaml" "$n" fr
 
 # count HOME: how many executions the home holds
 count() { "$SEECTL" --home "$1" list --limit 1000000 --json 2>/dev/null | grep -c '"id"'; }
