@@ -619,13 +619,42 @@ store_code store_list_newer(store *st, int status, const store_cursor *from, siz
 	return rc;
 }
 
+#define PAUSED_PAGE 512 /* waiting executions per reply of store_paused */
+
+/* Page by page, as the server's own OP_PAUSED read them: no reply holds
+ * more than a page, however many executions wait. */
 store_code store_paused(store *st, record_exec **out, size_t *n, store_err *err)
 {
 	*out = NULL;
 	*n = 0;
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_PAUSED), err);
-	return c ? c : decode_execs(st, out, n, err);
+	store_cursor cur = { .len = 0 };
+	while (!cur.done) {
+		record_exec *page;
+		size_t got;
+		store_code c = list_call(st, EXEC_WAITING, &cur, false, PAUSED_PAGE, &page, &got, NULL, NULL, err);
+		if (c) {
+			record_exec_array_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return c;
+		}
+		record_exec *all = got ? realloc(*out, (*n + got) * sizeof *all) : *out;
+		if (got && !all) {
+			record_exec_array_free(page, got);
+			record_exec_array_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return client_oom(err);
+		}
+		if (got)
+			memcpy(all + *n, page, got * sizeof *page);
+		free(page);
+		*out = all;
+		*n += got;
+		if (!got && !cur.done)
+			break;
+	}
+	return STORE_OK;
 }
 
 store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), void *ctx, store_err *err)
