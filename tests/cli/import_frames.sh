@@ -58,9 +58,11 @@ one() {
 	[ "$newpid" != "$oldpid" ] || fail "$way: the server (pid $oldpid) did not go"
 	got=$(count "$home")
 	if [ $irc -eq 0 ]; then
+		whole=$((whole + 1))
 		[ "$got" -eq "$n" ] || fail "$way: acknowledged ($(cat "$work/imp.out")) with $got of $n executions in the store"
 		grep -q "imported $n executions" "$work/imp.out" || fail "$way: the import said: $(cat "$work/imp.out")"
 	else
+		none=$((none + 1))
 		[ "$got" -eq 0 ] || fail "$way: failed ($(cat "$work/imp.err")) with $got of $n executions in the store"
 	fi
 	hits=$((hits + between))
@@ -77,12 +79,13 @@ expect_out "imported $n executions"
 rm -rf "$work/whole"
 
 for way in kill stop upgrade; do
-	hits=0
+	hits=0 whole=0 none=0
 	r=0
 	while [ $r -lt "$runs" ]; do
 		one "$work/h-$way-$r" $way
 		r=$((r + 1))
 	done
+	echo "$way: $runs runs, the server gone between frames in $hits: $whole acknowledged whole, $none failed with nothing"
 	# the server went while the import ran, after its first frame
 	[ $hits -ge 1 ] || fail "$way: in no run did the server go between the frames"
 done
