@@ -18,6 +18,7 @@
 
 #define HOOK_OUT_HEAD 4096 /* a command's first output bytes go to server.log as they come */
 #define HOOK_OUT_TAIL 4096 /* and its last ones when it ends; what lies between is counted */
+#define HOOK_OUT_LINES 32  /* and at most this many lines of each */
 #define HOOK_LINE 512      /* a longer line is cut into lines of this size */
 #define HOOK_TREE_MAX 256  /* processes of a command's tree looked at */
 
@@ -29,7 +30,7 @@ struct hook_run {
 	int out;                /* the pipe's read end, or -1 */
 	char line[HOOK_LINE];   /* the line being read */
 	size_t line_len;
-	size_t logged;          /* bytes of the head written to the log */
+	size_t logged, lines;   /* bytes and lines of the head written to the log */
 	char tail[HOOK_OUT_TAIL]; /* a ring of the bytes past the head */
 	size_t tail_at, tail_len;
 	unsigned long long past; /* bytes past the head */
@@ -61,7 +62,7 @@ static void hook_take(server *s, struct hook_job *h, const char *p, size_t len)
 {
 	struct hook_run *r = h->run;
 	for (size_t i = 0; i < len; i++) {
-		if (r->logged >= HOOK_OUT_HEAD) {
+		if (r->logged >= HOOK_OUT_HEAD || r->lines >= HOOK_OUT_LINES) {
 			r->tail[(r->tail_at + r->tail_len) % HOOK_OUT_TAIL] = p[i];
 			if (r->tail_len < HOOK_OUT_TAIL)
 				r->tail_len++;
@@ -76,6 +77,7 @@ static void hook_take(server *s, struct hook_job *h, const char *p, size_t len)
 		if (p[i] == '\n' || r->line_len == HOOK_LINE) {
 			hook_log_line(s, h, r->line, r->line_len);
 			r->line_len = 0;
+			r->lines++;
 		}
 	}
 }
@@ -103,10 +105,17 @@ static void hook_read(server *s, struct hook_job *h, bool end)
 	char flat[HOOK_OUT_TAIL];
 	for (size_t i = 0; i < r->tail_len; i++)
 		flat[i] = r->tail[(r->tail_at + i) % HOOK_OUT_TAIL];
-	size_t from = 0;
-	if (r->past > r->tail_len) /* from the first whole line */
-		while (from < r->tail_len && flat[from++] != '\n')
+	size_t from = 0, len = r->tail_len;
+	if (r->past > len) /* from the first whole line */
+		while (from < len && flat[from++] != '\n')
 			;
+	/* the last lines */
+	size_t nl = 0;
+	for (size_t i = len; i > from; i--)
+		if (flat[i - 1] == '\n' && i < len && ++nl == HOOK_OUT_LINES) {
+			from = i;
+			break;
+		}
 	srv_log(s, "hook %llu output: [%llu bytes left out]", (unsigned long long)r->hook_id,
 		(unsigned long long)(r->past - (r->tail_len - from)));
 	for (size_t i = from, start = from; i <= r->tail_len; i++)
@@ -446,7 +455,7 @@ void jobs_timer_run(server *s, int *timeout)
 		}
 		size_t fired = 0;
 		for (bool more = true; more && fired < TIMER_BATCH;) {
-			char id[RECORD_ID_MAX + 1];
+			char id[130];
 			if (dbs_deadline_fire(s->db, now, &more, id, sizeof id, &err)) {
 				srv_log(s, "applying a deadline: %s", err.msg);
 				break;
