@@ -243,8 +243,8 @@ int admin_notify(cli *c, int argc, char **argv)
 	store_err err;
 	if (strcmp(what, "add") == 0) {
 		if (!no.on)
-			return cmd_fail(EXIT_USAGE, "notify add: --on EVENTS is required (waiting, timeout, rejected, "
-						    "cancelled, comma-separated)");
+			return cmd_fail(EXIT_USAGE, "notify add: --on EVENTS is required (waiting, paused, timeout, "
+						    "rejected, cancelled, comma-separated)");
 		if (optind + 1 != end || end + 1 >= argc)
 			return cmd_fail(EXIT_USAGE, "notify add: the command goes after --: seectl notify add --on waiting "
 						    "-- CMD [ARGS...]");

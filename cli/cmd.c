@@ -1100,12 +1100,16 @@ const cmd cmd_table[] = {
 	  "  --json   status as one JSON object\n",
 	  admin_server },
 	{ "notify", "add --on EVENTS -- CMD [ARGS...] | list [--json] | remove N",
-	  "hooks: commands run on waiting, timeout, rejected, cancelled",
-	  "  --on EVENTS   comma-separated: waiting, timeout, rejected, cancelled\n"
-	  "The server runs CMD without a shell after the change is committed, with\n"
-	  "SEETOP_EVENT, SEETOP_EXECUTION, SEETOP_TASK, SEETOP_PROMPT, SEETOP_DEADLINE,\n"
-	  "SEETOP_ACTOR, SEETOP_USER, SEETOP_TIME, SEETOP_REASON and SEETOP_HOME set, its\n"
-	  "output in server.log: 4 at once, 30 s each at most (SEESTORE_HOOK_TIMEOUT_MS).\n"
+	  "hooks: commands run on waiting, paused, timeout, rejected, cancelled",
+	  "  --on EVENTS   comma-separated: waiting (input asked), paused (by an operator),\n"
+	  "                timeout, rejected, cancelled\n"
+	  "CMD is resolved to an absolute path now (a name through PATH); a missing or\n"
+	  "not executable one is refused.  The server runs it without a shell after the\n"
+	  "change is committed, with SEETOP_EVENT, SEETOP_EXECUTION, SEETOP_TASK,\n"
+	  "SEETOP_PROMPT, SEETOP_DEADLINE, SEETOP_ACTOR, SEETOP_USER, SEETOP_TIME,\n"
+	  "SEETOP_REASON, SEETOP_HOME and SEETOP_NOTIFICATION set, its output in\n"
+	  "server.log (first and last lines): 4 at once, new ones first, 30 s each at\n"
+	  "most (SEESTORE_HOOK_TIMEOUT_MS), then its whole process tree is stopped.\n"
 	  "Delivery is at least once:\n"
 	  "a notification not yet run when the server stopped runs when it starts again.\n"
 	  "seectl server status counts the commands run and failed (kept in the home).\n",

@@ -17,7 +17,7 @@ wait_for() {
 }
 cat >"$work/note.sh" <<'SH'
 #!/bin/sh
-echo "$SEETOP_EVENT|$SEETOP_EXECUTION|$SEETOP_TASK|$SEETOP_PROMPT" >>"$1"
+echo "$SEETOP_EVENT|$SEETOP_EXECUTION|$SEETOP_TASK|$SEETOP_PROMPT|$SEETOP_NOTIFICATION" >>"$1"
 SH
 chmod +x "$work/note.sh"
 # executions: run1 runs its task t1; w1..w3 wait for an answer
@@ -37,11 +37,11 @@ expect_rc 0 "notify add --on waiting"
 run pause run1 t1
 expect_rc 0 "pause"
 wait_for 10 test -s "$work/paused.out" || fail "no paused notification"
-grep -q "^paused|run1|t1|$" "$work/paused.out" || fail "the paused notification: $(cat "$work/paused.out")"
+grep -q "^paused|run1|t1||[1-9][0-9]*$" "$work/paused.out" || fail "the paused notification: $(cat "$work/paused.out")"
 "$SEERUN" --id wf "$DATA/workflows/approve.json" >/dev/null 2>&1 &
 pid=$!
 wait_for 10 grep -q "^waiting|wf|" "$work/waiting.out" || fail "no waiting notification for an input request"
-grep -q "^waiting|wf|approve|Deploy to production?$" "$work/waiting.out" || fail "the waiting notification: $(cat "$work/waiting.out")"
+grep -q "^waiting|wf|approve|Deploy to production?|[1-9][0-9]*$" "$work/waiting.out" || fail "the waiting notification: $(cat "$work/waiting.out")"
 "$SEECTL" resume wf approve --input yes >/dev/null || kill "$pid"
 wait $pid
 grep -q "^waiting|run1" "$work/waiting.out" && fail "a pause fired the waiting hook"
