@@ -217,6 +217,33 @@ void app_look_rows(app *a)
 	}
 }
 
+/* Counts the paused executions among those that wait (when few wait),
+ * once per generation. */
+static void count_paused(app *a, uint64_t gen)
+{
+	if (a->counts[EXEC_WAITING] > APP_PAUSED_COUNT_MAX) {
+		a->n_paused = -1;
+		return;
+	}
+	if (a->paused_gen == gen && a->n_paused >= 0 && gen)
+		return;
+	store_cursor cur;
+	memset(&cur, 0, sizeof cur);
+	record_exec *v;
+	size_t n;
+	store_err err;
+	if (store_list(a->st, EXEC_WAITING, &cur, APP_PAUSED_COUNT_MAX, &v, &n, &err) != STORE_OK) {
+		a->n_paused = -1;
+		return;
+	}
+	long long paused = 0;
+	for (size_t i = 0; i < n; i++)
+		paused += app_exec_paused(a, &v[i]);
+	record_exec_array_free(v, n);
+	a->n_paused = paused;
+	a->paused_gen = gen;
+}
+
 int app_reload(app *a)
 {
 	store_err err;
@@ -242,6 +269,7 @@ int app_reload(app *a)
 		return DO_DRAW;
 	}
 	memcpy(a->counts, counts, sizeof counts);
+	count_paused(a, gen);
 	a->gen = gen;
 	size_t sel_was = a->sel, top_was = a->top;
 	list_restart(a, deep ? &from : NULL);

@@ -135,6 +135,10 @@ typedef struct app {
 	size_t help_top;       /* the help's first line shown (it scrolls) */
 	uint64_t gen;
 	uint64_t counts[EXEC_STATUS_COUNT];
+	/* of the waiting executions, how many an operator paused (no task asks
+	 * for input); -1 when not counted (more than APP_PAUSED_COUNT_MAX wait) */
+	long long n_paused;
+	uint64_t paused_gen;   /* the generation n_paused was counted at */
 	char msg[512];
 	bool msg_error;
 	int watch_fd;          /* the server's pushes; -1 while reconnecting */
@@ -183,6 +187,9 @@ typedef struct action {
 extern const action app_actions[];
 
 #define APP_MARKS_MAX 1000
+/* The header counts the paused executions when at most this many wait:
+ * paused is not a status of its own, so each one's tasks are read. */
+#define APP_PAUSED_COUNT_MAX 64
 /* Whether the execution is marked (Space). */
 bool app_marked(const app *a, const char *id);
 

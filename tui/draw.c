@@ -167,10 +167,12 @@ static void draw_header(app *a)
 	 * terminal (htop drops meters): the counts of ended executions first,
 	 * then running; what waits, the clock, the position, the marks and
 	 * filters always stay; the home is last and is cut */
-	char mode[16], run[32], wait[32], done[32], bad[32];
+	char mode[16], run[32], wait[64], done[32], bad[32];
 	snprintf(mode, sizeof mode, "seetop %s", a->read_only || store_is_read_only(a->st) ? "[RO]" : "[RW]");
 	snprintf(run, sizeof run, "running %llu", (unsigned long long)a->counts[EXEC_RUNNING]);
 	snprintf(wait, sizeof wait, "waiting %llu", (unsigned long long)a->counts[EXEC_WAITING]);
+	if (a->n_paused > 0) /* an operator's pause is counted apart: it asks nothing */
+		snprintf(wait + strlen(wait), sizeof wait - strlen(wait), " (%lld paused)", a->n_paused);
 	snprintf(done, sizeof done, "complete %llu", (unsigned long long)a->counts[EXEC_COMPLETE]);
 	snprintf(bad, sizeof bad, "failed %llu", (unsigned long long)a->counts[EXEC_FAILED]);
 	struct {

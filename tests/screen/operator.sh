@@ -56,7 +56,8 @@ detail_first=$(screen | sed -n '/DETAIL qa-signoff/{n;p;q}')
 echo "$detail_first" | grep -q "why: QA found a blocker" || fail "the detail does not start with why: '$detail_first'
 $(screen)"
 expect_screen "execution release-train-52  Weekly release train"
-# paused is not waiting: w lists both, marked apart
+# paused is not waiting: the header counts it apart, w lists both, marked apart
+screen | head -1 | grep -q "waiting 4 (1 paused)" || fail "the header does not count the paused execution: $(screen | head -1)"
 keys Escape Escape Escape w
 expect_screen "= paused            nightly-etl-1190"
 expect_screen "! waiting-for-input deploy-prod-4821"
