@@ -37,7 +37,24 @@ struct hook_run {
 	bool exited;            /* its first process ended (status) */
 	int status;
 	bool done;              /* its notification left the outbox */
+	bool used;
 };
+
+/* Their places: one server per process, and nothing to free when it exits
+ * with commands still running. */
+static struct hook_run hook_runs[HOOKS_AT_ONCE];
+
+static struct hook_run *hook_run_new(void)
+{
+	for (size_t i = 0; i < HOOKS_AT_ONCE; i++)
+		if (!hook_runs[i].used) {
+			memset(&hook_runs[i], 0, sizeof hook_runs[i]);
+			hook_runs[i].used = true;
+			hook_runs[i].out = -1;
+			return &hook_runs[i];
+		}
+	return NULL;
+}
 
 static void hook_setenv(const char *name, const char *v)
 {
@@ -362,7 +379,7 @@ void jobs_hooks_pump(server *s, int *timeout)
 				i++;
 				continue;
 			}
-			free(h->run);
+			h->run->used = false;
 			s->hooks[i] = s->hooks[--s->n_hooks];
 			alive[i] = alive[s->n_hooks];
 		}
@@ -389,14 +406,15 @@ void jobs_hooks_pump(server *s, int *timeout)
 				s->outbox_check = false;
 			break;
 		}
-		struct hook_run *run = calloc(1, sizeof *run);
+		struct hook_run *run = hook_run_new();
 		int out = -1;
 		pid_t pid = run ? hook_spawn(s, &n, &out) : -1;
 		if (pid < 0) {
 			srv_log(s, "notification %llu: hook %llu: cannot start its command", (unsigned long long)n.seq,
 				(unsigned long long)n.hook_id);
 			dbs_outbox_done(s->db, n.seq, false, &err);
-			free(run);
+			if (run)
+				run->used = false;
 			done_any = true;
 		} else {
 			struct hook_job *h = &s->hooks[s->n_hooks++];
