@@ -112,7 +112,8 @@ t1=$(ms)
 for t in 0 1; do
 	shown=
 	while [ $(($(ms) - t1)) -lt 1000 ]; do
-		pane ":$t" | grep -qE "waiting-for-input +zz-probe" && { shown=$(($(ms) - t1)); break; }
+		# an operator's pause has its own look (paused), apart from a task that asks
+		pane ":$t" | grep -qE "(paused|waiting-for-input) +zz-probe" && { shown=$(($(ms) - t1)); break; }
 		sleep 0.02
 	done
 	[ -n "$shown" ] || fail "dashboard $t did not show the pause within 1 s:
