@@ -25,7 +25,7 @@ build() {
 		fail "$1 (--prefix=$2, make $3) failed: $(tail -5 "$work/$1.log")"
 }
 # (seectl and its libraries: the whole tree would only take longer)
-build "build for the first prefix" "$first" "paths.h cli/seectl"
+build "build for the first prefix" "$first" "seetop_paths.h cli/seectl"
 build "install into the second prefix" "$second" install
 [ -e "$first" ] && fail "installing into the second prefix wrote into the first"
 
