@@ -78,12 +78,12 @@ expect_screen "deploy-prod-4821"
 t0=$(date +%s%N)
 $T resize-window -x 80 -y 24
 ok=
-while [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 200 ]; do
-	s=$(screen)
+while [ $(( (at = $(date +%s%N) - t0) / 1000000 )) -lt 200 ]; do
+	s=$(screen) # captured from 'at' on: what it shows was drawn by then
 	if [ "$(printf '%s\n' "$s" | sed -n 24p | grep -c '? help  q quit')" = 1 ] &&
 		printf '%s\n' "$s" | grep -q "TASK STATUS" && printf '%s\n' "$s" | grep -q "DETAIL" &&
 		[ "$(printf '%s\n' "$s" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le 80 ]; then
-		ok=$(( ($(date +%s%N) - t0) / 1000000 )); break
+		ok=$((at / 1000000)); break
 	fi
 	sleep 0.01
 done
