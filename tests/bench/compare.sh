@@ -13,7 +13,7 @@ for b in "$old" "$new"; do
 	[ -x "$b/tests/bench/bench" ] || { echo "compare: $b/tests/bench/bench is missing: run make tests/bench/bench there" >&2; exit 2; }
 done
 out=$(mktemp -d "${TMPDIR:-/tmp}/seetop-compare-XXXXXX")
-trap 'rm -rf "$out"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$out"' EXIT
 for r in $(seq 1 "$rounds"); do
 	for side in old new; do
 		dir=$old
@@ -41,6 +41,6 @@ awk -F'\t' 'FNR==NR { k=$1 FS $2; o[k]=o[k] " " $3; u[k]=$4; order[++n]=k; next 
 	{ k=$1 FS $2; w[k]=w[k] " " $3 }
 	function med(s,   a, m, i, j, t) { m=split(s, a, " "); for (i=1;i<=m;i++) for (j=i+1;j<=m;j++) if (a[j]<a[i]) { t=a[i]; a[i]=a[j]; a[j]=t }
 		return m % 2 ? a[(m+1)/2] : (a[m/2]+a[m/2+1])/2 }
-	END { for (i=1;i<=n;i++) { k=order[i]; if (seen[k]++ || !(k in w)) continue; split(k, p, FS)
-		a=med(o[k]); b=med(w[k]); printf "%-9s %-52s %12.3f%-2s %12.3f%-2s %9.2f\n", p[1], p[2], a, u[k], b, u[k], a > 0 ? b/a : 0 } }' \
+	END { for (q=1;q<=n;q++) { k=order[q]; if ((k in seen) || !(k in w)) continue; seen[k]=1; split(k, p, FS)
+		x=med(o[k]); y=med(w[k]); printf "%-9s %-52s %12.3f%-2s %12.3f%-2s %9.2f\n", p[1], p[2], x, u[k], y, u[k], (x > 0 ? y / x : 0) } }' \
 	"$out/old.all" "$out/new.all"
