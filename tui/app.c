@@ -244,6 +244,33 @@ static void count_paused(app *a, uint64_t gen)
 	a->paused_gen = gen;
 }
 
+const char *app_remote_host(const char *home, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (strncmp(home, "ssh://", 6) != 0)
+		return home;
+	const char *p = home + 6, *slash = strchr(p, '/');
+	if (!slash)
+		return home;
+	const char *at = memchr(p, '@', (size_t)(slash - p));
+	if (at)
+		p = at + 1;
+	const char *end = slash;
+	if (*p == '[') { /* [::1]:22 */
+		const char *close = memchr(p, ']', (size_t)(slash - p));
+		if (close) {
+			p++;
+			end = close;
+		}
+	} else {
+		const char *colon = memchr(p, ':', (size_t)(slash - p));
+		if (colon)
+			end = colon;
+	}
+	snprintf(out, cap, "%.*s", (int)(end - p), p);
+	return slash;
+}
+
 int app_reload(app *a)
 {
 	store_err err;

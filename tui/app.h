@@ -143,6 +143,8 @@ typedef struct app {
 	bool msg_error;
 	int watch_fd;          /* the server's pushes; -1 while reconnecting */
 	bool reconnecting;
+	bool server_stopped;   /* its owner stopped the server: wait for a key before starting one */
+	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
 	bool pushed;           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
 	time_t clock_sec;      /* the second the header's clock shows */
@@ -203,6 +205,9 @@ int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);
+/* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
+ * local home), and where its path starts (the home itself when local). */
+const char *app_remote_host(const char *home, char *out, size_t cap);
 /* Reads what a row alone does not say (paused or waiting for input, which
  * task failed it) for the rows on screen. */
 void app_look_rows(app *a);

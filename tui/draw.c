@@ -185,8 +185,11 @@ static void draw_header(app *a)
 		need += text_width(part[i].text, strlen(part[i].text)) + 2;
 	/* with a filter on, the home gives way first: the counts say what the
 	 * filter hides; without one, the home is cut as the last part */
-	char home[256];
-	text_escape(home, sizeof home, a->home, strlen(a->home));
+	/* a home on another host reads HOST:/PATH */
+	char home[256], where[4400], host[256];
+	const char *path = app_remote_host(a->home, host, sizeof host);
+	snprintf(where, sizeof where, "%s%s%s", host, host[0] ? ":" : "", path);
+	text_escape(home, sizeof home, where, strlen(where));
 	bool filtered = a->filter != FILTER_ALL || a->search[0];
 	if (filtered && need + text_width(home, strlen(home)) > COLS)
 		home[0] = '\0';

@@ -139,6 +139,19 @@ static double mono_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* The connection to the server is gone: the status line says why, and
+ * whether seetop waits (its owner stopped it) or connects again. */
+static void lost_server(app *a, const char *why)
+{
+	a->server_stopped = !a->remote_host[0] && store_server_stopped(a->home);
+	if (a->server_stopped)
+		app_set_msg(a, true, "server stopped: seetop starts it again at the next key, or when another program does");
+	else if (a->remote_host[0])
+		app_set_msg(a, true, "reconnecting to %s \u2026 (%s)", a->remote_host, why);
+	else
+		app_set_msg(a, true, "reconnecting to the store server: %s", why);
+}
+
 /* Subscribes to the server's pushes, or tries again after the server went
  * away: the last screen stays, the status line says so. */
 static void watch_connect(app *a)
@@ -155,7 +168,7 @@ static void watch_connect(app *a)
 	}
 	a->watch_fd = -1;
 	a->reconnecting = true;
-	app_set_msg(a, true, "reconnecting to the store server: %s", err.msg);
+	lost_server(a, err.msg);
 }
 
 /* SIGWINCH writes a byte here, so that the poll below wakes for a resize
@@ -211,7 +224,7 @@ static int wait_input(app *a, int *todo)
 			a->watch_fd = -1;
 			a->reconnecting = true;
 			a->reconnect_at = 0;
-			app_set_msg(a, true, "reconnecting to the store server: %s", err.msg);
+			lost_server(a, err.msg);
 			*todo |= DO_DRAW;
 		} else if (push.pushed && push.generation != a->gen) {
 			*todo |= DO_RELOAD;
@@ -222,8 +235,14 @@ static int wait_input(app *a, int *todo)
 		time_t t = time(NULL);
 		if (t != a->reconnect_at) { /* once a second */
 			a->reconnect_at = t;
-			watch_connect(a);
-			*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;
+			/* a stopped server is started again by a key, or by
+			 * another program: not by a dashboard left open */
+			if (a->server_stopped && store_server_running(a->home))
+				a->server_stopped = false;
+			if (!a->server_stopped) {
+				watch_connect(a);
+				*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;
+			}
 		}
 	}
 	/* the clock: by the second shown, not by a quiet poll, which a
@@ -233,8 +252,14 @@ static int wait_input(app *a, int *todo)
 		a->clock_sec = sec;
 		*todo |= DO_TICK;
 	}
-	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
-		return getch();
+	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
+		int key = getch();
+		if (key != ERR && a->server_stopped) {
+			a->server_stopped = false; /* the operator is back: start it again */
+			a->reconnect_at = 0;
+		}
+		return key;
+	}
 	return ERR;
 }
 
@@ -464,6 +489,7 @@ int main(int argc, char **argv)
 	} else {
 		a.home = conf_home(&a.conf, home);
 	}
+	app_remote_host(a.home, a.remote_host, sizeof a.remote_host);
 	a.read_only = batch || read_only == 1 || (read_only == -1 && a.conf.read_only);
 	if (view_load(&a, err, sizeof err) < 0) {
 		free(a.home);

@@ -314,6 +314,26 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 	return c;
 }
 
+bool store_server_stopped(const char *home)
+{
+	char abs[PATH_MAX];
+	if (client_home_is_remote(home) || !realpath(home, abs) || store_server_running(abs))
+		return false;
+	int dirfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return false;
+	int fd = openat(dirfd, SERVER_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dirfd);
+	if (fd < 0)
+		return false;
+	char buf[64];
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	const char *nl = strchr(buf, '\n');
+	return nl && strncmp(nl + 1, "stopped\n", 8) == 0;
+}
+
 bool store_server_running(const char *home)
 {
 	char abs[PATH_MAX];

@@ -88,6 +88,7 @@ typedef struct server {
 	char *changed_ids[PUSH_IDS];
 	size_t n_changed;
 	bool stop;
+	bool stop_asked;        /* by OP_STOP (seectl server stop), not to make way for a newer build */
 	struct pollfd *pfd;     /* poll's array, kept from one wake-up to the next */
 	conn **pconn;           /* the connection of each entry (gather) */
 	size_t pcap;
