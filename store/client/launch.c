@@ -317,8 +317,15 @@ store_code store_server_stop(const char *home, bool *was_running, store_err *err
 bool store_server_stopped(const char *home)
 {
 	char abs[PATH_MAX];
-	if (client_home_is_remote(home) || !realpath(home, abs) || store_server_running(abs))
+	if (client_home_is_remote(home) || !realpath(home, abs))
 		return false;
+	/* said from the moment the stop is taken, while the server still
+	 * finishes; a new server writes its own pid over it */
+	int sock = client_connect(abs);
+	if (sock >= 0) {
+		close(sock);
+		return false;
+	}
 	int dirfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return false;

@@ -379,10 +379,11 @@ store_code store_restore(const char *backup, const char *home, store_err *err);
 /* Whether a server runs for `home`, without starting one (a status that
  * must not start what it reports on). */
 bool store_server_running(const char *home);
-/* No server runs for `home` because its owner stopped the last one (seectl
- * server stop), rather than because it crashed or went idle: a dashboard
- * then waits for a key or another program before starting one again.
- * false for an ssh:// home. */
+/* The server of `home` was stopped by its owner (seectl server stop) and
+ * none serves since (true from the moment the stop is taken, while the
+ * server finishes), rather than crashed or gone idle: a dashboard then
+ * waits for a key or another program before starting one again.  false for
+ * an ssh:// home. */
 bool store_server_stopped(const char *home);
 
 /* The remote end of a home addressed as ssh://HOST/PATH (seectl server
