@@ -15,6 +15,7 @@ R="ssh://$(id -un)@127.0.0.1:$SSHD_PORT$SEETOP_HOME"
 load_demo
 start --home "$R"
 expect_screen "nightly-etl-1190" 10
+expect_screen "127.0.0.1:/"
 keys n n
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
 expect_screen "= paused            nightly-etl-1190" 1
@@ -34,6 +35,7 @@ expect_screen "resumed task load of nightly-etl-1190" 5
 sshd_stop
 sleep 1
 expect_screen "nightly-etl-1190"
+expect_screen "reconnecting to 127.0.0.1"
 sshd_start
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause after sshd came back"
 expect_screen "= paused            nightly-etl-1190" 15

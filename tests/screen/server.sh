@@ -36,4 +36,27 @@ expect_screen "[exit 0]" 2
 t1=$(date +%s%N)
 [ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "q took $(((t1 - t0) / 1000000)) ms with the server stopped"
 kill -CONT "$pid"
+
+# seectl server stop under an open dashboard: it says so and starts nothing
+# until a key (a dashboard left open must not undo the stop)
+start
+expect_screen "nightly-etl-1190"
+"$SEECTL" server stop >/dev/null || fail "seectl server stop"
+expect_screen "server stopped" 3
+sleep 2.5
+[ -S "$SEETOP_HOME/server.sock" ] && fail "the open dashboard started a server again after server stop"
+"$SEECTL" server status >/dev/null 2>&1
+[ $? -eq 3 ] || fail "server status does not say 'not running' with a dashboard open after the stop"
+keys j
+for _ in $(seq 1 60); do [ -S "$SEETOP_HOME/server.sock" ] && break; sleep 0.05; done
+[ -S "$SEETOP_HOME/server.sock" ] || fail "a key did not start the server again"
+"$SEECTL" pause nightly-etl-1190 load >/dev/null 2>&1
+expect_screen "nightly-etl-1190" 2
+# another program starts it: the dashboard carries on without a key
+"$SEECTL" server stop >/dev/null
+expect_screen "server stopped" 3
+"$SEECTL" resume nightly-etl-1190 load >/dev/null || fail "seectl resume after the stop"
+expect_screen "reconnected to the store server" 3
+keys q
+expect_screen "[exit 0]"
 finish
