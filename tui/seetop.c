@@ -239,6 +239,10 @@ static int wait_input(app *a, int *todo)
 			 * another program: not by a dashboard left open */
 			if (a->server_stopped && store_server_running(a->home))
 				a->server_stopped = false;
+			else if (!a->server_stopped && !a->remote_host[0] && store_server_stopped(a->home)) {
+				lost_server(a, "stopped");
+				*todo |= DO_DRAW;
+			}
 			if (!a->server_stopped) {
 				watch_connect(a);
 				*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;

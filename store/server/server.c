@@ -77,6 +77,16 @@ static void log_open(server *s)
 	s->logfd = open_own(SERVER_LOG, O_WRONLY | O_APPEND | O_CREAT);
 }
 
+void srv_mark_stopped(server *s)
+{
+	/* open dashboards then wait for a key or another program before they
+	 * start a server again */
+	char said[48];
+	int n = snprintf(said, sizeof said, "%ld\nstopped\n", (long)getpid());
+	if (ftruncate(s->lock, 0) == 0)
+		(void)!pwrite(s->lock, said, (size_t)n, 0);
+}
+
 void srv_log(server *s, const char *fmt, ...)
 {
 	if (s->logfd < 0)
@@ -392,15 +402,7 @@ int server_run(const char *home, const server_opts *o)
 	    now_st.st_dev == s.sock_st.st_dev)
 		unlinkat(home_fd, SERVER_SOCKET, 0);
 	srv_log(&s, "server exits (%s)", s.stop ? "stopped" : got_term ? "terminated" : "idle");
-	/* a stop its owner asked for is said in the lock file, beneath the pid:
-	 * open dashboards then wait for a key or another program before they
-	 * start a server again (store_server_stopped) */
-	if (s.stop_asked) {
-		char said[48];
-		int sn = snprintf(said, sizeof said, "%ld\nstopped\n", (long)getpid());
-		if (ftruncate(lock, 0) == 0)
-			(void)!pwrite(lock, said, (size_t)sn, 0);
-	}
+
 	for (size_t i = 0; i < s.n_conns; i++)
 		conn_free(s.conns[i]);
 	free(s.conns);

@@ -729,7 +729,7 @@ static store_code op_stop(req *q)
 	store_code code = STORE_OK;
 	srv_log(s, "stop asked by pid %ld", (long)c->pid);
 	s->stop = true;
-	s->stop_asked = true;
+	srv_mark_stopped(s);
 	rc = conn_reply_ok(b);
 	q->rc = rc;
 	return code;

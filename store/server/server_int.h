@@ -88,7 +88,6 @@ typedef struct server {
 	char *changed_ids[PUSH_IDS];
 	size_t n_changed;
 	bool stop;
-	bool stop_asked;        /* by OP_STOP (seectl server stop), not to make way for a newer build */
 	struct pollfd *pfd;     /* poll's array, kept from one wake-up to the next */
 	conn **pconn;           /* the connection of each entry (gather) */
 	size_t pcap;
@@ -120,6 +119,9 @@ typedef struct server {
 int64_t srv_now_ms(void); /* monotonic */
 /* A line in server.log; a full disk loses it, never a request. */
 void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Its owner stopped it: server.lock says "stopped" under the pid from now
+ * on, before any connection closes (store_server_stopped reads it). */
+void srv_mark_stopped(server *s);
 
 /* server_conn.c */
 void conn_free(conn *c);
