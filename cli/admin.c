@@ -116,6 +116,10 @@ int admin_server(cli *c, int argc, char **argv)
 			return cmd_store_fail(&err);
 		return EXIT_DONE;
 	}
+	bool remote = strncmp(c->home, "ssh://", 6) == 0;
+	if (strcmp(what, "stop") == 0 && remote)
+		return cmd_fail(EXIT_REFUSED, "server stop: '%s' is on another host: stop it there (ssh HOST seectl --home PATH "
+					      "server stop)", c->home);
 	if (strcmp(what, "stop") == 0) {
 		bool was;
 		if (store_server_stop(c->home, &was, &err))
@@ -126,7 +130,8 @@ int admin_server(cli *c, int argc, char **argv)
 	if (strcmp(what, "status") != 0 && strcmp(what, "start") != 0)
 		return cmd_fail(EXIT_USAGE, "server: unknown action '%s': status, start, stop, enable, disable or proxy", what);
 	/* a status starts nothing: it says what is (as systemctl status does) */
-	if (strcmp(what, "status") == 0 && !c->st && !store_server_running(c->home)) {
+	/* (on another host the proxy starts one, as any remote command does) */
+	if (strcmp(what, "status") == 0 && !c->st && !remote && !store_server_running(c->home)) {
 		if (json)
 			printf("{\"running\": false}\n");
 		else
@@ -139,8 +144,25 @@ int admin_server(cli *c, int argc, char **argv)
 	store_server_info info;
 	if (store_server_status(c->st, &info, &err))
 		return cmd_store_fail(&err);
+	/* which host answered: this one, or the one ssh reached */
+	char host[256] = "";
+	if (remote) {
+		const char *h = c->home + 6, *slash = strchr(h, '/'), *at = memchr(h, '@', (size_t)(slash - h));
+		if (at)
+			h = at + 1;
+		snprintf(host, sizeof host, "%.*s", (int)(slash - h), h);
+	} else if (gethostname(host, sizeof host - 1) != 0) {
+		snprintf(host, sizeof host, "localhost");
+	}
+	if (json) {
+		fputs("{\"host\": ", stdout);
+		text_json_fputs(stdout, host, strlen(host));
+		fputs(", ", stdout);
+	} else {
+		printf("host       %s%s\n", host, remote ? " (over ssh)" : "");
+	}
 	if (json)
-		printf("{\"running\": true, \"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
+		printf("\"running\": true, \"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
 		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u, "
 		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu}\n",
 		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
