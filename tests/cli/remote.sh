@@ -50,6 +50,15 @@ expect_rc 0 "resume with a value over ssh"
 run history r1 --json
 grep '"action":"resume-task"' "$work/out" | grep -q "\"user\":\"$me\"" || fail "the answer over ssh is not recorded as $me's"
 
+# ---- which host answered ----
+run --home "$R" server status
+expect_rc 0 "server status over ssh"
+expect_out "host       127.0.0.1 (over ssh)"
+run --home "$R" server stop
+expect_rc 1 "server stop over ssh"
+expect_one_line
+expect_err "is on another host"
+
 # ---- the monitoring user: read-only, may answer what names it ----
 run --home "$RMON" list
 expect_rc 0 "the monitoring user lists"
