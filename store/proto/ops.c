@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "wire.h"
 
 #define ID RECORD_ID_MAX
 #define TEXT STORE_TEXT_MAX
@@ -21,65 +22,11 @@
 #define EXEC S(0, "the execution id", ID)
 #define TASK S(1, "the task id", ID)
 
-static const ops_def table[] = {
-	{ OP_HELLO, "hello", 0, { U(0, "the flags", 0), U(2, "the revision", 0) },
-	  "u0 granted flags, u1 server pid, u2 1: an older server making way" },
-	{ OP_GENERATION, "generation", 0, { { 0 } }, "u0 generation" },
-	{ OP_COUNTS, "counts", 0, { { 0 } }, "u0.. counts per status, u7 generation" },
-	{ OP_IMPORT, "import", CHANGE_SYNC | OPS_FRAMES,
-	  { U(0, "replace", 1), U(1, "more frames", 1), S(0, "the action", ACTION_MAX),
-	    BLOBS("an item", WIRE_FRAME_MAX, 0) },
-	  "u0 count" },
-	{ OP_GET, "get", 0, { EXEC }, "blob: the execution" },
-	{ OP_GET_ITEM, "get-item", 0, { EXEC }, "blob: the item" },
-	{ OP_DELETE, "delete", CHANGE_SYNC, { EXEC }, "" },
-	{ OP_LIST, "list", 0,
-	  { U(0, "the status", STORE_LIST_DUE + 1), U(1, "the limit", 0), U(2, "newer", 1), U(3, "with counts", 1),
-	    S(0, "the cursor", sizeof(((store_cursor *)0)->key)) },
-	  "blobs: u6 records, then the ids of those attached; s0 cursor, u0 done; with counts: u8.. counts, u7 generation" },
-	{ OP_PAUSED, "paused", 0, { { 0 } }, "blobs: executions" },
-	{ OP_EACH, "each", 0, { S(0, "the id to start after", ID), U(0, "the limit", 0) }, "blobs: items, u0 done" },
-	{ OP_PAUSE, "pause", CHANGE_SYNC, { EXEC, TASK }, "" },
-	{ OP_RESUME_WF, "resume-workflow", CHANGE_SYNC, { EXEC }, "" },
-	{ OP_RESUME_TASK, "resume-task", CHANGE_SYNC | OPS_ANSWER, { EXEC, TASK, S(2, "the input value", TEXT) }, "" },
-	{ OP_EVENTS, "events", 0, { EXEC, U(0, "before", 0), U(1, "the limit", 0) }, "blobs: events" },
-	{ OP_VERIFY, "verify", 0, { { 0 } }, "blobs: problems, u0 count" },
-	{ OP_CHECKPOINT, "checkpoint", CHANGE_SYNC, { { 0 } }, "" },
-	{ OP_WAIT, "wait", 0, { U(0, "the generation", 0), U(1, "the timeout", 0) }, "u0 generation" },
-	{ OP_SUBSCRIBE, "subscribe", 0, { { 0 } }, "u0 generation; then push frames" },
-	{ OP_PUSH, "push", 0, { { 0 } }, "u0 generation, u1 all changed, blobs: ids" },
-	{ OP_STATUS, "status", 0, { { 0 } },
-	  "u0 pid, u1 uptime, u2 clients, u3 generation, u4 cache bytes, u5 cache used, u6 log file, u7 log offset, "
-	  "u8 hooks run, u9 failed, u10 pending" },
-	{ OP_STOP, "stop", CHANGE_SYNC, { { 0 } }, "" },
-	{ OP_BACKUP, "backup", CHANGE_SYNC, { S(0, "the backup directory", PATH_MAX - 1) }, "" },
-	{ OP_EXEC_START, "exec-start", CHANGE_SYNC,
-	  { U(0, "the engine's pid", 0), S(1, "the engine's host", HOST_MAX), BLOBS("the definition", 0, 1) }, "" },
-	{ OP_TASK_BEGIN, "task-begin", CHANGE_SYNC, { EXEC, TASK }, "" },
-	{ OP_TASK_LOG, "task-log", CHANGE_SYNC, { EXEC, TASK, BLOBS("a log line", STORE_LOG_LINE_MAX, STORE_LOG_BATCH_MAX) },
-	  "u0 the task's line count" },
-	{ OP_TASK_COMPLETE, "task-complete", CHANGE_SYNC, { EXEC, TASK }, "" },
-	{ OP_TASK_FAIL, "task-fail", CHANGE_SYNC, { EXEC, TASK, S(2, "the reason", TEXT) }, "" },
-	{ OP_TASK_REQUEST, "task-request", CHANGE_SYNC,
-	  { EXEC, TASK, S(2, "the prompt", TEXT), U(0, "the input type", 0), U(1, "required", 1), U(2, "has a default", 1),
-	    BLOBS("the default", TEXT, 1), U(4, "on timeout", 0) },
-	  "" },
-	{ OP_EXEC_FINISH, "exec-finish", CHANGE_SYNC, { EXEC, U(0, "the status", 0) }, "" },
-	{ OP_ATTACH, "attach", CHANGE_SYNC, { EXEC, U(0, "the engine's pid", 0), S(1, "the engine's host", HOST_MAX) }, "" },
-	{ OP_EVENTS_AFTER, "events-after", 0, { EXEC, U(0, "after", 0), U(1, "the limit", 0) }, "blobs: events" },
-	{ OP_TASK_LOGS, "task-logs", 0, { EXEC, TASK, U(0, "from", 0), U(1, "the limit", 0) },
-	  "blobs: lines, u0 the line count" },
-	{ OP_REJECT, "reject", CHANGE_SYNC | OPS_ANSWER, { EXEC, TASK, S(2, "the reason", TEXT) }, "" },
-	{ OP_CANCEL, "cancel", CHANGE_SYNC, { EXEC, S(2, "the reason", TEXT) }, "" },
-	{ OP_DEADLINE, "deadline", CHANGE_SYNC, { EXEC, TASK, U(0, "the seconds", 0), U(1, "on timeout", 0) }, "" },
-	{ OP_RESPONDENTS, "respondents", CHANGE_SYNC,
-	  { EXEC, TASK, U(0, "no self approval", 1), BLOBS("a respondent", NAME_MAX_, STORE_RESPONDENTS_MAX) }, "" },
-	{ OP_NOTIFY_ADD, "notify-add", CHANGE_SYNC,
-	  { S(0, "the hook's events", EVENTS_MAX), BLOBS("a hook's argument", STORE_HOOK_ARG_MAX, STORE_HOOK_ARGS_MAX) },
-	  "u0 id" },
-	{ OP_NOTIFY_LIST, "notify-list", 0, { { 0 } }, "blobs: id NUL on NUL argv..." },
-	{ OP_NOTIFY_REMOVE, "notify-remove", CHANGE_SYNC, { U(0, "the hook id", 0) }, "" },
-};
+#define NOARGS { 0 }
+#define UNPAREN_(...) __VA_ARGS__
+#define ROW_(code, name, flags, args, reply, handler) { OP_##code, name, flags, { UNPAREN_ args }, reply },
+
+static const ops_def table[] = { OPS(ROW_) };
 
 /* One row per operation, in code order: the table is the protocol. */
 _Static_assert(sizeof table / sizeof table[0] == OP_COUNT_ - OP_HELLO, "a row for every operation");
@@ -138,7 +85,7 @@ static int over(const char *name, uint64_t len, uint64_t max, const char *unit, 
 	return -1;
 }
 
-int ops_check(const wire_msg *m, char *why, size_t whylen)
+int ops_check(const struct wire_msg *m, char *why, size_t whylen)
 {
 	const ops_def *d = ops_find(m->op);
 	if (!d) {

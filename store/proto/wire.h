@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ops.h"
 #include "store.h"
 
 #define WIRE_VERSION 1
@@ -35,56 +36,7 @@ uint64_t wire_revision(void);
 #define WIRE_LIST_COUNTS 8     /* ...and the counts per status from u8 (room for 8 statuses) */
 #define WIRE_STATUS_HOOKS 8    /* OP_STATUS: hooks run, failed, pending in u8, u9, u10 */
 
-typedef enum wire_op {
-	OP_REPLY = 1,
-	OP_HELLO,        /* u0 flags, u2 the client's revision; reply u0 granted flags, u1 server pid,
-			  * u2 1: an older server making way (connect again) */
-	OP_GENERATION,   /* reply u0 */
-	OP_COUNTS,       /* reply u0..: counts per status, WIRE_COUNTS_GEN generation
-			  * (every operation's arguments and reply: ops.c) */
-	OP_IMPORT,       /* u0 replace, u1 more frames follow, s0 action, frame: its number; blobs: items;
-			    reply u0 count */
-	OP_GET,          /* s0 id; reply blob */
-	OP_GET_ITEM,     /* s0 id; reply blob: item */
-	OP_DELETE,       /* s0 id */
-	OP_LIST,         /* u0 status+1 (0 every), u1 limit, u2 newer, u3 with counts, s0 cursor;
-			    reply blobs (u6 of them records, then the ids among them whose engine is
-			    attached), s0 cursor, u0 done, WIRE_LIST_COUNTS.. counts, WIRE_LIST_GEN generation */
-	OP_PAUSED,       /* reply blobs */
-	OP_EACH,         /* s0 after id (absent: from the first), u0 limit; reply blobs: items, u0 done */
-	OP_PAUSE,        /* s0 exec, s1 task */
-	OP_RESUME_WF,    /* s0 exec */
-	OP_RESUME_TASK,  /* s0 exec, s1 task, s2 value (absent: the default) */
-	OP_EVENTS,       /* s0 exec (absent: all), u0 before, u1 limit; reply blobs */
-	OP_VERIFY,       /* reply blobs: problems (at most a bounded number), u0 count */
-	OP_CHECKPOINT,
-	OP_WAIT,         /* u0 generation, u1 timeout ms; reply u0 generation */
-	OP_SUBSCRIBE,    /* then OP_PUSH frames: u0 generation, u1 every execution changed, blobs: ids */
-	OP_PUSH,
-	OP_STATUS,       /* reply u0 pid, u1 uptime s, u2 clients, u3 generation, u4 cache bytes,
-			    u5 cache used, u6 log file, u7 log offset, WIRE_STATUS_HOOKS.. hooks run, failed, pending */
-	OP_STOP,
-	OP_BACKUP,       /* s0 directory */
-	OP_EXEC_START,   /* blob: the definition as an item, u0 engine pid, s1 engine host */
-	OP_TASK_BEGIN,   /* s0 exec, s1 task */
-	OP_TASK_LOG,     /* s0 exec, s1 task, blobs: lines; reply u0 the task's line count */
-	OP_TASK_COMPLETE,/* s0 exec, s1 task */
-	OP_TASK_FAIL,    /* s0 exec, s1 task, s2 reason */
-	OP_TASK_REQUEST, /* s0 exec, s1 task, s2 prompt, u0 type, u1 required, u2 has a default, blob: default,
-			    u3 timeout s, u4 on timeout */
-	OP_EXEC_FINISH,  /* s0 exec, u0 status */
-	OP_ATTACH,       /* s0 exec, u0 engine pid, s1 engine host */
-	OP_EVENTS_AFTER, /* s0 exec (absent: all), u0 after, u1 limit; reply blobs, oldest first */
-	OP_TASK_LOGS,    /* s0 exec, s1 task, u0 from, u1 limit; reply blobs: lines, u0 the line count */
-	OP_REJECT,       /* s0 exec, s1 task, s2 reason */
-	OP_CANCEL,       /* s0 exec, s2 reason */
-	OP_DEADLINE,     /* s0 exec, s1 task, u0 seconds (0: none), u1 on timeout */
-	OP_RESPONDENTS,  /* s0 exec, s1 task, u0 no self approval, blobs: names */
-	OP_NOTIFY_ADD,   /* s0 on, blobs: argv; reply u0 id */
-	OP_NOTIFY_LIST,  /* reply blobs: id NUL on NUL argv... */
-	OP_NOTIFY_REMOVE,/* u0 id */
-	OP_COUNT_
-} wire_op;
+/* The operations and their codes (wire_op, OP_*): ops.h. */
 
 /* Request flags (HELLO's u0 and every change's flags). */
 enum {

@@ -1140,47 +1140,11 @@ static store_code op_task_logs(req *q)
 	return code;
 }
 
-/* The handler of each operation the server runs (HELLO is the
- * connection's own; replies and pushes are never requests). */
-static store_code (*const handlers[OP_COUNT_])(req *q) = {
-	[OP_GENERATION] = op_generation,
-	[OP_COUNTS] = op_counts,
-	[OP_IMPORT] = op_import,
-	[OP_GET] = op_get,
-	[OP_GET_ITEM] = op_get_item,
-	[OP_DELETE] = op_delete,
-	[OP_LIST] = op_list,
-	[OP_PAUSED] = op_paused,
-	[OP_EACH] = op_each,
-	[OP_PAUSE] = op_pause,
-	[OP_RESUME_WF] = op_resume_wf,
-	[OP_RESUME_TASK] = op_resume_task,
-	[OP_EVENTS] = op_events,
-	[OP_EVENTS_AFTER] = op_events,
-	[OP_VERIFY] = op_verify,
-	[OP_CHECKPOINT] = op_checkpoint,
-	[OP_WAIT] = op_wait,
-	[OP_SUBSCRIBE] = op_subscribe,
-	[OP_STATUS] = op_status,
-	[OP_STOP] = op_stop,
-	[OP_BACKUP] = op_backup,
-	[OP_EXEC_START] = op_exec_start,
-	[OP_ATTACH] = op_attach,
-	[OP_TASK_BEGIN] = op_task_transition,
-	[OP_TASK_COMPLETE] = op_task_transition,
-	[OP_TASK_FAIL] = op_task_transition,
-	[OP_TASK_LOG] = op_task_log,
-	[OP_TASK_REQUEST] = op_task_request,
-	[OP_REJECT] = op_reject_cancel,
-	[OP_CANCEL] = op_reject_cancel,
-	[OP_NOTIFY_ADD] = op_notify_add,
-	[OP_NOTIFY_LIST] = op_notify_list,
-	[OP_NOTIFY_REMOVE] = op_notify_remove,
-	[OP_RESPONDENTS] = op_respondents,
-	[OP_DEADLINE] = op_deadline,
-	[OP_EXEC_FINISH] = op_exec_finish,
-	[OP_TASK_LOGS] = op_task_logs,
-};
+/* The handler of each operation the server runs: the last column of its
+ * row in ops.h (HELLO is the connection's own; replies and pushes are
+ * never requests). */
+#define HANDLER_(code, name, flags, args, reply, handler) [OP_##code] = handler,
+static store_code (*const handlers[OP_COUNT_])(req *q) = { OPS(HANDLER_) };
 
 /* The connection's first frame: its flags and revision; an older server
  * makes way for the owner's newer client. */
