@@ -150,7 +150,12 @@ int admin_server(cli *c, int argc, char **argv)
 		const char *h = c->home + 6, *slash = strchr(h, '/'), *at = memchr(h, '@', (size_t)(slash - h));
 		if (at)
 			h = at + 1;
-		snprintf(host, sizeof host, "%.*s", (int)(slash - h), h);
+		const char *end = slash;
+		if (*h == '[' && memchr(h, ']', (size_t)(slash - h)))
+			end = (const char *)memchr(h, ']', (size_t)(slash - h)) + 1;
+		else if (memchr(h, ':', (size_t)(slash - h)))
+			end = memchr(h, ':', (size_t)(slash - h)); /* the port */
+		snprintf(host, sizeof host, "%.*s", (int)(end - h), h);
 	} else if (gethostname(host, sizeof host - 1) != 0) {
 		snprintf(host, sizeof host, "localhost");
 	}
