@@ -17,6 +17,7 @@ const conf_key_doc conf_keys[] = {
 	{ "home", "~/.local/state/seetop", "the store's home directory" },
 	{ "read_only", "false", "open the store read-only: watch without changing anything" },
 	{ "refresh_ms", "1000", "how often the dashboard checks for changes (50-60000)" },
+	{ "max_fps", "10", "the most times a second pushed changes redraw the dashboard (1-120); keys are answered at once" },
 	{ "confirm", "true", "ask before every change" },
 	{ "actor", "(login name)", "the name recorded in the audit trail" },
 	{ "mouse", "true", "clicks select rows in the dashboard" },
@@ -53,6 +54,7 @@ void conf_defaults(seetop_conf *c)
 {
 	memset(c, 0, sizeof *c);
 	c->refresh_ms = 1000;
+	c->max_fps = 10;
 	c->confirm = true;
 	c->mouse = true;
 	memcpy(c->color, color_defaults, sizeof c->color);
@@ -156,6 +158,13 @@ static int apply(seetop_conf *c, yreader *r, const ynode *root)
 		} else if (strcmp(key, "local_time") == 0) {
 			if (set_bool(r, v, key, &c->local_time) < 0)
 				return -1;
+		} else if (strcmp(key, "max_fps") == 0) {
+			char *end;
+			errno = 0;
+			long fps = v->kind == YN_SCALAR ? strtol(v->val, &end, 10) : 0;
+			if (v->kind != YN_SCALAR || errno || *end || end == v->val || fps < 1 || fps > 120)
+				return yreader_fail(r, v, "'max_fps' must be a whole number from 1 to 120");
+			c->max_fps = (int)fps;
 		} else if (strcmp(key, "refresh_ms") == 0) {
 			char *end;
 			errno = 0;

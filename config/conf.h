@@ -26,6 +26,7 @@ typedef struct seetop_conf {
 	char *remote_seectl; /* the seectl an ssh:// home runs on its host; NULL: "seectl" */
 	bool read_only;
 	int refresh_ms;
+	int max_fps;        /* pushed changes redraw at most this often a second */
 	bool confirm;       /* ask before changing anything */
 	char *actor;        /* NULL: the login name */
 	bool mouse;

@@ -145,7 +145,9 @@ typedef struct app {
 	bool reconnecting;
 	bool server_stopped;   /* its owner stopped the server: wait for a key before starting one */
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
-	bool pushed;           /* the next draw shows a change the server pushed */
+	bool pushed;
+	bool push_pending;     /* a push waits for the next frame (max_fps) */
+	double push_drawn_ms;  /* monotonic ms of the last redraw a push caused */           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
 	time_t clock_sec;      /* the second the header's clock shows */
 	/* rows marked with Space, by id: R, x and X act on all of them */

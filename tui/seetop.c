@@ -201,6 +201,14 @@ static int resized(app *a)
 	return DO_CLEAR | DO_DRAW;
 }
 
+/* What is left of the current frame, in ms: 0 when a push may redraw now. */
+static int frame_left_ms(const app *a)
+{
+	int fps = a->conf.max_fps > 0 ? a->conf.max_fps : 10;
+	double left = a->push_drawn_ms + 1000.0 / fps - mono_us() / 1000.0;
+	return left <= 0 ? 0 : (int)left + 1;
+}
+
 /* Waits for a key, a push from the server, a resize or the next clock
  * second (the header's clock and the ages tick); what is not a key sets
  * *todo and returns ERR.  An idle dashboard, and one with a prompt open,
@@ -212,7 +220,10 @@ static int wait_input(app *a, int *todo)
 	clock_gettime(CLOCK_REALTIME, &now);
 	int to_second = (int)(1000 - now.tv_nsec / 1000000);
 	struct pollfd p[3] = { { STDIN_FILENO, POLLIN, 0 }, { winch_pipe[0], POLLIN, 0 }, { a->watch_fd, POLLIN, 0 } };
-	int r = poll(p, a->watch_fd >= 0 ? 3 : 2, app_busy(a) ? 0 : to_second < 1 ? 1 : to_second);
+	int wait_ms = to_second < 1 ? 1 : to_second;
+	if (a->push_pending && frame_left_ms(a) < wait_ms)
+		wait_ms = frame_left_ms(a);
+	int r = poll(p, a->watch_fd >= 0 ? 3 : 2, app_busy(a) ? 0 : wait_ms);
 	if (r < 0 && errno != EINTR)
 		return ERR;
 	if (r > 0 && (p[1].revents & POLLIN))
@@ -227,8 +238,7 @@ static int wait_input(app *a, int *todo)
 			lost_server(a, err.msg);
 			*todo |= DO_DRAW;
 		} else if (push.pushed && push.generation != a->gen) {
-			*todo |= DO_RELOAD;
-			a->pushed = true;
+			a->push_pending = true; /* drawn at the next frame: see below */
 		}
 	}
 	if (a->watch_fd < 0) {
@@ -248,6 +258,15 @@ static int wait_input(app *a, int *todo)
 				*todo |= a->watch_fd >= 0 ? DO_RELOAD : DO_DRAW;
 			}
 		}
+	}
+	/* pushes redraw at most max_fps times a second: those that come
+	 * faster are merged into the next frame, and the last is drawn within
+	 * one frame */
+	if (a->push_pending && frame_left_ms(a) == 0) {
+		a->push_pending = false;
+		a->push_drawn_ms = mono_us() / 1000.0;
+		a->pushed = true;
+		*todo |= DO_RELOAD;
 	}
 	/* the clock: by the second shown, not by a quiet poll, which a
 	 * steady stream of pushes would never let happen */
