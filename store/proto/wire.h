@@ -21,8 +21,18 @@
  * a value is added.  A client newer than the running server (an upgrade
  * while dashboards keep the old server alive) asks it to make way: it
  * finishes what it has, exits, and the client starts the new one.  Clients
- * older than the server are served as they are. */
-#define WIRE_REVISION 4
+ * older than the server are served as they are.
+ *
+ * The revisions, oldest first, each with the fingerprint of the operations'
+ * table it travels with (ops_fingerprint; kept from revision 4 on).  The last
+ * line is this build's WIRE_REVISION.  A change to what travels adds a line,
+ * never edits one: tests/unit/test_ops.c fails while the table's fingerprint
+ * is not the last line's, and prints the line to add. */
+#define WIRE_REVISIONS(X) \
+	X(4, 0x706be208c9f259aeull)
+/* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
+#define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
+enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };
 /* This build's revision: WIRE_REVISION, unless SEESTORE_PROTOCOL_REVISION
  * says otherwise (tests start a server that acts as an older build). */
 uint64_t wire_revision(void);
