@@ -22,6 +22,7 @@ for field in pid uptime_s clients generation cache_bytes cache_used_bytes log_fi
 done
 [ "$(json "['pid']")" = "$pid" ] || fail "status names pid $(json "['pid']"), server.lock $pid"
 [ "$(json "['clients']")" -ge 1 ] || fail "status counts no client"
+[ "$(json "['cache_bytes']")" = $((256 << 20)) ] || fail "status gives a cache of $(json "['cache_bytes']") bytes, not the 256 MB the README says"
 run server stop
 expect_rc 0 "server stop"
 expect_out "stopped"
