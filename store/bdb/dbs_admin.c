@@ -26,8 +26,8 @@ store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
 	/* Berkeley DB makes a cache under 500 MB a quarter larger for its own
 	 * bookkeeping (256 MB reads as 320 MB): report the size the home was
 	 * given, as the README and cache_mb say it */
-	if (out->cache_bytes < (uint64_t)625 << 20 && out->cache_bytes % 5 == 0)
-		out->cache_bytes = out->cache_bytes / 5 * 4;
+	if (out->cache_bytes < (uint64_t)625 << 20)
+		out->cache_bytes = (out->cache_bytes / 5 * 4) >> 20 << 20; /* given in whole MB */
 	out->cache_used_bytes = (uint64_t)mp->st_page_clean * mp->st_pagesize + (uint64_t)mp->st_page_dirty * mp->st_pagesize;
 	free(mp);
 	DB_LOG_STAT *lg = NULL;
