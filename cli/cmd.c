@@ -682,6 +682,16 @@ static void show_text(cli *c, const store_item *it, const record_event *ev, size
 			: e->status == EXEC_RUNNING || e->status == EXEC_WAITING ? " (detached: the engine is gone)" : "",
 		      stdout);
 	}
+	record_event *last;
+	size_t nlast;
+	store_err lerr;
+	if (e->status == EXEC_RUNNING && !e->engine_attached &&
+	    store_events(c->st, e->id, 0, 1, &last, &nlast, &lerr) == STORE_OK) {
+		if (nlast && store_exec_stranded(e, last[0].action))
+			fputs("\n?          no engine: nothing will move it after the last decision (seerun --continue, or seectl cancel)",
+			      stdout);
+		record_event_array_free(last, nlast);
+	}
 	printf("\ntasks      %zu\n", it->n_tasks);
 	for (size_t i = 0; i < it->n_tasks; i++) {
 		const record_task *t = &it->tasks[i];

@@ -175,21 +175,18 @@ bool app_task_paused(const record_task *t)
 	return t->status == TASK_WAITING && !t->has_input;
 }
 
-/* Whether the newest event of an execution is an operator's or a
- * deadline's decision (with no engine attached, nothing moves it after). */
-static bool decided_last(app *a, const char *exec_id)
+/* Whether nothing will move an execution: left running after a decision
+ * (its newest event) with no engine attached. */
+static bool stranded(app *a, const record_exec *e)
 {
-	static const char *const decisions[] = { "resume-task", "resume-workflow", "reject", "timeout" };
 	record_event *ev;
 	size_t n;
 	store_err err;
-	if (store_events(a->st, exec_id, 0, 1, &ev, &n, &err) != STORE_OK)
+	if (store_events(a->st, e->id, 0, 1, &ev, &n, &err) != STORE_OK)
 		return false;
-	bool d = false;
-	for (size_t i = 0; n && i < sizeof decisions / sizeof decisions[0]; i++)
-		d |= ev[0].action && strcmp(ev[0].action, decisions[i]) == 0;
+	bool s = n && store_exec_stranded(e, ev[0].action);
 	record_event_array_free(ev, n);
-	return d;
+	return s;
 }
 
 void app_look_rows(app *a)
@@ -204,7 +201,7 @@ void app_look_rows(app *a)
 			continue;
 		r->looked = true;
 		if (orphan) {
-			r->no_engine = decided_last(a, e->id);
+			r->no_engine = stranded(a, e);
 			continue;
 		}
 		store_item it;

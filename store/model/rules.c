@@ -60,6 +60,18 @@ int store_exec_waiting_check(const record_exec *e, size_t waiting, bool paused_w
 	return -1;
 }
 
+bool store_exec_stranded(const record_exec *e, const char *last_action)
+{
+	/* the decisions that hand an execution back to its engine */
+	static const char *const decisions[] = { "resume-task", "resume-workflow", "reject", "timeout" };
+	if (e->status != EXEC_RUNNING || e->engine_attached || !last_action)
+		return false;
+	for (size_t i = 0; i < sizeof decisions / sizeof decisions[0]; i++)
+		if (strcmp(last_action, decisions[i]) == 0)
+			return true;
+	return false;
+}
+
 bool store_task_needs_answer(const record_task *t)
 {
 	return t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&

@@ -168,6 +168,10 @@ int store_task_move(const char *action, task_status from, task_status *to);
  * waiting task (paused_waits).  0, or -1 with the first problem in why. */
 int store_exec_waiting_check(const record_exec *e, size_t waiting, bool paused_waits, char *why, size_t whylen);
 bool store_task_needs_answer(const record_task *t);
+/* An execution left running after a decision (an answer, a resume, a
+ * reject, a deadline: `last_action`, its newest event's) with no engine
+ * attached: nothing will move it ("? no engine"). */
+bool store_exec_stranded(const record_exec *e, const char *last_action);
 
 /* The operations of pausing for user input. */
 store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err);
