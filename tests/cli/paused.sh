@@ -30,4 +30,11 @@ grep '"id":"nightly-etl-1190"' "$work/out" | grep -q '"waits_for_answer":\[\],"p
 	fail "paused --json does not name the operator's pause: $(grep nightly-etl-1190 "$work/out")"
 grep '"id":"deploy-prod-4821"' "$work/out" | grep -q '"waits_for_answer":\["approve"\],"paused_by_operator":\[\]' ||
 	fail "paused --json does not name the question: $(grep deploy-prod-4821 "$work/out")"
+# an imported execution (no engine) answered: nothing will move it, and show says so
+run show deploy-prod-4821
+expect_no_out "no engine"
+run resume deploy-prod-4821 approve --input true
+expect_rc 0 "answer deploy-prod-4821"
+run show deploy-prod-4821
+expect_out "?          no engine: nothing will move it after the last decision"
 finish
