@@ -297,13 +297,24 @@ time_t text_now(void)
 
 void text_age(char *buf, size_t len, const char *start)
 {
-	int64_t us;
-	if (!record_timestamp_parse(start, &us)) {
+	long long left = start ? text_until(start) : LLONG_MIN;
+	if (left == LLONG_MIN) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	long long s = (long long)text_now() - us / 1000000;
-	text_span(buf, len, s < 0 ? 0 : s);
+	/* as htop and k9s give them: the seconds too under an hour, hours up
+	 * to two days (as text_span gives them) */
+	long long s = left < 0 ? -left : 0;
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600 && s % 60)
+		snprintf(buf, len, "%lldm%llds", s / 60, s % 60);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else
+		snprintf(buf, len, "%lldd", s / 86400);
 }
 
 void text_span(char *buf, size_t len, long long s)

@@ -42,7 +42,8 @@ size_t text_fit(char *out, size_t cap, const char *s, size_t len, int cols, bool
 /* Now, or the fixed time $SEETOP_CLOCK (RFC 3339) gives, for tests that
  * compare whole screens. */
 time_t text_now(void);
-/* How long ago an RFC 3339 time was: "42s", "17m", "5h", "3d" ("-" if unparsable). */
+/* How long ago an RFC 3339 time was, as htop and k9s say it: "42s",
+ * "5m12s", "17m", "5h", "3d" ("-" if unparsable or NULL). */
 void text_age(char *buf, size_t len, const char *start);
 /* A span of seconds the same way: "42s", "17m", "5h", "3d". */
 void text_span(char *buf, size_t len, long long secs);

@@ -306,26 +306,6 @@ static void cat_fit_tail(char *buf, size_t cap, size_t *o, const char *id, int c
 }
 
 /* An age as htop and k9s give it: 42s, 5m12s, 3h, 40h, 12d. */
-static void age_text(char *buf, size_t cap, const char *start)
-{
-	long long left = start ? text_until(start) : LLONG_MIN;
-	if (left == LLONG_MIN) {
-		snprintf(buf, cap, "-");
-		return;
-	}
-	long long s = left < 0 ? -left : 0;
-	if (s < 60)
-		snprintf(buf, cap, "%llds", s);
-	else if (s < 3600 && s % 60)
-		snprintf(buf, cap, "%lldm%llds", s / 60, s % 60);
-	else if (s < 3600)
-		snprintf(buf, cap, "%lldm", s / 60);
-	else if (s < 172800) /* hours up to two days, as text_span gives them */
-		snprintf(buf, cap, "%lldh", s / 3600);
-	else
-		snprintf(buf, cap, "%lldd", s / 86400);
-}
-
 /* Every time on screen in one zone: UTC (the default, as the store keeps
  * them), or local time with the config's local_time; to the second. */
 
@@ -398,7 +378,7 @@ static void exec_row_text(const app *ap, char *buf, size_t cap, const row *r, in
 {
 	exec_cols c = exec_layout(width);
 	char a[16], tasks[32], tb[40];
-	age_text(a, sizeof a, r->exec.start_timestamp);
+	text_age(a, sizeof a, r->exec.start_timestamp);
 	if (r->exec.n_task_ids)
 		snprintf(tasks, sizeof tasks, "%llu/%zu", (unsigned long long)r->exec.tasks_complete, r->exec.n_task_ids);
 	else
