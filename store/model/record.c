@@ -117,6 +117,23 @@ static const kind_desc task_desc = { 'T', task_fields, sizeof task_fields / size
 static const kind_desc event_desc = { 'V', event_fields, sizeof event_fields / sizeof *event_fields,
 				      offsetof(record_event, unknown), "event" };
 
+/* The actions an event records: the changes of the protocol's operations
+ * (their rows in ops.h name them), a save (an import under its own name)
+ * and the timer's timeout. */
+static const char *const event_actions[] = {
+	"import", "save", "delete", "pause", "resume-workflow", "resume-task", "start", "begin", "complete", "fail",
+	"request-input", "finish", "attach", "reject", "cancel", "deadline", "timeout", "respondents", "notify-add",
+	"notify-remove",
+};
+
+bool record_event_action_known(const char *action)
+{
+	for (size_t i = 0; action && i < sizeof event_actions / sizeof *event_actions; i++)
+		if (strcmp(event_actions[i], action) == 0)
+			return true;
+	return false;
+}
+
 #define AT(base, off, type) ((type *)((char *)(base) + (off)))
 #define CAT(base, off, type) ((const type *)((const char *)(base) + (off)))
 

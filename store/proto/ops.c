@@ -24,7 +24,8 @@
 
 #define NOARGS { 0 }
 #define UNPAREN_(...) __VA_ARGS__
-#define ROW_(code, name, flags, args, reply, handler) { OP_##code, name, flags, { UNPAREN_ args }, reply },
+#define ROW_(code, name, flags, args, reply, action, handler) \
+	{ OP_##code, name, flags, { UNPAREN_ args }, reply, action },
 
 static const ops_def table[] = { OPS(ROW_) };
 

@@ -126,8 +126,7 @@ typedef struct record_event {
 	uint64_t seq;
 	char *time;
 	char *actor;
-	char *action;            /* pause, resume-task, resume-workflow, import, delete, start, begin,
-				    complete, fail, request-input, finish, attach */
+	char *action;            /* what happened: one of record_event_action_known's */
 	char *execution_id;
 	char *task_id;           /* NULL when the event concerns the whole execution */
 	char *status_before;     /* NULL when not applicable */
@@ -162,6 +161,11 @@ int record_decode_event(const void *data, size_t len, record_event *ev, char *wh
 void record_exec_free(record_exec *e);
 void record_task_free(record_task *t);
 void record_event_free(record_event *ev);
+/* Whether an event's action is one the audit trail records (the list is
+ * record.c's: pause, resume-task, import, start, begin, ...).  Every
+ * operation of the protocol that records an event names its action in its
+ * row (store/proto/ops.h), and tests/unit/test_ops.c checks it is known. */
+bool record_event_action_known(const char *action);
 void record_exec_array_free(record_exec *v, size_t n);
 void record_task_array_free(record_task *v, size_t n);
 void record_event_array_free(record_event *v, size_t n);

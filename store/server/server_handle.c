@@ -1143,7 +1143,7 @@ static store_code op_task_logs(req *q)
 /* The handler of each operation the server runs: the last column of its
  * row in ops.h (HELLO is the connection's own; replies and pushes are
  * never requests). */
-#define HANDLER_(code, name, flags, args, reply, handler) [OP_##code] = handler,
+#define HANDLER_(code, name, flags, args, reply, action, handler) [OP_##code] = handler,
 static store_code (*const handlers[OP_COUNT_])(req *q) = { OPS(HANDLER_) };
 
 /* The connection's first frame: its flags and revision; an older server

@@ -124,6 +124,30 @@ static void the_read_only_and_answer_rules_come_from_the_table(void **state)
 	assert_null(ops_find(OP_REPLY));
 }
 
+/* The audit trail's actions: every operation that records an event names
+ * an action record.c knows (so record.h's list cannot go stale), and only
+ * a change records one. */
+static void every_recorded_action_is_known_to_the_records(void **state)
+{
+	(void)state;
+	size_t n, named = 0;
+	const ops_def *t = ops_table(&n);
+	for (size_t r = 0; r < n; r++) {
+		if (!t[r].action)
+			continue;
+		if (!(t[r].flags & OPS_CHANGE))
+			fail_msg("%s records the action '%s' but does not change the store", t[r].name, t[r].action);
+		if (!record_event_action_known(t[r].action))
+			fail_msg("%s records the action '%s', which record.c's event_actions lacks", t[r].name,
+				 t[r].action);
+		named++;
+	}
+	assert_true(named >= 18);
+	assert_false(record_event_action_known("resume"));
+	assert_false(record_event_action_known(NULL));
+	assert_true(record_event_action_known("timeout")); /* the timer's, no operation's */
+}
+
 /* The numbers past u7 travel too: a reply's counts never share a slot. */
 static void numbers_past_the_eighth_slot_travel(void **state)
 {
@@ -185,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_operation_round_trips_at_its_bounds_and_refuses_past_them),
 		cmocka_unit_test(the_read_only_and_answer_rules_come_from_the_table),
+		cmocka_unit_test(every_recorded_action_is_known_to_the_records),
 		cmocka_unit_test(numbers_past_the_eighth_slot_travel),
 		cmocka_unit_test(the_table_changes_only_with_the_protocol_revision),
 	};
