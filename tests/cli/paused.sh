@@ -37,4 +37,10 @@ run resume deploy-prod-4821 approve --input true
 expect_rc 0 "answer deploy-prod-4821"
 run show deploy-prod-4821
 expect_out "?          no engine: nothing will move it after the last decision"
+# ages as htop and k9s give them, the same in seectl and seetop
+for at in "2026-11-25T15:00:42Z 42s" "2026-11-25T15:05:12Z 5m12s" "2026-11-25T18:00:00Z 3h" "2026-12-07T15:00:00Z 12d"; do
+	set -- $at
+	SEETOP_CLOCK=$1 run list
+	grep "^[a-z-]* *deploy-prod-4821 " "$work/out" | grep -Eq " $2( |$)" || fail "the age at $1 is not $2: $(grep deploy-prod-4821 "$work/out")"
+done
 finish
