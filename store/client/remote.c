@@ -40,6 +40,7 @@ typedef struct remote_conn {
 	int fd;      /* our end of the socketpair */
 	pid_t pid;   /* the ssh process */
 	int err_fd;  /* what ssh and the remote side printed on stderr */
+	uint32_t addr; /* a hash of [USER@]HOST[:PORT]: connections sharing one ssh session */
 } remote_conn;
 
 static remote_conn conns[REMOTE_CONNS];
@@ -154,6 +155,17 @@ static int shell_quote(char *out, size_t cap, const char *s)
 	return 0;
 }
 
+/* FNV-1a of the address part of a home: the name of its shared session. */
+static uint32_t addr_hash(const client_remote *r)
+{
+	char key[400];
+	snprintf(key, sizeof key, "%s@%s:%d", r->user, r->host, r->port);
+	uint32_t h = 2166136261u;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
 static void reap(void)
 {
 	for (int i = 0; i < REMOTE_CONNS; i++)
@@ -204,7 +216,19 @@ int client_remote_connect(const char *home, store_err *err)
 		/* this program's own: another program's stopped ssh must not
 		 * stall it; the first session is the master and leaves with
 		 * the last one */
-		snprintf(opt_cpath, sizeof opt_cpath, "ControlPath=%s/%%C-%ld", cdir, (long)getpid());
+		uint32_t h = addr_hash(&r);
+		char sock[PATH_MAX + 32];
+		snprintf(sock, sizeof sock, "%s/%ld-%08x", cdir, (long)getpid(), (unsigned)h);
+		snprintf(opt_cpath, sizeof opt_cpath, "ControlPath=%s", sock);
+		/* a second connection while the first is still being made would
+		 * authenticate on its own: wait for the first's shared session */
+		bool sharing = false;
+		for (int i = 0; i < REMOTE_CONNS; i++)
+			sharing |= conns[i].used && conns[i].addr == h;
+		struct stat sb;
+		for (int waited = 0; sharing && waited < 3000 && !(stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode)); waited += 10)
+			client_nap_ms(10);
+		conns[slot].addr = h;
 		argv[a++] = "-o";
 		argv[a++] = "ControlMaster=auto";
 		argv[a++] = "-o";

@@ -19,6 +19,7 @@ expect_screen "127.0.0.1:/"
 keys n n
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
 expect_screen "= paused            nightly-etl-1190" 1
+grep "Accepted publickey\|Starting session\|mux" "$sshdir/sshd.log" >&2
 [ "$(grep -c 'Accepted publickey' "$sshdir/sshd.log")" -eq 1 ] ||
 	fail "one seetop authenticated $(grep -c 'Accepted publickey' "$sshdir/sshd.log") times"
 
@@ -41,5 +42,18 @@ sshd_start
 expect_screen "= paused            nightly-etl-1190" 15
 keys q
 expect_screen "[exit 0]" 2
+
+# its ssh stopped (Ctrl-Z of the ssh processes): q still quits at once
+start --home "$R"
+expect_screen "nightly-etl-1190" 10
+pkill -STOP -f "ssh -F $sshdir/ssh_config"
+pkill -STOP -f "ssh: $work/run"
+t0=$(date +%s%N)
+keys q
+expect_screen "[exit 0]" 2
+t1=$(date +%s%N)
+[ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "q took $(((t1 - t0) / 1000000)) ms with its ssh stopped"
+pkill -CONT -f "ssh -F $sshdir/ssh_config"
+pkill -CONT -f "ssh: $work/run"
 sshd_stop
 finish
