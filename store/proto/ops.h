@@ -2,7 +2,8 @@
  * its arguments (which field of the frame, what they mean, their bounds),
  * the shape of its reply, and what it may do (change the store, be sent by
  * a read-only user as an answer, need a durable flush before its answer).
- * The read-only and answer rules, the bounds checks and the protocol's
+ * The op codes, the read-only and answer rules, the bounds checks, the
+ * server's dispatch and the fingerprint recorded with the protocol's
  * revision all come from this table.  Private to libseestore. */
 #ifndef SEESTORE_OPS_H
 #define SEESTORE_OPS_H
@@ -19,9 +20,10 @@
  * bounds of ops.c: U(slot, name, max), S(slot, name, max),
  * BLOBS(name, max length, max count), EXEC (s0), TASK (s1), NOARGS.  The
  * reply says what it carries.  The action is the one its event records in
- * the audit trail (record_event_action_known; 0: it records none).  The handler is the server's function that
- * runs it (store/server/server_handle.c), 0 for none: HELLO is the
- * connection's own, a push is never a request. */
+ * the audit trail (record_event_action_known; 0: it records none).  The
+ * handler is the server's function that runs it (its dispatch table in
+ * store/server/server_handle.c is made from this column), 0 for none:
+ * HELLO is the connection's own, a push is never a request. */
 #define OPS(X) \
 	X(HELLO, "hello", 0, (U(0, "the flags", 0), U(2, "the revision", 0)), \
 	  "u0 granted flags, u1 server pid, u2 1: an older server making way", 0, 0) \
