@@ -89,11 +89,18 @@ sshd_start() {
 	exit 1
 }
 
+# descendants PID: every process below PID
+descendants() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '{ parent[$1] = $2 } END {
+		for (p in parent) { q = parent[p]; while (q != "" && q != 0 && q != 1) { if (q == root) { print p; break } q = parent[q] } } }'
+}
+
 sshd_stop() {
 	[ -n "${SSHD_PID:-}" ] || return 0
-	# the listener and every session it serves
-	pkill -9 -f "sshd.*$sshdir/sshd_config" 2>/dev/null
-	pkill -9 -f "sshd: .*@notty" 2>/dev/null
+	# the listener and every session it serves (this test's only: another
+	# test's sshd may run beside it)
+	kill -STOP "$SSHD_PID" 2>/dev/null
+	for p in $(descendants "$SSHD_PID"); do kill -9 "$p" 2>/dev/null; done
 	kill -9 "$SSHD_PID" 2>/dev/null
 	while kill -0 "$SSHD_PID" 2>/dev/null; do sleep 0.02; done
 	SSHD_PID=
