@@ -320,12 +320,8 @@ bool store_server_stopped(const char *home)
 	if (client_home_is_remote(home) || !realpath(home, abs))
 		return false;
 	/* said from the moment the stop is taken, while the server still
-	 * finishes; a new server writes its own pid over it */
-	int sock = client_connect(abs);
-	if (sock >= 0) {
-		close(sock);
-		return false;
-	}
+	 * finishes (its socket may still take a connection then); the next
+	 * server writes its own pid over it */
 	int dirfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return false;
