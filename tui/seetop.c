@@ -144,6 +144,8 @@ static double mono_us(void)
 static void lost_server(app *a, const char *why)
 {
 	a->server_stopped = !a->remote_host[0] && store_server_stopped(a->home);
+	/* nothing drawn meanwhile may start one (a row's look reads the store) */
+	store_set_autostart(a->st, !a->server_stopped);
 	if (a->server_stopped)
 		app_set_msg(a, true, "server stopped: seetop starts it again at the next key, or when another program does");
 	else if (a->remote_host[0])
@@ -247,8 +249,10 @@ static int wait_input(app *a, int *todo)
 			a->reconnect_at = t;
 			/* a stopped server is started again by a key, or by
 			 * another program: not by a dashboard left open */
-			if (a->server_stopped && store_server_running(a->home))
+			if (a->server_stopped && store_server_running(a->home)) {
 				a->server_stopped = false;
+				store_set_autostart(a->st, true);
+			}
 			else if (!a->server_stopped && !a->remote_host[0] && store_server_stopped(a->home)) {
 				lost_server(a, "stopped");
 				*todo |= DO_DRAW;
@@ -279,6 +283,7 @@ static int wait_input(app *a, int *todo)
 		int key = getch();
 		if (key != ERR && a->server_stopped) {
 			a->server_stopped = false; /* the operator is back: start it again */
+			store_set_autostart(a->st, true);
 			a->reconnect_at = 0;
 		}
 		return key;

@@ -241,6 +241,8 @@ static store_code open_conn(store *st, int *out, store_err *err)
 			return err_set(err, STORE_STORAGE, "the store server of '%s' did not start within %.1f s (%s): see %s/%s",
 				    st->home, budget / 1000.0, last_errno ? strerror(last_errno) : "no answer", st->home,
 				    SERVER_LOG);
+		if (fd < 0 && st->no_start)
+			return err_set(err, STORE_STORAGE, "the store server of '%s' is stopped", st->home);
 		if (fd < 0 && !may_start)
 			return err_set(err, STORE_STORAGE,
 				    "the store server of '%s' is not running, and only the owner of the home (uid %ld) "
@@ -469,6 +471,11 @@ const char *store_home(const store *st)
 void store_set_actor(store *st, const char *actor)
 {
 	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
+}
+
+void store_set_autostart(store *st, bool on)
+{
+	st->no_start = !on;
 }
 
 void store_set_timeout(store *st, int ms)

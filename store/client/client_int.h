@@ -13,6 +13,7 @@ struct store {
 	int fd;          /* the request connection; -1 when not connected */
 	long server_pid;
 	int timeout_ms;
+	bool no_start;   /* store_set_autostart(false): a call finds a server or fails */
 	int watch_fd;    /* the subscription connection; -1 when none */
 	record_buf in;   /* the last answer's payload */
 	wire_msg reply;  /* decoded from `in` */

@@ -234,6 +234,10 @@ const char *store_code_name(store_code c);
 /* How long a call waits for its answer (the default is 60 s, or
  * SEESTORE_TIMEOUT_MS); a dashboard sets it short. */
 void store_set_timeout(store *st, int ms);
+/* Whether a call that finds no server starts one (the default).  A
+ * dashboard whose server its owner stopped turns it off until the operator
+ * acts: its calls then fail with STORE_STORAGE ("... is stopped") instead. */
+void store_set_autostart(store *st, bool on);
 
 /* Blocks until the generation is past `after` or timeout_ms passed; *gen is
  * the generation then. */
