@@ -249,7 +249,9 @@ static int wait_input(app *a, int *todo)
 			a->reconnect_at = t;
 			/* a stopped server is started again by a key, or by
 			 * another program: not by a dashboard left open */
-			if (a->server_stopped && store_server_running(a->home)) {
+			/* (a stopping server may still take a connection: it is
+			 * another server's, not yet in the lock file, that counts) */
+			if (a->server_stopped && store_server_running(a->home) && !store_server_stopped(a->home)) {
 				a->server_stopped = false;
 				store_set_autostart(a->st, true);
 			}
