@@ -58,7 +58,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: seetop [options]\n\n"
 	      "The operator dashboard of workflows that wait for a human.\n\n"
-	      "  --home DIR        the store (else $SEETOP_HOME, the config's home, ~/.local/state/seetop);\n"
+	      "  --home DIR        the store (else $SEETOP_HOME, the config's home, $XDG_STATE_HOME/seetop,\n"
+	      "                    ~/.local/state/seetop);\n"
 	      "                    on another host: ssh://[USER@]HOST[:PORT]/PATH\n"
 	      "  --config FILE     the config file (see seetop.yaml(5))\n"
 	      "  -d, --delay MS    with --batch: MS milliseconds between frames (default 1000); the\n"
