@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dbs_int.h"
 
@@ -265,10 +266,22 @@ store_code dbs_flush(dbs *st, store_err *err)
 
 /* A write acting for cx: who acts is readable from st->cx while it runs,
  * and only then. */
+/* Why a change is refused in a home opened read-only: a backup says so. */
+static store_code refuse_read_only(dbs *st, store_err *err)
+{
+	char mark[4200];
+	snprintf(mark, sizeof mark, "%s/%s", st->home, STORE_BACKUP_MARK);
+	if (access(mark, F_OK) == 0)
+		return err_set(err, STORE_READ_ONLY,
+			    "store is read-only: '%s' is a backup (seectl restore %s HOME makes a live home of it)", st->home,
+			    st->home);
+	return err_set(err, STORE_READ_ONLY, "store is open read-only");
+}
+
 static store_code run_write(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool quiet, store_err *err)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
-		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+		return refuse_read_only(st, err);
 	if (cx) {
 		cx->req_found = false;
 		cx->req_kept = 0;

@@ -116,7 +116,7 @@ grep -c "^$work/copy" "$work/hooks.out" >/dev/null && fail "a hook ran for the b
 # changes are refused with a clear line
 run --home "$work/copy" resume d1 task1
 expect_rc 1 "a change to a backup"
-expect_err "read-only"
+expect_err "is a backup (seectl restore"
 expect_one_line
 # its server leaves when idle, deadlines pending or not
 pid=$(server_pid "$work/copy")
