@@ -179,6 +179,13 @@ static void draw_header(app *a)
 		const char *text;
 		int gives; /* 0: stays; higher gives way sooner */
 	} part[] = { { mode, 0 }, { run, 1 }, { wait, 0 }, { done, 3 }, { bad, 2 }, { clock, 0 } };
+	/* the count of the status a filter shows stays with it */
+	if (a->filter == FILTER_RUNNING)
+		part[1].gives = 0;
+	else if (a->filter == FILTER_COMPLETE)
+		part[3].gives = 0;
+	else if (a->filter == FILTER_FAILED)
+		part[4].gives = 0;
 	size_t np = sizeof part / sizeof part[0];
 	int need = text_width(pos, strlen(pos)) + text_width(filter, strlen(filter));
 	for (size_t i = 0; i < np; i++)
@@ -190,7 +197,7 @@ static void draw_header(app *a)
 	const char *path = app_remote_host(a->home, host, sizeof host);
 	snprintf(where, sizeof where, "%s%s%s", host, host[0] ? ":" : "", path);
 	text_escape(home, sizeof home, where, strlen(where));
-	bool filtered = a->filter != FILTER_ALL || a->search[0];
+	bool filtered = a->filter != FILTER_ALL || a->search[0] || a->sort != SORT_STARTED || a->sort_reverse;
 	if (filtered && need + text_width(home, strlen(home)) > COLS)
 		home[0] = '\0';
 	for (int g = 3; g > 0 && need > COLS; g--)
