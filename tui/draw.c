@@ -179,13 +179,14 @@ static void draw_header(app *a)
 		const char *text;
 		int gives; /* 0: stays; higher gives way sooner */
 	} part[] = { { mode, 0 }, { run, 1 }, { wait, 0 }, { done, 3 }, { bad, 2 }, { clock, 0 } };
-	/* the count of the status a filter shows stays with it */
-	if (a->filter == FILTER_RUNNING)
-		part[1].gives = 0;
-	else if (a->filter == FILTER_COMPLETE)
-		part[3].gives = 0;
-	else if (a->filter == FILTER_FAILED)
-		part[4].gives = 0;
+	/* the count of the status a filter shows is the last count to go */
+	if (a->filter == FILTER_COMPLETE) {
+		part[3].gives = 1;
+		part[1].gives = 3;
+	} else if (a->filter == FILTER_FAILED) {
+		part[4].gives = 1;
+		part[1].gives = 2;
+	}
 	size_t np = sizeof part / sizeof part[0];
 	int need = text_width(pos, strlen(pos)) + text_width(filter, strlen(filter));
 	for (size_t i = 0; i < np; i++)
