@@ -373,7 +373,16 @@ store_code client_remote_open(store *st, int *out, store_err *err)
 		*out = fd;
 		return STORE_OK;
 	}
-	if (!answered && !again) {
+	if (again) {
+		/* the host's server is older than this program: locally the next
+		 * client starts this build's, but on the host the proxy starts
+		 * the host's own build again */
+		client_remote r;
+		client_remote_parse(st->home, &r, err);
+		c = err_set(err, STORE_STORAGE,
+			    "the store server on %s is older than this program (protocol revision %llu here): upgrade "
+			    "seetop on %s", r.host, (unsigned long long)wire_revision(), r.host);
+	} else if (!answered) {
 		/* ssh, or the seectl it ran, gave up before the server spoke */
 		client_remote r;
 		client_remote_parse(st->home, &r, err);

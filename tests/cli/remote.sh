@@ -102,6 +102,15 @@ SEETOP_REMOTE_SEECTL=/nonexistent/seectl run --home "$R" list
 expect_rc 3 "seectl missing on the host"
 expect_one_line
 expect_err "cannot run seectl on 127.0.0.1"
+# the host's seetop older than this one (its server acts as protocol revision 1)
+"$SEECTL" --home "$work/old" --create list >/dev/null 2>&1
+"$SEECTL" --home "$work/old" server stop >/dev/null 2>&1
+SEESTORE_PROTOCOL_REVISION=1 "$SEECTL" --home "$work/old" server start >/dev/null 2>&1
+SEETOP_REMOTE_SEECTL="env SEESTORE_PROTOCOL_REVISION=1 $remote_env $SEECTL" run --home "ssh://$me@127.0.0.1:$SSHD_PORT$work/old" list
+expect_rc 3 "the host's seetop is older"
+expect_one_line
+expect_err "is older than this program"
+"$SEECTL" --home "$work/old" server stop >/dev/null 2>&1
 run --home "ssh://$me@127.0.0.1:$SSHD_PORT$work/nohome" list
 expect_rc 1 "no store at the path"
 expect_one_line
@@ -114,10 +123,15 @@ expect_rc 1 "no path"
 expect_err "ssh://[USER@]HOST[:PORT]/ABSOLUTE/PATH"
 
 # ---- a stopped ssh slows nobody else ----
-sed "s/test-waiting/slow/" "$DATA/test-waiting.yaml" >"$work/slow.yaml"
-("$SEECTL" --home "$R" list >/dev/null 2>&1; sleep 30) &
-sleep 0.5
-stopped=$(pgrep -f "ssh -F $sshdir/ssh_config.*server proxy" | head -1)
+# a program that keeps its connection (history --follow), its ssh stopped
+"$SEECTL" --home "$R" history --follow >/dev/null 2>&1 &
+follower=$!
+stopped=
+for _ in $(seq 1 100); do
+	stopped=$(pgrep -f "ssh -F $sshdir/ssh_config.*server proxy" | head -1)
+	[ -n "$stopped" ] && break
+	sleep 0.05
+done
 [ -n "$stopped" ] && kill -STOP "$stopped"
 [ -n "$stopped" ] || fail "no ssh client to stop"
 t0=$(date +%s%N)
@@ -127,6 +141,8 @@ run --home "$R" list
 expect_rc 0 "another program's list over ssh while an ssh client is stopped"
 [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || fail "a list waited for another program's stopped ssh client"
 [ -n "$stopped" ] && kill -CONT "$stopped"
+kill "$follower" 2>/dev/null
+wait "$follower" 2>/dev/null
 
 # ---- the connection lost between two commands, then a change sent again ----
 sshd_stop
