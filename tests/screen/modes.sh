@@ -101,13 +101,18 @@ done
 [ "$(screen | sed -n 29p | grep -c 'search id or name: deploy')" = 1 ] || fail "the prompt is not on the last-but-one row after a resize:
 $(screen)"
 
-# 5. killing the tmux server under a seetop with a prompt open ends it within 1 s
+# 5. killing the tmux server under a seetop with a prompt open ends it (in
+# well under a second on a quiet machine; the bound leaves room for the
+# sanitizers' exit-time leak scan under a loaded make -j2 check: the old
+# build never ended)
 pid=$(seetop_pid)
 [ -n "$pid" ] || fail "no seetop process"
+t0=$(date +%s%N)
 $T kill-server
-for _ in $(seq 20); do alive "$pid" || break; sleep 0.05; done
+for _ in $(seq 60); do alive "$pid" || break; sleep 0.05; done
+echo "seetop ended $((($(date +%s%N) - t0) / 1000000)) ms after its terminal went away"
 if alive "$pid"; then
-	fail "seetop still runs 1 s after its terminal went away ($(ps -o pid,stat,pcpu,args -p "$pid" | tail -1))"
+	fail "seetop still runs 3 s after its terminal went away ($(ps -o pid,stat,pcpu,args -p "$pid" | tail -1))"
 	kill -9 "$pid"
 fi
 # and SIGTERM ends it in a prompt, the terminal restored
