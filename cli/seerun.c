@@ -1560,8 +1560,18 @@ int main(int argc, char **argv)
 	const char *file = optind < argc ? argv[optind] : NULL;
 	if (checking && !cont && optind == argc - 1)
 		return check(file);
+	if (!cont && !checking && optind < argc - 1) {
+		/* options go before FILE: say which word was not taken */
+		say("unexpected '%s' after the workflow file '%s' (options go before it; see seerun --help)", argv[optind + 1],
+		    argv[optind]);
+		return EXIT_USAGE;
+	}
 	if ((!cont && optind != argc - 1) || (cont && argc - optind > 1) || checking) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (id && strlen(id) > 128) {
+		say("bad value for --id: %zu bytes, at most 128", strlen(id));
 		return EXIT_USAGE;
 	}
 	if (id && !record_id_valid(id)) {

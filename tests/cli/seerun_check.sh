@@ -118,4 +118,17 @@ rc=$?
 expect_rc 2 "running check-bad.json"
 expect_one_line
 expect_err "check-bad.json:5:59: task 'think': unknown function 'llm_call'"
+
+# an option after the file, and an id far over its bound: one line each
+"$SEERUN" "$WF/approve.json" --quiet >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "an option after the file"
+expect_one_line
+expect_err "unexpected '--quiet' after the workflow file"
+"$SEERUN" --id "$(head -c 70000 /dev/zero | tr '\0' b)" "$WF/approve.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "a 70,000-byte id"
+expect_one_line
+expect_err "bad value for --id: 70000 bytes, at most 128"
+[ "$(wc -c <"$work/err")" -lt 200 ] || fail "the id's error line is $(wc -c <"$work/err") bytes: the id was echoed"
 finish
