@@ -6,6 +6,7 @@
  *   act.c    the commands that act on executions: pause, resume, reject,
  *            cancel, deadline, respondents, delete
  *   admin.c  the commands that look after a home: server, notify, backup
+ *   repl.c   repl: a home as a site of a replication group
  *   bulk.c   --all of resume, reject and cancel
  *   follow.c the commands that follow the store's pushes: logs, history --follow
  *   metrics.c metrics: the home's state in the Prometheus text format
@@ -70,6 +71,9 @@ int metrics_run(cli *c, int argc, char **argv);
 
 /* completion.c */
 int completion_run(cli *c, int argc, char **argv);
+
+/* repl.c */
+int repl_run(cli *c, int argc, char **argv);
 
 /* admin.c */
 int admin_server(cli *c, int argc, char **argv);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "dbs_int.h"
+#include "dbs_repl_int.h"
 
 const char *const dbi_file[DBI_COUNT] = {
 	[DBI_META] = "meta.db",
@@ -73,10 +74,11 @@ store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...)
 
 static void on_event(DB_ENV *env, u_int32_t event, void *info)
 {
-	(void)info;
 	dbs *st = env->app_private;
 	if (st && (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC))
 		st->panicked = 1;
+	if (st && st->repl)
+		repl_event(st, event, info);
 }
 
 /* Informational messages (failchk's "Freeing read locks ...") are not errors. */
@@ -109,6 +111,7 @@ static void close_handles(dbs *st)
 			st->db[i] = NULL;
 		}
 	if (st->env) {
+		repl_env_closing(st);
 		st->env->close(st->env, 0);
 		st->env = NULL;
 	}
@@ -284,6 +287,8 @@ static store_code env_open(dbs *st, store_err *err)
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
 			   DB_RECOVER;
 	store_code c = check_files(st->home, err);
+	if (!c)
+		c = repl_env_prepare(st, &oflags, err);
 	if (c) {
 		close_handles(st);
 		return c;
@@ -305,6 +310,10 @@ static store_code env_open(dbs *st, store_err *err)
 		}
 		close_handles(st);
 		return STORE_STORAGE;
+	}
+	if (st->repl && (c = repl_env_start(st, err)) != STORE_OK) {
+		close_handles(st);
+		return c;
 	}
 	return STORE_OK;
 }
@@ -580,7 +589,8 @@ static void remove_region_files(const char *home)
 	struct dirent *de;
 	char path[4200];
 	while (d && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "__db.", 5) == 0) {
+		if (strncmp(de->d_name, "__db.", 5) == 0 && strncmp(de->d_name, "__db.rep", 8) != 0 &&
+		    strcmp(de->d_name, "__db.membership") != 0) { /* those two hold the group's state */
 			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
 			unlink(path);
 		}
@@ -603,6 +613,11 @@ static store_code open_all(dbs *st, store_err *err)
 		goto fail;
 	}
 	if (format != STORE_FORMAT_VERSION) {
+		if (repl_is_client(st)) { /* the master creates and upgrades */
+			c = err_set(err, STORE_FORMAT, "this replica's copy of the store has format %llu, not %d: upgrade "
+				    "the master's seetop first", (unsigned long long)format, STORE_FORMAT_VERSION);
+			goto fail;
+		}
 		if (st->flags & STORE_OPEN_READ_ONLY) {
 			c = format == 0 ? err_set(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl "
 						  "import, or open it once without --read-only", st->home)
@@ -676,6 +691,7 @@ store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err)
 	snprintf(st->actor, sizeof st->actor, "unknown");
 	store_code c = open_all(st, err);
 	if (c) {
+		repl_free(st);
 		free(st->home);
 		free(st);
 		return c;
@@ -691,6 +707,7 @@ void dbs_close(dbs *st)
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
+	repl_free(st);
 	free(st->home);
 	free(st);
 }

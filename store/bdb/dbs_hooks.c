@@ -105,10 +105,14 @@ static store_code last_key(dbs *st, DB_TXN *txn, dbi which, uint64_t *last, stor
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the key alone */
 	ret = cur->get(cur, &k, &d, DB_LAST);
 	if (ret == 0 && k.size == 8)
 		*last = key_get_u64(k.data);
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret && ret != DB_NOTFOUND ? err_db(st, err, ret, "reading %s", dbi_file[which]) : STORE_OK;
 }
 
@@ -189,6 +193,7 @@ static store_code hook_list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC;
 	store_code c = STORE_OK;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0 && a->n < STORE_HOOKS_MAX) {
 		const char *f[STORE_HOOK_ARGS_MAX + 1];
@@ -211,6 +216,8 @@ static store_code hook_list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				h->argc++;
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	if (!c && ret && ret != DB_NOTFOUND)
 		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_HOOKS]);
 	return c;
@@ -323,6 +330,7 @@ static store_code outbox_next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	k.ulen = 8;
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof d);
+	d.flags = DB_DBT_REALLOC;
 	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
 	if (ret == 0 && k.size == 8) {
 		dbs_note *n = a->note;
@@ -360,6 +368,7 @@ static store_code outbox_next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 		}
 	}
 	cur->close(cur);
+	free(d.data);
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_OUTBOX]);
 	return STORE_OK;
@@ -457,10 +466,13 @@ static store_code outbox_count_txn(dbs *st, DB_TXN *txn, void *arg, store_err *e
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
-	d.flags = DB_DBT_PARTIAL; /* the keys alone */
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the keys alone */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0)
 		(*n)++;
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret != DB_NOTFOUND ? err_db(st, err, ret, "reading %s", dbi_file[DBI_OUTBOX]) : STORE_OK;
 }
 

@@ -57,6 +57,7 @@ struct dbs {
 	bool need_flush, flush_all;
 	DB_LSN flush_lsn;
 	uint64_t last_generation;       /* after the last write this handle committed */
+	struct dbs_repl *repl;          /* a site of a replication group (dbs_repl.c); NULL: not replicated */
 };
 
 extern const char *const dbi_file[DBI_COUNT];

@@ -96,7 +96,7 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 					unsigned char dk[KEY_DEADLINE_MAX];
 					size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
 					DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
-					dval.flags = DB_DBT_PARTIAL;
+					dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
 					if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
 							  DB_NOTFOUND)
 						report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
@@ -109,7 +109,7 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 				unsigned char lk[KEY_LOG_MAX + 8];
 				size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
 				DBT lkey = dbs_dbt(lk, ln), lval = dbs_dbt(NULL, 0);
-				lval.flags = DB_DBT_PARTIAL; /* the key alone */
+				lval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* the key alone */
 				if (ln && st->db[DBI_LOGS]->get(st->db[DBI_LOGS], txn, &lkey, &lval, 0) == DB_NOTFOUND)
 					report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
 					       t.task_id, e.id, (unsigned long long)t.log_count,
@@ -303,7 +303,7 @@ static store_code check_logs(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = DB_DBT_REALLOC;
-	d.flags = DB_DBT_PARTIAL; /* keys only */
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* keys only */
 	unsigned char prefix[KEY_LOG_MAX + 8];
 	size_t pn = 0;
 	uint64_t lines = 0;

@@ -50,15 +50,15 @@
 	  (EXEC, TASK, S(2, "the input value", TEXT)), "", "resume-task", op_resume_task) /* s2 absent: the default */ \
 	X(EVENTS, "events", 0, (EXEC, U(0, "before", 0), U(1, "the limit", 0)), "blobs: events", 0, op_events) \
 	X(VERIFY, "verify", 0, (NOARGS), "blobs: problems, u0 count", 0, op_verify) \
-	X(CHECKPOINT, "checkpoint", CHANGE_SYNC, (NOARGS), "", 0, op_checkpoint) \
+	X(CHECKPOINT, "checkpoint", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_checkpoint) \
 	X(WAIT, "wait", 0, (U(0, "the generation", 0), U(1, "the timeout", 0)), "u0 generation", 0, op_wait) \
 	X(SUBSCRIBE, "subscribe", 0, (NOARGS), "u0 generation; then push frames", 0, op_subscribe) \
 	X(PUSH, "push", 0, (NOARGS), "u0 generation, u1 all changed, blobs: ids", 0, 0) \
 	X(STATUS, "status", 0, (NOARGS), \
 	  "u0 pid, u1 uptime, u2 clients, u3 generation, u4 cache bytes, u5 cache used, u6 log file, " \
 	  "u7 log offset, u8 hooks run, u9 failed, u10 pending", 0, op_status) \
-	X(STOP, "stop", CHANGE_SYNC, (NOARGS), "", 0, op_stop) \
-	X(BACKUP, "backup", CHANGE_SYNC, (S(0, "the backup directory", PATH_MAX - 1)), "", 0, op_backup) \
+	X(STOP, "stop", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_stop) \
+	X(BACKUP, "backup", CHANGE_SYNC | OPS_LOCAL, (S(0, "the backup directory", PATH_MAX - 1)), "", 0, op_backup) \
 	X(EXEC_START, "exec-start", CHANGE_SYNC, \
 	  (U(0, "the engine's pid", 0), S(1, "the engine's host", HOST_MAX), BLOBS("the definition", 0, 1)), "", \
 	  "start", op_exec_start) \
@@ -92,7 +92,12 @@
 	  (S(0, "the hook's events", EVENTS_MAX), BLOBS("a hook's argument", STORE_HOOK_ARG_MAX, STORE_HOOK_ARGS_MAX)), \
 	  "u0 id", "notify-add", op_notify_add) \
 	X(NOTIFY_LIST, "notify-list", 0, (NOARGS), "blobs: id NUL on NUL argv...", 0, op_notify_list) \
-	X(NOTIFY_REMOVE, "notify-remove", CHANGE_SYNC, (U(0, "the hook id", 0)), "", "notify-remove", op_notify_remove)
+	X(NOTIFY_REMOVE, "notify-remove", CHANGE_SYNC, (U(0, "the hook id", 0)), "", "notify-remove", op_notify_remove) \
+	X(REPL_STATUS, "repl-status", 0, (NOARGS), \
+	  "u0 role, u1-u2 log end, u3 master's known, u4-u5 master's log end, u6 priority, u7 ack timeout ms, " \
+	  "u8 heartbeat ms, u9 sites, u10 two-site strict, u11 unacknowledged commits, u12 replication generation; " \
+	  "s0 this site, s1 the master; blobs: ADDR connected|disconnected master|-", 0, op_repl_status) \
+	X(REPL_LEAVE, "repl-leave", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_repl_leave)
 
 /* The operations' codes: a reply is 1, then the rows above in order. */
 #define OPS_ENUM_(code, name, flags, args, reply, action, handler) OP_##code,
@@ -108,6 +113,7 @@ enum {
 	OPS_ANSWER = 1 << 1, /* naming a task (s1), a user who may only read may send it: the store checks the respondents */
 	OPS_SYNC = 1 << 2,   /* its answer waits for the batch's flush (unless the client asked for no sync) */
 	OPS_FRAMES = 1 << 3, /* it may take several frames, numbered */
+	OPS_LOCAL = 1 << 4,  /* a change of this server's, not of the store's data: a replica never forwards it */
 };
 
 typedef enum ops_kind {
@@ -148,6 +154,8 @@ const ops_def *ops_find(unsigned op);
 const ops_def *ops_table(size_t *n);
 /* Whether a request of this operation changes the store. */
 bool ops_is_change(unsigned op);
+/* Whether it acts on the server that receives it (OPS_LOCAL). */
+bool ops_is_local(unsigned op);
 /* Whether a user who may only read may send it: an answer that names a task. */
 bool ops_is_answer(unsigned op, bool names_task);
 /* A fingerprint of what the table says travels (codes, flags, slots,

@@ -29,7 +29,8 @@
  * never edits one: tests/unit/test_ops.c fails while the table's fingerprint
  * is not the last line's, and prints the line to add. */
 #define WIRE_REVISIONS(X) \
-	X(4, 0x706be208c9f259aeull)
+	X(4, 0x706be208c9f259aeull) \
+	X(5, 0xab70da11d79ee428ull)
 /* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
 #define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
 enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };

@@ -11,6 +11,7 @@
 
 #include "ops.h"
 #include "server_int.h"
+#include "server_repl.h"
 #include "tag.h"
 
 /* A blob as a NUL-terminated string, bounded. */
@@ -1140,6 +1141,18 @@ static store_code op_task_logs(req *q)
 	return code;
 }
 
+static store_code op_repl_status(req *q)
+{
+	int r = repl_status_reply(q->s, q->b, &q->err);
+	return finish_op(q, r < 0 ? -1 : 0, r > 0 ? q->err.code : STORE_OK);
+}
+
+static store_code op_repl_leave(req *q)
+{
+	int r = repl_leave(q->s, &q->err);
+	return finish_op(q, r == 0 ? conn_reply_ok(q->b) : 0, r ? q->err.code : STORE_OK);
+}
+
 /* The handler of each operation the server runs: the last column of its
  * row in ops.h (HELLO is the connection's own; replies and pushes are
  * never requests). */
@@ -1241,6 +1254,8 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		  .has_s0 = has_s0, .has_s1 = has_s1 };
 	if (m->op >= OP_COUNT_ || !handlers[m->op])
 		return false;
+	if (repl_intercept(s, c, m, frame)) /* a replica's change: the master makes it */
+		return true;
 	code = handlers[m->op](&q);
 	if (q.answered)
 		return q.rc == 0;
