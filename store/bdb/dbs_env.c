@@ -589,8 +589,8 @@ static void remove_region_files(const char *home)
 	struct dirent *de;
 	char path[4200];
 	while (d && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "__db.", 5) == 0 && strncmp(de->d_name, "__db.rep", 8) != 0 &&
-		    strcmp(de->d_name, "__db.membership") != 0) { /* those two hold the group's state */
+		if (strncmp(de->d_name, "__db.", 5) == 0 && strncmp(de->d_name, "__db.rep", 8) != 0) {
+			/* __db.rep* hold a replication group's state */
 			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
 			unlink(path);
 		}

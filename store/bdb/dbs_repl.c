@@ -38,6 +38,11 @@ struct dbs_repl {
 	DB_CHANNEL *chan;         /* to whichever site is master */
 	atomic_int startup_done;  /* a client caught up with its master */
 	atomic_int removed;       /* this site was taken out of the group */
+	/* the master went silent (its heartbeats stopped, or its connection
+	 * broke) and no new one is known yet: Berkeley DB's own state still
+	 * names the old master while the election that follows cannot win */
+	atomic_int master_lost;
+	atomic_int reconnected;   /* the site a connection was last made with (its eid), or -1 */
 	atomic_ullong perm_failed;
 	dbs_repl_run_fn run;
 	void (*cancel)(void *ctx);
@@ -104,6 +109,8 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	struct dbs_repl *r = st->repl;
 	r->conf = conf;
 	atomic_store(&r->startup_done, 0);
+	atomic_store(&r->master_lost, 0);
+	atomic_store(&r->reconnected, -1);
 	DB_ENV *env = st->env;
 	DB_SITE *site;
 	int ret;
@@ -223,7 +230,7 @@ store_code repl_env_start(dbs *st, store_err *err)
 		return err_db(st, err, ret, "replication: setting the channel's dispatch");
 	/* the group's first site starts as its master; every later start (of
 	 * any site) holds an election, which finds the master there is */
-	bool member = home_has(st, "__db.membership");
+	bool member = home_has(st, "__db.rep.system"); /* the group's membership, once it has one */
 	int how = r->conf.create && !member ? DB_REP_MASTER : DB_REP_ELECTION;
 	st->dbmsg[0] = '\0';
 	ret = env->repmgr_start(env, REPL_THREADS, (u_int32_t)how);
@@ -260,7 +267,6 @@ bool repl_is_client(dbs *st)
 
 void repl_event(dbs *st, u_int32_t event, void *info)
 {
-	(void)info;
 	struct dbs_repl *r = st->repl;
 	if (!r)
 		return;
@@ -273,6 +279,17 @@ void repl_event(dbs *st, u_int32_t event, void *info)
 		break;
 	case DB_EVENT_REP_LOCAL_SITE_REMOVED:
 		atomic_store(&r->removed, 1);
+		break;
+	case DB_EVENT_REP_MASTER_FAILURE:
+		atomic_store(&r->reconnected, -1);
+		atomic_store(&r->master_lost, 1);
+		break;
+	case DB_EVENT_REP_CONNECT_ESTD:
+		atomic_store(&r->reconnected, info ? *(int *)info : -1);
+		break;
+	case DB_EVENT_REP_NEWMASTER:
+	case DB_EVENT_REP_MASTER:
+		atomic_store(&r->master_lost, 0);
 		break;
 	default:
 		break;
@@ -300,6 +317,18 @@ void repl_free(dbs *st)
 
 /* ---- what the server asks ---- */
 
+static dbs_repl_role role_of(dbs *st, const DB_REP_STAT *sp)
+{
+	if (sp->st_status == DB_REP_MASTER)
+		return DBS_REPL_MASTER;
+	/* the same master back (it was stopped, or cut off) names no new one */
+	if (atomic_load(&st->repl->master_lost) && atomic_load(&st->repl->reconnected) == (int)sp->st_master)
+		atomic_store(&st->repl->master_lost, 0);
+	if (sp->st_master == DB_EID_INVALID || atomic_load(&st->repl->master_lost))
+		return DBS_REPL_NO_MASTER;
+	return DBS_REPL_REPLICA;
+}
+
 dbs_repl_role dbs_repl_role_now(dbs *st)
 {
 	if (!st->repl || !st->env)
@@ -307,9 +336,7 @@ dbs_repl_role dbs_repl_role_now(dbs *st)
 	DB_REP_STAT *sp;
 	if (st->env->rep_stat(st->env, &sp, 0) != 0)
 		return DBS_REPL_NO_MASTER;
-	dbs_repl_role role = sp->st_status == DB_REP_MASTER		 ? DBS_REPL_MASTER
-			     : sp->st_master == DB_EID_INVALID || !sp->st_master ? DBS_REPL_NO_MASTER
-										 : DBS_REPL_REPLICA;
+	dbs_repl_role role = role_of(st, sp);
 	free(sp);
 	return role;
 }
@@ -392,13 +419,11 @@ store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err)
 	int ret = env->rep_stat(env, &sp, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading the replication state");
-	out->role = sp->st_status == DB_REP_MASTER ? DBS_REPL_MASTER
-		    : sp->st_master == DB_EID_INVALID || !sp->st_master ? DBS_REPL_NO_MASTER
-								       : DBS_REPL_REPLICA;
+	out->role = role_of(st, sp);
 	out->lsn_file = sp->st_next_lsn.file;
 	out->lsn_offset = sp->st_next_lsn.offset;
 	out->gen = sp->st_gen;
-	int master_eid = (int)sp->st_master;
+	int master_eid = out->role == DBS_REPL_NO_MASTER ? DB_EID_INVALID : (int)sp->st_master;
 	free(sp);
 	u_int32_t n = 0;
 	env->rep_get_nsites(env, &n);

@@ -174,6 +174,22 @@ store_code store_repl_setup(const char *home, const store_repl_settings *s, stor
 	return STORE_OK;
 }
 
+/* A directory of files (no deeper), and then itself. */
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+	while (d && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
 store_code store_repl_forget(const char *home, store_err *err)
 {
 	memset(err, 0, sizeof *err);
@@ -188,9 +204,10 @@ store_code store_repl_forget(const char *home, store_err *err)
 	DIR *d = opendir(home);
 	struct dirent *de;
 	while (d && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "__db.rep", 8) == 0 || strcmp(de->d_name, "__db.membership") == 0) {
+		if (strncmp(de->d_name, "__db.rep", 8) == 0) {
 			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
-			unlink(path);
+			if (unlink(path) != 0 && (errno == EISDIR || errno == EPERM))
+				remove_dir(path); /* __db.rep.system: the membership */
 		}
 	if (d)
 		closedir(d);

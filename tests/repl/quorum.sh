@@ -1,0 +1,57 @@
+#!/bin/sh
+# quorum.sh - durable means held by a quorum.  With both replicas stopped
+# (SIGSTOP), a change at the master is not acknowledged within the ack
+# timeout: it is answered "not durable on a quorum" with exit 3, never as
+# done, and repl status counts it.  Once they run again, the same change
+# goes through.  With the master and one replica stopped, the last replica
+# has no master: it refuses changes with "no master (election in progress)"
+# and still serves reads.
+. "${SEETOP_TOP_SRCDIR:?}/tests/repl/lib.sh"
+
+on 1 import "$DATA/test-waiting.yaml" --create
+on 1 repl init --listen "$(site_addr 1)" --ack-timeout 300 --heartbeat 200
+expect_rc 0 "repl init with a 300 ms ack timeout"
+for n in 2 3; do
+	on $n repl join --listen "$(site_addr $n)" --helper "$(site_addr 1)" --heartbeat 200
+	expect_rc 0 "join of site $n"
+done
+on 1 repl status --json
+[ "$(json "['ack_timeout_ms']")" = 300 ] || fail "the ack timeout is $(json "['ack_timeout_ms']"), not 300"
+[ "$(json "['ack_policy']")" = quorum ] || fail "the ack policy is $(json "['ack_policy']")"
+
+# a quorum answers: done
+on 1 deadline test-waiting task1 1h
+expect_rc 0 "a change with its quorum"
+
+# no replica answers: not done
+kill -STOP "$(site_pid 2)" "$(site_pid 3)"
+on 1 deadline test-waiting task1 2h
+expect_rc 3 "a change no quorum acknowledged"
+expect_err "not durable on a quorum"
+expect_one_line
+on 1 repl status --json
+[ "$(json "['unacknowledged_commits']")" -ge 1 ] || fail "repl status counts no unacknowledged commit"
+kill -CONT "$(site_pid 2)" "$(site_pid 3)"
+ok() { "$SEECTL" --home "$(site_home 1)" deadline test-waiting task1 3h >/dev/null 2>&1; }
+wait_for 20 ok || fail "the master takes no durable change after its replicas run again"
+
+# no master: the last replica refuses changes, and reads go on
+kill -STOP "$(site_pid 1)" "$(site_pid 2)"
+master_of() { "$SEECTL" --home "$(site_home "$1")" repl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["master"])'; }
+lost() { [ "$(master_of 3)" = None ]; }
+wait_for 20 lost || fail "site 3 still names a master with the master stopped: $(master_of 3)"
+on 3 repl status
+expect_out "no master: election in progress"
+on 3 resume test-waiting task1 --input true
+expect_rc 3 "a change without a master"
+expect_err "no master (election in progress)"
+expect_one_line
+on 3 show test-waiting
+expect_rc 0 "a read without a master"
+expect_out "test-waiting"
+kill -CONT "$(site_pid 1)" "$(site_pid 2)"
+back() { [ "$(master_of 3)" != None ]; }
+wait_for 30 back || fail "site 3 found no master again"
+on 3 cancel test-waiting --reason "a master again"
+expect_rc 0 "a change through site 3 once a master is back"
+finish
