@@ -219,6 +219,16 @@ static void nap_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A channel that found no master may have kept the connection of a master
+ * that went away and came back: a new one is opened. */
+static DB_CHANNEL *reopen_channel(dbs *st)
+{
+	if (st->repl->chan)
+		st->repl->chan->close(st->repl->chan, 0);
+	st->repl->chan = NULL;
+	return open_channel(st);
+}
+
 store_code repl_env_start(dbs *st, store_err *err)
 {
 	struct dbs_repl *r = st->repl;
@@ -359,6 +369,8 @@ store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf
 	db_timeout_t wait = (db_timeout_t)(r->conf.ack_timeout_ms + 10000) * 1000u;
 	st->dbmsg[0] = '\0';
 	int ret = r->chan->send_request(r->chan, msg, 2, &resp, wait, 0);
+	if ((ret == DB_REP_UNAVAIL || ret == DB_NOSERVER) && reopen_channel(st))
+		ret = r->chan->send_request(r->chan, msg, 2, &resp, wait, 0); /* once more, on a new channel */
 	if (ret == DB_REP_UNAVAIL || ret == DB_NOSERVER)
 		return err_set(err, STORE_STORAGE, "no master (election in progress): try again in a few seconds");
 	if (ret == DB_TIMEOUT)
