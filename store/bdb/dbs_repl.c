@@ -137,6 +137,9 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	/* a site that comes back is found within a second, not the default 30 */
 	env->rep_set_timeout(env, DB_REP_CONNECTION_RETRY, 1000000);
 	env->rep_set_timeout(env, DB_REP_ELECTION_RETRY, 1000000);
+	/* a master sleeps this long before each checkpoint (30 s by default),
+	 * so that its clients may catch up: the server's main loop cannot wait */
+	env->rep_set_timeout(env, DB_REP_CHECKPOINT_DELAY, 0);
 	*oflags |= DB_INIT_REP | DB_THREAD;
 	return STORE_OK;
 }

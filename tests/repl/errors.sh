@@ -64,4 +64,20 @@ expect_one_line
 on 2 repl join --listen "$(site_addr 2)" --helper "$(site_addr 1)"
 expect_rc 0 "a join after the refusals"
 expect_out "a replica of $(site_addr 1)"
+
+# leave: never the master; a replica leaves, and its home is its own again
+on 1 repl leave
+expect_rc 1 "repl leave at the master"
+expect_err "a master cannot leave"
+expect_one_line
+on 2 repl leave
+expect_rc 0 "repl leave at the replica"
+on 2 repl status
+expect_rc 1 "repl status of a site that left"
+on 2 show test-waiting
+expect_rc 0 "the home that left reads its copy"
+on 2 pause test-waiting task1
+[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "the home that left cannot be changed: $(cat "$work/err")"
+on 1 repl status --json
+[ "$(json "['group_sites']")" = 1 ] || fail "the master still counts $(json "['group_sites']") sites after a leave"
 finish
