@@ -140,6 +140,10 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	/* a master sleeps this long before each checkpoint (30 s by default),
 	 * so that its clients may catch up: the server's main loop cannot wait */
 	env->rep_set_timeout(env, DB_REP_CHECKPOINT_DELAY, 0);
+	/* a transaction's log records travel as one message, sent at its
+	 * commit: one by one, each small write waited on TCP's delayed
+	 * acknowledgement, and a change took 40-50 ms instead of about 1 */
+	env->rep_set_config(env, DB_REP_CONF_BULK, 1);
 	*oflags |= DB_INIT_REP | DB_THREAD;
 	return STORE_OK;
 }
