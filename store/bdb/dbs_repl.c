@@ -470,6 +470,11 @@ store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err)
 	return STORE_OK;
 }
 
+unsigned dbs_repl_ack_timeout_ms(const dbs *st)
+{
+	return st->repl ? st->repl->conf.ack_timeout_ms : 0;
+}
+
 store_code dbs_repl_leave(dbs *st, store_err *err)
 {
 	if (!st->repl)

@@ -68,6 +68,8 @@ typedef struct dbs_repl_info {
 } dbs_repl_info;
 
 store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err);
+/* How long a commit waits for a quorum's acks (0: not replicated). */
+unsigned dbs_repl_ack_timeout_ms(const dbs *st);
 
 /* Takes this site out of its group (the master removes it from the
  * membership); refused at the master. */

@@ -164,7 +164,6 @@ bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	memset(&err, 0, sizeof err);
 	record_buf *b = &c->held;
 	c->held_sync = false;
-	dbs_repl_info info;
 	if (c->pid == getpid())
 		err_set(&err, STORE_STORAGE, "this site is no longer the group's master: send the change again");
 	else if (role != DBS_REPL_REPLICA)
@@ -187,7 +186,7 @@ bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		conn_reply_err(b, &err);
 		return true;
 	}
-	unsigned ack_ms = dbs_repl_status(s->db, &info, &err) == STORE_OK ? info.ack_timeout_ms : 1000;
+	unsigned ack_ms = dbs_repl_ack_timeout_ms(s->db);
 	if (!catch_up(s, g, (int)ack_ms + CATCH_UP_EXTRA_MS)) {
 		err_set(&err, STORE_STORAGE, "the master made the change (generation %llu), but this replica's copy did not "
 			"receive it within %u s: reads here do not show it yet (seectl repl status shows the lag)",
