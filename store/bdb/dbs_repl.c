@@ -30,6 +30,9 @@
 #define REPL_THREADS 4           /* message threads: forwarded requests wait in them */
 #define JOIN_WAIT_MS 30000       /* a joining site's first copy */
 #define LSN_ASK_US 500000        /* a replica asking where the master's log ends */
+/* beyond the ack timeout, a forwarded change's answer: the server's loop waits
+ * for it, so a master that hangs (stopped, cut off) must not hold it long */
+#define FORWARD_EXTRA_MS 3000
 #define MSG_FORWARD 'F'          /* a change's payload follows */
 #define MSG_LSN 'L'              /* where does your log end? */
 
@@ -373,7 +376,7 @@ store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf
 	msg[1].data = (void *)payload;
 	msg[1].size = (u_int32_t)len;
 	resp.flags = DB_DBT_MALLOC;
-	db_timeout_t wait = (db_timeout_t)(r->conf.ack_timeout_ms + 10000) * 1000u;
+	db_timeout_t wait = (db_timeout_t)(r->conf.ack_timeout_ms + FORWARD_EXTRA_MS) * 1000u;
 	st->dbmsg[0] = '\0';
 	int ret = r->chan->send_request(r->chan, msg, 2, &resp, wait, 0);
 	if ((ret == DB_REP_UNAVAIL || ret == DB_NOSERVER) && reopen_channel(st))

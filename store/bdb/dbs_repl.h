@@ -35,7 +35,7 @@ typedef int (*dbs_repl_run_fn)(void *ctx, const void *payload, size_t len, recor
 void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx), void *ctx);
 
 /* A replica's side: sends a change's payload to the master and waits (at
- * most the ack timeout and 10 s) for the master's whole reply frame, which
+ * most the ack timeout and 3 s) for the master's whole reply frame, which
  * goes to `answer`, and the generation after it.  STORE_STORAGE with
  * "no master (election in progress)" when none is known, or when the master
  * does not answer. */
