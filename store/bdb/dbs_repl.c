@@ -38,7 +38,9 @@
 
 struct dbs_repl {
 	repl_conf conf;
-	DB_CHANNEL *chan;         /* to whichever site is master */
+	/* to whichever site is master: the forwarder's (dbs_repl_forward runs on
+	 * a thread of the server's own), and the main thread's questions */
+	DB_CHANNEL *chan, *ask;
 	atomic_int startup_done;  /* a client caught up with its master */
 	atomic_int removed;       /* this site was taken out of the group */
 	/* the master went silent (its heartbeats stopped, or its connection
@@ -206,14 +208,13 @@ void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx)
 
 /* ---- start ---- */
 
-/* The channel to whichever site is master: it follows elections.  Berkeley
+/* A channel to whichever site is master: it follows elections.  Berkeley
  * DB opens one only while a master is known. */
-static DB_CHANNEL *open_channel(dbs *st)
+static DB_CHANNEL *open_channel(dbs *st, DB_CHANNEL **ch)
 {
-	struct dbs_repl *r = st->repl;
-	if (!r->chan && st->env->repmgr_channel(st->env, DB_EID_MASTER, &r->chan, 0) != 0)
-		r->chan = NULL;
-	return r->chan;
+	if (!*ch && st->env->repmgr_channel(st->env, DB_EID_MASTER, ch, 0) != 0)
+		*ch = NULL;
+	return *ch;
 }
 
 static bool home_has(dbs *st, const char *name)
@@ -231,12 +232,12 @@ static void nap_ms(int ms)
 
 /* A channel that found no master may have kept the connection of a master
  * that went away and came back: a new one is opened. */
-static DB_CHANNEL *reopen_channel(dbs *st)
+static DB_CHANNEL *reopen_channel(dbs *st, DB_CHANNEL **ch)
 {
-	if (st->repl->chan)
-		st->repl->chan->close(st->repl->chan, 0);
-	st->repl->chan = NULL;
-	return open_channel(st);
+	if (*ch)
+		(*ch)->close(*ch, 0);
+	*ch = NULL;
+	return open_channel(st, ch);
 }
 
 store_code repl_env_start(dbs *st, store_err *err)
@@ -262,7 +263,7 @@ store_code repl_env_start(dbs *st, store_err *err)
 	}
 	/* opened now when a master is known (else at the first change): its
 	 * connection is made before a change waits on it */
-	open_channel(st);
+	open_channel(st, &r->chan);
 	/* a site with no copy yet waits for the whole of one (internal
 	 * initialisation) before its databases are opened */
 	if (how != DB_REP_MASTER && !home_has(st, "meta.db")) {
@@ -327,6 +328,10 @@ void repl_env_closing(dbs *st)
 		r->chan->close(r->chan, 0);
 		r->chan = NULL;
 	}
+	if (r->ask) {
+		r->ask->close(r->ask, 0);
+		r->ask = NULL;
+	}
 }
 
 void repl_free(dbs *st)
@@ -365,7 +370,7 @@ store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf
 			    store_err *err)
 {
 	struct dbs_repl *r = st->repl;
-	if (!r || !open_channel(st))
+	if (!r || !open_channel(st, &r->chan))
 		return err_set(err, STORE_STORAGE, "no master (election in progress): try again in a few seconds");
 	DBT msg[2], resp;
 	memset(msg, 0, sizeof msg);
@@ -377,17 +382,16 @@ store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf
 	msg[1].size = (u_int32_t)len;
 	resp.flags = DB_DBT_MALLOC;
 	db_timeout_t wait = (db_timeout_t)(r->conf.ack_timeout_ms + FORWARD_EXTRA_MS) * 1000u;
-	st->dbmsg[0] = '\0';
 	int ret = r->chan->send_request(r->chan, msg, 2, &resp, wait, 0);
-	if ((ret == DB_REP_UNAVAIL || ret == DB_NOSERVER) && reopen_channel(st))
+	if ((ret == DB_REP_UNAVAIL || ret == DB_NOSERVER) && reopen_channel(st, &r->chan))
 		ret = r->chan->send_request(r->chan, msg, 2, &resp, wait, 0); /* once more, on a new channel */
 	if (ret == DB_REP_UNAVAIL || ret == DB_NOSERVER)
 		return err_set(err, STORE_STORAGE, "no master (election in progress): try again in a few seconds");
 	if (ret == DB_TIMEOUT)
 		return err_set(err, STORE_STORAGE, "the master did not answer within %u s: the change may have been made "
 			       "there; send it again (its request id makes it happen once)", wait / 1000000u);
-	if (ret)
-		return err_db(st, err, ret, "forwarding a change to the master");
+	if (ret) /* (not err_db: the main thread's message buffer is not this thread's) */
+		return err_set(err, STORE_STORAGE, "forwarding a change to the master: %s", db_strerror(ret));
 	store_code c = STORE_OK;
 	if (resp.size < 8 + 4)
 		c = err_set(err, STORE_STORAGE, "the master could not run the change (it may no longer be master): send "
@@ -413,7 +417,7 @@ static bool master_lsn(dbs *st, uint32_t *file, uint32_t *offset)
 	msg.data = &kind;
 	msg.size = 1;
 	resp.flags = DB_DBT_MALLOC;
-	if (!open_channel(st) || r->chan->send_request(r->chan, &msg, 1, &resp, LSN_ASK_US, 0) != 0)
+	if (!open_channel(st, &r->ask) || r->ask->send_request(r->ask, &msg, 1, &resp, LSN_ASK_US, 0) != 0)
 		return false;
 	bool ok = resp.size == 8;
 	if (ok) {

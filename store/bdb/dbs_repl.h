@@ -34,7 +34,10 @@ dbs_repl_role dbs_repl_role_now(dbs *st);
 typedef int (*dbs_repl_run_fn)(void *ctx, const void *payload, size_t len, record_buf *answer, uint64_t *gen);
 void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx), void *ctx);
 
-/* A replica's side: sends a change's payload to the master and waits (at
+/* A replica's side, run on a thread of the server's own (the forwarder),
+ * never at the same time as the environment closes (the runner's cancel is
+ * called first, and must wait for it): sends a change's payload to the
+ * master and waits (at
  * most the ack timeout and 3 s) for the master's whole reply frame, which
  * goes to `answer`, and the generation after it.  STORE_STORAGE with
  * "no master (election in progress)" when none is known, or when the master

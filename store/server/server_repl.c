@@ -54,9 +54,14 @@ static void own_forget(int fd)
 	close(fd);
 }
 
+static void forwarder_pause(void);
+
+/* Before the environment closes: the master's runs waiting on this server
+ * end, and a replica's forwarder stops sending. */
 static void cancel_runs(void *ctx)
 {
 	(void)ctx;
+	forwarder_pause();
 	pthread_mutex_lock(&own_lock);
 	for (size_t i = 0; i < n_own; i++)
 		shutdown(own_fds[i], SHUT_RDWR);
@@ -130,27 +135,203 @@ static bool forwarded_op(unsigned op)
 	return ops_is_change(op) && !ops_is_local(op);
 }
 
-/* The replica's copy holds what the master had at generation g: waits
- * (a while) for it; false when it did not arrive. */
-static bool catch_up(server *s, uint64_t g, int wait_ms)
+/* The forwarder: a thread of the server's own sends each change to the
+ * master and waits for its answer, so that the server's loop goes on serving
+ * the replica's other clients (and its reads) meanwhile.  The client's
+ * connection waits as an OP_WAIT does (c->waiting, for a generation no store
+ * reaches), so that no later frame of it is read before its answer; the loop
+ * takes the answer back (repl_tick) once this site's copy holds the change. */
+typedef struct fwd_job {
+	struct fwd_job *next;
+	conn *c;              /* the client, if it is still connected */
+	int64_t token;        /* its c->wait_deadline meanwhile: tells it from a new connection at the same address */
+	record_buf payload;
+	record_buf answer;    /* the master's whole reply frame */
+	uint64_t gen;         /* the master's generation after the change */
+	store_err err;
+	store_code code;
+	int64_t until;        /* ms: when the wait for this site's copy gives up */
+} fwd_job;
+
+static struct forwarder {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool started;
+	bool paused;          /* the environment closes (or reopens): no send starts */
+	bool sending;         /* a send is in progress */
+	fwd_job *queue, **queue_end; /* to the thread */
+	fwd_job *done;        /* back from it, newest first */
+	fwd_job *catching;    /* answered: waiting for this site's copy (main thread only) */
+	size_t in_flight;     /* queued, sending or done, not yet taken back */
+	int64_t seq;
+	dbs *db;
+} fw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, NULL, NULL, NULL, NULL, 0, 0,
+	 NULL };
+
+static void job_free(fwd_job *j)
 {
-	int64_t until = srv_now_ms() + wait_ms;
-	uint64_t now = 0;
-	store_err e;
+	record_buf_free(&j->payload);
+	record_buf_free(&j->answer);
+	free(j);
+}
+
+static void *forwarder_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&fw.lock);
 	for (;;) {
-		if (dbs_generation(s->db, &now, &e) == STORE_OK && now >= g)
-			break;
-		if (srv_now_ms() >= until)
-			return false;
-		struct timespec ts = { 0, 500000 };
-		nanosleep(&ts, NULL);
+		while (!fw.queue || fw.paused)
+			pthread_cond_wait(&fw.cond, &fw.lock);
+		fwd_job *j = fw.queue;
+		fw.queue = j->next;
+		if (!fw.queue)
+			fw.queue_end = &fw.queue;
+		fw.sending = true;
+		pthread_mutex_unlock(&fw.lock);
+		memset(&j->err, 0, sizeof j->err);
+		j->code = dbs_repl_forward(fw.db, j->payload.data, j->payload.len, &j->answer, &j->gen, &j->err);
+		pthread_mutex_lock(&fw.lock);
+		fw.sending = false;
+		j->next = fw.done;
+		fw.done = j;
+		pthread_cond_broadcast(&fw.cond);
 	}
-	if (now != s->gen) {
-		s->gen = now;
+	return NULL;
+}
+
+/* Before the environment closes: no send is in progress, and none starts
+ * until the loop turns again (repl_tick). */
+static void forwarder_pause(void)
+{
+	pthread_mutex_lock(&fw.lock);
+	fw.paused = true;
+	while (fw.sending)
+		pthread_cond_wait(&fw.cond, &fw.lock);
+	pthread_mutex_unlock(&fw.lock);
+}
+
+static void forwarder_resume(void)
+{
+	pthread_mutex_lock(&fw.lock);
+	if (fw.paused) {
+		fw.paused = false;
+		pthread_cond_broadcast(&fw.cond);
+	}
+	pthread_mutex_unlock(&fw.lock);
+}
+
+/* The connection a job answers, if it is still there and still waits for it. */
+static conn *job_conn(server *s, const fwd_job *j)
+{
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (s->conns[i] == j->c && j->c->waiting && j->c->wait_deadline == j->token && !j->c->dead)
+			return j->c;
+	return NULL;
+}
+
+static void job_answer(server *s, fwd_job *j, bool with_answer)
+{
+	conn *c = job_conn(s, j);
+	if (c) {
+		c->waiting = false;
+		c->held.len = 0;
+		c->held_sync = false;
+		if (!with_answer)
+			conn_reply_err(&c->held, &j->err);
+		else if (tag_put_raw(&c->held, j->answer.data, j->answer.len) < 0)
+			c->dead = true;
+	}
+	job_free(j);
+	fw.in_flight--;
+}
+
+/* Takes back the answers of the forwarder, and gives each to its client once
+ * this site's copy holds its change.  The poll that follows waits for
+ * nothing when an answer was given (the loop sends it after the poll), and
+ * 1 ms while some are still out. */
+static void forwards_settle(server *s, int *timeout)
+{
+	if (!fw.in_flight)
+		return;
+	size_t before = fw.in_flight;
+	pthread_mutex_lock(&fw.lock);
+	fwd_job *done = fw.done;
+	fw.done = NULL;
+	pthread_mutex_unlock(&fw.lock);
+	int64_t now = srv_now_ms();
+	unsigned ack_ms = dbs_repl_ack_timeout_ms(s->db);
+	while (done) {
+		fwd_job *j = done;
+		done = j->next;
+		if (j->code != STORE_OK) {
+			job_answer(s, j, false);
+			continue;
+		}
+		j->until = now + ack_ms + CATCH_UP_EXTRA_MS;
+		j->next = fw.catching;
+		fw.catching = j;
+	}
+	uint64_t local = 0;
+	store_err e;
+	if (fw.catching && dbs_generation(s->db, &local, &e) == STORE_OK && local != s->gen) {
+		s->gen = local;
 		conn_note_changed(s, NULL);
 		s->changed_all = true;
 	}
-	return true;
+	for (fwd_job **p = &fw.catching; *p;) {
+		fwd_job *j = *p;
+		if (local < j->gen && now < j->until) {
+			p = &j->next;
+			continue;
+		}
+		*p = j->next;
+		if (local < j->gen)
+			err_set(&j->err, STORE_STORAGE, "the master made the change (generation %llu), but this replica's copy "
+				"did not receive it within %u s: reads here do not show it yet (seectl repl status shows the "
+				"lag)", (unsigned long long)j->gen, (ack_ms + CATCH_UP_EXTRA_MS) / 1000);
+		job_answer(s, j, local >= j->gen);
+	}
+	if (fw.in_flight < before)
+		*timeout = 0;
+	else if (*timeout > 1)
+		*timeout = 1;
+}
+
+static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
+{
+	fwd_job *j = calloc(1, sizeof *j);
+	if (!j || tag_put_raw(&j->payload, frame->data, frame->len) < 0) {
+		free(j);
+		err_set(err, STORE_STORAGE, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&fw.lock);
+	if (!fw.started) {
+		fw.db = s->db;
+		fw.queue_end = &fw.queue;
+		pthread_t t;
+		fw.started = pthread_create(&t, NULL, forwarder_main, NULL) == 0;
+		if (fw.started)
+			pthread_detach(t);
+	}
+	if (!fw.started) {
+		pthread_mutex_unlock(&fw.lock);
+		job_free(j);
+		err_set(err, STORE_STORAGE, "cannot start the thread that forwards changes to the master");
+		return -1;
+	}
+	j->c = c;
+	j->token = INT64_MAX - ++fw.seq;
+	*fw.queue_end = j;
+	fw.queue_end = &j->next;
+	fw.in_flight++;
+	pthread_cond_broadcast(&fw.cond);
+	pthread_mutex_unlock(&fw.lock);
+	/* the connection reads nothing more until its answer */
+	c->waiting = true;
+	c->wait_gen = UINT64_MAX;
+	c->wait_deadline = j->token;
+	return 0;
 }
 
 bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *frame)
@@ -175,29 +356,8 @@ bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	else if (m->op == OP_IMPORT && m->has_frame && (m->frame || m->u[1]))
 		err_set(&err, STORE_INVALID_INPUT, "an import of several frames is made at the master (seectl repl status "
 			"names it), not through a replica");
-	if (err.msg[0]) {
+	if (err.msg[0] || forward(s, c, frame, &err) < 0)
 		conn_reply_err(b, &err);
-		return true;
-	}
-	record_buf ans = { 0 };
-	uint64_t g = 0;
-	if (dbs_repl_forward(s->db, frame->data, frame->len, &ans, &g, &err) != STORE_OK) {
-		record_buf_free(&ans);
-		conn_reply_err(b, &err);
-		return true;
-	}
-	unsigned ack_ms = dbs_repl_ack_timeout_ms(s->db);
-	if (!catch_up(s, g, (int)ack_ms + CATCH_UP_EXTRA_MS)) {
-		err_set(&err, STORE_STORAGE, "the master made the change (generation %llu), but this replica's copy did not "
-			"receive it within %u s: reads here do not show it yet (seectl repl status shows the lag)",
-			(unsigned long long)g, (ack_ms + CATCH_UP_EXTRA_MS) / 1000);
-		conn_reply_err(b, &err);
-	} else {
-		b->len = 0;
-		if (tag_put_raw(b, ans.data, ans.len) < 0)
-			c->dead = true;
-	}
-	record_buf_free(&ans);
 	return true;
 }
 
@@ -222,6 +382,8 @@ bool repl_tick(server *s, int *timeout)
 	s->idle_since = srv_now_ms();
 	if (*timeout > TICK_MS)
 		*timeout = TICK_MS;
+	forwarder_resume();
+	forwards_settle(s, timeout);
 	static int64_t next;
 	int64_t now = srv_now_ms();
 	if (now < next)
@@ -243,8 +405,15 @@ bool repl_tick(server *s, int *timeout)
 		}
 		last = role;
 	}
-	if (role != DBS_REPL_MASTER)
-		catch_up(s, 0, 0);
+	if (role != DBS_REPL_MASTER) {
+		uint64_t g;
+		store_err e;
+		if (dbs_generation(s->db, &g, &e) == STORE_OK && g != s->gen) {
+			s->gen = g;
+			conn_note_changed(s, NULL);
+			s->changed_all = true;
+		}
+	}
 	return role == DBS_REPL_MASTER;
 }
 

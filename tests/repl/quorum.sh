@@ -64,4 +64,22 @@ back() { [ "$(master_of $last)" != None ]; }
 wait_for 30 back || fail "site $last found no master again"
 again() { "$SEECTL" --home "$(site_home $last)" cancel test-waiting --reason "a master again" >/dev/null 2>&1; }
 wait_for 30 again || fail "no change through site $last once a master is back: $("$SEECTL" --home "$(site_home $last)" cancel test-waiting --reason again 2>&1; "$SEECTL" --home "$(site_home $last)" repl status 2>&1)"
+
+# a replica whose master hangs still serves reads while a change it forwarded
+# waits for an answer: the forwarding does not hold its loop
+wait_for 30 settled || fail "the group did not settle on one master again"
+r=$(( m == 1 ? 2 : 1 ))
+kill -STOP "$(site_pid "$m")"
+"$SEECTL" --home "$(site_home $r)" deadline test-waiting task1 4h >"$work/fwd.out" 2>&1 &
+forwarder=$!
+sleep 0.3
+t0=$(date +%s%N)
+on $r show test-waiting
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_rc 0 "a read at replica $r while its change waits on a stopped master"
+[ "$ms" -lt 1500 ] || fail "a read at replica $r took $ms ms while a forwarded change waited (its loop was held)"
+echo "a read at a replica while a forwarded change waits: $ms ms"
+kill -CONT "$(site_pid "$m")"
+wait "$forwarder"
+echo "the change forwarded meanwhile: $(cat "$work/fwd.out")"
 finish
