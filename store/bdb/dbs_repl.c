@@ -45,9 +45,11 @@ struct dbs_repl {
 	atomic_int removed;       /* this site was taken out of the group */
 	/* the master went silent (its heartbeats stopped, or its connection
 	 * broke) and no new one is known yet: Berkeley DB's own state still
-	 * names the old master while the election that follows cannot win */
+	 * names the old master while the election that follows cannot win.
+	 * Cleared by a new master's event, or when the old one answers the
+	 * forwarder's probe (a connection made again proves nothing: the
+	 * kernel accepts it for a stopped process) */
 	atomic_int master_lost;
-	atomic_int reconnected;   /* the site a connection was last made with (its eid), or -1 */
 	atomic_ullong perm_failed;
 	dbs_repl_run_fn run;
 	void (*cancel)(void *ctx);
@@ -115,7 +117,6 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	r->conf = conf;
 	atomic_store(&r->startup_done, 0);
 	atomic_store(&r->master_lost, 0);
-	atomic_store(&r->reconnected, -1);
 	DB_ENV *env = st->env;
 	DB_SITE *site;
 	int ret;
@@ -288,6 +289,7 @@ bool repl_is_client(dbs *st)
 
 void repl_event(dbs *st, u_int32_t event, void *info)
 {
+	(void)info;
 	struct dbs_repl *r = st->repl;
 	if (!r)
 		return;
@@ -302,11 +304,7 @@ void repl_event(dbs *st, u_int32_t event, void *info)
 		atomic_store(&r->removed, 1);
 		break;
 	case DB_EVENT_REP_MASTER_FAILURE:
-		atomic_store(&r->reconnected, -1);
 		atomic_store(&r->master_lost, 1);
-		break;
-	case DB_EVENT_REP_CONNECT_ESTD:
-		atomic_store(&r->reconnected, info ? *(int *)info : -1);
 		break;
 	case DB_EVENT_REP_NEWMASTER:
 	case DB_EVENT_REP_MASTER:
@@ -346,9 +344,6 @@ static dbs_repl_role role_of(dbs *st, const DB_REP_STAT *sp)
 {
 	if (sp->st_status == DB_REP_MASTER)
 		return DBS_REPL_MASTER;
-	/* the same master back (it was stopped, or cut off) names no new one */
-	if (atomic_load(&st->repl->master_lost) && atomic_load(&st->repl->reconnected) == (int)sp->st_master)
-		atomic_store(&st->repl->master_lost, 0);
 	if (sp->st_master == DB_EID_INVALID || atomic_load(&st->repl->master_lost))
 		return DBS_REPL_NO_MASTER;
 	return DBS_REPL_REPLICA;
@@ -427,6 +422,27 @@ static bool master_lsn(dbs *st, uint32_t *file, uint32_t *offset)
 	}
 	free(resp.data);
 	return ok;
+}
+
+bool dbs_repl_master_lost(const dbs *st)
+{
+	return st->repl && atomic_load(&st->repl->master_lost);
+}
+
+void dbs_repl_probe_master(dbs *st)
+{
+	struct dbs_repl *r = st->repl;
+	DBT msg, resp;
+	memset(&msg, 0, sizeof msg);
+	memset(&resp, 0, sizeof resp);
+	char kind = MSG_LSN;
+	msg.data = &kind;
+	msg.size = 1;
+	resp.flags = DB_DBT_MALLOC;
+	if (r && open_channel(st, &r->chan) && r->chan->send_request(r->chan, &msg, 1, &resp, LSN_ASK_US, 0) == 0 &&
+	    resp.size == 8)
+		atomic_store(&r->master_lost, 0);
+	free(resp.data);
 }
 
 store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err)

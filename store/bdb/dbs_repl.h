@@ -34,6 +34,15 @@ dbs_repl_role dbs_repl_role_now(dbs *st);
 typedef int (*dbs_repl_run_fn)(void *ctx, const void *payload, size_t len, record_buf *answer, uint64_t *gen);
 void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx), void *ctx);
 
+/* Whether this replica's master went silent and no master was heard of
+ * since (Berkeley DB's own state keeps naming it). */
+bool dbs_repl_master_lost(const dbs *st);
+/* Asks the master named in Berkeley DB's state whether it is there: when it
+ * answers, it is the master again.  On the forwarder's thread (it may wait
+ * long on a master that hangs: its connection is made anew, and Berkeley DB
+ * does not bound that wait). */
+void dbs_repl_probe_master(dbs *st);
+
 /* A replica's side, run on a thread of the server's own (the forwarder),
  * never at the same time as the environment closes (the runner's cancel is
  * called first, and must wait for it): sends a change's payload to the

@@ -33,6 +33,8 @@
 #define TICK_MS 200             /* how often the role and the replica's generation are read */
 #define OWN_WAIT_MS 60000       /* a forwarded change running at the master */
 #define CATCH_UP_EXTRA_MS 5000  /* beyond the ack timeout: a replica's copy receiving a change */
+#define FORWARD_WAIT_EXTRA_MS 4000 /* beyond the ack timeout: a forwarded change's answer, at most */
+#define PROBE_EVERY_MS 300      /* a replica without a master asks the old one whether it is back */
 #define OWN_FDS 16
 
 /* ---- the master: forwarded changes, through the server's own socket ---- */
@@ -151,6 +153,9 @@ typedef struct fwd_job {
 	store_err err;
 	store_code code;
 	int64_t until;        /* ms: when the wait for this site's copy gives up */
+	int64_t sent_at;      /* ms: when it was handed to the forwarder */
+	bool abandoned;       /* its client was answered by the watchdog (main thread only) */
+	struct fwd_job *next_out; /* the jobs out with the forwarder (main thread only) */
 } fwd_job;
 
 static struct forwarder {
@@ -162,11 +167,12 @@ static struct forwarder {
 	fwd_job *queue, **queue_end; /* to the thread */
 	fwd_job *done;        /* back from it, newest first */
 	fwd_job *catching;    /* answered: waiting for this site's copy (main thread only) */
+	fwd_job *out;         /* handed to the forwarder, not back yet (main thread only) */
 	size_t in_flight;     /* queued, sending or done, not yet taken back */
 	int64_t seq;
 	dbs *db;
-} fw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, NULL, NULL, NULL, NULL, 0, 0,
-	 NULL };
+} fw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, NULL, NULL, NULL, NULL, NULL, 0,
+	 0, NULL };
 
 static void job_free(fwd_job *j)
 {
@@ -180,8 +186,21 @@ static void *forwarder_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&fw.lock);
 	for (;;) {
-		while (!fw.queue || fw.paused)
-			pthread_cond_wait(&fw.cond, &fw.lock);
+		while (!fw.queue || fw.paused) {
+			if (fw.paused || !dbs_repl_master_lost(fw.db)) {
+				pthread_cond_wait(&fw.cond, &fw.lock);
+				continue;
+			}
+			/* no master heard of: is the old one back? */
+			fw.sending = true;
+			pthread_mutex_unlock(&fw.lock);
+			dbs_repl_probe_master(fw.db);
+			struct timespec nap = { 0, PROBE_EVERY_MS * 1000000L };
+			nanosleep(&nap, NULL);
+			pthread_mutex_lock(&fw.lock);
+			fw.sending = false;
+			pthread_cond_broadcast(&fw.cond);
+		}
 		fwd_job *j = fw.queue;
 		fw.queue = j->next;
 		if (!fw.queue)
@@ -263,6 +282,16 @@ static void forwards_settle(server *s, int *timeout)
 	while (done) {
 		fwd_job *j = done;
 		done = j->next;
+		for (fwd_job **p = &fw.out; *p; p = &(*p)->next_out)
+			if (*p == j) {
+				*p = j->next_out;
+				break;
+			}
+		if (j->abandoned) { /* its client heard of the timeout already */
+			job_free(j);
+			fw.in_flight--;
+			continue;
+		}
 		if (j->code != STORE_OK) {
 			job_answer(s, j, false);
 			continue;
@@ -291,10 +320,48 @@ static void forwards_settle(server *s, int *timeout)
 				"lag)", (unsigned long long)j->gen, (ack_ms + CATCH_UP_EXTRA_MS) / 1000);
 		job_answer(s, j, local >= j->gen);
 	}
+	/* the watchdog: Berkeley DB does not bound every wait of a request (a
+	 * connection made anew to a master that hangs), so the client hears of
+	 * the timeout anyway; the forwarder drops the answer when it comes */
+	for (fwd_job *j = fw.out; j; j = j->next_out)
+		if (!j->abandoned && now - j->sent_at > (int64_t)ack_ms + FORWARD_WAIT_EXTRA_MS) {
+			conn *c = job_conn(s, j);
+			j->abandoned = true;
+			if (c) {
+				err_set(&j->err, STORE_STORAGE, "the master did not answer within %u s: the change may have been "
+					"made there; send it again (its request id makes it happen once)",
+					(ack_ms + FORWARD_WAIT_EXTRA_MS) / 1000);
+				c->waiting = false;
+				c->held.len = 0;
+				c->held_sync = false;
+				conn_reply_err(&c->held, &j->err);
+				*timeout = 0;
+			}
+		}
+	bool awaited = fw.catching != NULL;
+	for (fwd_job *j = fw.out; j && !awaited; j = j->next_out)
+		awaited = !j->abandoned;
 	if (fw.in_flight < before)
 		*timeout = 0;
-	else if (*timeout > 1)
+	else if (awaited && *timeout > 1)
 		*timeout = 1;
+}
+
+/* The forwarder's thread, started with the site's first turn of the loop. */
+static void forwarder_start(server *s)
+{
+	pthread_mutex_lock(&fw.lock);
+	if (!fw.started) {
+		fw.db = s->db;
+		fw.queue_end = &fw.queue;
+		pthread_t t;
+		fw.started = pthread_create(&t, NULL, forwarder_main, NULL) == 0;
+		if (fw.started)
+			pthread_detach(t);
+		else
+			srv_log(s, "replication: cannot start the thread that forwards changes: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&fw.lock);
 }
 
 static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
@@ -307,14 +374,6 @@ static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
 	}
 	pthread_mutex_lock(&fw.lock);
 	if (!fw.started) {
-		fw.db = s->db;
-		fw.queue_end = &fw.queue;
-		pthread_t t;
-		fw.started = pthread_create(&t, NULL, forwarder_main, NULL) == 0;
-		if (fw.started)
-			pthread_detach(t);
-	}
-	if (!fw.started) {
 		pthread_mutex_unlock(&fw.lock);
 		job_free(j);
 		err_set(err, STORE_STORAGE, "cannot start the thread that forwards changes to the master");
@@ -322,6 +381,9 @@ static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
 	}
 	j->c = c;
 	j->token = INT64_MAX - ++fw.seq;
+	j->sent_at = srv_now_ms();
+	j->next_out = fw.out;
+	fw.out = j;
 	*fw.queue_end = j;
 	fw.queue_end = &j->next;
 	fw.in_flight++;
@@ -382,6 +444,7 @@ bool repl_tick(server *s, int *timeout)
 	s->idle_since = srv_now_ms();
 	if (*timeout > TICK_MS)
 		*timeout = TICK_MS;
+	forwarder_start(s);
 	forwarder_resume();
 	forwards_settle(s, timeout);
 	static int64_t next;
@@ -390,6 +453,11 @@ bool repl_tick(server *s, int *timeout)
 		return last == DBS_REPL_MASTER;
 	next = now + TICK_MS;
 	dbs_repl_role role = dbs_repl_role_now(s->db);
+	if (dbs_repl_master_lost(s->db)) { /* the forwarder probes the old master */
+		pthread_mutex_lock(&fw.lock);
+		pthread_cond_broadcast(&fw.cond);
+		pthread_mutex_unlock(&fw.lock);
+	}
 	if (role != last) {
 		dbs_repl_info info;
 		store_err e;
