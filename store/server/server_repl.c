@@ -2,10 +2,11 @@
  * it does apart from serving its home (dbs_repl.c holds Berkeley DB's side).
  *
  * - At a replica, a change is forwarded, frame unchanged, to the master;
- *   whatever the operation, in one place (repl_intercept, before dispatch).
- *   The client is answered with the master's answer once this site's own
- *   copy holds the change (its generation has reached the master's), so it
- *   reads its write wherever it reads next.  Reads stay local.
+ *   whatever the operation, in one place (repl_intercept, before dispatch),
+ *   by a thread of its own (the forwarder), so that the loop serves reads
+ *   meanwhile.  The client is answered with the master's answer once this
+ *   site's own copy holds the change (its generation has reached the
+ *   master's), so it reads its write wherever it reads next.
  * - At the master, a forwarded change arrives on one of Berkeley DB's
  *   message threads, which hands it to this server through its own socket,
  *   as a client would: it then runs through the same checks, dispatch and
