@@ -478,7 +478,7 @@ out:
 
 static bool needs_reason(const ask *k)
 {
-	return k->op == ASK_REJECT || k->op == ASK_CANCEL || (k->op == ASK_BULK && k->bulk_kind != BULK_RESUME);
+	return k->op == ASK_REJECT || k->op == ASK_CANCEL || (k->op == ASK_BULK && k->bulk->reason);
 }
 
 static int ask_send(app *a);
@@ -497,7 +497,7 @@ static int ask_next(app *a)
 			static const char *const what[] = { [ASK_REJECT] = "reject it", [ASK_CANCEL] = "cancel it" };
 			char label[100];
 			snprintf(label, sizeof label, "Reason to %s: ",
-				 k->op == ASK_BULK ? (k->bulk_kind == BULK_REJECT ? "reject them" : "cancel them") : what[k->op]);
+				 k->op == ASK_BULK ? k->bulk->reason : what[k->op]);
 			if (!prompt_open_line(&a->prompt, label, NULL, STORE_TEXT_MAX)) {
 				app_ask_clear(a);
 				return DO_DRAW;
@@ -586,7 +586,7 @@ static int ask_send(app *a)
 	case ASK_BULK: {
 		char (*why)[700] = k->why;
 		k->why = NULL;
-		todo = bulk_start(a, k->bulk_kind, k->reason, why);
+		todo = bulk_start(a, k->bulk, k->reason, why);
 		break;
 	}
 	default:
@@ -653,9 +653,10 @@ int app_ask_check(app *a)
 	} else {
 		const record_exec *e = &it->exec;
 		const record_task *t = k->task[0] ? find_task(it, k->task) : NULL;
+		task_status to;
 		switch (k->op) {
 		case ASK_PAUSE:
-			if (!t || (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS)) {
+			if (!t || store_task_move("pause", t->status, &to) < 0) {
 				snprintf(why, sizeof why, "task '%s' cannot be paused (status: %s)", k->task,
 					 t ? status_task_name(t->status) : "gone");
 				task = k->task;
@@ -666,7 +667,7 @@ int app_ask_check(app *a)
 			break;
 		case ASK_RESUME_TASK:
 		case ASK_REJECT:
-			if (!t || t->status != TASK_WAITING) {
+			if (!t || store_task_move(k->op == ASK_REJECT ? "reject" : "resume-task", t->status, &to) < 0) {
 				snprintf(why, sizeof why, "task '%s' is not waiting for input (status: %s)", k->task,
 					 t ? status_task_name(t->status) : "gone");
 				task = k->task;
@@ -675,7 +676,7 @@ int app_ask_check(app *a)
 		case ASK_RESUME_ALL:
 			for (size_t i = 0; i < k->n_tasks && !why[0]; i++) {
 				const record_task *ti = find_task(it, k->tasks[i]);
-				if (!ti || ti->status != TASK_WAITING) {
+				if (!ti || store_task_move("resume-task", ti->status, &to) < 0) {
 					snprintf(why, sizeof why, "task '%s' is not waiting for input (status: %s)",
 						 k->tasks[i], ti ? status_task_name(ti->status) : "gone");
 					task = k->tasks[i];
@@ -707,8 +708,6 @@ int app_ask_check(app *a)
 
 /* ---- changing the store ---- */
 
-static int act_bulk(app *a, int kind);
-
 static int act_pause(app *a)
 {
 	const record_task *t = selected_task(a);
@@ -717,7 +716,8 @@ static int act_pause(app *a)
 		return DO_DRAW;
 	}
 	const char *exec = a->item.exec.id;
-	if (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS) {
+	task_status to;
+	if (store_task_move("pause", t->status, &to) < 0) {
 		app_set_msg(a, true, "task '%s' cannot be paused (status: %s)", t->task_id, status_task_name(t->status));
 		return DO_DRAW;
 	}
@@ -740,7 +740,8 @@ static int act_resume_task(app *a)
 		return DO_DRAW;
 	}
 	store_err err;
-	if (t->status != TASK_WAITING) {
+	task_status to;
+	if (store_task_move("resume-task", t->status, &to) < 0) {
 		/* let the store say it, in its own words */
 		return report(a, store_resume_task(a->st, a->item.exec.id, t->task_id, NULL, 0, &err), &err, "");
 	}
@@ -756,8 +757,6 @@ static int act_resume_task(app *a)
 
 static int act_resume_workflow(app *a)
 {
-	if (a->n_marks)
-		return act_bulk(a, BULK_RESUME);
 	if (!a->have_item) {
 		app_set_msg(a, true, "select an execution first");
 		return DO_DRAW;
@@ -777,7 +776,7 @@ static int act_resume_workflow(app *a)
 		const record_task *t = &a->item.tasks[i];
 		if (t->status != TASK_WAITING)
 			continue;
-		if (t->has_input && t->input_required && !t->has_input_value && !t->has_input_default)
+		if (store_task_needs_answer(t))
 			need++;
 		else
 			others++;
@@ -786,8 +785,7 @@ static int act_resume_workflow(app *a)
 		return DO_DRAW;
 	for (size_t i = 0; i < a->item.n_tasks; i++) {
 		const record_task *t = &a->item.tasks[i];
-		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
-		    !t->has_input_default)
+		if (store_task_needs_answer(t))
 			snprintf(a->ask.tasks[a->ask.n_tasks++], sizeof a->ask.tasks[0], "%s", t->task_id);
 	}
 	a->ask.others = others > 0;
@@ -798,14 +796,13 @@ static int act_resume_workflow(app *a)
 
 static int act_reject(app *a)
 {
-	if (a->n_marks)
-		return act_bulk(a, BULK_REJECT);
 	const record_task *t = selected_task(a);
 	if (!t) {
 		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
 		return DO_DRAW;
 	}
-	if (t->status != TASK_WAITING) {
+	task_status to;
+	if (store_task_move("reject", t->status, &to) < 0) {
 		app_set_msg(a, true, "task '%s' is not waiting for input (status: %s): only a waiting task can be rejected",
 			    t->task_id, status_task_name(t->status));
 		return DO_DRAW;
@@ -821,8 +818,6 @@ static int act_reject(app *a)
 
 static int act_cancel(app *a)
 {
-	if (a->n_marks)
-		return act_bulk(a, BULK_CANCEL);
 	if (!a->have_item) {
 		app_set_msg(a, true, "select an execution first");
 		return DO_DRAW;
@@ -842,18 +837,18 @@ static int act_cancel(app *a)
 
 /* R, x or X with marks: one confirmation that says the count and what will
  * be skipped. */
-static int act_bulk(app *a, int kind)
+static int act_bulk(app *a, const bulk_op *op)
 {
 	char question[400];
 	char (*why)[700];
 	size_t todo;
-	if (!bulk_prepare(a, kind, &why, &todo, question, sizeof question))
+	if (!bulk_prepare(a, op, &why, &todo, question, sizeof question))
 		return DO_DRAW;
 	if (!ask_begin(a, ASK_BULK, NULL, 0)) {
 		free(why);
 		return DO_DRAW;
 	}
-	a->ask.bulk_kind = kind;
+	a->ask.bulk = op;
 	a->ask.why = why;
 	snprintf(a->ask.question, sizeof a->ask.question, "%s", question);
 	return ask_next(a);
@@ -906,46 +901,64 @@ static int act_results(app *a)
 	return DO_DRAW;
 }
 
+/* What R, x and X do to each marked execution (their rows' bulk_op). */
+static store_code resume_each(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	(void)reason;
+	return store_resume_workflow(st, exec_id, err);
+}
+
+static store_code reject_each(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return store_task_reject(st, exec_id, NULL, reason, err); /* every waiting task */
+}
+
+static store_code cancel_each(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return store_exec_cancel(st, exec_id, reason, err);
+}
+
 #define CTRL(c) ((c) & 0x1f)
 
 const action app_actions[] = {
-	{ KEY_UP, 'k', "Up/k", "up", "move up", false, false, act_up },
-	{ KEY_DOWN, 'j', "Down/j", "down", "move down", false, false, act_down },
-	{ KEY_PPAGE, 0, "PgUp", "page up", "page up", false, false, act_pgup },
-	{ KEY_NPAGE, 0, "PgDn", "page down", "page down", false, false, act_pgdn },
-	{ 'g', KEY_HOME, "g/Home", "first", "go to the first row", false, false, act_home },
-	{ 'G', KEY_END, "G/End", "last", "go to the last row", false, false, act_end },
-	{ '\t', 0, "Tab", "pane", "switch pane: executions, tasks, detail", false, true, act_tab },
-	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter },
-	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause },
-	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task },
+	{ KEY_UP, 'k', "Up/k", "up", "move up", false, false, act_up, NULL },
+	{ KEY_DOWN, 'j', "Down/j", "down", "move down", false, false, act_down, NULL },
+	{ KEY_PPAGE, 0, "PgUp", "page up", "page up", false, false, act_pgup, NULL },
+	{ KEY_NPAGE, 0, "PgDn", "page down", "page down", false, false, act_pgdn, NULL },
+	{ 'g', KEY_HOME, "g/Home", "first", "go to the first row", false, false, act_home, NULL },
+	{ 'G', KEY_END, "G/End", "last", "go to the last row", false, false, act_end, NULL },
+	{ '\t', 0, "Tab", "pane", "switch pane: executions, tasks, detail", false, true, act_tab, NULL },
+	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter, NULL },
+	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause, NULL },
+	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task, NULL },
 	{ 'R', 0, "R", "resume all", "resume the whole workflow (the marked ones, when marked)", true, true,
-	  act_resume_workflow },
+	  act_resume_workflow, &(const bulk_op){ "Resume", "resuming", "resumed", NULL, false, true, resume_each } },
 	{ 'x', 0, "x", "reject", "reject the selected waiting task, with a reason: it fails (marked: all their waiting tasks)",
-	  true, false, act_reject },
+	  true, false, act_reject,
+	  &(const bulk_op){ "Reject the waiting tasks of", "rejecting", "rejected", "reject them", false, false, reject_each } },
 	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails (the marked ones, when marked)", true, false,
-	  act_cancel },
+	  act_cancel, &(const bulk_op){ "Cancel", "cancelling", "cancelled", "cancel them", true, false, cancel_each } },
 	{ ' ', 0, "Space", "mark", "mark or unmark the execution and move down, for R, x and X on all marked", true,
-	  false, act_mark },
+	  false, act_mark, NULL },
 	{ 'y', 0, "y", "copy id", "copy the selected execution's whole id to the clipboard (OSC 52; also shown)", false,
-	  false, act_copy },
-	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results },
-	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
+	  false, act_copy, NULL },
+	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results, NULL },
+	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting, NULL },
 	{ 'f', 0, "f", "filter", "filter by status, in turn: all, waiting, paused, running, failed, complete", false,
-	  false, act_filter },
-	{ 's', 0, "s", "sort", "sort by, in turn: started, age, deadline, status, workflow", false, false, act_sort },
-	{ 'S', 0, "S", "reverse", "reverse the sort", false, false, act_sort_reverse },
+	  false, act_filter, NULL },
+	{ 's', 0, "s", "sort", "sort by, in turn: started, age, deadline, status, workflow", false, false, act_sort, NULL },
+	{ 'S', 0, "S", "reverse", "reverse the sort", false, false, act_sort_reverse, NULL },
 	{ 'n', 0, "n", "next", "jump to the next execution waiting for input (in the detail pane: the next match of a log search)",
-	  false, true, act_next_waiting },
+	  false, true, act_next_waiting, NULL },
 	{ 'N', 0, "N", "previous match", "in the detail pane: the previous match of a log search", false, false,
-	  act_prev_match },
+	  act_prev_match, NULL },
 	{ '/', 0, "/", "search", "search by id or workflow name, any case (in the detail pane: search the log)", false,
-	  true, act_search },
-	{ '?', 0, "?", "help", "this help", false, true, act_help },
-	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw },
-	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back },
-	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit },
-	{ 0, 0, NULL, NULL, NULL, false, false, NULL },
+	  true, act_search, NULL },
+	{ '?', 0, "?", "help", "this help", false, true, act_help, NULL },
+	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw, NULL },
+	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back, NULL },
+	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit, NULL },
+	{ 0, 0, NULL, NULL, NULL, false, false, NULL, NULL },
 };
 
 /* The terminal's editing keys, as the prompt knows them. */
@@ -1009,6 +1022,8 @@ int app_key(app *a, int key)
 		if (a->show_results && ac->run != act_up && ac->run != act_down && ac->run != act_pgup &&
 		    ac->run != act_pgdn && ac->run != act_back && ac->run != act_results)
 			a->show_results = false;
+		if (a->n_marks && ac->bulk)
+			return act_bulk(a, ac->bulk);
 		return ac->run(a);
 	}
 	return DO_NOTHING;

@@ -61,10 +61,22 @@ typedef struct row {
 	bool no_engine; /* running after a decision with no engine attached: nothing will move it */
 } row;
 
-/* A bulk action (R, x, X on marks) after its confirmation: run a slice at a
- * time between keys, so that the screen stays live. */
+/* What an action does to each marked execution (R, x, X with marks): its
+ * operation, applied per execution; the action's row holds it. */
+typedef struct bulk_op {
+	const char *ask;       /* the confirmation's verb: "Reject the waiting tasks of" */
+	const char *doing;     /* "rejecting", while it runs */
+	const char *done;      /* "rejected": each execution done, and the summary */
+	const char *reason;    /* what the reason's prompt says ("reject them"); NULL: none asked */
+	bool running_too;      /* acts on running executions too (else only waiting ones) */
+	bool answers;          /* skips an execution whose task needs an answer (store_task_needs_answer) */
+	store_code (*apply)(store *st, const char *exec_id, const char *reason, store_err *err);
+} bulk_op;
+
+/* A bulk action after its confirmation: run a slice at a time between
+ * keys, so that the screen stays live. */
 typedef struct bulk_job {
-	int kind;              /* resume, reject, cancel */
+	const bulk_op *op;
 	char *reason;
 	char (*ids)[130];      /* the marked executions, in marking order */
 	char (*why)[700];      /* why each is skipped ("" when it is not) */
@@ -100,7 +112,7 @@ typedef struct ask {
 	size_t n_tasks, asked;
 	bool others;         /* ASK_RESUME_ALL: waiting tasks that need no answer */
 	char *reason;
-	int bulk_kind;       /* ASK_BULK */
+	const bulk_op *bulk; /* ASK_BULK: the operation */
 	char (*why)[700];    /* ASK_BULK: why each mark is skipped */
 	char question[400];  /* the confirmation */
 } ask;
@@ -186,6 +198,7 @@ typedef struct action {
 	bool mutates;        /* changes data: unbound in read-only mode */
 	bool footer;         /* shown in the footer */
 	action_fn run;
+	const bulk_op *bulk; /* with marks, the key does this to each marked execution (NULL: marks do not count) */
 } action;
 
 extern const action app_actions[];
