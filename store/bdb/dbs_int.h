@@ -133,8 +133,6 @@ store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *
  * its policy and when it was set (dbs_timer.c). */
 store_code task_deadline_set(record_task *t, uint64_t seconds, record_on_timeout policy, const char *now,
 			     store_err *err);
-/* Whether a task's request allows an on-timeout policy (dbs_timer.c). */
-store_code deadline_check(const record_task *t, record_on_timeout policy, store_err *err);
 /* Fails a task with a reason at `now` (dbs_engine.c). */
 store_code task_fail_now(record_task *t, const char *reason, const char *now, store_err *err);
 /* An event of an imported trail: a new sequence number, its own time and actor. */

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "dbs_int.h"
+#include "rules.h"
 
 typedef struct op_arg {
 	const char *exec_id;
@@ -23,17 +24,6 @@ typedef struct op_arg {
 } op_arg;
 
 
-#define set_str rec_set_str
-
-/* The execution leaves waiting-for-input: the one place that clears the pause. */
-static void mark_resumed(record_exec *e)
-{
-	e->status = EXEC_RUNNING;
-	e->is_paused = false;
-	free(e->paused_task_id);
-	e->paused_task_id = NULL;
-}
-
 static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
@@ -42,25 +32,15 @@ static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if (e.status != EXEC_RUNNING && e.status != EXEC_WAITING) {
-		c = err_set(err, STORE_INVALID_STATE, "execution '%s' cannot be paused (status: %s)", a->exec_id,
-			    status_exec_name(e.status));
-		goto out;
-	}
 	task_status to;
-	if (store_task_move("pause", t.status, &to) < 0) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' cannot be paused (status: %s)", a->task_id,
-			    status_task_name(t.status));
+	if ((c = rules_pause(&e, &t, &to, err)))
 		goto out;
-	}
 	if ((c = record_exec_copy(&old, &e) < 0 ? err_set(err, STORE_STORAGE, "out of memory") : STORE_OK))
 		goto out;
 	const char *before = status_task_name(t.status);
 	t.status = to;
 	t.end_timestamp[0] = '\0';
-	e.status = EXEC_WAITING;
-	e.is_paused = true;
-	if (set_str(&e.paused_task_id, a->task_id) < 0)
+	if (rules_exec_settle(&e, a->task_id) < 0)
 		c = err_set(err, STORE_STORAGE, "out of memory");
 	if (!c)
 		c = rec_put_task(st, txn, &t, err);
@@ -82,12 +62,6 @@ store_code dbs_pause_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char 
 	return txn_write_for(st, cx, pause_txn, &a, err);
 }
 
-static store_code not_waiting(store_err *err, const record_exec *e)
-{
-	return err_set(err, STORE_INVALID_STATE, "execution '%s' is not waiting for input (status: %s)", e->id,
-		       status_exec_name(e->status));
-}
-
 static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	op_arg *a = arg;
@@ -95,15 +69,13 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
 	if (c)
 		return c;
-	if (e.status != EXEC_WAITING) {
-		c = not_waiting(err, &e);
+	if ((c = rules_resume_workflow(&e, err))) {
 		record_exec_free(&e);
 		return c;
 	}
 	/* a required answer is never skipped: every waiting task that needs
 	 * one has it, or a default, before anything changes */
-	char missing[600] = "";
-	size_t n_missing = 0;
+	rules_tally tl = { 0 };
 	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
 		record_task t;
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, 0, err)))
@@ -112,23 +84,13 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 			record_task_free(&t);
 			break;
 		}
-		if (store_task_needs_answer(&t)) {
-			size_t o = strlen(missing);
-			if (o + strlen(t.task_id) + 8 < sizeof missing)
-				snprintf(missing + o, sizeof missing - o, "%s'%s'", n_missing ? ", " : "", t.task_id);
-			n_missing++;
-		}
+		rules_tally_add(&tl, &t);
 		record_task_free(&t);
 	}
-	if (!c && n_missing) {
-		c = err_set(err, STORE_INVALID_INPUT,
-			    "execution '%s': task%s %s require%s an answer and ha%s no default: resume %s with a value",
-			    e.id, n_missing == 1 ? "" : "s", missing, n_missing == 1 ? "s" : "", n_missing == 1 ? "s" : "ve",
-			    n_missing == 1 ? "it" : "each");
+	if (!c && (c = rules_resume_workflow_tasks(&e, &tl, err))) {
 		record_exec_free(&e);
 		return c;
 	}
-	size_t resumed = 0;
 	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
 		record_task t;
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
@@ -142,16 +104,13 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 				c = err_set(err, STORE_STORAGE, "out of memory");
 			if (!c)
 				c = rec_put_task(st, txn, &t, err);
-			resumed++;
 		}
 		record_task_free(&t);
 	}
-	if (!c && resumed == 0)
-		c = err_set(err, STORE_INVALID_STATE, "no tasks waiting for input in execution '%s'", e.id);
 	if (!c && record_exec_copy(&old, &e) < 0)
 		c = err_set(err, STORE_STORAGE, "out of memory");
 	if (!c) {
-		mark_resumed(&e);
+		rules_exec_settle(&e, NULL); /* runs again: no allocation, no failure */
 		c = rec_put_exec(st, txn, &e, &old, err);
 		record_exec_free(&old);
 	}
@@ -177,14 +136,8 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if (t.status != TASK_WAITING) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s)%s", a->task_id,
-			    status_task_name(t.status),
-			    t.status == TASK_PENDING ? ""
-			    : t.input_deadline ? ": someone, or its deadline's timer, acted first"
-					       : ": someone acted first");
+	if ((c = rules_resume_task(&t, err)))
 		goto out;
-	}
 	if ((c = rec_may_answer(st, &e, &t, err)))
 		goto out;
 	if (store_input_check(&t, a->value, a->value_len, why, sizeof why) < 0) {
@@ -209,30 +162,8 @@ static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 		c = err_set(err, STORE_STORAGE, "out of memory");
 		goto out;
 	}
-	/* The execution stays paused on the first task that still waits, in
-	 * task_ids order; with none left it runs again. */
-	const char *still = NULL;
-	for (size_t i = 0; i < e.n_task_ids && !c && !still; i++) {
-		record_task o;
-		if (strcmp(e.task_ids[i], t.task_id) == 0)
-			continue;
-		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, 0, err)))
-			break;
-		if (o.status == TASK_WAITING)
-			still = e.task_ids[i];
-		record_task_free(&o);
-	}
-	if (!c) {
-		if (still) {
-			e.status = EXEC_WAITING;
-			e.is_paused = true;
-			if (set_str(&e.paused_task_id, still) < 0)
-				c = err_set(err, STORE_STORAGE, "out of memory");
-		} else {
-			mark_resumed(&e);
-		}
-	}
-	if (!c)
+	/* the execution stays paused on the first task that still waits */
+	if (!(c = exec_settle(st, txn, &e, &t, err)))
 		c = rec_put_exec(st, txn, &e, &old, err);
 	if (!c)
 		c = rec_event(st, txn, a->action ? a->action : "resume-task", e.id, t.task_id,
@@ -276,11 +207,8 @@ static store_code respondents_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if (t.status == TASK_COMPLETE || t.status == TASK_FAILED) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' has ended (status: %s): who may answer "
-			    "it no longer matters", a->task_id, a->exec_id, status_task_name(t.status));
+	if ((c = rules_respondents(&e, &t, err)))
 		goto out;
-	}
 	/* the rules of a restricted task are changed only by one it names */
 	if (t.n_respondents && (c = rec_may_answer(st, &e, &t, err)))
 		goto out;
