@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,7 @@ store_code dbs_backup(dbs *st, const char *dir, store_err *err)
 		return err_set(err, STORE_STORAGE, "the environment is closed");
 	if (dir[0] != '/')
 		return err_set(err, STORE_INVALID_INPUT, "backup: '%s' is not an absolute path", dir);
-	char parent[4096], name[256], tmpl[512];
+	char parent[PATH_MAX], name[NAME_MAX + 1], tmpl[64 + NAME_MAX];
 	size_t len = strlen(dir);
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
@@ -204,10 +205,12 @@ store_code dbs_backup(dbs *st, const char *dir, store_err *err)
 	if (d)
 		closedir(d);
 	if (!c) {
-		char ts[40], line[4300];
+		char ts[40], line[2 * PATH_MAX + 200]; /* the home's path and the backup's */
 		record_timestamp_now(ts, sizeof ts);
 		int n = snprintf(line, sizeof line, "a backup of %s taken at %s: it starts no timer and runs no hook; "
 				 "seectl restore %s HOME makes a live home of it\n", st->home, ts, dir);
+		if (n >= (int)sizeof line)
+			n = (int)sizeof line - 1;
 		int fd = openat(dfd, STORE_BACKUP_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)
 			c = err_set(err, STORE_STORAGE, "backup: writing its mark %s: %s", STORE_BACKUP_MARK, strerror(errno));

@@ -11,7 +11,7 @@
 
 static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err)
 {
-	unsigned char key[300];
+	unsigned char key[KEY_TASK_MAX];
 	for (size_t i = 0; i < old->n_task_ids; i++) {
 		record_task t;
 		store_code c = rec_get_task(st, txn, old->id, old->task_ids[i], &t, DB_RMW, err);
@@ -775,22 +775,21 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	a->n = 0;
 	bool by_exec = a->exec_id != NULL;
 	dbi which = by_exec ? DBI_EV_BY_EXEC : DBI_EVENTS;
-	unsigned char key[200];
-	size_t plen = 0;
-	if (by_exec) {
-		plen = strlen(a->exec_id) + 1;
-		if (plen + 8 > sizeof key)
-			return STORE_OK;
-		memcpy(key, a->exec_id, plen);
-	}
 	if (a->forward && a->from == UINT64_MAX)
 		return STORE_OK;
-	key_u64(key + plen, a->forward ? a->from + 1 : a->from ? a->from : UINT64_MAX);
+	uint64_t first = a->forward ? a->from + 1 : a->from ? a->from : UINT64_MAX;
+	unsigned char key[KEY_EXEC_EVENT_MAX];
+	size_t kn = 8;
+	if (by_exec && !(kn = key_exec_event(key, sizeof key, a->exec_id, first)))
+		return STORE_OK;
+	if (!by_exec)
+		key_u64(key, first);
+	size_t plen = kn - 8; /* the execution's part */
 	DBC *cur;
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	DBT k = dbs_dbt(key, plen + 8), d = dbs_dbt(NULL, 0);
+	DBT k = dbs_dbt(key, kn), d = dbs_dbt(NULL, 0);
 	k.ulen = sizeof key;
 	k.flags = DB_DBT_USERMEM;
 	d.flags = DB_DBT_REALLOC;

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,7 +349,7 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 {
 	DB *db;
 	*format = 0;
-	char path[4096];
+	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", st->home, dbi_file[DBI_META]);
 	if (access(path, F_OK) != 0)
 		return STORE_OK;
@@ -433,7 +434,7 @@ static store_code rebuild_derived(dbs *st, DB_TXN *txn, uint64_t format, meta_st
 			continue; /* verify reports it; the rest stays readable */
 		c = derive_from_tasks(st, txn, &e, err);
 		record_buf b = { 0 };
-		unsigned char key[200];
+		unsigned char key[KEY_BY_STATUS_MAX];
 		size_t kn = key_by_status(key, sizeof key, &e);
 		if (!c && record_encode_exec(&e, &b) < 0)
 			c = err_set(err, STORE_STORAGE, "out of memory");
@@ -555,7 +556,7 @@ static void drop_legacy_files(dbs *st)
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return;
 	for (int i = 0; legacy_files[i]; i++) {
-		char path[4096];
+		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", st->home, legacy_files[i]);
 		unlink(path);
 	}
@@ -578,7 +579,7 @@ static void remove_region_files(const char *home)
 {
 	DIR *d = opendir(home);
 	struct dirent *de;
-	char path[4200];
+	char path[PATH_MAX + NAME_MAX + 2];
 	while (d && (de = readdir(d)) != NULL)
 		if (strncmp(de->d_name, "__db.", 5) == 0) {
 			snprintf(path, sizeof path, "%s/%s", home, de->d_name);

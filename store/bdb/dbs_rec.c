@@ -141,7 +141,7 @@ store_code rec_get_exec(dbs *st, DB_TXN *txn, const char *id, record_exec *e, u_
 store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
 			u_int32_t flags, store_err *err)
 {
-	unsigned char key[300];
+	unsigned char key[KEY_TASK_MAX];
 	size_t kn = key_task(key, sizeof key, exec_id, task_id);
 	if (!kn)
 		return err_set(err, STORE_NOT_FOUND, "task '%s' not found in execution '%s'", task_id, exec_id);
@@ -194,7 +194,7 @@ store_code rec_del_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn
 static store_code index_update(dbs *st, DB_TXN *txn, const record_exec *e, const record_buf *rec,
 			       const record_exec *old, store_err *err)
 {
-	unsigned char k[200];
+	unsigned char k[KEY_BY_STATUS_MAX];
 	size_t kn;
 	store_code c;
 	bool same_key = old && e && old->status == e->status && strcmp(old->start_timestamp, e->start_timestamp) == 0;
@@ -273,7 +273,7 @@ store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err 
 
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err)
 {
-	unsigned char key[300];
+	unsigned char key[KEY_TASK_MAX];
 	record_buf b = { 0 };
 	size_t kn = key_task(key, sizeof key, t->execution_id, t->task_id);
 	if (!kn)
@@ -559,14 +559,9 @@ static store_code put_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *e
 	record_buf_free(&b);
 	if (c || !ev->execution_id)
 		return c;
-	unsigned char ik[200];
-	size_t n = strlen(ev->execution_id);
-	if (n + 9 > sizeof ik)
-		return STORE_OK;
-	memcpy(ik, ev->execution_id, n);
-	ik[n] = '\0';
-	key_u64(ik + n + 1, seq);
-	return rec_put_raw(st, txn, DBI_EV_BY_EXEC, ik, n + 9, "", 0, err);
+	unsigned char ik[KEY_EXEC_EVENT_MAX];
+	size_t n = key_exec_event(ik, sizeof ik, ev->execution_id, seq);
+	return n ? rec_put_raw(st, txn, DBI_EV_BY_EXEC, ik, n, "", 0, err) : STORE_OK;
 }
 
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)

@@ -3,6 +3,7 @@
  * ids that make a retried change happen once, and the reads of the state. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,7 @@ store_code dbs_flush(dbs *st, store_err *err)
 /* Why a change is refused in a home opened read-only: a backup says so. */
 static store_code refuse_read_only(dbs *st, store_err *err)
 {
-	char mark[4200];
+	char mark[PATH_MAX + sizeof STORE_BACKUP_MARK + 1];
 	snprintf(mark, sizeof mark, "%s/%s", st->home, STORE_BACKUP_MARK);
 	if (access(mark, F_OK) == 0)
 		return err_set(err, STORE_READ_ONLY,

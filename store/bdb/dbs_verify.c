@@ -123,7 +123,7 @@ static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tall
 		char rule[600];
 		if (store_exec_waiting_check(&e, waiting, paused_ok, rule, sizeof rule) < 0)
 			report(a, "%s", rule); /* the rule the item check applies, in its words */
-		unsigned char ik[200];
+		unsigned char ik[KEY_BY_STATUS_MAX];
 		size_t kn = key_by_status(ik, sizeof ik, &e);
 		DBT key = dbs_dbt(ik, kn), copy = dbs_dbt(NULL, 0);
 		copy.flags = DB_DBT_MALLOC;
@@ -225,7 +225,7 @@ static store_code check_index(dbs *st, DB_TXN *txn, verify_arg *a, exec_status s
 			free(d.data);
 			return c;
 		}
-		unsigned char want[200];
+		unsigned char want[KEY_BY_STATUS_MAX];
 		size_t wn = key_by_status(want, sizeof want, &e);
 		if (e.status != status || wn != k.size || memcmp(want, k.data, wn) != 0)
 			report(a, "%s index: entry for '%s' in %s does not match its record (status %s, start %s)",
