@@ -94,6 +94,7 @@ typedef struct server {
 	int lock;               /* server.lock, flocked */
 	int64_t checked_home;
 	bool gone;              /* the home was removed under the server */
+	uint64_t requests, requests_ro; /* requests served since it started, and of them from read-only connections */
 	/* notification hooks: the commands running, and where the outbox is read */
 	struct hook_job {
 		pid_t pid;
