@@ -1222,6 +1222,14 @@ store_code store_server_status(store *st, store_server_info *out, store_err *err
 	return STORE_OK;
 }
 
+store_code store_server_requests(store *st, uint64_t *total, uint64_t *read_only, store_err *err)
+{
+	store_code c = CALL(st, OP_STATUS, err, NOTHING);
+	*total = c ? 0 : st->reply.u[WIRE_STATUS_REQUESTS];
+	*read_only = c ? 0 : st->reply.u[WIRE_STATUS_REQUESTS + 1];
+	return c;
+}
+
 store_code store_notify_add(store *st, const char *on, const char *const *argv, size_t argc, uint64_t *id,
 			    store_err *err)
 {
