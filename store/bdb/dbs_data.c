@@ -201,7 +201,7 @@ static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, size_t *budge
 {
 	it->tasks = calloc(it->exec.n_task_ids ? it->exec.n_task_ids : 1, sizeof *it->tasks);
 	if (!it->tasks)
-		return err_set(err, STORE_STORAGE, "out of memory");
+		return err_oom(err);
 	for (size_t i = 0; i < it->exec.n_task_ids; i++) {
 		store_code c = rec_get_task(st, txn, it->exec.id, it->exec.task_ids[i], &it->tasks[i], 0, err);
 		if (c)
@@ -394,7 +394,7 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 					 (int)(best->k.size > 8 ? best->k.size - 8 : 0), (const char *)best->kbuf + 8,
 					 best->k.size <= 8 ? why : "not an encoded execution record");
 			} else if (a->emit(a->emit_ctx, best->d.data, best->d.size) < 0) {
-				c = err_set(err, STORE_STORAGE, "out of memory");
+				c = err_oom(err);
 				break;
 			} else {
 				a->emitted++;
@@ -409,7 +409,7 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
 				if (!p) {
 					record_exec_free(&e);
-					c = err_set(err, STORE_STORAGE, "out of memory");
+					c = err_oom(err);
 					break;
 				}
 				a->out = p;
@@ -446,7 +446,7 @@ static store_code due_take(list_arg *a, const void *rec, size_t len, record_exec
 	if (a->emit) {
 		record_exec_free(e);
 		if (a->emit(a->emit_ctx, rec, len) < 0)
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		a->emitted++;
 		a->n++;
 		return STORE_OK;
@@ -455,7 +455,7 @@ static store_code due_take(list_arg *a, const void *rec, size_t len, record_exec
 		record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
 		if (!p) {
 			record_exec_free(e);
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		}
 		a->out = p;
 	}
@@ -657,7 +657,7 @@ store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err)
 			if (!p) {
 				record_exec_array_free(page, got);
 				record_exec_array_free(all, total);
-				return err_set(err, STORE_STORAGE, "out of memory");
+				return err_oom(err);
 			}
 			all = p;
 			memcpy(all + total, page, got * sizeof *page);
@@ -695,7 +695,7 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		k.data = record_strdup(a->after);
 		if (!k.data) {
 			cur->close(cur);
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		}
 	}
 	store_code c = STORE_OK;
@@ -757,7 +757,7 @@ static store_code events_push(events_arg *a, const void *data, size_t len, uint6
 	if (a->n % 32 == 0) {
 		record_event *p = realloc(a->out, (a->n + 32) * sizeof *p);
 		if (!p)
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		a->out = p;
 	}
 	char why[256];

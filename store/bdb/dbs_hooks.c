@@ -125,7 +125,7 @@ static store_code hook_add_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		rc = put_s(&b, a->argv[i]);
 	unsigned char k[8];
 	key_u64(k, a->id);
-	c = rc ? err_set(err, STORE_STORAGE, "out of memory") : rec_put_raw(st, txn, DBI_HOOKS, k, 8, b.data, b.len, err);
+	c = rc ? err_oom(err) : rec_put_raw(st, txn, DBI_HOOKS, k, 8, b.data, b.len, err);
 	record_buf_free(&b);
 	if (c)
 		return c;
@@ -197,7 +197,7 @@ static store_code hook_list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 			continue;
 		store_hook *v = realloc(a->out, (a->n + 1) * sizeof *v);
 		if (!v) {
-			c = err_set(err, STORE_STORAGE, "out of memory");
+			c = err_oom(err);
 			break;
 		}
 		a->out = v;
@@ -293,7 +293,7 @@ store_code rec_notify(dbs *st, DB_TXN *txn, const record_event *ev, store_err *e
 			rc = put_s(&b, a.out[i].argv[k]);
 		unsigned char key[8];
 		key_u64(key, seq);
-		c = rc ? err_set(err, STORE_STORAGE, "out of memory")
+		c = rc ? err_oom(err)
 		       : rec_put_raw(st, txn, DBI_OUTBOX, key, 8, b.data, b.len, err);
 		record_buf_free(&b);
 		st->outbox_added = true;

@@ -91,8 +91,32 @@ bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn);
 /* Runs fn in a snapshot transaction: never waits on writers. */
 store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err);
 
-/* Error helpers: fill err and return its code. */
+/* ---- what an error means (dbs_errmap.c) ---- */
+
+/* A failed Berkeley DB call: "what: its error (what Berkeley DB said)",
+ * STORE_STORAGE, with db_ret kept; returns the code. */
 store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A cause of the system's, not damage (a permission, a full disk, a
+ * read-only file system, an I/O error) in ret or in Berkeley DB's messages
+ * `msgs`: sets the message, naming `file` when one is named, and returns
+ * true. */
+bool err_system(const char *home, int ret, const char *msgs, const char *file, store_err *err);
+/* A data file of the home that cannot be opened: STORE_FORMAT, with how to
+ * restore or recover it. */
+store_code err_damaged(dbs *st, store_err *err, int ret, const char *file);
+
+/* ---- older formats (dbs_upgrade.c) ---- */
+
+/* Creates the store in a new home, or upgrades an older format, inside the
+ * transaction that opened every database. */
+store_code upgrade_home(dbs *st, DB_TXN *txn, store_err *err);
+/* Refuses a format newer than this version's. */
+store_code upgrade_too_new(dbs *st, uint64_t format, store_err *err);
+/* The files older versions left that this one never uses: index files of
+ * older formats (after the upgrade has committed), region files of the
+ * shared environments before the server. */
+void upgrade_drop_legacy(dbs *st);
+void upgrade_drop_regions(const char *home);
 
 #include "keys.h"
 
@@ -121,19 +145,32 @@ store_code rec_may_answer(dbs *st, const record_exec *e, const record_task *t, s
 store_code rec_notify(dbs *st, DB_TXN *txn, const record_event *ev, store_err *err);
 /* Records an answer in a task (booleans in one spelling). 0, or -1 out of memory. */
 int rec_task_answer(record_task *t, const char *v, size_t len);
+/* ---- the moves several operations share (dbs_moves.c) ---- */
+
 /* The execution waits on its first waiting task in task order, or runs when
- * none waits; `t` is a task of the running transaction not yet written
- * (dbs_engine.c). */
+ * none waits; `t` is a task of the running transaction not yet written. */
 store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err);
-/* Resumes a waiting task within a running transaction, with its default
- * (use_default) or no value, writing `action` with `reason` (dbs_ops.c). */
-store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, bool use_default,
-			 const char *action, const record_text *reason, store_err *err);
+/* The execution ends (complete or failed) at `now`, and is written. */
+store_code exec_end(dbs *st, DB_TXN *txn, record_exec *e, exec_status status, const char *now, store_err *err);
+/* How a waiting task resumes: with `value` (NULL: its default, unless
+ * no_default), its event written as `action` (NULL: resume-task) with
+ * `reason` (NULL: none). */
+typedef struct resume_how {
+	const char *value;
+	size_t value_len;
+	bool no_default;
+	const record_text *reason;
+	const char *action;
+} resume_how;
+/* Resumes a waiting task within the running transaction: the operator's
+ * resume, and the timer's default or skip. */
+store_code task_resume(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, const resume_how *how,
+		       store_err *err);
 /* Sets (seconds 0: removes) a task's deadline `seconds` after `now`, with
- * its policy and when it was set (dbs_timer.c). */
+ * its policy and when it was set. */
 store_code task_deadline_set(record_task *t, uint64_t seconds, record_on_timeout policy, const char *now,
 			     store_err *err);
-/* Fails a task with a reason at `now` (dbs_engine.c). */
+/* Fails a task with a reason at `now`. */
 store_code task_fail_now(record_task *t, const char *reason, const char *now, store_err *err);
 /* An event of an imported trail: a new sequence number, its own time and actor. */
 store_code rec_restore_event(dbs *st, DB_TXN *txn, const record_event *ev, const char *exec_id, store_err *err);

@@ -11,6 +11,23 @@
 
 #include "dbs_int.h"
 
+const char *const dbi_file[DBI_COUNT] = {
+	[DBI_META] = "meta.db",
+	[DBI_EXECS] = "executions.db",
+	[DBI_TASKS] = "tasks.db",
+	[DBI_STATUS(EXEC_RUNNING)] = "status-running.db",
+	[DBI_STATUS(EXEC_WAITING)] = "status-waiting-for-input.db",
+	[DBI_STATUS(EXEC_COMPLETE)] = "status-complete.db",
+	[DBI_STATUS(EXEC_FAILED)] = "status-failed.db",
+	[DBI_EVENTS] = "events.db",
+	[DBI_EV_BY_EXEC] = "events_by_exec.db",
+	[DBI_REQUESTS] = "requests.db",
+	[DBI_LOGS] = "logs.db",
+	[DBI_DEADLINES] = "deadlines.db",
+	[DBI_HOOKS] = "hooks.db",
+	[DBI_OUTBOX] = "outbox.db",
+};
+
 store_code meta_get_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err)
 {
 	unsigned char b[8];

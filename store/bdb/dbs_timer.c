@@ -24,20 +24,6 @@ typedef struct deadline_arg {
 	record_on_timeout policy;
 } deadline_arg;
 
-store_code task_deadline_set(record_task *t, uint64_t seconds, record_on_timeout policy, const char *now,
-			     store_err *err)
-{
-	char when[40];
-	int64_t us = 0;
-	record_timestamp_parse(now, &us);
-	record_timestamp_format(us + (int64_t)seconds * 1000000, when, sizeof when);
-	if (rec_set_str(&t->input_deadline, seconds ? when : NULL) < 0 ||
-	    rec_set_str(&t->deadline_from, seconds ? now : NULL) < 0)
-		return err_set(err, STORE_STORAGE, "out of memory");
-	t->on_timeout = seconds ? policy : TIMEOUT_FAIL;
-	return STORE_OK;
-}
-
 static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	deadline_arg *a = arg;
@@ -58,7 +44,7 @@ static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if ((c = task_deadline_set(&t, a->seconds, a->policy, now, err)))
 		goto out;
 	if (record_exec_copy(&old, &e) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 		goto out;
 	}
 	/* the execution carries its earliest deadline: it is written again */
@@ -173,11 +159,12 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		 record_on_timeout_name(t.on_timeout));
 	record_text why = { reason, strlen(reason) };
 	if (what == RULES_TIMEOUT_DEFAULT || what == RULES_TIMEOUT_SKIP) {
-		c = ops_resume_in(st, txn, a.exec_id, a.task_id, what == RULES_TIMEOUT_DEFAULT, "timeout", &why, err);
+		resume_how how = { NULL, 0, what != RULES_TIMEOUT_DEFAULT, &why, "timeout" };
+		c = task_resume(st, txn, a.exec_id, a.task_id, &how, err);
 		goto out;
 	}
 	if (record_exec_copy(&old, &e) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 		goto out;
 	}
 	if (!(c = task_fail_now(&t, reason, t.input_deadline, err)) && !(c = exec_settle(st, txn, &e, &t, err)) &&

@@ -1,14 +1,17 @@
-/* dbs_ops.c - pause a task, resume a task, resume a workflow.
+/* dbs_decide.c - the operator's decisions: pause a task, resume a task or
+ * a workflow, reject a task, cancel an execution, say who may answer.
  *
- * Each operation reads and writes the task records, the execution record, its
+ * Each decision reads and writes the task records, the execution record, its
  * indexes, counters and the audit event in one transaction: all of it is
  * durable or none of it is (the plan saved the task and the workflow in
- * separate writes, and a crash between them left them inconsistent). */
+ * separate writes, and a crash between them left them inconsistent).  The
+ * model (rules.h) says which statuses each one may find; the deadline's
+ * (dbs_timer.c) and the engine's (dbs_engine.c) calls are apart. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dbs_int.h"
 #include "rules.h"
@@ -18,9 +21,6 @@ typedef struct op_arg {
 	const char *task_id;
 	const char *value;
 	size_t value_len;
-	bool no_default;            /* resume with no value even when there is a default */
-	const char *action;         /* the event's action (NULL: resume-task) */
-	const record_text *reason;  /* the event's reason */
 } op_arg;
 
 
@@ -35,13 +35,13 @@ static store_code pause_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	task_status to;
 	if ((c = rules_pause(&e, &t, &to, err)))
 		goto out;
-	if ((c = record_exec_copy(&old, &e) < 0 ? err_set(err, STORE_STORAGE, "out of memory") : STORE_OK))
+	if ((c = record_exec_copy(&old, &e) < 0 ? err_oom(err) : STORE_OK))
 		goto out;
 	const char *before = status_task_name(t.status);
 	t.status = to;
 	t.end_timestamp[0] = '\0';
 	if (rules_exec_settle(&e, a->task_id) < 0)
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 	if (!c)
 		c = rec_put_task(st, txn, &t, err);
 	if (!c)
@@ -58,7 +58,7 @@ out:
 
 store_code dbs_pause_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, store_err *err)
 {
-	op_arg a = { exec_id, task_id, NULL, 0, false, NULL, NULL };
+	op_arg a = { exec_id, task_id, NULL, 0 };
 	return txn_write_for(st, cx, pause_txn, &a, err);
 }
 
@@ -101,14 +101,14 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 			/* the default is the answer */
 			if (t.has_input && !t.has_input_value && t.has_input_default &&
 			    rec_task_answer(&t, t.input_default.s, t.input_default.len) < 0)
-				c = err_set(err, STORE_STORAGE, "out of memory");
+				c = err_oom(err);
 			if (!c)
 				c = rec_put_task(st, txn, &t, err);
 		}
 		record_task_free(&t);
 	}
 	if (!c && record_exec_copy(&old, &e) < 0)
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 	if (!c) {
 		rules_exec_settle(&e, NULL); /* runs again: no allocation, no failure */
 		c = rec_put_exec(st, txn, &e, &old, err);
@@ -123,71 +123,22 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 
 store_code dbs_resume_workflow(dbs *st, dbs_ctx *cx, const char *exec_id, store_err *err)
 {
-	op_arg a = { exec_id, NULL, NULL, 0, false, NULL, NULL };
+	op_arg a = { exec_id, NULL, NULL, 0 };
 	return txn_write_for(st, cx, resume_workflow_txn, &a, err);
 }
 
 static store_code resume_task_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
-	op_arg *a = arg;
-	record_exec e, old = { 0 };
-	record_task t;
-	char why[512];
-	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
-	if (c)
-		return c;
-	if ((c = rules_resume_task(&t, err)))
-		goto out;
-	if ((c = rec_may_answer(st, &e, &t, err)))
-		goto out;
-	if (store_input_check(&t, a->value, a->value_len, why, sizeof why) < 0) {
-		c = err_set(err, STORE_INVALID_INPUT, "%s", why);
-		goto out;
-	}
-	const char *v = a->value;
-	size_t vlen = a->value_len;
-	if (!v && t.has_input && t.has_input_default && !a->no_default) {
-		v = t.input_default.s;
-		vlen = t.input_default.len;
-	}
-	if (v && rec_task_answer(&t, v, vlen) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
-		goto out;
-	}
-	t.status = TASK_IN_PROGRESS;
-	t.end_timestamp[0] = '\0';
-	if ((c = rec_put_task(st, txn, &t, err)))
-		goto out;
-	if (record_exec_copy(&old, &e) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
-		goto out;
-	}
-	/* the execution stays paused on the first task that still waits */
-	if (!(c = exec_settle(st, txn, &e, &t, err)))
-		c = rec_put_exec(st, txn, &e, &old, err);
-	if (!c)
-		c = rec_event(st, txn, a->action ? a->action : "resume-task", e.id, t.task_id,
-			      status_task_name(TASK_WAITING), status_task_name(TASK_IN_PROGRESS),
-			      t.has_input_value && v ? &t.input_value : NULL, a->reason, err);
-	record_exec_free(&old);
-out:
-	record_task_free(&t);
-	record_exec_free(&e);
-	return c;
+	const op_arg *a = arg;
+	resume_how how = { a->value, a->value_len, false, NULL, NULL };
+	return task_resume(st, txn, a->exec_id, a->task_id, &how, err);
 }
 
 store_code dbs_resume_task(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *value,
-			     size_t value_len, store_err *err)
+			   size_t value_len, store_err *err)
 {
-	op_arg a = { exec_id, task_id, value, value_len, false, NULL, NULL };
+	op_arg a = { exec_id, task_id, value, value_len };
 	return txn_write_for(st, cx, resume_task_txn, &a, err);
-}
-
-store_code ops_resume_in(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, bool use_default,
-			 const char *action, const record_text *reason, store_err *err)
-{
-	op_arg a = { exec_id, task_id, NULL, 0, !use_default, action, reason };
-	return resume_task_txn(st, txn, &a, err);
 }
 
 /* ---- who may answer ---- */
@@ -221,7 +172,7 @@ static store_code respondents_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 			v = NULL;
 		}
 	if (a->n && !v) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 		goto out;
 	}
 	for (size_t i = 0; i < t.n_respondents; i++)
@@ -231,7 +182,7 @@ static store_code respondents_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	t.n_respondents = a->n;
 	t.no_self_approval = a->no_self;
 	if (record_exec_copy(&old, &e) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 		goto out;
 	}
 	if ((c = rec_put_task(st, txn, &t, err)) || (c = rec_put_exec(st, txn, &e, &old, err)))
@@ -269,4 +220,136 @@ store_code dbs_task_respondents(dbs *st, dbs_ctx *cx, const char *exec_id, const
 				       names[i]);
 	resp_arg a = { exec_id, task_id, names, n, no_self_approval };
 	return txn_write_for(st, cx, respondents_txn, &a, err);
+}
+
+/* ---- reject, cancel ---- */
+
+typedef struct decide_arg {
+	const char *exec_id, *task_id, *reason;
+} decide_arg;
+
+static store_code reject_one(dbs *st, DB_TXN *txn, const record_exec *e, record_task *t, const char *reason,
+			     const char *now, store_err *err)
+{
+	store_code c = rec_may_answer(st, e, t, err);
+	if (!c)
+		c = task_fail_now(t, reason, now, err);
+	if (!c)
+		c = rec_put_task(st, txn, t, err);
+	if (!c)
+		c = rec_event(st, txn, "reject", t->execution_id, t->task_id, status_task_name(TASK_WAITING),
+			      status_task_name(TASK_FAILED), NULL, &t->reason, err);
+	return c;
+}
+
+/* Rejects one waiting task, or (no task named) every one of the execution. */
+static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	decide_arg *a = arg;
+	record_exec e, old = { 0 };
+	record_task t = { 0 };
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	store_code c;
+	if (a->task_id) {
+		if ((c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err)))
+			return c;
+		if ((c = rules_reject_task(&t, err)))
+			goto out;
+		c = reject_one(st, txn, &e, &t, a->reason, now, err);
+	} else {
+		if ((c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err)))
+			return c;
+		rules_tally tl = { 0 };
+		for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+			record_task o;
+			if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, DB_RMW, err)))
+				break;
+			task_status to;
+			if (store_task_move("reject", o.status, &to) == 0) {
+				rules_tally_add(&tl, &o);
+				c = reject_one(st, txn, &e, &o, a->reason, now, err);
+				record_task_free(&t);
+				t = o; /* the last one settles the execution */
+			} else {
+				record_task_free(&o);
+			}
+		}
+		if (!c)
+			c = rules_reject_all(&e, &tl, err);
+	}
+	if (!c && record_exec_copy(&old, &e) < 0)
+		c = err_oom(err);
+	if (!c && !(c = exec_settle(st, txn, &e, &t, err)))
+		c = rec_put_exec(st, txn, &e, &old, err);
+out:
+	record_exec_free(&old);
+	record_task_free(&t);
+	record_exec_free(&e);
+	return c;
+}
+
+static store_code reason_ok(const char *reason, const char *what, store_err *err)
+{
+	if (!reason || !*reason)
+		return err_set(err, STORE_INVALID_INPUT, "%s needs a reason", what);
+	if (strlen(reason) > STORE_TEXT_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "the reason to %s is over 64 KiB", what);
+	return STORE_OK;
+}
+
+store_code dbs_task_reject(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *reason,
+			   store_err *err)
+{
+	store_code c = reason_ok(reason, "reject a task", err);
+	if (c)
+		return c;
+	decide_arg a = { exec_id, task_id, reason };
+	return txn_write_for(st, cx, reject_txn, &a, err);
+}
+
+static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	decide_arg *a = arg;
+	record_exec e;
+	char now[40];
+	record_timestamp_now(now, sizeof now);
+	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
+	if (c)
+		return c;
+	exec_status before = e.status;
+	if ((c = rules_cancel(&e, err))) {
+		record_exec_free(&e);
+		return c;
+	}
+	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
+		record_task t;
+		bool fails, answers;
+		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
+			break;
+		rules_cancel_task(&t, &fails, &answers);
+		if (answers)
+			c = rec_may_answer(st, &e, &t, err);
+		if (!c && fails && !(c = task_fail_now(&t, a->reason, now, err)))
+			c = rec_put_task(st, txn, &t, err);
+		record_task_free(&t);
+	}
+	if (!c)
+		c = exec_end(st, txn, &e, EXEC_FAILED, now, err);
+	if (!c) {
+		record_text why = { (char *)a->reason, strlen(a->reason) };
+		c = rec_event(st, txn, "cancel", e.id, NULL, status_exec_name(before), status_exec_name(EXEC_FAILED),
+			      NULL, &why, err);
+	}
+	record_exec_free(&e);
+	return c;
+}
+
+store_code dbs_exec_cancel(dbs *st, dbs_ctx *cx, const char *exec_id, const char *reason, store_err *err)
+{
+	store_code c = reason_ok(reason, "cancel an execution", err);
+	if (c)
+		return c;
+	decide_arg a = { exec_id, NULL, reason };
+	return txn_write_for(st, cx, cancel_txn, &a, err);
 }
