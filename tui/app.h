@@ -159,7 +159,20 @@ typedef struct app {
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
 	bool pushed;
 	bool push_pending;     /* a push waits for the next frame (max_fps) */
-	double push_drawn_ms;  /* monotonic ms of the last redraw a push caused */           /* the next draw shows a change the server pushed */
+	double push_drawn_ms;  /* monotonic ms of the last redraw a push caused */
+	/* what the pushes since the last reload named: a reload they alone
+	 * caused reads the selected execution again only when it is named */
+	/* whether a waiting execution is paused, as last read (by version) */
+	struct paused_seen {
+		char id[130];
+		uint64_t version;
+		bool paused;
+	} paused_seen[64];
+	size_t n_paused_seen, paused_seen_next;
+	bool push_known;       /* the next reload is a push's, and its ids are below */
+	bool push_all;         /* a push named too many to keep */
+	size_t n_push_ids;
+	char push_ids[STORE_PUSH_IDS][130];           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
 	time_t clock_sec;      /* the second the header's clock shows */
 	/* rows marked with Space, by id: R, x and X act on all of them */
@@ -220,6 +233,8 @@ int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);
+/* Keeps what a push named, for the reload it causes. */
+void app_note_push(app *a, const store_push *p);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */
 const char *app_remote_host(const char *home, char *out, size_t cap);
