@@ -1,6 +1,6 @@
 /* dbs_env.c - the Berkeley DB environment of a home, as the store server
  * alone opens it: open (creating or upgrading it: dbs_upgrade.c), reopen
- * after a panic, close.
+ * after a panic, close; its statistics.
  *
  * - One process (the server) uses the environment, so its regions live in
  *   that process's memory (DB_PRIVATE): no region file is mapped from the
@@ -430,6 +430,7 @@ void dbs_close(dbs *st)
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
+	free(st->notify_seq);
 	free(st->home);
 	free(st);
 }
@@ -442,6 +443,34 @@ bool dbs_is_read_only(const dbs *st)
 const char *dbs_home(const dbs *st)
 {
 	return st->home;
+}
+
+/* What the server reports of its environment (seectl server status). */
+store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!st->env)
+		return err_set(err, STORE_STORAGE, "the environment is closed");
+	DB_MPOOL_STAT *mp = NULL;
+	int ret = st->env->memp_stat(st->env, &mp, NULL, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the cache statistics");
+	out->cache_bytes = (uint64_t)mp->st_gbytes * 1024 * 1024 * 1024 + mp->st_bytes;
+	/* Berkeley DB makes a cache under 500 MB a quarter larger for its own
+	 * bookkeeping (256 MB reads as 320 MB): report the size the home was
+	 * given, as the README and cache_mb say it */
+	if (out->cache_bytes < (uint64_t)625 << 20)
+		out->cache_bytes = (out->cache_bytes / 5 * 4) >> 20 << 20; /* given in whole MB */
+	out->cache_used_bytes = (uint64_t)mp->st_page_clean * mp->st_pagesize + (uint64_t)mp->st_page_dirty * mp->st_pagesize;
+	free(mp);
+	DB_LOG_STAT *lg = NULL;
+	ret = st->env->log_stat(st->env, &lg, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the log statistics");
+	out->log_file = lg->st_cur_file;
+	out->log_offset = lg->st_cur_offset;
+	free(lg);
+	return STORE_OK;
 }
 
 /* After a panic every handle is unusable: close them all and reopen, which

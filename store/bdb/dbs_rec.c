@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "dbs_int.h"
+#include "rules.h"
 
 const char *const dbi_file[DBI_COUNT] = {
 	[DBI_META] = "meta.db",
@@ -581,6 +582,22 @@ static store_code put_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *e
 	return n ? rec_put_raw(st, txn, DBI_EV_BY_EXEC, ik, n, "", 0, err) : STORE_OK;
 }
 
+/* An event whose notifications the transaction layer writes before the
+ * commit (outbox_write): the records call nothing above them. */
+static store_code notify_later(dbs *st, uint64_t seq, store_err *err)
+{
+	if (st->n_notify == st->cap_notify) {
+		size_t cap = st->cap_notify ? st->cap_notify * 2 : 16;
+		uint64_t *v = realloc(st->notify_seq, cap * sizeof *v);
+		if (!v)
+			return err_oom(err);
+		st->notify_seq = v;
+		st->cap_notify = cap;
+	}
+	st->notify_seq[st->n_notify++] = seq;
+	return STORE_OK;
+}
+
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 {
 	char now[40];
@@ -590,8 +607,8 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 	ev->actor = cx ? (char *)(cx->actor && *cx->actor ? cx->actor : "unknown") : st->actor;
 	ev->user = cx && cx->user && *cx->user ? (char *)cx->user : NULL;
 	store_code c = put_event(st, txn, ev, err);
-	if (!c)
-		c = rec_notify(st, txn, ev, err);
+	if (!c && rules_event_notice(ev->action))
+		c = notify_later(st, ev->seq, err);
 	ev->time = ev->actor = ev->user = NULL;
 	return c;
 }

@@ -75,6 +75,7 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			return STORE_STORAGE;
 		}
 		st->ts_loaded = false;
+		st->n_notify = 0;
 		memset(st->count_delta, 0, sizeof st->count_delta);
 		/* a change the server already made under this request id (its
 		 * answer was lost): found in the same transaction, made again never */
@@ -98,6 +99,8 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			}
 		}
 		store_code c = fn(st, txn, arg, err);
+		if (c == STORE_OK && write)
+			c = outbox_write(st, txn, err);
 		if (c == STORE_OK && write && !quiet)
 			c = state_finish(st, txn, err);
 		if (c == STORE_OK && req)

@@ -303,3 +303,26 @@ rules_timeout rules_timeout_action(const record_task *t, int64_t us)
 		return RULES_TIMEOUT_SKIP;
 	return RULES_TIMEOUT_FAIL;
 }
+
+/* ---- notifications ---- */
+
+/* the events that notify, and the notification each gives */
+static const struct {
+	const char *action, *notice;
+} notices[] = {
+	{ "request-input", "waiting" },
+	{ "pause", "paused" },
+	{ "timeout", "timeout" },
+	{ "reject", "rejected" },
+	{ "cancel", "cancelled" },
+};
+
+const char *const rules_notices[] = { "waiting", "paused", "timeout", "rejected", "cancelled", NULL };
+
+const char *rules_event_notice(const char *action)
+{
+	for (size_t i = 0; action && i < sizeof notices / sizeof notices[0]; i++)
+		if (strcmp(action, notices[i].action) == 0)
+			return notices[i].notice;
+	return NULL;
+}

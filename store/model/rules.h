@@ -98,4 +98,13 @@ typedef enum rules_timeout {
 } rules_timeout;
 rules_timeout rules_timeout_action(const record_task *t, int64_t us);
 
+/* ---- notifications ---- */
+
+/* The notifications a hook may run on, NULL-ended: waiting, paused,
+ * timeout, rejected, cancelled. */
+extern const char *const rules_notices[];
+/* The notification an event of `action` gives (an operator's pause asks
+ * nothing, so it is "paused", not "waiting"), or NULL: none. */
+const char *rules_event_notice(const char *action);
+
 #endif

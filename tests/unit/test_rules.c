@@ -285,6 +285,31 @@ static void an_execution_waits_on_the_task_it_is_settled_on(void **state)
 	assert_false(rules_exec_live(&e));
 }
 
+/* Which events notify hooks, and as what: a pause asks nothing of anyone,
+ * so it is "paused", not "waiting"; an answer or a start notifies nobody. */
+static void events_notify_as_the_table_says(void **state)
+{
+	(void)state;
+	assert_string_equal(rules_event_notice("request-input"), "waiting");
+	assert_string_equal(rules_event_notice("pause"), "paused");
+	assert_string_equal(rules_event_notice("timeout"), "timeout");
+	assert_string_equal(rules_event_notice("reject"), "rejected");
+	assert_string_equal(rules_event_notice("cancel"), "cancelled");
+	assert_null(rules_event_notice("resume-task"));
+	assert_null(rules_event_notice("start"));
+	assert_null(rules_event_notice(NULL));
+	/* every notification an event gives is one a hook may name */
+	size_t n = 0;
+	for (; rules_notices[n]; n++) {
+		static const char *const actions[] = { "request-input", "pause", "timeout", "reject", "cancel" };
+		bool given = false;
+		for (size_t i = 0; i < sizeof actions / sizeof *actions; i++)
+			given |= strcmp(rules_event_notice(actions[i]), rules_notices[n]) == 0;
+		assert_true(given);
+	}
+	assert_int_equal(n, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +322,7 @@ int main(void)
 		cmocka_unit_test(respondents_change_until_the_task_ends),
 		cmocka_unit_test(deadlines_and_their_policies),
 		cmocka_unit_test(an_execution_waits_on_the_task_it_is_settled_on),
+		cmocka_unit_test(events_notify_as_the_table_says),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* dbs_admin.c - what the server reports about its environment, and the
- * online backup of a home. */
+/* dbs_backup.c - the online backup of a home: a consistent copy, written
+ * privately and renamed into place once complete. */
 #include "config.h"
 
 #include <dirent.h>
@@ -13,33 +13,6 @@
 #include <unistd.h>
 
 #include "dbs_int.h"
-
-store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
-{
-	memset(out, 0, sizeof *out);
-	if (!st->env)
-		return err_set(err, STORE_STORAGE, "the environment is closed");
-	DB_MPOOL_STAT *mp = NULL;
-	int ret = st->env->memp_stat(st->env, &mp, NULL, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading the cache statistics");
-	out->cache_bytes = (uint64_t)mp->st_gbytes * 1024 * 1024 * 1024 + mp->st_bytes;
-	/* Berkeley DB makes a cache under 500 MB a quarter larger for its own
-	 * bookkeeping (256 MB reads as 320 MB): report the size the home was
-	 * given, as the README and cache_mb say it */
-	if (out->cache_bytes < (uint64_t)625 << 20)
-		out->cache_bytes = (out->cache_bytes / 5 * 4) >> 20 << 20; /* given in whole MB */
-	out->cache_used_bytes = (uint64_t)mp->st_page_clean * mp->st_pagesize + (uint64_t)mp->st_page_dirty * mp->st_pagesize;
-	free(mp);
-	DB_LOG_STAT *lg = NULL;
-	ret = st->env->log_stat(st->env, &lg, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading the log statistics");
-	out->log_file = lg->st_cur_file;
-	out->log_offset = lg->st_cur_offset;
-	free(lg);
-	return STORE_OK;
-}
 
 /* Copies one file of the home into the directory dfd, new (O_EXCL), and
  * flushes it to disk. */
