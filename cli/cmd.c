@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bulk.h"
 #include "cmd_int.h"
@@ -75,15 +77,32 @@ int cmd_parse_opts(const cmd *self, int argc, char **argv, const struct option *
 	return cmd_parse_opts_short(self, argc, argv, "", opts, on, ctx);
 }
 
+/* What hides the dash of a negative value from getopt (a byte no option starts with). */
+#define NEGATIVE_MARK '\x01'
+
 int cmd_parse_opts_short(const cmd *self, int argc, char **argv, const char *shorts_extra, const struct option *opts,
 			 int (*on)(int, const char *, void *), void *ctx)
 {
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow arguments */
 	opterr = 0;
-	int o;
+	int o, rc = 0;
 	char shorts[32];
 	snprintf(shorts, sizeof shorts, ":h%s", shorts_extra);
+	/* A word such as -5m or -1 is a value (a negative duration or count),
+	 * which its command refuses by name: getopt would take it for options,
+	 * so its dash is hidden from getopt, and given back when getopt hands
+	 * it over as an option's value, or at the end.  "--" still ends the
+	 * options as usual. */
+	char *negative[16];
+	size_t n_negative = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0 && n_negative < 16; i++)
+		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
+			argv[i][0] = NEGATIVE_MARK;
+			negative[n_negative++] = argv[i];
+		}
 	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (optarg && optarg[0] == NEGATIVE_MARK)
+			optarg[0] = '-';
 		if (o == 'h') {
 			cmd_print_help(self);
 			exit(EXIT_DONE);
@@ -91,21 +110,29 @@ int cmd_parse_opts_short(const cmd *self, int argc, char **argv, const char *sho
 		if (o == ':') {
 			cmd_fail(EXIT_USAGE, "%s: option --%s needs a value (see seectl help %s)", self->name,
 				 opt_name(opts, optopt), self->name);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (o == '?') {
+			/* within a word of short options, optind has not moved past it */
+			const char *word = argv[optind - 1] ? argv[optind - 1] : "";
+			char letter[3] = { '-', (char)optopt, '\0' };
 			cmd_fail(EXIT_USAGE, "%s: unknown option '%s' (see seectl help %s)", self->name,
-				 argv[optind - 1] ? argv[optind - 1] : "", self->name);
-			return -1;
+				 word[0] != '-' && optopt > ' ' && optopt < 127 ? letter : word, self->name);
+			rc = -1;
+			break;
 		}
 		value_hint = NULL;
 		if (on(o, optarg, ctx) < 0) {
 			cmd_fail(EXIT_USAGE, "%s: bad value '%s' for --%s: %s", self->name, optarg ? optarg : "",
 				 opt_name(opts, o), value_hint ? value_hint : "see seectl help");
-			return -1;
+			rc = -1;
+			break;
 		}
 	}
-	return 0;
+	for (size_t i = 0; i < n_negative; i++)
+		negative[i][0] = '-';
+	return rc;
 }
 
 int cmd_parse_count(const char *s, size_t *out)
@@ -204,18 +231,95 @@ static void put_time(const char *ts)
 }
 
 
+/* ---- fitting a terminal ---- */
+
+/* The width of the terminal that cut columns fit (0 when they are not cut:
+ * into a pipe, or with -w). */
+static int term_width(void)
+{
+	if (!cut_cols)
+		return 0;
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *env = getenv("COLUMNS");
+	int cols = env ? atoi(env) : 0;
+	return cols > 0 ? cols : 80;
+}
+
+/* Ids are cut on a terminal at these widths, and never narrower (-w keeps
+ * them whole). */
+#define ID_COL 24
+#define TASK_ID_COL 16
+/* A free-text column (a workflow's or a task's name) cut to fit the
+ * terminal keeps at least this much. */
+#define FREE_TEXT_MIN 4
+
+/* The width of a free-text column on a terminal of `cols` (0: not cut):
+ * what the other columns (`fixed`, with their gaps) leave, up to `want`
+ * (its widest value) and at least FREE_TEXT_MIN, as htop cuts its Command
+ * column and not the PID; `dflt` into a pipe or with -w. */
+static int free_col(int cols, int fixed, int want, int dflt)
+{
+	if (!cols)
+		return dflt;
+	int w = cols - fixed - 2;
+	if (w > want)
+		w = want;
+	return w < FREE_TEXT_MIN ? FREE_TEXT_MIN : w;
+}
+
+/* An id in a column of `width`: on a terminal, one wider than the column
+ * but within ID_COL is printed whole and pushes the row right. */
+static void put_id_col(const char *id, int width, int cut_at)
+{
+	int w = text_width(id, strlen(id));
+	int use = w > width ? (w < cut_at ? w : cut_at) : width;
+	put_col(id, strlen(id), use < width ? width : use);
+}
+
+/* The columns of list and paused.  Into a pipe or with -w: fixed widths,
+ * and a longer value pushes its row right.  On a terminal: the status and
+ * id columns as wide as the first page needs (an id up to ID_COL), and the
+ * workflow name, the free text, gets what is left of the terminal's width,
+ * so that a row holds on one line. */
+static struct {
+	int status, id, workflow;
+} lcols = { 18, ID_COL, 28 };
+
+static void list_layout(const record_exec *v, size_t n)
+{
+	int cols = term_width();
+	if (!cols)
+		return;
+	int st = (int)strlen("STATUS"), id = (int)strlen("ID"), wf = (int)strlen("WORKFLOW");
+	for (size_t i = 0; i < n; i++) {
+		int s = (int)strlen(status_exec_name(v[i].status)), w = text_width(v[i].id, strlen(v[i].id)),
+		    f = text_width(v[i].workflow_name.s, v[i].workflow_name.len);
+		st = s > st ? s : st;
+		id = w > id ? w : id;
+		wf = f > wf ? f : wf;
+	}
+	lcols.status = st;
+	lcols.id = id > ID_COL ? ID_COL : id;
+	lcols.workflow = free_col(cols, lcols.status + 2 + lcols.id + 2 + 20 + 2 + 5, wf, 28);
+}
+
 static void list_header(void)
 {
-	printf("%-18s  %-24s  %-28s  %-20s  %5s\n", "STATUS", "ID", "WORKFLOW", "STARTED", "AGE");
+	put_col("STATUS", 6, lcols.status);
+	put_col("ID", 2, lcols.id);
+	put_col("WORKFLOW", 8, lcols.workflow);
+	printf("%-20s  %5s\n", "STARTED", "AGE");
 }
 
 static void list_row(const record_exec *e)
 {
 	char a[16];
 	text_age(a, sizeof a, e->start_timestamp);
-	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), 18);
-	put_col(e->id, strlen(e->id), 24);
-	put_col(e->workflow_name.s, e->workflow_name.len, 28);
+	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), lcols.status);
+	put_id_col(e->id, lcols.id, ID_COL);
+	put_col(e->workflow_name.s, e->workflow_name.len, lcols.workflow);
 	put_time_col(e->start_timestamp, 20);
 	printf("%5s\n", a);
 }
@@ -409,6 +513,44 @@ static const record_event *pause_event(const record_event *ev, size_t nev, const
 	return NULL;
 }
 
+/* A task's prompt and what it asks: "Deploy? (boolean, required, default no)". */
+static void put_prompt(const record_task *t)
+{
+	put_esc(t->input_prompt.s, t->input_prompt.len);
+	printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+	if (t->has_input_default) {
+		fputs(", default ", stdout);
+		put_esc(t->input_default.s, t->input_default.len);
+	}
+	fputc(')', stdout);
+}
+
+/* The same within `room` columns of a terminal: the prompt, the free text,
+ * is cut to what the rest leaves (FREE_TEXT_MIN at least), then the rest
+ * is cut if it must. */
+static void put_prompt_fit(const record_task *t, int room)
+{
+	/* what it asks, unescaped (text_fit escapes): a default longer than
+	 * any terminal is wide is cut before it is shown */
+	char what[4096], cut[4096];
+	int n = snprintf(what, sizeof what, " (%s%s%s", record_input_type_name(t->input_type),
+			 t->input_required ? ", required" : "", t->has_input_default ? ", default " : "");
+	size_t dl = t->has_input_default ? t->input_default.len : 0;
+	if (dl > sizeof what - (size_t)n - 2)
+		dl = sizeof what - (size_t)n - 2;
+	memcpy(what + n, t->has_input_default ? t->input_default.s : "", dl);
+	memcpy(what + n + dl, ")", 2);
+	size_t wl = (size_t)n + dl + 1;
+	int asked;
+	text_fit(cut, sizeof cut, what, wl, 1 << 20, false, true, &asked);
+	int left = room - asked, used;
+	text_fit(cut, sizeof cut, t->input_prompt.s, t->input_prompt.len, left < FREE_TEXT_MIN ? FREE_TEXT_MIN : left,
+		 false, !text_locale_utf8(), &used);
+	fputs(cut, stdout);
+	text_fit(cut, sizeof cut, what, wl, room - used < 1 ? 1 : room - used, false, !text_locale_utf8(), NULL);
+	fputs(cut, stdout);
+}
+
 /* Under a waiting execution: each task that waits, and why.  An operator's
  * pause asks nothing ("paused by USER at TIME", from the audit trail); a
  * task with an input request waits for its answer. */
@@ -423,14 +565,12 @@ static void print_waiting_tasks(cli *c, const store_item *it)
 			continue;
 		if (t->has_input) {
 			fputs("    waits for an answer: ", stdout);
-			put_col(t->task_id, strlen(t->task_id), 16);
-			put_esc(t->input_prompt.s, t->input_prompt.len);
-			printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
-			if (t->has_input_default) {
-				fputs(", default ", stdout);
-				put_esc(t->input_default.s, t->input_default.len);
-			}
-			fputc(')', stdout);
+			put_col(t->task_id, strlen(t->task_id), TASK_ID_COL);
+			int cols = term_width();
+			if (cols)
+				put_prompt_fit(t, cols - 25 - TASK_ID_COL - 2);
+			else
+				put_prompt(t);
 		} else {
 			store_err err;
 			if (!have_events && store_events(c->st, it->exec.id, 0, 1000, &ev, &nev, &err) != STORE_OK)
@@ -438,7 +578,7 @@ static void print_waiting_tasks(cli *c, const store_item *it)
 			have_events = true;
 			const record_event *p = pause_event(ev, nev, t->task_id);
 			fputs("    paused:              ", stdout);
-			put_col(t->task_id, strlen(t->task_id), 16);
+			put_col(t->task_id, strlen(t->task_id), TASK_ID_COL);
 			if (p) {
 				fputs("by ", stdout);
 				cmd_put_escs(p->actor);
@@ -484,13 +624,18 @@ int run_paused(cli *c, int argc, char **argv)
 	store_cursor cur = { .len = 0 };
 	store_err err;
 	size_t shown = 0;
-	if (!lo.json)
-		list_header();
+	bool headed = lo.json;
 	while (!cur.done && (!lo.limit || shown < lo.limit)) {
 		record_exec *v;
 		size_t n;
 		size_t want = lo.limit && lo.limit - shown < PAUSED_PAGE ? lo.limit - shown : PAUSED_PAGE;
-		if (store_list(c->st, STORE_LIST_DUE, &cur, want, &v, &n, &err))
+		store_code sc = store_list(c->st, STORE_LIST_DUE, &cur, want, &v, &n, &err);
+		if (!headed) { /* the first page sets the columns' widths on a terminal */
+			list_layout(v, sc ? 0 : n);
+			list_header();
+			headed = true;
+		}
+		if (sc)
 			return cmd_store_fail(&err);
 		for (size_t i = 0; i < n && (!lo.limit || shown < lo.limit); i++) {
 			store_item it;
@@ -533,8 +678,7 @@ int run_list(cli *c, int argc, char **argv)
 		return rc;
 	store_cursor cur = { .len = 0 };
 	size_t shown = 0;
-	if (!lo.json)
-		list_header();
+	bool headed = lo.json;
 	while (!cur.done && (lo.limit == 0 || shown < lo.limit)) {
 		record_exec *v;
 		size_t n, want = 256;
@@ -542,6 +686,11 @@ int run_list(cli *c, int argc, char **argv)
 			want = lo.limit - shown;
 		store_err err;
 		store_code sc = store_list(c->st, lo.status, &cur, want, &v, &n, &err);
+		if (!headed) { /* the first page sets the columns' widths on a terminal */
+			list_layout(v, sc ? 0 : n);
+			list_header();
+			headed = true;
+		}
 		if (sc)
 			return cmd_store_fail(&err);
 		if (err.msg[0])
@@ -1005,9 +1154,46 @@ const cmd *cmd_find(const char *name)
 	return NULL;
 }
 
+void cmd_put_wrapped(FILE *f, const char *line, int indent)
+{
+	int at = 0; /* the column the next word starts at */
+	const char *p = line;
+	while (*p) {
+		/* the spaces before a word, then the word */
+		const char *w = p;
+		while (*w == ' ')
+			w++;
+		const char *e = w;
+		while (*e && *e != ' ')
+			e++;
+		int spaces = (int)(w - p), len = text_width(w, (size_t)(e - w));
+		if (at > indent && w > line && at + spaces + len > HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			at = indent;
+			spaces = 0;
+		}
+		fprintf(f, "%.*s%.*s", spaces, p, (int)(e - w), w);
+		at += spaces + len;
+		p = e;
+	}
+	fputc('\n', f);
+}
+
 void cmd_print_help(const cmd *c)
 {
-	printf("usage: seectl [global options] %s %s\n", c->name, c->args);
+	/* each alternative of the args on its line, as git's usage does */
+	const char *alt = c->args;
+	for (bool first = true;; first = false) {
+		const char *bar = strstr(alt, " | ");
+		int len = bar ? (int)(bar - alt) : (int)strlen(alt);
+		char line[512];
+		int head = snprintf(line, sizeof line, "%s seectl [global options] %s ", first ? "usage:" : "      ", c->name);
+		snprintf(line + head, sizeof line - (size_t)head, "%.*s", len, alt);
+		cmd_put_wrapped(stdout, line, head);
+		if (!bar)
+			break;
+		alt = bar + 3;
+	}
 	if (c->summary)
 		printf("\n%s.\n", c->summary);
 	if (c->help[0])

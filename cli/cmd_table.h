@@ -8,15 +8,17 @@
 
 /* The help of --all and its selectors, shared by resume, reject and cancel
  * (their --all runs bulk_run). */
-#define BULK_HELP                                                                                   \
-	"  --all               every execution the selectors choose, each in its own transaction\n"   \
-	"  --workflow TEXT     SELECTOR: only workflows whose name holds TEXT, in any case\n"         \
-	"  --older-than D      SELECTOR: only those started at least D ago (90s, 15m, 2h, 7d)\n"     \
-	"  --dry-run           say what would be done, and change nothing\n"                         \
-	"  --json              each result as a JSON line: execution, action, result, message\n"      \
-	"The count goes to stderr first, with the workflow names --workflow matched.  Exit 0\n"     \
-	"when every execution was done, 1 when any was\n"                                         \
-	"refused or skipped; a stopped run leaves each one done or not: run it again for the rest.\n"
+#define BULK_HELP                                                                      \
+	"  --all              every execution the selectors choose, each in its own\n"      \
+	"                     transaction\n"                                                \
+	"  --workflow TEXT    SELECTOR: only workflows whose name holds TEXT, in any case\n" \
+	"  --older-than D     SELECTOR: started at least D ago (90s, 15m, 2h, 7d)\n"        \
+	"  --dry-run          say what would be done, and change nothing\n"                 \
+	"  --json             each result as a JSON line: execution, action, result,\n"     \
+	"                     message\n"                                                    \
+	"The count goes to stderr first, with the workflow names --workflow matched.\n"     \
+	"Exit 0 when every execution was done, 1 when any was refused or skipped; a\n"     \
+	"stopped run leaves each one done or not: run it again for the rest.\n"
 
 /* X(name, args, summary, help, function): args is the usage after the name,
  * its alternatives separated by " | "; summary NULL hides the command from
@@ -27,24 +29,29 @@
 	  "All files are imported in one transaction: all of them, or nothing.\n", \
 	  run_import) \
 	X("export", "[--format yaml|json] [--events]", "write the whole store (YAML data file, or JSON lines)", \
-	  "  --format yaml|json   yaml (default) can be imported again; json is one execution per line\n" \
-	  "  --events             with each execution's audit trail, oldest first: importing the file\n" \
-	  "                       into a store without those executions restores their history\n", run_export) \
+	  "  --format yaml|json   yaml (default) can be imported again; json is one\n" \
+	  "                       execution per line\n" \
+	  "  --events             with each execution's audit trail, oldest first:\n" \
+	  "                       importing the file into a store without those\n" \
+	  "                       executions restores their history\n", run_export) \
 	X("list", "[--status S] [--limit N] [--json]", "executions, newest first", \
-	  "  --status S   only executions in status S (running, waiting-for-input, complete, failed)\n" \
+	  "  --status S   only executions in status S (running, waiting-for-input,\n" \
+	  "               complete, failed)\n" \
 	  "  --limit N    at most N executions (0, the default, lists all)\n" \
 	  "  --json       one JSON object per line\n", \
 	  run_list) \
 	X("show", "EXEC [--tail N | --all] [--json]", "one execution, its tasks and its events", \
-	  "  --tail N   the last N log lines of each task (default 20), after how many earlier\n" \
-	  "             lines there are and the seectl logs command that prints them\n" \
+	  "  --tail N   the last N log lines of each task (default 20), after how many\n" \
+	  "             earlier lines there are and the seectl logs command that prints\n" \
+	  "             them\n" \
 	  "  --all      every log line of each task\n" \
 	  "  --json     one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show) \
 	X("paused", "[--limit N] [--json]", "executions that wait: for an answer, or paused; soonest deadline first", \
 	  "  --limit N    at most N executions\n" \
-	  "  --json       one JSON object per line: the execution, its earliest \"deadline\" and its\n" \
-	  "               \"waiting\" tasks\n" \
-	  "Executions with a deadline come first, soonest first; then the rest, newest first.\n" \
+	  "  --json       one JSON object per line: the execution, its earliest\n" \
+	  "               \"deadline\" and its \"waiting\" tasks\n" \
+	  "Executions with a deadline come first, soonest first; then the rest, newest\n" \
+	  "first.\n" \
 	  "Under each, a task that \"waits for an answer\" shows its prompt; one an operator\n" \
 	  "\"paused\" asks nothing and shows who paused it and when (from the audit trail).\n", \
 	  run_paused) \
@@ -52,23 +59,26 @@
 	  "say who may answer, reject or cancel a task", \
 	  "  USER, @GROUP         Unix user and group names; anyone lifts the restriction\n" \
 	  "  --no-self-approval   not the user who started the execution either\n" \
-	  "The store server knows each client's Unix user from its socket and refuses anyone\n" \
-	  "else, whatever --actor says.  A user who may only read the home may answer or\n" \
-	  "reject a task that names them.  Once a task names respondents, only they may\n" \
-	  "change them.\n", \
+	  "The store server knows each client's Unix user from its socket and refuses\n" \
+	  "anyone else, whatever --actor says.  A user who may only read the home may\n" \
+	  "answer or reject a task that names them.  Once a task names respondents, only\n" \
+	  "they may change them.\n", \
 	  act_respondents) \
 	X("deadline", "EXEC TASK DURATION|none [--on-timeout P]", "set when a waiting task's answer is due", \
-	  "  DURATION         from now: 90s, 15m, 2h, 7d or 1h30m (at most 3650d); none removes it\n" \
+	  "  DURATION         from now: 90s, 15m, 2h, 7d or 1h30m (at most 3650d); none\n" \
+	  "                   removes it; a negative one (-5m) is refused\n" \
 	  "  --on-timeout P   what the store server does when it passes unanswered:\n" \
 	  "                   fail (the default), default (resume with its default value),\n" \
 	  "                   skip (resume with no value; not for a required answer)\n" \
-	  "The server applies it even with no engine or client running, as the actor \"timer\".\n", \
+	  "The server applies it even with no engine or client running, as the actor\n" \
+	  "\"timer\".\n", \
 	  act_deadline) \
 	X("pause", "EXEC TASK", "pause a task: it asks nothing and waits until resumed", "", act_pause) \
 	X("reject", "EXEC TASK --reason TEXT | --all [SELECTORS] --reason TEXT", \
 	  "reject a waiting task: it fails, with the reason", \
 	  "  --reason TEXT   why (required): kept in the task and the audit trail\n" \
-	  "The execution waits on its next waiting task, or runs again and its engine fails it.\n" \
+	  "The execution waits on its next waiting task, or runs again and its engine\n" \
+	  "fails it.\n" \
 	  "With --all, every waiting task of every waiting execution the selectors choose.\n" BULK_HELP, \
 	  act_reject) \
 	X("cancel", "EXEC --reason TEXT | --all [SELECTORS] --reason TEXT", \
@@ -79,20 +89,22 @@
 	  act_cancel) \
 	X("resume", "EXEC [TASK] [--input VALUE] | --all [SELECTORS]", \
 	  "resume the workflow, or one task with the input it asked for", \
-	  "  --input VALUE   the value for the task's input request (checked against its type)\n" \
+	  "  --input VALUE   the value for the task's input request (checked against its\n" \
+	  "                  type)\n" \
 	  "Without TASK every waiting task of EXEC is resumed.\n" \
 	  "With --all, every waiting execution the selectors choose; those with a required\n" \
 	  "answer that has no value or default are skipped.\n" BULK_HELP, \
 	  act_resume) \
 	X("history", "[EXEC] [--limit N] [--json] [--follow]", "audit events, newest first", \
 	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n" \
-	  "  --follow    the newest N (default 10, 0: none) oldest first, then each new event as\n" \
-	  "              it is committed, until Ctrl-C (as journalctl -f)\n", \
+	  "  --follow    the newest N (default 10, 0: none) oldest first, then each new\n" \
+	  "              event as it is committed, until Ctrl-C (as journalctl -f)\n", \
 	  run_history) \
 	X("logs", "EXEC TASK [--tail N] [--follow]", "a task's log; --follow prints its lines as they come", \
 	  "  --tail N, -n N   only the last N lines\n" \
-	  "  --follow, -f     then print each new line as the engine stores it, until the task\n" \
-	  "                   ends (exit 0) or Ctrl-C (as journalctl -f and kubectl logs -f)\n" \
+	  "  --follow, -f     then print each new line as the engine stores it, until\n" \
+	  "                   the task ends (exit 0) or Ctrl-C (as journalctl -f and\n" \
+	  "                   kubectl logs -f)\n" \
 	  "Control characters in the lines are shown escaped, as everywhere in seectl.\n", \
 	  follow_logs) \
 	X("delete", "EXEC", "remove an execution and its tasks (its history stays)", "", act_delete) \
@@ -100,8 +112,9 @@
 	X("metrics", "", "the home's state in the Prometheus text format", \
 	  "Executions by status, waiting tasks (for an answer or paused), the oldest wait,\n" \
 	  "overdue deadlines, hooks run, failed and pending, the server's uptime and the\n" \
-	  "store's generation; every name starts with seetop_.  For node_exporter's textfile\n" \
-	  "collector, write a file and rename it, so that no scrape reads half of one:\n" \
+	  "store's generation; every name starts with seetop_.  For node_exporter's\n" \
+	  "textfile collector, write a file and rename it, so that no scrape reads half\n" \
+	  "of one:\n" \
 	  "  seectl metrics > DIR/seetop.prom.tmp && mv DIR/seetop.prom.tmp DIR/seetop.prom\n" \
 	  "Nothing is printed when the store fails (one line on stderr, exit 3).\n", \
 	  metrics_run) \
@@ -119,11 +132,13 @@
 	  "           \"not running\" and exit 3 when none runs (it starts none)\n" \
 	  "  start    start it if none runs (any command does), then print its status\n" \
 	  "  stop     checkpoint and stop it; clients start a new one when they need it\n" \
-	  "  enable   print the systemd commands that run it from boot (seestore-server@.service;\n" \
-	  "           --system: the system unit, which runs it as the home's owner)\n" \
+	  "  enable   print the systemd commands that run it from boot\n" \
+	  "           (seestore-server@.service; --system: the system unit, which runs\n" \
+	  "           it as the home's owner)\n" \
 	  "  disable  print the systemd command that stops running it from boot\n" \
-	  "  proxy    join standard input and output to its socket: what an ssh:// home runs\n" \
-	  "           on its host (and what a key's forced command in authorized_keys names)\n" \
+	  "  proxy    join standard input and output to its socket: what an ssh:// home\n" \
+	  "           runs on its host (and what a key's forced command in\n" \
+	  "           authorized_keys names)\n" \
 	  "  --json   status as one JSON object\n", \
 	  admin_server) \
 	X("notify", "add --on EVENTS -- CMD [ARGS...] | list [--json] | remove N", \
@@ -144,7 +159,8 @@
 	X("backup", "DIR", "write a consistent copy of the whole home into DIR (new or empty)", \
 	  "The copy is taken while other clients write: data files, log and audit trail.\n" \
 	  "It is written beside DIR in a private directory and renamed to DIR when whole;\n" \
-	  "DIR, if it exists, must be an empty directory of yours that nobody else can write.\n" \
+	  "DIR, if it exists, must be an empty directory of yours that nobody else can\n" \
+	  "write.\n" \
 	  "It is marked as a backup (its file BACKUP): seectl --home DIR verify reads it,\n" \
 	  "and its server starts no timer, runs no hook and refuses changes.\n", \
 	  admin_backup) \
@@ -155,7 +171,8 @@
 	X("help", "[COMMAND]", "describe seectl, or one command", "", run_help) \
 	/* hidden (no summary): what the shell completion scripts are and call */ \
 	X("completion", "bash|zsh | ids [EXEC]", NULL, \
-	  "  bash, zsh   print the completion script for that shell (generated from this table)\n" \
+	  "  bash, zsh   print the completion script for that shell (generated from this\n" \
+	  "              table)\n" \
 	  "  ids [EXEC]  the execution ids of the home, or the task ids of EXEC, one a line\n", \
 	  completion_run)
 
