@@ -102,17 +102,19 @@ start_server SEESTORE_BUFFER_MB=$limit_mb SEESTORE_CACHE_MB=16
 "$SEECTL" export >/dev/null
 base=$(rss_kb "$srv")
 echo "the server before: ${base} kB"
-# watch_rss PID SECONDS: the server's largest RSS meanwhile (stops the
-# flood PID once past 4 times the limit: the bound is gone)
+# watch_rss PID MIN: the server's largest RSS over at least MIN seconds and
+# until the flood PID has said what it sent (60 s at most); the flood is
+# stopped once the server is 4 times the limit past where it began
 watch_rss() {
 	local top=0 r
-	for _ in $(seq 1 $(($2 * 10))); do
+	for i in $(seq 1 600); do
 		r=$(rss_kb "$srv")
 		[ "${r:-0}" -gt "$top" ] && top=$r
 		if [ $((top - base)) -gt $((limit_mb * 4 * 1024)) ]; then
 			kill "$1" 2>/dev/null
 			break
 		fi
+		[ "$i" -ge $(($2 * 10)) ] && [ -s "$work/flood" ] && break
 		sleep 0.1
 	done
 	echo "$top"
@@ -133,7 +135,7 @@ kill "$held" 2>/dev/null; wait "$held" 2>/dev/null; held=
 held=$!
 top=$(watch_rss "$held" 4)
 owner_pause "with 1,000 whole-store reads unread"
-top2=$(watch_rss "$held" 1)
+top2=$(watch_rss "$held" 2)
 [ "$top2" -gt "$top" ] && top=$top2
 cat "$work/flood"
 grep -q "sent 1000 whole-store reads" "$work/flood" || fail "the flood of reads: $(cat "$work/flood")"
