@@ -129,6 +129,10 @@ store_code rec_deadline_index(dbs *st, DB_TXN *txn, const record_task *t, bool p
 store_code rec_put_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, const void *v, size_t vn,
 		       store_err *err);
 store_code rec_del_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn, store_err *err);
+/* Hands every record of a database to fn in key order (keys_only: with an
+ * empty value), until fn returns other than STORE_OK (it fills err then). */
+store_code rec_each(dbs *st, DB_TXN *txn, dbi which, bool keys_only,
+		    store_code (*fn)(void *ctx, const DBT *k, const DBT *d), void *ctx, store_err *err);
 /* Appends an audit event of the running transaction, with its time, actor
  * and user from st->cx; an event that notifies hooks is noted in
  * st->notify_seq for outbox_write. */

@@ -207,6 +207,28 @@ store_code rec_del_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn
 	return ret ? err_db(st, err, ret, "deleting from %s", dbi_file[which]) : STORE_OK;
 }
 
+store_code rec_each(dbs *st, DB_TXN *txn, dbi which, bool keys_only,
+		    store_code (*fn)(void *ctx, const DBT *k, const DBT *d), void *ctx, store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	k.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
+	d.flags = keys_only ? DB_DBT_PARTIAL : DB_DBT_REALLOC;
+	store_code c = STORE_OK;
+	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0)
+		c = fn(ctx, &k, &d);
+	cur->close(cur);
+	free(k.data);
+	if (!keys_only)
+		free(d.data);
+	if (!c && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading %s", dbi_file[which]);
+	return c;
+}
+
 /* The status index entry and the counts follow the record: the entry of
  * `old` goes, `e`'s is written (with `rec`, its encoded record, as value). */
 static store_code index_update(dbs *st, DB_TXN *txn, const record_exec *e, const record_buf *rec,
