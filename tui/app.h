@@ -91,26 +91,39 @@ typedef enum ask_op {
 	ASK_NONE,
 	ASK_SEARCH,
 	ASK_LOG_SEARCH,
-	ASK_PAUSE,
-	ASK_RESUME_TASK,
-	ASK_RESUME_ALL,
-	ASK_REJECT,
-	ASK_CANCEL,
+	ASK_ACTION,  /* an operation on the selected execution: its ask_def says how */
 	ASK_BULK,
 } ask_op;
 
 typedef enum ask_step { STEP_VALUE, STEP_REASON, STEP_CONFIRM } ask_step;
 
+struct ask;
+
+/* What an operation that asks does once its questions are answered, beside
+ * its handler in actions.c: pause, resume (a task, or all), reject, cancel. */
+typedef struct ask_def {
+	const char *reason;  /* what the reason's prompt says ("reject it"); NULL: none asked */
+	bool echo_value;     /* the confirmation repeats the value given */
+	/* Why the store would refuse it now, by the model's rules (into why,
+	 * and the task that says so into *task); false when it would not.
+	 * The handler asks it before the prompt opens, and the main loop after
+	 * each reload while it is open. */
+	bool (*refused)(const struct ask *k, const store_item *it, char *why, size_t cap, const char **task);
+	/* Sends it; what to say when done into done. */
+	store_code (*send)(store *st, const struct ask *k, char *done, size_t cap, store_err *err);
+} ask_def;
+
 typedef struct ask {
 	ask_op op;
+	const ask_def *def;  /* ASK_ACTION */
 	ask_step step;
 	char exec[160], task[160];
-	/* ASK_RESUME_TASK and ASK_RESUME_ALL: the tasks asked for a value, in
-	 * order, and the values given (ASK_RESUME_TASK asks one) */
+	/* the tasks asked for a value, in order, and the values given (a
+	 * resume of one task asks one, of all as many as need one) */
 	char (*tasks)[160];
 	char **values;
 	size_t n_tasks, asked;
-	bool others;         /* ASK_RESUME_ALL: waiting tasks that need no answer */
+	bool others;         /* a resume of all: waiting tasks that need no answer */
 	char *reason;
 	const bulk_op *bulk; /* ASK_BULK: the operation */
 	char (*why)[700];    /* ASK_BULK: why each mark is skipped */
