@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dbs_int.h"
+#include "rules.h"
 
 store_code upgrade_too_new(dbs *st, uint64_t format, store_err *err)
 {
@@ -36,9 +37,7 @@ static store_code derive_from_tasks(dbs *st, DB_TXN *txn, record_exec *e, store_
 		e->tasks_complete += ts == TASK_COMPLETE;
 		if (want_pause && ts == TASK_WAITING) {
 			want_pause = false;
-			e->is_paused = true;
-			e->paused_task_id = record_strdup(e->task_ids[i]);
-			if (!e->paused_task_id)
+			if (rules_exec_settle(e, e->task_ids[i]) < 0)
 				return err_oom(err);
 		}
 	}
