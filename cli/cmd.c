@@ -279,8 +279,9 @@ static void put_id_col(const char *id, int width, int cut_at)
 }
 
 /* The columns of list and paused.  Into a pipe or with -w: fixed widths,
- * and a longer value pushes its row right.  On a terminal: the status and
- * id columns as wide as the first page needs (an id up to ID_COL), and the
+ * and a longer value pushes its row right.  On a terminal: the status
+ * column as wide as the longest status, the id column as the first page
+ * needs (up to ID_COL; a longer id later pushes its row), and the
  * workflow name, the free text, gets what is left of the terminal's width,
  * so that a row holds on one line. */
 static struct {
@@ -293,10 +294,11 @@ static void list_layout(const record_exec *v, size_t n)
 	if (!cols)
 		return;
 	int st = (int)strlen("STATUS"), id = (int)strlen("ID"), wf = (int)strlen("WORKFLOW");
+	for (int s = 0; s < EXEC_STATUS_COUNT; s++) /* a later page may hold any status */
+		if ((int)strlen(status_exec_name((exec_status)s)) > st)
+			st = (int)strlen(status_exec_name((exec_status)s));
 	for (size_t i = 0; i < n; i++) {
-		int s = (int)strlen(status_exec_name(v[i].status)), w = text_width(v[i].id, strlen(v[i].id)),
-		    f = text_width(v[i].workflow_name.s, v[i].workflow_name.len);
-		st = s > st ? s : st;
+		int w = text_width(v[i].id, strlen(v[i].id)), f = text_width(v[i].workflow_name.s, v[i].workflow_name.len);
 		id = w > id ? w : id;
 		wf = f > wf ? f : wf;
 	}
