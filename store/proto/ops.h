@@ -3,8 +3,10 @@
  * the shape of its reply, and what it may do (change the store, be sent by
  * a read-only user as an answer, need a durable flush before its answer).
  * The op codes, the read-only and answer rules, the bounds checks, the
- * server's dispatch and the fingerprint recorded with the protocol's
- * revision all come from this table.  Private to libseestore. */
+ * encoder of the library's calls (ops_encode), the decoder that hands a
+ * handler its arguments by name (ops_decode, ARG_<CODE>_<id>), the server's
+ * dispatch and the fingerprint recorded with the protocol's revision all
+ * come from this table.  Private to libseestore. */
 #ifndef SEESTORE_OPS_H
 #define SEESTORE_OPS_H
 
@@ -188,6 +190,8 @@ enum {
 	OPS_FRAMES = 1 << 3, /* it may take several frames, numbered */
 };
 
+/* How an argument travels and is read; the values are in the fingerprint:
+ * a new kind goes last. */
 typedef enum ops_kind {
 	OPS_NONE = 0,
 	OPS_U,     /* a number: u[slot] */
