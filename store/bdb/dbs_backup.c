@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
 
 /* Copies one file of the home into the directory dfd, new (O_EXCL), and
  * flushes it to disk. */

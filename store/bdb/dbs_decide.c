@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
+#include "dbs_moves.h"
 #include "rules.h"
 
 typedef struct op_arg {

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
+#include "dbs_moves.h"
 #include "rules.h"
 
 #define set_str rec_set_str

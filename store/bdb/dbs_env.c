@@ -30,7 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_upgrade.h"
+#include "dbs_env.h"
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
 #define DEFAULT_CACHE_MB 256

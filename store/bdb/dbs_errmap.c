@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
 
 store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...)
 {

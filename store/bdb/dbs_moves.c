@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_rec.h"
+#include "dbs_moves.h"
 #include "rules.h"
 
 store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err)

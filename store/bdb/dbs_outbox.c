@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_outbox.h"
 #include "keys.h"
 #include "rules.h"
 

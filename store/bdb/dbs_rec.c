@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
 #include "rules.h"
 
 const char *const dbi_file[DBI_COUNT] = {

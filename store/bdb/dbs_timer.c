@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
+#include "dbs_moves.h"
 #include "keys.h"
 #include "rules.h"
 

@@ -10,7 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_outbox.h"
+#include "dbs_env.h"
+#include "dbs_txn.h"
 
 static store_code request_record(dbs *st, DB_TXN *txn, const dbs_ctx *cx, store_err *err);
 

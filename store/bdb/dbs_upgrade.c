@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_upgrade.h"
 #include "rules.h"
 
 store_code upgrade_too_new(dbs *st, uint64_t format, store_err *err)

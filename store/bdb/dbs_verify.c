@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
 
 typedef struct verify_arg {
 	void (*problem)(void *ctx, const char *what);
