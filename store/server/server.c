@@ -174,10 +174,11 @@ static bool home_is_ours(server *s)
 static void socket_follow_home(server *s)
 {
 	struct stat dir, sock;
-	if (fstat(home_fd, &dir) == 0)
-		s->home_gid = dir.st_gid;
-	if (fstat(home_fd, &dir) != 0 || fstatat(home_fd, SERVER_SOCKET, &sock, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISSOCK(sock.st_mode) || sock.st_ino != s->sock_st.st_ino)
+	if (fstat(home_fd, &dir) != 0)
+		return;
+	s->home_gid = dir.st_gid; /* whose members may read (conn_check_groups) */
+	if (fstatat(home_fd, SERVER_SOCKET, &sock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(sock.st_mode) ||
+	    sock.st_ino != s->sock_st.st_ino)
 		return;
 	if (sock.st_gid != dir.st_gid)
 		(void)!fchownat(home_fd, SERVER_SOCKET, (uid_t)-1, dir.st_gid, AT_SYMLINK_NOFOLLOW);
@@ -266,6 +267,9 @@ static void serve(server *s)
 			p[i + 1].fd = c->fd;
 			/* one whose answers wait unread is not read either */
 			p[i + 1].events = (conn_behind(c) ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0);
+			/* a request already read waits for its turn: no sleep */
+			if (conn_has_request(c))
+				timeout = 0;
 			if (c->waiting) {
 				int64_t left = c->wait_deadline - now;
 				if (left < timeout)
@@ -277,12 +281,15 @@ static void serve(server *s)
 			break;
 		s->round_start = srv_now_ms();
 		if (r > 0) {
-			/* from another connection each time: the time given to
-			 * users other than the owner goes round them all */
+			/* the owner's connections first, then the others', from
+			 * another one each time: the time given to users other
+			 * than the owner goes round them all */
 			s->turn = n ? (s->turn + 1) % n : 0;
-			for (size_t k = 0; k < n; k++) {
+			for (size_t k = 0; k < 2 * n; k++) {
 				size_t i = (k + s->turn) % n;
 				conn *c = s->conns[i];
+				if (c->owner != (k < n))
+					continue;
 				/* one not read (its answers wait) learns of a hangup here */
 				if (p[i + 1].revents & (POLLOUT | POLLHUP | POLLERR))
 					conn_write(s, c);

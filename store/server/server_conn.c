@@ -134,6 +134,13 @@ bool conn_behind(const conn *c)
 	return c->out.len - c->out_off > CONN_OUT_MAX;
 }
 
+bool conn_has_request(const conn *c)
+{
+	size_t len;
+	return !c->dead && !c->held.len && !c->waiting && !conn_behind(c) && c->in.len >= 4 &&
+	       wire_frame_len(c->in.data, &len) && c->in.len - 4 >= len;
+}
+
 /* Closes a connection after one line that says why (sent if the socket
  * takes it now), and logs it. */
 static void conn_close_saying(server *s, conn *c, const store_err *e)

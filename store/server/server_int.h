@@ -156,6 +156,7 @@ int conn_gather(server *s);
 size_t conn_count(server *s);           /* the live ones */
 size_t conn_buffers(const conn *c);     /* the bytes its buffers hold */
 bool conn_behind(const conn *c);        /* so much unsent that its requests wait */
+bool conn_has_request(const conn *c);   /* a whole frame read, that it may run now */
 void conn_check_groups(server *s);      /* reads the group database again; closes who may no longer read */
 void conn_note_changed(server *s, const char *id); /* NULL: something, no execution */
 int conn_reply_err(record_buf *b, const store_err *e);

@@ -234,6 +234,7 @@ static int watch(void)
 	send_all(fd, &b);
 	unsigned code;
 	char why[1100];
+	record_buf_free(&b);
 	for (int i = 0; i < 2; i++)
 		if (answer(fd, &code, why, sizeof why) < 0 || code != STORE_OK) {
 			printf("refused: %s\n", why);
@@ -245,6 +246,7 @@ static int watch(void)
 	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;
 	printf("closed\n");
+	fflush(stdout); /* before the exit's leak check of a sanitizer build */
 	return 0;
 }
 
