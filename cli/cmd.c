@@ -844,12 +844,31 @@ static void show_text(cli *c, const store_item *it, const record_event *ev, size
 		record_event_array_free(last, nlast);
 	}
 	printf("\ntasks      %zu\n", it->n_tasks);
+	/* the task rows: on a terminal, the status and id columns as wide as
+	 * these tasks need (an id up to its cut, 12) and the name, the free
+	 * text, what is left of the terminal's width */
+	int w_status = 18, w_id = 12, w_name = 24, cols = term_width();
+	if (cols) {
+		int end = 1, name = 4;
+		w_status = w_id = 2;
+		for (size_t i = 0; i < it->n_tasks; i++) {
+			const record_task *t = &it->tasks[i];
+			int s = (int)strlen(status_task_name(t->status)), d = text_width(t->task_id, strlen(t->task_id)),
+			    n = text_width(t->task_name.s, t->task_name.len), en = (int)strlen(t->end_timestamp);
+			w_status = s > w_status ? s : w_status;
+			w_id = d > w_id ? d : w_id;
+			name = n > name ? n : name;
+			end = en > end ? en : end;
+		}
+		w_id = w_id > 12 ? 12 : w_id;
+		w_name = free_col(cols, 2 + w_status + 2 + w_id + 2 + 20 + 2 + end, name, 24);
+	}
 	for (size_t i = 0; i < it->n_tasks; i++) {
 		const record_task *t = &it->tasks[i];
 		fputs("  ", stdout);
-		put_col(status_task_name(t->status), strlen(status_task_name(t->status)), 18);
-		put_col(t->task_id, strlen(t->task_id), 12);
-		put_col(t->task_name.s, t->task_name.len, 24);
+		put_col(status_task_name(t->status), strlen(status_task_name(t->status)), w_status);
+		put_col(t->task_id, strlen(t->task_id), w_id);
+		put_col(t->task_name.s, t->task_name.len, w_name);
 		put_time_col(t->start_timestamp, 20);
 		put_esc(t->end_timestamp[0] ? t->end_timestamp : "-", t->end_timestamp[0] ? strlen(t->end_timestamp) : 1);
 		fputc('\n', stdout);
