@@ -263,6 +263,14 @@ static void serve(server *s)
 		s->buf_bytes = 0;
 		for (size_t i = 0; i < n; i++) {
 			conn *c = s->conns[i];
+			/* a push merged while its interval ran goes out when it ends */
+			if (c->push_pending && c->subscribed && c->out_off == c->out.len) {
+				int64_t left = c->push_next_ms - now;
+				if (left <= 0)
+					conn_write(s, c);
+				else if (left < timeout)
+					timeout = (int)left;
+			}
 			s->buf_bytes += conn_buffers(c);
 			p[i + 1].fd = c->fd;
 			/* one whose answers wait unread is not read either */

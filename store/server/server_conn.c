@@ -66,7 +66,8 @@ void conn_write(server *s, conn *c)
 	c->out.len = c->out_off = 0;
 	if (c->out.cap > CONN_KEEP)
 		record_buf_free(&c->out); /* a long answer's room goes back once it is sent */
-	if (c->push_pending && c->subscribed) {
+	if (c->push_pending && c->subscribed && srv_now_ms() >= c->push_next_ms) {
+		c->push_next_ms = srv_now_ms() + PUSH_INTERVAL_MS;
 		record_buf b = { 0 };
 		int rc = wire_begin(&b, OP_PUSH);
 		rc |= wire_u(&b, 0, c->push_gen);

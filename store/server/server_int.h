@@ -34,6 +34,7 @@
 #define OTHERS_ROUND_MS 50           /* requests of users other than the owner run this long per wake-up, then wait */
 #define IDLE_S_DEFAULT 30
 #define LOG_MAX (1024 * 1024)        /* server.log is rotated past this */
+#define PUSH_INTERVAL_MS 10         /* a subscriber hears of changes at most this often: merged in between */
 #define PUSH_IDS 64                  /* more changed executions in one push: "all changed" */
 #define SUBSCRIBER_OUT_MAX (1 << 20) /* a subscriber this far behind is dropped */
 #define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
@@ -64,6 +65,7 @@ typedef struct conn {
 	bool held_sync;         /* it answers a change that needs the flush */
 	bool subscribed;
 	bool push_pending, push_all;
+	int64_t push_next_ms;    /* no push before then: those that come sooner are merged */
 	uint64_t push_gen;
 	char *push_ids[PUSH_IDS];
 	size_t n_push_ids;
