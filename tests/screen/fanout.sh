@@ -5,9 +5,11 @@
 # a tenth of (dashboards x changes) requests (server status counts the
 # requests of read-only connections), and at most a few per redraw, so that a
 # push costs each dashboard one small reload, not a read of every waiting
-# execution.
+# execution. A subscriber meanwhile is sent at most one push every 10 ms,
+# the changes in between merged into it.
 . "$(dirname "$0")/lib.sh"
 CHURN=$top_builddir/tests/tools/churn
+PUSHCOUNT=$top_builddir/tests/tools/pushcount
 K=20
 CHANGES=2001
 printf 'confirm: true\nrefresh_ms: 60000\nmax_fps: 10\n' >"$SEETOP_CONFIG"
@@ -36,7 +38,10 @@ sleep 0.5
 ro() { "$SEECTL" server status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_read_only"])'; }
 before=$(ro)
 for i in $(seq "$K"); do : >"$work/trace.$i"; done
-"$CHURN" "$SEETOP_HOME" nightly-etl-1190 load "$CHANGES" >/dev/null || fail "churn"
+coproc PC { "$PUSHCOUNT" "$SEETOP_HOME" 8; }
+read -r ready <&"${PC[0]}"
+[ "$ready" = ready ] || fail "pushcount did not subscribe"
+read -r first last < <("$CHURN" "$SEETOP_HOME" nightly-etl-1190 load "$CHANGES") || fail "churn"
 # the last change (a pause) on every dashboard
 shown=0
 for _ in $(seq 100); do
@@ -48,6 +53,11 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ "$shown" -ge "$K" ] || fail "$shown of $K dashboards show the last change (a pause)"
+read -r pushes <&"${PC[0]}"
+span_ms=$(((last - first) / 1000))
+most=$((span_ms / 10 + 5))
+echo "a subscriber was sent $pushes pushes for $CHANGES changes in $span_ms ms (at most $most)"
+[ "$pushes" -ge 1 ] && [ "$pushes" -le "$most" ] || fail "a subscriber was sent $pushes pushes in $span_ms ms: not 1 to $most"
 sleep 0.5
 after=$(ro)
 redraws=$(cat "$work"/trace.* | wc -l)
