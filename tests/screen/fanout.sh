@@ -22,17 +22,23 @@ for i in $(seq "$K"); do
 		$T new-window -d "$cmd"
 	fi
 done
-# every dashboard up and showing the demo
 windows=$($T list-windows -F '#{window_index}')
-up=0
-for _ in $(seq 200); do
-	up=0
-	for w in $windows; do
-		$T capture-pane -p -t ":$w" | grep -qF "nightly-etl-1190" && up=$((up + 1))
+# showing TEXT SECONDS: how many dashboards show TEXT, once all do or the
+# time is up
+showing() {
+	local n=0 w deadline=$((SECONDS + $2))
+	while :; do
+		n=0
+		for w in $windows; do
+			$T capture-pane -p -t ":$w" | grep -qF -- "$1" && n=$((n + 1))
+		done
+		[ "$n" -ge "$K" ] || [ $SECONDS -gt $deadline ] && break
+		sleep 0.1
 	done
-	[ "$up" -ge "$K" ] && break
-	sleep 0.1
-done
+	echo "$n"
+}
+# every dashboard up and showing the demo
+up=$(showing "nightly-etl-1190" 20)
 [ "$up" -ge "$K" ] || fail "$up of $K dashboards showed the demo"
 sleep 0.5
 ro() { "$SEECTL" server status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_read_only"])'; }
@@ -43,15 +49,7 @@ read -r ready <&"${PC[0]}"
 [ "$ready" = ready ] || fail "pushcount did not subscribe"
 read -r first last < <("$CHURN" "$SEETOP_HOME" nightly-etl-1190 load "$CHANGES") || fail "churn"
 # the last change (a pause) on every dashboard
-shown=0
-for _ in $(seq 100); do
-	shown=0
-	for w in $windows; do
-		$T capture-pane -p -t ":$w" | grep -qF "= paused            nightly-etl-1190" && shown=$((shown + 1))
-	done
-	[ "$shown" -ge "$K" ] && break
-	sleep 0.1
-done
+shown=$(showing "= paused            nightly-etl-1190" 10)
 [ "$shown" -ge "$K" ] || fail "$shown of $K dashboards show the last change (a pause)"
 read -r pushes <&"${PC[0]}"
 span_ms=$(((last - first) / 1000))
