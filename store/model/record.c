@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +289,9 @@ int record_encode_event(const record_event *ev, record_buf *out)
 
 static const field *find_field(const kind_desc *d, unsigned tag)
 {
+	/* the tables number their fields 1, 2, 3 ... in order */
+	if (tag >= 1 && tag <= d->n && d->fields[tag - 1].tag == tag)
+		return &d->fields[tag - 1];
 	for (size_t i = 0; i < d->n; i++)
 		if (d->fields[i].tag == tag)
 			return &d->fields[i];
@@ -310,8 +315,32 @@ static int grow_array(void **arr, size_t n, size_t elem)
 	return 0;
 }
 
+/* A record decoded into one block of memory (record_decode_exec_packed):
+ * its unknown fields' bytes first (the block is record_unknown.bytes, freed
+ * with the record), then its arrays of strings, then its strings.  Freeing
+ * skips every pointer into the block (free_fields). */
+#define PACK_FIELDS 64 /* fields of a record packed; one with more is decoded as usual */
+#define PACK_KIND_FIELDS 24 /* fields of a kind (18 for an execution) */
+
+typedef struct pack {
+	const field *fields;        /* the kind's, which n_strs counts by */
+	char **ptrs;                /* where the next array of strings goes */
+	char *str;                  /* where the next string goes */
+	uint16_t n_strs[PACK_KIND_FIELDS]; /* strings per repeated field (by its index) */
+} pack;
+
+static char *pack_dup(pack *k, const void *s, size_t len)
+{
+	char *p = k->str;
+	if (len)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	k->str += len + 1;
+	return p;
+}
+
 static int decode_field(const field *f, void *rec, int wire, uint64_t v, const unsigned char *p, size_t n,
-			char *why, size_t whylen)
+			char *why, size_t whylen, pack *k)
 {
 	bool want_varint = f->kind == F_BOOL || f->kind == F_U64;
 	if ((wire == TAG_VARINT) != want_varint) {
@@ -326,6 +355,10 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 			snprintf(why, whylen, "field %u holds a NUL byte", f->tag);
 			return -1;
 		}
+		if (k) {
+			*s = pack_dup(k, p, n);
+			return 0;
+		}
 		free(*s);
 		*s = memdup_z(p, n);
 		return *s ? 0 : -1;
@@ -334,6 +367,11 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		*AT(rec, f->aux, bool) = true;
 		/* fall through */
 	case F_TEXT:
+		if (k) {
+			AT(rec, f->off, record_text)->s = pack_dup(k, p, n);
+			AT(rec, f->off, record_text)->len = n;
+			return 0;
+		}
 		return record_text_set(AT(rec, f->off, record_text), (const char *)p, n);
 	case F_TEXTS: {
 		record_text **arr = AT(rec, f->off, record_text *);
@@ -341,8 +379,9 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		if (grow_array((void **)arr, *cnt, sizeof **arr) < 0)
 			return -1;
 		record_text *t = &(*arr)[*cnt];
-		t->s = NULL;
-		if (record_text_set(t, (const char *)p, n) < 0)
+		t->s = k ? pack_dup(k, p, n) : NULL;
+		t->len = n;
+		if (!k && record_text_set(t, (const char *)p, n) < 0)
 			return -1;
 		(*cnt)++;
 		return 0;
@@ -353,6 +392,15 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		if (!no_nul(p, n)) {
 			snprintf(why, whylen, "field %u holds a NUL byte", f->tag);
 			return -1;
+		}
+		if (k) {
+			/* its array in the block, as long as the first pass counted */
+			if (!*arr) {
+				*arr = k->ptrs;
+				k->ptrs += k->n_strs[f - k->fields];
+			}
+			(*arr)[(*cnt)++] = pack_dup(k, p, n);
+			return 0;
 		}
 		if (grow_array((void **)arr, *cnt, sizeof **arr) < 0)
 			return -1;
@@ -394,14 +442,18 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 	return -1;
 }
 
-static void fill_defaults(const kind_desc *d, void *rec)
+static void fill_defaults(const kind_desc *d, void *rec, pack *k)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const field *f = &d->fields[i];
 		if (f->kind == F_STR_EMPTY && !*AT(rec, f->off, char *))
-			*AT(rec, f->off, char *) = record_strdup("");
-		if (f->kind == F_TEXT && !AT(rec, f->off, record_text)->s)
-			record_text_set(AT(rec, f->off, record_text), "", 0);
+			*AT(rec, f->off, char *) = k ? pack_dup(k, "", 0) : record_strdup("");
+		if (f->kind == F_TEXT && !AT(rec, f->off, record_text)->s) {
+			if (k)
+				AT(rec, f->off, record_text)->s = pack_dup(k, "", 0);
+			else
+				record_text_set(AT(rec, f->off, record_text), "", 0);
+		}
 	}
 }
 
@@ -434,13 +486,13 @@ static int decode(const kind_desc *d, const void *data, size_t len, void *rec, c
 				goto oom;
 			continue;
 		}
-		if (decode_field(f, rec, wire, v, r.p - n, (size_t)n, why, whylen) < 0) {
+		if (decode_field(f, rec, wire, v, r.p - n, (size_t)n, why, whylen, NULL) < 0) {
 			if (!why[0])
 				goto oom;
 			goto fail;
 		}
 	}
-	fill_defaults(d, rec);
+	fill_defaults(d, rec, NULL);
 	record_unknown *u = AT(rec, d->unknown_off, record_unknown);
 	u->bytes = unknown.data;
 	u->len = unknown.len;
@@ -461,6 +513,103 @@ int record_decode_exec(const void *data, size_t len, record_exec *e, char *why, 
 	why[0] = '\0';
 	if (decode(&exec_desc, data, len, e, why, whylen) < 0)
 		goto fail;
+	if (!e->id || !e->start_timestamp) {
+		snprintf(why, whylen, "execution record lacks %s", e->id ? "start_timestamp" : "id");
+		goto fail;
+	}
+	return 0;
+fail:
+	record_exec_free(e);
+	return -1;
+}
+
+/* A varint, most often one byte. */
+static inline int read_varint(tag_reader *r, uint64_t *v)
+{
+	if (r->p < r->end && *r->p < 0x80) {
+		*v = *r->p++;
+		return 0;
+	}
+	return tag_read_varint(r, v);
+}
+
+/* A field as the first pass of a packed decode read it. */
+typedef struct pack_seen {
+	const field *f;
+	int wire;
+	uint64_t v;
+	const unsigned char *p;
+	size_t n;
+} pack_seen;
+
+/* One pass reads the fields and sizes the block; the fields are then set
+ * from what it read.  A record that does not parse, or has more fields than
+ * PACK_FIELDS, is decoded as usual (which says why it does not parse). */
+int record_decode_exec_packed(const void *data, size_t len, record_exec *e, char *why, size_t whylen)
+{
+	const kind_desc *d = &exec_desc;
+	pack_seen seen[PACK_FIELDS];
+	size_t n_seen = 0, unknown = 0, ptrs = 0, strs = 0;
+	pack k = { .fields = d->fields };
+	tag_reader r = { (const unsigned char *)data + 3, (const unsigned char *)data + len };
+	if (len < 3 || r.p[-3] != HEADER_MAGIC || r.p[-2] != (unsigned char)d->letter || d->n > PACK_KIND_FIELDS)
+		return record_decode_exec(data, len, e, why, whylen);
+	for (size_t i = 0; i < d->n; i++) /* the defaults of absent texts */
+		strs += d->fields[i].kind == F_STR_EMPTY || d->fields[i].kind == F_TEXT;
+	while (r.p < r.end) {
+		const unsigned char *start = r.p;
+		uint64_t key, v = 0, n = 0;
+		if (read_varint(&r, &key) < 0 || read_varint(&r, (key & 1) == TAG_VARINT ? &v : &n) < 0)
+			return record_decode_exec(data, len, e, why, whylen);
+		if ((key & 1) != TAG_VARINT) {
+			if (n > (uint64_t)(r.end - r.p))
+				return record_decode_exec(data, len, e, why, whylen);
+			r.p += n;
+		}
+		const field *f = key >> 1 <= 0xffff ? find_field(d, (unsigned)(key >> 1)) : NULL;
+		if (!f) {
+			unknown += (size_t)(r.p - start);
+			continue;
+		}
+		if (n_seen == PACK_FIELDS)
+			return record_decode_exec(data, len, e, why, whylen);
+		seen[n_seen++] = (pack_seen){ f, (int)(key & 1), v, r.p - n, (size_t)n };
+		if ((key & 1) != TAG_VARINT)
+			strs += (size_t)n + 1;
+		if (f->kind == F_STRS && (key & 1) != TAG_VARINT) {
+			k.n_strs[f - d->fields]++;
+			ptrs++;
+		}
+	}
+	memset(e, 0, sizeof *e);
+	why[0] = '\0';
+	size_t at = (unknown + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+	unsigned char *block = malloc(at + ptrs * sizeof(char *) + strs);
+	if (!block) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	e->unknown.bytes = block;
+	e->unknown.len = unknown;
+	k.ptrs = (char **)(void *)(block + at);
+	k.str = (char *)(k.ptrs + ptrs);
+	/* the unknown fields' bytes, in their order (a second walk: rare) */
+	for (r.p = (const unsigned char *)data + 3; unknown && r.p < r.end;) {
+		const unsigned char *start = r.p;
+		uint64_t key, n = 0;
+		read_varint(&r, &key);
+		read_varint(&r, &n);
+		if ((key & 1) != TAG_VARINT)
+			r.p += n;
+		if (!(key >> 1 <= 0xffff && find_field(d, (unsigned)(key >> 1)))) {
+			memcpy(block, start, (size_t)(r.p - start));
+			block += r.p - start;
+		}
+	}
+	for (size_t i = 0; i < n_seen; i++)
+		if (decode_field(seen[i].f, e, seen[i].wire, seen[i].v, seen[i].p, seen[i].n, why, whylen, &k) < 0)
+			goto fail;
+	fill_defaults(d, e, &k);
 	if (!e->id || !e->start_timestamp) {
 		snprintf(why, whylen, "execution record lacks %s", e->id ? "start_timestamp" : "id");
 		goto fail;
@@ -502,31 +651,45 @@ int record_decode_event(const void *data, size_t len, record_event *ev, char *wh
 
 /* ---- freeing and copying ---- */
 
+/* A packed record's strings lie in the block of its unknown bytes, which
+ * goes with it; a field a caller set anew lies outside, and goes alone. */
+typedef struct held {
+	uintptr_t lo, n;
+} held;
+
+static void free_outside(const held *h, void *p)
+{
+	if ((uintptr_t)p - h->lo >= h->n)
+		free(p);
+}
+
 static void free_fields(const kind_desc *d, void *rec)
 {
+	const record_unknown *u = CAT(rec, d->unknown_off, record_unknown);
+	held h = { (uintptr_t)u->bytes, u->bytes ? malloc_usable_size(u->bytes) : 0 };
 	for (size_t i = 0; i < d->n; i++) {
 		const field *f = &d->fields[i];
 		switch (f->kind) {
 		case F_STR:
 		case F_STR_EMPTY:
-			free(*AT(rec, f->off, char *));
+			free_outside(&h, *AT(rec, f->off, char *));
 			break;
 		case F_TEXT:
 		case F_TEXT_OPT:
-			record_text_free(AT(rec, f->off, record_text));
+			free_outside(&h, AT(rec, f->off, record_text)->s);
 			break;
 		case F_TEXTS: {
 			record_text *v = *AT(rec, f->off, record_text *);
 			for (size_t k = 0; k < *AT(rec, f->aux, size_t); k++)
-				record_text_free(&v[k]);
-			free(v);
+				free_outside(&h, v[k].s);
+			free_outside(&h, v);
 			break;
 		}
 		case F_STRS: {
 			char **v = *AT(rec, f->off, char **);
 			for (size_t k = 0; k < *AT(rec, f->aux, size_t); k++)
-				free(v[k]);
-			free(v);
+				free_outside(&h, v[k]);
+			free_outside(&h, v);
 			break;
 		}
 		default:
