@@ -29,6 +29,7 @@
 
 #include "keys.h"
 #include "ops.h"
+#include "record_int.h"
 #include "server.h"
 #include "tag.h"
 #include "err.h"
@@ -534,6 +535,8 @@ store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t 
 	return c;
 }
 
+/* A list's records, each in one allocation (record_decode_exec_packed): a
+ * dashboard's first screen decodes fifty of them. */
 static store_code decode_execs(store *st, record_exec **out, size_t *n, store_err *err)
 {
 	*out = NULL;
@@ -545,7 +548,7 @@ static store_code decode_execs(store *st, record_exec **out, size_t *n, store_er
 		return client_oom(err);
 	for (size_t i = 0; i < st->reply.n_blobs; i++) {
 		char why[256];
-		if (record_decode_exec(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
+		if (record_decode_exec_packed(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
 			record_exec_array_free(v, i);
 			return err_set(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
 		}
