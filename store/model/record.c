@@ -13,6 +13,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "ops.h"
 #include "record.h"
 #include "record_int.h"
 #include "tag.h"
@@ -122,16 +123,21 @@ static const kind_desc event_desc = { 'V', event_fields, sizeof event_fields / s
 /* The actions an event records: the changes of the protocol's operations
  * (their rows in ops.h name them), a save (an import under its own name)
  * and the timer's timeout. */
-static const char *const event_actions[] = {
-	"import", "save", "delete", "pause", "resume-workflow", "resume-task", "start", "begin", "complete", "fail",
-	"request-input", "finish", "attach", "reject", "cancel", "deadline", "timeout", "respondents", "notify-add",
-	"notify-remove",
-};
+/* The actions of the audit trail: each operation's, from its row of the
+ * operations table (0 for one that records none), and the two no request
+ * names: a replacing import's "save" and the deadline timer's "timeout". */
+#define ACTION_(code, name, flags, args, reply, action, handler) action,
+static const char *const op_actions[] = { OPS(ACTION_) };
+#undef ACTION_
+static const char *const other_actions[] = { "save", "timeout" };
 
 bool record_event_action_known(const char *action)
 {
-	for (size_t i = 0; action && i < sizeof event_actions / sizeof *event_actions; i++)
-		if (strcmp(event_actions[i], action) == 0)
+	for (size_t i = 0; action && i < sizeof op_actions / sizeof *op_actions; i++)
+		if (op_actions[i] && strcmp(op_actions[i], action) == 0)
+			return true;
+	for (size_t i = 0; action && i < sizeof other_actions / sizeof *other_actions; i++)
+		if (strcmp(other_actions[i], action) == 0)
 			return true;
 	return false;
 }
