@@ -626,6 +626,194 @@ fail:
 	return -1;
 }
 
+/* ---- images: a record laid out as a packed decode leaves it ----
+ *
+ * 'S', 'I', the kind's letter, RECORD_LAYOUT; then varints: how many
+ * strings the arrays hold, the unknown fields' length, the length of what
+ * follows up to them; then each field of the table in order: a number as it is, a string as 0 (absent) or its
+ * length + 1, an array as its count then each string's length + 1; then
+ * the unknown fields' bytes, then every string, each with its NUL. */
+
+static int image_str(record_buf *b, record_buf *s, const char *p, size_t len)
+{
+	if (!p)
+		return tag_put_uvarint(b, 0);
+	if (tag_put_uvarint(b, (uint64_t)len + 1) < 0 || tag_put_raw(s, p, len) < 0)
+		return -1;
+	return tag_put_raw(s, "", 1);
+}
+
+static int image(const kind_desc *d, const void *rec, record_buf *out)
+{
+	record_buf s = { 0 }, m = { 0 };
+	size_t ptrs = 0;
+	const record_unknown *u = CAT(rec, d->unknown_off, record_unknown);
+	out->len = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->fields[i].kind == F_STRS)
+			ptrs += *CAT(rec, d->fields[i].aux, size_t);
+	int rc = 0;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const field *f = &d->fields[i];
+		switch (f->kind) {
+		case F_STR:
+		case F_STR_EMPTY: {
+			const char *p = *CAT(rec, f->off, char *);
+			rc = image_str(&m, &s, p, p ? strlen(p) : 0);
+			break;
+		}
+		case F_TEXT:
+		case F_TEXT_OPT: {
+			const record_text *t = CAT(rec, f->off, record_text);
+			bool has = f->kind == F_TEXT ? t->s != NULL : *CAT(rec, f->aux, bool);
+			rc = image_str(&m, &s, has ? (t->s ? t->s : "") : NULL, has && t->s ? t->len : 0);
+			break;
+		}
+		case F_STRS: {
+			char *const *v = *(char **const *)((const char *)rec + f->off);
+			size_t n = *CAT(rec, f->aux, size_t);
+			rc = tag_put_uvarint(&m, n);
+			for (size_t k = 0; k < n && !rc; k++)
+				rc = image_str(&m, &s, v[k] ? v[k] : "", v[k] ? strlen(v[k]) : 0);
+			break;
+		}
+		case F_BOOL:
+			rc = tag_put_uvarint(&m, *CAT(rec, f->off, bool));
+			break;
+		case F_U64:
+			rc = tag_put_uvarint(&m, *CAT(rec, f->off, uint64_t));
+			break;
+		case F_EXEC_STATUS:
+			rc = tag_put_uvarint(&m, (uint64_t)*CAT(rec, f->off, exec_status));
+			break;
+		default: /* a kind of field an image does not carry (a task's) */
+			rc = -1;
+		}
+	}
+	unsigned char hdr[4] = { HEADER_MAGIC, 'I', (unsigned char)d->letter, RECORD_LAYOUT };
+	if (!rc)
+		rc = tag_put_raw(out, hdr, sizeof hdr) | tag_put_uvarint(out, ptrs) | tag_put_uvarint(out, u->len) |
+		     tag_put_uvarint(out, m.len) | tag_put_raw(out, m.data, m.len) | tag_put_raw(out, u->bytes, u->len) |
+		     tag_put_raw(out, s.data, s.len);
+	record_buf_free(&s);
+	record_buf_free(&m);
+	return rc;
+}
+
+int record_image_exec(const record_exec *e, record_buf *out)
+{
+	return image(&exec_desc, e, out);
+}
+
+bool record_is_image(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	return len >= 4 && p[0] == HEADER_MAGIC && p[1] == 'I';
+}
+
+/* A string of an image: the next `len` bytes of the run and their NUL. */
+static inline int image_take(tag_reader *r, char **str, const char *end, char **out)
+{
+	uint64_t n;
+	if (read_varint(r, &n) < 0)
+		return -1;
+	if (n == 0) {
+		*out = NULL;
+		return 0;
+	}
+	if (n - 1 >= (uint64_t)(end - *str) || (*str)[n - 1] != '\0')
+		return -1;
+	*out = *str;
+	*str += n;
+	return 0;
+}
+
+int record_from_image_exec(const void *data, size_t len, record_exec *e, char *why, size_t whylen)
+{
+	const kind_desc *d = &exec_desc;
+	const unsigned char *p = data;
+	tag_reader r = { p + 4, p + len };
+	uint64_t ptrs, unknown, meta;
+	memset(e, 0, sizeof *e);
+	why[0] = '\0';
+	if (len < 4 || p[0] != HEADER_MAGIC || p[1] != 'I' || p[2] != (unsigned char)d->letter ||
+	    read_varint(&r, &ptrs) < 0 || read_varint(&r, &unknown) < 0 || read_varint(&r, &meta) < 0 ||
+	    ptrs > len || unknown > len || meta > len || meta + unknown > (uint64_t)(r.end - r.p))
+		goto bad;
+	r.end = r.p + meta;
+	const unsigned char *strs = r.end + unknown;
+	size_t n_strs = (size_t)((p + len) - strs);
+	size_t at = ((size_t)unknown + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+	unsigned char *block = malloc(at + (size_t)ptrs * sizeof(char *) + n_strs + 1);
+	if (!block) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	memcpy(block, r.end, (size_t)unknown);
+	e->unknown.bytes = block;
+	e->unknown.len = (size_t)unknown;
+	char **arr = (char **)(void *)(block + at), **arr_end = arr + ptrs;
+	char *str = (char *)(arr_end), *end = str + n_strs;
+	memcpy(str, strs, n_strs);
+	for (size_t i = 0; i < d->n; i++) {
+		const field *f = &d->fields[i];
+		uint64_t v;
+		switch (f->kind) {
+		case F_STR:
+		case F_STR_EMPTY:
+			if (image_take(&r, &str, end, AT(e, f->off, char *)) < 0)
+				goto fail;
+			break;
+		case F_TEXT:
+		case F_TEXT_OPT: {
+			record_text *t = AT(e, f->off, record_text);
+			const char *was = str;
+			if (image_take(&r, &str, end, &t->s) < 0)
+				goto fail;
+			t->len = t->s ? (size_t)(str - was) - 1 : 0;
+			if (f->kind == F_TEXT_OPT)
+				*AT(e, f->aux, bool) = t->s != NULL;
+			break;
+		}
+		case F_STRS: {
+			uint64_t n;
+			if (read_varint(&r, &n) < 0 || n > (uint64_t)(arr_end - arr))
+				goto fail;
+			*AT(e, f->off, char **) = n ? arr : NULL;
+			/* counted as taken, so that a failure frees no more */
+			for (size_t *cnt = AT(e, f->aux, size_t); *cnt < n; ++*cnt)
+				if (image_take(&r, &str, end, arr++) < 0 || !arr[-1])
+					goto fail;
+			break;
+		}
+		case F_BOOL:
+			if (read_varint(&r, &v) < 0)
+				goto fail;
+			*AT(e, f->off, bool) = v != 0;
+			break;
+		case F_U64:
+			if (read_varint(&r, AT(e, f->off, uint64_t)) < 0)
+				goto fail;
+			break;
+		case F_EXEC_STATUS:
+			if (read_varint(&r, &v) < 0 || v >= EXEC_STATUS_COUNT)
+				goto fail;
+			*AT(e, f->off, exec_status) = (exec_status)v;
+			break;
+		default:
+			goto fail;
+		}
+	}
+	if (!e->id || !e->start_timestamp || !e->workflow_name.s)
+		goto fail;
+	return 0;
+fail:
+	record_exec_free(e);
+bad:
+	snprintf(why, whylen, "not an image of an execution record");
+	return -1;
+}
+
 int record_decode_task(const void *data, size_t len, record_task *t, char *why, size_t whylen)
 {
 	memset(t, 0, sizeof *t);

@@ -17,4 +17,13 @@ int rec_encode_exec_layout(const record_exec *e, record_buf *out, unsigned layou
  * must not be freed or grown by itself. */
 int record_decode_exec_packed(const void *data, size_t len, record_exec *e, char *why, size_t whylen);
 
+/* An execution as a list's reader holds it (packed), laid out to be taken
+ * as it is: its strings in one run, in field order, their lengths and its
+ * numbers before them.  The server makes it once for a page it keeps;
+ * record_from_image_exec then costs a malloc and two copies.  Its first
+ * bytes tell it from an encoded record (record_is_image). */
+int record_image_exec(const record_exec *e, record_buf *out);
+bool record_is_image(const void *data, size_t len);
+int record_from_image_exec(const void *data, size_t len, record_exec *e, char *why, size_t whylen);
+
 #endif
