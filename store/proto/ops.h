@@ -48,9 +48,10 @@
 	X(DELETE, "delete", CHANGE_SYNC, (EXEC), "", "delete", op_delete) \
 	X(LIST, "list", 0, \
 	  (U(0, status, "the status", STORE_LIST_DUE + 1), U(1, limit, "the limit", 0), U(2, newer, "newer", 1), \
-	   U(3, counts, "with counts", 1), B(0, cursor, "the cursor", sizeof(((store_cursor *)0)->key))), \
-	  "blobs: u6 records, then the ids of those attached; s0 cursor, u0 done; " \
-	  "with counts: u8.. counts, u7 generation", 0, op_list) \
+	   U(3, counts, "with counts", 1), B(0, cursor, "the cursor", sizeof(((store_cursor *)0)->key)), \
+	   U(4, images, "as images", 1)), \
+	  "blobs: u6 records (the newest page, asked as images: record_image_exec), then the ids of those " \
+	  "attached; s0 cursor, u0 done; with counts: u8.. counts, u7 generation", 0, op_list) \
 	X(PAUSED, "paused", 0, (NOARGS), "blobs: executions", 0, op_paused) \
 	X(EACH, "each", 0, (S(0, after, "the id to start after", ID), U(0, limit, "the limit", 0)), \
 	  "blobs: items, u0 done", 0, op_each) \
@@ -128,10 +129,12 @@
  * never edits one: tests/unit/test_ops.c fails while the table's fingerprint
  * is not the last line's, and prints the line to add.
  *   5: kinds of arguments (texts, bytes, texts in blobs), the timeout of
- *      task-request in the table; status counts the requests served */
+ *      task-request in the table; status counts the requests served
+ *   6: list asks for the newest page as record images (WIRE_REV_IMAGES) */
 #define WIRE_REVISIONS(X) \
 	X(4, 0x706be208c9f259aeull) \
-	X(5, 0x15961d0c695020d9ull)
+	X(5, 0x15961d0c695020d9ull) \
+	X(6, 0xb0c5be37c87723a5ull)
 /* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
 #define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
 enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "record_int.h"
 #include "server_int.h"
 #include "tag.h"
 
@@ -204,6 +205,8 @@ typedef struct blob_out {
 	char **att;  /* ids of the records whose engine is attached */
 	size_t n_att;
 	record_buf *ids; /* every record's id, as tagged bytes (a page to keep), or NULL */
+	bool images;     /* the records go as images (record_image_exec), not as stored */
+	record_buf img;
 } blob_out;
 
 static void blob_out_free(blob_out *o)
@@ -213,6 +216,7 @@ static void blob_out_free(blob_out *o)
 	free(o->att);
 	o->att = NULL;
 	o->n_att = 0;
+	record_buf_free(&o->img);
 }
 
 static int blob_emit(void *ctx, const void *rec, size_t len)
@@ -226,7 +230,19 @@ static int blob_emit(void *ctx, const void *rec, size_t len)
 			o->ids->len = 0;
 		return 0;
 	}
-	o->rc |= wire_blob_add(o->b, rec, len);
+	if (o->images) {
+		record_exec e;
+		char why[128];
+		/* one that does not decode goes as stored: the client says why */
+		bool fine = record_decode_exec_packed(rec, len, &e, why, sizeof why) == 0;
+		if (fine && record_image_exec(&e, &o->img) < 0)
+			o->rc = -1;
+		o->rc |= fine ? wire_blob_add(o->b, o->img.data, o->img.len) : wire_blob_add(o->b, rec, len);
+		if (fine)
+			record_exec_free(&e);
+	} else {
+		o->rc |= wire_blob_add(o->b, rec, len);
+	}
 	const char *id = NULL;
 	size_t idlen = 0;
 	bool has_id = raw_exec_id(rec, len, &id, &idlen);
@@ -430,7 +446,9 @@ static store_code op_delete(req *q)
  * execution (the server's own commits are the only ones), and a page read
  * at another generation is never sent.  Which of its executions have their
  * engine attached is not kept: a connection's end changes it without a
- * commit, so it is looked up at each answer. */
+ * commit, so it is looked up at each answer.  A client of revision 6 on
+ * asks for its records as images (record_image_exec), laid out once here so
+ * that the client takes each with a malloc and two copies. */
 
 #define PAGES_KEPT 8
 
@@ -440,7 +458,7 @@ typedef struct list_page {
 	int status;
 	size_t limit;
 	bool counts;       /* with the counts and the generation */
-	bool legacy;       /* in the layout of a client of revision 3 or older */
+	int form;          /* the layout a client of its revision reads (page_form) */
 	uint64_t last;     /* when it was last sent (pages_clock): the oldest goes first */
 	record_buf fields; /* the answer's fields after its code, but the attached ids */
 	record_buf ids;    /* its records' ids, as tagged bytes */
@@ -450,11 +468,18 @@ typedef struct list_page {
 static list_page pages[PAGES_KEPT];
 static uint64_t pages_clock;
 
-static list_page *page_find(int status, size_t limit, bool counts, bool legacy)
+/* The counts after u0 for a client of revision 3 or older (0), the records
+ * as stored (1), their images, which a client of revision 6 on asks for (2). */
+static int page_form(uint64_t revision, bool images)
+{
+	return revision < 4 ? 0 : images ? 2 : 1;
+}
+
+static list_page *page_find(int status, size_t limit, bool counts, int form)
 {
 	for (size_t i = 0; i < PAGES_KEPT; i++) {
 		list_page *p = &pages[i];
-		if (p->used && p->status == status && p->limit == limit && p->counts == counts && p->legacy == legacy)
+		if (p->used && p->status == status && p->limit == limit && p->counts == counts && p->form == form)
 			return p;
 	}
 	return NULL;
@@ -462,9 +487,9 @@ static list_page *page_find(int status, size_t limit, bool counts, bool legacy)
 
 /* Where a page read now is kept: its own slot, a free one, or the one
  * sent longest ago. */
-static list_page *page_slot(int status, size_t limit, bool counts, bool legacy)
+static list_page *page_slot(int status, size_t limit, bool counts, int form)
 {
-	list_page *p = page_find(status, limit, counts, legacy);
+	list_page *p = page_find(status, limit, counts, form);
 	for (size_t i = 0; !p && i < PAGES_KEPT; i++)
 		if (!pages[i].used)
 			p = &pages[i];
@@ -515,12 +540,13 @@ static store_code op_list(req *q)
 	int status = (int)ARG(LIST, status)->u - 1;
 	bool newer = ARG(LIST, newer)->u != 0;
 	bool want_counts = ARG(LIST, counts)->u != 0;
-	bool legacy = q->c->revision < 4;
+	int form = page_form(q->c->revision, ARG(LIST, images)->u != 0);
+	bool legacy = form == 0;
 	size_t limit = ARG(LIST, limit)->u > 100000 ? 100000 : (size_t)ARG(LIST, limit)->u;
 	/* the newest page of a status (or of all): kept until the next change */
 	bool newest = cur.len == 0 && !newer && status < EXEC_STATUS_COUNT;
 	uint64_t gen = dbs_last_generation(s->db);
-	list_page *kept = newest ? page_find(status, limit, want_counts, legacy) : NULL;
+	list_page *kept = newest ? page_find(status, limit, want_counts, form) : NULL;
 	record_buf *b = ok(q);
 	if (kept && kept->gen == gen) {
 		kept->last = ++pages_clock;
@@ -530,7 +556,7 @@ static store_code op_list(req *q)
 	/* the records go out as the index holds them: the client decodes */
 	size_t mark = b->len;
 	record_buf ids = { 0 };
-	blob_out o = { b, b->len, 0, s, NULL, 0, newest ? &ids : NULL };
+	blob_out o = { b, b->len, 0, s, NULL, 0, newest ? &ids : NULL, newest && form == 2, { 0 } };
 	size_t n = 0;
 	store_code code = dbs_list_raw(s->db, status, &cur, newer, limit, blob_emit, &o, &n, &q->err);
 	if (code == STORE_OK)
@@ -551,14 +577,14 @@ static store_code op_list(req *q)
 	}
 	/* kept when nothing changed while it was read and nothing was skipped */
 	if (code == STORE_OK && newest && !q->rc && !q->err.msg[0] && dbs_last_generation(s->db) == gen) {
-		list_page *p = page_slot(status, limit, want_counts, legacy);
+		list_page *p = page_slot(status, limit, want_counts, form);
 		p->used = false;
 		p->fields.len = 0;
 		if (tag_put_raw(&p->fields, b->data + mark, b->len - mark) == 0) {
 			record_buf_free(&p->ids);
 			p->ids = ids;
 			ids = (record_buf){ 0 };
-			*p = (list_page){ true, gen, status, limit, want_counts, legacy, ++pages_clock, p->fields, p->ids };
+			*p = (list_page){ true, gen, status, limit, want_counts, form, ++pages_clock, p->fields, p->ids };
 		}
 	}
 	record_buf_free(&ids);

@@ -1,7 +1,8 @@
 /* test_list_page.c - the newest page of a list, as the server keeps it
  * between changes and as the client decodes it: never stale after a change
  * (made on this connection or another), never stale about which engines
- * are attached, and every record it hands out freed as any other. */
+ * are attached, the same to an older client, and every record it hands out
+ * (packed, or taken from an image) freed as any other. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -228,6 +229,88 @@ static void the_packed_decode_keeps_what_the_plain_one_keeps(void **state)
 	record_buf_free(&bk);
 }
 
+/* An image holds what the record holds, the unknown fields included; a
+ * damaged one is refused, never read past its end. */
+static void an_image_holds_the_record_and_a_damaged_one_is_refused(void **state)
+{
+	(void)state;
+	record_exec e = { 0 };
+	e.id = (char *)"x1";
+	e.start_timestamp = (char *)"2024-12-19T10:00:00Z";
+	e.end_timestamp = (char *)"2024-12-19T11:00:00Z";
+	e.workflow_name.s = (char *)"ETL";
+	e.workflow_name.len = 3;
+	e.status = EXEC_FAILED;
+	char *tasks[] = { (char *)"a", (char *)"bb", (char *)"" };
+	e.task_ids = tasks;
+	e.n_task_ids = 3;
+	e.version = 1234567;
+	e.engine_pid = 42;
+	e.definition_hash = UINT64_MAX;
+	record_buf b = { 0 };
+	assert_int_equal(record_encode_exec(&e, &b), 0);
+	assert_int_equal(tag_put_bytes(&b, 91, "later", 5), 0);
+	record_exec plain, back;
+	char why[128];
+	assert_int_equal(record_decode_exec(b.data, b.len, &plain, why, sizeof why), 0);
+	record_buf img = { 0 }, again = { 0 };
+	assert_int_equal(record_image_exec(&plain, &img), 0);
+	assert_true(record_is_image(img.data, img.len));
+	assert_false(record_is_image(b.data, b.len));
+	assert_int_equal(record_from_image_exec(img.data, img.len, &back, why, sizeof why), 0);
+	assert_int_equal(record_encode_exec(&back, &again), 0);
+	assert_int_equal(again.len, b.len);
+	assert_memory_equal(again.data, b.data, b.len);
+	assert_string_equal(back.task_ids[1], "bb");
+	assert_string_equal(back.task_ids[2], "");
+	assert_null(back.paused_task_id);
+	record_exec_free(&back);
+	/* cut anywhere, or with a byte changed anywhere: refused or whole */
+	for (size_t cut = 0; cut < img.len; cut++) {
+		unsigned char *p = malloc(cut ? cut : 1);
+		memcpy(p, img.data, cut);
+		assert_int_equal(record_from_image_exec(p, cut, &back, why, sizeof why), -1);
+		free(p);
+	}
+	for (size_t at = 0; at < img.len; at++) {
+		unsigned char *p = malloc(img.len);
+		memcpy(p, img.data, img.len);
+		p[at] ^= 0x41;
+		if (record_from_image_exec(p, img.len, &back, why, sizeof why) == 0)
+			record_exec_free(&back);
+		free(p);
+	}
+	record_exec_free(&plain);
+	record_buf_free(&b);
+	record_buf_free(&img);
+	record_buf_free(&again);
+}
+
+/* A client of an older revision is served the records as stored, and the
+ * kept page of one form never goes to a client of the other. */
+static void an_older_client_gets_the_same_page_as_stored(void **state)
+{
+	ctx *c = *state;
+	char ids[512], older[512];
+	uint64_t counts[EXEC_STATUS_COUNT], counts_older[EXEC_STATUS_COUNT];
+	save(c->st, "e1", "2024-12-19T10:00:00Z");
+	save(c->st, "e2", "2024-12-19T10:00:01Z");
+	first_screen(c->st, -1, 50, ids, sizeof ids, counts, NULL);
+	setenv("SEESTORE_PROTOCOL_REVISION", "5", 1);
+	store *old = fx_open(c->home, 0);
+	unsetenv("SEESTORE_PROTOCOL_REVISION");
+	first_screen(old, -1, 50, older, sizeof older, counts_older, NULL);
+	first_screen(old, -1, 50, older, sizeof older, counts_older, NULL);
+	assert_string_equal(older, ids);
+	assert_memory_equal(counts_older, counts, sizeof counts);
+	save(c->st, "e3", "2024-12-19T10:00:02Z");
+	first_screen(old, -1, 50, older, sizeof older, counts_older, NULL);
+	assert_string_equal(older, "e3:running,e2:running,e1:running");
+	first_screen(c->st, -1, 50, ids, sizeof ids, counts, NULL);
+	assert_string_equal(ids, older);
+	store_close(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +319,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_listed_record_is_freed_whole_or_with_a_field_set_anew, setup,
 						teardown),
 		cmocka_unit_test(the_packed_decode_keeps_what_the_plain_one_keeps),
+		cmocka_unit_test(an_image_holds_the_record_and_a_damaged_one_is_refused),
+		cmocka_unit_test_setup_teardown(an_older_client_gets_the_same_page_as_stored, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
