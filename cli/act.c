@@ -74,7 +74,7 @@ static int act_opt(int o, const char *arg, void *ctx)
 
 /* --all and its selectors: checked, then run.  *handled is false when --all
  * was not given (the selectors alone are a usage error). */
-static int maybe_bulk(cli *c, const cmd *self, bulk_action act, act_opts *ao, int nargs, bool *handled)
+static int maybe_bulk(cli *c, const cmd *self, const bulk_op *op, act_opts *ao, int nargs, bool *handled)
 {
 	*handled = true;
 	bool selectors = ao->bulk.workflow || ao->bulk.older_than_s || ao->bulk.dry_run || ao->bulk.json;
@@ -90,8 +90,22 @@ static int maybe_bulk(cli *c, const cmd *self, bulk_action act, act_opts *ao, in
 	if (ao->input)
 		return cmd_fail(EXIT_USAGE, "%s: --input goes with one task, not --all", self->name);
 	int rc = cmd_open_store(c);
-	return rc ? rc : bulk_run(c->st, act, &ao->bulk);
+	return rc ? rc : bulk_run(c->st, op, &ao->bulk);
 }
+
+/* What reject and cancel do to each execution --all selects. */
+static store_code reject_one(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return store_task_reject(st, exec_id, NULL, reason, err); /* every waiting task */
+}
+
+static store_code cancel_one(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return store_exec_cancel(st, exec_id, reason, err);
+}
+
+static const bulk_op reject_op = { "reject", "rejected", false, false, reject_one };
+static const bulk_op cancel_op = { "cancel", "cancelled", true, false, cancel_one };
 
 static int run_decision(cli *c, int argc, char **argv, bool reject)
 {
@@ -107,7 +121,7 @@ static int run_decision(cli *c, int argc, char **argv, bool reject)
 	if (ao.all && (!reason || !*reason))
 		return cmd_fail(EXIT_USAGE, "%s: --reason TEXT is required: say why, for the audit trail", self->name);
 	bool handled;
-	int brc = maybe_bulk(c, self, reject ? BULK_REJECT : BULK_CANCEL, &ao, argc - optind, &handled);
+	int brc = maybe_bulk(c, self, reject ? &reject_op : &cancel_op, &ao, argc - optind, &handled);
 	if (handled || brc)
 		return brc;
 	if (argc - optind != (reject ? 2 : 1))
@@ -120,7 +134,7 @@ static int run_decision(cli *c, int argc, char **argv, bool reject)
 		return rc;
 	store_err err;
 	store_code sc = reject ? store_task_reject(c->st, argv[optind], argv[optind + 1], reason, &err)
-			       : store_exec_cancel(c->st, argv[optind], reason, &err);
+			       : cancel_one(c->st, argv[optind], reason, &err);
 	if (sc)
 		return cmd_store_fail(&err);
 	if (reject)
@@ -232,6 +246,16 @@ int act_deadline(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/* What resume --all does to each execution: resumes the whole of it (a
+ * task that needs an answer is skipped before: op.answers). */
+static store_code resume_one(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	(void)reason;
+	return store_resume_workflow(st, exec_id, err);
+}
+
+static const bulk_op resume_op = { "resume", "resumed", false, true, resume_one };
+
 int act_resume(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "input", required_argument, NULL, 'i' }, BULK_OPTIONS,
@@ -242,7 +266,7 @@ int act_resume(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	int nargs = argc - optind;
 	bool handled;
-	int brc = maybe_bulk(c, cmd_find("resume"), BULK_RESUME, &ro, nargs, &handled);
+	int brc = maybe_bulk(c, cmd_find("resume"), &resume_op, &ro, nargs, &handled);
 	if (handled || brc)
 		return brc;
 	if (nargs < 1 || nargs > 2)
@@ -255,7 +279,7 @@ int act_resume(cli *c, int argc, char **argv)
 	store_err err;
 	const char *exec = argv[optind];
 	if (nargs == 1) {
-		if (store_resume_workflow(c->st, exec, &err))
+		if (resume_one(c->st, exec, NULL, &err))
 			return cmd_store_fail(&err);
 		printf("resumed %s: running\n", exec);
 		return EXIT_DONE;

@@ -142,7 +142,8 @@ int admin_server(cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	store_server_info info;
-	if (store_server_status(c->st, &info, &err))
+	uint64_t requests, requests_ro;
+	if (store_server_status(c->st, &info, &err) || store_server_requests(c->st, &requests, &requests_ro, &err))
 		return cmd_store_fail(&err);
 	/* which host answered: this one, or the one ssh reached */
 	char host[256] = "";
@@ -167,20 +168,22 @@ int admin_server(cli *c, int argc, char **argv)
 		printf("host       %s%s\n", host, remote ? " (over ssh)" : "");
 	}
 	if (json)
-		printf("\"running\": true, \"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"generation\": %llu, "
+		printf("\"running\": true, \"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"requests\": %llu, "
+		       "\"requests_read_only\": %llu, \"generation\": %llu, "
 		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u, "
 		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu}\n",
 		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
-		       (unsigned long long)info.generation, (unsigned long long)info.cache_bytes,
+		       (unsigned long long)requests, (unsigned long long)requests_ro, (unsigned long long)info.generation, (unsigned long long)info.cache_bytes,
 		       (unsigned long long)info.cache_used_bytes, info.log_file, info.log_offset,
 		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
 		       (unsigned long long)info.hooks_pending);
 	else
-		printf("server     pid %ld, up %llu s\nclients    %llu (this one included)\ngeneration %llu\n"
+		printf("server     pid %ld, up %llu s\nclients    %llu (this one included)\n"
+		       "requests   %llu served since it started, %llu of them read-only\ngeneration %llu\n"
 		       "cache      %.1f MB used of %.1f MB\nlog        file %u, offset %u\n"
 		       "hooks      %llu run, %llu failed (see server.log), %llu pending\n",
 		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
-		       (unsigned long long)info.generation, (double)info.cache_used_bytes / 1048576.0,
+		       (unsigned long long)requests, (unsigned long long)requests_ro, (unsigned long long)info.generation, (double)info.cache_used_bytes / 1048576.0,
 		       (double)info.cache_bytes / 1048576.0, info.log_file, info.log_offset,
 		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
 		       (unsigned long long)info.hooks_pending);

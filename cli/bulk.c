@@ -12,9 +12,6 @@
 #include "datafile.h"
 #include "text.h"
 
-static const char *const verbs[] = { "resume", "reject", "cancel" };
-static const char *const done_words[] = { "resumed", "rejected", "cancelled" };
-
 typedef struct pick {
 	record_exec *v;
 	size_t n, cap;
@@ -76,7 +73,7 @@ static int pick_add(pick *p, record_exec *v, size_t n, const bulk_opts *o)
 	return 0;
 }
 
-static store_code select_execs(store *st, bulk_action act, const bulk_opts *o, pick *p, store_err *err)
+static store_code select_execs(store *st, const bulk_op *op, const bulk_opts *o, pick *p, store_err *err)
 {
 	record_exec *v;
 	size_t n;
@@ -85,7 +82,7 @@ static store_code select_execs(store *st, bulk_action act, const bulk_opts *o, p
 		return c;
 	if (pick_add(p, v, n, o) < 0)
 		return err->code = STORE_STORAGE;
-	if (act != BULK_CANCEL)
+	if (!op->running_too)
 		return STORE_OK;
 	store_cursor cur = { .len = 0 };
 	while (!cur.done) {
@@ -111,8 +108,7 @@ static bool needs_answer(store *st, const char *id, char *why, size_t cap)
 	size_t n = 0;
 	for (size_t i = 0; i < it.n_tasks; i++) {
 		const record_task *t = &it.tasks[i];
-		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
-		    !t->has_input_default) {
+		if (store_task_needs_answer(t)) {
 			size_t o = strlen(why);
 			snprintf(why + o, cap - o, "%s'%s'", n++ ? ", " : "task ", t->task_id);
 		}
@@ -160,12 +156,12 @@ static void print_matches(const pick *p, const char *needle)
 	fputc(')', stderr);
 }
 
-static void report(const bulk_opts *o, bulk_action act, const char *id, const char *result, const char *msg)
+static void report(const bulk_opts *o, const bulk_op *op, const char *id, const char *result, const char *msg)
 {
 	if (o->json) {
 		fputs("{\"execution\":", stdout);
 		text_json_fputs(stdout, id, strlen(id));
-		printf(",\"action\":\"%s\",\"result\":\"%s\",\"message\":", verbs[act], result);
+		printf(",\"action\":\"%s\",\"result\":\"%s\",\"message\":", op->verb, result);
 		if (msg)
 			text_json_fputs(stdout, msg, strlen(msg));
 		else
@@ -176,19 +172,19 @@ static void report(const bulk_opts *o, bulk_action act, const char *id, const ch
 	char esc[600];
 	text_escape(esc, sizeof esc, id, strlen(id));
 	if (strcmp(result, "done") == 0)
-		printf("%s %s\n", done_words[act], esc);
+		printf("%s %s\n", op->done, esc);
 	else if (strcmp(result, "would") == 0)
-		printf("would %s %s\n", verbs[act], esc);
+		printf("would %s %s\n", op->verb, esc);
 	else
 		printf("%s %s: %s\n", result, esc, msg ? msg : "");
 }
 
-int bulk_run(store *st, bulk_action act, const bulk_opts *o)
+int bulk_run(store *st, const bulk_op *op, const bulk_opts *o)
 {
 	pick p = { 0 };
 	store_err err;
 	memset(&err, 0, sizeof err);
-	if (select_execs(st, act, o, &p, &err)) {
+	if (select_execs(st, op, o, &p, &err)) {
 		record_exec_array_free(p.v, p.n);
 		return cmd_fail(cmd_exit_code(err.code ? err.code : STORE_STORAGE), "%s",
 				err.msg[0] ? err.msg : "out of memory");
@@ -200,9 +196,9 @@ int bulk_run(store *st, bulk_action act, const bulk_opts *o)
 		record_exec_array_free(p.v, p.n);
 		return cmd_fail(EXIT_STORAGE, "out of memory");
 	}
-	for (size_t i = 0; act == BULK_RESUME && i < p.n; i++)
+	for (size_t i = 0; op->answers && i < p.n; i++)
 		skip += needs_answer(st, p.v[i].id, why[i], sizeof why[i]);
-	fprintf(stderr, "seectl: %s %zu execution%s", verbs[act], p.n, p.n == 1 ? "" : "s");
+	fprintf(stderr, "seectl: %s %zu execution%s", op->verb, p.n, p.n == 1 ? "" : "s");
 	if (o->workflow)
 		print_matches(&p, o->workflow);
 	if (skip)
@@ -213,22 +209,20 @@ int bulk_run(store *st, bulk_action act, const bulk_opts *o)
 	for (size_t i = 0; i < p.n; i++) {
 		const char *id = p.v[i].id;
 		if (why[i][0]) {
-			report(o, act, id, "skipped", why[i]);
+			report(o, op, id, "skipped", why[i]);
 			continue;
 		}
 		if (o->dry_run) {
-			report(o, act, id, "would", NULL);
+			report(o, op, id, "would", NULL);
 			continue;
 		}
-		store_code c = act == BULK_RESUME ? store_resume_workflow(st, id, &err)
-			     : act == BULK_REJECT ? store_task_reject(st, id, NULL, o->reason, &err)
-						  : store_exec_cancel(st, id, o->reason, &err);
+		store_code c = op->apply(st, id, o->reason, &err);
 		if (c == STORE_OK) {
 			done++;
-			report(o, act, id, "done", NULL);
+			report(o, op, id, "done", NULL);
 		} else {
 			refused++;
-			report(o, act, id, "refused", err.msg);
+			report(o, op, id, "refused", err.msg);
 			if (c == STORE_STORAGE || c == STORE_READ_ONLY) {
 				rc = cmd_exit_code(c); /* the store cannot go on: stop here */
 				break;
@@ -237,7 +231,7 @@ int bulk_run(store *st, bulk_action act, const bulk_opts *o)
 		fflush(stdout);
 	}
 	if (!o->dry_run)
-		fprintf(stderr, "seectl: %s: %zu done, %zu skipped, %zu refused\n", verbs[act], done, skip, refused);
+		fprintf(stderr, "seectl: %s: %zu done, %zu skipped, %zu refused\n", op->verb, done, skip, refused);
 	free(why);
 	record_exec_array_free(p.v, p.n);
 	if (rc == EXIT_DONE && (refused || skip))

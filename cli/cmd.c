@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bulk.h"
 #include "cmd_int.h"
@@ -75,15 +77,32 @@ int cmd_parse_opts(const cmd *self, int argc, char **argv, const struct option *
 	return cmd_parse_opts_short(self, argc, argv, "", opts, on, ctx);
 }
 
+/* What hides the dash of a negative value from getopt (a byte no option starts with). */
+#define NEGATIVE_MARK '\x01'
+
 int cmd_parse_opts_short(const cmd *self, int argc, char **argv, const char *shorts_extra, const struct option *opts,
 			 int (*on)(int, const char *, void *), void *ctx)
 {
 	optind = 0; /* glibc: 0 re-initialises getopt, so options may follow arguments */
 	opterr = 0;
-	int o;
+	int o, rc = 0;
 	char shorts[32];
 	snprintf(shorts, sizeof shorts, ":h%s", shorts_extra);
+	/* A word such as -5m or -1 is a value (a negative duration or count),
+	 * which its command refuses by name: getopt would take it for options,
+	 * so its dash is hidden from getopt, and given back when getopt hands
+	 * it over as an option's value, or at the end.  "--" still ends the
+	 * options as usual. */
+	char *negative[16];
+	size_t n_negative = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0 && n_negative < 16; i++)
+		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
+			argv[i][0] = NEGATIVE_MARK;
+			negative[n_negative++] = argv[i];
+		}
 	while ((o = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (optarg && optarg[0] == NEGATIVE_MARK)
+			optarg[0] = '-';
 		if (o == 'h') {
 			cmd_print_help(self);
 			exit(EXIT_DONE);
@@ -91,21 +110,29 @@ int cmd_parse_opts_short(const cmd *self, int argc, char **argv, const char *sho
 		if (o == ':') {
 			cmd_fail(EXIT_USAGE, "%s: option --%s needs a value (see seectl help %s)", self->name,
 				 opt_name(opts, optopt), self->name);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (o == '?') {
+			/* within a word of short options, optind has not moved past it */
+			const char *word = argv[optind - 1] ? argv[optind - 1] : "";
+			char letter[3] = { '-', (char)optopt, '\0' };
 			cmd_fail(EXIT_USAGE, "%s: unknown option '%s' (see seectl help %s)", self->name,
-				 argv[optind - 1] ? argv[optind - 1] : "", self->name);
-			return -1;
+				 word[0] != '-' && optopt > ' ' && optopt < 127 ? letter : word, self->name);
+			rc = -1;
+			break;
 		}
 		value_hint = NULL;
 		if (on(o, optarg, ctx) < 0) {
 			cmd_fail(EXIT_USAGE, "%s: bad value '%s' for --%s: %s", self->name, optarg ? optarg : "",
 				 opt_name(opts, o), value_hint ? value_hint : "see seectl help");
-			return -1;
+			rc = -1;
+			break;
 		}
 	}
-	return 0;
+	for (size_t i = 0; i < n_negative; i++)
+		negative[i][0] = '-';
+	return rc;
 }
 
 int cmd_parse_count(const char *s, size_t *out)
@@ -204,18 +231,97 @@ static void put_time(const char *ts)
 }
 
 
+/* ---- fitting a terminal ---- */
+
+/* The width of the terminal that cut columns fit (0 when they are not cut:
+ * into a pipe, or with -w). */
+static int term_width(void)
+{
+	if (!cut_cols)
+		return 0;
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *env = getenv("COLUMNS");
+	int cols = env ? atoi(env) : 0;
+	return cols > 0 ? cols : 80;
+}
+
+/* Ids are cut on a terminal at these widths, and never narrower (-w keeps
+ * them whole). */
+#define ID_COL 24
+#define TASK_ID_COL 16
+/* A free-text column (a workflow's or a task's name) cut to fit the
+ * terminal keeps at least this much. */
+#define FREE_TEXT_MIN 4
+
+/* The width of a free-text column on a terminal of `cols` (0: not cut):
+ * what the other columns (`fixed`, with their gaps) leave, up to `want`
+ * (its widest value) and at least FREE_TEXT_MIN, as htop cuts its Command
+ * column and not the PID; `dflt` into a pipe or with -w. */
+static int free_col(int cols, int fixed, int want, int dflt)
+{
+	if (!cols)
+		return dflt;
+	int w = cols - fixed - 2;
+	if (w > want)
+		w = want;
+	return w < FREE_TEXT_MIN ? FREE_TEXT_MIN : w;
+}
+
+/* An id in a column of `width`: on a terminal, one wider than the column
+ * but within ID_COL is printed whole and pushes the row right. */
+static void put_id_col(const char *id, int width, int cut_at)
+{
+	int w = text_width(id, strlen(id));
+	int use = w > width ? (w < cut_at ? w : cut_at) : width;
+	put_col(id, strlen(id), use < width ? width : use);
+}
+
+/* The columns of list and paused.  Into a pipe or with -w: fixed widths,
+ * and a longer value pushes its row right.  On a terminal: the status
+ * column as wide as the longest status, the id column as the first page
+ * needs (up to ID_COL; a longer id later pushes its row), and the
+ * workflow name, the free text, gets what is left of the terminal's width,
+ * so that a row holds on one line. */
+static struct {
+	int status, id, workflow;
+} lcols = { 18, ID_COL, 28 };
+
+static void list_layout(const record_exec *v, size_t n)
+{
+	int cols = term_width();
+	if (!cols)
+		return;
+	int st = (int)strlen("STATUS"), id = (int)strlen("ID"), wf = (int)strlen("WORKFLOW");
+	for (int s = 0; s < EXEC_STATUS_COUNT; s++) /* a later page may hold any status */
+		if ((int)strlen(status_exec_name((exec_status)s)) > st)
+			st = (int)strlen(status_exec_name((exec_status)s));
+	for (size_t i = 0; i < n; i++) {
+		int w = text_width(v[i].id, strlen(v[i].id)), f = text_width(v[i].workflow_name.s, v[i].workflow_name.len);
+		id = w > id ? w : id;
+		wf = f > wf ? f : wf;
+	}
+	lcols.status = st;
+	lcols.id = id > ID_COL ? ID_COL : id;
+	lcols.workflow = free_col(cols, lcols.status + 2 + lcols.id + 2 + 20 + 2 + 5, wf, 28);
+}
+
 static void list_header(void)
 {
-	printf("%-18s  %-24s  %-28s  %-20s  %5s\n", "STATUS", "ID", "WORKFLOW", "STARTED", "AGE");
+	put_col("STATUS", 6, lcols.status);
+	put_col("ID", 2, lcols.id);
+	put_col("WORKFLOW", 8, lcols.workflow);
+	printf("%-20s  %5s\n", "STARTED", "AGE");
 }
 
 static void list_row(const record_exec *e)
 {
 	char a[16];
 	text_age(a, sizeof a, e->start_timestamp);
-	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), 18);
-	put_col(e->id, strlen(e->id), 24);
-	put_col(e->workflow_name.s, e->workflow_name.len, 28);
+	put_col(status_exec_name(e->status), strlen(status_exec_name(e->status)), lcols.status);
+	put_id_col(e->id, lcols.id, ID_COL);
+	put_col(e->workflow_name.s, e->workflow_name.len, lcols.workflow);
 	put_time_col(e->start_timestamp, 20);
 	printf("%5s\n", a);
 }
@@ -235,7 +341,7 @@ static int import_opt(int o, const char *arg, void *ctx)
 	return 0;
 }
 
-static int run_import(cli *c, int argc, char **argv)
+int run_import(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "replace", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
@@ -304,7 +410,7 @@ static int export_opt(int o, const char *arg, void *ctx)
 	return 0;
 }
 
-static int run_export(cli *c, int argc, char **argv)
+int run_export(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
 					      { "events", no_argument, NULL, 'e' },
@@ -409,6 +515,44 @@ static const record_event *pause_event(const record_event *ev, size_t nev, const
 	return NULL;
 }
 
+/* A task's prompt and what it asks: "Deploy? (boolean, required, default no)". */
+static void put_prompt(const record_task *t)
+{
+	put_esc(t->input_prompt.s, t->input_prompt.len);
+	printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
+	if (t->has_input_default) {
+		fputs(", default ", stdout);
+		put_esc(t->input_default.s, t->input_default.len);
+	}
+	fputc(')', stdout);
+}
+
+/* The same within `room` columns of a terminal: the prompt, the free text,
+ * is cut to what the rest leaves (FREE_TEXT_MIN at least), then the rest
+ * is cut if it must. */
+static void put_prompt_fit(const record_task *t, int room)
+{
+	/* what it asks, unescaped (text_fit escapes): a default longer than
+	 * any terminal is wide is cut before it is shown */
+	char what[4096], cut[4096];
+	int n = snprintf(what, sizeof what, " (%s%s%s", record_input_type_name(t->input_type),
+			 t->input_required ? ", required" : "", t->has_input_default ? ", default " : "");
+	size_t dl = t->has_input_default ? t->input_default.len : 0;
+	if (dl > sizeof what - (size_t)n - 2)
+		dl = sizeof what - (size_t)n - 2;
+	memcpy(what + n, t->has_input_default ? t->input_default.s : "", dl);
+	memcpy(what + n + dl, ")", 2);
+	size_t wl = (size_t)n + dl + 1;
+	int asked;
+	text_fit(cut, sizeof cut, what, wl, 1 << 20, false, true, &asked);
+	int left = room - asked, used;
+	text_fit(cut, sizeof cut, t->input_prompt.s, t->input_prompt.len, left < FREE_TEXT_MIN ? FREE_TEXT_MIN : left,
+		 false, !text_locale_utf8(), &used);
+	fputs(cut, stdout);
+	text_fit(cut, sizeof cut, what, wl, room - used < 1 ? 1 : room - used, false, !text_locale_utf8(), NULL);
+	fputs(cut, stdout);
+}
+
 /* Under a waiting execution: each task that waits, and why.  An operator's
  * pause asks nothing ("paused by USER at TIME", from the audit trail); a
  * task with an input request waits for its answer. */
@@ -423,14 +567,12 @@ static void print_waiting_tasks(cli *c, const store_item *it)
 			continue;
 		if (t->has_input) {
 			fputs("    waits for an answer: ", stdout);
-			put_col(t->task_id, strlen(t->task_id), 16);
-			put_esc(t->input_prompt.s, t->input_prompt.len);
-			printf(" (%s%s", record_input_type_name(t->input_type), t->input_required ? ", required" : "");
-			if (t->has_input_default) {
-				fputs(", default ", stdout);
-				put_esc(t->input_default.s, t->input_default.len);
-			}
-			fputc(')', stdout);
+			put_col(t->task_id, strlen(t->task_id), TASK_ID_COL);
+			int cols = term_width();
+			if (cols)
+				put_prompt_fit(t, cols - 25 - TASK_ID_COL - 2);
+			else
+				put_prompt(t);
 		} else {
 			store_err err;
 			if (!have_events && store_events(c->st, it->exec.id, 0, 1000, &ev, &nev, &err) != STORE_OK)
@@ -438,7 +580,7 @@ static void print_waiting_tasks(cli *c, const store_item *it)
 			have_events = true;
 			const record_event *p = pause_event(ev, nev, t->task_id);
 			fputs("    paused:              ", stdout);
-			put_col(t->task_id, strlen(t->task_id), 16);
+			put_col(t->task_id, strlen(t->task_id), TASK_ID_COL);
 			if (p) {
 				fputs("by ", stdout);
 				cmd_put_escs(p->actor);
@@ -467,7 +609,7 @@ static void print_waiting_tasks(cli *c, const store_item *it)
 /* seectl paused: what waits, soonest deadline first, then newest first: the
  * store's order (STORE_LIST_DUE), a page at a time, so that --limit N reads
  * N executions and a long list streams in bounded memory. */
-static int run_paused(cli *c, int argc, char **argv)
+int run_paused(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'l' },
 					      { "json", no_argument, NULL, 'j' },
@@ -484,13 +626,18 @@ static int run_paused(cli *c, int argc, char **argv)
 	store_cursor cur = { .len = 0 };
 	store_err err;
 	size_t shown = 0;
-	if (!lo.json)
-		list_header();
+	bool headed = lo.json;
 	while (!cur.done && (!lo.limit || shown < lo.limit)) {
 		record_exec *v;
 		size_t n;
 		size_t want = lo.limit && lo.limit - shown < PAUSED_PAGE ? lo.limit - shown : PAUSED_PAGE;
-		if (store_list(c->st, STORE_LIST_DUE, &cur, want, &v, &n, &err))
+		store_code sc = store_list(c->st, STORE_LIST_DUE, &cur, want, &v, &n, &err);
+		if (!headed) { /* the first page sets the columns' widths on a terminal */
+			list_layout(v, sc ? 0 : n);
+			list_header();
+			headed = true;
+		}
+		if (sc)
 			return cmd_store_fail(&err);
 		for (size_t i = 0; i < n && (!lo.limit || shown < lo.limit); i++) {
 			store_item it;
@@ -515,7 +662,7 @@ static int run_paused(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
-static int run_list(cli *c, int argc, char **argv)
+int run_list(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "status", required_argument, NULL, 's' },
 					      { "limit", required_argument, NULL, 'l' },
@@ -533,8 +680,7 @@ static int run_list(cli *c, int argc, char **argv)
 		return rc;
 	store_cursor cur = { .len = 0 };
 	size_t shown = 0;
-	if (!lo.json)
-		list_header();
+	bool headed = lo.json;
 	while (!cur.done && (lo.limit == 0 || shown < lo.limit)) {
 		record_exec *v;
 		size_t n, want = 256;
@@ -542,6 +688,11 @@ static int run_list(cli *c, int argc, char **argv)
 			want = lo.limit - shown;
 		store_err err;
 		store_code sc = store_list(c->st, lo.status, &cur, want, &v, &n, &err);
+		if (!headed) { /* the first page sets the columns' widths on a terminal */
+			list_layout(v, sc ? 0 : n);
+			list_header();
+			headed = true;
+		}
 		if (sc)
 			return cmd_store_fail(&err);
 		if (err.msg[0])
@@ -693,12 +844,31 @@ static void show_text(cli *c, const store_item *it, const record_event *ev, size
 		record_event_array_free(last, nlast);
 	}
 	printf("\ntasks      %zu\n", it->n_tasks);
+	/* the task rows: on a terminal, the status and id columns as wide as
+	 * these tasks need (an id up to its cut, 12) and the name, the free
+	 * text, what is left of the terminal's width */
+	int w_status = 18, w_id = 12, w_name = 24, cols = term_width();
+	if (cols) {
+		int end = 1, name = 4;
+		w_status = w_id = 2;
+		for (size_t i = 0; i < it->n_tasks; i++) {
+			const record_task *t = &it->tasks[i];
+			int s = (int)strlen(status_task_name(t->status)), d = text_width(t->task_id, strlen(t->task_id)),
+			    n = text_width(t->task_name.s, t->task_name.len), en = (int)strlen(t->end_timestamp);
+			w_status = s > w_status ? s : w_status;
+			w_id = d > w_id ? d : w_id;
+			name = n > name ? n : name;
+			end = en > end ? en : end;
+		}
+		w_id = w_id > 12 ? 12 : w_id;
+		w_name = free_col(cols, 2 + w_status + 2 + w_id + 2 + 20 + 2 + end, name, 24);
+	}
 	for (size_t i = 0; i < it->n_tasks; i++) {
 		const record_task *t = &it->tasks[i];
 		fputs("  ", stdout);
-		put_col(status_task_name(t->status), strlen(status_task_name(t->status)), 18);
-		put_col(t->task_id, strlen(t->task_id), 12);
-		put_col(t->task_name.s, t->task_name.len, 24);
+		put_col(status_task_name(t->status), strlen(status_task_name(t->status)), w_status);
+		put_col(t->task_id, strlen(t->task_id), w_id);
+		put_col(t->task_name.s, t->task_name.len, w_name);
 		put_time_col(t->start_timestamp, 20);
 		put_esc(t->end_timestamp[0] ? t->end_timestamp : "-", t->end_timestamp[0] ? strlen(t->end_timestamp) : 1);
 		fputc('\n', stdout);
@@ -734,7 +904,7 @@ static void show_text(cli *c, const store_item *it, const record_event *ev, size
 		print_event(&ev[i]);
 }
 
-static int run_show(cli *c, int argc, char **argv)
+int run_show(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
 					      { "tail", required_argument, NULL, 'n' },
@@ -810,7 +980,7 @@ static int history_opt(int o, const char *arg, void *ctx)
 	return -1;
 }
 
-static int run_history(cli *c, int argc, char **argv)
+int run_history(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'l' },
 					      { "json", no_argument, NULL, 'j' },
@@ -881,7 +1051,7 @@ static void print_problem(void *ctx, const char *what)
 	fputc('\n', stdout);
 }
 
-static int run_verify(cli *c, int argc, char **argv)
+int run_verify(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	if (cmd_parse_opts(cmd_find("verify"), argc, argv, opts, cmd_no_opts, NULL) < 0)
@@ -952,7 +1122,7 @@ static int gen_rewind(void *ctx, char *why, size_t whylen)
 	return 0;
 }
 
-static int run_gen(cli *c, int argc, char **argv)
+int run_gen(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { "executions", required_argument, NULL, 'e' },
 					      { "tasks-per", required_argument, NULL, 't' },
@@ -992,180 +1162,10 @@ static int run_gen(cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
-static int run_help(cli *c, int argc, char **argv);
-
-#define BULK_HELP                                                                                   \
-	"  --all               every execution the selectors choose, each in its own transaction\n"   \
-	"  --workflow TEXT     SELECTOR: only workflows whose name holds TEXT, in any case\n"         \
-	"  --older-than D      SELECTOR: only those started at least D ago (90s, 15m, 2h, 7d)\n"     \
-	"  --dry-run           say what would be done, and change nothing\n"                         \
-	"  --json              each result as a JSON line: execution, action, result, message\n"      \
-	"The count goes to stderr first, with the workflow names --workflow matched.  Exit 0\n"     \
-	"when every execution was done, 1 when any was\n"                                         \
-	"refused or skipped; a stopped run leaves each one done or not: run it again for the rest.\n"
-
-const cmd cmd_table[] = {
-	{ "import", "FILE...", "load executions and tasks from YAML data files (- for stdin)",
-	  "  --replace   overwrite executions whose ids exist (else that is an error)\n"
-	  "All files are imported in one transaction: all of them, or nothing.\n",
-	  run_import },
-	{ "export", "[--format yaml|json] [--events]", "write the whole store (YAML data file, or JSON lines)",
-	  "  --format yaml|json   yaml (default) can be imported again; json is one execution per line\n"
-	  "  --events             with each execution's audit trail, oldest first: importing the file\n"
-	  "                       into a store without those executions restores their history\n", run_export },
-	{ "list", "[--status S] [--limit N] [--json]", "executions, newest first",
-	  "  --status S   only executions in status S (running, waiting-for-input, complete, failed)\n"
-	  "  --limit N    at most N executions (0, the default, lists all)\n"
-	  "  --json       one JSON object per line\n",
-	  run_list },
-	{ "show", "EXEC [--tail N | --all] [--json]", "one execution, its tasks and its events",
-	  "  --tail N   the last N log lines of each task (default 20), after how many earlier\n"
-	  "             lines there are and the seectl logs command that prints them\n"
-	  "  --all      every log line of each task\n"
-	  "  --json     one object {\"execution\": ..., \"tasks\": [...], \"events\": [...]}\n", run_show },
-	{ "paused", "[--limit N] [--json]", "executions that wait: for an answer, or paused; soonest deadline first",
-	  "  --limit N    at most N executions\n"
-	  "  --json       one JSON object per line: the execution, its earliest \"deadline\" and its\n"
-	  "               \"waiting\" tasks\n"
-	  "Executions with a deadline come first, soonest first; then the rest, newest first.\n"
-	  "Under each, a task that \"waits for an answer\" shows its prompt; one an operator\n"
-	  "\"paused\" asks nothing and shows who paused it and when (from the audit trail).\n",
-	  run_paused },
-	{ "respondents", "EXEC TASK USER|@GROUP...|anyone [--no-self-approval]",
-	  "say who may answer, reject or cancel a task",
-	  "  USER, @GROUP         Unix user and group names; anyone lifts the restriction\n"
-	  "  --no-self-approval   not the user who started the execution either\n"
-	  "The store server knows each client's Unix user from its socket and refuses anyone\n"
-	  "else, whatever --actor says.  A user who may only read the home may answer or\n"
-	  "reject a task that names them.  Once a task names respondents, only they may\n"
-	  "change them.\n",
-	  act_respondents },
-	{ "deadline", "EXEC TASK DURATION|none [--on-timeout P]", "set when a waiting task's answer is due",
-	  "  DURATION         from now: 90s, 15m, 2h, 7d or 1h30m (at most 3650d); none removes it\n"
-	  "  --on-timeout P   what the store server does when it passes unanswered:\n"
-	  "                   fail (the default), default (resume with its default value),\n"
-	  "                   skip (resume with no value; not for a required answer)\n"
-	  "The server applies it even with no engine or client running, as the actor \"timer\".\n",
-	  act_deadline },
-	{ "pause", "EXEC TASK", "pause a task: it asks nothing and waits until resumed", "", act_pause },
-	{ "reject", "EXEC TASK --reason TEXT | --all [SELECTORS] --reason TEXT",
-	  "reject a waiting task: it fails, with the reason",
-	  "  --reason TEXT   why (required): kept in the task and the audit trail\n"
-	  "The execution waits on its next waiting task, or runs again and its engine fails it.\n"
-	  "With --all, every waiting task of every waiting execution the selectors choose.\n" BULK_HELP,
-	  act_reject },
-	{ "cancel", "EXEC --reason TEXT | --all [SELECTORS] --reason TEXT",
-	  "cancel an execution: it and every task not ended fail",
-	  "  --reason TEXT   why (required): kept in the tasks and the audit trail\n"
-	  "An attached seerun stops its running commands.\n"
-	  "With --all, every running or waiting execution the selectors choose.\n" BULK_HELP,
-	  act_cancel },
-	{ "resume", "EXEC [TASK] [--input VALUE] | --all [SELECTORS]",
-	  "resume the workflow, or one task with the input it asked for",
-	  "  --input VALUE   the value for the task's input request (checked against its type)\n"
-	  "Without TASK every waiting task of EXEC is resumed.\n"
-	  "With --all, every waiting execution the selectors choose; those with a required\n"
-	  "answer that has no value or default are skipped.\n" BULK_HELP,
-	  act_resume },
-	{ "history", "[EXEC] [--limit N] [--json] [--follow]", "audit events, newest first",
-	  "  --limit N   at most N events (default 50, 0 for all)\n  --json      one JSON object per line\n"
-	  "  --follow    the newest N (default 10, 0: none) oldest first, then each new event as\n"
-	  "              it is committed, until Ctrl-C (as journalctl -f)\n",
-	  run_history },
-	{ "logs", "EXEC TASK [--tail N] [--follow]", "a task's log; --follow prints its lines as they come",
-	  "  --tail N, -n N   only the last N lines\n"
-	  "  --follow, -f     then print each new line as the engine stores it, until the task\n"
-	  "                   ends (exit 0) or Ctrl-C (as journalctl -f and kubectl logs -f)\n"
-	  "Control characters in the lines are shown escaped, as everywhere in seectl.\n",
-	  follow_logs },
-	{ "delete", "EXEC", "remove an execution and its tasks (its history stays)", "", act_delete },
-	{ "verify", "", "check every invariant of the store; list each problem", "", run_verify },
-	{ "metrics", "", "the home's state in the Prometheus text format",
-	  "Executions by status, waiting tasks (for an answer or paused), the oldest wait,\n"
-	  "overdue deadlines, hooks run, failed and pending, the server's uptime and the\n"
-	  "store's generation; every name starts with seetop_.  For node_exporter's textfile\n"
-	  "collector, write a file and rename it, so that no scrape reads half of one:\n"
-	  "  seectl metrics > DIR/seetop.prom.tmp && mv DIR/seetop.prom.tmp DIR/seetop.prom\n"
-	  "Nothing is printed when the store fails (one line on stderr, exit 3).\n",
-	  metrics_run },
-	{ "gen", "--executions N [--tasks-per K] [--waiting-ratio R] [--seed S]",
-	  "fill the store with synthetic executions (for demos and benchmarks)",
-	  "  --executions N     how many (ids gen-00000000 ...; later ids start later)\n"
-	  "  --tasks-per K      tasks per execution (default 4)\n"
-	  "  --waiting-ratio R  the fraction waiting for input (default 0.01)\n"
-	  "  --seed S           the same seed makes the same data (default 1)\n"
-	  "A home that gen creates gets a cache that holds what it generates (256 MB to\n"
-	  "4 GB) unless SEESTORE_CACHE_MB is set.\n",
-	  run_gen },
-	{ "server", "status|start|stop|enable|disable|proxy [--json] [--system]", "the store server of the home",
-	  "  status   its pid, uptime, clients, generation, cache use and log position;\n"
-	  "           \"not running\" and exit 3 when none runs (it starts none)\n"
-	  "  start    start it if none runs (any command does), then print its status\n"
-	  "  stop     checkpoint and stop it; clients start a new one when they need it\n"
-	  "  enable   print the systemd commands that run it from boot (seestore-server@.service;\n"
-	  "           --system: the system unit, which runs it as the home's owner)\n"
-	  "  disable  print the systemd command that stops running it from boot\n"
-	  "  proxy    join standard input and output to its socket: what an ssh:// home runs\n"
-	  "           on its host (and what a key's forced command in authorized_keys names)\n"
-	  "  --json   status as one JSON object\n",
-	  admin_server },
-	{ "notify", "add --on EVENTS -- CMD [ARGS...] | list [--json] | remove N",
-	  "hooks: commands run on waiting, paused, timeout, rejected, cancelled",
-	  "  --on EVENTS   comma-separated: waiting (input asked), paused (by an operator),\n"
-	  "                timeout, rejected, cancelled\n"
-	  "CMD is resolved to an absolute path now (a name through PATH); a missing or\n"
-	  "not executable one is refused.  The server runs it without a shell after the\n"
-	  "change is committed, with SEETOP_EVENT, SEETOP_EXECUTION, SEETOP_TASK,\n"
-	  "SEETOP_PROMPT, SEETOP_DEADLINE, SEETOP_ACTOR, SEETOP_USER, SEETOP_TIME,\n"
-	  "SEETOP_REASON, SEETOP_HOME and SEETOP_NOTIFICATION set, its output in\n"
-	  "server.log (first and last lines): 4 at once, new ones first, 30 s each at\n"
-	  "most (SEESTORE_HOOK_TIMEOUT_MS), then its whole process tree is stopped.\n"
-	  "Delivery is at least once:\n"
-	  "a notification not yet run when the server stopped runs when it starts again.\n"
-	  "seectl server status counts the commands run and failed (kept in the home).\n",
-	  admin_notify },
-	{ "backup", "DIR", "write a consistent copy of the whole home into DIR (new or empty)",
-	  "The copy is taken while other clients write: data files, log and audit trail.\n"
-	  "It is written beside DIR in a private directory and renamed to DIR when whole;\n"
-	  "DIR, if it exists, must be an empty directory of yours that nobody else can write.\n"
-	  "It is marked as a backup (its file BACKUP): seectl --home DIR verify reads it,\n"
-	  "and its server starts no timer, runs no hook and refuses changes.\n",
-	  admin_backup },
-	{ "restore", "BACKUP HOME", "make a live home HOME (new or empty) from a backup",
-	  "Copies the backup without its mark and starts the new home's server, which\n"
-	  "applies the deadlines that passed since the backup was taken, once.\n",
-	  admin_restore },
-	{ "repl", "init|join|status|leave [--listen HOST:PORT] [--helper HOST:PORT] [--json]",
-	  "make the home a site of a replication group, or see its state",
-	  "  init     make the home the first site, and the master, of a new group\n"
-	  "  join     add the home (new or empty) to the group of the site --helper names;\n"
-	  "           its copy of the store comes from the group\n"
-	  "  status   this site's role, its master, the other sites, where its log is and\n"
-	  "           how far behind the master's; --json: one object, the others in \"sites\"\n"
-	  "  leave    take the site out of its group (not the master); the home stays, alone\n"
-	  "  --listen HOST:PORT   where this site takes the group's connections: a loopback\n"
-	  "                       address unless --any-address (the traffic has no\n"
-	  "                       authentication: a private network, or a tunnel)\n"
-	  "  --priority N         0 never master; default 100\n"
-	  "  --ack-timeout MS     a commit waits this long for a quorum's acks (default 1000)\n"
-	  "  --heartbeat MS       the master's heartbeat (default 1000); a replica calls an\n"
-	  "                       election after 3 missed ones\n"
-	  "The settings are kept in the home (repl.conf), so a site restarted rejoins by\n"
-	  "itself.  A replica serves reads from its copy and forwards changes to the\n"
-	  "master, answering once its copy holds them.  A change is done when a quorum\n"
-	  "holds it: else it fails with \"not durable on a quorum\" (exit 3), and without\n"
-	  "a master with \"no master (election in progress)\" (exit 3).  Exit 1: a home\n"
-	  "that is a site already, a joining home that holds a store, a port in use.\n"
-	  "See seestore-repl(7).\n",
-	  repl_run },
-	{ "help", "[COMMAND]", "describe seectl, or one command", "", run_help },
-	/* hidden (no summary): what the shell completion scripts are and call */
-	{ "completion", "bash|zsh | ids [EXEC]", NULL,
-	  "  bash, zsh   print the completion script for that shell (generated from this table)\n"
-	  "  ids [EXEC]  the execution ids of the home, or the task ids of EXEC, one a line\n",
-	  completion_run },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
+/* The table: one row of cmd_table.h per command. */
+#define CMD_ROW(name, args, summary, help, fn) { name, args, summary, help, fn },
+const cmd cmd_table[] = { SEECTL_COMMANDS(CMD_ROW) { NULL, NULL, NULL, NULL, NULL } };
+#undef CMD_ROW
 
 const cmd *cmd_find(const char *name)
 {
@@ -1175,9 +1175,46 @@ const cmd *cmd_find(const char *name)
 	return NULL;
 }
 
+void cmd_put_wrapped(FILE *f, const char *line, int indent)
+{
+	int at = 0; /* the column the next word starts at */
+	const char *p = line;
+	while (*p) {
+		/* the spaces before a word, then the word */
+		const char *w = p;
+		while (*w == ' ')
+			w++;
+		const char *e = w;
+		while (*e && *e != ' ')
+			e++;
+		int spaces = (int)(w - p), len = text_width(w, (size_t)(e - w));
+		if (at > indent && w > line && at + spaces + len > HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			at = indent;
+			spaces = 0;
+		}
+		fprintf(f, "%.*s%.*s", spaces, p, (int)(e - w), w);
+		at += spaces + len;
+		p = e;
+	}
+	fputc('\n', f);
+}
+
 void cmd_print_help(const cmd *c)
 {
-	printf("usage: seectl [global options] %s %s\n", c->name, c->args);
+	/* each alternative of the args on its line, as git's usage does */
+	const char *alt = c->args;
+	for (bool first = true;; first = false) {
+		const char *bar = strstr(alt, " | ");
+		int len = bar ? (int)(bar - alt) : (int)strlen(alt);
+		char line[512];
+		int head = snprintf(line, sizeof line, "%s seectl [global options] %s ", first ? "usage:" : "      ", c->name);
+		snprintf(line + head, sizeof line - (size_t)head, "%.*s", len, alt);
+		cmd_put_wrapped(stdout, line, head);
+		if (!bar)
+			break;
+		alt = bar + 3;
+	}
 	if (c->summary)
 		printf("\n%s.\n", c->summary);
 	if (c->help[0])
@@ -1186,7 +1223,7 @@ void cmd_print_help(const cmd *c)
 
 void seectl_usage(FILE *f);
 
-static int run_help(cli *c, int argc, char **argv)
+int run_help(cli *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc < 2) {

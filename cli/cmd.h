@@ -3,6 +3,7 @@
 #define SEETOP_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "conf.h"
 #include "exits.h"
@@ -26,7 +27,14 @@ typedef struct cmd {
 
 extern const cmd cmd_table[];
 const cmd *cmd_find(const char *name);
+/* `seectl help NAME`: the usage, one line per alternative of its args,
+ * the summary and the help, within HELP_WIDTH columns. */
 void cmd_print_help(const cmd *c);
+/* Help is laid out for a terminal of 80 columns (as man pages are). */
+#define HELP_WIDTH 80
+/* One line of help to f, broken at spaces to fit HELP_WIDTH, each further
+ * line indented by `indent` columns. */
+void cmd_put_wrapped(FILE *f, const char *line, int indent);
 /* Prints "seectl: what" to stderr and returns the exit code. */
 int cmd_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_exit_code(store_code c);

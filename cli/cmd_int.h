@@ -1,6 +1,7 @@
 /* cmd_int.h - what the modules of seectl's commands share; not installed.
  *
- *   cmd.c    the table of commands, the helpers below, and the commands
+ *   cmd_table.h  the commands, one row each (name, usage, help, function)
+ *   cmd.c    the table made from those rows, the helpers below, and the commands
  *            that read: import, export, list, paused, show, history,
  *            verify, gen, help
  *   act.c    the commands that act on executions: pause, resume, reject,
@@ -20,6 +21,7 @@
 #include <stddef.h>
 
 #include "cmd.h"
+#include "cmd_table.h"
 
 /* Opens c->st on first use (never creates a home unless --create or the
  * command does); 0, or the exit code after printing why. */
@@ -51,34 +53,13 @@ int cmd_parse_count(const char *s, size_t *out);
 /* A string to stdout with controls escaped; NULL prints "-". */
 void cmd_put_escs(const char *s);
 
-/* act.c */
-int act_pause(cli *c, int argc, char **argv);
-int act_resume(cli *c, int argc, char **argv);
-int act_reject(cli *c, int argc, char **argv);
-int act_cancel(cli *c, int argc, char **argv);
-int act_deadline(cli *c, int argc, char **argv);
-int act_respondents(cli *c, int argc, char **argv);
-int act_delete(cli *c, int argc, char **argv);
-
-/* follow.c */
-int follow_logs(cli *c, int argc, char **argv);
 /* history --follow: the newest `last` events of exec (NULL: all), oldest
  * first, then each new one until interrupted; returns an exit code. */
 int follow_history(cli *c, const char *exec, size_t last, bool json, void (*print)(const record_event *));
 
-/* metrics.c */
-int metrics_run(cli *c, int argc, char **argv);
-
-/* completion.c */
-int completion_run(cli *c, int argc, char **argv);
-
-/* repl.c */
-int repl_run(cli *c, int argc, char **argv);
-
-/* admin.c */
-int admin_server(cli *c, int argc, char **argv);
-int admin_notify(cli *c, int argc, char **argv);
-int admin_backup(cli *c, int argc, char **argv);
-int admin_restore(cli *c, int argc, char **argv);
+/* Each command's function, declared from its row in cmd_table.h. */
+#define CMD_PROTO(name, args, summary, help, fn) int fn(cli *c, int argc, char **argv);
+SEECTL_COMMANDS(CMD_PROTO)
+#undef CMD_PROTO
 
 #endif

@@ -15,18 +15,24 @@ void seectl_usage(FILE *f);
 void seectl_usage(FILE *f)
 {
 	fputs("usage: seectl [global options] COMMAND [ARGS]\n\n"
-	      "The command line of seetop: executions and tasks of workflows that wait for a human.\n\n"
+	      "The command line of seetop: the executions and tasks of workflows that wait\n"
+	      "for a human.\n\n"
 	      "Global options:\n"
-	      "  --home DIR      the store (else $SEETOP_HOME, the config's home, $XDG_STATE_HOME/seetop,\n"
-	      "                  ~/.local/state/seetop); on another host: ssh://[USER@]HOST[:PORT]/PATH\n"
-	      "  --config FILE   the config file (else $SEETOP_CONFIG, $XDG_CONFIG_HOME/seetop/config.yaml,\n"
-	      "                  ~/.config/seetop/config.yaml, " SYSCONFDIR "/seetop/config.yaml)\n"
+	      "  --home DIR      the store (else $SEETOP_HOME, the config's home,\n"
+	      "                  $XDG_STATE_HOME/seetop, ~/.local/state/seetop); on another\n"
+	      "                  host: ssh://[USER@]HOST[:PORT]/PATH\n"
+	      "  --config FILE   the config file (else $SEETOP_CONFIG,\n"
+	      "                  $XDG_CONFIG_HOME/seetop/config.yaml,\n"
+	      "                  ~/.config/seetop/config.yaml,\n"
+	      "                  " SYSCONFDIR "/seetop/config.yaml)\n"
 	      "  --read-only     refuse every change (also read_only: true in the config)\n"
 	      "  --write         allow changes even when the config says read_only\n"
-	      "  --create        make the store when the home has none (import and gen always do)\n"
+	      "  --create        make the store when the home has none (import and gen always\n"
+	      "                  do)\n"
 	      "  --actor NAME    the name recorded in the audit trail (default: the login name)\n"
-	      "  -w, --wide      on a terminal too, cut no column (output that is not a terminal\n"
-	      "                  is never cut: seectl paused | grep ID finds the whole id)\n"
+	      "  -w, --wide      on a terminal too, cut no column (output that is not a\n"
+	      "                  terminal is never cut: seectl paused | grep ID finds the\n"
+	      "                  whole id)\n"
 	      "  -h, --help      this help;  seectl help COMMAND  describes one command\n"
 	      "  -V, --version   the version\n"
 	      "Global options may also follow the command.\n\n"
@@ -35,12 +41,16 @@ void seectl_usage(FILE *f)
 	for (const cmd *c = cmd_table; c->name; c++) {
 		if (!c->summary)
 			continue; /* hidden */
-		char head[256];
+		char head[256], line[512];
 		snprintf(head, sizeof head, "%s %s", c->name, c->args);
-		if (strlen(head) > 38) /* a long synopsis gets a line of its own */
-			fprintf(f, "  %s\n  %-38s %s\n", head, "", c->summary);
-		else
-			fprintf(f, "  %-38s %s\n", head, c->summary);
+		if (strlen(head) > 38) { /* a long synopsis gets a line of its own */
+			snprintf(line, sizeof line, "  %s", head);
+			cmd_put_wrapped(f, line, 4);
+			snprintf(line, sizeof line, "  %-38s %s", "", c->summary);
+		} else {
+			snprintf(line, sizeof line, "  %-38s %s", head, c->summary);
+		}
+		cmd_put_wrapped(f, line, 41);
 	}
 	fputs("\nExit codes:\n"
 	      "  0  done\n"

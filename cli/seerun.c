@@ -221,7 +221,8 @@ static void usage(FILE *f)
 	      "Runs a workflow file of the see engine (JSON: cli_command and user_input tasks\n"
 	      "in a next_tasks tree) in a seetop store, and waits for operators' answers.\n"
 	      "Prints the execution id as its first line, then runs to the end; on a terminal it tells\n"
-	      "each task's transitions on stderr, and a summary at the end.\n"
+	      "each task's transitions on stderr, and a summary at the end.  FILE - reads the\n"
+	      "workflow from standard input.\n"
 	      "  --home DIR      the store (else $SEETOP_HOME, the config's home, $XDG_STATE_HOME/seetop,\n"
 	      "                  ~/.local/state/seetop); on another host: ssh://[USER@]HOST[:PORT]/PATH\n"
 	      "  --config FILE   the config file (else $SEETOP_CONFIG, ~/.config/seetop/config.yaml)\n"
@@ -1337,6 +1338,71 @@ static int take_up(run *r, const store_item *it)
 	return 0;
 }
 
+/* ---- a workflow read from standard input (FILE -) ---- */
+
+/* The loader reads a file twice (its hash, then its text), so standard
+ * input is first copied into an unnamed temporary file, which it reads
+ * through /proc/self/fd; its messages name that file "-". */
+static char stdin_copy[64];
+
+/* The path the loader reads for FILE: itself, or for "-" the copy of
+ * standard input (made once).  NULL, with why, when it cannot be made. */
+static const char *load_path(const char *file, char *why, size_t cap)
+{
+	if (strcmp(file, "-") != 0 || stdin_copy[0])
+		return strcmp(file, "-") == 0 ? stdin_copy : file;
+	FILE *tmp = tmpfile();
+	if (!tmp) {
+		snprintf(why, cap, "-: a copy of standard input: %s", strerror(errno));
+		return NULL;
+	}
+	fcntl(fileno(tmp), F_SETFD, FD_CLOEXEC); /* not for the task commands */
+	char buf[65536];
+	size_t n, total = 0;
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0 && total <= WORKFLOW_FILE_MAX) {
+		total += n;
+		if (fwrite(buf, 1, n, tmp) != n)
+			break;
+	}
+	if (ferror(stdin) || ferror(tmp) || fflush(tmp) != 0) {
+		snprintf(why, cap, "-: reading standard input: %s", strerror(errno));
+		fclose(tmp);
+		return NULL;
+	}
+	if (total > WORKFLOW_FILE_MAX) {
+		snprintf(why, cap, "-: larger than %u MB", WORKFLOW_FILE_MAX >> 20);
+		fclose(tmp);
+		return NULL;
+	}
+	snprintf(stdin_copy, sizeof stdin_copy, "/proc/self/fd/%d", fileno(tmp)); /* open until exit */
+	return stdin_copy;
+}
+
+/* A loader's message, naming the copy of standard input "-". */
+static const char *named(const char *msg, char *buf, size_t cap)
+{
+	size_t n = strlen(stdin_copy);
+	if (!n || strncmp(msg, stdin_copy, n) != 0)
+		return msg;
+	snprintf(buf, cap, "-%s", msg + n);
+	return buf;
+}
+
+/* workflow_load of FILE ("-": standard input); -1 with why. */
+static int load_workflow(const char *file, workflow *w, char *why, size_t cap)
+{
+	const char *path = load_path(file, why, cap);
+	if (!path)
+		return -1;
+	if (workflow_load(path, w, why, cap) == 0)
+		return 0;
+	char msg[1300];
+	const char *m = named(why, msg, sizeof msg);
+	if (m != why)
+		snprintf(why, cap, "%s", m);
+	return -1;
+}
+
 static int continue_run(run *r, const char *id, const char *file)
 {
 	store_item it;
@@ -1355,7 +1421,12 @@ static int continue_run(run *r, const char *id, const char *file)
 		store_item_free(&it);
 		return EXIT_USAGE;
 	}
-	if (workflow_load(path, &r->wf, why, sizeof why) < 0) {
+	if (!file && strcmp(path, "-") == 0) {
+		say("execution '%s' was started from standard input: name its workflow file (- reads standard input)", id);
+		store_item_free(&it);
+		return EXIT_USAGE;
+	}
+	if (load_workflow(path, &r->wf, why, sizeof why) < 0) {
 		say("%s", why);
 		store_item_free(&it);
 		return EXIT_USAGE;
@@ -1406,7 +1477,8 @@ static int continue_run(run *r, const char *id, const char *file)
 static void print_problem(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
+	char buf[1300];
+	fprintf(stderr, "%s\n", named(msg, buf, sizeof buf));
 }
 
 /* A text of the file on one line, escaped for the terminal. */
@@ -1482,7 +1554,13 @@ static void print_task(const workflow *w, size_t i, int depth)
 static int check(const char *file)
 {
 	workflow w;
-	size_t n = workflow_check(file, &w, print_problem, NULL);
+	char why[1200];
+	const char *path = load_path(file, why, sizeof why);
+	if (!path) {
+		say("%s", why);
+		return EXIT_USAGE;
+	}
+	size_t n = workflow_check(path, &w, print_problem, NULL);
 	if (n) {
 		fprintf(stderr, "seerun: %s: %zu problem%s\n", file, n, n == 1 ? "" : "s");
 		return EXIT_USAGE;
@@ -1589,7 +1667,7 @@ int main(int argc, char **argv)
 	r.t0 = now_ms();
 	r.failed = SIZE_MAX;
 	char why[1200];
-	if (!cont && workflow_load(file, &r.wf, why, sizeof why) < 0) {
+	if (!cont && load_workflow(file, &r.wf, why, sizeof why) < 0) {
 		say("%s", why);
 		return EXIT_USAGE;
 	}

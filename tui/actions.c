@@ -342,12 +342,14 @@ void app_ask_clear(app *a)
 	prompt_close(&a->prompt);
 }
 
-/* Starts asking for `op` on the selected execution (and task, or NULL). */
-static bool ask_begin(app *a, ask_op op, const record_task *t, size_t n_tasks)
+/* Starts asking for `op` (ASK_ACTION: def) on the selected execution (and
+ * task, or NULL), with room for the values of n_tasks tasks. */
+static bool ask_begin(app *a, ask_op op, const ask_def *def, const record_task *t, size_t n_tasks)
 {
 	app_ask_clear(a);
 	ask *k = &a->ask;
 	k->op = op;
+	k->def = def;
 	snprintf(k->exec, sizeof k->exec, "%s", a->have_item ? a->item.exec.id : "");
 	snprintf(k->task, sizeof k->task, "%s", t ? t->task_id : "");
 	if (n_tasks) {
@@ -476,9 +478,10 @@ out:
 	return todo;
 }
 
-static bool needs_reason(const ask *k)
+/* What the reason's prompt says ("reject it"); NULL when none is asked. */
+static const char *reason_asked(const ask *k)
 {
-	return k->op == ASK_REJECT || k->op == ASK_CANCEL || (k->op == ASK_BULK && k->bulk_kind != BULK_RESUME);
+	return k->op == ASK_ACTION ? k->def->reason : k->op == ASK_BULK ? k->bulk->reason : NULL;
 }
 
 static int ask_send(app *a);
@@ -493,11 +496,9 @@ static int ask_next(app *a)
 		k->step = STEP_REASON;
 	}
 	if (k->step == STEP_REASON) {
-		if (needs_reason(k) && !k->reason) {
-			static const char *const what[] = { [ASK_REJECT] = "reject it", [ASK_CANCEL] = "cancel it" };
+		if (reason_asked(k) && !k->reason) {
 			char label[100];
-			snprintf(label, sizeof label, "Reason to %s: ",
-				 k->op == ASK_BULK ? (k->bulk_kind == BULK_REJECT ? "reject them" : "cancel them") : what[k->op]);
+			snprintf(label, sizeof label, "Reason to %s: ", reason_asked(k));
 			if (!prompt_open_line(&a->prompt, label, NULL, STORE_TEXT_MAX)) {
 				app_ask_clear(a);
 				return DO_DRAW;
@@ -505,7 +506,7 @@ static int ask_next(app *a)
 			return DO_DRAW;
 		}
 		k->step = STEP_CONFIRM;
-		if (k->op == ASK_RESUME_TASK && k->n_tasks && k->values[0]) {
+		if (k->op == ASK_ACTION && k->def->echo_value && k->n_tasks && k->values[0]) {
 			/* the confirmation repeats the answer (its start, when long) */
 			size_t o = strlen(k->question);
 			if (o && k->question[o - 1] == '?')
@@ -554,39 +555,13 @@ static int ask_send(app *a)
 	char done[400];
 	int todo = DO_RELOAD;
 	switch (k->op) {
-	case ASK_PAUSE:
-		snprintf(done, sizeof done, "paused task %s of %s", k->task, k->exec);
-		todo = report(a, store_pause_task(a->st, k->exec, k->task, &err), &err, done);
-		break;
-	case ASK_RESUME_TASK: {
-		const char *v = k->n_tasks ? k->values[0] : NULL;
-		snprintf(done, sizeof done, "resumed task %s of %s", k->task, k->exec);
-		todo = report(a, store_resume_task(a->st, k->exec, k->task, v, v ? strlen(v) : 0, &err), &err, done);
-		break;
-	}
-	case ASK_RESUME_ALL: {
-		snprintf(done, sizeof done, "resumed %s", k->exec);
-		store_code c = STORE_OK;
-		for (size_t i = 0; i < k->n_tasks && c == STORE_OK; i++)
-			c = store_resume_task(a->st, k->exec, k->tasks[i], k->values[i],
-					      k->values[i] ? strlen(k->values[i]) : 0, &err);
-		if (c == STORE_OK && k->others)
-			c = store_resume_workflow(a->st, k->exec, &err);
-		todo = report(a, c, &err, done);
-		break;
-	}
-	case ASK_REJECT:
-		snprintf(done, sizeof done, "rejected task %s of %s", k->task, k->exec);
-		todo = report(a, store_task_reject(a->st, k->exec, k->task, k->reason, &err), &err, done);
-		break;
-	case ASK_CANCEL:
-		snprintf(done, sizeof done, "cancelled %s", k->exec);
-		todo = report(a, store_exec_cancel(a->st, k->exec, k->reason, &err), &err, done);
+	case ASK_ACTION:
+		todo = report(a, k->def->send(a->st, k, done, sizeof done, &err), &err, done);
 		break;
 	case ASK_BULK: {
 		char (*why)[700] = k->why;
 		k->why = NULL;
-		todo = bulk_start(a, k->bulk_kind, k->reason, why);
+		todo = bulk_start(a, k->bulk, k->reason, why);
 		break;
 	}
 	default:
@@ -640,60 +615,17 @@ static void last_event(app *a, const char *task, char *buf, size_t cap)
 int app_ask_check(app *a)
 {
 	ask *k = &a->ask;
-	if (k->op == ASK_NONE || k->op == ASK_SEARCH || k->op == ASK_BULK || a->prompt.state == PROMPT_STALE ||
-	    !prompt_is_open(&a->prompt))
+	if (k->op != ASK_ACTION || a->prompt.state == PROMPT_STALE || !prompt_is_open(&a->prompt))
 		return DO_NOTHING;
 	store_item tmp;
 	bool owned;
 	const store_item *it = ask_item(a, &tmp, &owned);
 	char why[400] = "";
 	const char *task = "";
-	if (!it) {
+	if (!it)
 		snprintf(why, sizeof why, "execution '%s' is gone", k->exec);
-	} else {
-		const record_exec *e = &it->exec;
-		const record_task *t = k->task[0] ? find_task(it, k->task) : NULL;
-		switch (k->op) {
-		case ASK_PAUSE:
-			if (!t || (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS)) {
-				snprintf(why, sizeof why, "task '%s' cannot be paused (status: %s)", k->task,
-					 t ? status_task_name(t->status) : "gone");
-				task = k->task;
-			} else if (e->status != EXEC_RUNNING && e->status != EXEC_WAITING) {
-				snprintf(why, sizeof why, "execution '%s' cannot be paused (status: %s)", k->exec,
-					 status_exec_name(e->status));
-			}
-			break;
-		case ASK_RESUME_TASK:
-		case ASK_REJECT:
-			if (!t || t->status != TASK_WAITING) {
-				snprintf(why, sizeof why, "task '%s' is not waiting for input (status: %s)", k->task,
-					 t ? status_task_name(t->status) : "gone");
-				task = k->task;
-			}
-			break;
-		case ASK_RESUME_ALL:
-			for (size_t i = 0; i < k->n_tasks && !why[0]; i++) {
-				const record_task *ti = find_task(it, k->tasks[i]);
-				if (!ti || ti->status != TASK_WAITING) {
-					snprintf(why, sizeof why, "task '%s' is not waiting for input (status: %s)",
-						 k->tasks[i], ti ? status_task_name(ti->status) : "gone");
-					task = k->tasks[i];
-				}
-			}
-			if (!why[0] && e->status != EXEC_WAITING)
-				snprintf(why, sizeof why, "execution '%s' is not waiting for input (status: %s)", k->exec,
-					 status_exec_name(e->status));
-			break;
-		case ASK_CANCEL:
-			if (e->status != EXEC_RUNNING && e->status != EXEC_WAITING)
-				snprintf(why, sizeof why, "execution '%s' is %s: it has ended", k->exec,
-					 status_exec_name(e->status));
-			break;
-		default:
-			break;
-		}
-	}
+	else
+		k->def->refused(k, it, why, sizeof why, &task);
 	if (owned)
 		store_item_free(&tmp);
 	if (!why[0])
@@ -705,9 +637,55 @@ int app_ask_check(app *a)
 	return DO_DRAW;
 }
 
-/* ---- changing the store ---- */
+/* ---- changing the store: each operation's handler, its check and its send ---- */
 
-static int act_bulk(app *a, int kind);
+/* Opens the operation `def` on the selected execution (and task t) when
+ * its check passes; else says why (then `suffix`) and asks nothing.
+ * False when it did not open. */
+static bool ask_open(app *a, const ask_def *def, const record_task *t, size_t n_tasks, const char *suffix)
+{
+	if (!ask_begin(a, ASK_ACTION, def, t, n_tasks))
+		return false;
+	char why[400];
+	const char *task = "";
+	if (!def->refused(&a->ask, &a->item, why, sizeof why, &task))
+		return true;
+	app_ask_clear(a);
+	app_set_msg(a, true, "%s%s", why, suffix);
+	return false;
+}
+
+/* Whether the model's rule for the move (the audit trail's name of the
+ * action) refuses the task asked about: true, with why, when it does. */
+static bool task_refused(const ask *k, const store_item *it, const char *move, const char *words, char *why,
+			 size_t cap, const char **task)
+{
+	const record_task *t = find_task(it, k->task);
+	task_status to;
+	if (t && store_task_move(move, t->status, &to) == 0)
+		return false;
+	snprintf(why, cap, "task '%s' %s (status: %s)", k->task, words, t ? status_task_name(t->status) : "gone");
+	*task = k->task;
+	return true;
+}
+
+static bool pause_refused(const ask *k, const store_item *it, char *why, size_t cap, const char **task)
+{
+	if (task_refused(k, it, "pause", "cannot be paused", why, cap, task))
+		return true;
+	if (it->exec.status == EXEC_RUNNING || it->exec.status == EXEC_WAITING)
+		return false;
+	snprintf(why, cap, "execution '%s' cannot be paused (status: %s)", k->exec, status_exec_name(it->exec.status));
+	return true;
+}
+
+static store_code pause_send(store *st, const ask *k, char *done, size_t cap, store_err *err)
+{
+	snprintf(done, cap, "paused task %s of %s", k->task, k->exec);
+	return store_pause_task(st, k->exec, k->task, err);
+}
+
+static const ask_def pause_ask = { NULL, false, pause_refused, pause_send };
 
 static int act_pause(app *a)
 {
@@ -716,21 +694,25 @@ static int act_pause(app *a)
 		app_set_msg(a, true, "select an execution with tasks first");
 		return DO_DRAW;
 	}
-	const char *exec = a->item.exec.id;
-	if (t->status != TASK_PENDING && t->status != TASK_IN_PROGRESS) {
-		app_set_msg(a, true, "task '%s' cannot be paused (status: %s)", t->task_id, status_task_name(t->status));
+	if (!ask_open(a, &pause_ask, t, 0, ""))
 		return DO_DRAW;
-	}
-	if (a->item.exec.status != EXEC_RUNNING && a->item.exec.status != EXEC_WAITING) {
-		app_set_msg(a, true, "execution '%s' cannot be paused (status: %s)", exec,
-			    status_exec_name(a->item.exec.status));
-		return DO_DRAW;
-	}
-	if (!ask_begin(a, ASK_PAUSE, t, 0))
-		return DO_DRAW;
-	snprintf(a->ask.question, sizeof a->ask.question, "Pause task %s of %s?", t->task_id, exec);
+	snprintf(a->ask.question, sizeof a->ask.question, "Pause task %s of %s?", t->task_id, a->item.exec.id);
 	return ask_next(a);
 }
+
+static bool resume_task_refused(const ask *k, const store_item *it, char *why, size_t cap, const char **task)
+{
+	return task_refused(k, it, "resume-task", "is not waiting for input", why, cap, task);
+}
+
+static store_code resume_task_send(store *st, const ask *k, char *done, size_t cap, store_err *err)
+{
+	const char *v = k->n_tasks ? k->values[0] : NULL;
+	snprintf(done, cap, "resumed task %s of %s", k->task, k->exec);
+	return store_resume_task(st, k->exec, k->task, v, v ? strlen(v) : 0, err);
+}
+
+static const ask_def resume_task_ask = { NULL, true, resume_task_refused, resume_task_send };
 
 static int act_resume_task(app *a)
 {
@@ -740,13 +722,14 @@ static int act_resume_task(app *a)
 		return DO_DRAW;
 	}
 	store_err err;
-	if (t->status != TASK_WAITING) {
+	task_status to;
+	if (store_task_move("resume-task", t->status, &to) < 0) {
 		/* let the store say it, in its own words */
 		return report(a, store_resume_task(a->st, a->item.exec.id, t->task_id, NULL, 0, &err), &err, "");
 	}
 	if (!may_answer(a, t))
 		return DO_DRAW;
-	if (!ask_begin(a, ASK_RESUME_TASK, t, t->has_input ? 1 : 0))
+	if (!ask_open(a, &resume_task_ask, t, t->has_input ? 1 : 0, ""))
 		return DO_DRAW;
 	if (t->has_input)
 		snprintf(a->ask.tasks[a->ask.n_tasks++], sizeof a->ask.tasks[0], "%s", t->task_id);
@@ -754,106 +737,156 @@ static int act_resume_task(app *a)
 	return ask_next(a);
 }
 
+static bool resume_all_refused(const ask *k, const store_item *it, char *why, size_t cap, const char **task)
+{
+	for (size_t i = 0; i < k->n_tasks; i++) {
+		const record_task *t = find_task(it, k->tasks[i]);
+		task_status to;
+		if (!t || store_task_move("resume-task", t->status, &to) < 0) {
+			snprintf(why, cap, "task '%s' is not waiting for input (status: %s)", k->tasks[i],
+				 t ? status_task_name(t->status) : "gone");
+			*task = k->tasks[i];
+			return true;
+		}
+	}
+	if (it->exec.status == EXEC_WAITING)
+		return false;
+	snprintf(why, cap, "execution '%s' is not waiting for input (status: %s)", k->exec,
+		 status_exec_name(it->exec.status));
+	return true;
+}
+
+/* Each answer given, then the rest of the execution (the store's resume of
+ * a whole execution refuses while a required answer is missing). */
+static store_code resume_all_send(store *st, const ask *k, char *done, size_t cap, store_err *err)
+{
+	snprintf(done, cap, "resumed %s", k->exec);
+	store_code c = STORE_OK;
+	for (size_t i = 0; i < k->n_tasks && c == STORE_OK; i++)
+		c = store_resume_task(st, k->exec, k->tasks[i], k->values[i], k->values[i] ? strlen(k->values[i]) : 0, err);
+	if (c == STORE_OK && k->others)
+		c = store_resume_workflow(st, k->exec, err);
+	return c;
+}
+
+static const ask_def resume_all_ask = { NULL, false, resume_all_refused, resume_all_send };
+
 static int act_resume_workflow(app *a)
 {
-	if (a->n_marks)
-		return act_bulk(a, BULK_RESUME);
 	if (!a->have_item) {
 		app_set_msg(a, true, "select an execution first");
 		return DO_DRAW;
 	}
-	const char *exec = a->item.exec.id;
 	/* what the store would refuse is said at once, without a y/N first */
-	if (a->item.exec.status != EXEC_WAITING) {
-		app_set_msg(a, true, "execution '%s' is not waiting for input (status: %s)", exec,
-			    status_exec_name(a->item.exec.status));
+	if (!ask_open(a, &resume_all_ask, NULL, 0, ""))
+		return DO_DRAW;
+	if (!may_answer_all(a)) {
+		app_ask_clear(a);
 		return DO_DRAW;
 	}
-	if (!may_answer_all(a))
-		return DO_DRAW;
 	/* a required answer is never skipped: ask for each in turn */
 	size_t need = 0, others = 0;
 	for (size_t i = 0; i < a->item.n_tasks; i++) {
 		const record_task *t = &a->item.tasks[i];
 		if (t->status != TASK_WAITING)
 			continue;
-		if (t->has_input && t->input_required && !t->has_input_value && !t->has_input_default)
+		if (store_task_needs_answer(t))
 			need++;
 		else
 			others++;
 	}
-	if (!ask_begin(a, ASK_RESUME_ALL, NULL, need))
+	if (!ask_begin(a, ASK_ACTION, &resume_all_ask, NULL, need))
 		return DO_DRAW;
 	for (size_t i = 0; i < a->item.n_tasks; i++) {
 		const record_task *t = &a->item.tasks[i];
-		if (t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&
-		    !t->has_input_default)
+		if (store_task_needs_answer(t))
 			snprintf(a->ask.tasks[a->ask.n_tasks++], sizeof a->ask.tasks[0], "%s", t->task_id);
 	}
 	a->ask.others = others > 0;
-	snprintf(a->ask.question, sizeof a->ask.question, "Resume every waiting task of %s%s?", exec,
+	snprintf(a->ask.question, sizeof a->ask.question, "Resume every waiting task of %s%s?", a->item.exec.id,
 		 need ? " with the answers given" : "");
 	return ask_next(a);
 }
 
+static bool reject_refused(const ask *k, const store_item *it, char *why, size_t cap, const char **task)
+{
+	return task_refused(k, it, "reject", "is not waiting for input", why, cap, task);
+}
+
+static store_code reject_send(store *st, const ask *k, char *done, size_t cap, store_err *err)
+{
+	snprintf(done, cap, "rejected task %s of %s", k->task, k->exec);
+	return store_task_reject(st, k->exec, k->task, k->reason, err);
+}
+
+static const ask_def reject_ask = { "reject it", false, reject_refused, reject_send };
+
 static int act_reject(app *a)
 {
-	if (a->n_marks)
-		return act_bulk(a, BULK_REJECT);
 	const record_task *t = selected_task(a);
 	if (!t) {
 		app_set_msg(a, true, "select a task first (Tab moves to the tasks)");
 		return DO_DRAW;
 	}
-	if (t->status != TASK_WAITING) {
-		app_set_msg(a, true, "task '%s' is not waiting for input (status: %s): only a waiting task can be rejected",
-			    t->task_id, status_task_name(t->status));
+	if (!ask_open(a, &reject_ask, t, 0, ": only a waiting task can be rejected"))
+		return DO_DRAW;
+	if (!may_answer(a, t)) {
+		app_ask_clear(a);
 		return DO_DRAW;
 	}
-	if (!may_answer(a, t))
-		return DO_DRAW;
-	if (!ask_begin(a, ASK_REJECT, t, 0))
-		return DO_DRAW;
 	snprintf(a->ask.question, sizeof a->ask.question, "Reject task %s of %s (it fails)?", t->task_id,
 		 a->item.exec.id);
 	return ask_next(a);
 }
 
+static bool cancel_refused(const ask *k, const store_item *it, char *why, size_t cap, const char **task)
+{
+	(void)task;
+	if (it->exec.status == EXEC_RUNNING || it->exec.status == EXEC_WAITING)
+		return false;
+	snprintf(why, cap, "execution '%s' is %s: it has ended", k->exec, status_exec_name(it->exec.status));
+	return true;
+}
+
+static store_code cancel_send(store *st, const ask *k, char *done, size_t cap, store_err *err)
+{
+	snprintf(done, cap, "cancelled %s", k->exec);
+	return store_exec_cancel(st, k->exec, k->reason, err);
+}
+
+static const ask_def cancel_ask = { "cancel it", false, cancel_refused, cancel_send };
+
 static int act_cancel(app *a)
 {
-	if (a->n_marks)
-		return act_bulk(a, BULK_CANCEL);
 	if (!a->have_item) {
 		app_set_msg(a, true, "select an execution first");
 		return DO_DRAW;
 	}
-	const char *exec = a->item.exec.id;
-	if (a->item.exec.status != EXEC_RUNNING && a->item.exec.status != EXEC_WAITING) {
-		app_set_msg(a, true, "execution '%s' is %s: it has ended", exec, status_exec_name(a->item.exec.status));
+	if (!ask_open(a, &cancel_ask, NULL, 0, ""))
+		return DO_DRAW;
+	if (!may_answer_all(a)) {
+		app_ask_clear(a);
 		return DO_DRAW;
 	}
-	if (!may_answer_all(a))
-		return DO_DRAW;
-	if (!ask_begin(a, ASK_CANCEL, NULL, 0))
-		return DO_DRAW;
-	snprintf(a->ask.question, sizeof a->ask.question, "Cancel %s (it and every task not ended fail)?", exec);
+	snprintf(a->ask.question, sizeof a->ask.question, "Cancel %s (it and every task not ended fail)?",
+		 a->item.exec.id);
 	return ask_next(a);
 }
 
 /* R, x or X with marks: one confirmation that says the count and what will
  * be skipped. */
-static int act_bulk(app *a, int kind)
+static int act_bulk(app *a, const bulk_op *op)
 {
 	char question[400];
 	char (*why)[700];
 	size_t todo;
-	if (!bulk_prepare(a, kind, &why, &todo, question, sizeof question))
+	if (!bulk_prepare(a, op, &why, &todo, question, sizeof question))
 		return DO_DRAW;
-	if (!ask_begin(a, ASK_BULK, NULL, 0)) {
+	if (!ask_begin(a, ASK_BULK, NULL, NULL, 0)) {
 		free(why);
 		return DO_DRAW;
 	}
-	a->ask.bulk_kind = kind;
+	a->ask.bulk = op;
 	a->ask.why = why;
 	snprintf(a->ask.question, sizeof a->ask.question, "%s", question);
 	return ask_next(a);
@@ -906,46 +939,64 @@ static int act_results(app *a)
 	return DO_DRAW;
 }
 
+/* What R, x and X do to each marked execution (their rows' bulk_op). */
+static store_code resume_each(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	(void)reason;
+	return store_resume_workflow(st, exec_id, err);
+}
+
+static store_code reject_each(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return store_task_reject(st, exec_id, NULL, reason, err); /* every waiting task */
+}
+
+static store_code cancel_each(store *st, const char *exec_id, const char *reason, store_err *err)
+{
+	return store_exec_cancel(st, exec_id, reason, err);
+}
+
 #define CTRL(c) ((c) & 0x1f)
 
 const action app_actions[] = {
-	{ KEY_UP, 'k', "Up/k", "up", "move up", false, false, act_up },
-	{ KEY_DOWN, 'j', "Down/j", "down", "move down", false, false, act_down },
-	{ KEY_PPAGE, 0, "PgUp", "page up", "page up", false, false, act_pgup },
-	{ KEY_NPAGE, 0, "PgDn", "page down", "page down", false, false, act_pgdn },
-	{ 'g', KEY_HOME, "g/Home", "first", "go to the first row", false, false, act_home },
-	{ 'G', KEY_END, "G/End", "last", "go to the last row", false, false, act_end },
-	{ '\t', 0, "Tab", "pane", "switch pane: executions, tasks, detail", false, true, act_tab },
-	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter },
-	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause },
-	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task },
+	{ KEY_UP, 'k', "Up/k", "up", "move up", false, false, act_up, NULL },
+	{ KEY_DOWN, 'j', "Down/j", "down", "move down", false, false, act_down, NULL },
+	{ KEY_PPAGE, 0, "PgUp", "page up", "page up", false, false, act_pgup, NULL },
+	{ KEY_NPAGE, 0, "PgDn", "page down", "page down", false, false, act_pgdn, NULL },
+	{ 'g', KEY_HOME, "g/Home", "first", "go to the first row", false, false, act_home, NULL },
+	{ 'G', KEY_END, "G/End", "last", "go to the last row", false, false, act_end, NULL },
+	{ '\t', 0, "Tab", "pane", "switch pane: executions, tasks, detail", false, true, act_tab, NULL },
+	{ '\n', KEY_ENTER, "Enter", "open", "open the tasks, then a task's detail", false, true, act_enter, NULL },
+	{ 'p', 0, "p", "pause", "pause the selected task", true, true, act_pause, NULL },
+	{ 'r', 0, "r", "resume", "resume the selected task (asks for its input)", true, true, act_resume_task, NULL },
 	{ 'R', 0, "R", "resume all", "resume the whole workflow (the marked ones, when marked)", true, true,
-	  act_resume_workflow },
+	  act_resume_workflow, &(const bulk_op){ "Resume", "resuming", "resumed", NULL, false, true, resume_each } },
 	{ 'x', 0, "x", "reject", "reject the selected waiting task, with a reason: it fails (marked: all their waiting tasks)",
-	  true, false, act_reject },
+	  true, false, act_reject,
+	  &(const bulk_op){ "Reject the waiting tasks of", "rejecting", "rejected", "reject them", false, false, reject_each } },
 	{ 'X', 0, "X", "cancel", "cancel the execution, with a reason: it fails (the marked ones, when marked)", true, false,
-	  act_cancel },
+	  act_cancel, &(const bulk_op){ "Cancel", "cancelling", "cancelled", "cancel them", true, false, cancel_each } },
 	{ ' ', 0, "Space", "mark", "mark or unmark the execution and move down, for R, x and X on all marked", true,
-	  false, act_mark },
+	  false, act_mark, NULL },
 	{ 'y', 0, "y", "copy id", "copy the selected execution's whole id to the clipboard (OSC 52; also shown)", false,
-	  false, act_copy },
-	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results },
-	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting },
+	  false, act_copy, NULL },
+	{ 'v', 0, "v", "results", "the result of the last bulk action, per execution", false, false, act_results, NULL },
+	{ 'w', 0, "w", "waiting", "show only executions waiting for input", false, true, act_waiting, NULL },
 	{ 'f', 0, "f", "filter", "filter by status, in turn: all, waiting, paused, running, failed, complete", false,
-	  false, act_filter },
-	{ 's', 0, "s", "sort", "sort by, in turn: started, age, deadline, status, workflow", false, false, act_sort },
-	{ 'S', 0, "S", "reverse", "reverse the sort", false, false, act_sort_reverse },
+	  false, act_filter, NULL },
+	{ 's', 0, "s", "sort", "sort by, in turn: started, age, deadline, status, workflow", false, false, act_sort, NULL },
+	{ 'S', 0, "S", "reverse", "reverse the sort", false, false, act_sort_reverse, NULL },
 	{ 'n', 0, "n", "next", "jump to the next execution waiting for input (in the detail pane: the next match of a log search)",
-	  false, true, act_next_waiting },
+	  false, true, act_next_waiting, NULL },
 	{ 'N', 0, "N", "previous match", "in the detail pane: the previous match of a log search", false, false,
-	  act_prev_match },
+	  act_prev_match, NULL },
 	{ '/', 0, "/", "search", "search by id or workflow name, any case (in the detail pane: search the log)", false,
-	  true, act_search },
-	{ '?', 0, "?", "help", "this help", false, true, act_help },
-	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw },
-	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back },
-	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit },
-	{ 0, 0, NULL, NULL, NULL, false, false, NULL },
+	  true, act_search, NULL },
+	{ '?', 0, "?", "help", "this help", false, true, act_help, NULL },
+	{ CTRL('l'), 0, "Ctrl-L", "redraw", "read the store and redraw", false, false, act_redraw, NULL },
+	{ 27, 0, "Esc", "back", "stop a bulk action; clear the marks; back to the previous pane; clear a filter", false, false, act_back, NULL },
+	{ 'q', 0, "q", "quit", "quit (or close the help)", false, true, act_quit, NULL },
+	{ 0, 0, NULL, NULL, NULL, false, false, NULL, NULL },
 };
 
 /* The terminal's editing keys, as the prompt knows them. */
@@ -1009,6 +1060,8 @@ int app_key(app *a, int key)
 		if (a->show_results && ac->run != act_up && ac->run != act_down && ac->run != act_pgup &&
 		    ac->run != act_pgdn && ac->run != act_back && ac->run != act_results)
 			a->show_results = false;
+		if (a->n_marks && ac->bulk)
+			return act_bulk(a, ac->bulk);
 		return ac->run(a);
 	}
 	return DO_NOTHING;

@@ -157,16 +157,26 @@ static bool item_paused(const store_item *it)
 	return it->exec.status == EXEC_WAITING && paused && !asks;
 }
 
+/* Reads its tasks once per version of the execution: an answer, a pause
+ * or an engine's step all make a new version. */
 bool app_exec_paused(app *a, const record_exec *e)
 {
 	if (e->status != EXEC_WAITING)
 		return false;
+	const size_t cap = sizeof a->paused_seen / sizeof a->paused_seen[0];
+	for (size_t i = 0; i < a->n_paused_seen; i++)
+		if (a->paused_seen[i].version == e->version && e->version && strcmp(a->paused_seen[i].id, e->id) == 0)
+			return a->paused_seen[i].paused;
 	store_item it;
 	store_err err;
 	if (store_get_item(a->st, e->id, &it, &err) != STORE_OK)
 		return false;
 	bool p = item_paused(&it);
 	store_item_free(&it);
+	size_t at = a->n_paused_seen < cap ? a->n_paused_seen++ : a->paused_seen_next++ % cap;
+	snprintf(a->paused_seen[at].id, sizeof a->paused_seen[at].id, "%s", e->id);
+	a->paused_seen[at].version = e->version;
+	a->paused_seen[at].paused = p;
 	return p;
 }
 
@@ -268,6 +278,74 @@ const char *app_remote_host(const char *home, char *out, size_t cap)
 	return slash;
 }
 
+void app_note_push(app *a, const store_push *p)
+{
+	for (size_t i = 0; i < p->n_ids && !a->push_all; i++) {
+		bool have = false;
+		for (size_t j = 0; j < a->n_push_ids && !have; j++)
+			have = strcmp(a->push_ids[j], p->ids[i]) == 0;
+		if (have)
+			continue;
+		if (a->n_push_ids == STORE_PUSH_IDS)
+			a->push_all = true;
+		else
+			snprintf(a->push_ids[a->n_push_ids++], sizeof a->push_ids[0], "%s", p->ids[i]);
+	}
+	if (p->all)
+		a->push_all = true;
+}
+
+/* Whether the pushes that caused this reload named the execution. */
+static bool push_named(const app *a, const char *id)
+{
+	if (!a->push_known)
+		return true;
+	for (size_t i = 0; i < a->n_push_ids; i++)
+		if (strcmp(a->push_ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* What was learned of a row on screen by reading its tasks, kept across a
+ * reload for the rows that come back unchanged (same version, same engine). */
+typedef struct row_seen {
+	char id[130];
+	uint64_t version;
+	bool attached, paused, no_engine;
+} row_seen;
+
+static size_t rows_seen(const app *a, row_seen *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->n_rows && n < cap; i++) {
+		const row *r = &a->rows[i];
+		if (!r->looked)
+			continue;
+		snprintf(out[n].id, sizeof out[n].id, "%s", r->exec.id);
+		out[n].version = r->exec.version;
+		out[n].attached = r->exec.engine_attached;
+		out[n].paused = r->paused;
+		out[n].no_engine = r->no_engine;
+		n++;
+	}
+	return n;
+}
+
+static void rows_seen_again(app *a, const row_seen *seen, size_t n)
+{
+	for (size_t i = 0; i < a->n_rows; i++) {
+		row *r = &a->rows[i];
+		for (size_t k = 0; k < n; k++)
+			if (seen[k].version == r->exec.version && seen[k].attached == r->exec.engine_attached &&
+			    strcmp(seen[k].id, r->exec.id) == 0 && !push_named(a, r->exec.id)) {
+				r->looked = true;
+				r->paused = seen[k].paused;
+				r->no_engine = seen[k].no_engine;
+				break;
+			}
+	}
+}
+
 int app_reload(app *a)
 {
 	store_err err;
@@ -294,6 +372,15 @@ int app_reload(app *a)
 	}
 	memcpy(a->counts, counts, sizeof counts);
 	count_paused(a, gen);
+	enum { SEEN_MAX = 256 };
+	row_seen *seen = malloc(SEEN_MAX * sizeof *seen);
+	size_t n_seen = seen ? rows_seen(a, seen, SEEN_MAX) : 0;
+	char item_id[130] = "";
+	uint64_t item_version = 0;
+	if (a->have_item) {
+		snprintf(item_id, sizeof item_id, "%s", a->item.exec.id);
+		item_version = a->item.exec.version;
+	}
 	a->gen = gen;
 	size_t sel_was = a->sel, top_was = a->top;
 	list_restart(a, deep ? &from : NULL);
@@ -316,7 +403,14 @@ int app_reload(app *a)
 		a->top = a->sel;
 	if (h && a->sel >= a->top + h)
 		a->top = a->sel - h + 1;
-	app_load_item(a);
+	/* the selected execution is read again when it changed, or may have */
+	if (!(a->sel < a->n_rows && item_id[0] && strcmp(a->rows[a->sel].exec.id, item_id) == 0 &&
+	      a->rows[a->sel].exec.version == item_version && !push_named(a, item_id)))
+		app_load_item(a);
+	rows_seen_again(a, seen, n_seen);
+	free(seen);
+	a->push_known = a->push_all = false;
+	a->n_push_ids = 0;
 	app_look_rows(a);
 	return DO_DRAW | app_ask_check(a);
 }

@@ -61,10 +61,22 @@ typedef struct row {
 	bool no_engine; /* running after a decision with no engine attached: nothing will move it */
 } row;
 
-/* A bulk action (R, x, X on marks) after its confirmation: run a slice at a
- * time between keys, so that the screen stays live. */
+/* What an action does to each marked execution (R, x, X with marks): its
+ * operation, applied per execution; the action's row holds it. */
+typedef struct bulk_op {
+	const char *ask;       /* the confirmation's verb: "Reject the waiting tasks of" */
+	const char *doing;     /* "rejecting", while it runs */
+	const char *done;      /* "rejected": each execution done, and the summary */
+	const char *reason;    /* what the reason's prompt says ("reject them"); NULL: none asked */
+	bool running_too;      /* acts on running executions too (else only waiting ones) */
+	bool answers;          /* skips an execution whose task needs an answer (store_task_needs_answer) */
+	store_code (*apply)(store *st, const char *exec_id, const char *reason, store_err *err);
+} bulk_op;
+
+/* A bulk action after its confirmation: run a slice at a time between
+ * keys, so that the screen stays live. */
 typedef struct bulk_job {
-	int kind;              /* resume, reject, cancel */
+	const bulk_op *op;
 	char *reason;
 	char (*ids)[130];      /* the marked executions, in marking order */
 	char (*why)[700];      /* why each is skipped ("" when it is not) */
@@ -79,28 +91,41 @@ typedef enum ask_op {
 	ASK_NONE,
 	ASK_SEARCH,
 	ASK_LOG_SEARCH,
-	ASK_PAUSE,
-	ASK_RESUME_TASK,
-	ASK_RESUME_ALL,
-	ASK_REJECT,
-	ASK_CANCEL,
+	ASK_ACTION,  /* an operation on the selected execution: its ask_def says how */
 	ASK_BULK,
 } ask_op;
 
 typedef enum ask_step { STEP_VALUE, STEP_REASON, STEP_CONFIRM } ask_step;
 
+struct ask;
+
+/* What an operation that asks does once its questions are answered, beside
+ * its handler in actions.c: pause, resume (a task, or all), reject, cancel. */
+typedef struct ask_def {
+	const char *reason;  /* what the reason's prompt says ("reject it"); NULL: none asked */
+	bool echo_value;     /* the confirmation repeats the value given */
+	/* Why the store would refuse it now, by the model's rules (into why,
+	 * and the task that says so into *task); false when it would not.
+	 * The handler asks it before the prompt opens, and the main loop after
+	 * each reload while it is open. */
+	bool (*refused)(const struct ask *k, const store_item *it, char *why, size_t cap, const char **task);
+	/* Sends it; what to say when done into done. */
+	store_code (*send)(store *st, const struct ask *k, char *done, size_t cap, store_err *err);
+} ask_def;
+
 typedef struct ask {
 	ask_op op;
+	const ask_def *def;  /* ASK_ACTION */
 	ask_step step;
 	char exec[160], task[160];
-	/* ASK_RESUME_TASK and ASK_RESUME_ALL: the tasks asked for a value, in
-	 * order, and the values given (ASK_RESUME_TASK asks one) */
+	/* the tasks asked for a value, in order, and the values given (a
+	 * resume of one task asks one, of all as many as need one) */
 	char (*tasks)[160];
 	char **values;
 	size_t n_tasks, asked;
-	bool others;         /* ASK_RESUME_ALL: waiting tasks that need no answer */
+	bool others;         /* a resume of all: waiting tasks that need no answer */
 	char *reason;
-	int bulk_kind;       /* ASK_BULK */
+	const bulk_op *bulk; /* ASK_BULK: the operation */
 	char (*why)[700];    /* ASK_BULK: why each mark is skipped */
 	char question[400];  /* the confirmation */
 } ask;
@@ -147,7 +172,20 @@ typedef struct app {
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
 	bool pushed;
 	bool push_pending;     /* a push waits for the next frame (max_fps) */
-	double push_drawn_ms;  /* monotonic ms of the last redraw a push caused */           /* the next draw shows a change the server pushed */
+	double push_drawn_ms;  /* monotonic ms of the last redraw a push caused */
+	/* what the pushes since the last reload named: a reload they alone
+	 * caused reads the selected execution again only when it is named */
+	/* whether a waiting execution is paused, as last read (by version) */
+	struct paused_seen {
+		char id[130];
+		uint64_t version;
+		bool paused;
+	} paused_seen[64];
+	size_t n_paused_seen, paused_seen_next;
+	bool push_known;       /* the next reload is a push's, and its ids are below */
+	bool push_all;         /* a push named too many to keep */
+	size_t n_push_ids;
+	char push_ids[STORE_PUSH_IDS][130];           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
 	time_t clock_sec;      /* the second the header's clock shows */
 	/* rows marked with Space, by id: R, x and X act on all of them */
@@ -186,6 +224,7 @@ typedef struct action {
 	bool mutates;        /* changes data: unbound in read-only mode */
 	bool footer;         /* shown in the footer */
 	action_fn run;
+	const bulk_op *bulk; /* with marks, the key does this to each marked execution (NULL: marks do not count) */
 } action;
 
 extern const action app_actions[];
@@ -207,6 +246,8 @@ int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);
+/* Keeps what a push named, for the reload it causes. */
+void app_note_push(app *a, const store_push *p);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */
 const char *app_remote_host(const char *home, char *out, size_t cap);

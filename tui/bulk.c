@@ -60,11 +60,11 @@ enum { SKIP_NONE, SKIP_STATUS, SKIP_NOT_YOURS, SKIP_ANSWER, SKIP_KINDS };
 
 /* Why an execution is skipped by a bulk action (into why, "" when it is
  * not), and which kind of reason it is. */
-static int bulk_skip(app *a, int kind, const store_item *it, char *why, size_t cap)
+static int bulk_skip(app *a, const bulk_op *op, const store_item *it, char *why, size_t cap)
 {
 	const record_exec *e = &it->exec;
 	why[0] = '\0';
-	if (kind == BULK_CANCEL ? e->status != EXEC_RUNNING && e->status != EXEC_WAITING : e->status != EXEC_WAITING) {
+	if (e->status != EXEC_WAITING && !(op->running_too && e->status == EXEC_RUNNING)) {
 		snprintf(why, cap, "it is %s", status_exec_name(e->status));
 		return SKIP_STATUS;
 	}
@@ -77,8 +77,7 @@ static int bulk_skip(app *a, int kind, const store_item *it, char *why, size_t c
 			snprintf(why, cap, "you may not answer it: %s", w);
 			return SKIP_NOT_YOURS;
 		}
-		if (kind == BULK_RESUME && t->has_input && t->input_required && !t->has_input_value &&
-		    !t->has_input_default) {
+		if (op->answers && store_task_needs_answer(t)) {
 			snprintf(why, cap, "task '%s' waits for a required answer", t->task_id);
 			return SKIP_ANSWER;
 		}
@@ -96,8 +95,6 @@ void bulk_job_free(app *a)
 	free(a->job);
 	a->job = NULL;
 }
-
-static const char *const job_verb[] = { "resumed", "rejected", "cancelled" };
 
 bool app_busy(const app *a)
 {
@@ -121,12 +118,10 @@ int app_work(app *a)
 			bulk_add_result(a, "skipped %s: %s", id, j->why[i]);
 		} else {
 			store_err err;
-			store_code c = j->kind == BULK_RESUME ? store_resume_workflow(a->st, id, &err)
-				     : j->kind == BULK_REJECT ? store_task_reject(a->st, id, NULL, j->reason, &err)
-							      : store_exec_cancel(a->st, id, j->reason, &err);
+			store_code c = j->op->apply(a->st, id, j->reason, &err);
 			if (c == STORE_OK) {
 				j->done++;
-				bulk_add_result(a, "%s %s", job_verb[j->kind], id);
+				bulk_add_result(a, "%s %s", j->op->done, id);
 			} else if (c == STORE_STORAGE) {
 				/* the server does not answer, or its disk is full: the
 				 * rest would fail the same way, each after a wait */
@@ -144,12 +139,11 @@ int app_work(app *a)
 			break;
 	}
 	if (j->next < j->n) {
-		static const char *const ing[] = { "resuming", "rejecting", "cancelling" };
-		app_set_msg(a, false, "%s %zu of %zu... (keys work meanwhile; Esc stops)", ing[j->kind], j->next, j->n);
+		app_set_msg(a, false, "%s %zu of %zu... (keys work meanwhile; Esc stops)", j->op->doing, j->next, j->n);
 		return DO_DRAW;
 	}
 	a->n_marks = 0;
-	app_set_msg(a, j->refused != 0, "%s %zu, skipped %zu, refused %zu (v: the result of each)", job_verb[j->kind],
+	app_set_msg(a, j->refused != 0, "%s %zu, skipped %zu, refused %zu (v: the result of each)", j->op->done,
 		    j->done, j->skipped, j->refused);
 	bulk_job_free(a);
 	return DO_RELOAD;
@@ -168,20 +162,18 @@ int bulk_stop(app *a, const char *why)
 			left++;
 	}
 	app_set_msg(a, true, "stopped after %zu of %zu: %s %zu, skipped %zu, refused %zu; %zu not done, still marked%s%s",
-		    j->next, j->n, job_verb[j->kind], j->done, j->skipped, j->refused, left, why ? ": " : "",
+		    j->next, j->n, j->op->done, j->done, j->skipped, j->refused, left, why ? ": " : "",
 		    why ? why : "");
 	bulk_job_free(a);
 	return why ? DO_DRAW : DO_RELOAD; /* a store that fails would only fail again */
 }
 
-/* Checks every marked execution for a bulk action of `kind`: *why_out gets
+/* Checks every marked execution for the bulk action `op`: *why_out gets
  * why each is skipped ("" when it is not), `question` the confirmation that
  * says the count and what will be skipped.  False when none of them can be
  * done (the message and the results then say why) or out of memory. */
-bool bulk_prepare(app *a, int kind, char (**why_out)[700], size_t *todo, char *question, size_t cap)
+bool bulk_prepare(app *a, const bulk_op *op, char (**why_out)[700], size_t *todo, char *question, size_t cap)
 {
-	static const char *const verb[] = { "Resume", "Reject the waiting tasks of", "Cancel" };
-	static const char *const done_word[] = { "resumed", "rejected", "cancelled" };
 	size_t n = a->n_marks, skip = 0, by[SKIP_KINDS] = { 0 };
 	char (*why)[700] = calloc(n, sizeof *why);
 	if (!why) {
@@ -195,7 +187,7 @@ bool bulk_prepare(app *a, int kind, char (**why_out)[700], size_t *todo, char *q
 			snprintf(why[i], sizeof why[i], "%s", err.msg);
 			by[SKIP_STATUS]++;
 		} else {
-			by[bulk_skip(a, kind, &it, why[i], sizeof why[i])]++;
+			by[bulk_skip(a, op, &it, why[i], sizeof why[i])]++;
 			store_item_free(&it);
 		}
 		skip += why[i][0] != '\0';
@@ -211,7 +203,7 @@ bool bulk_prepare(app *a, int kind, char (**why_out)[700], size_t *todo, char *q
 			continue;
 		size_t o = strlen(skipped);
 		snprintf(skipped + o, sizeof skipped - o, "%s %zu %s", o ? "," : "", by[k],
-			 kind == BULK_CANCEL && k == SKIP_STATUS ? (by[k] == 1 ? "has ended" : "have ended")
+			 op->running_too && k == SKIP_STATUS ? (by[k] == 1 ? "has ended" : "have ended")
 								  : by[k] == 1 ? one[k] : many[k]);
 	}
 	if (skip) {
@@ -219,20 +211,20 @@ bool bulk_prepare(app *a, int kind, char (**why_out)[700], size_t *todo, char *q
 		snprintf(skipped + o, sizeof skipped - o, " and will be skipped");
 	}
 	if (skip == n) {
-		app_set_msg(a, true, "none of the %zu marked executions can be %s (v: why)", n, done_word[kind]);
+		app_set_msg(a, true, "none of the %zu marked executions can be %s (v: why)", n, op->done);
 		bulk_free_results(a);
 		for (size_t i = 0; i < n; i++)
 			bulk_add_result(a, "skipped %s: %s", a->marks[i], why[i]);
 		free(why);
 		return false;
 	}
-	snprintf(question, cap, "%s %zu execution%s?%s", verb[kind], n - skip, n - skip == 1 ? "" : "s", skipped);
+	snprintf(question, cap, "%s %zu execution%s?%s", op->ask, n - skip, n - skip == 1 ? "" : "s", skipped);
 	*why_out = why;
 	*todo = n - skip;
 	return true;
 }
 
-int bulk_start(app *a, int kind, const char *reason, char (*why)[700])
+int bulk_start(app *a, const bulk_op *op, const char *reason, char (*why)[700])
 {
 	size_t n = a->n_marks;
 	bulk_job *j = calloc(1, sizeof *j);
@@ -246,7 +238,7 @@ int bulk_start(app *a, int kind, const char *reason, char (*why)[700])
 		return DO_DRAW;
 	}
 	memcpy(ids, a->marks, n * sizeof *ids);
-	j->kind = kind;
+	j->op = op;
 	j->reason = r;
 	j->ids = ids;
 	j->why = why;

@@ -242,6 +242,7 @@ static int wait_input(app *a, int *todo)
 			*todo |= DO_DRAW;
 		} else if (push.pushed && push.generation != a->gen) {
 			a->push_pending = true; /* drawn at the next frame: see below */
+			app_note_push(a, &push);
 		}
 	}
 	if (a->watch_fd < 0) {
@@ -273,6 +274,7 @@ static int wait_input(app *a, int *todo)
 		a->push_pending = false;
 		a->push_drawn_ms = mono_us() / 1000.0;
 		a->pushed = true;
+		a->push_known = !a->push_all && !(*todo & DO_RELOAD);
 		*todo |= DO_RELOAD;
 	}
 	/* the clock: by the second shown, not by a quiet poll, which a

@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
 #include "keys.h"
 
 
 static store_code delete_tasks(dbs *st, DB_TXN *txn, const record_exec *old, store_err *err)
 {
-	unsigned char key[300];
+	unsigned char key[KEY_TASK_MAX];
 	for (size_t i = 0; i < old->n_task_ids; i++) {
 		record_task t;
 		store_code c = rec_get_task(st, txn, old->id, old->task_ids[i], &t, DB_RMW, err);
@@ -201,7 +203,7 @@ static store_code load_tasks(dbs *st, DB_TXN *txn, store_item *it, size_t *budge
 {
 	it->tasks = calloc(it->exec.n_task_ids ? it->exec.n_task_ids : 1, sizeof *it->tasks);
 	if (!it->tasks)
-		return err_set(err, STORE_STORAGE, "out of memory");
+		return err_oom(err);
 	for (size_t i = 0; i < it->exec.n_task_ids; i++) {
 		store_code c = rec_get_task(st, txn, it->exec.id, it->exec.task_ids[i], &it->tasks[i], 0, err);
 		if (c)
@@ -394,7 +396,7 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 					 (int)(best->k.size > 8 ? best->k.size - 8 : 0), (const char *)best->kbuf + 8,
 					 best->k.size <= 8 ? why : "not an encoded execution record");
 			} else if (a->emit(a->emit_ctx, best->d.data, best->d.size) < 0) {
-				c = err_set(err, STORE_STORAGE, "out of memory");
+				c = err_oom(err);
 				break;
 			} else {
 				a->emitted++;
@@ -409,7 +411,7 @@ static store_code list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 				record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
 				if (!p) {
 					record_exec_free(&e);
-					c = err_set(err, STORE_STORAGE, "out of memory");
+					c = err_oom(err);
 					break;
 				}
 				a->out = p;
@@ -446,7 +448,7 @@ static store_code due_take(list_arg *a, const void *rec, size_t len, record_exec
 	if (a->emit) {
 		record_exec_free(e);
 		if (a->emit(a->emit_ctx, rec, len) < 0)
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		a->emitted++;
 		a->n++;
 		return STORE_OK;
@@ -455,7 +457,7 @@ static store_code due_take(list_arg *a, const void *rec, size_t len, record_exec
 		record_exec *p = realloc(a->out, (a->n + 16) * sizeof *p);
 		if (!p) {
 			record_exec_free(e);
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		}
 		a->out = p;
 	}
@@ -658,7 +660,7 @@ store_code dbs_paused(dbs *st, record_exec **out, size_t *n, store_err *err)
 			if (!p) {
 				record_exec_array_free(page, got);
 				record_exec_array_free(all, total);
-				return err_set(err, STORE_STORAGE, "out of memory");
+				return err_oom(err);
 			}
 			all = p;
 			memcpy(all + total, page, got * sizeof *page);
@@ -696,7 +698,7 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		k.data = record_strdup(a->after);
 		if (!k.data) {
 			cur->close(cur);
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		}
 	}
 	store_code c = STORE_OK;
@@ -758,7 +760,7 @@ static store_code events_push(events_arg *a, const void *data, size_t len, uint6
 	if (a->n % 32 == 0) {
 		record_event *p = realloc(a->out, (a->n + 32) * sizeof *p);
 		if (!p)
-			return err_set(err, STORE_STORAGE, "out of memory");
+			return err_oom(err);
 		a->out = p;
 	}
 	char why[256];
@@ -776,22 +778,21 @@ static store_code events_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	a->n = 0;
 	bool by_exec = a->exec_id != NULL;
 	dbi which = by_exec ? DBI_EV_BY_EXEC : DBI_EVENTS;
-	unsigned char key[200];
-	size_t plen = 0;
-	if (by_exec) {
-		plen = strlen(a->exec_id) + 1;
-		if (plen + 8 > sizeof key)
-			return STORE_OK;
-		memcpy(key, a->exec_id, plen);
-	}
 	if (a->forward && a->from == UINT64_MAX)
 		return STORE_OK;
-	key_u64(key + plen, a->forward ? a->from + 1 : a->from ? a->from : UINT64_MAX);
+	uint64_t first = a->forward ? a->from + 1 : a->from ? a->from : UINT64_MAX;
+	unsigned char key[KEY_EXEC_EVENT_MAX];
+	size_t kn = 8;
+	if (by_exec && !(kn = key_exec_event(key, sizeof key, a->exec_id, first)))
+		return STORE_OK;
+	if (!by_exec)
+		key_u64(key, first);
+	size_t plen = kn - 8; /* the execution's part */
 	DBC *cur;
 	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	DBT k = dbs_dbt(key, plen + 8), d = dbs_dbt(NULL, 0);
+	DBT k = dbs_dbt(key, kn), d = dbs_dbt(NULL, 0);
 	k.ulen = sizeof key;
 	k.flags = DB_DBT_USERMEM;
 	d.flags = DB_DBT_REALLOC;

@@ -1,5 +1,5 @@
-/* dbs_engine.c - the engine's side: start an execution, move its tasks,
- * append to their logs, ask for input, finish; the audit feed.
+/* dbs_engine.c - the engine's calls: start an execution, move its tasks,
+ * append to their logs, ask for input, finish, attach.
  *
  * Every transition is a compare-and-set on the status read inside the same
  * transaction that writes it: an engine working from an old picture of an
@@ -11,65 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
-
-static store_code oom(store_err *err)
-{
-	return err_set(err, STORE_STORAGE, "out of memory");
-}
+#include "dbs_rec.h"
+#include "dbs_txn.h"
+#include "dbs_moves.h"
+#include "rules.h"
 
 #define set_str rec_set_str
-
-static bool exec_live(const record_exec *e)
-{
-	return e->status == EXEC_RUNNING || e->status == EXEC_WAITING;
-}
-
-static store_code exec_ended(store_err *err, const record_exec *e)
-{
-	return err_set(err, STORE_INVALID_STATE, "execution '%s' is %s: it has ended", e->id,
-		       status_exec_name(e->status));
-}
-
-store_code exec_settle(dbs *st, DB_TXN *txn, record_exec *e, const record_task *t, store_err *err)
-{
-	const char *first = NULL;
-	store_code c = STORE_OK;
-	for (size_t i = 0; i < e->n_task_ids && !first && !c; i++) {
-		if (strcmp(e->task_ids[i], t->task_id) == 0) {
-			if (t->status == TASK_WAITING)
-				first = e->task_ids[i];
-			continue;
-		}
-		record_task o;
-		if ((c = rec_get_task(st, txn, e->id, e->task_ids[i], &o, 0, err)))
-			break;
-		if (o.status == TASK_WAITING)
-			first = e->task_ids[i];
-		record_task_free(&o);
-	}
-	if (c)
-		return c;
-	e->status = first ? EXEC_WAITING : EXEC_RUNNING;
-	e->is_paused = first != NULL;
-	return set_str(&e->paused_task_id, first) < 0 ? oom(err) : STORE_OK;
-}
-
-/* The execution ends (complete or failed) at `now`: the one place that
- * writes an end, clearing the pause. */
-static store_code exec_end(dbs *st, DB_TXN *txn, record_exec *e, exec_status status, const char *now, store_err *err)
-{
-	record_exec old = { 0 };
-	if (record_exec_copy(&old, e) < 0)
-		return oom(err);
-	e->status = status;
-	e->is_paused = false;
-	free(e->paused_task_id);
-	e->paused_task_id = NULL;
-	store_code c = set_str(&e->end_timestamp, now) < 0 ? oom(err) : rec_put_exec(st, txn, e, &old, err);
-	record_exec_free(&old);
-	return c;
-}
 
 /* ---- starting ---- */
 
@@ -158,7 +105,7 @@ store_code dbs_exec_start(dbs *st, dbs_ctx *cx, const store_item *def, uint64_t 
 	probe.exec = pe;
 	record_task *tasks = calloc(def->n_tasks ? def->n_tasks : 1, sizeof *tasks);
 	if (!tasks)
-		return oom(err);
+		return err_oom(err);
 	for (size_t i = 0; i < def->n_tasks; i++) {
 		tasks[i] = def->tasks[i];
 		tasks[i].status = TASK_PENDING;
@@ -188,7 +135,7 @@ typedef struct tr_arg {
 } tr_arg;
 
 /* the audit trail's action of each; the model says which status it moves
- * a task from, and to (store_task_move) */
+ * a task from, and to (rules_engine_move) */
 static const struct {
 	const char *action;
 } tr_rule[] = {
@@ -198,29 +145,19 @@ static const struct {
 	[TR_REQUEST] = { "request-input" },
 };
 
-/* The status a move starts from (the first the model allows). */
-static task_status move_from(const char *action)
-{
-	task_status to;
-	for (int s = 0; s < TASK_STATUS_COUNT; s++)
-		if (store_task_move(action, (task_status)s, &to) == 0)
-			return (task_status)s;
-	return TASK_STATUS_COUNT;
-}
-
 static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, store_err *err)
 {
 	switch (a->kind) {
 	case TR_BEGIN:
-		return set_str(&t->start_timestamp, now) < 0 || set_str(&t->end_timestamp, "") < 0 ? oom(err) : STORE_OK;
+		return set_str(&t->start_timestamp, now) < 0 || set_str(&t->end_timestamp, "") < 0 ? err_oom(err) : STORE_OK;
 	case TR_COMPLETE:
-		return set_str(&t->end_timestamp, now) < 0 ? oom(err) : STORE_OK;
+		return set_str(&t->end_timestamp, now) < 0 ? err_oom(err) : STORE_OK;
 	case TR_FAIL:
 		record_text_free(&t->reason);
 		t->has_reason = true;
 		return set_str(&t->end_timestamp, now) < 0 ||
 				       record_text_set(&t->reason, a->reason, strlen(a->reason)) < 0
-			       ? oom(err)
+			       ? err_oom(err)
 			       : STORE_OK;
 	case TR_REQUEST: {
 		const store_input_request *rq = a->rq;
@@ -237,8 +174,8 @@ static store_code tr_apply(record_task *t, const tr_arg *a, const char *now, sto
 		const char *p = rq->prompt ? rq->prompt : "";
 		if (record_text_set(&t->input_prompt, p, strlen(p)) < 0 ||
 		    (rq->default_value && record_text_set(&t->input_default, rq->default_value, rq->default_len) < 0))
-			return oom(err);
-		if (rq->timeout_s && (c = deadline_check(t, rq->on_timeout, err)))
+			return err_oom(err);
+		if (rq->timeout_s && (c = rules_deadline_policy(t, rq->on_timeout, err)))
 			return c;
 		return task_deadline_set(t, rq->timeout_s, rq->on_timeout, now, err);
 	}
@@ -257,29 +194,13 @@ static store_code tr_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	task_status from = t.status, to = TASK_STATUS_COUNT;
 	char now[40];
 	record_timestamp_now(now, sizeof now);
-	if (!exec_live(&e)) {
-		c = exec_ended(err, &e);
+	if ((c = rules_engine_move(tr_rule[a->kind].action, &e, &t, &to, err)))
 		goto out;
-	}
-	if (store_task_move(tr_rule[a->kind].action, t.status, &to) < 0) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' is %s, not %s: it was changed first%s",
-			    a->task_id, a->exec_id, status_task_name(t.status),
-			    status_task_name(move_from(tr_rule[a->kind].action)),
-			    t.status == TASK_WAITING ? " (paused, or waiting for input)" : "");
-		goto out;
-	}
-	if (a->kind == TR_REQUEST && t.input_asked) {
-		/* asked once and resumed since: asking again would undo the answer */
-		c = err_set(err, STORE_INVALID_STATE,
-			    "input for task '%s' of execution '%s' was already asked for and given%s: use the answer",
-			    a->task_id, a->exec_id, t.has_input_value ? "" : " (the default)");
-		goto out;
-	}
 	if ((c = tr_apply(&t, a, now, err)))
 		goto out;
 	t.status = to;
 	if (record_exec_copy(&old, &e) < 0) {
-		c = oom(err);
+		c = err_oom(err);
 		goto out;
 	}
 	if (a->kind == TR_COMPLETE)
@@ -323,7 +244,7 @@ store_code dbs_task_fail(dbs *st, dbs_ctx *cx, const char *exec_id, const char *
 {
 	if (!reason || !*reason)
 		return err_set(err, STORE_INVALID_INPUT, "failing task '%s' needs a reason", task_id);
-	if (strlen(reason) > 65536)
+	if (strlen(reason) > STORE_TEXT_MAX)
 		return err_set(err, STORE_INVALID_INPUT, "the reason for failing task '%s' is over 64 KiB", task_id);
 	return transition(st, cx, TR_FAIL, exec_id, task_id, reason, NULL, err);
 }
@@ -336,7 +257,7 @@ store_code dbs_task_request_input(dbs *st, dbs_ctx *cx, const char *exec_id, con
 	record_task probe = { 0 };
 	if ((unsigned)rq->type > INPUT_BOOLEAN)
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': unknown input type %d", task_id, (int)rq->type);
-	if (rq->prompt && strlen(rq->prompt) > 65536)
+	if (rq->prompt && strlen(rq->prompt) > STORE_TEXT_MAX)
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': the prompt is over 64 KiB", task_id);
 	probe.has_input = true;
 	probe.input_type = rq->type;
@@ -344,7 +265,7 @@ store_code dbs_task_request_input(dbs *st, dbs_ctx *cx, const char *exec_id, con
 	if (rq->default_value &&
 	    store_input_check(&probe, rq->default_value, rq->default_len, why, sizeof why) < 0)
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': the default does not fit its type: %s", task_id, why);
-	if (rq->timeout_s > 3650ull * 86400)
+	if (rq->timeout_s > RULES_DEADLINE_MAX_S)
 		return err_set(err, STORE_INVALID_INPUT, "task '%s': a deadline is at most ten years away (3650d)", task_id);
 	return transition(st, cx, TR_REQUEST, exec_id, task_id, NULL, rq, err);
 }
@@ -450,35 +371,16 @@ static store_code finish_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	char now[40];
 	record_timestamp_now(now, sizeof now);
 	exec_status before = e.status;
-	if (!exec_live(&e)) {
-		c = exec_ended(err, &e);
+	if ((c = rules_exec_finish(&e, a->status, err)))
 		goto out;
-	}
-	if (a->status == EXEC_COMPLETE && e.status != EXEC_RUNNING) {
-		c = err_set(err, STORE_INVALID_STATE, "execution '%s' is %s, not running: it cannot complete", e.id,
-			    status_exec_name(e.status));
-		goto out;
-	}
 	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
 		record_task t;
+		bool fails;
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
 			break;
-		if (t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING) {
-			if (a->status == EXEC_COMPLETE) {
-				c = err_set(err, STORE_INVALID_STATE,
-					    "execution '%s' cannot complete: task '%s' is %s", e.id, t.task_id,
-					    status_task_name(t.status));
-			} else {
-				const char *why = "the execution failed";
-				t.status = TASK_FAILED;
-				t.has_reason = true;
-				record_text_free(&t.reason);
-				if (record_text_set(&t.reason, why, strlen(why)) < 0 || set_str(&t.end_timestamp, now) < 0)
-					c = oom(err);
-				if (!c)
-					c = rec_put_task(st, txn, &t, err);
-			}
-		}
+		if (!(c = rules_finish_task(&e, a->status, &t, &fails, err)) && fails &&
+		    !(c = task_fail_now(&t, "the execution failed", now, err)))
+			c = rec_put_task(st, txn, &t, err);
 		record_task_free(&t);
 	}
 	if (c)
@@ -494,9 +396,9 @@ out:
 
 store_code dbs_exec_finish(dbs *st, dbs_ctx *cx, const char *exec_id, exec_status status, store_err *err)
 {
-	if (status != EXEC_COMPLETE && status != EXEC_FAILED)
-		return err_set(err, STORE_INVALID_INPUT, "an execution finishes complete or failed, not %s",
-			       status_exec_name(status));
+	store_code c = rules_finish_to(status, err);
+	if (c)
+		return c;
 	finish_arg a = { exec_id, status };
 	return txn_write_for(st, cx, finish_txn, &a, err);
 }
@@ -510,14 +412,13 @@ static store_code attach_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
 	if (c)
 		return c;
-	if (!exec_live(&e)) {
-		c = exec_ended(err, &e);
-	} else if (e.engine_pid != a->pid || !e.engine_host || strcmp(e.engine_host, a->host) != 0) {
+	if (!(c = rules_exec_not_ended(&e, err)) &&
+	    (e.engine_pid != a->pid || !e.engine_host || strcmp(e.engine_host, a->host) != 0)) {
 		if (record_exec_copy(&old, &e) < 0)
-			c = oom(err);
+			c = err_oom(err);
 		e.engine_pid = a->pid;
 		if (!c && set_str(&e.engine_host, a->host) < 0)
-			c = oom(err);
+			c = err_oom(err);
 		if (!c)
 			c = rec_put_exec(st, txn, &e, &old, err);
 		if (!c)
@@ -532,149 +433,4 @@ store_code dbs_attach(dbs *st, dbs_ctx *cx, const char *exec_id, uint64_t pid, c
 {
 	engine_arg a = { NULL, exec_id, pid, host ? host : "" };
 	return txn_write_for(st, cx, attach_txn, &a, err);
-}
-
-/* ---- an operator's decisions: reject, cancel ---- */
-
-typedef struct decide_arg {
-	const char *exec_id, *task_id, *reason;
-} decide_arg;
-
-store_code task_fail_now(record_task *t, const char *reason, const char *now, store_err *err)
-{
-	t->status = TASK_FAILED;
-	t->has_reason = true;
-	record_text_free(&t->reason);
-	if (record_text_set(&t->reason, reason, strlen(reason)) < 0 || set_str(&t->end_timestamp, now) < 0)
-		return oom(err);
-	return STORE_OK;
-}
-
-static store_code reject_one(dbs *st, DB_TXN *txn, const record_exec *e, record_task *t, const char *reason,
-			     const char *now, store_err *err)
-{
-	store_code c = rec_may_answer(st, e, t, err);
-	if (!c)
-		c = task_fail_now(t, reason, now, err);
-	if (!c)
-		c = rec_put_task(st, txn, t, err);
-	if (!c)
-		c = rec_event(st, txn, "reject", t->execution_id, t->task_id, status_task_name(TASK_WAITING),
-			      status_task_name(TASK_FAILED), NULL, &t->reason, err);
-	return c;
-}
-
-/* Rejects one waiting task, or (no task named) every one of the execution. */
-static store_code reject_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
-{
-	decide_arg *a = arg;
-	record_exec e, old = { 0 };
-	record_task t = { 0 };
-	char now[40];
-	record_timestamp_now(now, sizeof now);
-	store_code c;
-	if (a->task_id) {
-		if ((c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err)))
-			return c;
-		if (t.status != TASK_WAITING) {
-			c = err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s): only a "
-				    "waiting task can be rejected", a->task_id, status_task_name(t.status));
-			goto out;
-		}
-		c = reject_one(st, txn, &e, &t, a->reason, now, err);
-	} else {
-		if ((c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err)))
-			return c;
-		size_t n = 0;
-		for (size_t i = 0; i < e.n_task_ids && !c; i++) {
-			record_task o;
-			if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &o, DB_RMW, err)))
-				break;
-			if (o.status == TASK_WAITING) {
-				c = reject_one(st, txn, &e, &o, a->reason, now, err);
-				record_task_free(&t);
-				t = o; /* the last one settles the execution */
-				n++;
-			} else {
-				record_task_free(&o);
-			}
-		}
-		if (!c && n == 0)
-			c = err_set(err, STORE_INVALID_STATE, "execution '%s' is not waiting for input (status: %s): "
-				    "nothing to reject", e.id, status_exec_name(e.status));
-	}
-	if (!c && record_exec_copy(&old, &e) < 0)
-		c = oom(err);
-	if (!c && !(c = exec_settle(st, txn, &e, &t, err)))
-		c = rec_put_exec(st, txn, &e, &old, err);
-out:
-	record_exec_free(&old);
-	record_task_free(&t);
-	record_exec_free(&e);
-	return c;
-}
-
-static store_code reason_ok(const char *reason, const char *what, store_err *err)
-{
-	if (!reason || !*reason)
-		return err_set(err, STORE_INVALID_INPUT, "%s needs a reason", what);
-	if (strlen(reason) > STORE_TEXT_MAX)
-		return err_set(err, STORE_INVALID_INPUT, "the reason to %s is over 64 KiB", what);
-	return STORE_OK;
-}
-
-store_code dbs_task_reject(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, const char *reason,
-			   store_err *err)
-{
-	store_code c = reason_ok(reason, "reject a task", err);
-	if (c)
-		return c;
-	decide_arg a = { exec_id, task_id, reason };
-	return txn_write_for(st, cx, reject_txn, &a, err);
-}
-
-static store_code cancel_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
-{
-	decide_arg *a = arg;
-	record_exec e;
-	char now[40];
-	record_timestamp_now(now, sizeof now);
-	store_code c = rec_get_exec(st, txn, a->exec_id, &e, DB_RMW, err);
-	if (c)
-		return c;
-	exec_status before = e.status;
-	if (!exec_live(&e)) {
-		c = exec_ended(err, &e);
-		record_exec_free(&e);
-		return c;
-	}
-	for (size_t i = 0; i < e.n_task_ids && !c; i++) {
-		record_task t;
-		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
-			break;
-		if (t.status == TASK_WAITING)
-			c = rec_may_answer(st, &e, &t, err);
-		if (!c && (t.status == TASK_PENDING || t.status == TASK_IN_PROGRESS || t.status == TASK_WAITING))
-			if (!(c = task_fail_now(&t, a->reason, now, err)))
-				c = rec_put_task(st, txn, &t, err);
-		record_task_free(&t);
-	}
-	if (!c)
-		c = exec_end(st, txn, &e, EXEC_FAILED, now, err);
-	if (!c) {
-		record_text why = { (char *)a->reason, strlen(a->reason) };
-		c = rec_event(st, txn, "cancel", e.id, NULL, status_exec_name(before), status_exec_name(EXEC_FAILED),
-			      NULL, &why, err);
-	}
-	record_exec_free(&e);
-	return c;
-}
-
-store_code dbs_exec_cancel(dbs *st, dbs_ctx *cx, const char *exec_id, const char *reason, store_err *err)
-{
-	store_code c = reason_ok(reason, "cancel an execution", err);
-	if (c)
-		return c;
-	decide_arg a = { exec_id, NULL, reason };
-	return txn_write_for(st, cx, cancel_txn, &a, err);
 }

@@ -1,5 +1,6 @@
 /* dbs_env.c - the Berkeley DB environment of a home, as the store server
- * alone opens it: open, create, upgrade, close.
+ * alone opens it: open (creating or upgrading it: dbs_upgrade.c), reopen
+ * after a panic, close; its statistics.
  *
  * - One process (the server) uses the environment, so its regions live in
  *   that process's memory (DB_PRIVATE): no region file is mapped from the
@@ -20,7 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,46 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
 #include "dbs_repl_int.h"
-
-const char *const dbi_file[DBI_COUNT] = {
-	[DBI_META] = "meta.db",
-	[DBI_EXECS] = "executions.db",
-	[DBI_TASKS] = "tasks.db",
-	[DBI_STATUS(EXEC_RUNNING)] = "status-running.db",
-	[DBI_STATUS(EXEC_WAITING)] = "status-waiting-for-input.db",
-	[DBI_STATUS(EXEC_COMPLETE)] = "status-complete.db",
-	[DBI_STATUS(EXEC_FAILED)] = "status-failed.db",
-	[DBI_EVENTS] = "events.db",
-	[DBI_EV_BY_EXEC] = "events_by_exec.db",
-	[DBI_REQUESTS] = "requests.db",
-	[DBI_LOGS] = "logs.db",
-	[DBI_DEADLINES] = "deadlines.db",
-	[DBI_HOOKS] = "hooks.db",
-	[DBI_OUTBOX] = "outbox.db",
-};
+#include "dbs_upgrade.h"
+#include "dbs_env.h"
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
 #define DEFAULT_CACHE_MB 256
-
-/* ---- errors ---- */
-
-store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-	char what[512];
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	err->code = STORE_STORAGE;
-	err->db_ret = ret;
-	if (st && st->dbmsg[0] && ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED)
-		snprintf(err->msg, sizeof err->msg, "%s: %s (%s)", what, db_strerror(ret), st->dbmsg);
-	else
-		snprintf(err->msg, sizeof err->msg, "%s: %s", what, db_strerror(ret));
-	return STORE_STORAGE;
-}
 
 /* ---- environment ---- */
 
@@ -209,32 +178,6 @@ static void on_open_message(const DB_ENV *env, const char *pfx, const char *msg)
 		snprintf(open_msgs + n, sizeof open_msgs - n, "%s%s", n ? "; " : "", msg);
 }
 
-/* A cause of the system's, not damage: a file the server may not open, a
- * full disk, a read-only file system, an I/O error.  Sets the message
- * (naming the file when one is named) and returns true. */
-static bool system_cause(const char *home, int ret, const char *msgs, const char *file, store_err *err)
-{
-	static const int causes[] = { EACCES, EPERM, ENOSPC, EDQUOT, EROFS, EIO };
-	int cause = 0;
-	for (size_t i = 0; i < sizeof causes / sizeof *causes && !cause; i++)
-		if (ret == causes[i] || (msgs && strstr(msgs, strerror(causes[i]))))
-			cause = causes[i];
-	if (!cause)
-		return false;
-	err->code = STORE_STORAGE;
-	err->db_ret = cause;
-	if (cause == EACCES || cause == EPERM)
-		snprintf(err->msg, sizeof err->msg, "cannot open home '%s': permission denied on %s: give the home's files "
-			 "back to its owner (chown, chmod 600), then run the command again", home, file ? file : "one of its files");
-	else if (cause == ENOSPC || cause == EDQUOT)
-		snprintf(err->msg, sizeof err->msg, "cannot open home '%s': no space left on its device%s%s: free some "
-			 "space, then run the command again", home, file ? " writing " : "", file ? file : "");
-	else
-		snprintf(err->msg, sizeof err->msg, "cannot open home '%s': %s%s%s: fix the file system, then run the "
-			 "command again", home, strerror(cause), file ? " on " : "", file ? file : "");
-	return true;
-}
-
 /* Before recovery reads the home: each of its files that the server cannot
  * read and write is named, so that a permission is never taken for damage. */
 static store_code check_files(const char *home, store_err *err)
@@ -242,7 +185,7 @@ static store_code check_files(const char *home, store_err *err)
 	int dirfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		int e = errno;
-		if (!system_cause(home, e, NULL, NULL, err))
+		if (!err_system(home, e, NULL, NULL, err))
 			err_set(err, STORE_STORAGE, "cannot open home '%s': %s", home, strerror(e));
 		return STORE_STORAGE;
 	}
@@ -264,7 +207,7 @@ static store_code check_files(const char *home, store_err *err)
 		}
 		if (errno == ENOENT)
 			continue;
-		if (!system_cause(home, errno, NULL, de->d_name, err))
+		if (!err_system(home, errno, NULL, de->d_name, err))
 			err_set(err, STORE_STORAGE, "cannot open home '%s': %s: %s", home, de->d_name, strerror(errno));
 		c = STORE_STORAGE;
 	}
@@ -299,7 +242,7 @@ static store_code env_open(dbs *st, store_err *err)
 	ret = env->open(env, st->home, oflags, 0600);
 	env->set_errcall(env, on_message);
 	if (ret) {
-		if (!system_cause(st->home, ret, open_msgs, NULL, err)) {
+		if (!err_system(st->home, ret, open_msgs, NULL, err)) {
 			err_db(st, err, ret, "cannot open home '%s'", st->home);
 			if (open_msgs[0])
 				snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), " (%s)", open_msgs);
@@ -338,14 +281,9 @@ static store_code db_open_one(dbs *st, DB_TXN *txn, dbi i, u_int32_t extra, stor
 				       "export what remains with seectl export)", st->home, dbi_file[i]);
 		if (ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED)
 			return err_db(st, err, ret, "opening %s", dbi_file[i]);
-		if (system_cause(st->home, ret, st->dbmsg, dbi_file[i], err))
+		if (err_system(st->home, ret, st->dbmsg, dbi_file[i], err))
 			return STORE_STORAGE;
-		store_code c = err_db(st, err, ret, "cannot open %s/%s", st->home, dbi_file[i]);
-		err->code = STORE_FORMAT;
-		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
-			 "; the file is damaged: restore it from a backup or run db_recover -c -h '%s'", st->home);
-		(void)c;
-		return STORE_FORMAT;
+		return err_damaged(st, err, ret, dbi_file[i]);
 	}
 	st->db[i] = db;
 	return STORE_OK;
@@ -357,7 +295,7 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 {
 	DB *db;
 	*format = 0;
-	char path[4096];
+	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", st->home, dbi_file[DBI_META]);
 	if (access(path, F_OK) != 0)
 		return STORE_OK;
@@ -367,13 +305,9 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 	ret = db->open(db, NULL, dbi_file[DBI_META], NULL, DB_BTREE, DB_RDONLY | DB_AUTO_COMMIT, 0600);
 	if (ret) {
 		db->close(db, 0);
-		if (system_cause(st->home, ret, st->dbmsg, dbi_file[DBI_META], err))
+		if (err_system(st->home, ret, st->dbmsg, dbi_file[DBI_META], err))
 			return STORE_STORAGE;
-		err_db(st, err, ret, "cannot open %s", path);
-		err->code = STORE_FORMAT;
-		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
-			 "; the file is damaged: restore it from a backup or run db_recover -c -h '%s'", st->home);
-		return STORE_FORMAT;
+		return err_damaged(st, err, ret, dbi_file[DBI_META]);
 	}
 	/* a snapshot read: a writer mid-transaction (or killed in one) holds
 	 * locks on this page, and a snapshot never waits on them */
@@ -391,185 +325,6 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 	return c;
 }
 
-/* What the store derives from an execution's tasks: how many are complete
- * and, for a waiting execution of the pre-pause layout (which carries no
- * pause fields), the first task that waits.  The caller writes the record. */
-static store_code derive_from_tasks(dbs *st, DB_TXN *txn, record_exec *e, store_err *err)
-{
-	bool want_pause = e->status == EXEC_WAITING && !e->is_paused;
-	e->tasks_complete = 0;
-	for (size_t i = 0; i < e->n_task_ids; i++) {
-		record_task t;
-		store_err one;
-		if (rec_get_task(st, txn, e->id, e->task_ids[i], &t, 0, &one) != STORE_OK)
-			continue; /* verify reports it */
-		task_status ts = t.status;
-		record_task_free(&t);
-		e->tasks_complete += ts == TASK_COMPLETE;
-		if (want_pause && ts == TASK_WAITING) {
-			want_pause = false;
-			e->is_paused = true;
-			e->paused_task_id = record_strdup(e->task_ids[i]);
-			if (!e->paused_task_id)
-				return err_set(err, STORE_STORAGE, "out of memory");
-		}
-	}
-	return STORE_OK;
-}
-
-/* Rebuilds what format 3 derives from the records: the covering status
- * index, the per-status counts and each execution's count of complete tasks;
- * a pre-pause (format 1) waiting execution gets its pause fields from its
- * first waiting task. */
-static store_code rebuild_derived(dbs *st, DB_TXN *txn, uint64_t format, meta_state *ms, store_err *err)
-{
-	u_int32_t dropped;
-	int ret = 0;
-	for (int s = 0; s < EXEC_STATUS_COUNT && !ret; s++)
-		if ((ret = st->db[DBI_STATUS(s)]->truncate(st->db[DBI_STATUS(s)], txn, &dropped, 0)) != 0)
-			return err_db(st, err, ret, "upgrading: emptying %s", dbi_file[DBI_STATUS(s)]);
-	DBC *cur;
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
-	store_code c = STORE_OK;
-	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		record_exec e;
-		char why[256];
-		if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0)
-			continue; /* verify reports it; the rest stays readable */
-		c = derive_from_tasks(st, txn, &e, err);
-		record_buf b = { 0 };
-		unsigned char key[200];
-		size_t kn = key_by_status(key, sizeof key, &e);
-		if (!c && record_encode_exec(&e, &b) < 0)
-			c = err_set(err, STORE_STORAGE, "out of memory");
-		if (!c && kn && (unsigned)e.status < EXEC_STATUS_COUNT)
-			c = rec_put_raw(st, txn, DBI_STATUS(e.status), key, kn, b.data, b.len, err);
-		/* the record itself is rewritten in the current layout, so that it
-		 * and its copy in the index are the same bytes */
-		if (!c && (b.len != d.size || memcmp(b.data, d.data, b.len) != 0))
-			c = rec_put_raw(st, txn, DBI_EXECS, e.id, strlen(e.id), b.data, b.len, err);
-		if (!c && (unsigned)e.status < EXEC_STATUS_COUNT)
-			ms->counts[e.status]++;
-		record_buf_free(&b);
-		record_exec_free(&e);
-	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	if (!c && ret != DB_NOTFOUND)
-		c = err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_EXECS]);
-	return c;
-}
-
-/* Format 5 keeps each log line in a record of its own (logs.db): the lines
- * of every older task record move there, and the record keeps their count. */
-static store_code move_logs(dbs *st, DB_TXN *txn, store_err *err)
-{
-	DBC *cur;
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC;
-	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_TASKS]);
-	store_code c = STORE_OK;
-	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT | DB_RMW)) == 0) {
-		record_task t;
-		char why[256];
-		if (record_decode_task(d.data, d.size, &t, why, sizeof why) < 0)
-			continue; /* verify reports it */
-		if (t.n_logs || t.log_count) {
-			c = rec_put_logs(st, txn, t.execution_id, t.task_id, 0, t.logs, t.n_logs, err);
-			t.log_count = t.n_logs;
-			record_buf b = { 0 };
-			record_task bare = t;
-			bare.logs = NULL;
-			bare.n_logs = 0;
-			if (!c && record_encode_task(&bare, &b) < 0)
-				c = err_set(err, STORE_STORAGE, "out of memory");
-			DBT nd = dbs_dbt(b.data, b.len);
-			if (!c && (ret = cur->put(cur, &k, &nd, DB_CURRENT)) != 0)
-				c = err_db(st, err, ret, "upgrading: rewriting task '%s'", t.task_id);
-			record_buf_free(&b);
-		}
-		record_task_free(&t);
-	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	if (!c && ret != DB_NOTFOUND)
-		c = err_db(st, err, ret, "upgrading: reading %s", dbi_file[DBI_TASKS]);
-	return c;
-}
-
-/* Creates a new home, or upgrades an older one, in one transaction. */
-static store_code create_or_upgrade(dbs *st, DB_TXN *txn, void *arg, store_err *err)
-{
-	(void)arg;
-	store_code c;
-	for (int i = 0; i < DBI_COUNT; i++)
-		if ((c = db_open_one(st, txn, (dbi)i, DB_CREATE, err)))
-			return c;
-	uint64_t format;
-	if ((c = meta_get_u64(st, txn, "format", &format, DB_RMW, err)))
-		return c;
-	if (format == STORE_FORMAT_VERSION)
-		return STORE_OK; /* another process created it first */
-	if (format > STORE_FORMAT_VERSION)
-		return err_set(err, STORE_FORMAT, "store format %llu in '%s' is newer than this version supports (%d): "
-			       "use a newer seetop", (unsigned long long)format, st->home, STORE_FORMAT_VERSION);
-	if (format == 5) /* format 6 added the deadline index; no task had a deadline */
-		return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
-	meta_state ms;
-	memset(&ms, 0, sizeof ms);
-	if (format == 2) {
-		/* format 2 kept the generation, the event sequence and each count
-		 * under a key of its own (format 3 had the state record, and one
-		 * status index file for every status) */
-		if ((c = meta_get_u64(st, txn, "generation", &ms.generation, 0, err)) ||
-		    (c = meta_get_u64(st, txn, "event_seq", &ms.event_seq, 0, err)))
-			return c;
-		static const char *const old_keys[] = { "generation", "event_seq", "count.running", "count.waiting-for-input",
-							"count.complete", "count.failed" };
-		for (size_t i = 0; i < sizeof old_keys / sizeof *old_keys; i++)
-			if ((c = rec_del_raw(st, txn, DBI_META, old_keys[i], strlen(old_keys[i]), err)))
-				return c;
-	}
-	if (format == 3 || format == 4) {
-		/* format 3 had the state record, and one index file for every
-		 * status; format 4 kept log lines inside their task's record */
-		if ((c = state_read(st, txn, &ms, 0, err)))
-			return c;
-		memset(ms.counts, 0, sizeof ms.counts);
-	}
-	if (format != 0 && (c = move_logs(st, txn, err)))
-		return c;
-	if (format != 0 && (c = rebuild_derived(st, txn, format, &ms, err)))
-		return c;
-	if ((c = state_write(st, txn, &ms, err)))
-		return c;
-	return meta_put_u64(st, txn, "format", STORE_FORMAT_VERSION, err);
-}
-
-static const char *const legacy_files[] = { "by_start.db", "by_status.db", NULL };
-
-/* The index files of older formats are unused by this one: they go once the
- * upgrade has committed (or at a later open, if the process died in
- * between). */
-static void drop_legacy_files(dbs *st)
-{
-	if (st->flags & STORE_OPEN_READ_ONLY)
-		return;
-	for (int i = 0; legacy_files[i]; i++) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", st->home, legacy_files[i]);
-		unlink(path);
-	}
-}
-
 static void drop_db_handles(dbs *st)
 {
 	for (int i = 0; i < DBI_COUNT; i++)
@@ -581,35 +336,17 @@ static void drop_db_handles(dbs *st)
 
 static store_code run_create(dbs *st, store_err *err);
 
-/* Region files of the shared environments earlier versions used: this one
- * keeps its regions in memory, and the server alone opens the home. */
-static void remove_region_files(const char *home)
-{
-	DIR *d = opendir(home);
-	struct dirent *de;
-	char path[4200];
-	while (d && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "__db.", 5) == 0 && strncmp(de->d_name, "__db.rep", 8) != 0) {
-			/* __db.rep* hold a replication group's state */
-			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-}
-
 static store_code open_all(dbs *st, store_err *err)
 {
 	store_code c = env_open(st, err);
 	if (c)
 		return c;
-	remove_region_files(st->home);
+	upgrade_drop_regions(st->home);
 	uint64_t format;
 	if ((c = probe_format(st, &format, err)))
 		goto fail;
 	if (format > STORE_FORMAT_VERSION) {
-		c = err_set(err, STORE_FORMAT, "store format %llu in '%s' is newer than this version supports (%d): "
-			    "use a newer seetop", (unsigned long long)format, st->home, STORE_FORMAT_VERSION);
+		c = upgrade_too_new(st, format, err);
 		goto fail;
 	}
 	if (format != STORE_FORMAT_VERSION) {
@@ -631,13 +368,13 @@ static store_code open_all(dbs *st, store_err *err)
 		/* after a checkpoint, recovery never reads the log that names the
 		 * files the upgrade left behind */
 		st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
-		drop_legacy_files(st);
+		upgrade_drop_legacy(st);
 		return STORE_OK;
 	}
 	for (int i = 0; i < DBI_COUNT; i++)
 		if ((c = db_open_one(st, NULL, (dbi)i, 0, err)))
 			goto fail;
-	drop_legacy_files(st);
+	upgrade_drop_legacy(st);
 	return STORE_OK;
 fail:
 	close_handles(st);
@@ -653,7 +390,11 @@ static store_code run_create(dbs *st, store_err *err)
 		int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 		if (ret)
 			return err_db(st, err, ret, "beginning a transaction");
-		store_code c = create_or_upgrade(st, txn, NULL, err);
+		store_code c = STORE_OK;
+		for (int i = 0; i < DBI_COUNT && !c; i++)
+			c = db_open_one(st, txn, (dbi)i, DB_CREATE, err);
+		if (!c)
+			c = upgrade_home(st, txn, err);
 		if (c == STORE_OK) {
 			ret = txn->commit(txn, 0);
 			if (ret == 0)
@@ -685,7 +426,7 @@ store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err)
 	dbs *st = calloc(1, sizeof *st);
 	if (!st || !(st->home = record_strdup(home))) {
 		free(st);
-		return err_set(err, STORE_STORAGE, "out of memory");
+		return err_oom(err);
 	}
 	st->flags = flags;
 	snprintf(st->actor, sizeof st->actor, "unknown");
@@ -707,6 +448,7 @@ void dbs_close(dbs *st)
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
+	free(st->notify_seq);
 	repl_free(st);
 	free(st->home);
 	free(st);
@@ -720,6 +462,34 @@ bool dbs_is_read_only(const dbs *st)
 const char *dbs_home(const dbs *st)
 {
 	return st->home;
+}
+
+/* What the server reports of its environment (seectl server status). */
+store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!st->env)
+		return err_set(err, STORE_STORAGE, "the environment is closed");
+	DB_MPOOL_STAT *mp = NULL;
+	int ret = st->env->memp_stat(st->env, &mp, NULL, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the cache statistics");
+	out->cache_bytes = (uint64_t)mp->st_gbytes * 1024 * 1024 * 1024 + mp->st_bytes;
+	/* Berkeley DB makes a cache under 500 MB a quarter larger for its own
+	 * bookkeeping (256 MB reads as 320 MB): report the size the home was
+	 * given, as the README and cache_mb say it */
+	if (out->cache_bytes < (uint64_t)625 << 20)
+		out->cache_bytes = (out->cache_bytes / 5 * 4) >> 20 << 20; /* given in whole MB */
+	out->cache_used_bytes = (uint64_t)mp->st_page_clean * mp->st_pagesize + (uint64_t)mp->st_page_dirty * mp->st_pagesize;
+	free(mp);
+	DB_LOG_STAT *lg = NULL;
+	ret = st->env->log_stat(st->env, &lg, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading the log statistics");
+	out->log_file = lg->st_cur_file;
+	out->log_offset = lg->st_cur_offset;
+	free(lg);
+	return STORE_OK;
 }
 
 /* After a panic every handle is unusable: close them all and reopen, which

@@ -1,88 +1,21 @@
 /* dbs_hooks.c - notification hooks: the commands a home runs on its events.
- *
- * hooks.db holds the hooks (id -> on NUL argv0 NUL argv1 ...).  When an
- * event a hook listens for is written, a notification goes into outbox.db
- * in the same transaction (event sequence << 6 | hook -> kind:hook id NUL exec NUL task NUL prompt NUL
- * deadline NUL actor NUL user NUL time NUL argv...): it is as durable as the
- * change.  The server runs each notification after the commit and deletes
- * it once its command has ended, so one not yet run when the server died
- * runs when it starts again (at least once). */
+ * Adding, listing and removing hooks; the server's reading of the outbox,
+ * each a transaction (the records themselves: dbs_outbox.c).  The server
+ * runs each notification after the commit that wrote it and deletes it once
+ * its command has ended, so one not yet run when the server died runs when
+ * it starts again (at least once). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_outbox.h"
+#include "dbs_txn.h"
 #include "keys.h"
-
-static const char *const kinds[] = { "waiting", "paused", "timeout", "rejected", "cancelled", NULL };
-
-/* The kind of notification an event is, or NULL: an operator's pause asks
- * nothing, so it is not "waiting". */
-static const char *event_kind(const char *action)
-{
-	if (!strcmp(action, "request-input"))
-		return "waiting";
-	if (!strcmp(action, "pause"))
-		return "paused";
-	if (!strcmp(action, "timeout"))
-		return "timeout";
-	if (!strcmp(action, "reject"))
-		return "rejected";
-	if (!strcmp(action, "cancel"))
-		return "cancelled";
-	return NULL;
-}
-
-static bool on_has(const char *on, const char *kind)
-{
-	size_t n = strlen(kind);
-	for (const char *p = on; *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && memcmp(p, kind, n) == 0)
-			return true;
-		p += len + (e != NULL);
-	}
-	return false;
-}
-
-/* Appends s and a NUL (NUL bytes inside become spaces: they go in the environment). */
-static int put_z(record_buf *b, const char *s, size_t len)
-{
-	unsigned char *d;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = (b->len + len + 1) * 2;
-		if (!(d = realloc(b->data, cap)))
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	for (size_t i = 0; i < len; i++)
-		b->data[b->len++] = s[i] ? (unsigned char)s[i] : ' ';
-	b->data[b->len++] = '\0';
-	return 0;
-}
-
-static int put_s(record_buf *b, const char *s)
-{
-	return put_z(b, s ? s : "", s ? strlen(s) : 0);
-}
-
-/* Splits a NUL-separated value into at most cap strings (pointing into it). */
-static size_t split_z(const unsigned char *p, size_t len, const char **out, size_t cap)
-{
-	size_t n = 0, at = 0;
-	while (at < len && n < cap) {
-		const unsigned char *z = memchr(p + at, '\0', len - at);
-		if (!z)
-			break;
-		out[n++] = (const char *)p + at;
-		at = (size_t)(z - p) + 1;
-	}
-	return n;
-}
+#include "rules.h"
 
 /* ---- hooks ---- */
 
@@ -124,12 +57,10 @@ static store_code hook_add_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 		return c;
 	a->id++;
 	record_buf b = { 0 };
-	int rc = put_s(&b, a->on);
-	for (size_t i = 0; i < a->argc && !rc; i++)
-		rc = put_s(&b, a->argv[i]);
+	int rc = hook_encode(&b, a->on, a->argv, a->argc);
 	unsigned char k[8];
 	key_u64(k, a->id);
-	c = rc ? err_set(err, STORE_STORAGE, "out of memory") : rec_put_raw(st, txn, DBI_HOOKS, k, 8, b.data, b.len, err);
+	c = rc ? err_oom(err) : rec_put_raw(st, txn, DBI_HOOKS, k, 8, b.data, b.len, err);
 	record_buf_free(&b);
 	if (c)
 		return c;
@@ -152,8 +83,8 @@ store_code dbs_hook_add(dbs *st, dbs_ctx *cx, const char *on, const char *const 
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		bool known = false;
-		for (int i = 0; kinds[i] && !known; i++)
-			known = strlen(kinds[i]) == len && memcmp(kinds[i], p, len) == 0;
+		for (int i = 0; rules_notices[i] && !known; i++)
+			known = strlen(rules_notices[i]) == len && memcmp(rules_notices[i], p, len) == 0;
 		if (!known)
 			return err_set(err, STORE_INVALID_INPUT, "unknown event '%.*s' (waiting, paused, timeout, rejected, cancelled)",
 				       (int)(len > 40 ? 40 : len), p);
@@ -184,43 +115,7 @@ static store_code hook_list_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	hook_arg *a = arg;
 	store_hook_array_free(a->out, a->n);
-	a->out = NULL;
-	a->n = 0;
-	DBC *cur;
-	int ret = st->db[DBI_HOOKS]->cursor(st->db[DBI_HOOKS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_HOOKS]);
-	DBT k, d;
-	memset(&k, 0, sizeof k);
-	memset(&d, 0, sizeof d);
-	k.flags = d.flags = DB_DBT_REALLOC;
-	store_code c = STORE_OK;
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0 && a->n < STORE_HOOKS_MAX) {
-		const char *f[STORE_HOOK_ARGS_MAX + 1];
-		size_t nf = split_z(d.data, d.size, f, STORE_HOOK_ARGS_MAX + 1);
-		if (k.size != 8 || nf < 2)
-			continue;
-		store_hook *v = realloc(a->out, (a->n + 1) * sizeof *v);
-		if (!v) {
-			c = err_set(err, STORE_STORAGE, "out of memory");
-			break;
-		}
-		a->out = v;
-		store_hook *h = &v[a->n++];
-		memset(h, 0, sizeof *h);
-		h->id = key_get_u64(k.data);
-		h->on = record_strdup(f[0]);
-		h->argv = calloc(nf - 1, sizeof *h->argv);
-		for (size_t i = 1; h->argv && i < nf; i++)
-			if ((h->argv[h->argc] = record_strdup(f[i])))
-				h->argc++;
-	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	if (!c && ret && ret != DB_NOTFOUND)
-		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_HOOKS]);
-	return c;
+	return hooks_read(st, txn, &a->out, &a->n, err);
 }
 
 store_code dbs_hook_list(dbs *st, store_hook **out, size_t *n, store_err *err)
@@ -264,52 +159,6 @@ store_code dbs_hook_remove(dbs *st, dbs_ctx *cx, uint64_t id, store_err *err)
 
 /* ---- the outbox ---- */
 
-store_code rec_notify(dbs *st, DB_TXN *txn, const record_event *ev, store_err *err)
-{
-	const char *kind = ev->action ? event_kind(ev->action) : NULL;
-	if (!kind)
-		return STORE_OK;
-	hook_arg a = { 0 };
-	store_code c = hook_list_txn(st, txn, &a, err);
-	record_task t = { 0 };
-	bool have_task = false;
-	for (size_t i = 0; !c && i < a.n; i++) {
-		if (!on_has(a.out[i].on, kind))
-			continue;
-		if (!have_task && ev->task_id && ev->execution_id) {
-			c = rec_get_task(st, txn, ev->execution_id, ev->task_id, &t, 0, err);
-			if (c == STORE_NOT_FOUND) {
-				c = STORE_OK;
-				memset(err, 0, sizeof *err);
-			}
-			have_task = true;
-		}
-		if (c)
-			break;
-		/* ordered as the events, and never used twice: the event's
-		 * sequence, then the hook's place (at most 32 hooks) */
-		uint64_t seq = ev->seq << 6 | (uint64_t)i;
-		record_buf b = { 0 };
-		char kind_id[48]; /* "kind:hook id": the server's log names the hook */
-		snprintf(kind_id, sizeof kind_id, "%s:%llu", kind, (unsigned long long)a.out[i].id);
-		int rc = put_s(&b, kind_id) | put_s(&b, ev->execution_id) | put_s(&b, ev->task_id) |
-			 put_z(&b, t.input_prompt.s ? t.input_prompt.s : "", t.input_prompt.len) |
-			 put_s(&b, t.input_deadline) | put_s(&b, ev->actor) | put_s(&b, ev->user) | put_s(&b, ev->time) |
-			 put_z(&b, ev->reason.s ? ev->reason.s : "", ev->has_reason ? ev->reason.len : 0);
-		for (size_t k = 0; k < a.out[i].argc && !rc; k++)
-			rc = put_s(&b, a.out[i].argv[k]);
-		unsigned char key[8];
-		key_u64(key, seq);
-		c = rc ? err_set(err, STORE_STORAGE, "out of memory")
-		       : rec_put_raw(st, txn, DBI_OUTBOX, key, 8, b.data, b.len, err);
-		record_buf_free(&b);
-		st->outbox_added = true;
-	}
-	record_task_free(&t);
-	store_hook_array_free(a.out, a.n);
-	return c;
-}
-
 typedef struct outbox_arg {
 	uint64_t after;
 	bool any;
@@ -332,41 +181,8 @@ static store_code outbox_next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	memset(&d, 0, sizeof d);
 	d.flags = DB_DBT_REALLOC;
 	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
-	if (ret == 0 && k.size == 8) {
-		dbs_note *n = a->note;
-		memset(n, 0, sizeof *n);
-		n->seq = key_get_u64(kb);
-		n->data = malloc(d.size + 1);
-		if (n->data) {
-			memcpy(n->data, d.data, d.size);
-			n->data[d.size] = '\0';
-			const char *f[9 + STORE_HOOK_ARGS_MAX];
-			size_t nf = split_z((unsigned char *)n->data, d.size, f, 9 + STORE_HOOK_ARGS_MAX);
-			if (nf >= 10) {
-				char *colon = strchr(n->data, ':'); /* "kind:hook id" (before: "kind") */
-				if (colon) {
-					*colon = '\0';
-					n->hook_id = strtoull(colon + 1, NULL, 10);
-				}
-				n->kind = f[0];
-				n->exec_id = f[1];
-				n->task_id = f[2];
-				n->prompt = f[3];
-				n->deadline = f[4];
-				n->actor = f[5];
-				n->user = f[6];
-				n->time = f[7];
-				n->reason = f[8];
-				n->argc = nf - 9;
-				for (size_t i = 0; i < n->argc; i++)
-					n->argv[i] = f[9 + i];
-				a->any = true;
-			} else {
-				a->any = true; /* a broken entry: handed out with no command, to be deleted */
-				n->argc = 0;
-			}
-		}
-	}
+	if (ret == 0 && k.size == 8)
+		a->any = note_decode(a->note, key_get_u64(kb), d.data, d.size);
 	cur->close(cur);
 	free(d.data);
 	if (ret && ret != DB_NOTFOUND)

@@ -9,7 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "rules.h"
+
+const char *const dbi_file[DBI_COUNT] = {
+	[DBI_META] = "meta.db",
+	[DBI_EXECS] = "executions.db",
+	[DBI_TASKS] = "tasks.db",
+	[DBI_STATUS(EXEC_RUNNING)] = "status-running.db",
+	[DBI_STATUS(EXEC_WAITING)] = "status-waiting-for-input.db",
+	[DBI_STATUS(EXEC_COMPLETE)] = "status-complete.db",
+	[DBI_STATUS(EXEC_FAILED)] = "status-failed.db",
+	[DBI_EVENTS] = "events.db",
+	[DBI_EV_BY_EXEC] = "events_by_exec.db",
+	[DBI_REQUESTS] = "requests.db",
+	[DBI_LOGS] = "logs.db",
+	[DBI_DEADLINES] = "deadlines.db",
+	[DBI_HOOKS] = "hooks.db",
+	[DBI_OUTBOX] = "outbox.db",
+};
 
 store_code meta_get_u64(dbs *st, DB_TXN *txn, const char *name, uint64_t *v, u_int32_t flags, store_err *err)
 {
@@ -141,7 +160,7 @@ store_code rec_get_exec(dbs *st, DB_TXN *txn, const char *id, record_exec *e, u_
 store_code rec_get_task(dbs *st, DB_TXN *txn, const char *exec_id, const char *task_id, record_task *t,
 			u_int32_t flags, store_err *err)
 {
-	unsigned char key[300];
+	unsigned char key[KEY_TASK_MAX];
 	size_t kn = key_task(key, sizeof key, exec_id, task_id);
 	if (!kn)
 		return err_set(err, STORE_NOT_FOUND, "task '%s' not found in execution '%s'", task_id, exec_id);
@@ -189,12 +208,34 @@ store_code rec_del_raw(dbs *st, DB_TXN *txn, dbi which, const void *k, size_t kn
 	return ret ? err_db(st, err, ret, "deleting from %s", dbi_file[which]) : STORE_OK;
 }
 
+store_code rec_each(dbs *st, DB_TXN *txn, dbi which, bool keys_only,
+		    store_code (*fn)(void *ctx, const DBT *k, const DBT *d), void *ctx, store_err *err)
+{
+	DBC *cur;
+	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
+	if (ret)
+		return err_db(st, err, ret, "reading %s", dbi_file[which]);
+	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	k.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
+	d.flags = keys_only ? DB_DBT_PARTIAL | DB_DBT_USERMEM : DB_DBT_REALLOC; /* partial: no byte of it */
+	store_code c = STORE_OK;
+	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0)
+		c = fn(ctx, &k, &d);
+	cur->close(cur);
+	free(k.data);
+	if (!keys_only)
+		free(d.data);
+	if (!c && ret != DB_NOTFOUND)
+		c = err_db(st, err, ret, "reading %s", dbi_file[which]);
+	return c;
+}
+
 /* The status index entry and the counts follow the record: the entry of
  * `old` goes, `e`'s is written (with `rec`, its encoded record, as value). */
 static store_code index_update(dbs *st, DB_TXN *txn, const record_exec *e, const record_buf *rec,
 			       const record_exec *old, store_err *err)
 {
-	unsigned char k[200];
+	unsigned char k[KEY_BY_STATUS_MAX];
 	size_t kn;
 	store_code c;
 	bool same_key = old && e && old->status == e->status && strcmp(old->start_timestamp, e->start_timestamp) == 0;
@@ -273,7 +314,7 @@ store_code rec_del_exec(dbs *st, DB_TXN *txn, const record_exec *old, store_err 
 
 store_code rec_put_task(dbs *st, DB_TXN *txn, const record_task *t, store_err *err)
 {
-	unsigned char key[300];
+	unsigned char key[KEY_TASK_MAX];
 	record_buf b = { 0 };
 	size_t kn = key_task(key, sizeof key, t->execution_id, t->task_id);
 	if (!kn)
@@ -559,14 +600,25 @@ static store_code put_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *e
 	record_buf_free(&b);
 	if (c || !ev->execution_id)
 		return c;
-	unsigned char ik[200];
-	size_t n = strlen(ev->execution_id);
-	if (n + 9 > sizeof ik)
-		return STORE_OK;
-	memcpy(ik, ev->execution_id, n);
-	ik[n] = '\0';
-	key_u64(ik + n + 1, seq);
-	return rec_put_raw(st, txn, DBI_EV_BY_EXEC, ik, n + 9, "", 0, err);
+	unsigned char ik[KEY_EXEC_EVENT_MAX];
+	size_t n = key_exec_event(ik, sizeof ik, ev->execution_id, seq);
+	return n ? rec_put_raw(st, txn, DBI_EV_BY_EXEC, ik, n, "", 0, err) : STORE_OK;
+}
+
+/* An event whose notifications the transaction layer writes before the
+ * commit (outbox_write): the records call nothing above them. */
+static store_code notify_later(dbs *st, uint64_t seq, store_err *err)
+{
+	if (st->n_notify == st->cap_notify) {
+		size_t cap = st->cap_notify ? st->cap_notify * 2 : 16;
+		uint64_t *v = realloc(st->notify_seq, cap * sizeof *v);
+		if (!v)
+			return err_oom(err);
+		st->notify_seq = v;
+		st->cap_notify = cap;
+	}
+	st->notify_seq[st->n_notify++] = seq;
+	return STORE_OK;
 }
 
 store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
@@ -578,8 +630,8 @@ store_code rec_add_event(dbs *st, DB_TXN *txn, record_event *ev, store_err *err)
 	ev->actor = cx ? (char *)(cx->actor && *cx->actor ? cx->actor : "unknown") : st->actor;
 	ev->user = cx && cx->user && *cx->user ? (char *)cx->user : NULL;
 	store_code c = put_event(st, txn, ev, err);
-	if (!c)
-		c = rec_notify(st, txn, ev, err);
+	if (!c && rules_event_notice(ev->action))
+		c = notify_later(st, ev->seq, err);
 	ev->time = ev->actor = ev->user = NULL;
 	return c;
 }

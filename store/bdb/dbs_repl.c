@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbs_errmap.h"
 #include "dbs_repl.h"
 #include "dbs_repl_int.h"
 #include "tag.h"

@@ -4,7 +4,7 @@
 #ifndef SEESTORE_DBS_REPL_INT_H
 #define SEESTORE_DBS_REPL_INT_H
 
-#include "dbs_int.h"
+#include "dbs_handle.h"
 
 /* Before the environment opens: reads the home's repl.conf and, when there
  * is one, configures this site (its address, the helper, priority, quorum

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
+#include "dbs_moves.h"
 #include "keys.h"
-
-#define DEADLINE_MAX_S (3650ull * 86400) /* ten years */
+#include "rules.h"
 
 /* ---- setting a deadline ---- */
 
@@ -25,36 +27,6 @@ typedef struct deadline_arg {
 	record_on_timeout policy;
 } deadline_arg;
 
-store_code deadline_check(const record_task *t, record_on_timeout policy, store_err *err)
-{
-	if (policy == TIMEOUT_DEFAULT && !(t->has_input && t->has_input_default))
-		return err_set(err, STORE_INVALID_INPUT,
-			       "task '%s' has no default: on-timeout 'default' needs one (use fail or skip)", t->task_id);
-	if (policy == TIMEOUT_SKIP && t->has_input && t->input_required)
-		return err_set(err, STORE_INVALID_INPUT,
-			       "task '%s' requires an answer: on-timeout 'skip' would go on without one (use fail, or "
-			       "default with a default)",
-			       t->task_id);
-	if ((unsigned)policy > TIMEOUT_SKIP)
-		return err_set(err, STORE_INVALID_INPUT, "unknown on-timeout policy %d (fail, default or skip)",
-			       (int)policy);
-	return STORE_OK;
-}
-
-store_code task_deadline_set(record_task *t, uint64_t seconds, record_on_timeout policy, const char *now,
-			     store_err *err)
-{
-	char when[40];
-	int64_t us = 0;
-	record_timestamp_parse(now, &us);
-	record_timestamp_format(us + (int64_t)seconds * 1000000, when, sizeof when);
-	if (rec_set_str(&t->input_deadline, seconds ? when : NULL) < 0 ||
-	    rec_set_str(&t->deadline_from, seconds ? now : NULL) < 0)
-		return err_set(err, STORE_STORAGE, "out of memory");
-	t->on_timeout = seconds ? policy : TIMEOUT_FAIL;
-	return STORE_OK;
-}
-
 static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	deadline_arg *a = arg;
@@ -63,12 +35,9 @@ static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	store_code c = rec_get_exec_task(st, txn, a->exec_id, a->task_id, &e, &t, err);
 	if (c)
 		return c;
-	if (t.status != TASK_WAITING) {
-		c = err_set(err, STORE_INVALID_STATE, "task '%s' of execution '%s' is not waiting for input (status: %s): "
-			    "only a waiting task can have a deadline", a->task_id, a->exec_id, status_task_name(t.status));
+	if ((c = rules_deadline_set(&e, &t, err)))
 		goto out;
-	}
-	if (a->seconds && (c = deadline_check(&t, a->policy, err)))
+	if (a->seconds && (c = rules_deadline_policy(&t, a->policy, err)))
 		goto out;
 	/* the old entry goes; the new one comes with the task's write */
 	if ((c = rec_deadline_index(st, txn, &t, false, err)))
@@ -78,7 +47,7 @@ static store_code deadline_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if ((c = task_deadline_set(&t, a->seconds, a->policy, now, err)))
 		goto out;
 	if (record_exec_copy(&old, &e) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 		goto out;
 	}
 	/* the execution carries its earliest deadline: it is written again */
@@ -101,7 +70,7 @@ out:
 store_code dbs_task_deadline(dbs *st, dbs_ctx *cx, const char *exec_id, const char *task_id, uint64_t seconds,
 			     record_on_timeout policy, store_err *err)
 {
-	if (seconds > DEADLINE_MAX_S)
+	if (seconds > RULES_DEADLINE_MAX_S)
 		return err_set(err, STORE_INVALID_INPUT, "a deadline is at most ten years away (3650d)");
 	deadline_arg a = { exec_id, task_id, seconds, policy };
 	return txn_write_for(st, cx, deadline_txn, &a, err);
@@ -180,9 +149,8 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	}
 	if (c)
 		return c;
-	int64_t tus;
-	if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &tus) ||
-	    tus != a.us) {
+	rules_timeout what = rules_timeout_action(&t, a.us);
+	if (what == RULES_TIMEOUT_STALE) {
 		/* a stale entry: the task moved on */
 		record_task stale = t;
 		char when[40];
@@ -197,16 +165,13 @@ static store_code fire_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	snprintf(reason, sizeof reason, "no answer by the deadline %s (on timeout: %s)", t.input_deadline,
 		 record_on_timeout_name(t.on_timeout));
 	record_text why = { reason, strlen(reason) };
-	if (t.on_timeout == TIMEOUT_DEFAULT && t.has_input_default) {
-		c = ops_resume_in(st, txn, a.exec_id, a.task_id, true, "timeout", &why, err);
-		goto out;
-	}
-	if (t.on_timeout == TIMEOUT_SKIP && !(t.has_input && t.input_required)) {
-		c = ops_resume_in(st, txn, a.exec_id, a.task_id, false, "timeout", &why, err);
+	if (what == RULES_TIMEOUT_DEFAULT || what == RULES_TIMEOUT_SKIP) {
+		resume_how how = { NULL, 0, what != RULES_TIMEOUT_DEFAULT, &why, "timeout" };
+		c = task_resume(st, txn, a.exec_id, a.task_id, &how, err);
 		goto out;
 	}
 	if (record_exec_copy(&old, &e) < 0) {
-		c = err_set(err, STORE_STORAGE, "out of memory");
+		c = err_oom(err);
 		goto out;
 	}
 	if (!(c = task_fail_now(&t, reason, t.input_deadline, err)) && !(c = exec_settle(st, txn, &e, &t, err)) &&

@@ -3,14 +3,19 @@
  * ids that make a retried change happen once, and the reads of the state. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_outbox.h"
 #include "dbs_repl_int.h"
+#include "dbs_env.h"
+#include "dbs_txn.h"
 
 static store_code request_record(dbs *st, DB_TXN *txn, const dbs_ctx *cx, store_err *err);
 
@@ -77,6 +82,7 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			return STORE_STORAGE;
 		}
 		st->ts_loaded = false;
+		st->n_notify = 0;
 		memset(st->count_delta, 0, sizeof st->count_delta);
 		/* a change the server already made under this request id (its
 		 * answer was lost): found in the same transaction, made again never */
@@ -103,6 +109,8 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			}
 		}
 		store_code c = fn(st, txn, arg, err);
+		if (c == STORE_OK && write)
+			c = outbox_write(st, txn, err);
 		if (c == STORE_OK && write && !quiet)
 			c = state_finish(st, txn, err);
 		if (c == STORE_OK && req)
@@ -286,7 +294,7 @@ store_code dbs_flush(dbs *st, store_err *err)
 /* Why a change is refused in a home opened read-only: a backup says so. */
 static store_code refuse_read_only(dbs *st, store_err *err)
 {
-	char mark[4200];
+	char mark[PATH_MAX + sizeof STORE_BACKUP_MARK + 1];
 	snprintf(mark, sizeof mark, "%s/%s", st->home, STORE_BACKUP_MARK);
 	if (access(mark, F_OK) == 0)
 		return err_set(err, STORE_READ_ONLY,

@@ -1,4 +1,4 @@
-/* verify.c - checks every invariant of a home, one record at a time, so that
+/* dbs_verify.c - checks every invariant of a home, one record at a time, so that
  * memory stays flat however large the store is. */
 #include "config.h"
 
@@ -7,12 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbs_int.h"
+#include "dbs_errmap.h"
+#include "dbs_rec.h"
+#include "dbs_txn.h"
 
 typedef struct verify_arg {
 	void (*problem)(void *ctx, const char *what);
 	void *ctx;
 	size_t n;
+	/* the walk in progress (rec_each hands each record to a check) */
+	dbs *st;
+	DB_TXN *txn;
+	store_err *err;
+	uint64_t tally[EXEC_STATUS_COUNT]; /* executions of each status */
+	exec_status status;                /* the status index being read */
+	unsigned char prefix[KEY_LOG_MAX + 8]; /* the task whose log lines are being read */
+	size_t pn;
+	uint64_t lines;
+	uint64_t last_event;               /* the last event's sequence */
 } verify_arg;
 
 static void report(verify_arg *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -42,367 +54,302 @@ static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, si
 	out[o] = '\0';
 }
 
-static store_code check_execs(dbs *st, DB_TXN *txn, verify_arg *a, uint64_t tally[EXEC_STATUS_COUNT],
-			      store_err *err)
+static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 {
-	DBC *cur;
-	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char kt[300], why[256];
-		record_exec e;
-		key_text(kt, sizeof kt, k.data, k.size, 0);
-		if (record_decode_exec(d.data, d.size, &e, why, sizeof why) < 0) {
-			report(a, "execution '%s': record cannot be decoded: %s", kt, why);
-			continue;
-		}
-		if (strlen(e.id) != k.size || memcmp(e.id, k.data, k.size) != 0)
-			report(a, "execution '%s': record holds id '%s'", kt, e.id);
-		if ((unsigned)e.status < EXEC_STATUS_COUNT)
-			tally[e.status]++;
-		size_t waiting = 0;
-		uint64_t complete = 0;
-		bool paused_ok = false;
-		for (size_t i = 0; i < e.n_task_ids; i++) {
-			record_task t;
-			store_err one;
-			store_code c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, 0, &one);
-			if (c == STORE_NOT_FOUND || c == STORE_FORMAT) {
-				report(a, "execution '%s': %s", e.id,
-				       c == STORE_NOT_FOUND ? "task_ids names a task with no record" : one.msg);
-				continue;
-			}
-			if (c) {
-				*err = one;
-				record_exec_free(&e);
-				cur->close(cur);
-				free(k.data);
-				free(d.data);
-				return c;
-			}
-			if (strcmp(t.execution_id, e.id) != 0 || strcmp(t.task_id, e.task_ids[i]) != 0)
-				report(a, "task '%s' of execution '%s': record holds ids '%s'/'%s'", e.task_ids[i], e.id,
-				       t.execution_id, t.task_id);
-			if (t.status == TASK_WAITING) {
-				waiting++;
-				if (e.paused_task_id && strcmp(e.paused_task_id, t.task_id) == 0)
-					paused_ok = true;
-				int64_t us;
-				if (t.input_deadline && record_timestamp_parse(t.input_deadline, &us) && us >= 0) {
-					/* the server's timer finds it in the deadline index */
-					unsigned char dk[KEY_DEADLINE_MAX];
-					size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
-					DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
-					dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
-					if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
-							  DB_NOTFOUND)
-						report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
-							  "deadline index", t.task_id, e.id, t.input_deadline);
-				}
-			}
-			complete += t.status == TASK_COMPLETE;
-			if (t.log_count) {
-				/* its last line exists (check_logs counts them all) */
-				unsigned char lk[KEY_LOG_MAX + 8];
-				size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
-				DBT lkey = dbs_dbt(lk, ln), lval = dbs_dbt(NULL, 0);
-				lval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* the key alone */
-				if (ln && st->db[DBI_LOGS]->get(st->db[DBI_LOGS], txn, &lkey, &lval, 0) == DB_NOTFOUND)
-					report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
-					       t.task_id, e.id, (unsigned long long)t.log_count,
-					       (unsigned long long)t.log_count - 1);
-			}
-			record_task_free(&t);
-		}
-		if (complete != e.tasks_complete)
-			report(a, "execution '%s': its record counts %llu complete tasks but %llu are", e.id,
-			       (unsigned long long)e.tasks_complete, (unsigned long long)complete);
-		char rule[600];
-		if (store_exec_waiting_check(&e, waiting, paused_ok, rule, sizeof rule) < 0)
-			report(a, "%s", rule); /* the rule the item check applies, in its words */
-		unsigned char ik[200];
-		size_t kn = key_by_status(ik, sizeof ik, &e);
-		DBT key = dbs_dbt(ik, kn), copy = dbs_dbt(NULL, 0);
-		copy.flags = DB_DBT_MALLOC;
-		DB *sdb = (unsigned)e.status < EXEC_STATUS_COUNT ? st->db[DBI_STATUS(e.status)] : NULL;
-		int r2 = kn && sdb ? sdb->get(sdb, txn, &key, &copy, 0) : DB_NOTFOUND;
-		if (r2 == DB_NOTFOUND)
-			report(a, "execution '%s': missing from the status index", e.id);
-		else if (r2 == 0 && (copy.size != d.size || memcmp(copy.data, d.data, d.size) != 0))
-			report(a, "execution '%s': the status index holds a stale copy of the record", e.id);
-		free(copy.data);
-		record_exec_free(&e);
+	verify_arg *a = ctx;
+	dbs *st = a->st;
+	DB_TXN *txn = a->txn;
+	char kt[300], why[256];
+	record_exec e;
+	key_text(kt, sizeof kt, k->data, k->size, 0);
+	if (record_decode_exec(d->data, d->size, &e, why, sizeof why) < 0) {
+		report(a, "execution '%s': record cannot be decoded: %s", kt, why);
+		return STORE_OK;
 	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
-}
-
-static store_code check_tasks(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
-{
-	DBC *cur;
-	int ret = st->db[DBI_TASKS]->cursor(st->db[DBI_TASKS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char kt[300], exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
-		key_text(kt, sizeof kt, k.data, k.size, 0);
-		int split = key_task_parse(k.data, k.size, exec_id, task_id);
-		if (split < 0) {
-			report(a, split == -1 ? "task key '%s' has no execution part" : "task key '%s' is too long", kt);
-			continue;
-		}
-		record_exec e;
+	if (strlen(e.id) != k->size || memcmp(e.id, k->data, k->size) != 0)
+		report(a, "execution '%s': record holds id '%s'", kt, e.id);
+	if ((unsigned)e.status < EXEC_STATUS_COUNT)
+		a->tally[e.status]++;
+	size_t waiting = 0;
+	uint64_t complete = 0;
+	bool paused_ok = false;
+	for (size_t i = 0; i < e.n_task_ids; i++) {
+		record_task t;
 		store_err one;
-		store_code c = rec_get_exec(st, txn, exec_id, &e, 0, &one);
-		if (c == STORE_NOT_FOUND) {
-			report(a, "task '%s': its execution '%s' does not exist", task_id, exec_id);
+		store_code c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, 0, &one);
+		if (c == STORE_NOT_FOUND || c == STORE_FORMAT) {
+			report(a, "execution '%s': %s", e.id,
+			       c == STORE_NOT_FOUND ? "task_ids names a task with no record" : one.msg);
 			continue;
 		}
-		if (c == STORE_FORMAT)
-			continue; /* reported with the execution */
 		if (c) {
-			*err = one;
-			cur->close(cur);
-			free(k.data);
-			free(d.data);
+			*a->err = one;
+			record_exec_free(&e);
 			return c;
 		}
-		bool listed = false;
-		for (size_t i = 0; i < e.n_task_ids && !listed; i++)
-			listed = strcmp(e.task_ids[i], task_id) == 0;
-		if (!listed)
-			report(a, "task '%s': not listed in task_ids of execution '%s'", task_id, exec_id);
-		record_exec_free(&e);
+		if (strcmp(t.execution_id, e.id) != 0 || strcmp(t.task_id, e.task_ids[i]) != 0)
+			report(a, "task '%s' of execution '%s': record holds ids '%s'/'%s'", e.task_ids[i], e.id,
+			       t.execution_id, t.task_id);
+		if (t.status == TASK_WAITING) {
+			waiting++;
+			if (e.paused_task_id && strcmp(e.paused_task_id, t.task_id) == 0)
+				paused_ok = true;
+			int64_t us;
+			if (t.input_deadline && record_timestamp_parse(t.input_deadline, &us) && us >= 0) {
+				/* the server's timer finds it in the deadline index */
+				unsigned char dk[KEY_DEADLINE_MAX];
+				size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
+				DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
+				dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+				if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
+						  DB_NOTFOUND)
+					report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
+						  "deadline index", t.task_id, e.id, t.input_deadline);
+			}
+		}
+		complete += t.status == TASK_COMPLETE;
+		if (t.log_count) {
+			/* its last line exists (check_logs counts them all) */
+			unsigned char lk[KEY_LOG_MAX + 8];
+			size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
+			DBT lkey = dbs_dbt(lk, ln), lval = dbs_dbt(NULL, 0);
+			lval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* the key alone */
+			if (ln && st->db[DBI_LOGS]->get(st->db[DBI_LOGS], txn, &lkey, &lval, 0) == DB_NOTFOUND)
+				report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
+				       t.task_id, e.id, (unsigned long long)t.log_count,
+				       (unsigned long long)t.log_count - 1);
+		}
+		record_task_free(&t);
 	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_TASKS]);
+	if (complete != e.tasks_complete)
+		report(a, "execution '%s': its record counts %llu complete tasks but %llu are", e.id,
+		       (unsigned long long)e.tasks_complete, (unsigned long long)complete);
+	char rule[600];
+	if (store_exec_waiting_check(&e, waiting, paused_ok, rule, sizeof rule) < 0)
+		report(a, "%s", rule); /* the rule the item check applies, in its words */
+	unsigned char ik[KEY_BY_STATUS_MAX];
+	size_t kn = key_by_status(ik, sizeof ik, &e);
+	DBT key = dbs_dbt(ik, kn), copy = dbs_dbt(NULL, 0);
+	copy.flags = DB_DBT_MALLOC;
+	DB *sdb = (unsigned)e.status < EXEC_STATUS_COUNT ? st->db[DBI_STATUS(e.status)] : NULL;
+	int r2 = kn && sdb ? sdb->get(sdb, txn, &key, &copy, 0) : DB_NOTFOUND;
+	if (r2 == DB_NOTFOUND)
+		report(a, "execution '%s': missing from the status index", e.id);
+	else if (r2 == 0 && (copy.size != d->size || memcmp(copy.data, d->data, d->size) != 0))
+		report(a, "execution '%s': the status index holds a stale copy of the record", e.id);
+	free(copy.data);
+	record_exec_free(&e);
+	return STORE_OK;
+}
+
+static store_code check_task(void *ctx, const DBT *k, const DBT *d)
+{
+	(void)d;
+	verify_arg *a = ctx;
+	char kt[300], exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
+	key_text(kt, sizeof kt, k->data, k->size, 0);
+	int split = key_task_parse(k->data, k->size, exec_id, task_id);
+	if (split < 0) {
+		report(a, split == -1 ? "task key '%s' has no execution part" : "task key '%s' is too long", kt);
+		return STORE_OK;
+	}
+	record_exec e;
+	store_err one;
+	store_code c = rec_get_exec(a->st, a->txn, exec_id, &e, 0, &one);
+	if (c == STORE_NOT_FOUND) {
+		report(a, "task '%s': its execution '%s' does not exist", task_id, exec_id);
+		return STORE_OK;
+	}
+	if (c == STORE_FORMAT)
+		return STORE_OK; /* reported with the execution */
+	if (c) {
+		*a->err = one;
+		return c;
+	}
+	bool listed = false;
+	for (size_t i = 0; i < e.n_task_ids && !listed; i++)
+		listed = strcmp(e.task_ids[i], task_id) == 0;
+	if (!listed)
+		report(a, "task '%s': not listed in task_ids of execution '%s'", task_id, exec_id);
+	record_exec_free(&e);
+	return STORE_OK;
 }
 
 /* Every entry of the index of `status` must name a record of that status
  * whose key it matches. */
-static store_code check_index(dbs *st, DB_TXN *txn, verify_arg *a, exec_status status, store_err *err)
+static store_code check_index(void *ctx, const DBT *k, const DBT *d)
 {
-	DBC *cur;
-	const dbi which = DBI_STATUS(status);
+	(void)d;
+	verify_arg *a = ctx;
+	const dbi which = DBI_STATUS(a->status);
 	const size_t prefix = 8;
 	const char *name = "status";
-	int ret = st->db[which]->cursor(st->db[which], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[which]);
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char id[RECORD_ID_MAX + 1], kt[400];
-		key_text(kt, sizeof kt, k.data, k.size, prefix);
-		if (k.size <= prefix || k.size - prefix >= sizeof id) {
-			report(a, "%s index: malformed entry '%s'", name, kt);
-			continue;
-		}
-		memcpy(id, (char *)k.data + prefix, k.size - prefix);
-		id[k.size - prefix] = '\0';
-		record_exec e;
-		store_err one;
-		store_code c = rec_get_exec(st, txn, id, &e, 0, &one);
-		if (c == STORE_NOT_FOUND) {
-			report(a, "%s index: entry for '%s' but no such execution", name, kt);
-			continue;
-		}
-		if (c == STORE_FORMAT)
-			continue;
-		if (c) {
-			*err = one;
-			cur->close(cur);
-			free(k.data);
-			free(d.data);
-			return c;
-		}
-		unsigned char want[200];
-		size_t wn = key_by_status(want, sizeof want, &e);
-		if (e.status != status || wn != k.size || memcmp(want, k.data, wn) != 0)
-			report(a, "%s index: entry for '%s' in %s does not match its record (status %s, start %s)",
-			       name, id, dbi_file[which], status_exec_name(e.status), e.start_timestamp);
-		record_exec_free(&e);
+	char id[RECORD_ID_MAX + 1], kt[400];
+	key_text(kt, sizeof kt, k->data, k->size, prefix);
+	if (k->size <= prefix || k->size - prefix >= sizeof id) {
+		report(a, "%s index: malformed entry '%s'", name, kt);
+		return STORE_OK;
 	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[which]);
+	memcpy(id, (char *)k->data + prefix, k->size - prefix);
+	id[k->size - prefix] = '\0';
+	record_exec e;
+	store_err one;
+	store_code c = rec_get_exec(a->st, a->txn, id, &e, 0, &one);
+	if (c == STORE_NOT_FOUND) {
+		report(a, "%s index: entry for '%s' but no such execution", name, kt);
+		return STORE_OK;
+	}
+	if (c == STORE_FORMAT)
+		return STORE_OK;
+	if (c) {
+		*a->err = one;
+		return c;
+	}
+	unsigned char want[KEY_BY_STATUS_MAX];
+	size_t wn = key_by_status(want, sizeof want, &e);
+	if (e.status != a->status || wn != k->size || memcmp(want, k->data, wn) != 0)
+		report(a, "%s index: entry for '%s' in %s does not match its record (status %s, start %s)", name, id,
+		       dbi_file[which], status_exec_name(e.status), e.start_timestamp);
+	record_exec_free(&e);
+	return STORE_OK;
 }
 
-static store_code check_events(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
+static store_code check_event(void *ctx, const DBT *k, const DBT *d)
 {
-	DBC *cur;
-	int ret = st->db[DBI_EVENTS]->cursor(st->db[DBI_EVENTS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	uint64_t last = 0;
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		record_event ev;
-		char why[256];
-		uint64_t seq = k.size == 8 ? key_get_u64(k.data) : 0;
-		if (record_decode_event(d.data, d.size, &ev, why, sizeof why) < 0) {
-			report(a, "event %llu: record cannot be decoded: %s", (unsigned long long)seq, why);
-			continue;
-		}
-		if (ev.seq != seq)
-			report(a, "event %llu: record holds sequence %llu", (unsigned long long)seq,
-			       (unsigned long long)ev.seq);
-		last = seq;
-		record_event_free(&ev);
+	verify_arg *a = ctx;
+	record_event ev;
+	char why[256];
+	uint64_t seq = k->size == 8 ? key_get_u64(k->data) : 0;
+	if (record_decode_event(d->data, d->size, &ev, why, sizeof why) < 0) {
+		report(a, "event %llu: record cannot be decoded: %s", (unsigned long long)seq, why);
+		return STORE_OK;
 	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	if (ret != DB_NOTFOUND)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EVENTS]);
-	meta_state ms;
-	store_code c = state_read(st, txn, &ms, 0, err);
-	if (!c && last > ms.event_seq)
-		report(a, "event sequence is %llu but event %llu exists", (unsigned long long)ms.event_seq,
-		       (unsigned long long)last);
-	return c;
+	if (ev.seq != seq)
+		report(a, "event %llu: record holds sequence %llu", (unsigned long long)seq, (unsigned long long)ev.seq);
+	a->last_event = seq;
+	record_event_free(&ev);
+	return STORE_OK;
 }
 
 /* Every task's lines are numbered 0..n-1 with n its log_count, and belong to a task. */
-static void logs_group_end(dbs *st, DB_TXN *txn, verify_arg *a, const unsigned char *prefix, size_t pn,
-			   uint64_t lines)
+static void logs_group_end(verify_arg *a)
 {
-	const char *exec_id = (const char *)prefix;
+	const char *exec_id = (const char *)a->prefix;
 	const char *task_id = exec_id + strlen(exec_id) + 1;
-	if (pn < 2 || (size_t)(task_id - exec_id) >= pn)
+	if (a->pn < 2 || (size_t)(task_id - exec_id) >= a->pn)
 		return;
 	record_task t;
 	store_err one;
-	if (rec_get_task(st, txn, exec_id, task_id, &t, 0, &one) != STORE_OK) {
+	if (rec_get_task(a->st, a->txn, exec_id, task_id, &t, 0, &one) != STORE_OK) {
 		report(a, "%llu log lines of task '%s' of execution '%s': the task does not exist",
-		       (unsigned long long)lines, task_id, exec_id);
+		       (unsigned long long)a->lines, task_id, exec_id);
 		return;
 	}
-	if (t.log_count != lines)
+	if (t.log_count != a->lines)
 		report(a, "task '%s' of execution '%s': counts %llu log lines but has %llu", task_id, exec_id,
-		       (unsigned long long)t.log_count, (unsigned long long)lines);
+		       (unsigned long long)t.log_count, (unsigned long long)a->lines);
 	record_task_free(&t);
 }
 
-static store_code check_logs(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
+static store_code check_log(void *ctx, const DBT *k, const DBT *d)
 {
-	DBC *cur;
-	int ret = st->db[DBI_LOGS]->cursor(st->db[DBI_LOGS], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = DB_DBT_REALLOC;
-	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* keys only */
-	unsigned char prefix[KEY_LOG_MAX + 8];
-	size_t pn = 0;
-	uint64_t lines = 0;
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		if (k.size < 10 || k.size - 8 > sizeof prefix || ((unsigned char *)k.data)[k.size - 9] != '\0') {
-			char kt[300];
-			key_text(kt, sizeof kt, k.data, k.size, 0);
-			report(a, "log key '%s' is malformed", kt);
-			continue;
-		}
-		size_t n = k.size - 8;
-		if (n != pn || memcmp(prefix, k.data, n) != 0) {
-			if (pn)
-				logs_group_end(st, txn, a, prefix, pn, lines);
-			memcpy(prefix, k.data, n);
-			pn = n;
-			lines = 0;
-		}
-		uint64_t no = key_get_u64((const unsigned char *)k.data + n);
-		if (no != lines)
-			report(a, "task '%s' of execution '%s': log line %llu where %llu was expected",
-			       (const char *)prefix + strlen((const char *)prefix) + 1, (const char *)prefix,
-			       (unsigned long long)no, (unsigned long long)lines);
-		lines = no + 1;
+	(void)d;
+	verify_arg *a = ctx;
+	if (k->size < 10 || k->size - 8 > sizeof a->prefix || ((unsigned char *)k->data)[k->size - 9] != '\0') {
+		char kt[300];
+		key_text(kt, sizeof kt, k->data, k->size, 0);
+		report(a, "log key '%s' is malformed", kt);
+		return STORE_OK;
 	}
-	if (pn)
-		logs_group_end(st, txn, a, prefix, pn, lines);
-	cur->close(cur);
-	free(k.data);
-	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_LOGS]);
+	size_t n = k->size - 8;
+	if (n != a->pn || memcmp(a->prefix, k->data, n) != 0) {
+		if (a->pn)
+			logs_group_end(a);
+		memcpy(a->prefix, k->data, n);
+		a->pn = n;
+		a->lines = 0;
+	}
+	uint64_t no = key_get_u64((const unsigned char *)k->data + n);
+	if (no != a->lines)
+		report(a, "task '%s' of execution '%s': log line %llu where %llu was expected",
+		       (const char *)a->prefix + strlen((const char *)a->prefix) + 1, (const char *)a->prefix,
+		       (unsigned long long)no, (unsigned long long)a->lines);
+	a->lines = no + 1;
+	return STORE_OK;
 }
 
 /* Every entry of the deadline index names a waiting task with that deadline. */
-static store_code check_deadlines(dbs *st, DB_TXN *txn, verify_arg *a, store_err *err)
+static store_code check_deadline(void *ctx, const DBT *k, const DBT *d)
 {
-	DBC *cur;
-	int ret = st->db[DBI_DEADLINES]->cursor(st->db[DBI_DEADLINES], txn, &cur, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
-	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
-	k.flags = d.flags = DB_DBT_REALLOC;
-	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0) {
-		char exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
-		int64_t us, key_us;
-		if (key_deadline_parse(k.data, k.size, &key_us, exec_id, task_id) < 0) {
-			report(a, "deadline index: a malformed entry");
-			continue;
-		}
-		record_task t;
-		store_err one;
-		if (rec_get_task(st, txn, exec_id, task_id, &t, 0, &one)) {
-			report(a, "deadline index: an entry for task '%s' of execution '%s', which does not exist", task_id,
-			       exec_id);
-			continue;
-		}
-		if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &us) ||
-		    us != key_us)
-			report(a, "deadline index: task '%s' of execution '%s' is %s with deadline %s, not as indexed",
-			       task_id, exec_id, status_task_name(t.status), t.input_deadline ? t.input_deadline : "none");
-		record_task_free(&t);
+	(void)d;
+	verify_arg *a = ctx;
+	char exec_id[RECORD_ID_MAX + 1], task_id[RECORD_ID_MAX + 1];
+	int64_t us, key_us;
+	if (key_deadline_parse(k->data, k->size, &key_us, exec_id, task_id) < 0) {
+		report(a, "deadline index: a malformed entry");
+		return STORE_OK;
 	}
-	cur->close(cur);
-	free(k.data);
-	free(d.data);
-	return ret == DB_NOTFOUND ? STORE_OK : err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
+	record_task t;
+	store_err one;
+	if (rec_get_task(a->st, a->txn, exec_id, task_id, &t, 0, &one)) {
+		report(a, "deadline index: an entry for task '%s' of execution '%s', which does not exist", task_id,
+		       exec_id);
+		return STORE_OK;
+	}
+	if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &us) ||
+	    us != key_us)
+		report(a, "deadline index: task '%s' of execution '%s' is %s with deadline %s, not as indexed", task_id,
+		       exec_id, status_task_name(t.status), t.input_deadline ? t.input_deadline : "none");
+	record_task_free(&t);
+	return STORE_OK;
 }
 
 static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	verify_arg *a = arg;
-	uint64_t tally[EXEC_STATUS_COUNT] = { 0 };
 	a->n = 0;
-	store_code c = check_execs(st, txn, a, tally, err);
+	a->st = st;
+	a->txn = txn;
+	a->err = err;
+	memset(a->tally, 0, sizeof a->tally);
+	a->pn = 0;
+	a->lines = 0;
+	a->last_event = 0;
+	store_code c = rec_each(st, txn, DBI_EXECS, false, check_exec, a, err);
 	if (!c)
-		c = check_tasks(st, txn, a, err);
+		c = rec_each(st, txn, DBI_TASKS, false, check_task, a, err);
+	if (!c && !(c = rec_each(st, txn, DBI_LOGS, true, check_log, a, err)) && a->pn)
+		logs_group_end(a);
 	if (!c)
-		c = check_logs(st, txn, a, err);
+		c = rec_each(st, txn, DBI_DEADLINES, false, check_deadline, a, err);
+	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
+		a->status = (exec_status)s;
+		c = rec_each(st, txn, DBI_STATUS(s), false, check_index, a, err);
+	}
 	if (!c)
-		c = check_deadlines(st, txn, a, err);
-	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++)
-		c = check_index(st, txn, a, (exec_status)s, err);
-	if (!c)
-		c = check_events(st, txn, a, err);
+		c = rec_each(st, txn, DBI_EVENTS, false, check_event, a, err);
 	meta_state ms;
 	if (!c)
 		c = state_read(st, txn, &ms, 0, err);
+	if (!c && a->last_event > ms.event_seq)
+		report(a, "event sequence is %llu but event %llu exists", (unsigned long long)ms.event_seq,
+		       (unsigned long long)a->last_event);
 	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
 		uint64_t v = ms.counts[s];
-		if (v != tally[s])
+		if (v != a->tally[s])
 			report(a, "count of %s executions is %llu but %llu records have that status",
-			       status_exec_name((exec_status)s), (unsigned long long)v, (unsigned long long)tally[s]);
+			       status_exec_name((exec_status)s), (unsigned long long)v, (unsigned long long)a->tally[s]);
 	}
 	return c;
 }
 
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
-			store_err *err)
+		      store_err *err)
 {
-	verify_arg a = { problem, ctx, 0 };
+	verify_arg a;
+	memset(&a, 0, sizeof a);
+	a.problem = problem;
+	a.ctx = ctx;
 	store_code c = txn_read(st, verify_txn, &a, err);
 	if (n_problems)
 		*n_problems = a.n;

@@ -29,6 +29,7 @@
 
 #include "keys.h"
 #include "ops.h"
+#include "record_int.h"
 #include "server.h"
 #include "tag.h"
 #include "err.h"
@@ -134,8 +135,9 @@ store_code client_hello(store *st, int fd, bool *answered, bool *again, store_er
 {
 	*answered = *again = false;
 	record_buf b = { 0 };
-	int rc = wire_begin(&b, OP_HELLO) | wire_u(&b, 0, st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0) |
-		 wire_u(&b, 2, wire_revision()) | wire_finish(&b);
+	st->revision = wire_revision();
+	const ops_val in[] = { NUM(st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0), NUM(st->revision) };
+	int rc = wire_begin(&b, OP_HELLO) | ops_encode(&b, OP_HELLO, in, 2) | wire_finish(&b);
 	int64_t deadline = client_now_ms() + st->timeout_ms;
 	if (rc) {
 		record_buf_free(&b);
@@ -178,8 +180,9 @@ static int reattach(store *st, int fd)
 	for (size_t i = 0; i < st->n_att; i++) {
 		record_buf b = { 0 };
 		int64_t deadline = client_now_ms() + st->timeout_ms;
-		int rc = client_begin_change(st, &b, OP_ATTACH) | wire_str(&b, 0, st->att[i]) |
-			 wire_u(&b, 0, (uint64_t)getpid()) | wire_str(&b, 1, client_host()) | wire_finish(&b);
+		store_err err;
+		const ops_val in[] = { TEXT(st->att[i]), NUM(getpid()), TEXT(client_host()) };
+		int rc = client_build(st, &b, OP_ATTACH, in, 3, &err) ? -1 : 0;
 		if (rc == 0 && client_send_all(fd, b.data, b.len, deadline) != STORE_OK)
 			rc = -1;
 		record_buf_free(&b);
@@ -345,7 +348,38 @@ store_code client_oom(store_err *err)
 	return err_set(err, STORE_STORAGE, "out of memory");
 }
 
-/* Builds the request with `build`, sends it, and frees it. */
+store_code client_build(store *st, record_buf *b, unsigned op, const ops_val *in, size_t n, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	int rc = (ops_is_change(op) ? client_begin_change(st, b, op) : wire_begin(b, op)) | ops_encode(b, op, in, n);
+	if (rc || wire_finish(b) < 0) {
+		record_buf_free(b);
+		return rc ? client_oom(err) : err_set(err, STORE_INVALID_INPUT, "request larger than %u MB", WIRE_FRAME_MAX >> 20);
+	}
+	/* the checks of the server's side, on the frame as it will travel */
+	wire_msg m;
+	char why[200] = "";
+	store_code c = STORE_OK;
+	if (wire_decode(b->data + 4, b->len - 4, &m, why, sizeof why) < 0)
+		c = err_set(err, STORE_STORAGE, "a request that does not decode: %s", why);
+	else if (client_refuse_op(st, op, m.has_s[1], err))
+		c = err->code;
+	else if (ops_check(&m, why, sizeof why) < 0)
+		c = err_set(err, STORE_INVALID_INPUT, "%s", why);
+	wire_msg_free(&m);
+	if (c)
+		record_buf_free(b);
+	return c;
+}
+
+store_code client_call(store *st, unsigned op, const ops_val *in, size_t n, store_err *err)
+{
+	record_buf b = { 0 };
+	store_code c = client_build(st, &b, op, in, n, err);
+	return c ? c : client_request(st, &b, 0, err);
+}
+
+/* Sends the request built in b (rc: how building it went), and frees it. */
 store_code client_request(store *st, record_buf *b, int rc, store_err *err)
 {
 	if (rc || wire_finish(b) < 0) {
@@ -487,16 +521,14 @@ void store_set_timeout(store *st, int ms)
 
 store_code store_generation(store *st, uint64_t *gen, store_err *err)
 {
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_GENERATION), err);
+	store_code c = CALL(st, OP_GENERATION, err, NOTHING);
 	*gen = c ? 0 : st->reply.u[0];
 	return c;
 }
 
 store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t *gen, store_err *err)
 {
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_COUNTS), err);
+	store_code c = CALL(st, OP_COUNTS, err, NOTHING);
 	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
 		counts[i] = c ? 0 : st->reply.u[i];
 	if (gen)
@@ -504,18 +536,26 @@ store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t 
 	return c;
 }
 
+/* A list's records, each in one allocation: taken from its image (the
+ * newest page, from a server of revision 6 on) or decoded packed
+ * (record_decode_exec_packed).  A dashboard's first screen holds fifty. */
 static store_code decode_execs(store *st, record_exec **out, size_t *n, store_err *err)
 {
 	*out = NULL;
 	*n = 0;
 	if (st->reply.n_blobs == 0)
 		return STORE_OK;
-	record_exec *v = calloc(st->reply.n_blobs, sizeof *v);
+	record_exec *v = malloc(st->reply.n_blobs * sizeof *v); /* each decode sets its record whole */
 	if (!v)
 		return client_oom(err);
+	/* images come only to a client that named their revision: one acting
+	 * as an older build reads what an older build reads */
+	bool images = st->revision >= WIRE_REV_IMAGES;
 	for (size_t i = 0; i < st->reply.n_blobs; i++) {
 		char why[256];
-		if (record_decode_exec(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
+		const wire_blob *b = &st->reply.blobs[i];
+		if ((images && record_is_image(b->p, b->len) ? record_from_image_exec(b->p, b->len, &v[i], why, sizeof why)
+						   : record_decode_exec_packed(b->p, b->len, &v[i], why, sizeof why)) < 0) {
 			record_exec_array_free(v, i);
 			return err_set(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
 		}
@@ -528,8 +568,7 @@ static store_code decode_execs(store *st, record_exec **out, size_t *n, store_er
 store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
 {
 	memset(e, 0, sizeof *e);
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_GET) | wire_str(&b, 0, id), err);
+	store_code c = CALL(st, OP_GET, err, TEXT(id));
 	if (c)
 		return c;
 	char why[256];
@@ -542,8 +581,7 @@ store_code store_get(store *st, const char *id, record_exec *e, store_err *err)
 store_code store_get_item(store *st, const char *id, store_item *it, store_err *err)
 {
 	memset(it, 0, sizeof *it);
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_GET_ITEM) | wire_str(&b, 0, id), err);
+	store_code c = CALL(st, OP_GET_ITEM, err, TEXT(id));
 	if (c)
 		return c;
 	char why[256];
@@ -557,10 +595,8 @@ static store_code list_call(store *st, int status, store_cursor *cur, bool newer
 {
 	*out = NULL;
 	*n = 0;
-	record_buf b = { 0 };
-	int rc = wire_begin(&b, OP_LIST) | wire_u(&b, 0, status < 0 ? 0 : (uint64_t)status + 1) | wire_u(&b, 1, limit) |
-		 wire_u(&b, 2, newer) | wire_u(&b, 3, counts != NULL) | wire_s(&b, 0, cur->key, cur->len);
-	store_code c = client_request(st, &b, rc, err);
+	store_code c = CALL(st, OP_LIST, err, NUM(status < 0 ? 0 : status + 1), NUM(limit), NUM(newer), NUM(counts != NULL),
+			    BYTES((const char *)cur->key, cur->len), NUM(st->revision >= WIRE_REV_IMAGES));
 	if (c)
 		return c;
 	for (int i = 0; counts && i < EXEC_STATUS_COUNT; i++)
@@ -669,8 +705,7 @@ store_code store_each(store *st, int (*fn)(void *ctx, const store_item *it), voi
 	char *after = NULL;
 	store_code c = STORE_OK;
 	for (;;) {
-		record_buf b = { 0 };
-		c = client_request(st, &b, wire_begin(&b, OP_EACH) | wire_str(&b, 0, after) | wire_u(&b, 0, 256), err);
+		c = CALL(st, OP_EACH, err, TEXT(after), NUM(256));
 		if (c)
 			break;
 		size_t nb = st->reply.n_blobs;
@@ -717,11 +752,7 @@ store_code store_events(store *st, const char *exec_id, uint64_t before, size_t 
 {
 	*out = NULL;
 	*n = 0;
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b,
-			       wire_begin(&b, OP_EVENTS) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, before) |
-				       wire_u(&b, 1, limit),
-			       err);
+	store_code c = CALL(st, OP_EVENTS, err, TEXT(exec_id), NUM(before), NUM(limit));
 	return c ? c : client_decode_events(st, out, n, err);
 }
 
@@ -749,11 +780,10 @@ store_code client_decode_events(store *st, record_event **out, size_t *n, store_
 store_code store_verify(store *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
 			store_err *err)
 {
-	record_buf b = { 0 };
 	/* verify reads the whole home: give it time */
 	int saved = st->timeout_ms;
 	st->timeout_ms = saved < 3600000 / 4 ? saved * 4 : saved;
-	store_code c = client_request(st, &b, wire_begin(&b, OP_VERIFY), err);
+	store_code c = CALL(st, OP_VERIFY, err, NOTHING);
 	st->timeout_ms = saved;
 	if (c)
 		return c;
@@ -851,8 +881,10 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 	split_state sp;
 	memset(&sp, 0, sizeof sp);
 	while (!c && !end) {
+		/* "more frames" is known once the frame is full: it is added last */
+		const ops_val in[] = { NUM(replace), NOTHING, TEXT(action) };
 		int rc = begin_change_id(st, &b, OP_IMPORT, id) | wire_frame_no(&b, (uint64_t)frames_sent) |
-			 wire_u(&b, 0, replace) | wire_str(&b, 0, action);
+			 ops_encode(&b, OP_IMPORT, in, 3);
 		if (rc) {
 			c = client_oom(err);
 			break;
@@ -935,7 +967,7 @@ static store_code import_once(store *st, const store_source *src, const unsigned
 		}
 		if (c)
 			break;
-		if (wire_u(&b, 1, !end) || wire_finish(&b) < 0) {
+		if (wire_u(&b, (int)ops_find(OP_IMPORT)->args[ARG_IMPORT_more].slot, !end) || wire_finish(&b) < 0) {
 			c = err_set(err, STORE_INVALID_INPUT,
 				    "execution '%s' is larger than %u MB without its log lines: an import carries at most that "
 				    "(a backup of the home copies any size)", last, WIRE_FRAME_MAX >> 20);
@@ -1025,32 +1057,19 @@ store_code store_save(store *st, const store_item *it, bool replace, store_err *
 	return store_import(st, &src, replace, "save", NULL, err);
 }
 
-static store_code change(store *st, unsigned op, const char *a, const char *b_, const char *value, size_t value_len,
-			 store_err *err)
-{
-	memset(err, 0, sizeof *err);
-	if (client_refuse_op(st, op, b_ != NULL, err))
-		return err->code;
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, a) | wire_str(&b, 1, b_);
-	if (value)
-		rc |= wire_s(&b, 2, value, value_len);
-	return client_request(st, &b, rc, err);
-}
-
 store_code store_delete(store *st, const char *id, store_err *err)
 {
-	return change(st, OP_DELETE, id, NULL, NULL, 0, err);
+	return CALL(st, OP_DELETE, err, TEXT(id));
 }
 
 store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err)
 {
-	return change(st, OP_PAUSE, exec_id, task_id, NULL, 0, err);
+	return CALL(st, OP_PAUSE, err, TEXT(exec_id), TEXT(task_id));
 }
 
 store_code store_resume_workflow(store *st, const char *exec_id, store_err *err)
 {
-	return change(st, OP_RESUME_WF, exec_id, NULL, NULL, 0, err);
+	return CALL(st, OP_RESUME_WF, err, TEXT(exec_id));
 }
 
 store_code store_resume_task(store *st, const char *exec_id, const char *task_id, const char *value, size_t value_len,
@@ -1062,12 +1081,12 @@ store_code store_resume_task(store *st, const char *exec_id, const char *task_id
 		return err_set(err, STORE_INVALID_INPUT, "the input value for task '%s' is %zu bytes: at most %u (64 KiB)",
 			       task_id ? task_id : "", value_len, STORE_TEXT_MAX);
 	}
-	return change(st, OP_RESUME_TASK, exec_id, task_id, value, value_len, err);
+	return CALL(st, OP_RESUME_TASK, err, TEXT(exec_id), TEXT(task_id), BYTES(value, value_len));
 }
 
 store_code store_checkpoint(store *st, store_err *err)
 {
-	return change(st, OP_CHECKPOINT, NULL, NULL, NULL, 0, err);
+	return CALL(st, OP_CHECKPOINT, err, NOTHING);
 }
 
 store_code store_backup(store *st, const char *dir, store_err *err)
@@ -1082,7 +1101,7 @@ store_code store_backup(store *st, const char *dir, store_err *err)
 	}
 	int saved = st->timeout_ms;
 	st->timeout_ms = saved < 3600000 / 10 ? saved * 10 : saved;
-	store_code c = change(st, OP_BACKUP, dir, NULL, NULL, 0, err);
+	store_code c = CALL(st, OP_BACKUP, err, TEXT(dir));
 	st->timeout_ms = saved;
 	return c;
 }
@@ -1094,12 +1113,10 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
 	if (timeout_ms < 0)
 		timeout_ms = 0;
 	record_buf b = { 0 };
-	int rc = wire_begin(&b, OP_WAIT) | wire_u(&b, 0, after) | wire_u(&b, 1, (uint64_t)timeout_ms);
-	if (rc || wire_finish(&b) < 0) {
-		record_buf_free(&b);
-		return client_oom(err);
-	}
-	store_code c = call(st, &b, timeout_ms + st->timeout_ms, err);
+	const ops_val in[] = { NUM(after), NUM(timeout_ms) };
+	store_code c = client_build(st, &b, OP_WAIT, in, 2, err);
+	if (c == STORE_OK) /* the server answers within timeout_ms */
+		c = call(st, &b, timeout_ms + st->timeout_ms, err);
 	record_buf_free(&b);
 	if (gen)
 		*gen = c ? 0 : st->reply.u[0];
@@ -1198,8 +1215,7 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 store_code store_server_status(store *st, store_server_info *out, store_err *err)
 {
 	memset(out, 0, sizeof *out);
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_STATUS), err);
+	store_code c = CALL(st, OP_STATUS, err, NOTHING);
 	if (c)
 		return c;
 	out->pid = (long)st->reply.u[0];
@@ -1216,21 +1232,20 @@ store_code store_server_status(store *st, store_server_info *out, store_err *err
 	return STORE_OK;
 }
 
+store_code store_server_requests(store *st, uint64_t *total, uint64_t *read_only, store_err *err)
+{
+	store_code c = CALL(st, OP_STATUS, err, NOTHING);
+	*total = c ? 0 : st->reply.u[WIRE_STATUS_REQUESTS];
+	*read_only = c ? 0 : st->reply.u[WIRE_STATUS_REQUESTS + 1];
+	return c;
+}
+
 store_code store_notify_add(store *st, const char *on, const char *const *argv, size_t argc, uint64_t *id,
 			    store_err *err)
 {
-	memset(err, 0, sizeof *err);
 	if (id)
 		*id = 0;
-	if (client_refuse_ro(st, err))
-		return err->code;
-	if (argc > STORE_HOOK_ARGS_MAX)
-		return err_set(err, STORE_INVALID_INPUT, "a hook's command has at most %d arguments", STORE_HOOK_ARGS_MAX);
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_NOTIFY_ADD) | wire_str(&b, 0, on ? on : "");
-	for (size_t i = 0; i < argc && !rc; i++)
-		rc = wire_blob_add(&b, argv[i], strlen(argv[i]));
-	store_code c = client_request(st, &b, rc, err);
+	store_code c = CALL(st, OP_NOTIFY_ADD, err, TEXT(on ? on : ""), STRINGS(argv, argc));
 	if (!c && id)
 		*id = st->reply.u[0];
 	return c;
@@ -1240,8 +1255,7 @@ store_code store_notify_list(store *st, store_hook **out, size_t *n, store_err *
 {
 	*out = NULL;
 	*n = 0;
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_NOTIFY_LIST), err);
+	store_code c = CALL(st, OP_NOTIFY_LIST, err, NOTHING);
 	if (c)
 		return c;
 	store_hook *v = st->reply.n_blobs ? calloc(st->reply.n_blobs, sizeof *v) : NULL;
@@ -1279,9 +1293,5 @@ store_code store_notify_list(store *st, store_hook **out, size_t *n, store_err *
 
 store_code store_notify_remove(store *st, uint64_t id, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	record_buf b = { 0 };
-	return client_request(st, &b, client_begin_change(st, &b, OP_NOTIFY_REMOVE) | wire_u(&b, 0, id), err);
+	return CALL(st, OP_NOTIFY_REMOVE, err, NUM(id));
 }

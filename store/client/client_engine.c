@@ -32,18 +32,6 @@ static void note_attached(store *st, const char *id)
 		st->n_att++;
 }
 
-static store_code task_change(store *st, unsigned op, const char *exec_id, const char *task_id, const char *text,
-			      store_err *err)
-{
-	memset(err, 0, sizeof *err);
-	if (client_refuse_op(st, op, task_id != NULL, err))
-		return err->code;
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, op) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
-		 wire_str(&b, 2, text);
-	return client_request(st, &b, rc, err);
-}
-
 store_code store_exec_start(store *st, const store_item *def, store_err *err)
 {
 	memset(err, 0, sizeof *err);
@@ -55,10 +43,14 @@ store_code store_exec_start(store *st, const store_item *def, store_err *err)
 	store_item d = *def;
 	if (!d.exec.start_timestamp)
 		d.exec.start_timestamp = (char *)"";
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_EXEC_START) | wire_u(&b, 0, (uint64_t)getpid()) |
-		 wire_str(&b, 1, client_host()) | wire_item_encode(&b, &d);
-	store_code c = client_request(st, &b, rc, err);
+	record_buf item = { 0 };
+	if (wire_item_body(&item, &d) < 0) {
+		record_buf_free(&item);
+		return client_oom(err);
+	}
+	const wire_blob blob = { item.data, item.len };
+	store_code c = CALL(st, OP_EXEC_START, err, NUM(getpid()), TEXT(client_host()), BLOBS_OF(&blob, 1));
+	record_buf_free(&item);
 	if (c == STORE_OK)
 		note_attached(st, def->exec.id);
 	return c;
@@ -66,40 +58,35 @@ store_code store_exec_start(store *st, const store_item *def, store_err *err)
 
 store_code store_task_begin(store *st, const char *exec_id, const char *task_id, store_err *err)
 {
-	return task_change(st, OP_TASK_BEGIN, exec_id, task_id, NULL, err);
+	return CALL(st, OP_TASK_BEGIN, err, TEXT(exec_id), TEXT(task_id));
 }
 
 store_code store_task_complete(store *st, const char *exec_id, const char *task_id, store_err *err)
 {
-	return task_change(st, OP_TASK_COMPLETE, exec_id, task_id, NULL, err);
+	return CALL(st, OP_TASK_COMPLETE, err, TEXT(exec_id), TEXT(task_id));
 }
 
 store_code store_task_fail(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
 {
-	return task_change(st, OP_TASK_FAIL, exec_id, task_id, reason ? reason : "", err);
+	return CALL(st, OP_TASK_FAIL, err, TEXT(exec_id), TEXT(task_id), TEXT(reason ? reason : ""));
 }
 
 store_code store_task_log(store *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
 			  uint64_t *count, store_err *err)
 {
-	memset(err, 0, sizeof *err);
 	if (count)
 		*count = 0;
-	if (client_refuse_ro(st, err))
-		return err->code;
-	if (n > STORE_LOG_BATCH_MAX)
-		return err_set(err, STORE_INVALID_INPUT, "%zu log lines in one call: at most %d", n, STORE_LOG_BATCH_MAX);
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_TASK_LOG) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id);
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (lines[i].len > STORE_LOG_LINE_MAX) {
-			record_buf_free(&b);
-			return err_set(err, STORE_INVALID_INPUT, "a log line of task '%s' has %zu bytes: at most %u",
-				       task_id, lines[i].len, STORE_LOG_LINE_MAX);
-		}
-		rc |= wire_blob_add(&b, lines[i].s ? lines[i].s : "", lines[i].s ? lines[i].len : 0);
+	wire_blob *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v) {
+		memset(err, 0, sizeof *err);
+		return client_oom(err);
 	}
-	store_code c = client_request(st, &b, rc, err);
+	for (size_t i = 0; i < n; i++) {
+		v[i].p = (const unsigned char *)(lines[i].s ? lines[i].s : "");
+		v[i].len = lines[i].s ? lines[i].len : 0;
+	}
+	store_code c = CALL(st, OP_TASK_LOG, err, TEXT(exec_id), TEXT(task_id), BLOBS_OF(v, n));
+	free(v);
 	if (c == STORE_OK && count)
 		*count = st->reply.u[0];
 	return c;
@@ -108,28 +95,15 @@ store_code store_task_log(store *st, const char *exec_id, const char *task_id, c
 store_code store_task_request_input(store *st, const char *exec_id, const char *task_id,
 				    const store_input_request *rq, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_TASK_REQUEST) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
-		 wire_str(&b, 2, rq->prompt ? rq->prompt : "") | wire_u(&b, 0, (uint64_t)rq->type) |
-		 wire_u(&b, 1, rq->required) | wire_u(&b, 2, rq->default_value != NULL) | wire_u(&b, 3, rq->timeout_s) |
-		 wire_u(&b, 4, (uint64_t)rq->on_timeout);
-	if (rq->default_value)
-		rc |= wire_blob_add(&b, rq->default_value, rq->default_len);
-	return client_request(st, &b, rc, err);
+	const wire_blob def = { (const unsigned char *)rq->default_value, rq->default_len };
+	return CALL(st, OP_TASK_REQUEST, err, TEXT(exec_id), TEXT(task_id), TEXT(rq->prompt ? rq->prompt : ""),
+		    NUM(rq->type), NUM(rq->required), NUM(rq->default_value != NULL),
+		    BLOBS_OF(&def, rq->default_value != NULL), NUM(rq->timeout_s), NUM(rq->on_timeout));
 }
 
 store_code store_exec_finish(store *st, const char *exec_id, exec_status status, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_EXEC_FINISH) | wire_str(&b, 0, exec_id) |
-		 wire_u(&b, 0, (uint64_t)status);
-	store_code c = client_request(st, &b, rc, err);
+	store_code c = CALL(st, OP_EXEC_FINISH, err, TEXT(exec_id), NUM(status));
 	if (c == STORE_OK)
 		for (size_t i = 0; i < st->n_att; i++)
 			if (strcmp(st->att[i], exec_id) == 0) {
@@ -142,13 +116,7 @@ store_code store_exec_finish(store *st, const char *exec_id, exec_status status,
 
 store_code store_attach(store *st, const char *exec_id, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_ATTACH) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, (uint64_t)getpid()) |
-		 wire_str(&b, 1, client_host());
-	store_code c = client_request(st, &b, rc, err);
+	store_code c = CALL(st, OP_ATTACH, err, TEXT(exec_id), NUM(getpid()), TEXT(client_host()));
 	if (c == STORE_OK)
 		note_attached(st, exec_id);
 	return c;
@@ -159,11 +127,7 @@ store_code store_events_after(store *st, const char *exec_id, uint64_t after, si
 {
 	*out = NULL;
 	*n = 0;
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b,
-				      wire_begin(&b, OP_EVENTS_AFTER) | wire_str(&b, 0, exec_id) | wire_u(&b, 0, after) |
-					      wire_u(&b, 1, limit),
-				      err);
+	store_code c = CALL(st, OP_EVENTS_AFTER, err, TEXT(exec_id), NUM(after), NUM(limit));
 	return c ? c : client_decode_events(st, out, n, err);
 }
 
@@ -173,11 +137,7 @@ store_code store_task_logs(store *st, const char *exec_id, const char *task_id, 
 	*out = NULL;
 	*n = 0;
 	*total = 0;
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b,
-				      wire_begin(&b, OP_TASK_LOGS) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
-					      wire_u(&b, 0, from) | wire_u(&b, 1, limit),
-				      err);
+	store_code c = CALL(st, OP_TASK_LOGS, err, TEXT(exec_id), TEXT(task_id), NUM(from), NUM(limit));
 	if (c)
 		return c;
 	*total = st->reply.u[0];
@@ -200,38 +160,22 @@ store_code store_task_logs(store *st, const char *exec_id, const char *task_id, 
 
 store_code store_task_reject(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
 {
-	return task_change(st, OP_REJECT, exec_id, task_id, reason ? reason : "", err);
+	return CALL(st, OP_REJECT, err, TEXT(exec_id), TEXT(task_id), TEXT(reason ? reason : ""));
 }
 
 store_code store_exec_cancel(store *st, const char *exec_id, const char *reason, store_err *err)
 {
-	return task_change(st, OP_CANCEL, exec_id, NULL, reason ? reason : "", err);
+	return CALL(st, OP_CANCEL, err, TEXT(exec_id), TEXT(reason ? reason : ""));
 }
 
 store_code store_task_deadline(store *st, const char *exec_id, const char *task_id, uint64_t seconds,
 			       record_on_timeout policy, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_DEADLINE) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
-		 wire_u(&b, 0, seconds) | wire_u(&b, 1, (uint64_t)policy);
-	return client_request(st, &b, rc, err);
+	return CALL(st, OP_DEADLINE, err, TEXT(exec_id), TEXT(task_id), NUM(seconds), NUM(policy));
 }
 
 store_code store_task_respondents(store *st, const char *exec_id, const char *task_id, const char *const *names,
 				  size_t n, bool no_self_approval, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	if (n > STORE_RESPONDENTS_MAX)
-		return err_set(err, STORE_INVALID_INPUT, "at most %d respondents", STORE_RESPONDENTS_MAX);
-	record_buf b = { 0 };
-	int rc = client_begin_change(st, &b, OP_RESPONDENTS) | wire_str(&b, 0, exec_id) | wire_str(&b, 1, task_id) |
-		 wire_u(&b, 0, no_self_approval);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = wire_blob_add(&b, names[i], strlen(names[i]));
-	return client_request(st, &b, rc, err);
+	return CALL(st, OP_RESPONDENTS, err, TEXT(exec_id), TEXT(task_id), NUM(no_self_approval), STRINGS(names, n));
 }

@@ -12,6 +12,7 @@ struct store {
 	char actor[128];
 	int fd;          /* the request connection; -1 when not connected */
 	long server_pid;
+	uint64_t revision; /* the protocol revision the connection's HELLO named */
 	int timeout_ms;
 	bool no_start;   /* store_set_autostart(false): a call finds a server or fails */
 	int watch_fd;    /* the subscription connection; -1 when none */
@@ -25,6 +26,26 @@ struct store {
 /* Sends the request built in b (rc: how building it went), frees b, and
  * reads the answer into st->reply. */
 store_code client_request(store *st, record_buf *b, int rc, store_err *err);
+
+/* A request of `op` with its arguments in its row's order (ops.h), built in
+ * b: a change with a new request id, the store's flags and actor.  What the
+ * row refuses never travels: a change on a store this handle may not
+ * change (client_refuse_op), an argument over its bound (refused by its
+ * name, as the server would).  On failure b is freed. */
+store_code client_build(store *st, record_buf *b, unsigned op, const ops_val *in, size_t n, store_err *err);
+/* client_build, then the request sent and its answer read into st->reply. */
+store_code client_call(store *st, unsigned op, const ops_val *in, size_t n, store_err *err);
+/* client_call with the arguments written out: CALL(st, OP_PAUSE, err, TEXT(e), TEXT(t)). */
+#define CALL(st, op, err, ...) \
+	client_call(st, op, (const ops_val[]){ __VA_ARGS__ }, sizeof((const ops_val[]){ __VA_ARGS__ }) / sizeof(ops_val), \
+		    err)
+/* The arguments, as a row's kinds take them. */
+#define NUM(v) { .u = (uint64_t)(v) }
+#define TEXT(p) { .s = (p), .len = (p) ? strlen(p) : 0 } /* NULL: left out */
+#define BYTES(p, n) { .s = (p), .len = (n) }
+#define STRINGS(v, count) { .strs = (v), .n = (count) }
+#define BLOBS_OF(v, count) { .blobs = (v), .n = (count) }
+#define NOTHING { .u = 0 }
 /* The head of a change's frame: its operation, a new request id, flags, actor. */
 int client_begin_change(store *st, record_buf *b, unsigned op);
 /* STORE_READ_ONLY with its message when this handle may not change anything. */

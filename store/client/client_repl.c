@@ -217,8 +217,7 @@ store_code store_repl_forget(const char *home, store_err *err)
 store_code store_repl_status(store *st, store_repl_info *out, store_err *err)
 {
 	memset(out, 0, sizeof *out);
-	record_buf b = { 0 };
-	store_code c = client_request(st, &b, wire_begin(&b, OP_REPL_STATUS), err);
+	store_code c = CALL(st, OP_REPL_STATUS, err, NOTHING);
 	if (c)
 		return c;
 	const wire_msg *m = &st->reply;
@@ -252,9 +251,5 @@ store_code store_repl_status(store *st, store_repl_info *out, store_err *err)
 
 store_code store_repl_leave(store *st, store_err *err)
 {
-	memset(err, 0, sizeof *err);
-	if (client_refuse_ro(st, err))
-		return err->code;
-	record_buf b = { 0 };
-	return client_request(st, &b, client_begin_change(st, &b, OP_REPL_LEAVE), err);
+	return CALL(st, OP_REPL_LEAVE, err, NOTHING);
 }

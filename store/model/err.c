@@ -18,3 +18,8 @@ store_code err_set(store_err *err, store_code code, const char *fmt, ...)
 	return code;
 }
 
+
+store_code err_oom(store_err *err)
+{
+	return err_set(err, STORE_STORAGE, "out of memory");
+}

@@ -116,6 +116,17 @@ int key_deadline_parse(const void *key, size_t n, int64_t *us, char exec_id[RECO
 	return key_task_parse((const unsigned char *)key + 8, n - 8, exec_id, task_id);
 }
 
+size_t key_exec_event(unsigned char *out, size_t cap, const char *exec_id, uint64_t seq)
+{
+	size_t n = strlen(exec_id);
+	if (n + 1 + 8 > cap)
+		return 0;
+	memcpy(out, exec_id, n);
+	out[n] = '\0';
+	key_u64(out + n + 1, seq);
+	return n + 1 + 8;
+}
+
 size_t key_log(unsigned char *out, size_t cap, const char *exec_id, const char *task_id, uint64_t line)
 {
 	size_t n = key_task(out, cap, exec_id, task_id);

@@ -15,6 +15,7 @@ uint64_t key_start_order(const record_exec *e);
  * (oldest first: new executions append), then the id.  Lists read it
  * backwards, newest first. */
 size_t key_by_status(unsigned char *out, size_t cap, const record_exec *e);
+#define KEY_BY_STATUS_MAX (8 + RECORD_ID_MAX)
 /* exec id NUL task id */
 size_t key_task(unsigned char *out, size_t cap, const char *exec_id, const char *task_id);
 #define KEY_TASK_MAX (RECORD_ID_MAX + 1 + RECORD_ID_MAX)
@@ -30,6 +31,11 @@ size_t key_deadline(unsigned char *out, size_t cap, int64_t us, const char *exec
 /* Its parts; 0, or as key_task_parse (-1 also for a key too short). */
 int key_deadline_parse(const void *key, size_t n, int64_t *us, char exec_id[RECORD_ID_MAX + 1],
 		       char task_id[RECORD_ID_MAX + 1]);
+
+/* The index of events by execution: exec id NUL sequence (big-endian); 0
+ * when it does not fit in cap (KEY_EXEC_EVENT_MAX always does). */
+size_t key_exec_event(unsigned char *out, size_t cap, const char *exec_id, uint64_t seq);
+#define KEY_EXEC_EVENT_MAX (RECORD_ID_MAX + 1 + 8)
 
 /* exec id NUL task id NUL line (big-endian); the first two parts alone
  * (prefix) when line is UINT64_MAX: a key that starts every line of the task. */

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
@@ -16,16 +17,12 @@
 #define NAME_MAX_ 79     /* a respondent: a user or @group name */
 #define CHANGE_SYNC (OPS_CHANGE | OPS_SYNC)
 
-#define U(slot, name, max) { OPS_U, slot, name, max, 0 }
-#define S(slot, name, max) { OPS_S, slot, name, max, 0 }
-#define BLOBS(name, max, count) { OPS_BLOBS, 0, name, max, count }
-#define EXEC S(0, "the execution id", ID)
-#define TASK S(1, "the task id", ID)
-
-#define NOARGS { 0 }
-#define UNPAREN_(...) __VA_ARGS__
+/* A row's arguments, as ops_def holds them. */
+#define ARG_(x, a) ARG2_(OPS_UNPAREN_ a)
+#define ARG2_(...) ARG3_(__VA_ARGS__)
+#define ARG3_(kind, slot, id, name, max, count) { kind, slot, name, max, count, #id },
 #define ROW_(code, name, flags, args, reply, action, handler) \
-	{ OP_##code, name, flags, { UNPAREN_ args }, reply, action },
+	{ OP_##code, name, flags, { OPS_EACH_(ARG_, _, OPS_UNPAREN_ args) }, reply, action },
 
 static const ops_def table[] = { OPS(ROW_) };
 
@@ -105,9 +102,9 @@ int ops_check(const struct wire_msg *m, char *why, size_t whylen)
 		const ops_arg *a = &d->args[i];
 		if (a->kind == OPS_U && a->max && m->u[a->slot] > a->max)
 			return over(a->name, m->u[a->slot], a->max, "", why, whylen);
-		if (a->kind == OPS_S && a->max && m->has_s[a->slot] && m->s[a->slot].len > a->max)
+		if ((a->kind == OPS_S || a->kind == OPS_B) && a->max && m->has_s[a->slot] && m->s[a->slot].len > a->max)
 			return over(a->name, m->s[a->slot].len, a->max, " bytes", why, whylen);
-		if (a->kind != OPS_BLOBS)
+		if (a->kind != OPS_BLOBS && a->kind != OPS_STRS && a->kind != OPS_VALS)
 			continue;
 		if (a->max_count && m->n_blobs > a->max_count) {
 			snprintf(why, whylen, "%s: %zu of them, at most %zu", a->name, m->n_blobs, a->max_count);
@@ -118,4 +115,109 @@ int ops_check(const struct wire_msg *m, char *why, size_t whylen)
 				return over(a->name, m->blobs[k].len, a->max, " bytes", why, whylen);
 	}
 	return 0;
+}
+
+static bool is_blobs(ops_kind k)
+{
+	return k == OPS_BLOBS || k == OPS_STRS || k == OPS_VALS;
+}
+
+int ops_decode(const wire_msg *m, ops_args *a, char *why, size_t whylen)
+{
+	memset(a, 0, sizeof *a);
+	if (ops_check(m, why, whylen) < 0)
+		return -1;
+	const ops_def *d = ops_find(m->op);
+	/* one block holds every copy: the blobs' pointers, then the texts */
+	size_t ptrs = 0, bytes = 0;
+	for (size_t i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++) {
+		const ops_arg *r = &d->args[i];
+		if (r->kind == OPS_S || r->kind == OPS_B)
+			bytes += m->s[r->slot].len + 1;
+		else if (r->kind == OPS_STRS || r->kind == OPS_VALS) {
+			ptrs += m->n_blobs;
+			for (size_t k = 0; k < m->n_blobs; k++)
+				bytes += m->blobs[k].len + 1;
+		}
+	}
+	char **strs = NULL;
+	char *text = NULL;
+	if (ptrs + bytes) {
+		if (!(a->mem = malloc(ptrs * sizeof(char *) + bytes)))
+			return -2;
+		strs = a->mem;
+		text = (char *)(strs + ptrs);
+	}
+	for (size_t i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++) {
+		const ops_arg *r = &d->args[i];
+		ops_val *v = &a->v[i];
+		if (r->kind == OPS_U) {
+			v->u = m->u[r->slot];
+			continue;
+		}
+		if (is_blobs(r->kind)) {
+			v->blobs = m->blobs;
+			v->n = m->n_blobs;
+		}
+		if (r->kind == OPS_BLOBS)
+			continue;
+		if (r->kind == OPS_STRS || r->kind == OPS_VALS) {
+			v->strs = (const char *const *)strs;
+			for (size_t k = 0; k < m->n_blobs; k++) {
+				const wire_blob *b = &m->blobs[k];
+				if (r->kind == OPS_STRS && b->len && memchr(b->p, '\0', b->len)) {
+					snprintf(why, whylen, "%s holds a NUL byte", r->name);
+					return -1;
+				}
+				if (b->len)
+					memcpy(text, b->p, b->len);
+				text[b->len] = '\0';
+				*strs++ = text;
+				text += b->len + 1;
+			}
+			continue;
+		}
+		const wire_blob *b = &m->s[r->slot];
+		v->has = m->has_s[r->slot];
+		v->len = v->has ? b->len : 0;
+		if (r->kind == OPS_S && v->len && memchr(b->p, '\0', v->len)) {
+			snprintf(why, whylen, "%s holds a NUL byte", r->name);
+			return -1;
+		}
+		if (v->len)
+			memcpy(text, b->p, v->len);
+		v->s = v->has ? text : "";
+		if (v->has) {
+			text[v->len] = '\0';
+			text += v->len + 1;
+		}
+	}
+	return 0;
+}
+
+void ops_args_free(ops_args *a)
+{
+	free(a->mem);
+	a->mem = NULL;
+}
+
+int ops_encode(record_buf *b, unsigned op, const ops_val *in, size_t n)
+{
+	const ops_def *d = ops_find(op);
+	if (!d)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && i < OPS_ARGS && d->args[i].kind != OPS_NONE && !rc; i++) {
+		const ops_arg *r = &d->args[i];
+		const ops_val *v = &in[i];
+		if (r->kind == OPS_U)
+			rc = v->u ? wire_u(b, (int)r->slot, v->u) : 0;
+		else if (r->kind == OPS_S || r->kind == OPS_B)
+			rc = v->s ? wire_s(b, (int)r->slot, v->s, v->len) : 0;
+		else
+			for (size_t k = 0; k < v->n && !rc; k++)
+				rc = v->blobs ? wire_blob_add(b, v->blobs[k].p, v->blobs[k].len)
+					      : wire_blob_add(b, v->strs[k], strlen(v->strs[k]));
+	}
+	return rc;
 }

@@ -203,13 +203,10 @@ void wire_msg_free(wire_msg *m)
 /* An item: the execution record, then each task record, each as a varint
  * length and its bytes; then, when it carries events, a zero length (no
  * record is empty) and each event record the same way. */
-int wire_item_encode(record_buf *b, const store_item *it)
+int wire_item_body(record_buf *b, const store_item *it)
 {
-	size_t at = wire_blob_start(b);
 	record_buf rec = { 0 };
-	int rc = at ? 0 : -1;
-	if (!rc)
-		rc = record_encode_exec(&it->exec, &rec);
+	int rc = record_encode_exec(&it->exec, &rec);
 	if (!rc)
 		rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
 	for (size_t i = 0; i < it->n_tasks && !rc; i++) {
@@ -225,7 +222,15 @@ int wire_item_encode(record_buf *b, const store_item *it)
 			rc = tag_put_uvarint(b, rec.len) < 0 || tag_put_raw(b, rec.data, rec.len) < 0 ? -1 : 0;
 	}
 	record_buf_free(&rec);
-	return rc ? -1 : wire_blob_end(b, at);
+	return rc ? -1 : 0;
+}
+
+int wire_item_encode(record_buf *b, const store_item *it)
+{
+	size_t at = wire_blob_start(b);
+	if (!at || wire_item_body(b, it) < 0)
+		return -1;
+	return wire_blob_end(b, at);
 }
 
 /* Room for one more of n elements (doubling *cap), at most max of them; 0 or -1. */

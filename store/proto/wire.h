@@ -17,23 +17,8 @@
 #include "store.h"
 
 #define WIRE_VERSION 1
-/* What this build's protocol holds, bumped whenever an operation, a field or
- * a value is added.  A client newer than the running server (an upgrade
- * while dashboards keep the old server alive) asks it to make way: it
- * finishes what it has, exits, and the client starts the new one.  Clients
- * older than the server are served as they are.
- *
- * The revisions, oldest first, each with the fingerprint of the operations'
- * table it travels with (ops_fingerprint; kept from revision 4 on).  The last
- * line is this build's WIRE_REVISION.  A change to what travels adds a line,
- * never edits one: tests/unit/test_ops.c fails while the table's fingerprint
- * is not the last line's, and prints the line to add. */
-#define WIRE_REVISIONS(X) \
-	X(4, 0x706be208c9f259aeull) \
-	X(5, 0xab70da11d79ee428ull)
-/* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
-#define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
-enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };
+/* What this build's protocol holds: WIRE_REVISION, the last line of
+ * WIRE_REVISIONS (ops.h, under the operations' table). */
 /* This build's revision: WIRE_REVISION, unless SEESTORE_PROTOCOL_REVISION
  * says otherwise (tests start a server that acts as an older build). */
 uint64_t wire_revision(void);
@@ -46,6 +31,12 @@ uint64_t wire_revision(void);
 #define WIRE_LIST_GEN 7        /* OP_LIST with counts: the generation... */
 #define WIRE_LIST_COUNTS 8     /* ...and the counts per status from u8 (room for 8 statuses) */
 #define WIRE_STATUS_HOOKS 8    /* OP_STATUS: hooks run, failed, pending in u8, u9, u10 */
+#define WIRE_STATUS_REQUESTS 11 /* OP_STATUS: requests served since the server started, and of them from read-only connections, in u11, u12 */
+
+/* From this revision on, a list may ask for the newest page as record
+ * images (record_image_exec): what the client holds, laid out by the server
+ * once. */
+#define WIRE_REV_IMAGES 6
 
 /* The operations and their codes (wire_op, OP_*): ops.h. */
 
@@ -105,6 +96,8 @@ void wire_msg_free(wire_msg *m);
 
 /* An execution with its tasks as one blob; decoding fills `it` (caller frees). */
 int wire_item_encode(record_buf *b, const store_item *it);
+/* The item's bytes alone, as a blob of wire_item_encode holds them. */
+int wire_item_body(record_buf *b, const store_item *it);
 int wire_item_decode(const void *p, size_t n, store_item *it, char *why, size_t whylen);
 /* The lines of a task that did not fit in its execution's item (an import of
  * one larger than a frame): a blob of their own after the item, perhaps in

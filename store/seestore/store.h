@@ -351,6 +351,9 @@ typedef struct store_hook {
 } store_hook;
 store_code store_notify_add(store *st, const char *on, const char *const *argv, size_t argc, uint64_t *id,
 			    store_err *err);
+/* The hooks, in id order.  A hook's command and arguments may hold a
+ * secret (a token): only the home's owner is sent them; to anyone else a
+ * hook has its id and events, and argc 0. */
 store_code store_notify_list(store *st, store_hook **out, size_t *n, store_err *err);
 store_code store_notify_remove(store *st, uint64_t id, store_err *err);
 void store_hook_array_free(store_hook *v, size_t n);
@@ -365,6 +368,12 @@ typedef struct store_server_info {
 	uint64_t hooks_pending;           /* notifications waiting or running */
 } store_server_info;
 store_code store_server_status(store *st, store_server_info *out, store_err *err);
+/* The requests the server has served since it started (a connection's
+ * greeting not counted), and how many of them came from read-only
+ * connections (dashboards opened read-only, users who may only read): what
+ * watching costs the server.  This call is one of them.  A server older
+ * than this library reports 0 for both.  On failure both are 0. */
+store_code store_server_requests(store *st, uint64_t *total, uint64_t *read_only, store_err *err);
 /* Stops the server of `home`, if one runs (*was_running says), after a
  * checkpoint; returns once it has exited.  Starts none.  STORE_READ_ONLY for
  * a user who is not the owner. */

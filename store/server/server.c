@@ -13,7 +13,10 @@
  * Access comes from the socket: the owner of the home (the server's user)
  * reads and writes; anyone else the kernel let connect (members of the
  * home's group, when the owner opened the directory and so the socket to
- * them) only reads. */
+ * them) only reads, while the group database has them in the home's group
+ * (read again every minute).  The owner is never held to the limits put on
+ * the others: connections per user, and every connection's buffers
+ * together. */
 #include "config.h"
 
 #include <errno.h>
@@ -172,8 +175,11 @@ static bool home_is_ours(server *s)
 static void socket_follow_home(server *s)
 {
 	struct stat dir, sock;
-	if (fstat(home_fd, &dir) != 0 || fstatat(home_fd, SERVER_SOCKET, &sock, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISSOCK(sock.st_mode) || sock.st_ino != s->sock_st.st_ino)
+	if (fstat(home_fd, &dir) != 0)
+		return;
+	s->home_gid = dir.st_gid; /* whose members may read (conn_check_groups) */
+	if (fstatat(home_fd, SERVER_SOCKET, &sock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(sock.st_mode) ||
+	    sock.st_ino != s->sock_st.st_ino)
 		return;
 	if (sock.st_gid != dir.st_gid)
 		(void)!fchownat(home_fd, SERVER_SOCKET, (uid_t)-1, dir.st_gid, AT_SYMLINK_NOFOLLOW);
@@ -256,10 +262,24 @@ static void serve(server *s)
 			jobs_hooks_pump(s, &timeout);
 		}
 		int64_t now = srv_now_ms();
+		s->buf_bytes = 0;
 		for (size_t i = 0; i < n; i++) {
 			conn *c = s->conns[i];
+			/* a push merged while its interval ran goes out when it ends */
+			if (c->push_pending && c->subscribed && c->out_off == c->out.len) {
+				int64_t left = c->push_next_ms - now;
+				if (left <= 0)
+					conn_write(s, c);
+				else if (left < timeout)
+					timeout = (int)left;
+			}
+			s->buf_bytes += conn_buffers(c);
 			p[i + 1].fd = c->fd;
-			p[i + 1].events = POLLIN | (c->out_off < c->out.len ? POLLOUT : 0);
+			/* one whose answers wait unread is not read either */
+			p[i + 1].events = (conn_behind(c) ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0);
+			/* a request already read waits for its turn: no sleep */
+			if (conn_has_request(c))
+				timeout = 0;
 			if (c->waiting) {
 				int64_t left = c->wait_deadline - now;
 				if (left < timeout)
@@ -269,10 +289,19 @@ static void serve(server *s)
 		int r = poll(p, n + 1, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
+		s->round_start = srv_now_ms();
 		if (r > 0) {
-			for (size_t i = 0; i < n; i++) {
+			/* the owner's connections first, then the others', from
+			 * another one each time: the time given to users other
+			 * than the owner goes round them all */
+			s->turn = n ? (s->turn + 1) % n : 0;
+			for (size_t k = 0; k < 2 * n; k++) {
+				size_t i = (k + s->turn) % n;
 				conn *c = s->conns[i];
-				if (p[i + 1].revents & POLLOUT)
+				if (c->owner != (k < n))
+					continue;
+				/* one not read (its answers wait) learns of a hangup here */
+				if (p[i + 1].revents & (POLLOUT | POLLHUP | POLLERR))
 					conn_write(s, c);
 				if (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
 					conn_read(s, c);
@@ -304,6 +333,10 @@ static void serve(server *s)
 			}
 			socket_follow_home(s);
 		}
+		if (now - s->groups_checked >= (int64_t)s->group_check_s * 1000) {
+			s->groups_checked = now;
+			conn_check_groups(s);
+		}
 		/* a deadline or a notification keeps it; a server that could not
 		 * open the home has neither, whatever its outbox held */
 		bool jobs = s->db && !backup_copy && (s->next_any || s->n_hooks || s->outbox_check);
@@ -328,6 +361,9 @@ int server_run(const char *home, const server_opts *o)
 	if (home_fd < 0)
 		return 1;
 	home_private = home_check(home, &s.open_err) == STORE_OK;
+	struct stat hsb;
+	if (fstat(home_fd, &hsb) == 0)
+		s.home_gid = hsb.st_gid;
 	int lock = open_own(SERVER_LOCK, O_RDWR | O_CREAT);
 	struct stat lsb;
 	if (lock >= 0 && (fstat(lock, &lsb) != 0 || !S_ISREG(lsb.st_mode))) {
@@ -369,6 +405,19 @@ int server_run(const char *home, const server_opts *o)
 	s.max_clients = v ? atoi(v) : MAX_CLIENTS_DEFAULT;
 	if (s.max_clients < 1 || s.max_clients > 65536)
 		s.max_clients = MAX_CLIENTS_DEFAULT;
+	v = getenv("SEESTORE_MAX_CLIENTS_PER_USER");
+	s.max_per_user = v ? atoi(v) : MAX_PER_USER_DEFAULT;
+	if (s.max_per_user < 1 || s.max_per_user > 65536)
+		s.max_per_user = MAX_PER_USER_DEFAULT;
+	v = getenv("SEESTORE_BUFFER_MB");
+	long mb = v ? atol(v) : BUFFER_MB_DEFAULT;
+	if (mb < 1 || mb > 1048576)
+		mb = BUFFER_MB_DEFAULT;
+	s.buf_max = (size_t)mb << 20;
+	v = getenv("SEESTORE_GROUP_CHECK_S");
+	s.group_check_s = v ? atoi(v) : GROUP_CHECK_S_DEFAULT;
+	if (s.group_check_s < 1 || s.group_check_s > GROUP_CHECK_S_DEFAULT)
+		s.group_check_s = GROUP_CHECK_S_DEFAULT;
 	log_open(&s);
 	srv_log(&s, "server starting for %s", home);
 	if (o->note)

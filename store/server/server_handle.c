@@ -10,18 +10,10 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "record_int.h"
 #include "server_int.h"
 #include "server_repl.h"
 #include "tag.h"
-
-/* A blob as a NUL-terminated string, bounded. */
-static char *blob_str(const wire_blob *b, char *buf, size_t cap)
-{
-	size_t n = b->len < cap - 1 ? b->len : cap - 1;
-	memcpy(buf, b->p, n);
-	buf[n] = '\0';
-	return buf;
-}
 
 /* ---- an import held across frames ---- */
 
@@ -213,6 +205,9 @@ typedef struct blob_out {
 	server *s;
 	char **att;  /* ids of the records whose engine is attached */
 	size_t n_att;
+	record_buf *ids; /* every record's id, as tagged bytes (a page to keep), or NULL */
+	bool images;     /* the records go as images (record_image_exec), not as stored */
+	record_buf img;
 } blob_out;
 
 static void blob_out_free(blob_out *o)
@@ -222,6 +217,7 @@ static void blob_out_free(blob_out *o)
 	free(o->att);
 	o->att = NULL;
 	o->n_att = 0;
+	record_buf_free(&o->img);
 }
 
 static int blob_emit(void *ctx, const void *rec, size_t len)
@@ -231,12 +227,29 @@ static int blob_emit(void *ctx, const void *rec, size_t len)
 		o->b->len = o->mark;
 		o->rc = 0;
 		blob_out_free(o);
+		if (o->ids)
+			o->ids->len = 0;
 		return 0;
 	}
-	o->rc |= wire_blob_add(o->b, rec, len);
-	const char *id;
-	size_t idlen;
-	if (o->s && raw_exec_id(rec, len, &id, &idlen) && attached_by(o->s, id, idlen)) {
+	if (o->images) {
+		record_exec e;
+		char why[128];
+		/* one that does not decode goes as stored: the client says why */
+		bool fine = record_decode_exec_packed(rec, len, &e, why, sizeof why) == 0;
+		if (fine && record_image_exec(&e, &o->img) < 0)
+			o->rc = -1;
+		o->rc |= fine ? wire_blob_add(o->b, o->img.data, o->img.len) : wire_blob_add(o->b, rec, len);
+		if (fine)
+			record_exec_free(&e);
+	} else {
+		o->rc |= wire_blob_add(o->b, rec, len);
+	}
+	const char *id = NULL;
+	size_t idlen = 0;
+	bool has_id = raw_exec_id(rec, len, &id, &idlen);
+	if (o->ids)
+		o->rc |= tag_put_bytes(o->ids, 1, has_id ? id : "", has_id ? idlen : 0);
+	if (o->s && has_id && attached_by(o->s, id, idlen)) {
 		char **v = realloc(o->att, (o->n_att + 1) * sizeof *v);
 		if (!v)
 			return o->rc = -1;
@@ -264,7 +277,10 @@ static void verify_one(void *ctx, const char *what)
 
 /* ---- one handler per operation ---- */
 
-/* A request being handled: what a handler reads, and what it answers. */
+/* A request being handled: what a handler reads, and what it answers.  A
+ * handler returns how its work went; on a success that left the answer
+ * empty, the answer is "ok", and a change that names an execution notes it
+ * changed (handle_request). */
 typedef struct req {
 	server *s;
 	conn *c;
@@ -272,21 +288,29 @@ typedef struct req {
 	const record_buf *frame;
 	record_buf *b;        /* the answer (c->held) */
 	dbs_ctx *cx;          /* who the request acts for */
-	store_err err;        /* why it failed */
+	ops_args a;           /* its arguments, decoded by its row */
+	store_err err;        /* why it failed; on a success, a note for the client */
 	int rc;               /* -1: the answer could not be built */
-	const char *s0, *s1;  /* its first texts, NUL-terminated */
-	bool has_s0, has_s1;
-	bool answered;        /* the handler answered in full (or will later): no common tail */
+	bool answered;        /* the answer is complete as it stands (or comes later): no common tail */
 } req;
 
-/* A handler's end: rc says whether its answer was built, code how it went. */
-static store_code finish_op(req *q, int rc, store_code code)
+/* An argument of the request, by its id in its row: ARG(REJECT, reason)->s. */
+#define ARG(code, id) (&q->a.v[ARG_##code##_##id])
+
+/* A text the request may leave out: NULL then. */
+static const char *opt(const ops_val *v)
 {
-	q->rc = rc;
-	return code;
+	return v->has ? v->s : NULL;
 }
 
-/* A handler's answer is complete as it stands (rc: whether it was built). */
+/* The answer of a success, begun: what follows adds to it. */
+static record_buf *ok(req *q)
+{
+	q->rc |= conn_reply_ok(q->b);
+	return q->b;
+}
+
+/* The answer is complete as it stands (rc: whether it was built). */
 static store_code answered(req *q, int rc)
 {
 	q->answered = true;
@@ -296,31 +320,23 @@ static store_code answered(req *q, int rc)
 
 static store_code op_generation(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
 	uint64_t g = 0;
-	if ((code = dbs_generation(s->db, &g, &q->err)) == STORE_OK)
-		rc = conn_reply_ok(b) | wire_u(b, 0, g);
-	q->rc = rc;
+	store_code code = dbs_generation(q->s->db, &g, &q->err);
+	if (code == STORE_OK)
+		q->rc |= wire_u(ok(q), 0, g);
 	return code;
 }
 
 static store_code op_counts(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
 	uint64_t counts[EXEC_STATUS_COUNT], g = 0;
-	if ((code = dbs_counts(s->db, counts, &g, &q->err)) == STORE_OK) {
-		rc = conn_reply_ok(b);
-		for (int i = 0; i < EXEC_STATUS_COUNT && i < WIRE_COUNTS_GEN; i++)
-			rc |= wire_u(b, i, counts[i]);
-		rc |= wire_u(b, WIRE_COUNTS_GEN, g);
-	}
-	q->rc = rc;
+	store_code code = dbs_counts(q->s->db, counts, &g, &q->err);
+	if (code != STORE_OK)
+		return code;
+	record_buf *b = ok(q);
+	for (int i = 0; i < EXEC_STATUS_COUNT && i < WIRE_COUNTS_GEN; i++)
+		q->rc |= wire_u(b, i, counts[i]);
+	q->rc |= wire_u(b, WIRE_COUNTS_GEN, g);
 	return code;
 }
 
@@ -330,11 +346,7 @@ static store_code op_import(req *q)
 	conn *c = q->c;
 	const wire_msg *m = q->m;
 	const record_buf *frame = q->frame;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
+	bool more = ARG(IMPORT, more)->u != 0;
 	/* the frames of one import are held until its last, then run as
 	 * one transaction: a client that stops halfway holds no lock.  A
 	 * first frame starts the stage again; a later one must follow the
@@ -350,807 +362,608 @@ static store_code op_import(req *q)
 				    memcmp(m->req.p, c->stage_req, m->req.len) != 0)) {
 		bool done = false;
 		uint64_t kept = 0;
+		store_code code;
 		conn_stage_drop(c);
 		/* its last frame, made before and its answer lost: the same answer */
-		if (!m->u[1] && (code = dbs_request_done(s->db, m->req.p, m->req.len, &done, &kept, &q->err)) != STORE_OK)
-			return finish_op(q, rc, code);
-		if (done) {
-			c->held_sync = false;
-			rc = conn_reply_ok(b) | wire_u(b, 0, kept);
-			return finish_op(q, rc, code);
-		}
+		if (!more && (code = dbs_request_done(s->db, m->req.p, m->req.len, &done, &kept, &q->err)) != STORE_OK)
+			return code;
 		c->held_sync = false;
+		if (done) {
+			q->rc |= wire_u(ok(q), 0, kept);
+			return STORE_OK;
+		}
 		err_set(&q->err, STORE_STORAGE, "the frames of this import before frame %llu were lost with the server "
 			"that held them: send it again from its first frame", (unsigned long long)m->frame);
-		rc = conn_reply_err(b, &q->err) | wire_flags(b, WIRE_RESEND);
-		return answered(q, rc);
+		return answered(q, conn_reply_err(q->b, &q->err) | wire_flags(q->b, WIRE_RESEND));
 	}
 	if (c->stage_bytes + frame->len > STAGE_MAX) {
 		conn_stage_drop(c);
-		err_set(&q->err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
-		code = q->err.code;
-		return finish_op(q, rc, code);
+		return err_set(&q->err, STORE_INVALID_INPUT, "import larger than %zu MB: split it", STAGE_MAX >> 20);
 	}
 	record_buf *v = realloc(c->stage, (c->n_stage + 1) * sizeof *v);
-	if (!v) {
-		err_set(&q->err, STORE_STORAGE, "out of memory");
-		code = q->err.code;
-		return finish_op(q, rc, code);
-	}
+	if (!v)
+		return err_set(&q->err, STORE_STORAGE, "out of memory");
 	c->stage = v;
 	memset(&c->stage[c->n_stage], 0, sizeof *v);
-	if (tag_put_raw(&c->stage[c->n_stage], frame->data, frame->len) < 0) {
-		err_set(&q->err, STORE_STORAGE, "out of memory");
-		code = q->err.code;
-		return finish_op(q, rc, code);
-	}
+	if (tag_put_raw(&c->stage[c->n_stage], frame->data, frame->len) < 0)
+		return err_set(&q->err, STORE_STORAGE, "out of memory");
 	c->n_stage++;
 	c->stage_bytes += frame->len;
-	if (m->u[1]) { /* more frames follow */
+	if (more) {
 		c->held_sync = false;
-		rc = conn_reply_ok(b);
-		return answered(q, rc);
+		return answered(q, conn_reply_ok(q->b));
 	}
 	size_t count = 0;
 	q->cx->req_result = stage_count(c);
 	stage_src ss = { .c = c, .s = s };
 	store_source src = { stage_next, stage_rewind, &ss };
-	code = dbs_import(s->db, q->cx, &src, m->u[0] != 0, has_s0 ? s0 : NULL, &count, &q->err);
+	store_code code = dbs_import(s->db, q->cx, &src, ARG(IMPORT, replace)->u != 0, opt(ARG(IMPORT, action)), &count,
+				     &q->err);
 	if (ss.have)
 		wire_msg_free(&ss.m);
 	conn_stage_drop(c);
 	if (code == STORE_OK)
-		rc = conn_reply_ok(b) | wire_u(b, 0, count);
-	return finish_op(q, rc, code);
+		q->rc |= wire_u(ok(q), 0, count);
+	return code;
 }
 
 static store_code op_get(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
 	record_exec e;
-	if ((code = dbs_get(s->db, has_s0 ? s0 : "", &e, &q->err)) == STORE_OK) {
-		record_buf r = { 0 };
-		rc = encode_exec_out(s, &e, &r) | conn_reply_ok(b) | wire_blob_add(b, r.data, r.len);
-		record_buf_free(&r);
-		record_exec_free(&e);
-	}
-	q->rc = rc;
+	store_code code = dbs_get(q->s->db, ARG(GET, exec)->s, &e, &q->err);
+	if (code != STORE_OK)
+		return code;
+	record_buf r = { 0 };
+	q->rc |= encode_exec_out(q->s, &e, &r);
+	q->rc |= wire_blob_add(ok(q), r.data, r.len);
+	record_buf_free(&r);
+	record_exec_free(&e);
 	return code;
 }
 
 static store_code op_get_item(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
 	store_item it;
-	if ((code = dbs_get_item(s->db, has_s0 ? s0 : "", &it, &q->err)) == STORE_OK) {
-		it.exec.engine_attached = attached_by(s, it.exec.id, strlen(it.exec.id)) != NULL;
-		rc = conn_reply_ok(b) | wire_item_encode(b, &it);
-		store_item_free(&it);
-	}
-	q->rc = rc;
+	store_code code = dbs_get_item(q->s->db, ARG(GET_ITEM, exec)->s, &it, &q->err);
+	if (code != STORE_OK)
+		return code;
+	it.exec.engine_attached = attached_by(q->s, it.exec.id, strlen(it.exec.id)) != NULL;
+	q->rc |= wire_item_encode(ok(q), &it);
+	store_item_free(&it);
 	return code;
 }
 
 static store_code op_delete(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_delete(s->db, q->cx, has_s0 ? s0 : "", &q->err)) == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
+	return dbs_delete(q->s->db, q->cx, ARG(DELETE, exec)->s, &q->err);
+}
+
+/* ---- the newest page of a list, answered from memory ----
+ *
+ * Every dashboard asks for the newest page of its list, with the counts, as
+ * it opens and on every change it hears of.  That answer is kept, encoded,
+ * per status, limit and shape, and sent again as it is until the store's
+ * next change: dbs_last_generation moves with every commit that changes an
+ * execution (the server's own commits are the only ones), and a page read
+ * at another generation is never sent.  Which of its executions have their
+ * engine attached is not kept: a connection's end changes it without a
+ * commit, so it is looked up at each answer.  A client of revision 6 on
+ * asks for its records as images (record_image_exec), laid out once here so
+ * that the client takes each with a malloc and two copies. */
+
+#define PAGES_KEPT 8
+
+typedef struct list_page {
+	bool used;
+	uint64_t gen;      /* dbs_last_generation it was read at */
+	int status;
+	size_t limit;
+	bool counts;       /* with the counts and the generation */
+	int form;          /* the layout a client of its revision reads (page_form) */
+	uint64_t last;     /* when it was last sent (pages_clock): the oldest goes first */
+	record_buf fields; /* the answer's fields after its code, but the attached ids */
+	record_buf ids;    /* its records' ids, as tagged bytes */
+} list_page;
+
+/* One server per process: its pages are its own. */
+static list_page pages[PAGES_KEPT];
+static uint64_t pages_clock;
+
+/* The counts after u0 for a client of revision 3 or older (0), the records
+ * as stored (1), their images, which a client of revision 6 on asks for (2). */
+static int page_form(uint64_t revision, bool images)
+{
+	return revision < 4 ? 0 : images ? 2 : 1;
+}
+
+static list_page *page_find(int status, size_t limit, bool counts, int form)
+{
+	for (size_t i = 0; i < PAGES_KEPT; i++) {
+		list_page *p = &pages[i];
+		if (p->used && p->status == status && p->limit == limit && p->counts == counts && p->form == form)
+			return p;
 	}
-	q->rc = rc;
-	return code;
+	return NULL;
+}
+
+/* Where a page read now is kept: its own slot, a free one, or the one
+ * sent longest ago. */
+static list_page *page_slot(int status, size_t limit, bool counts, int form)
+{
+	list_page *p = page_find(status, limit, counts, form);
+	for (size_t i = 0; !p && i < PAGES_KEPT; i++)
+		if (!pages[i].used)
+			p = &pages[i];
+	if (p)
+		return p;
+	p = &pages[0];
+	for (size_t i = 1; i < PAGES_KEPT; i++)
+		if (pages[i].last < p->last)
+			p = &pages[i];
+	return p;
+}
+
+static bool any_attached(const server *s)
+{
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (!s->conns[i]->dead && s->conns[i]->n_att)
+			return true;
+	return false;
+}
+
+/* Appends the ids among `ids` (tagged bytes) whose engine is attached now. */
+static int add_attached(server *s, record_buf *b, const record_buf *ids)
+{
+	if (!any_attached(s))
+		return 0;
+	tag_reader r = { ids->data, ids->data + ids->len };
+	int rc = 0;
+	uint64_t key, n;
+	while (r.p < r.end && !rc) {
+		if (tag_read_varint(&r, &key) < 0 || tag_read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))
+			return -1;
+		const char *id = (const char *)r.p;
+		r.p += n;
+		if (n && attached_by(s, id, (size_t)n))
+			rc = wire_blob_add(b, id, (size_t)n);
+	}
+	return rc;
 }
 
 static store_code op_list(req *q)
 {
 	server *s = q->s;
-	conn *c = q->c;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
+	const ops_val *cursor = ARG(LIST, cursor);
 	store_cursor cur;
 	memset(&cur, 0, sizeof cur);
-	if (m->has_s[0] && m->s[0].len <= sizeof cur.key) {
-		memcpy(cur.key, m->s[0].p, m->s[0].len);
-		cur.len = m->s[0].len;
+	memcpy(cur.key, cursor->s, cursor->len); /* within its bound: ops_check */
+	cur.len = cursor->len;
+	int status = (int)ARG(LIST, status)->u - 1;
+	bool newer = ARG(LIST, newer)->u != 0;
+	bool want_counts = ARG(LIST, counts)->u != 0;
+	int form = page_form(q->c->revision, ARG(LIST, images)->u != 0);
+	bool legacy = form == 0;
+	size_t limit = ARG(LIST, limit)->u > 100000 ? 100000 : (size_t)ARG(LIST, limit)->u;
+	/* the newest page of a status (or of all): kept until the next change */
+	bool newest = cur.len == 0 && !newer && status < EXEC_STATUS_COUNT;
+	uint64_t gen = dbs_last_generation(s->db);
+	list_page *kept = newest ? page_find(status, limit, want_counts, form) : NULL;
+	record_buf *b = ok(q);
+	if (kept && kept->gen == gen) {
+		kept->last = ++pages_clock;
+		q->rc |= tag_put_raw(b, kept->fields.data, kept->fields.len) | add_attached(s, b, &kept->ids);
+		return STORE_OK;
 	}
-	int status = (int)m->u[0] - 1;
-	if (status > STORE_LIST_DUE)
-		status = -1;
-	size_t limit = m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
 	/* the records go out as the index holds them: the client decodes */
-	rc = conn_reply_ok(b);
-	blob_out o = { b, b->len, 0, s, NULL, 0 };
+	size_t mark = b->len;
+	record_buf ids = { 0 };
+	blob_out o = { b, b->len, 0, s, NULL, 0, newest ? &ids : NULL, newest && form == 2, { 0 } };
 	size_t n = 0;
-	if (m->u[2])
-		cur.done = false;
-	code = dbs_list_raw(s->db, status, &cur, m->u[2] != 0, limit, blob_emit, &o, &n, &q->err);
+	store_code code = dbs_list_raw(s->db, status, &cur, newer, limit, blob_emit, &o, &n, &q->err);
 	if (code == STORE_OK)
-		rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done) | wire_u(b, 6, n);
-	if (code == STORE_OK) /* then the ids of the page whose engine is attached */
-		for (size_t i = 0; i < o.n_att && !rc; i++)
-			rc |= wire_blob_add(b, o.att[i], strlen(o.att[i]));
-	blob_out_free(&o);
-	if (code == STORE_OK && m->u[3]) { /* and the counts: one round trip */
-		uint64_t counts[EXEC_STATUS_COUNT], g = 0;
-		if ((code = dbs_counts(s->db, counts, &g, &q->err)) == STORE_OK) {
-			for (int i = 0; i < EXEC_STATUS_COUNT; i++)
-				rc |= wire_u(b, WIRE_LIST_COUNTS + i, counts[i]);
-			rc |= wire_u(b, WIRE_LIST_GEN, g);
-			/* a client of revision 3 or older reads them after u0, then the
-			 * generation (the layout a fifth status would break) */
-			for (int i = 0; c->revision < 4 && i < EXEC_STATUS_COUNT && 1 + i < 6; i++)
-				rc |= wire_u(b, 1 + i, counts[i]);
-			if (c->revision < 4 && 1 + EXEC_STATUS_COUNT < 6)
-				rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+		q->rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done) | wire_u(b, 6, n);
+	uint64_t counts[EXEC_STATUS_COUNT], g = 0;
+	if (code == STORE_OK && want_counts) /* and the counts: one round trip */
+		code = dbs_counts(s->db, counts, &g, &q->err);
+	if (code == STORE_OK && want_counts) {
+		for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+			q->rc |= wire_u(b, WIRE_LIST_COUNTS + i, counts[i]);
+		q->rc |= wire_u(b, WIRE_LIST_GEN, g);
+		/* a client of revision 3 or older reads them after u0, then the
+		 * generation (the layout a fifth status would break) */
+		for (int i = 0; legacy && i < EXEC_STATUS_COUNT && 1 + i < 6; i++)
+			q->rc |= wire_u(b, 1 + i, counts[i]);
+		if (legacy && 1 + EXEC_STATUS_COUNT < 6)
+			q->rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+	}
+	/* kept when nothing changed while it was read and nothing was skipped */
+	if (code == STORE_OK && newest && !q->rc && !q->err.msg[0] && dbs_last_generation(s->db) == gen) {
+		list_page *p = page_slot(status, limit, want_counts, form);
+		p->used = false;
+		p->fields.len = 0;
+		if (tag_put_raw(&p->fields, b->data + mark, b->len - mark) == 0) {
+			record_buf_free(&p->ids);
+			p->ids = ids;
+			ids = (record_buf){ 0 };
+			*p = (list_page){ true, gen, status, limit, want_counts, form, ++pages_clock, p->fields, p->ids };
 		}
 	}
-	q->rc = rc;
+	record_buf_free(&ids);
+	/* then the ids of the page whose engine is attached */
+	for (size_t i = 0; code == STORE_OK && i < o.n_att && !q->rc; i++)
+		q->rc |= wire_blob_add(b, o.att[i], strlen(o.att[i]));
+	blob_out_free(&o);
 	return code;
+}
+
+/* Execution records as blobs, each saying whether its engine is attached. */
+static void reply_execs(req *q, record_exec *v, size_t n)
+{
+	record_buf *b = ok(q), r = { 0 };
+	for (size_t i = 0; i < n && !q->rc; i++) {
+		q->rc |= encode_exec_out(q->s, &v[i], &r);
+		q->rc |= wire_blob_add(b, r.data, r.len);
+	}
+	record_buf_free(&r);
+	record_exec_array_free(v, n);
 }
 
 static store_code op_paused(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
 	record_exec *v = NULL;
 	size_t n = 0;
-	if ((code = dbs_paused(s->db, &v, &n, &q->err)) == STORE_OK) {
-		rc = conn_reply_ok(b);
-		record_buf r = { 0 };
-		for (size_t i = 0; i < n && !rc; i++)
-			rc = encode_exec_out(s, &v[i], &r) | wire_blob_add(b, r.data, r.len);
-		record_buf_free(&r);
-		record_exec_array_free(v, n);
-	}
-	q->rc = rc;
+	store_code code = dbs_paused(q->s->db, &v, &n, &q->err);
+	if (code == STORE_OK)
+		reply_execs(q, v, n);
 	return code;
 }
 
 static store_code op_each(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	size_t limit = m->u[0] == 0 || m->u[0] > 4096 ? 4096 : (size_t)m->u[0];
-	rc = conn_reply_ok(b);
-	each_out o = { b, 0, 0, false };
-	code = dbs_each(s->db, has_s0 ? s0 : NULL, limit, each_one, &o, &q->err);
+	size_t limit = ARG(EACH, limit)->u == 0 || ARG(EACH, limit)->u > 4096 ? 4096 : (size_t)ARG(EACH, limit)->u;
+	each_out o = { ok(q), 0, 0, false };
+	store_code code = dbs_each(q->s->db, opt(ARG(EACH, after)), limit, each_one, &o, &q->err);
 	if (code == STORE_OK)
-		rc |= o.rc | wire_u(b, 0, o.n < limit && !o.full);
-	q->rc = rc;
+		q->rc |= o.rc | wire_u(q->b, 0, o.n < limit && !o.full);
 	return code;
 }
 
 static store_code op_pause(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_pause_task(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : "", &q->err)) == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	q->rc = rc;
-	return code;
+	return dbs_pause_task(q->s->db, q->cx, ARG(PAUSE, exec)->s, ARG(PAUSE, task)->s, &q->err);
 }
 
 static store_code op_resume_wf(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_resume_workflow(s->db, q->cx, has_s0 ? s0 : "", &q->err)) == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	q->rc = rc;
-	return code;
+	return dbs_resume_workflow(q->s->db, q->cx, ARG(RESUME_WF, exec)->s, &q->err);
 }
 
 static store_code op_resume_task(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	const char *value = m->has_s[2] ? (const char *)m->s[2].p : NULL;
-	/* the value's bytes are copied: the store wants them NUL-terminated */
-	char *vcopy = NULL;
-	if (value) {
-		vcopy = malloc(m->s[2].len + 1);
-		if (!vcopy) {
-			err_set(&q->err, STORE_STORAGE, "out of memory");
-			code = q->err.code;
-			return finish_op(q, rc, code);
-		}
-		memcpy(vcopy, value, m->s[2].len);
-		vcopy[m->s[2].len] = '\0';
+	const ops_val *value = ARG(RESUME_TASK, value);
+	return dbs_resume_task(q->s->db, q->cx, ARG(RESUME_TASK, exec)->s, ARG(RESUME_TASK, task)->s, opt(value),
+			       value->len, &q->err);
+}
+
+/* A page of events as blobs, or why it could not be read. */
+static store_code reply_events(req *q, store_code code, record_event *v, size_t n)
+{
+	if (code != STORE_OK)
+		return code;
+	record_buf *b = ok(q), r = { 0 };
+	for (size_t i = 0; i < n && !q->rc; i++) {
+		q->rc |= record_encode_event(&v[i], &r);
+		q->rc |= wire_blob_add(b, r.data, r.len);
 	}
-	code = dbs_resume_task(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : "", vcopy, value ? m->s[2].len : 0, &q->err);
-	free(vcopy);
-	if (code == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	return finish_op(q, rc, code);
+	record_buf_free(&r);
+	record_event_array_free(v, n);
+	return code;
+}
+
+/* A page's length: 0 or past the most, the most. */
+static size_t page_limit(uint64_t asked)
+{
+	return asked == 0 || asked > 100000 ? 100000 : (size_t)asked;
 }
 
 static store_code op_events(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
 	record_event *v = NULL;
 	size_t n = 0;
-	size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
-	code = m->op == OP_EVENTS ? dbs_events(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &q->err)
-				  : dbs_events_after(s->db, has_s0 ? s0 : NULL, m->u[0], limit, &v, &n, &q->err);
-	if (code == STORE_OK) {
-		rc = conn_reply_ok(b);
-		record_buf r = { 0 };
-		for (size_t i = 0; i < n && !rc; i++)
-			rc = record_encode_event(&v[i], &r) | wire_blob_add(b, r.data, r.len);
-		record_buf_free(&r);
-		record_event_array_free(v, n);
-	}
-	q->rc = rc;
-	return code;
+	store_code code = dbs_events(q->s->db, opt(ARG(EVENTS, exec)), ARG(EVENTS, before)->u,
+				     page_limit(ARG(EVENTS, limit)->u), &v, &n, &q->err);
+	return reply_events(q, code, v, n);
+}
+
+static store_code op_events_after(req *q)
+{
+	record_event *v = NULL;
+	size_t n = 0;
+	store_code code = dbs_events_after(q->s->db, opt(ARG(EVENTS_AFTER, exec)), ARG(EVENTS_AFTER, after)->u,
+					   page_limit(ARG(EVENTS_AFTER, limit)->u), &v, &n, &q->err);
+	return reply_events(q, code, v, n);
 }
 
 static store_code op_verify(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
-	rc = conn_reply_ok(b);
-	verify_out o = { b, 0 };
+	verify_out o = { ok(q), 0 };
 	size_t problems = 0;
-	if ((code = dbs_verify(s->db, verify_one, &o, &problems, &q->err)) == STORE_OK)
-		rc |= wire_u(b, 0, problems);
-	q->rc = rc;
+	store_code code = dbs_verify(q->s->db, verify_one, &o, &problems, &q->err);
+	if (code == STORE_OK)
+		q->rc |= wire_u(q->b, 0, problems);
 	return code;
 }
 
 static store_code op_checkpoint(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_checkpoint(s->db, &q->err)) == STORE_OK)
-		rc = conn_reply_ok(b);
-	q->rc = rc;
-	return code;
+	return dbs_checkpoint(q->s->db, &q->err);
 }
 
 static store_code op_wait(req *q)
 {
 	conn *c = q->c;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
+	uint64_t timeout = ARG(WAIT, timeout)->u;
 	c->waiting = true;
-	c->wait_gen = m->u[0];
-	c->wait_deadline = srv_now_ms() + (int64_t)(m->u[1] > 3600000 ? 3600000 : m->u[1]);
-	b->len = 0;
+	c->wait_gen = ARG(WAIT, generation)->u;
+	c->wait_deadline = srv_now_ms() + (int64_t)(timeout > 3600000 ? 3600000 : timeout);
+	q->b->len = 0;
 	return answered(q, 0);
 }
 
 static store_code op_subscribe(req *q)
 {
-	server *s = q->s;
-	conn *c = q->c;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
-	c->subscribed = true;
-	rc = conn_reply_ok(b) | wire_u(b, 0, s->gen);
-	q->rc = rc;
-	return code;
+	q->c->subscribed = true;
+	q->rc |= wire_u(ok(q), 0, q->s->gen);
+	return STORE_OK;
 }
 
 static store_code op_status(req *q)
 {
 	server *s = q->s;
-	conn *c = q->c;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
 	dbs_stats st;
-	if ((code = dbs_stats_read(s->db, &st, &q->err)) == STORE_OK)
-		rc = conn_reply_ok(b) | wire_u(b, 0, (uint64_t)getpid()) |
-		     wire_u(b, 1, (uint64_t)(time(NULL) - s->started)) | wire_u(b, 2, conn_count(s)) |
-		     wire_u(b, 3, s->gen) | wire_u(b, 4, st.cache_bytes) | wire_u(b, 5, st.cache_used_bytes) |
-		     wire_u(b, 6, st.log_file) | wire_u(b, 7, st.log_offset);
-	if (code == STORE_OK) {
-		uint64_t queued = 0, ran = 0, failed = 0;
-		store_err qe;
-		dbs_outbox_count(s->db, &queued, &qe);
-		dbs_hook_counts(s->db, &ran, &failed, &qe);
-		rc |= wire_u(b, WIRE_STATUS_HOOKS, ran) | wire_u(b, WIRE_STATUS_HOOKS + 1, failed) |
-		      wire_u(b, WIRE_STATUS_HOOKS + 2, queued);
-		if (c->revision < 4) { /* a client of revision 3 or older reads them as text */
-			char h[128];
-			snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)ran,
-				 (unsigned long long)failed, (unsigned long long)queued);
-			rc |= wire_blob_add(b, h, strlen(h));
-		}
+	store_code code = dbs_stats_read(s->db, &st, &q->err);
+	if (code != STORE_OK)
+		return code;
+	record_buf *b = ok(q);
+	q->rc |= wire_u(b, 0, (uint64_t)getpid()) | wire_u(b, 1, (uint64_t)(time(NULL) - s->started)) |
+		 wire_u(b, 2, conn_count(s)) | wire_u(b, 3, s->gen) | wire_u(b, 4, st.cache_bytes) |
+		 wire_u(b, 5, st.cache_used_bytes) | wire_u(b, 6, st.log_file) | wire_u(b, 7, st.log_offset) |
+		 wire_u(b, WIRE_STATUS_REQUESTS, s->requests) | wire_u(b, WIRE_STATUS_REQUESTS + 1, s->requests_ro);
+	uint64_t queued = 0, ran = 0, failed = 0;
+	store_err qe;
+	dbs_outbox_count(s->db, &queued, &qe);
+	dbs_hook_counts(s->db, &ran, &failed, &qe);
+	q->rc |= wire_u(b, WIRE_STATUS_HOOKS, ran) | wire_u(b, WIRE_STATUS_HOOKS + 1, failed) |
+		 wire_u(b, WIRE_STATUS_HOOKS + 2, queued);
+	if (q->c->revision < 4) { /* a client of revision 3 or older reads them as text */
+		char h[128];
+		snprintf(h, sizeof h, "run %llu failed %llu pending %llu", (unsigned long long)ran,
+			 (unsigned long long)failed, (unsigned long long)queued);
+		q->rc |= wire_blob_add(b, h, strlen(h));
 	}
-	q->rc = rc;
 	return code;
 }
 
 static store_code op_stop(req *q)
 {
-	server *s = q->s;
-	conn *c = q->c;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
-	srv_log(s, "stop asked by pid %ld", (long)c->pid);
-	s->stop = true;
-	srv_mark_stopped(s);
-	rc = conn_reply_ok(b);
-	q->rc = rc;
-	return code;
+	srv_log(q->s, "stop asked by pid %ld", (long)q->c->pid);
+	q->s->stop = true;
+	srv_mark_stopped(q->s);
+	return STORE_OK;
 }
 
 static store_code op_backup(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_backup(s->db, has_s0 ? s0 : "", &q->err)) == STORE_OK) {
-		srv_log(s, "backup written to %s", s0);
-		rc = conn_reply_ok(b);
-	}
-	q->rc = rc;
+	const char *dir = ARG(BACKUP, dir)->s;
+	store_code code = dbs_backup(q->s->db, dir, &q->err);
+	if (code == STORE_OK)
+		srv_log(q->s, "backup written to %s", dir);
 	return code;
 }
 
 static store_code op_exec_start(req *q)
 {
 	server *s = q->s;
-	conn *c = q->c;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
+	const ops_val *def = ARG(EXEC_START, definition);
+	uint64_t pid = ARG(EXEC_START, pid)->u;
+	const char *host = ARG(EXEC_START, host)->s;
 	store_item it;
-	char why[256], host[256] = "";
-	if (m->has_s[1])
-		blob_str(&m->s[1], host, sizeof host);
-	if (m->n_blobs != 1 || wire_item_decode(m->blobs[0].p, m->blobs[0].len, &it, why, sizeof why) < 0) {
-		err_set(&q->err, STORE_INVALID_INPUT, "a malformed definition: %s", m->n_blobs != 1 ? "no item" : why);
-		code = q->err.code;
-		return finish_op(q, rc, code);
-	}
-	if ((code = attach_check(s, c, it.exec.id, m->u[0], host, &q->err)) == STORE_OK &&
-	    (code = dbs_exec_start(s->db, q->cx, &it, m->u[0], host, &q->err)) == STORE_OK) {
-		attach_add(c, it.exec.id, m->u[0], host);
+	char why[256];
+	if (def->n != 1 || wire_item_decode(def->blobs[0].p, def->blobs[0].len, &it, why, sizeof why) < 0)
+		return err_set(&q->err, STORE_INVALID_INPUT, "a malformed definition: %s", def->n != 1 ? "no item" : why);
+	store_code code = attach_check(s, q->c, it.exec.id, pid, host, &q->err);
+	if (code == STORE_OK)
+		code = dbs_exec_start(s->db, q->cx, &it, pid, host, &q->err);
+	if (code == STORE_OK) {
+		attach_add(q->c, it.exec.id, pid, host);
 		conn_note_changed(s, it.exec.id);
-		rc = conn_reply_ok(b);
-	} else if (code == STORE_OK) {
-		code = q->err.code;
 	}
 	store_item_free(&it);
-	return finish_op(q, rc, code);
+	return code;
 }
 
 static store_code op_attach(req *q)
 {
-	server *s = q->s;
-	conn *c = q->c;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	char host[256] = "";
-	if (m->has_s[1])
-		blob_str(&m->s[1], host, sizeof host);
-	if ((code = attach_check(s, c, has_s0 ? s0 : "", m->u[0], host, &q->err)) == STORE_OK &&
-	    (code = dbs_attach(s->db, q->cx, has_s0 ? s0 : "", m->u[0], host, &q->err)) == STORE_OK) {
-		attach_add(c, s0, m->u[0], host);
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	q->rc = rc;
+	const char *exec = ARG(ATTACH, exec)->s, *host = ARG(ATTACH, host)->s;
+	uint64_t pid = ARG(ATTACH, pid)->u;
+	store_code code = attach_check(q->s, q->c, exec, pid, host, &q->err);
+	if (code == STORE_OK)
+		code = dbs_attach(q->s->db, q->cx, exec, pid, host, &q->err);
+	if (code == STORE_OK)
+		attach_add(q->c, exec, pid, host);
 	return code;
 }
 
-static store_code op_task_transition(req *q)
+static store_code op_task_begin(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	const char *e = has_s0 ? s0 : "", *t = has_s1 ? s1 : "";
-	/* the reason whole (the store takes up to 64 KiB), NUL-terminated */
-	size_t rl = m->op == OP_TASK_FAIL && m->has_s[2] ? m->s[2].len : 0;
-	char *reason = malloc(rl + 1);
-	if (!reason) {
-		code = err_set(&q->err, STORE_STORAGE, "out of memory");
-		return finish_op(q, rc, code);
-	}
-	if (rl)
-		memcpy(reason, m->s[2].p, rl);
-	reason[rl] = '\0';
-	if (m->op == OP_TASK_BEGIN)
-		code = dbs_task_begin(s->db, q->cx, e, t, &q->err);
-	else if (m->op == OP_TASK_COMPLETE)
-		code = dbs_task_complete(s->db, q->cx, e, t, &q->err);
-	else if (memchr(reason, '\0', rl))
-		code = err_set(&q->err, STORE_INVALID_INPUT, "the reason for failing task '%s' holds a NUL byte", t);
-	else
-		code = dbs_task_fail(s->db, q->cx, e, t, reason, &q->err);
-	free(reason);
-	if (code == STORE_OK) {
-		conn_note_changed(s, e);
-		rc = conn_reply_ok(b);
-	}
-	return finish_op(q, rc, code);
+	return dbs_task_begin(q->s->db, q->cx, ARG(TASK_BEGIN, exec)->s, ARG(TASK_BEGIN, task)->s, &q->err);
+}
+
+static store_code op_task_complete(req *q)
+{
+	return dbs_task_complete(q->s->db, q->cx, ARG(TASK_COMPLETE, exec)->s, ARG(TASK_COMPLETE, task)->s, &q->err);
+}
+
+static store_code op_task_fail(req *q)
+{
+	return dbs_task_fail(q->s->db, q->cx, ARG(TASK_FAIL, exec)->s, ARG(TASK_FAIL, task)->s,
+			     ARG(TASK_FAIL, reason)->s, &q->err);
 }
 
 static store_code op_task_log(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	record_text *lines = calloc(m->n_blobs ? m->n_blobs : 1, sizeof *lines);
+	const ops_val *lines = ARG(TASK_LOG, lines);
+	record_text *v = calloc(lines->n ? lines->n : 1, sizeof *v);
+	if (!v)
+		return err_set(&q->err, STORE_STORAGE, "out of memory");
+	for (size_t i = 0; i < lines->n; i++) {
+		v[i].s = (char *)lines->blobs[i].p; /* not NUL-terminated: the store copies by length */
+		v[i].len = lines->blobs[i].len;
+	}
 	uint64_t count = 0;
-	if (!lines) {
-		code = err_set(&q->err, STORE_STORAGE, "out of memory");
-		return finish_op(q, rc, code);
-	}
-	for (size_t i = 0; i < m->n_blobs; i++) {
-		lines[i].s = (char *)m->blobs[i].p; /* not NUL-terminated: the store copies by length */
-		lines[i].len = m->blobs[i].len;
-	}
-	code = dbs_task_log(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : "", lines, m->n_blobs, &count, &q->err);
-	free(lines);
-	if (code == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b) | wire_u(b, 0, count);
-	}
-	return finish_op(q, rc, code);
+	store_code code = dbs_task_log(q->s->db, q->cx, ARG(TASK_LOG, exec)->s, ARG(TASK_LOG, task)->s, v, lines->n,
+				       &count, &q->err);
+	free(v);
+	if (code == STORE_OK)
+		q->rc |= wire_u(ok(q), 0, count);
+	return code;
 }
 
 static store_code op_task_request(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	/* the prompt and the default may be longer than the small buffers */
-	char *prompt = malloc(m->has_s[2] ? m->s[2].len + 1 : 1);
-	char *def = m->u[2] && m->n_blobs ? malloc(m->blobs[0].len + 1) : NULL;
-	if (!prompt || (m->u[2] && m->n_blobs && !def)) {
-		free(prompt);
-		free(def);
-		code = err_set(&q->err, STORE_STORAGE, "out of memory");
-		return finish_op(q, rc, code);
-	}
-	size_t plen = m->has_s[2] ? m->s[2].len : 0;
-	if (plen)
-		memcpy(prompt, m->s[2].p, plen);
-	prompt[plen] = '\0';
-	if (def) {
-		memcpy(def, m->blobs[0].p, m->blobs[0].len);
-		def[m->blobs[0].len] = '\0';
-	}
-	store_input_request rq = { prompt, (record_input_type)(m->u[0] > INPUT_BOOLEAN ? 99 : m->u[0]), def,
-				   def ? m->blobs[0].len : 0, m->u[1] != 0, m->u[3],
-				   (record_on_timeout)(m->u[4] > TIMEOUT_SKIP ? 99 : m->u[4]) };
-	if (memchr(prompt, '\0', plen))
-		code = err_set(&q->err, STORE_INVALID_INPUT, "the prompt of task '%s' holds a NUL byte", s1);
-	else
-		code = dbs_task_request_input(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : "", &rq, &q->err);
-	free(prompt);
-	free(def);
-	if (code == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	return finish_op(q, rc, code);
+	const ops_val *def = ARG(TASK_REQUEST, def);
+	bool has_def = ARG(TASK_REQUEST, has_default)->u && def->n;
+	uint64_t type = ARG(TASK_REQUEST, type)->u, on_timeout = ARG(TASK_REQUEST, on_timeout)->u;
+	store_input_request rq = { ARG(TASK_REQUEST, prompt)->s,
+				   (record_input_type)(type > INPUT_BOOLEAN ? 99 : type),
+				   has_def ? def->strs[0] : NULL,
+				   has_def ? def->blobs[0].len : 0,
+				   ARG(TASK_REQUEST, required)->u != 0,
+				   ARG(TASK_REQUEST, timeout)->u,
+				   (record_on_timeout)(on_timeout > TIMEOUT_SKIP ? 99 : on_timeout) };
+	return dbs_task_request_input(q->s->db, q->cx, ARG(TASK_REQUEST, exec)->s, ARG(TASK_REQUEST, task)->s, &rq,
+				      &q->err);
 }
 
-static store_code op_reject_cancel(req *q)
+static store_code op_reject(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	char *reason = malloc(m->has_s[2] ? m->s[2].len + 1 : 1);
-	if (!reason) {
-		code = err_set(&q->err, STORE_STORAGE, "out of memory");
-		return finish_op(q, rc, code);
-	}
-	size_t rl = m->has_s[2] ? m->s[2].len : 0;
-	memcpy(reason, m->has_s[2] ? (const char *)m->s[2].p : "", rl);
-	reason[rl] = '\0';
-	if (memchr(reason, '\0', rl))
-		code = err_set(&q->err, STORE_INVALID_INPUT, "the reason holds a NUL byte");
-	else if (m->op == OP_REJECT)
-		code = dbs_task_reject(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : NULL, reason, &q->err);
-	else
-		code = dbs_exec_cancel(s->db, q->cx, has_s0 ? s0 : "", reason, &q->err);
-	free(reason);
-	if (code == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	return finish_op(q, rc, code);
+	return dbs_task_reject(q->s->db, q->cx, ARG(REJECT, exec)->s, opt(ARG(REJECT, task)), ARG(REJECT, reason)->s,
+			       &q->err);
+}
+
+static store_code op_cancel(req *q)
+{
+	return dbs_exec_cancel(q->s->db, q->cx, ARG(CANCEL, exec)->s, ARG(CANCEL, reason)->s, &q->err);
 }
 
 static store_code op_notify_add(req *q)
 {
-	server *s = q->s;
-	conn *c = q->c;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	const char *argv[STORE_HOOK_ARGS_MAX];
-	char *bufs[STORE_HOOK_ARGS_MAX];
-	size_t n = m->n_blobs > STORE_HOOK_ARGS_MAX ? STORE_HOOK_ARGS_MAX + 1 : m->n_blobs;
-	if (n > STORE_HOOK_ARGS_MAX) {
-		code = err_set(&q->err, STORE_INVALID_INPUT, "a hook's command has at most %d arguments",
-			       STORE_HOOK_ARGS_MAX);
-		return finish_op(q, rc, code);
-	}
-	size_t got = 0;
-	for (; got < n; got++) {
-		size_t len = m->blobs[got].len;
-		if (len > STORE_HOOK_ARG_MAX || memchr(m->blobs[got].p, '\0', len) || !(bufs[got] = malloc(len + 1)))
-			break;
-		memcpy(bufs[got], m->blobs[got].p, len);
-		bufs[got][len] = '\0';
-		argv[got] = bufs[got];
-	}
+	const ops_val *argv = ARG(NOTIFY_ADD, argv);
 	uint64_t id = 0;
-	if (got < n)
-		code = err_set(&q->err, STORE_INVALID_INPUT, "a hook's argument is over %d bytes or holds a NUL byte",
-			       STORE_HOOK_ARG_MAX);
-	else if ((code = dbs_hook_add(s->db, q->cx, has_s0 ? s0 : "", argv, n, &id, &q->err)) == STORE_OK) {
-		srv_log(s, "hook %llu added by %s", (unsigned long long)id, c->user);
-		conn_note_changed(s, NULL);
-		rc = conn_reply_ok(b) | wire_u(b, 0, id);
-	}
-	for (size_t i = 0; i < got; i++)
-		free(bufs[i]);
-	return finish_op(q, rc, code);
+	store_code code = dbs_hook_add(q->s->db, q->cx, ARG(NOTIFY_ADD, on)->s, argv->strs, argv->n, &id, &q->err);
+	if (code != STORE_OK)
+		return code;
+	srv_log(q->s, "hook %llu added by %s", (unsigned long long)id, q->c->user);
+	conn_note_changed(q->s, NULL);
+	q->rc |= wire_u(ok(q), 0, id);
+	return code;
+}
+
+/* A hook as a blob: its id, its events, then its command and arguments
+ * (shown to the home's owner only: they may hold a token), each
+ * NUL-terminated. */
+static int hook_blob(record_buf *b, const store_hook *h, bool with_command)
+{
+	char id[32];
+	snprintf(id, sizeof id, "%llu", (unsigned long long)h->id);
+	record_buf out = { 0 };
+	int rc = tag_put_raw(&out, id, strlen(id) + 1) | tag_put_raw(&out, h->on, strlen(h->on) + 1);
+	for (size_t k = 0; with_command && k < h->argc && !rc; k++)
+		rc = tag_put_raw(&out, h->argv[k], strlen(h->argv[k]) + 1);
+	rc = rc ? -1 : wire_blob_add(b, out.data, out.len);
+	record_buf_free(&out);
+	return rc;
 }
 
 static store_code op_notify_list(req *q)
 {
-	server *s = q->s;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
 	store_hook *v;
 	size_t n;
-	if ((code = dbs_hook_list(s->db, &v, &n, &q->err)) == STORE_OK) {
-		rc = conn_reply_ok(b);
-		for (size_t i = 0; i < n && !rc; i++) {
-			record_buf h = { 0 };
-			char id[32];
-			int hr = snprintf(id, sizeof id, "%llu", (unsigned long long)v[i].id) < 0;
-			const char *parts[2 + STORE_HOOK_ARGS_MAX];
-			size_t np = 0;
-			parts[np++] = id;
-			parts[np++] = v[i].on;
-			for (size_t k = 0; k < v[i].argc; k++)
-				parts[np++] = v[i].argv[k];
-			for (size_t k = 0; k < np && !hr; k++) {
-				size_t len = strlen(parts[k]) + 1;
-				unsigned char *d = realloc(h.data, h.len + len);
-				if (!d) {
-					hr = 1;
-					break;
-				}
-				h.data = d;
-				memcpy(h.data + h.len, parts[k], len);
-				h.len += len;
-			}
-			rc = hr ? -1 : wire_blob_add(b, h.data, h.len);
-			record_buf_free(&h);
-		}
-		store_hook_array_free(v, n);
-	}
-	return finish_op(q, rc, code);
+	store_code code = dbs_hook_list(q->s->db, &v, &n, &q->err);
+	if (code != STORE_OK)
+		return code;
+	record_buf *b = ok(q);
+	for (size_t i = 0; i < n && !q->rc; i++)
+		q->rc |= hook_blob(b, &v[i], q->cx->owner);
+	store_hook_array_free(v, n);
+	return code;
 }
 
 static store_code op_notify_remove(req *q)
 {
-	server *s = q->s;
-	conn *c = q->c;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_hook_remove(s->db, q->cx, m->u[0], &q->err)) == STORE_OK) {
-		srv_log(s, "hook %llu removed by %s", (unsigned long long)m->u[0], c->user);
-		conn_note_changed(s, NULL);
-		rc = conn_reply_ok(b);
+	uint64_t id = ARG(NOTIFY_REMOVE, id)->u;
+	store_code code = dbs_hook_remove(q->s->db, q->cx, id, &q->err);
+	if (code == STORE_OK) {
+		srv_log(q->s, "hook %llu removed by %s", (unsigned long long)id, q->c->user);
+		conn_note_changed(q->s, NULL);
 	}
-	q->rc = rc;
 	return code;
 }
 
 static store_code op_respondents(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	char names[STORE_RESPONDENTS_MAX][80];
-	const char *v[STORE_RESPONDENTS_MAX];
-	size_t n = m->n_blobs;
-	if (n > STORE_RESPONDENTS_MAX) {
-		code = err_set(&q->err, STORE_INVALID_INPUT, "at most %d respondents", STORE_RESPONDENTS_MAX);
-		return finish_op(q, rc, code);
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = blob_str(&m->blobs[i], names[i], sizeof names[i]);
-	if ((code = dbs_task_respondents(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : "", v, n, m->u[0] != 0, &q->err)) ==
-	    STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	return finish_op(q, rc, code);
+	const ops_val *names = ARG(RESPONDENTS, names);
+	return dbs_task_respondents(q->s->db, q->cx, ARG(RESPONDENTS, exec)->s, ARG(RESPONDENTS, task)->s, names->strs,
+				    names->n, ARG(RESPONDENTS, no_self)->u != 0, &q->err);
 }
 
 static store_code op_deadline(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_task_deadline(s->db, q->cx, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0],
-				      (record_on_timeout)(m->u[1] > TIMEOUT_SKIP ? 99 : m->u[1]), &q->err)) ==
-	    STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	q->rc = rc;
-	return code;
+	uint64_t on_timeout = ARG(DEADLINE, on_timeout)->u;
+	return dbs_task_deadline(q->s->db, q->cx, ARG(DEADLINE, exec)->s, ARG(DEADLINE, task)->s,
+				 ARG(DEADLINE, seconds)->u, (record_on_timeout)(on_timeout > TIMEOUT_SKIP ? 99 : on_timeout),
+				 &q->err);
 }
 
 static store_code op_exec_finish(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	bool has_s0 = q->has_s0;
-	int rc = 0;
-	store_code code = STORE_OK;
-	if ((code = dbs_exec_finish(s->db, q->cx, has_s0 ? s0 : "", (exec_status)(m->u[0] > EXEC_FAILED ? 99 : m->u[0]),
-				    &q->err)) == STORE_OK) {
-		conn_note_changed(s, s0);
-		rc = conn_reply_ok(b);
-	}
-	q->rc = rc;
-	return code;
+	uint64_t status = ARG(EXEC_FINISH, status)->u;
+	return dbs_exec_finish(q->s->db, q->cx, ARG(EXEC_FINISH, exec)->s,
+			       (exec_status)(status > EXEC_FAILED ? 99 : status), &q->err);
 }
 
 static store_code op_task_logs(req *q)
 {
-	server *s = q->s;
-	const wire_msg *m = q->m;
-	record_buf *b = q->b;
-	const char *s0 = q->s0;
-	const char *s1 = q->s1;
-	bool has_s0 = q->has_s0;
-	bool has_s1 = q->has_s1;
-	int rc = 0;
-	store_code code = STORE_OK;
 	record_text *v = NULL;
 	size_t n = 0;
 	uint64_t total = 0;
-	size_t limit = m->u[1] == 0 || m->u[1] > 100000 ? 100000 : (size_t)m->u[1];
-	if ((code = dbs_task_logs(s->db, has_s0 ? s0 : "", has_s1 ? s1 : "", m->u[0], limit, &v, &n, &total,
-				  &q->err)) == STORE_OK) {
-		rc = conn_reply_ok(b) | wire_u(b, 0, total);
-		for (size_t i = 0; i < n && !rc; i++)
-			rc = wire_blob_add(b, v[i].s, v[i].len);
+	store_code code = dbs_task_logs(q->s->db, ARG(TASK_LOGS, exec)->s, ARG(TASK_LOGS, task)->s,
+					ARG(TASK_LOGS, from)->u, page_limit(ARG(TASK_LOGS, limit)->u), &v, &n, &total,
+					&q->err);
+	if (code == STORE_OK) {
+		record_buf *b = ok(q);
+		q->rc |= wire_u(b, 0, total);
+		for (size_t i = 0; i < n && !q->rc; i++)
+			q->rc |= wire_blob_add(b, v[i].s, v[i].len);
 	}
 	for (size_t i = 0; i < n; i++)
 		record_text_free(&v[i]);
 	free(v);
-	q->rc = rc;
 	return code;
 }
 
 static store_code op_repl_status(req *q)
 {
 	int r = repl_status_reply(q->s, q->b, &q->err);
-	return finish_op(q, r < 0 ? -1 : 0, r > 0 ? q->err.code : STORE_OK);
+	if (r > 0)
+		return q->err.code;
+	q->rc |= r;
+	return STORE_OK;
 }
 
 static store_code op_repl_leave(req *q)
 {
-	int r = repl_leave(q->s, &q->err);
-	return finish_op(q, r == 0 ? conn_reply_ok(q->b) : 0, r ? q->err.code : STORE_OK);
+	return repl_leave(q->s, &q->err) ? q->err.code : STORE_OK;
 }
 
 /* The handler of each operation the server runs: the last column of its
@@ -1161,28 +974,30 @@ static store_code (*const handlers[OP_COUNT_])(req *q) = { OPS(HANDLER_) };
 
 /* The connection's first frame: its flags and revision; an older server
  * makes way for the owner's newer client. */
-static bool handle_hello(server *s, conn *c, const wire_msg *m)
+static bool handle_hello(req *q)
 {
-	record_buf *b = &c->held;
-	int rc;
-	c->ro_asked = (m->u[0] & WIRE_READ_ONLY) != 0;
-	c->revision = m->u[2];
+	server *s = q->s;
+	conn *c = q->c;
+	record_buf *b = q->b;
+	uint64_t revision = ARG(HELLO, revision)->u;
+	c->ro_asked = (ARG(HELLO, flags)->u & WIRE_READ_ONLY) != 0;
+	c->revision = revision;
 	c->read_only = c->read_only || c->ro_asked;
 	/* a newer client: this server is the old one of an upgrade; the
 	 * owner's client has it make way, anyone else hears why */
-	bool newer = m->u[2] > wire_revision();
+	bool newer = revision > wire_revision();
 	if (newer && c->uid == geteuid() && !s->stop) {
 		srv_log(s, "client pid %ld speaks revision %llu, this server %llu: making way for a newer server",
-			(long)c->pid, (unsigned long long)m->u[2], (unsigned long long)wire_revision());
+			(long)c->pid, (unsigned long long)revision, (unsigned long long)wire_revision());
 		s->stop = true;
 	}
-	rc = wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK) | wire_u(b, 0, c->read_only ? WIRE_READ_ONLY : 0) |
-	     wire_u(b, 1, (uint64_t)getpid()) | wire_u(b, 2, s->stop);
+	int rc = wire_begin(b, OP_REPLY) | wire_code(b, STORE_OK) | wire_u(b, 0, c->read_only ? WIRE_READ_ONLY : 0) |
+		 wire_u(b, 1, (uint64_t)getpid()) | wire_u(b, 2, s->stop);
 	if (newer && !s->stop) {
 		store_err e;
 		err_set(&e, STORE_STORAGE, "the store server of '%s' is older than this program (protocol revision %llu, "
 			"not %llu): its owner's next command restarts it", s->home, (unsigned long long)wire_revision(),
-			(unsigned long long)m->u[2]);
+			(unsigned long long)revision);
 		rc = conn_reply_err(b, &e);
 	} else if (!s->db) {
 		rc = conn_reply_err(b, &s->open_err);
@@ -1190,88 +1005,106 @@ static bool handle_hello(server *s, conn *c, const wire_msg *m)
 	return rc == 0;
 }
 
+/* Refuses a change to one who may only read; true when refused.  One who
+ * may only read may still answer or reject a task that names them: the
+ * store checks the respondents. */
+static bool refuse_read_only(server *s, conn *c, const wire_msg *m)
+{
+	bool answer = ops_is_answer(m->op, m->has_s[1]);
+	if (!ops_is_change(m->op) || !c->read_only || (answer && !c->ro_asked))
+		return false;
+	store_err err;
+	if (c->uid != geteuid())
+		err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
+			(long)c->uid, s->home);
+	else
+		err_set(&err, STORE_READ_ONLY, "store is open read-only");
+	conn_reply_err(&c->held, &err);
+	return true;
+}
+
+/* Runs the request's handler, then the tail every handler shares. */
+static bool run(req *q, const ops_def *row)
+{
+	server *s = q->s;
+	conn *c = q->c;
+	record_buf *b = q->b;
+	store_code code = handlers[q->m->op](q);
+	if (q->answered)
+		return q->rc == 0;
+	int rc = q->rc;
+	if (code != STORE_OK) {
+		c->held_sync = false;
+		if (code == STORE_STORAGE)
+			srv_log(s, "%s", q->err.msg);
+		return conn_reply_err(b, &q->err) == 0;
+	}
+	if (b->len == 0)
+		rc |= conn_reply_ok(b);
+	if ((row->flags & OPS_CHANGE) && q->cx->req_found) /* made before, its answer lost: the same answer again */
+		rc = conn_reply_ok(b) | wire_u(b, 0, q->cx->req_kept);
+	if ((row->flags & OPS_CHANGE) && row->args[0].id && strcmp(row->args[0].id, "exec") == 0)
+		conn_note_changed(s, q->a.v[0].s);
+	if (q->err.msg[0]) /* a note on a success: what a list skipped */
+		rc |= wire_str(b, 3, q->err.msg);
+	return rc == 0;
+}
+
 /* Runs one request; the answer goes to c->held (sent after the batch's
  * flush).  Returns false when the frame breaks the protocol. */
 bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame)
 {
-	record_buf *b = &c->held;
-	store_err err;
-	memset(&err, 0, sizeof err);
-	char s0[PATH_MAX], s1[PATH_MAX];
-	int rc = 0;
-	if (m->op == OP_HELLO)
-		return handle_hello(s, c, m);
+	const ops_def *row = ops_find(m->op);
+	req q = { .s = s, .c = c, .m = m, .frame = frame, .b = &c->held };
+	char why[200];
+	if (m->op == OP_HELLO) {
+		bool fine = ops_decode(m, &q.a, why, sizeof why) == 0 && handle_hello(&q);
+		ops_args_free(&q.a);
+		return fine;
+	}
+	s->requests++;
+	if (c->read_only)
+		s->requests_ro++;
 	if (!s->db) {
-		conn_reply_err(b, &s->open_err);
+		conn_reply_err(&c->held, &s->open_err);
 		return true;
 	}
-	/* one who may only read may still answer or reject a task that names
-	 * them: the store checks the respondents */
-	bool answer = ops_is_answer(m->op, m->has_s[1]);
-	if (ops_is_change(m->op) && c->read_only && !(answer && !c->ro_asked)) {
-		if (c->uid != geteuid())
-			err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
-			     (long)c->uid, s->home);
-		else
-			err_set(&err, STORE_READ_ONLY, "store is open read-only");
-		conn_reply_err(b, &err);
+	if (refuse_read_only(s, c, m))
 		return true;
-	}
 	/* who this request acts for, passed to the change it makes */
-	char actor[128];
+	char actor[OPS_ACTOR_MAX + 1] = "";
 	const char *groups[32];
 	for (size_t i = 0; i < c->n_groups; i++)
 		groups[i] = c->groups[i];
+	if (m->has_s[OPS_ACTOR_SLOT] && m->s[OPS_ACTOR_SLOT].len < sizeof actor)
+		memcpy(actor, m->s[OPS_ACTOR_SLOT].p, m->s[OPS_ACTOR_SLOT].len);
 	dbs_ctx cx = {
 		.user = c->user,
 		.groups = groups,
 		.n_groups = c->n_groups,
 		.owner = c->uid == geteuid(),
-		.actor = m->has_s[3] ? blob_str(&m->s[3], actor, sizeof actor) : NULL,
+		.actor = m->has_s[OPS_ACTOR_SLOT] ? actor : NULL,
 		.req = m->req.len && m->req.len <= sizeof c->stage_req ? m->req.p : NULL,
 		.req_len = m->req.len <= sizeof c->stage_req ? m->req.len : 0,
 		.no_sync = (m->flags & WIRE_NO_SYNC) != 0,
 	};
-	const ops_def *row = ops_find(m->op);
+	q.cx = &cx;
 	c->held_sync = row && (row->flags & OPS_SYNC) && !(m->flags & WIRE_NO_SYNC);
-	store_code code = STORE_OK;
-	bool has_s0 = m->has_s[0] && m->op != OP_LIST, has_s1 = m->has_s[1];
-	/* an argument over its bound is refused by name, never cut */
-	char bound[200];
-	if (ops_check(m, bound, sizeof bound) < 0 || (has_s0 && m->s[0].len >= sizeof s0) ||
-	    (has_s1 && m->s[1].len >= sizeof s1)) {
-		if (ops_check(m, bound, sizeof bound) == 0)
-			snprintf(bound, sizeof bound, "a text argument is over %zu bytes", sizeof s0 - 1);
-		err_set(&err, STORE_INVALID_INPUT, "%s", bound);
+	/* an argument over its bound, or a NUL byte in a text, is refused by
+	 * name, never cut */
+	int d = ops_decode(m, &q.a, why, sizeof why);
+	if (d < 0) {
+		store_err err;
+		err_set(&err, d == -2 ? STORE_STORAGE : STORE_INVALID_INPUT, "%s", d == -2 ? "out of memory" : why);
 		c->held_sync = false;
-		return conn_reply_err(b, &err) == 0;
+		ops_args_free(&q.a);
+		return conn_reply_err(&c->held, &err) == 0;
 	}
-	if (has_s0)
-		blob_str(&m->s[0], s0, sizeof s0);
-	if (has_s1)
-		blob_str(&m->s[1], s1, sizeof s1);
-	req q = { .s = s, .c = c, .m = m, .frame = frame, .b = b, .cx = &cx, .s0 = s0, .s1 = s1,
-		  .has_s0 = has_s0, .has_s1 = has_s1 };
-	if (m->op >= OP_COUNT_ || !handlers[m->op])
-		return false;
-	if (repl_intercept(s, c, m, frame)) /* a replica's change: the master makes it */
+	if (handlers[m->op] && repl_intercept(s, c, m, frame)) { /* a replica's change: the master makes it */
+		ops_args_free(&q.a);
 		return true;
-	code = handlers[m->op](&q);
-	if (q.answered)
-		return q.rc == 0;
-	rc = q.rc;
-	err = q.err;
-	if (code == STORE_OK && ops_is_change(m->op) && cx.req_found) {
-		/* made before, its answer lost: the same answer again */
-		rc = conn_reply_ok(b) | wire_u(b, 0, cx.req_kept);
 	}
-	if (code == STORE_OK && err.msg[0]) /* a note on a success: what a list skipped */
-		rc |= wire_str(b, 3, err.msg);
-	if (code != STORE_OK) {
-		c->held_sync = false;
-		rc = conn_reply_err(b, &err);
-		if (code == STORE_STORAGE)
-			srv_log(s, "%s", err.msg);
-	}
-	return rc == 0;
+	bool fine = handlers[m->op] ? run(&q, row) : false;
+	ops_args_free(&q.a);
+	return fine;
 }

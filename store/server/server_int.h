@@ -24,8 +24,17 @@
 #include "wire.h"
 
 #define MAX_CLIENTS_DEFAULT 256
+#define MAX_PER_USER_DEFAULT 32      /* connections of one user other than the owner; SEESTORE_MAX_CLIENTS_PER_USER */
+#define OWNER_SLOTS_DIV 8            /* an eighth of max_clients is kept for the owner's connections */
+#define BUFFER_MB_DEFAULT 256        /* every connection's buffers together; SEESTORE_BUFFER_MB */
+#define GROUP_CHECK_S_DEFAULT 60     /* the group database read again this often; SEESTORE_GROUP_CHECK_S */
+#define CONN_OUT_MAX (1 << 20)       /* unsent past this: the connection's requests wait until it drains */
+#define READER_FRAME_MAX (128u * 1024) /* a frame of a user who may only read: an answer (64 KiB) and its ids */
+#define CONN_KEEP (64 * 1024)        /* an emptied buffer larger than this is freed */
+#define OTHERS_ROUND_MS 50           /* requests of users other than the owner run this long per wake-up, then wait */
 #define IDLE_S_DEFAULT 30
 #define LOG_MAX (1024 * 1024)        /* server.log is rotated past this */
+#define PUSH_INTERVAL_MS 10         /* a subscriber hears of changes at most this often: merged in between */
 #define PUSH_IDS 64                  /* more changed executions in one push: "all changed" */
 #define SUBSCRIBER_OUT_MAX (1 << 20) /* a subscriber this far behind is dropped */
 #define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
@@ -39,7 +48,9 @@
 typedef struct conn {
 	int fd;
 	uid_t uid;
+	gid_t gid;              /* its process's group (SO_PEERCRED) */
 	pid_t pid;
+	bool owner;             /* the home's owner: never held to the limits of other users */
 	char user[64];          /* the name of uid (or the number), for the audit trail */
 	char groups[32][65];    /* its groups' names: respondents may be "@group" */
 	size_t n_groups;
@@ -54,6 +65,7 @@ typedef struct conn {
 	bool held_sync;         /* it answers a change that needs the flush */
 	bool subscribed;
 	bool push_pending, push_all;
+	int64_t push_next_ms;    /* no push before then: those that come sooner are merged */
 	uint64_t push_gen;
 	char *push_ids[PUSH_IDS];
 	size_t n_push_ids;
@@ -78,6 +90,14 @@ typedef struct server {
 	conn **conns;
 	size_t n_conns;
 	int max_clients;
+	int max_per_user;       /* connections of one user other than the owner */
+	size_t buf_max;         /* bytes of every connection's buffers together */
+	size_t buf_bytes;       /* what they hold now (counted at each wake-up, and as requests run) */
+	int group_check_s;
+	int64_t groups_checked; /* ms, monotonic */
+	int64_t round_start;    /* ms, monotonic: when poll last woke */
+	size_t turn;            /* the connection read first at this wake-up */
+	gid_t home_gid;         /* the home directory's group: its members may read */
 	int idle_s;
 	int64_t idle_since;
 	time_t started;
@@ -94,6 +114,7 @@ typedef struct server {
 	int lock;               /* server.lock, flocked */
 	int64_t checked_home;
 	bool gone;              /* the home was removed under the server */
+	uint64_t requests, requests_ro; /* requests served since it started, and of them from read-only connections */
 	/* notification hooks: the commands running, and where the outbox is read */
 	struct hook_job {
 		pid_t pid;
@@ -135,6 +156,10 @@ void conn_finish_batch(server *s);      /* one flush, then the answers, then the
 bool conn_poll_room(server *s, size_t n);
 int conn_gather(server *s);
 size_t conn_count(server *s);           /* the live ones */
+size_t conn_buffers(const conn *c);     /* the bytes its buffers hold */
+bool conn_behind(const conn *c);        /* so much unsent that its requests wait */
+bool conn_has_request(const conn *c);   /* a whole frame read, that it may run now */
+void conn_check_groups(server *s);      /* reads the group database again; closes who may no longer read */
 void conn_note_changed(server *s, const char *id); /* NULL: something, no execution */
 int conn_reply_err(record_buf *b, const store_err *e);
 int conn_reply_ok(record_buf *b);

@@ -46,6 +46,26 @@ expect_rc 0 "import three waiting executions"
 run deadline w1 task1 soon
 expect_rc 2 "a bad duration"
 expect_err "bad duration 'soon'"
+# a negative duration is a value, refused by name (getopt took -5m for the
+# options -5 and -m, and named the task as the unknown option); -- works too
+for args in "w1 task1 -5m" "w1 task1 -- -5m" "w1 task1 -90s" "w1 task1 -1h30m"; do
+	# shellcheck disable=SC2086
+	run deadline $args
+	expect_rc 2 "deadline $args"
+	expect_err "seectl: deadline: bad duration '-"
+	expect_one_line
+done
+run deadline w1 task1 -5m --on-timeout default
+expect_rc 2 "a negative duration before an option"
+expect_err "seectl: deadline: bad duration '-5m': such as 90s"
+expect_one_line
+run deadline w1 task1 -- -5m
+expect_err "seectl: deadline: bad duration '-5m'"
+run logs w1 task1 --tail -5
+expect_rc 2 "a negative --tail"
+expect_err "bad value '-5' for --tail"
+run list -x5
+expect_err "list: unknown option '-x'"
 run deadline w1 task1 15m --on-timeout later
 expect_rc 2 "a bad policy"
 expect_err "fail, default or skip"

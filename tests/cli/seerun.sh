@@ -65,6 +65,20 @@ done
 [ "$(event_us "$id" build-a begin)" -ge "$(event_us "$id" fetch complete)" ] || fail "build-a began before fetch completed"
 [ "$(task_field "$id" test-a logs)" = "['tested a']" ] || fail "test-a's output: $(task_field "$id" test-a logs)"
 
+# ---- FILE -: the workflow from standard input ----
+"$SEERUN" --id from-stdin - <"$WF/tree.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 0 "tree.json from standard input"
+[ "$(head -1 "$work/out")" = from-stdin ] || fail "seerun - did not print its id first: $(head -1 "$work/out")"
+[ "$(status from-stdin)" = complete ] || fail "seerun - : $(status from-stdin)"
+[ "$(task_field from-stdin test-a logs)" = "['tested a']" ] || fail "seerun - : test-a's output: $(task_field from-stdin test-a logs)"
+# a bad file from standard input is named -
+printf '{"id": "x",\n' | "$SEERUN" - >/dev/null 2>"$work/err"
+rc=$?
+expect_rc 2 "a bad workflow from standard input"
+expect_err "seerun: -:2:"
+expect_one_line
+
 # ---- --jobs 1: one command at a time ----
 "$SEERUN" --jobs 1 --id serial "$WF/tree.json" >/dev/null 2>&1 || fail "tree with --jobs 1"
 [ "$(event_us serial build-b begin)" -ge "$(event_us serial build-a complete)" ] ||
@@ -202,6 +216,21 @@ expect_rc 0 "seerun --continue stop"
 rc=$?
 expect_rc 2 "--continue of a complete execution"
 expect_err "is complete: there is nothing to continue"
+# one started from standard input: --continue asks for its file, and - reads it again
+"$SEERUN" --id stop-stdin - <"$WF/pause.json" >/dev/null 2>"$work/stop.err" &
+pid=$!
+wait_for in-progress stop-stdin ticker
+kill -TERM $pid
+wait $pid
+"$SEERUN" --continue stop-stdin >/dev/null 2>"$work/err" </dev/null
+rc=$?
+expect_rc 2 "--continue of an execution read from standard input, without FILE"
+expect_one_line
+expect_err "execution 'stop-stdin' was started from standard input: name its workflow file"
+"$SEERUN" --continue stop-stdin - <"$WF/pause.json" >/dev/null 2>"$work/err"
+rc=$?
+expect_rc 0 "seerun --continue stop-stdin - (the file on standard input again)"
+[ "$(status stop-stdin)" = complete ] || fail "continued from standard input: $(status stop-stdin)"
 
 # ---- refused files: FILE:LINE:COL, exit 2, nothing started ----
 before=$("$SEECTL" list --json | wc -l)

@@ -118,6 +118,16 @@ rc=$?
 expect_rc 2 "running check-bad.json"
 expect_one_line
 expect_err "check-bad.json:5:59: task 'think': unknown function 'llm_call'"
+# - checks standard input, and names it - in the tree and the problems
+"$SEERUN" --check - <"$WF/approve.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 0 "--check - (approve.json on standard input)"
+expect_out "-: valid: workflow 'approve' (Deploy after approval), 3 tasks"
+"$SEERUN" --check - <"$WF/check-bad.json" >"$work/out" 2>"$work/err"
+rc=$?
+expect_rc 2 "--check - (check-bad.json on standard input)"
+expect_err "-:5:59: task 'think': unknown function 'llm_call'"
+grep -q /proc "$work/err" && fail "--check - named the copy of standard input: $(cat "$work/err")"
 
 # an option after the file, and an id far over its bound: one line each
 "$SEERUN" "$WF/approve.json" --quiet >"$work/out" 2>"$work/err"

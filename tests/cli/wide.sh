@@ -52,4 +52,38 @@ for w in -w --wide; do
 	script -qec "$SEECTL $w paused" /dev/null >"$work/tty" </dev/null
 	grep -qF -- "$id" "$work/tty" || fail "$w paused on a terminal cut the id"
 done
+
+# On a terminal the rows of list and paused fit its width (they were 103
+# columns, so each wrapped at 80): the workflow name, the free text, is cut
+# to what is left, and the prompt under paused too; ids are not cut below
+# their column (24; -w keeps them whole).  show's task rows (85) too.
+run import "$DATA/test-waiting.yaml"
+expect_rc 0 "import test-waiting"
+for cols in 80 100; do
+	for args in "list" "paused" "show test-waiting"; do
+		script -qec "stty cols $cols; $SEECTL $args" /dev/null >"$work/tty" </dev/null
+		python3 - "$work/tty" "$cols" "$args" <<'PY' || failures=$((failures + 1))
+import re, sys, unicodedata
+lines = open(sys.argv[1], encoding="utf-8").read().replace("\r", "").splitlines()
+cols = int(sys.argv[2])
+show = sys.argv[3].startswith("show")
+if show:  # its task rows (its events, ids and times, are not cut)
+    lines = [l for l in lines if re.match(r"  [a-z-]+ +task1 ", l)]
+width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+bad = [l for l in lines if width(l) > cols]
+for l in bad:
+    print(f"FAIL: seectl {sys.argv[3]} on a terminal of {cols} columns: a line of {width(l)}: {l}", file=sys.stderr)
+if not lines or not show and not any("test-waiting  " in l for l in lines):
+    print(f"FAIL: seectl {sys.argv[3]} at {cols} columns cut the id test-waiting: {lines}", file=sys.stderr)
+    bad = True
+sys.exit(1 if bad else 0)
+PY
+	done
+done
+script -qec "stty cols 80; $SEECTL paused" /dev/null >"$work/tty" </dev/null
+grep -q "test-waiting  *Test.*…  2024-12-19T10:00:00Z" "$work/tty" || fail "at 80 columns the workflow name is not cut with …: $(cat "$work/tty")"
+grep -q "task1 .*Approve the de.*… (boolean, required)" "$work/tty" || fail "at 80 columns the prompt is not cut: $(cat "$work/tty")"
+script -qec "stty cols 200; $SEECTL paused" /dev/null >"$work/tty" </dev/null
+grep -qF "Test Waiting Workflow" "$work/tty" || fail "at 200 columns the workflow name was cut: $(cat "$work/tty")"
+grep -qF "Approve the deployment? (boolean, required)" "$work/tty" || fail "at 200 columns the prompt was cut"
 finish

@@ -3,7 +3,9 @@
  * decode, never crash; each blob must lie inside the frame, an item blob
  * must decode or be refused, and so must a continuation of a log applied to
  * the item before it; the operations' table checks every decoded request
- * (its bounds), and a refusal always says why. */
+ * (its bounds), and a refusal always says why; what the table decodes for a
+ * handler is each text whole and NUL-terminated, and no text holds a NUL
+ * byte where its row wants a text. */
 #include "config.h"
 
 #include <stdint.h>
@@ -45,6 +47,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		why[0] = '\0';
 		if (ops_check(&m, why, sizeof why) < 0 && !why[0])
 			abort();
+		ops_args a;
+		why[0] = '\0';
+		int d = ops_decode(&m, &a, why, sizeof why);
+		if (d == -1 && !why[0])
+			abort();
+		const ops_def *row = ops_find(m.op);
+		for (size_t i = 0; d == 0 && i < OPS_ARGS && row->args[i].kind != OPS_NONE; i++) {
+			const ops_val *v = &a.v[i];
+			ops_kind k = row->args[i].kind;
+			if ((k == OPS_S || k == OPS_B) && (v->s[v->len] != '\0' || (k == OPS_S && strlen(v->s) != v->len)))
+				abort();
+			for (size_t j = 0; (k == OPS_STRS || k == OPS_VALS) && j < v->n; j++)
+				if (v->strs[j][v->blobs[j].len] != '\0' ||
+				    memcmp(v->strs[j], v->blobs[j].p, v->blobs[j].len) != 0)
+					abort();
+		}
+		ops_args_free(&a);
 	}
 	wire_msg_free(&m);
 	return 0;

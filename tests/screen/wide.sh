@@ -40,11 +40,12 @@ expect_screen "STATUS            ID           WORKFLOW"
 keys Space
 expect_screen "seetop [RW]  running 3  waiting 0  failed 0  07:00:00Z  row 2/3  [marked 1]  "
 keys q
-# the same in seectl list on a terminal (into a pipe it cuts nothing), and
-# a '~' for a locale that is not UTF-8
+# the same in seectl list on a terminal (into a pipe it cuts nothing): at
+# 80 columns the name gets what the other columns leave (22), cut between
+# whole wide characters; and a '~' for a locale that is not UTF-8
 command -v script >/dev/null || fail "script (util-linux) is needed to give seectl a terminal"
-script -qec "stty cols 100; LC_ALL=C.UTF-8 $SEECTL list" /dev/null >"$work/list"
-grep -q "部署生产环境的工作流程名称…" "$work/list" || fail "seectl list: $(cat "$work/list")"
-script -qec "stty cols 100; LC_ALL=C $SEECTL list" /dev/null >"$work/list"
+script -qec "stty cols 80; LC_ALL=C.UTF-8 $SEECTL list" /dev/null >"$work/list"
+grep -q "中文-1    部署生产环境的工作流…   2026-11-25T15:00:00Z" "$work/list" || fail "seectl list: $(cat "$work/list")"
+script -qec "stty cols 80; LC_ALL=C $SEECTL list" /dev/null >"$work/list"
 grep -q "~" "$work/list" || fail "seectl list in the C locale has no '~': $(cat "$work/list")"
 finish

@@ -243,6 +243,25 @@ static void the_deadline_key_round_trips_at_its_bounds(void **state)
 	assert_string_equal(gt, "b");
 }
 
+/* The index of events by execution: the id, a NUL, the sequence; an id
+ * at RECORD_ID_MAX fits KEY_EXEC_EVENT_MAX, and a key never overflows cap. */
+static void the_event_index_key_fits_its_bound(void **state)
+{
+	(void)state;
+	char id[RECORD_ID_MAX + 2];
+	memset(id, 'e', RECORD_ID_MAX);
+	id[RECORD_ID_MAX] = '\0';
+	unsigned char k[KEY_EXEC_EVENT_MAX];
+	assert_int_equal(key_exec_event(k, sizeof k, id, 42), KEY_EXEC_EVENT_MAX);
+	assert_int_equal(k[RECORD_ID_MAX], '\0');
+	assert_int_equal(key_get_u64(k + RECORD_ID_MAX + 1), 42);
+	id[RECORD_ID_MAX] = 'e';
+	id[RECORD_ID_MAX + 1] = '\0';
+	assert_int_equal(key_exec_event(k, sizeof k, id, 42), 0);
+	assert_int_equal(key_exec_event(k, sizeof k, "a", 1), 10);
+	assert_memory_equal(k, "a\0\0\0\0\0\0\0\0\1", 10);
+}
+
 /* The model's rules, with no store: which action moves a task from which
  * status to which, and when a waiting task still needs an answer. */
 static void the_rules_say_which_moves_a_task_may_make(void **state)
@@ -286,6 +305,7 @@ int main(void)
 		cmocka_unit_test(ids_are_printable_utf8_of_1_to_128_bytes),
 		cmocka_unit_test(timestamps_follow_rfc3339),
 		cmocka_unit_test(the_deadline_key_round_trips_at_its_bounds),
+		cmocka_unit_test(the_event_index_key_fits_its_bound),
 		cmocka_unit_test(the_rules_say_which_moves_a_task_may_make),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,44 +1,18 @@
-/* dbs_admin.c - what the server reports about its environment, and the
- * online backup of a home. */
+/* dbs_backup.c - the online backup of a home: a consistent copy, written
+ * privately and renamed into place once complete. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dbs_int.h"
-
-store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
-{
-	memset(out, 0, sizeof *out);
-	if (!st->env)
-		return err_set(err, STORE_STORAGE, "the environment is closed");
-	DB_MPOOL_STAT *mp = NULL;
-	int ret = st->env->memp_stat(st->env, &mp, NULL, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading the cache statistics");
-	out->cache_bytes = (uint64_t)mp->st_gbytes * 1024 * 1024 * 1024 + mp->st_bytes;
-	/* Berkeley DB makes a cache under 500 MB a quarter larger for its own
-	 * bookkeeping (256 MB reads as 320 MB): report the size the home was
-	 * given, as the README and cache_mb say it */
-	if (out->cache_bytes < (uint64_t)625 << 20)
-		out->cache_bytes = (out->cache_bytes / 5 * 4) >> 20 << 20; /* given in whole MB */
-	out->cache_used_bytes = (uint64_t)mp->st_page_clean * mp->st_pagesize + (uint64_t)mp->st_page_dirty * mp->st_pagesize;
-	free(mp);
-	DB_LOG_STAT *lg = NULL;
-	ret = st->env->log_stat(st->env, &lg, 0);
-	if (ret)
-		return err_db(st, err, ret, "reading the log statistics");
-	out->log_file = lg->st_cur_file;
-	out->log_offset = lg->st_cur_offset;
-	free(lg);
-	return STORE_OK;
-}
+#include "dbs_errmap.h"
 
 /* Copies one file of the home into the directory dfd, new (O_EXCL), and
  * flushes it to disk. */
@@ -144,7 +118,7 @@ store_code dbs_backup(dbs *st, const char *dir, store_err *err)
 		return err_set(err, STORE_STORAGE, "the environment is closed");
 	if (dir[0] != '/')
 		return err_set(err, STORE_INVALID_INPUT, "backup: '%s' is not an absolute path", dir);
-	char parent[4096], name[256], tmpl[512];
+	char parent[PATH_MAX], name[NAME_MAX + 1], tmpl[64 + NAME_MAX];
 	size_t len = strlen(dir);
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
@@ -204,10 +178,12 @@ store_code dbs_backup(dbs *st, const char *dir, store_err *err)
 	if (d)
 		closedir(d);
 	if (!c) {
-		char ts[40], line[4300];
+		char ts[40], line[2 * PATH_MAX + 200]; /* the home's path and the backup's */
 		record_timestamp_now(ts, sizeof ts);
 		int n = snprintf(line, sizeof line, "a backup of %s taken at %s: it starts no timer and runs no hook; "
 				 "seectl restore %s HOME makes a live home of it\n", st->home, ts, dir);
+		if (n >= (int)sizeof line)
+			n = (int)sizeof line - 1;
 		int fd = openat(dfd, STORE_BACKUP_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)
 			c = err_set(err, STORE_STORAGE, "backup: writing its mark %s: %s", STORE_BACKUP_MARK, strerror(errno));

@@ -1,0 +1,10 @@
+/* dbs_env.h - the environment (dbs_env.c); private to store/bdb. */
+#ifndef SEESTORE_DBS_ENV_H
+#define SEESTORE_DBS_ENV_H
+
+#include "dbs_handle.h"
+
+/* Closes every handle and opens the environment again, with recovery. */
+store_code env_reopen(dbs *st, store_err *err);
+
+#endif
