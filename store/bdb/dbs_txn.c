@@ -347,7 +347,14 @@ static store_code read_generation(dbs *st, DB_TXN *txn, void *arg, store_err *er
 
 store_code dbs_generation(dbs *st, uint64_t *gen, store_err *err)
 {
-	return txn_read(st, read_generation, gen, err);
+	store_code c = txn_read(st, read_generation, gen, err);
+	/* a site of a replication group also changes by what the master's log
+	 * brings, which no commit of this handle's counts: what was read here
+	 * moves the last generation too, so a list page kept at another one
+	 * is read again */
+	if (c == STORE_OK && st->repl)
+		st->last_generation = *gen;
+	return c;
 }
 
 typedef struct counts_arg {

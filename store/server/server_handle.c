@@ -444,8 +444,10 @@ static store_code op_delete(req *q)
  * it opens and on every change it hears of.  That answer is kept, encoded,
  * per status, limit and shape, and sent again as it is until the store's
  * next change: dbs_last_generation moves with every commit that changes an
- * execution (the server's own commits are the only ones), and a page read
- * at another generation is never sent.  Which of its executions have their
+ * execution (the server's own commits; at a replica, the generation read
+ * once the master's log brought changes: repl_tick reads it every turn, and
+ * a forwarded change's answer waits for it), and a page read at another
+ * generation is never sent.  Which of its executions have their
  * engine attached is not kept: a connection's end changes it without a
  * commit, so it is looked up at each answer.  A client of revision 6 on
  * asks for its records as images (record_image_exec), laid out once here so
