@@ -174,13 +174,16 @@
 	  "  join     add the home (new or empty) to the group of the site --helper names;\n" \
 	  "           its copy of the store comes from the group\n" \
 	  "  status   this site's role, its master, the other sites, where its log is and\n" \
-	  "           how far behind the master's; --json: one object, the others in \"sites\"\n" \
-	  "  leave    take the site out of its group (not the master); the home stays, alone\n" \
+	  "           how far behind the master's (--json: one object, the other sites\n" \
+	  "           in \"sites\")\n" \
+	  "  leave    take the site out of its group (not the master); its home stays, as\n" \
+	  "           a home of its own\n" \
 	  "  --listen HOST:PORT   where this site takes the group's connections: a loopback\n" \
 	  "                       address unless --any-address (the traffic has no\n" \
 	  "                       authentication: a private network, or a tunnel)\n" \
 	  "  --priority N         0 never master; default 100\n" \
-	  "  --ack-timeout MS     a commit waits this long for a quorum's acks (default 1000)\n" \
+	  "  --ack-timeout MS     a commit waits this long for a quorum's acks (default\n" \
+	  "                       1000)\n" \
 	  "  --heartbeat MS       the master's heartbeat (default 1000); a replica calls an\n" \
 	  "                       election after 3 missed ones\n" \
 	  "The settings are kept in the home (repl.conf), so a site restarted rejoins by\n" \
