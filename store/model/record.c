@@ -529,11 +529,16 @@ fail:
 	return -1;
 }
 
-/* A varint, most often one byte. */
+/* A varint, most often one or two bytes. */
 static inline int read_varint(tag_reader *r, uint64_t *v)
 {
 	if (r->p < r->end && *r->p < 0x80) {
 		*v = *r->p++;
+		return 0;
+	}
+	if (r->end - r->p >= 2 && r->p[1] < 0x80) {
+		*v = (uint64_t)(r->p[0] & 0x7f) | (uint64_t)r->p[1] << 7;
+		r->p += 2;
 		return 0;
 	}
 	return tag_read_varint(r, v);

@@ -123,7 +123,7 @@ store_code store_delete(store *st, const char *id, store_err *err);
 /* Paging newest first: a cursor of zero length starts at the newest; after a
  * call it continues where the page ended.  `status` < 0 lists every status. */
 typedef struct store_cursor {
-	unsigned char key[160];
+	unsigned char key[RECORD_ID_MAX + 32]; /* an index key: a start time and an id */
 	size_t len;
 	bool done;
 } store_cursor;
@@ -257,7 +257,7 @@ typedef struct store_push {
 	uint64_t generation;  /* the newest generation pushed */
 	bool all;             /* too many changed to name: treat every one as changed */
 	size_t n_ids;
-	char ids[STORE_PUSH_IDS][130];
+	char ids[STORE_PUSH_IDS][RECORD_ID_BUF];
 } store_push;
 store_code store_watch(store *st, int *fd, store_err *err);
 store_code store_watch_read(store *st, store_push *push, store_err *err);
