@@ -431,10 +431,17 @@ static const char *role_name(dbs_repl_role r)
 	return r == DBS_REPL_MASTER ? "master" : r == DBS_REPL_REPLICA ? "replica" : r == DBS_REPL_NO_MASTER ? "replica without a master" : "not replicated";
 }
 
+/* The site's role at repl_tick's last look. */
+static dbs_repl_role last = DBS_REPL_OFF;
+
+bool repl_keeps_pages(const server *s)
+{
+	return !s->db || !dbs_repl_on(s->db) || last == DBS_REPL_MASTER;
+}
+
 bool repl_tick(server *s, int *timeout)
 {
 	static bool runner;
-	static dbs_repl_role last = DBS_REPL_OFF;
 	if (!s->db || !dbs_repl_on(s->db))
 		return true;
 	if (!runner) {
@@ -467,6 +474,7 @@ bool repl_tick(server *s, int *timeout)
 				info.master);
 		else
 			srv_log(s, "replication: this site is now %s", role_name(role));
+		handle_pages_forget();
 		if (role == DBS_REPL_MASTER) {
 			/* the deadlines and notifications are this site's now */
 			s->next_checked = false;

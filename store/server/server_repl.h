@@ -16,6 +16,9 @@ bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *fra
  * idle exit, shortens *timeout.  true when this server runs the timer and
  * the notification commands (the master, or a home not replicated). */
 bool repl_tick(server *s, int *timeout);
+/* Whether the server may keep the newest page of a list until its next
+ * commit: not replicated, or the master (repl_tick's last look). */
+bool repl_keeps_pages(const server *s);
 /* The answer of OP_REPL_STATUS into b; 0, -1 out of memory, 1 with err. */
 int repl_status_reply(server *s, record_buf *b, store_err *err);
 /* OP_REPL_LEAVE: takes this site out of its group, then the server stops;
