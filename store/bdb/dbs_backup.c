@@ -13,59 +13,7 @@
 #include <unistd.h>
 
 #include "dbs_errmap.h"
-
-/* Copies one file of the home into the directory dfd, new (O_EXCL), and
- * flushes it to disk. */
-static store_code copy_file(int homefd, int dfd, const char *name, store_err *err)
-{
-	int in = openat(homefd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return err_set(err, STORE_STORAGE, "backup: cannot read %s: %s", name, strerror(errno));
-	int out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0) {
-		close(in);
-		return err_set(err, STORE_STORAGE, "backup: cannot create %s: %s", name, strerror(errno));
-	}
-	char buf[65536];
-	ssize_t n;
-	store_code c = STORE_OK;
-	while ((n = read(in, buf, sizeof buf)) > 0) {
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(out, buf + done, (size_t)(n - done));
-			if (w < 0) {
-				c = err_set(err, STORE_STORAGE, "backup: writing %s: %s", name, strerror(errno));
-				break;
-			}
-			done += w;
-		}
-		if (c)
-			break;
-	}
-	if (!c && n < 0)
-		c = err_set(err, STORE_STORAGE, "backup: reading %s: %s", name, strerror(errno));
-	if (!c && fsync(out) != 0)
-		c = err_set(err, STORE_STORAGE, "backup: flushing %s: %s", name, strerror(errno));
-	close(in);
-	if (close(out) != 0 && !c)
-		c = err_set(err, STORE_STORAGE, "backup: writing %s: %s", name, strerror(errno));
-	return c;
-}
-
-/* Removes a backup in progress: its files, then the directory. */
-static void remove_partial(int parentfd, const char *tmpname)
-{
-	int dfd = openat(parentfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dfd, de->d_name, 0);
-	if (d)
-		closedir(d);
-	else if (dfd >= 0)
-		close(dfd);
-	unlinkat(parentfd, tmpname, AT_REMOVEDIR);
-}
+#include "homecopy.h"
 
 /* A target the backup may take: none yet, or an empty directory of this
  * user's that nobody else can write (another's could be changed under the
@@ -173,7 +121,7 @@ store_code dbs_backup(dbs *st, const char *dir, store_err *err)
 		bool data = n > 3 && strcmp(de->d_name + n - 3, ".db") == 0;
 		bool log = strncmp(de->d_name, "log.", 4) == 0;
 		if (data || log)
-			c = copy_file(homefd, dfd, de->d_name, err);
+			c = homecopy_file(homefd, dfd, de->d_name, "backup", err);
 	}
 	if (d)
 		closedir(d);
@@ -198,7 +146,7 @@ store_code dbs_backup(dbs *st, const char *dir, store_err *err)
 		c = err_set(err, errno == ENOTEMPTY || errno == EEXIST ? STORE_EXISTS : STORE_STORAGE,
 			    "backup: cannot make '%s': %s", dir, strerror(errno));
 	if (c)
-		remove_partial(parentfd, tmpname);
+		homecopy_remove(parentfd, tmpname);
 	else
 		fsync(parentfd);
 	if (dfd >= 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "homecopy.h"
 #include "server.h"
 #include "wire.h"
 #include "client_int.h"
@@ -364,49 +365,13 @@ static store_code copy_store_files(int from, int to, const char *src, store_err 
 	}
 	store_code c = STORE_OK;
 	struct dirent *de;
-	char buf[65536];
 	while (!c && (de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
-		if (!(n > 3 && strcmp(de->d_name + n - 3, ".db") == 0) && strncmp(de->d_name, "log.", 4) != 0)
-			continue;
-		int in = openat(from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		int out = openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (in < 0 || out < 0)
-			c = err_set(err, STORE_STORAGE, "restore: cannot copy %s: %s", de->d_name, strerror(errno));
-		ssize_t r = 0;
-		while (!c && (r = read(in, buf, sizeof buf)) > 0)
-			for (ssize_t done = 0; !c && done < r;) {
-				ssize_t w = write(out, buf + done, (size_t)(r - done));
-				if (w < 0)
-					c = err_set(err, STORE_STORAGE, "restore: writing %s: %s", de->d_name, strerror(errno));
-				else
-					done += w;
-			}
-		if (!c && (r < 0 || fsync(out) != 0))
-			c = err_set(err, STORE_STORAGE, "restore: copying %s: %s", de->d_name, strerror(errno));
-		if (in >= 0)
-			close(in);
-		if (out >= 0)
-			close(out);
+		if ((n > 3 && strcmp(de->d_name + n - 3, ".db") == 0) || strncmp(de->d_name, "log.", 4) == 0)
+			c = homecopy_file(from, to, de->d_name, "restore", err);
 	}
 	closedir(d);
 	return c;
-}
-
-/* Removes a restore in progress: its files, then the directory. */
-static void remove_dir(int parentfd, const char *name)
-{
-	int dfd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dfd, de->d_name, 0);
-	if (d)
-		closedir(d);
-	else if (dfd >= 0)
-		close(dfd);
-	unlinkat(parentfd, name, AT_REMOVEDIR);
 }
 
 store_code store_restore(const char *backup, const char *home, store_err *err)
@@ -484,7 +449,7 @@ store_code store_restore(const char *backup, const char *home, store_err *err)
 		if (!c && renameat(parentfd, tmpname, parentfd, name) != 0)
 			c = err_set(err, STORE_STORAGE, "restore: cannot make '%s': %s", home, strerror(errno));
 		if (c)
-			remove_dir(parentfd, tmpname);
+			homecopy_remove(parentfd, tmpname);
 		else
 			fsync(parentfd);
 	}
