@@ -15,6 +15,10 @@ done
 [ "$(id -u)" = 0 ] || fail "fair.sh needs root, to act as a second user (nobody)"
 [ "$failures" -eq 0 ] || finish
 group=seetop-fair-$$
+# a run killed with SIGKILL could not remove its group: remove those of runs gone
+for g in $(sed -n 's/^\(seetop-fair-[0-9]*\):.*/\1/p' /etc/group); do
+	kill -0 "${g#seetop-fair-}" 2>/dev/null || groupdel "$g" 2>/dev/null
+done
 trap 'groupdel "$group" 2>/dev/null; kill "${held:-}" "${srv:-}" 2>/dev/null; rm -rf "$work"' EXIT
 
 # nobody, who may only read: the home is opened to its group as the README says
