@@ -7,9 +7,13 @@
  *   home, no other process can hold one of its mutexes, and a full disk
  *   cannot turn into SIGBUS.  Every open runs normal recovery (DB_RECOVER),
  *   which is what the only user of an environment is allowed to do.
- * - The server runs one transaction at a time, so a read never meets a
- *   writer's locks: no multiversion copies are kept (MVCC is what let the
- *   readers of a shared environment pass its writers).
+ * - Changes run on the server's main thread, one transaction at a time;
+ *   long reads run on its reader threads (dbs_view.c), in snapshot
+ *   transactions.  So the environment is free-threaded (DB_THREAD) and
+ *   keeps multiversion copies of the pages a write changes
+ *   (DB_MULTIVERSION, for every database): a snapshot reads the copies it
+ *   needs, takes no lock and holds up no write.  The copies live in the
+ *   cache (and in the transaction region until no snapshot needs them).
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; the server survives that.
  * - Commits are written without a flush; the server flushes the log once for
@@ -152,6 +156,11 @@ static void env_tune(DB_ENV *env, const char *home)
 	env->set_lk_max_locks(env, 200000);
 	env->set_lk_max_objects(env, 200000);
 	env->set_lk_max_lockers(env, 20000);
+	/* a writer's transaction stays in the region while a copy it made is
+	 * in the cache for an older snapshot: thousands while a long export
+	 * reads (the default is 100) */
+	env->set_tx_max(env, 20000);
+	env->set_flags(env, DB_MULTIVERSION, 1);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
@@ -225,7 +234,7 @@ static store_code env_open(dbs *st, store_err *err)
 	env->set_event_notify(env, on_event);
 	env_tune(env, st->home);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
-			   DB_RECOVER;
+			   DB_RECOVER | DB_THREAD;
 	store_code c = check_files(st->home, err);
 	if (c) {
 		close_handles(st);
@@ -416,8 +425,10 @@ store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err)
 	}
 	st->flags = flags;
 	snprintf(st->actor, sizeof st->actor, "unknown");
+	pthread_rwlock_init(&st->env_lock, NULL);
 	store_code c = open_all(st, err);
 	if (c) {
+		pthread_rwlock_destroy(&st->env_lock);
 		free(st->home);
 		free(st);
 		return c;
@@ -433,6 +444,7 @@ void dbs_close(dbs *st)
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
+	pthread_rwlock_destroy(&st->env_lock);
 	free(st->notify_seq);
 	free(st->home);
 	free(st);
@@ -477,12 +489,17 @@ store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
 }
 
 /* After a panic every handle is unusable: close them all and reopen, which
- * runs recovery. */
+ * runs recovery.  The server's handle only (a view never reopens). */
 store_code env_reopen(dbs *st, store_err *err)
 {
+	/* the readers' transactions end first (a panic fails them at once);
+	 * their views open their databases again in the new environment */
+	pthread_rwlock_wrlock(&st->env_lock);
 	close_handles(st);
 	st->panicked = 0;
 	store_code c = open_all(st, err);
+	atomic_fetch_add(&st->env_epoch, 1);
+	pthread_rwlock_unlock(&st->env_lock);
 	if (c)
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), " (after a recovery)");
 	return c;

@@ -15,6 +15,7 @@
 #include "dbs_outbox.h"
 #include "dbs_env.h"
 #include "dbs_txn.h"
+#include "dbs_view.h"
 
 static store_code request_record(dbs *st, DB_TXN *txn, const dbs_ctx *cx, store_err *err);
 
@@ -84,11 +85,15 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 		/* a change the server already made under this request id (its
 		 * answer was lost): found in the same transaction, made again never */
 		if (req) {
+			unsigned char v[8];
 			DBT k = dbs_dbt(cx->req, cx->req_len), d = dbs_dbt(NULL, 0);
+			d.data = v; /* the environment is free-threaded: the value goes where we say */
+			d.ulen = sizeof v;
+			d.flags = DB_DBT_USERMEM;
 			ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
 			if (ret == 0) {
 				cx->req_found = true;
-				cx->req_kept = d.size == 8 ? key_get_u64(d.data) : 0;
+				cx->req_kept = d.size == 8 ? key_get_u64(v) : 0;
 				txn->abort(txn);
 				return STORE_OK;
 			}
@@ -202,10 +207,14 @@ typedef struct request_look {
 static store_code request_look_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	request_look *a = arg;
+	unsigned char v[8];
 	DBT k = dbs_dbt(a->key, a->len), d = dbs_dbt(NULL, 0);
+	d.data = v;
+	d.ulen = sizeof v;
+	d.flags = DB_DBT_USERMEM;
 	int ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
 	*a->done = ret == 0;
-	*a->result = ret == 0 && d.size == 8 ? key_get_u64(d.data) : 0;
+	*a->result = ret == 0 && d.size == 8 ? key_get_u64(v) : 0;
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
 	return STORE_OK;
@@ -317,6 +326,8 @@ store_code txn_write_quiet(dbs *st, txn_fn fn, void *arg, store_err *err)
 
 store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
+	if (st->parent) /* a reader thread's view */
+		return view_read(st, fn, arg, err);
 	return run_txn(st, NULL, fn, arg, false, false, err);
 }
 

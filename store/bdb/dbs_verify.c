@@ -100,7 +100,7 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 				unsigned char dk[KEY_DEADLINE_MAX];
 				size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
 				DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
-				dval.flags = DB_DBT_PARTIAL;
+				dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* none of the value, into no room */
 				if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
 						  DB_NOTFOUND)
 					report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
@@ -113,7 +113,7 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 			unsigned char lk[KEY_LOG_MAX + 8];
 			size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
 			DBT lkey = dbs_dbt(lk, ln), lval = dbs_dbt(NULL, 0);
-			lval.flags = DB_DBT_PARTIAL; /* the key alone */
+			lval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* the key alone */
 			if (ln && st->db[DBI_LOGS]->get(st->db[DBI_LOGS], txn, &lkey, &lval, 0) == DB_NOTFOUND)
 				report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
 				       t.task_id, e.id, (unsigned long long)t.log_count,

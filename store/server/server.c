@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "server_int.h"
+#include "server_readers.h"
 
 static volatile sig_atomic_t got_term;
 static bool log_to_stderr; /* --foreground: the journal reads stderr */
@@ -249,7 +250,7 @@ static void serve(server *s)
 	s->idle_since = srv_now_ms();
 	while (!s->stop && !got_term) {
 		size_t n = s->n_conns;
-		if (!conn_poll_room(s, n + 1))
+		if (!conn_poll_room(s, n + 2))
 			break;
 		struct pollfd *p = s->pfd;
 		p[0].fd = s->lfd;
@@ -273,8 +274,11 @@ static void serve(server *s)
 			}
 			s->buf_bytes += conn_buffers(c);
 			p[i + 1].fd = c->fd;
-			/* one whose answers wait unread is not read either */
-			p[i + 1].events = (conn_behind(c) ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0);
+			/* one whose answers wait unread is not read either, nor one
+			 * whose request is on a reader thread, or waits for one:
+			 * their hangup still wakes poll */
+			bool busy = conn_behind(c) || c->in_reader || c->reader_wait;
+			p[i + 1].events = (busy ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0);
 			/* a request already read waits for its turn: no sleep */
 			if (conn_has_request(c))
 				timeout = 0;
@@ -284,7 +288,11 @@ static void serve(server *s)
 					timeout = left < 0 ? 0 : (int)left;
 			}
 		}
-		int r = poll(p, n + 1, timeout);
+		/* and the reader threads' answers */
+		p[n + 1].fd = readers_fd(s);
+		p[n + 1].events = POLLIN;
+		p[n + 1].revents = 0;
+		int r = poll(p, n + 2, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
 		s->round_start = srv_now_ms();
@@ -298,6 +306,9 @@ static void serve(server *s)
 				conn *c = s->conns[i];
 				if (c->owner != (k < n))
 					continue;
+				/* gone while its request was on a reader: the read stops */
+				if ((c->in_reader || c->reader_wait) && (p[i + 1].revents & (POLLHUP | POLLERR)))
+					c->dead = true;
 				/* one not read (its answers wait) learns of a hangup here */
 				if (p[i + 1].revents & (POLLOUT | POLLHUP | POLLERR))
 					conn_write(s, c);
@@ -308,6 +319,8 @@ static void serve(server *s)
 				open_home_again(s);
 				conn_accept_all(s);
 			}
+			if (p[n + 1].revents & POLLIN)
+				readers_collect(s);
 		}
 		/* while commits wait for their flush, requests that arrive now
 		 * can share it: a few more looks, without waiting */
@@ -433,6 +446,7 @@ int server_run(const char *home, const server_opts *o)
 	serve(&s);
 	if (s.gone)
 		_exit(0); /* nothing here is ours any more: write nothing */
+	readers_stop(&s); /* before the environment closes */
 	/* answers of the last batch are flushed; then a checkpoint, so that the
 	 * next start's recovery has little to replay */
 	if (s.db) {

@@ -11,6 +11,7 @@
 
 #include "ops.h"
 #include "server_int.h"
+#include "server_readers.h"
 #include "tag.h"
 
 /* ---- an import held across frames ---- */
@@ -914,6 +915,9 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		conn_reply_err(&c->held, &s->open_err);
 		return true;
 	}
+	/* a long read goes to a reader thread, which runs it through here */
+	if (row && (row->flags & OPS_HEAVY) && readers_take(s, c, m, frame))
+		return true;
 	if (refuse_read_only(s, c, m))
 		return true;
 	/* who this request acts for, passed to the change it makes */

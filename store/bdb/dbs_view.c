@@ -1,0 +1,140 @@
+/* dbs_view.c - a reader thread's view of the server's environment.
+ *
+ * The environment is free-threaded (DB_THREAD) and keeps multiversion
+ * copies of the pages a write changes (DB_MULTIVERSION).  A view has its
+ * own database handles, which only its thread uses, and reads in snapshot
+ * transactions (DB_TXN_SNAPSHOT): a read sees the store as one commit left
+ * it, takes no read lock, and never waits on the server's writes, nor they
+ * on it.  A view only reads (its databases are opened read-only) and never
+ * reopens the environment: after a panic its reads fail until the server's
+ * handle has reopened it (under env_lock, written), and then it opens its
+ * databases again. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbs_errmap.h"
+#include "dbs_view.h"
+
+/* Forgets the view's databases; closes them while their environment is
+ * the one they were opened in (a reopen closed the old one, and them). */
+static void view_drop(dbs *v, bool close_them)
+{
+	for (int i = 0; i < DBI_COUNT; i++) {
+		if (v->db[i] && close_them)
+			v->db[i]->close(v->db[i], 0);
+		v->db[i] = NULL;
+	}
+}
+
+/* Opens the view's databases in the environment as it is now (env_lock held). */
+static store_code view_open_dbs(dbs *v, store_err *err)
+{
+	v->env = v->parent->env;
+	v->view_epoch = atomic_load(&v->parent->env_epoch);
+	for (int i = 0; i < DBI_COUNT; i++) {
+		DB *db;
+		int ret = db_create(&db, v->env, 0);
+		if (ret) {
+			view_drop(v, true);
+			return err_db(v, err, ret, "creating a reader's handle for %s", dbi_file[i]);
+		}
+		ret = db->open(db, NULL, dbi_file[i], NULL, DB_BTREE, DB_RDONLY | DB_AUTO_COMMIT, 0600);
+		if (ret) {
+			db->close(db, 0);
+			view_drop(v, true);
+			return err_db(v, err, ret, "opening %s for a reader", dbi_file[i]);
+		}
+		v->db[i] = db;
+	}
+	return STORE_OK;
+}
+
+/* Whether the environment is usable, the view's databases open in it
+ * (env_lock held). */
+static store_code view_ready(dbs *v, store_err *err)
+{
+	dbs *p = v->parent;
+	if (p->panicked || !p->env)
+		return err_set(err, STORE_STORAGE, "the environment of '%s' is being recovered: retry", v->home);
+	if (v->db[0] && v->view_epoch == atomic_load(&p->env_epoch))
+		return STORE_OK;
+	view_drop(v, false);
+	return view_open_dbs(v, err);
+}
+
+store_code dbs_view_open(dbs *st, dbs **out, store_err *err)
+{
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	dbs *v = calloc(1, sizeof *v);
+	if (!v || !(v->home = record_strdup(st->home))) {
+		free(v);
+		return err_oom(err);
+	}
+	v->parent = st;
+	v->flags = st->flags | STORE_OPEN_READ_ONLY;
+	snprintf(v->actor, sizeof v->actor, "unknown");
+	pthread_rwlock_rdlock(&st->env_lock);
+	store_code c = view_ready(v, err);
+	pthread_rwlock_unlock(&st->env_lock);
+	if (c) {
+		free(v->home);
+		free(v);
+		return c;
+	}
+	*out = v;
+	return STORE_OK;
+}
+
+void dbs_view_close(dbs *v)
+{
+	if (!v)
+		return;
+	pthread_rwlock_rdlock(&v->parent->env_lock);
+	view_drop(v, v->view_epoch == atomic_load(&v->parent->env_epoch) && v->parent->env);
+	pthread_rwlock_unlock(&v->parent->env_lock);
+	free(v->home);
+	free(v);
+}
+
+void dbs_view_cancel(dbs *v, const atomic_int *cancel)
+{
+	v->cancel = cancel;
+}
+
+static bool is_retryable(int ret)
+{
+	return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
+}
+
+store_code view_read(dbs *v, txn_fn fn, void *arg, store_err *err)
+{
+	pthread_rwlock_rdlock(&v->parent->env_lock);
+	memset(err, 0, sizeof *err);
+	store_code c = view_ready(v, err);
+	for (int attempt = 0; !c && attempt < MAX_ATTEMPTS; attempt++) {
+		DB_TXN *txn;
+		v->dbmsg[0] = '\0';
+		int ret = v->env->txn_begin(v->env, NULL, &txn, DB_TXN_SNAPSHOT);
+		if (ret) {
+			c = err_db(v, err, ret, "beginning a snapshot transaction");
+			break;
+		}
+		c = fn(v, txn, arg, err);
+		if (c == STORE_OK && (ret = txn->commit(txn, 0)) != 0)
+			c = err_db(v, err, ret, "ending a snapshot transaction");
+		else if (c != STORE_OK)
+			txn->abort(txn);
+		/* a snapshot takes no lock on the data; one on a database's
+		 * handle may still time out */
+		if (!c || !is_retryable(err->db_ret) || view_cancelled(v) || attempt + 1 == MAX_ATTEMPTS)
+			break;
+		memset(err, 0, sizeof *err);
+		c = STORE_OK;
+	}
+	pthread_rwlock_unlock(&v->parent->env_lock);
+	return c;
+}
