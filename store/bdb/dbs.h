@@ -168,6 +168,15 @@ void dbs_view_close(dbs *view);
 /* The walks of the view's reads (each record of dbs_each and dbs_verify)
  * stop, failing, once *cancel is non-zero (NULL: never). */
 void dbs_view_cancel(dbs *view, const atomic_int *cancel);
+/* A snapshot held across reads (an export's pages): begun on a view, it
+ * may be given to any view (dbs_view_snap; NULL: each read in a snapshot
+ * of its own), one at a time, and ended by any thread while no read uses
+ * it.  While it is held, the environment keeps the versions of the pages
+ * it sees: end it soon. */
+typedef struct dbs_snap dbs_snap;
+store_code dbs_snap_begin(dbs *view, dbs_snap **out, store_err *err);
+void dbs_snap_end(dbs_snap *snap);
+void dbs_view_snap(dbs *view, dbs_snap *snap);
 
 /* A consistent copy of the home in `dir` (created; must be empty): a
  * checkpoint, then the data files and the log. */

@@ -69,6 +69,7 @@ struct dbs {
 	atomic_uint env_epoch;          /* the server's handle: bumped by each reopen (a view opens its databases again) */
 	unsigned view_epoch;            /* a view: the epoch its databases were opened in */
 	const atomic_int *cancel;       /* a view: its request's connection closed, when non-zero: walks stop */
+	struct dbs_snap *snap;          /* a view: the snapshot its reads use (dbs_view_snap); NULL: each its own */
 };
 
 #define MAX_ATTEMPTS 200

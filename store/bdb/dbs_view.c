@@ -105,6 +105,54 @@ void dbs_view_cancel(dbs *v, const atomic_int *cancel)
 	v->cancel = cancel;
 }
 
+/* ---- a snapshot held across reads ---- */
+
+struct dbs_snap {
+	dbs *parent;
+	DB_TXN *txn;
+	unsigned epoch; /* of the environment it began in */
+};
+
+store_code dbs_snap_begin(dbs *v, dbs_snap **out, store_err *err)
+{
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	dbs_snap *sn = calloc(1, sizeof *sn);
+	if (!sn)
+		return err_oom(err);
+	pthread_rwlock_rdlock(&v->parent->env_lock);
+	store_code c = view_ready(v, err);
+	int ret = c ? 0 : v->env->txn_begin(v->env, NULL, &sn->txn, DB_TXN_SNAPSHOT);
+	if (ret)
+		c = err_db(v, err, ret, "beginning a snapshot transaction");
+	sn->parent = v->parent;
+	sn->epoch = v->view_epoch;
+	pthread_rwlock_unlock(&v->parent->env_lock);
+	if (c) {
+		free(sn);
+		return c;
+	}
+	*out = sn;
+	return STORE_OK;
+}
+
+void dbs_snap_end(dbs_snap *sn)
+{
+	if (!sn)
+		return;
+	pthread_rwlock_rdlock(&sn->parent->env_lock);
+	/* a recovery since closed the environment, and it with it */
+	if (sn->parent->env && sn->epoch == atomic_load(&sn->parent->env_epoch))
+		sn->txn->commit(sn->txn, 0);
+	pthread_rwlock_unlock(&sn->parent->env_lock);
+	free(sn);
+}
+
+void dbs_view_snap(dbs *v, dbs_snap *sn)
+{
+	v->snap = sn;
+}
+
 static bool is_retryable(int ret)
 {
 	return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
@@ -115,6 +163,17 @@ store_code view_read(dbs *v, txn_fn fn, void *arg, store_err *err)
 	pthread_rwlock_rdlock(&v->parent->env_lock);
 	memset(err, 0, sizeof *err);
 	store_code c = view_ready(v, err);
+	if (!c && v->snap) {
+		/* the reads before it saw this snapshot: so does this one, or
+		 * none (a retry would see another) */
+		if (v->snap->epoch != v->view_epoch)
+			c = err_set(err, STORE_STORAGE, "the snapshot of this read was lost with a recovery of '%s': start "
+				    "it again", v->home);
+		else
+			c = fn(v, v->snap->txn, arg, err);
+		pthread_rwlock_unlock(&v->parent->env_lock);
+		return c;
+	}
 	for (int attempt = 0; !c && attempt < MAX_ATTEMPTS; attempt++) {
 		DB_TXN *txn;
 		v->dbmsg[0] = '\0';

@@ -335,6 +335,7 @@ static void serve(server *s)
 		conn_finish_batch(s);
 		if (conn_reap(s))
 			conn_finish_batch(s); /* the dashboards hear of it */
+		readers_expire(s);
 		now = srv_now_ms();
 		if (now - s->checked_home >= 1000) {
 			s->checked_home = now;

@@ -494,8 +494,8 @@ bool conn_reap(server *s)
 		}
 	}
 	for (size_t i = 0; i < s->n_conns; i++) {
-		if (s->conns[i]->dead && s->conns[i]->in_reader)
-			readers_cancel(s, s->conns[i]);
+		if (s->conns[i]->dead && (s->conns[i]->in_reader || s->conns[i]->snap))
+			readers_conn_gone(s, s->conns[i]);
 		if (s->conns[i]->dead)
 			conn_free(s->conns[i]);
 		else

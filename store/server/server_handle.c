@@ -483,6 +483,7 @@ static store_code op_each(req *q)
 	size_t limit = ARG(EACH, limit)->u == 0 || ARG(EACH, limit)->u > 4096 ? 4096 : (size_t)ARG(EACH, limit)->u;
 	each_out o = { ok(q), 0, 0, false };
 	store_code code = dbs_each(q->s->db, opt(ARG(EACH, after)), limit, each_one, &o, &q->err);
+	q->c->each_done = code != STORE_OK || (o.n < limit && !o.full); /* its snapshot may go */
 	if (code == STORE_OK)
 		q->rc |= o.rc | wire_u(q->b, 0, o.n < limit && !o.full);
 	return code;

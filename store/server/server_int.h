@@ -73,6 +73,9 @@ typedef struct conn {
 	size_t n_push_ids;
 	bool in_reader;         /* a request of its runs on a reader thread: the next ones wait */
 	bool reader_wait;       /* its next request waits for a turn on the reader threads */
+	dbs_snap *snap;         /* the snapshot its export's pages read (server_readers.c) */
+	int64_t snap_used;      /* ms, monotonic: when a page last read it */
+	bool each_done;         /* a reader's: the page of an export it answered was the last */
 	bool waiting;           /* OP_WAIT */
 	uint64_t wait_gen;
 	int64_t wait_deadline;  /* ms, monotonic */

@@ -17,6 +17,10 @@
  * answers keep their order.  A connection that closes cancels its job: the
  * reader's walk stops at its next record.
  *
+ * An export's pages, each a request, read one snapshot, held by its
+ * connection between them (snap_choose), until its last page, its
+ * connection closes, or it lies unused for SNAP_IDLE_MS.
+ *
  * A user who may only read has at most READS_PER_USER jobs at a time (its
  * other heavy requests wait their turn in their connections' input, never
  * refused), and the users who may only read together use at most all
@@ -40,6 +44,8 @@ typedef struct job {
 	struct job *next;       /* in the queue, then in the finished list */
 	struct job *inflight;   /* every job not yet collected (the main thread's list) */
 	uint64_t conn_id;
+	unsigned op;
+	int64_t taken;          /* ms, monotonic: when it was handed over */
 	uid_t uid;
 	bool owner;
 	record_buf frame;       /* the request, copied */
@@ -47,6 +53,7 @@ typedef struct job {
 	char **att;             /* the executions whose engine was attached when it was handed over */
 	size_t n_att;
 	atomic_int cancel;      /* its connection closed */
+	dbs_snap *snap;         /* its connection's export's snapshot, there and back */
 	bool fine;              /* the frame kept to the protocol (handle_request) */
 } job;
 
@@ -68,6 +75,7 @@ typedef struct readers {
 
 static void job_free(job *j)
 {
+	dbs_snap_end(j->snap);
 	record_buf_free(&j->frame);
 	record_buf_free(&j->who.held);
 	for (size_t i = 0; i < j->n_att; i++)
@@ -91,6 +99,24 @@ static job *job_next(readers *r)
 		return j;
 	}
 	return NULL;
+}
+
+/* An export reads page after page (each), and the lines of a long log
+ * between them (task-logs): all in the snapshot its first page began, so
+ * that it is one state of the store.  Its first page (no id to start
+ * after) begins a new one; a page that finds none (it was given up, idle)
+ * begins one too. */
+static void snap_choose(dbs *view, job *j, const wire_msg *m)
+{
+	if (m->op == OP_EACH && (!m->has_s[0] || !j->snap)) {
+		store_err err;
+		dbs_snap_end(j->snap);
+		j->snap = NULL;
+		if (dbs_snap_begin(view, &j->snap, &err) != STORE_OK)
+			j->snap = NULL; /* then the page is a snapshot of its own */
+	}
+	if (m->op == OP_EACH || m->op == OP_TASK_LOGS)
+		dbs_view_snap(view, j->snap);
 }
 
 /* Runs one job on this thread's view: the handler builds the answer in
@@ -117,8 +143,15 @@ static void job_run(readers *r, dbs *view, job *j)
 	dbs_view_cancel(view, &j->cancel);
 	wire_msg m;
 	char why[128];
-	if (wire_decode(j->frame.data, j->frame.len, &m, why, sizeof why) == 0)
+	if (wire_decode(j->frame.data, j->frame.len, &m, why, sizeof why) == 0) {
+		snap_choose(view, j, &m);
 		j->fine = handle_request(&ss, &j->who, &m, &j->frame);
+		dbs_view_snap(view, NULL);
+		if (m.op == OP_EACH && j->who.each_done) {
+			dbs_snap_end(j->snap);
+			j->snap = NULL;
+		}
+	}
 	wire_msg_free(&m);
 	dbs_view_cancel(view, NULL);
 }
@@ -228,6 +261,8 @@ bool readers_take(server *s, conn *c, const wire_msg *m, const record_buf *frame
 	if (!j)
 		return false;
 	j->conn_id = c->id;
+	j->op = m->op;
+	j->taken = srv_now_ms();
 	j->uid = c->uid;
 	j->owner = c->owner;
 	j->who.fd = -1;
@@ -243,6 +278,8 @@ bool readers_take(server *s, conn *c, const wire_msg *m, const record_buf *frame
 	j->who.read_only = c->read_only;
 	j->who.id = c->id;
 	atomic_init(&j->cancel, 0);
+	j->snap = c->snap;
+	c->snap = NULL;
 	if (tag_put_raw(&j->frame, frame->data, frame->len) < 0 || attached_copy(s, j) < 0) {
 		job_free(j);
 		return false;
@@ -306,6 +343,11 @@ void readers_collect(server *s)
 		done = j->next;
 		inflight_drop(r, j);
 		conn *c = conn_by_id(s, j->conn_id);
+		if (atomic_load(&j->cancel)) {
+			const ops_def *row = ops_find(j->op);
+			srv_log(s, "client pid %ld (user %s) closed during its %s: its read stopped %lld ms after it began",
+				(long)j->who.pid, j->who.user, row ? row->name : "read", (long long)(srv_now_ms() - j->taken));
+		}
 		if (c && !c->dead) {
 			c->in_reader = false;
 			if (!j->fine || !j->who.held.len) {
@@ -318,6 +360,9 @@ void readers_collect(server *s)
 				c->held = j->who.held;
 				j->who.held = empty;
 				c->held_sync = false;
+				c->snap = j->snap;
+				c->snap_used = srv_now_ms();
+				j->snap = NULL;
 			}
 		}
 		job_free(j);
@@ -327,13 +372,27 @@ void readers_collect(server *s)
 		s->conns[i]->reader_wait = false;
 }
 
-void readers_cancel(server *s, const conn *c)
+void readers_conn_gone(server *s, conn *c)
 {
+	dbs_snap_end(c->snap);
+	c->snap = NULL;
 	if (!s->readers)
 		return;
 	for (job *j = s->readers->inflight; j; j = j->inflight)
 		if (j->conn_id == c->id)
 			atomic_store(&j->cancel, 1);
+}
+
+void readers_expire(server *s)
+{
+	int64_t now = srv_now_ms();
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (c->snap && now - c->snap_used > SNAP_IDLE_MS) {
+			dbs_snap_end(c->snap);
+			c->snap = NULL;
+		}
+	}
 }
 
 void readers_stop(server *s)
@@ -343,6 +402,10 @@ void readers_stop(server *s)
 		return;
 	for (job *j = r->inflight; j; j = j->inflight)
 		atomic_store(&j->cancel, 1);
+	for (size_t i = 0; i < s->n_conns; i++) {
+		dbs_snap_end(s->conns[i]->snap);
+		s->conns[i]->snap = NULL;
+	}
 	pthread_mutex_lock(&r->mu);
 	r->stop = true;
 	pthread_cond_broadcast(&r->cv);

@@ -11,6 +11,7 @@
 
 #define READER_THREADS 4   /* one of them is kept for the owner's reads */
 #define READS_PER_USER 2   /* heavy reads at a time of one user who may only read */
+#define SNAP_IDLE_MS 30000 /* an export's snapshot unused this long is given up (its versions kept the while) */
 
 /* Hands c's request (m, decoded from frame) to the reader threads when its
  * row is OPS_HEAVY: a copy of the frame and of who sent it, and the
@@ -29,8 +30,11 @@ int readers_fd(const server *s);
  * the batch), if that connection is still open; the connections that
  * waited for a turn may try again. */
 void readers_collect(server *s);
-/* c closes: its read in progress stops at its next record. */
-void readers_cancel(server *s, const conn *c);
+/* c closes: its read in progress stops at its next record, its export's
+ * snapshot ends. */
+void readers_conn_gone(server *s, conn *c);
+/* Ends the exports' snapshots unused for SNAP_IDLE_MS. */
+void readers_expire(server *s);
 /* Stops the threads (their reads cancelled) before the environment closes. */
 void readers_stop(server *s);
 
