@@ -73,9 +73,10 @@ why="during a reader's export"
 owner pause aaa-first t1
 owner pause zzz-last t1
 cycles=0
+# then the first one, which the export has read, over and over
 while kill -0 "$bg" 2>/dev/null; do
-	owner resume zzz-last
-	owner pause zzz-last t1
+	owner resume aaa-first
+	owner pause aaa-first t1
 	cycles=$((cycles + 1))
 done
 wait "$bg"
