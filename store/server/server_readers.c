@@ -24,7 +24,8 @@
  * A user who may only read has at most READS_PER_USER jobs at a time (its
  * other heavy requests wait their turn in their connections' input, never
  * refused), and the users who may only read together use at most all
- * threads but one: the owner's reads always find a thread. */
+ * threads but one: the owner's reads always find a thread.  The threads
+ * run at a lower priority (READER_NICE) than the main thread. */
 #include "config.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ops.h"
@@ -161,6 +163,9 @@ static void *reader_main(void *arg)
 	readers *r = arg;
 	dbs *view = NULL;
 	store_err err;
+	/* the main thread's changes and pushes come first when the cores are
+	 * busy: a long read takes what they leave */
+	(void)!setpriority(PRIO_PROCESS, (id_t)gettid(), READER_NICE);
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		job *j = NULL;

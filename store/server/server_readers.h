@@ -11,6 +11,7 @@
 
 #define READER_THREADS 4   /* one of them is kept for the owner's reads */
 #define READS_PER_USER 2   /* heavy reads at a time of one user who may only read */
+#define READER_NICE 10     /* the reader threads' nice value: below the main thread's (0) */
 #define SNAP_IDLE_MS 30000 /* an export's snapshot unused this long is given up (its versions kept the while) */
 
 /* Hands c's request (m, decoded from frame) to the reader threads when its

@@ -73,7 +73,7 @@ bg=()
 awk -v a="$alone" -v w="$with" -v n="$N" -v pm="$p_med" -v px="$p_max" -v lm="$l_med" -v lx="$l_max" 'BEGIN {
 	printf "home: %d executions; writer: durable pause+resume on one task\n", n
 	printf "writer alone:                         %8d changes/s\n", a
-	printf "writer with a reader's export+verify: %8d changes/s  ratio %.2f (target >= 0.80)\n", w, w / a
+	printf "writer with a reader exporting+verify:%8d changes/s  ratio %.2f (target >= 0.80)\n", w, w / a
 	printf "owner seectl pause alone:             median %d ms, max %d ms\n", pm, px
 	printf "owner seectl pause with the reader:   median %d ms, max %d ms (target < 50 ms)\n", lm, lx
 }'
