@@ -88,7 +88,7 @@ typedef struct job {
 typedef struct run {
 	store *st;
 	workflow wf;
-	char exec_id[160];
+	char exec_id[RECORD_ID_BUF];
 	job *jobs;
 	long max_jobs;
 	long running;

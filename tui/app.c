@@ -54,7 +54,7 @@ void app_load_item(app *a)
 	/* the selected task stays when the same execution is read again; but
 	 * while the operator is in the executions pane, a task that starts to
 	 * wait (an engine moved on) takes the selection */
-	char keep[160] = "";
+	char keep[RECORD_ID_BUF] = "";
 	if (a->have_item && a->task_sel < a->item.n_tasks && a->sel < a->n_rows &&
 	    strcmp(a->item.exec.id, a->rows[a->sel].exec.id) == 0)
 		snprintf(keep, sizeof keep, "%s", a->item.tasks[a->task_sel].task_id);
@@ -309,7 +309,7 @@ static bool push_named(const app *a, const char *id)
 /* What was learned of a row on screen by reading its tasks, kept across a
  * reload for the rows that come back unchanged (same version, same engine). */
 typedef struct row_seen {
-	char id[130];
+	char id[RECORD_ID_BUF];
 	uint64_t version;
 	bool attached, paused, no_engine;
 } row_seen;
@@ -349,7 +349,7 @@ static void rows_seen_again(app *a, const row_seen *seen, size_t n)
 int app_reload(app *a)
 {
 	store_err err;
-	char keep[160] = "";
+	char keep[RECORD_ID_BUF] = "";
 	if (a->sel < a->n_rows)
 		snprintf(keep, sizeof keep, "%s", a->rows[a->sel].exec.id);
 	size_t want = a->n_rows > (size_t)LIST_PAGE ? a->n_rows : LIST_PAGE;
@@ -375,7 +375,7 @@ int app_reload(app *a)
 	enum { SEEN_MAX = 256 };
 	row_seen *seen = malloc(SEEN_MAX * sizeof *seen);
 	size_t n_seen = seen ? rows_seen(a, seen, SEEN_MAX) : 0;
-	char item_id[130] = "";
+	char item_id[RECORD_ID_BUF] = "";
 	uint64_t item_version = 0;
 	if (a->have_item) {
 		snprintf(item_id, sizeof item_id, "%s", a->item.exec.id);

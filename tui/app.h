@@ -78,7 +78,7 @@ typedef struct bulk_op {
 typedef struct bulk_job {
 	const bulk_op *op;
 	char *reason;
-	char (*ids)[130];      /* the marked executions, in marking order */
+	char (*ids)[RECORD_ID_BUF];      /* the marked executions, in marking order */
 	char (*why)[700];      /* why each is skipped ("" when it is not) */
 	size_t n, next;
 	size_t done, skipped, refused;
@@ -117,10 +117,10 @@ typedef struct ask {
 	ask_op op;
 	const ask_def *def;  /* ASK_ACTION */
 	ask_step step;
-	char exec[160], task[160];
+	char exec[RECORD_ID_BUF], task[RECORD_ID_BUF];
 	/* the tasks asked for a value, in order, and the values given (a
 	 * resume of one task asks one, of all as many as need one) */
-	char (*tasks)[160];
+	char (*tasks)[RECORD_ID_BUF];
 	char **values;
 	size_t n_tasks, asked;
 	bool others;         /* a resume of all: waiting tasks that need no answer */
@@ -177,7 +177,7 @@ typedef struct app {
 	 * caused reads the selected execution again only when it is named */
 	/* whether a waiting execution is paused, as last read (by version) */
 	struct paused_seen {
-		char id[130];
+		char id[RECORD_ID_BUF];
 		uint64_t version;
 		bool paused;
 	} paused_seen[64];
@@ -185,11 +185,11 @@ typedef struct app {
 	bool push_known;       /* the next reload is a push's, and its ids are below */
 	bool push_all;         /* a push named too many to keep */
 	size_t n_push_ids;
-	char push_ids[STORE_PUSH_IDS][130];           /* the next draw shows a change the server pushed */
+	char push_ids[STORE_PUSH_IDS][RECORD_ID_BUF];           /* the next draw shows a change the server pushed */
 	long long reconnect_at; /* the second of the last attempt */
 	time_t clock_sec;      /* the second the header's clock shows */
 	/* rows marked with Space, by id: R, x and X act on all of them */
-	char (*marks)[130];
+	char (*marks)[RECORD_ID_BUF];
 	size_t n_marks;
 	/* the last bulk action's result per execution, shown with v */
 	char **results;
@@ -201,7 +201,7 @@ typedef struct app {
 	/* which task failed each failed execution seen (an ended execution
 	 * does not change), for its row: a ring of the last ones */
 	struct {
-		char exec[160], task[160];
+		char exec[RECORD_ID_BUF], task[RECORD_ID_BUF];
 	} failed[64];
 	size_t n_failed;
 	char clipboard[200];   /* an id for the terminal's clipboard (OSC 52), written after the next draw */

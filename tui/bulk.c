@@ -228,7 +228,7 @@ int bulk_start(app *a, const bulk_op *op, const char *reason, char (*why)[700])
 {
 	size_t n = a->n_marks;
 	bulk_job *j = calloc(1, sizeof *j);
-	char (*ids)[130] = j ? calloc(n ? n : 1, sizeof *ids) : NULL;
+	char (*ids)[RECORD_ID_BUF] = j ? calloc(n ? n : 1, sizeof *ids) : NULL;
 	char *r = ids ? strdup(reason ? reason : "") : NULL;
 	if (!r) {
 		free(ids);

@@ -97,8 +97,9 @@ static store_code resume_workflow_txn(dbs *st, DB_TXN *txn, void *arg, store_err
 		record_task t;
 		if ((c = rec_get_task(st, txn, e.id, e.task_ids[i], &t, DB_RMW, err)))
 			break;
-		if (t.status == TASK_WAITING) {
-			t.status = TASK_IN_PROGRESS;
+		task_status to;
+		if (store_task_move("resume-task", t.status, &to) == 0) {
+			t.status = to;
 			t.end_timestamp[0] = '\0';
 			/* the default is the answer */
 			if (t.has_input && !t.has_input_value && t.has_input_default &&

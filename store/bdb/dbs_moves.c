@@ -83,7 +83,8 @@ store_code task_resume(dbs *st, DB_TXN *txn, const char *exec_id, const char *ta
 	store_code c = rec_get_exec_task(st, txn, exec_id, task_id, &e, &t, err);
 	if (c)
 		return c;
-	if ((c = rules_resume_task(&t, err)))
+	task_status to;
+	if ((c = rules_resume_task(&t, &to, err)))
 		goto out;
 	if ((c = rec_may_answer(st, &e, &t, err)))
 		goto out;
@@ -101,7 +102,7 @@ store_code task_resume(dbs *st, DB_TXN *txn, const char *exec_id, const char *ta
 		c = err_oom(err);
 		goto out;
 	}
-	t.status = TASK_IN_PROGRESS;
+	t.status = to;
 	t.end_timestamp[0] = '\0';
 	if ((c = rec_put_task(st, txn, &t, err)))
 		goto out;
@@ -114,7 +115,7 @@ store_code task_resume(dbs *st, DB_TXN *txn, const char *exec_id, const char *ta
 		c = rec_put_exec(st, txn, &e, &old, err);
 	if (!c)
 		c = rec_event(st, txn, a->action ? a->action : "resume-task", e.id, t.task_id,
-			      status_task_name(TASK_WAITING), status_task_name(TASK_IN_PROGRESS),
+			      status_task_name(TASK_WAITING), status_task_name(to),
 			      t.has_input_value && v ? &t.input_value : NULL, a->reason, err);
 	record_exec_free(&old);
 out:

@@ -29,6 +29,7 @@
 
 #include "keys.h"
 #include "ops.h"
+#include "record_int.h"
 #include "server.h"
 #include "tag.h"
 #include "err.h"
@@ -134,7 +135,8 @@ store_code client_hello(store *st, int fd, bool *answered, bool *again, store_er
 {
 	*answered = *again = false;
 	record_buf b = { 0 };
-	const ops_val in[] = { NUM(st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0), NUM(wire_revision()) };
+	st->revision = wire_revision();
+	const ops_val in[] = { NUM(st->flags & STORE_OPEN_READ_ONLY ? WIRE_READ_ONLY : 0), NUM(st->revision) };
 	int rc = wire_begin(&b, OP_HELLO) | ops_encode(&b, OP_HELLO, in, 2) | wire_finish(&b);
 	int64_t deadline = client_now_ms() + st->timeout_ms;
 	if (rc) {
@@ -534,18 +536,26 @@ store_code store_counts(store *st, uint64_t counts[EXEC_STATUS_COUNT], uint64_t 
 	return c;
 }
 
+/* A list's records, each in one allocation: taken from its image (the
+ * newest page, from a server of revision 6 on) or decoded packed
+ * (record_decode_exec_packed).  A dashboard's first screen holds fifty. */
 static store_code decode_execs(store *st, record_exec **out, size_t *n, store_err *err)
 {
 	*out = NULL;
 	*n = 0;
 	if (st->reply.n_blobs == 0)
 		return STORE_OK;
-	record_exec *v = calloc(st->reply.n_blobs, sizeof *v);
+	record_exec *v = malloc(st->reply.n_blobs * sizeof *v); /* each decode sets its record whole */
 	if (!v)
 		return client_oom(err);
+	/* images come only to a client that named their revision: one acting
+	 * as an older build reads what an older build reads */
+	bool images = st->revision >= WIRE_REV_IMAGES;
 	for (size_t i = 0; i < st->reply.n_blobs; i++) {
 		char why[256];
-		if (record_decode_exec(st->reply.blobs[i].p, st->reply.blobs[i].len, &v[i], why, sizeof why) < 0) {
+		const wire_blob *b = &st->reply.blobs[i];
+		if ((images && record_is_image(b->p, b->len) ? record_from_image_exec(b->p, b->len, &v[i], why, sizeof why)
+						   : record_decode_exec_packed(b->p, b->len, &v[i], why, sizeof why)) < 0) {
 			record_exec_array_free(v, i);
 			return err_set(err, STORE_FORMAT, "an execution the server sent cannot be decoded: %s", why);
 		}
@@ -586,7 +596,7 @@ static store_code list_call(store *st, int status, store_cursor *cur, bool newer
 	*out = NULL;
 	*n = 0;
 	store_code c = CALL(st, OP_LIST, err, NUM(status < 0 ? 0 : status + 1), NUM(limit), NUM(newer), NUM(counts != NULL),
-			    BYTES((const char *)cur->key, cur->len));
+			    BYTES((const char *)cur->key, cur->len), NUM(st->revision >= WIRE_REV_IMAGES));
 	if (c)
 		return c;
 	for (int i = 0; counts && i < EXEC_STATUS_COUNT; i++)

@@ -12,6 +12,7 @@ struct store {
 	char actor[128];
 	int fd;          /* the request connection; -1 when not connected */
 	long server_pid;
+	uint64_t revision; /* the protocol revision the connection's HELLO named */
 	int timeout_ms;
 	bool no_start;   /* store_set_autostart(false): a call finds a server or fails */
 	int watch_fd;    /* the subscription connection; -1 when none */

@@ -56,6 +56,7 @@ int client_connect(const char *home)
  * PATH: passed on when set, and nothing else of the caller's environment. */
 static const char *const server_settings[] = {
 	"SEESTORE_CACHE_MB", "SEESTORE_SERVER_IDLE_S", "SEESTORE_HOOK_TIMEOUT_MS", "SEESTORE_MAX_CLIENTS",
+	"SEESTORE_MAX_CLIENTS_PER_USER", "SEESTORE_BUFFER_MB", "SEESTORE_GROUP_CHECK_S",
 	"SEESTORE_PROTOCOL_REVISION", "SEETOP_CONFIG", "XDG_CONFIG_HOME", NULL,
 };
 

@@ -5,12 +5,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
+#include "ops.h"
 #include "record.h"
 #include "record_int.h"
 #include "tag.h"
@@ -120,16 +123,21 @@ static const kind_desc event_desc = { 'V', event_fields, sizeof event_fields / s
 /* The actions an event records: the changes of the protocol's operations
  * (their rows in ops.h name them), a save (an import under its own name)
  * and the timer's timeout. */
-static const char *const event_actions[] = {
-	"import", "save", "delete", "pause", "resume-workflow", "resume-task", "start", "begin", "complete", "fail",
-	"request-input", "finish", "attach", "reject", "cancel", "deadline", "timeout", "respondents", "notify-add",
-	"notify-remove",
-};
+/* The actions of the audit trail: each operation's, from its row of the
+ * operations table (0 for one that records none), and the two no request
+ * names: a replacing import's "save" and the deadline timer's "timeout". */
+#define ACTION_(code, name, flags, args, reply, action, handler) action,
+static const char *const op_actions[] = { OPS(ACTION_) };
+#undef ACTION_
+static const char *const other_actions[] = { "save", "timeout" };
 
 bool record_event_action_known(const char *action)
 {
-	for (size_t i = 0; action && i < sizeof event_actions / sizeof *event_actions; i++)
-		if (strcmp(event_actions[i], action) == 0)
+	for (size_t i = 0; action && i < sizeof op_actions / sizeof *op_actions; i++)
+		if (op_actions[i] && strcmp(op_actions[i], action) == 0)
+			return true;
+	for (size_t i = 0; action && i < sizeof other_actions / sizeof *other_actions; i++)
+		if (strcmp(other_actions[i], action) == 0)
 			return true;
 	return false;
 }
@@ -287,6 +295,9 @@ int record_encode_event(const record_event *ev, record_buf *out)
 
 static const field *find_field(const kind_desc *d, unsigned tag)
 {
+	/* the tables number their fields 1, 2, 3 ... in order */
+	if (tag >= 1 && tag <= d->n && d->fields[tag - 1].tag == tag)
+		return &d->fields[tag - 1];
 	for (size_t i = 0; i < d->n; i++)
 		if (d->fields[i].tag == tag)
 			return &d->fields[i];
@@ -310,8 +321,32 @@ static int grow_array(void **arr, size_t n, size_t elem)
 	return 0;
 }
 
+/* A record decoded into one block of memory (record_decode_exec_packed):
+ * its unknown fields' bytes first (the block is record_unknown.bytes, freed
+ * with the record), then its arrays of strings, then its strings.  Freeing
+ * skips every pointer into the block (free_fields). */
+#define PACK_FIELDS 64 /* fields of a record packed; one with more is decoded as usual */
+#define PACK_KIND_FIELDS 24 /* fields of a kind (18 for an execution) */
+
+typedef struct pack {
+	const field *fields;        /* the kind's, which n_strs counts by */
+	char **ptrs;                /* where the next array of strings goes */
+	char *str;                  /* where the next string goes */
+	uint16_t n_strs[PACK_KIND_FIELDS]; /* strings per repeated field (by its index) */
+} pack;
+
+static char *pack_dup(pack *k, const void *s, size_t len)
+{
+	char *p = k->str;
+	if (len)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	k->str += len + 1;
+	return p;
+}
+
 static int decode_field(const field *f, void *rec, int wire, uint64_t v, const unsigned char *p, size_t n,
-			char *why, size_t whylen)
+			char *why, size_t whylen, pack *k)
 {
 	bool want_varint = f->kind == F_BOOL || f->kind == F_U64;
 	if ((wire == TAG_VARINT) != want_varint) {
@@ -326,6 +361,10 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 			snprintf(why, whylen, "field %u holds a NUL byte", f->tag);
 			return -1;
 		}
+		if (k) {
+			*s = pack_dup(k, p, n);
+			return 0;
+		}
 		free(*s);
 		*s = memdup_z(p, n);
 		return *s ? 0 : -1;
@@ -334,6 +373,11 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		*AT(rec, f->aux, bool) = true;
 		/* fall through */
 	case F_TEXT:
+		if (k) {
+			AT(rec, f->off, record_text)->s = pack_dup(k, p, n);
+			AT(rec, f->off, record_text)->len = n;
+			return 0;
+		}
 		return record_text_set(AT(rec, f->off, record_text), (const char *)p, n);
 	case F_TEXTS: {
 		record_text **arr = AT(rec, f->off, record_text *);
@@ -341,8 +385,9 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		if (grow_array((void **)arr, *cnt, sizeof **arr) < 0)
 			return -1;
 		record_text *t = &(*arr)[*cnt];
-		t->s = NULL;
-		if (record_text_set(t, (const char *)p, n) < 0)
+		t->s = k ? pack_dup(k, p, n) : NULL;
+		t->len = n;
+		if (!k && record_text_set(t, (const char *)p, n) < 0)
 			return -1;
 		(*cnt)++;
 		return 0;
@@ -353,6 +398,15 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 		if (!no_nul(p, n)) {
 			snprintf(why, whylen, "field %u holds a NUL byte", f->tag);
 			return -1;
+		}
+		if (k) {
+			/* its array in the block, as long as the first pass counted */
+			if (!*arr) {
+				*arr = k->ptrs;
+				k->ptrs += k->n_strs[f - k->fields];
+			}
+			(*arr)[(*cnt)++] = pack_dup(k, p, n);
+			return 0;
 		}
 		if (grow_array((void **)arr, *cnt, sizeof **arr) < 0)
 			return -1;
@@ -394,14 +448,18 @@ static int decode_field(const field *f, void *rec, int wire, uint64_t v, const u
 	return -1;
 }
 
-static void fill_defaults(const kind_desc *d, void *rec)
+static void fill_defaults(const kind_desc *d, void *rec, pack *k)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const field *f = &d->fields[i];
 		if (f->kind == F_STR_EMPTY && !*AT(rec, f->off, char *))
-			*AT(rec, f->off, char *) = record_strdup("");
-		if (f->kind == F_TEXT && !AT(rec, f->off, record_text)->s)
-			record_text_set(AT(rec, f->off, record_text), "", 0);
+			*AT(rec, f->off, char *) = k ? pack_dup(k, "", 0) : record_strdup("");
+		if (f->kind == F_TEXT && !AT(rec, f->off, record_text)->s) {
+			if (k)
+				AT(rec, f->off, record_text)->s = pack_dup(k, "", 0);
+			else
+				record_text_set(AT(rec, f->off, record_text), "", 0);
+		}
 	}
 }
 
@@ -434,13 +492,13 @@ static int decode(const kind_desc *d, const void *data, size_t len, void *rec, c
 				goto oom;
 			continue;
 		}
-		if (decode_field(f, rec, wire, v, r.p - n, (size_t)n, why, whylen) < 0) {
+		if (decode_field(f, rec, wire, v, r.p - n, (size_t)n, why, whylen, NULL) < 0) {
 			if (!why[0])
 				goto oom;
 			goto fail;
 		}
 	}
-	fill_defaults(d, rec);
+	fill_defaults(d, rec, NULL);
 	record_unknown *u = AT(rec, d->unknown_off, record_unknown);
 	u->bytes = unknown.data;
 	u->len = unknown.len;
@@ -468,6 +526,296 @@ int record_decode_exec(const void *data, size_t len, record_exec *e, char *why, 
 	return 0;
 fail:
 	record_exec_free(e);
+	return -1;
+}
+
+/* A varint, most often one or two bytes. */
+static inline int read_varint(tag_reader *r, uint64_t *v)
+{
+	if (r->p < r->end && *r->p < 0x80) {
+		*v = *r->p++;
+		return 0;
+	}
+	if (r->end - r->p >= 2 && r->p[1] < 0x80) {
+		*v = (uint64_t)(r->p[0] & 0x7f) | (uint64_t)r->p[1] << 7;
+		r->p += 2;
+		return 0;
+	}
+	return tag_read_varint(r, v);
+}
+
+/* A field as the first pass of a packed decode read it. */
+typedef struct pack_seen {
+	const field *f;
+	int wire;
+	uint64_t v;
+	const unsigned char *p;
+	size_t n;
+} pack_seen;
+
+/* One pass reads the fields and sizes the block; the fields are then set
+ * from what it read.  A record that does not parse, or has more fields than
+ * PACK_FIELDS, is decoded as usual (which says why it does not parse). */
+int record_decode_exec_packed(const void *data, size_t len, record_exec *e, char *why, size_t whylen)
+{
+	const kind_desc *d = &exec_desc;
+	pack_seen seen[PACK_FIELDS];
+	size_t n_seen = 0, unknown = 0, ptrs = 0, strs = 0;
+	pack k = { .fields = d->fields };
+	tag_reader r = { (const unsigned char *)data + 3, (const unsigned char *)data + len };
+	if (len < 3 || r.p[-3] != HEADER_MAGIC || r.p[-2] != (unsigned char)d->letter || d->n > PACK_KIND_FIELDS)
+		return record_decode_exec(data, len, e, why, whylen);
+	for (size_t i = 0; i < d->n; i++) /* the defaults of absent texts */
+		strs += d->fields[i].kind == F_STR_EMPTY || d->fields[i].kind == F_TEXT;
+	while (r.p < r.end) {
+		const unsigned char *start = r.p;
+		uint64_t key, v = 0, n = 0;
+		if (read_varint(&r, &key) < 0 || read_varint(&r, (key & 1) == TAG_VARINT ? &v : &n) < 0)
+			return record_decode_exec(data, len, e, why, whylen);
+		if ((key & 1) != TAG_VARINT) {
+			if (n > (uint64_t)(r.end - r.p))
+				return record_decode_exec(data, len, e, why, whylen);
+			r.p += n;
+		}
+		const field *f = key >> 1 <= 0xffff ? find_field(d, (unsigned)(key >> 1)) : NULL;
+		if (!f) {
+			unknown += (size_t)(r.p - start);
+			continue;
+		}
+		if (n_seen == PACK_FIELDS)
+			return record_decode_exec(data, len, e, why, whylen);
+		seen[n_seen++] = (pack_seen){ f, (int)(key & 1), v, r.p - n, (size_t)n };
+		if ((key & 1) != TAG_VARINT)
+			strs += (size_t)n + 1;
+		if (f->kind == F_STRS && (key & 1) != TAG_VARINT) {
+			k.n_strs[f - d->fields]++;
+			ptrs++;
+		}
+	}
+	memset(e, 0, sizeof *e);
+	why[0] = '\0';
+	size_t at = (unknown + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+	unsigned char *block = malloc(at + ptrs * sizeof(char *) + strs);
+	if (!block) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	e->unknown.bytes = block;
+	e->unknown.len = unknown;
+	k.ptrs = (char **)(void *)(block + at);
+	k.str = (char *)(k.ptrs + ptrs);
+	/* the unknown fields' bytes, in their order (a second walk: rare) */
+	for (r.p = (const unsigned char *)data + 3; unknown && r.p < r.end;) {
+		const unsigned char *start = r.p;
+		uint64_t key, n = 0;
+		read_varint(&r, &key);
+		read_varint(&r, &n);
+		if ((key & 1) != TAG_VARINT)
+			r.p += n;
+		if (!(key >> 1 <= 0xffff && find_field(d, (unsigned)(key >> 1)))) {
+			memcpy(block, start, (size_t)(r.p - start));
+			block += r.p - start;
+		}
+	}
+	for (size_t i = 0; i < n_seen; i++)
+		if (decode_field(seen[i].f, e, seen[i].wire, seen[i].v, seen[i].p, seen[i].n, why, whylen, &k) < 0)
+			goto fail;
+	fill_defaults(d, e, &k);
+	if (!e->id || !e->start_timestamp) {
+		snprintf(why, whylen, "execution record lacks %s", e->id ? "start_timestamp" : "id");
+		goto fail;
+	}
+	return 0;
+fail:
+	record_exec_free(e);
+	return -1;
+}
+
+/* ---- images: a record laid out as a packed decode leaves it ----
+ *
+ * 'S', 'I', the kind's letter, RECORD_LAYOUT; then varints: how many
+ * strings the arrays hold, the unknown fields' length, the length of what
+ * follows up to them; then each field of the table in order: a number as it is, a string as 0 (absent) or its
+ * length + 1, an array as its count then each string's length + 1; then
+ * the unknown fields' bytes, then every string, each with its NUL. */
+
+static int image_str(record_buf *b, record_buf *s, const char *p, size_t len)
+{
+	if (!p)
+		return tag_put_uvarint(b, 0);
+	if (tag_put_uvarint(b, (uint64_t)len + 1) < 0 || tag_put_raw(s, p, len) < 0)
+		return -1;
+	return tag_put_raw(s, "", 1);
+}
+
+static int image(const kind_desc *d, const void *rec, record_buf *out)
+{
+	record_buf s = { 0 }, m = { 0 };
+	size_t ptrs = 0;
+	const record_unknown *u = CAT(rec, d->unknown_off, record_unknown);
+	out->len = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->fields[i].kind == F_STRS)
+			ptrs += *CAT(rec, d->fields[i].aux, size_t);
+	int rc = 0;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const field *f = &d->fields[i];
+		switch (f->kind) {
+		case F_STR:
+		case F_STR_EMPTY: {
+			const char *p = *CAT(rec, f->off, char *);
+			rc = image_str(&m, &s, p, p ? strlen(p) : 0);
+			break;
+		}
+		case F_TEXT:
+		case F_TEXT_OPT: {
+			const record_text *t = CAT(rec, f->off, record_text);
+			bool has = f->kind == F_TEXT ? t->s != NULL : *CAT(rec, f->aux, bool);
+			rc = image_str(&m, &s, has ? (t->s ? t->s : "") : NULL, has && t->s ? t->len : 0);
+			break;
+		}
+		case F_STRS: {
+			char *const *v = *(char **const *)((const char *)rec + f->off);
+			size_t n = *CAT(rec, f->aux, size_t);
+			rc = tag_put_uvarint(&m, n);
+			for (size_t k = 0; k < n && !rc; k++)
+				rc = image_str(&m, &s, v[k] ? v[k] : "", v[k] ? strlen(v[k]) : 0);
+			break;
+		}
+		case F_BOOL:
+			rc = tag_put_uvarint(&m, *CAT(rec, f->off, bool));
+			break;
+		case F_U64:
+			rc = tag_put_uvarint(&m, *CAT(rec, f->off, uint64_t));
+			break;
+		case F_EXEC_STATUS:
+			rc = tag_put_uvarint(&m, (uint64_t)*CAT(rec, f->off, exec_status));
+			break;
+		default: /* a kind of field an image does not carry (a task's) */
+			rc = -1;
+		}
+	}
+	unsigned char hdr[4] = { HEADER_MAGIC, 'I', (unsigned char)d->letter, RECORD_LAYOUT };
+	if (!rc)
+		rc = tag_put_raw(out, hdr, sizeof hdr) | tag_put_uvarint(out, ptrs) | tag_put_uvarint(out, u->len) |
+		     tag_put_uvarint(out, m.len) | tag_put_raw(out, m.data, m.len) | tag_put_raw(out, u->bytes, u->len) |
+		     tag_put_raw(out, s.data, s.len);
+	record_buf_free(&s);
+	record_buf_free(&m);
+	return rc;
+}
+
+int record_image_exec(const record_exec *e, record_buf *out)
+{
+	return image(&exec_desc, e, out);
+}
+
+bool record_is_image(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	return len >= 4 && p[0] == HEADER_MAGIC && p[1] == 'I';
+}
+
+/* A string of an image: the next `len` bytes of the run and their NUL. */
+static inline int image_take(tag_reader *r, char **str, const char *end, char **out)
+{
+	uint64_t n;
+	if (read_varint(r, &n) < 0)
+		return -1;
+	if (n == 0) {
+		*out = NULL;
+		return 0;
+	}
+	if (n - 1 >= (uint64_t)(end - *str) || (*str)[n - 1] != '\0')
+		return -1;
+	*out = *str;
+	*str += n;
+	return 0;
+}
+
+int record_from_image_exec(const void *data, size_t len, record_exec *e, char *why, size_t whylen)
+{
+	const kind_desc *d = &exec_desc;
+	const unsigned char *p = data;
+	tag_reader r = { p + 4, p + len };
+	uint64_t ptrs, unknown, meta;
+	memset(e, 0, sizeof *e);
+	why[0] = '\0';
+	if (len < 4 || p[0] != HEADER_MAGIC || p[1] != 'I' || p[2] != (unsigned char)d->letter ||
+	    read_varint(&r, &ptrs) < 0 || read_varint(&r, &unknown) < 0 || read_varint(&r, &meta) < 0 ||
+	    ptrs > len || unknown > len || meta > len || meta + unknown > (uint64_t)(r.end - r.p))
+		goto bad;
+	r.end = r.p + meta;
+	const unsigned char *strs = r.end + unknown;
+	size_t n_strs = (size_t)((p + len) - strs);
+	size_t at = ((size_t)unknown + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+	unsigned char *block = malloc(at + (size_t)ptrs * sizeof(char *) + n_strs + 1);
+	if (!block) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	memcpy(block, r.end, (size_t)unknown);
+	e->unknown.bytes = block;
+	e->unknown.len = (size_t)unknown;
+	char **arr = (char **)(void *)(block + at), **arr_end = arr + ptrs;
+	char *str = (char *)(arr_end), *end = str + n_strs;
+	memcpy(str, strs, n_strs);
+	for (size_t i = 0; i < d->n; i++) {
+		const field *f = &d->fields[i];
+		uint64_t v;
+		switch (f->kind) {
+		case F_STR:
+		case F_STR_EMPTY:
+			if (image_take(&r, &str, end, AT(e, f->off, char *)) < 0)
+				goto fail;
+			break;
+		case F_TEXT:
+		case F_TEXT_OPT: {
+			record_text *t = AT(e, f->off, record_text);
+			const char *was = str;
+			if (image_take(&r, &str, end, &t->s) < 0)
+				goto fail;
+			t->len = t->s ? (size_t)(str - was) - 1 : 0;
+			if (f->kind == F_TEXT_OPT)
+				*AT(e, f->aux, bool) = t->s != NULL;
+			break;
+		}
+		case F_STRS: {
+			uint64_t n;
+			if (read_varint(&r, &n) < 0 || n > (uint64_t)(arr_end - arr))
+				goto fail;
+			*AT(e, f->off, char **) = n ? arr : NULL;
+			/* counted as taken, so that a failure frees no more */
+			for (size_t *cnt = AT(e, f->aux, size_t); *cnt < n; ++*cnt)
+				if (image_take(&r, &str, end, arr++) < 0 || !arr[-1])
+					goto fail;
+			break;
+		}
+		case F_BOOL:
+			if (read_varint(&r, &v) < 0)
+				goto fail;
+			*AT(e, f->off, bool) = v != 0;
+			break;
+		case F_U64:
+			if (read_varint(&r, AT(e, f->off, uint64_t)) < 0)
+				goto fail;
+			break;
+		case F_EXEC_STATUS:
+			if (read_varint(&r, &v) < 0 || v >= EXEC_STATUS_COUNT)
+				goto fail;
+			*AT(e, f->off, exec_status) = (exec_status)v;
+			break;
+		default:
+			goto fail;
+		}
+	}
+	if (!e->id || !e->start_timestamp || !e->workflow_name.s)
+		goto fail;
+	return 0;
+fail:
+	record_exec_free(e);
+bad:
+	snprintf(why, whylen, "not an image of an execution record");
 	return -1;
 }
 
@@ -502,31 +850,45 @@ int record_decode_event(const void *data, size_t len, record_event *ev, char *wh
 
 /* ---- freeing and copying ---- */
 
+/* A packed record's strings lie in the block of its unknown bytes, which
+ * goes with it; a field a caller set anew lies outside, and goes alone. */
+typedef struct held {
+	uintptr_t lo, n;
+} held;
+
+static void free_outside(const held *h, void *p)
+{
+	if ((uintptr_t)p - h->lo >= h->n)
+		free(p);
+}
+
 static void free_fields(const kind_desc *d, void *rec)
 {
+	const record_unknown *u = CAT(rec, d->unknown_off, record_unknown);
+	held h = { (uintptr_t)u->bytes, u->bytes ? malloc_usable_size(u->bytes) : 0 };
 	for (size_t i = 0; i < d->n; i++) {
 		const field *f = &d->fields[i];
 		switch (f->kind) {
 		case F_STR:
 		case F_STR_EMPTY:
-			free(*AT(rec, f->off, char *));
+			free_outside(&h, *AT(rec, f->off, char *));
 			break;
 		case F_TEXT:
 		case F_TEXT_OPT:
-			record_text_free(AT(rec, f->off, record_text));
+			free_outside(&h, AT(rec, f->off, record_text)->s);
 			break;
 		case F_TEXTS: {
 			record_text *v = *AT(rec, f->off, record_text *);
 			for (size_t k = 0; k < *AT(rec, f->aux, size_t); k++)
-				record_text_free(&v[k]);
-			free(v);
+				free_outside(&h, v[k].s);
+			free_outside(&h, v);
 			break;
 		}
 		case F_STRS: {
 			char **v = *AT(rec, f->off, char **);
 			for (size_t k = 0; k < *AT(rec, f->aux, size_t); k++)
-				free(v[k]);
-			free(v);
+				free_outside(&h, v[k]);
+			free_outside(&h, v);
 			break;
 		}
 		default:

@@ -183,10 +183,9 @@ store_code rules_pause(const record_exec *e, const record_task *t, task_status *
 	return STORE_OK;
 }
 
-store_code rules_resume_task(const record_task *t, store_err *err)
+store_code rules_resume_task(const record_task *t, task_status *to, store_err *err)
 {
-	task_status to;
-	if (store_task_move("resume-task", t->status, &to) == 0)
+	if (store_task_move("resume-task", t->status, to) == 0)
 		return STORE_OK;
 	return err_set(err, STORE_INVALID_STATE, "task '%s' is not waiting for input (status: %s)%s", t->task_id,
 		       status_task_name(t->status),

@@ -53,8 +53,8 @@ store_code rules_finish_task(const record_exec *e, exec_status to, const record_
 /* Pausing task t of e: e runs or waits, and t may move to *to. */
 store_code rules_pause(const record_exec *e, const record_task *t, task_status *to, store_err *err);
 /* Resuming one task: it waits for input (else someone, or its deadline's
- * timer, acted first). */
-store_code rules_resume_task(const record_task *t, store_err *err);
+ * timer, acted first), and moves to *to. */
+store_code rules_resume_task(const record_task *t, task_status *to, store_err *err);
 
 /* What resuming or rejecting a whole execution finds among its tasks:
  * how many wait, and which of them still need an answer (their ids, as

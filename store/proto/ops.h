@@ -47,11 +47,12 @@
 	X(GET, "get", 0, (EXEC), "blob: the execution", 0, op_get) \
 	X(GET_ITEM, "get-item", OPS_HEAVY, (EXEC), "blob: the item", 0, op_get_item) \
 	X(DELETE, "delete", CHANGE_SYNC, (EXEC), "", "delete", op_delete) \
-	X(LIST, "list", OPS_HEAVY, \
+	X(LIST, "list", 0, \
 	  (U(0, status, "the status", STORE_LIST_DUE + 1), U(1, limit, "the limit", 0), U(2, newer, "newer", 1), \
-	   U(3, counts, "with counts", 1), B(0, cursor, "the cursor", sizeof(((store_cursor *)0)->key))), \
-	  "blobs: u6 records, then the ids of those attached; s0 cursor, u0 done; " \
-	  "with counts: u8.. counts, u7 generation", 0, op_list) \
+	   U(3, counts, "with counts", 1), B(0, cursor, "the cursor", sizeof(((store_cursor *)0)->key)), \
+	   U(4, images, "as images", 1)), \
+	  "blobs: u6 records (the newest page, asked as images: record_image_exec), then the ids of those " \
+	  "attached; s0 cursor, u0 done; with counts: u8.. counts, u7 generation", 0, op_list) \
 	X(PAUSED, "paused", OPS_HEAVY, (NOARGS), "blobs: executions", 0, op_paused) \
 	X(EACH, "each", OPS_HEAVY, (S(0, after, "the id to start after", ID), U(0, limit, "the limit", 0)), \
 	  "blobs: items, u0 done", 0, op_each) \
@@ -129,10 +130,12 @@
  * never edits one: tests/unit/test_ops.c fails while the table's fingerprint
  * is not the last line's, and prints the line to add.
  *   5: kinds of arguments (texts, bytes, texts in blobs), the timeout of
- *      task-request in the table; status counts the requests served */
+ *      task-request in the table; status counts the requests served
+ *   6: list asks for the newest page as record images (WIRE_REV_IMAGES) */
 #define WIRE_REVISIONS(X) \
 	X(4, 0x706be208c9f259aeull) \
-	X(5, 0x15961d0c695020d9ull)
+	X(5, 0x15961d0c695020d9ull) \
+	X(6, 0xb0c5be37c87723a5ull)
 /* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
 #define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
 enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };
@@ -189,13 +192,15 @@ enum {
 	OPS_ANSWER = 1 << 1, /* naming a task (s1), a user who may only read may send it: the store checks the respondents */
 	OPS_SYNC = 1 << 2,   /* its answer waits for the batch's flush (unless the client asked for no sync) */
 	OPS_FRAMES = 1 << 3, /* it may take several frames, numbered */
-	/* a read that may be long (a page of up to 100,000 rows, an export's
-	 * page, verify): the server runs it on a reader thread, in a snapshot,
-	 * at most 2 at a time for a user who may only read
-	 * (store/server/server_readers.c).  A read of one record (get, counts,
-	 * generation, status, notify-list) stays on the main thread: handing
-	 * it over costs more than it takes.  Where the server runs an
-	 * operation does not travel: not in the fingerprint. */
+	/* a read that may be long (an export's page, verify, a page of up to
+	 * 100,000 events or log lines): the server runs it on a reader
+	 * thread, in a snapshot, at most 2 at a time for a user who may only
+	 * read (store/server/server_readers.c).  A read of one record (get,
+	 * counts, generation, status, notify-list) stays on the main thread:
+	 * handing it over costs more than it takes; so does list, whose
+	 * newest pages the main thread keeps between changes (op_list).
+	 * Where the server runs an operation does not travel: not in the
+	 * fingerprint. */
 	OPS_HEAVY = 1 << 4,
 };
 

@@ -117,7 +117,7 @@ bool wire_frame_len(const unsigned char hdr[4], size_t *len)
 static int add_blob(wire_msg *m, const unsigned char *p, size_t n)
 {
 	if (m->n_blobs == m->cap_blobs) {
-		size_t cap = m->cap_blobs ? m->cap_blobs * 2 : 16;
+		size_t cap = m->cap_blobs ? m->cap_blobs * 2 : 64; /* a list's page in one */
 		wire_blob *v = realloc(m->blobs, cap * sizeof *v);
 		if (!v)
 			return -1;

@@ -33,6 +33,11 @@ uint64_t wire_revision(void);
 #define WIRE_STATUS_HOOKS 8    /* OP_STATUS: hooks run, failed, pending in u8, u9, u10 */
 #define WIRE_STATUS_REQUESTS 11 /* OP_STATUS: requests served since the server started, and of them from read-only connections, in u11, u12 */
 
+/* From this revision on, a list may ask for the newest page as record
+ * images (record_image_exec): what the client holds, laid out by the server
+ * once. */
+#define WIRE_REV_IMAGES 6
+
 /* The operations and their codes (wire_op, OP_*): ops.h. */
 
 /* Request flags (HELLO's u0 and every change's flags). */

@@ -186,6 +186,9 @@ int record_on_timeout_parse(const char *s, record_on_timeout *out);
 
 /* Ids are 1-128 (RECORD_ID_MAX) bytes of printable UTF-8 (no control characters). */
 #define RECORD_ID_MAX 128
+/* A buffer that holds an id with its NUL (and a byte more, so that a copy
+ * of a text too long to be an id is seen to be). */
+#define RECORD_ID_BUF (RECORD_ID_MAX + 2)
 bool record_id_valid(const char *id);
 /* RFC 3339 timestamp; on success stores microseconds since the epoch. */
 bool record_timestamp_parse(const char *s, int64_t *usec);

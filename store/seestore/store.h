@@ -121,9 +121,14 @@ store_code store_get_item(store *st, const char *id, store_item *it, store_err *
 store_code store_delete(store *st, const char *id, store_err *err);
 
 /* Paging newest first: a cursor of zero length starts at the newest; after a
- * call it continues where the page ended.  `status` < 0 lists every status. */
+ * call it continues where the page ended.  `status` < 0 lists every status.
+ * The records that store_list, store_list_counts, store_list_newer and
+ * store_paused hand out are freed whole, with record_exec_free or
+ * record_exec_array_free (a record's strings may share one allocation): a
+ * caller may replace a field with a string of its own, but never frees,
+ * grows or keeps one of the record's strings alone. */
 typedef struct store_cursor {
-	unsigned char key[160];
+	unsigned char key[RECORD_ID_MAX + 32]; /* an index key: a start time and an id */
 	size_t len;
 	bool done;
 } store_cursor;
@@ -257,7 +262,7 @@ typedef struct store_push {
 	uint64_t generation;  /* the newest generation pushed */
 	bool all;             /* too many changed to name: treat every one as changed */
 	size_t n_ids;
-	char ids[STORE_PUSH_IDS][130];
+	char ids[STORE_PUSH_IDS][RECORD_ID_BUF];
 } store_push;
 store_code store_watch(store *st, int *fd, store_err *err);
 store_code store_watch_read(store *st, store_push *push, store_err *err);

@@ -245,6 +245,15 @@ static void open_home_again(server *s)
 
 /* ---- the main loop ---- */
 
+/* Whether an answer to the owner waits for the batch's flush. */
+static bool owner_answers(const server *s)
+{
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (s->conns[i]->owner && s->conns[i]->held.len)
+			return true;
+	return false;
+}
+
 static void serve(server *s)
 {
 	s->idle_since = srv_now_ms();
@@ -302,6 +311,10 @@ static void serve(server *s)
 			 * than the owner goes round them all */
 			s->turn = n ? (s->turn + 1) % n : 0;
 			for (size_t k = 0; k < 2 * n; k++) {
+				/* the owner's answers go out before the others'
+				 * requests run */
+				if (k == n && owner_answers(s))
+					conn_finish_batch(s);
 				size_t i = (k + s->turn) % n;
 				conn *c = s->conns[i];
 				if (c->owner != (k < n))

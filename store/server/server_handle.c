@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "record_int.h"
 #include "server_int.h"
 #include "server_readers.h"
 #include "tag.h"
@@ -204,6 +205,9 @@ typedef struct blob_out {
 	server *s;
 	char **att;  /* ids of the records whose engine is attached */
 	size_t n_att;
+	record_buf *ids; /* every record's id, as tagged bytes (a page to keep), or NULL */
+	bool images;     /* the records go as images (record_image_exec), not as stored */
+	record_buf img;
 } blob_out;
 
 static void blob_out_free(blob_out *o)
@@ -213,6 +217,7 @@ static void blob_out_free(blob_out *o)
 	free(o->att);
 	o->att = NULL;
 	o->n_att = 0;
+	record_buf_free(&o->img);
 }
 
 static int blob_emit(void *ctx, const void *rec, size_t len)
@@ -222,12 +227,29 @@ static int blob_emit(void *ctx, const void *rec, size_t len)
 		o->b->len = o->mark;
 		o->rc = 0;
 		blob_out_free(o);
+		if (o->ids)
+			o->ids->len = 0;
 		return 0;
 	}
-	o->rc |= wire_blob_add(o->b, rec, len);
-	const char *id;
-	size_t idlen;
-	if (o->s && raw_exec_id(rec, len, &id, &idlen) && attached_by(o->s, id, idlen)) {
+	if (o->images) {
+		record_exec e;
+		char why[128];
+		/* one that does not decode goes as stored: the client says why */
+		bool fine = record_decode_exec_packed(rec, len, &e, why, sizeof why) == 0;
+		if (fine && record_image_exec(&e, &o->img) < 0)
+			o->rc = -1;
+		o->rc |= fine ? wire_blob_add(o->b, o->img.data, o->img.len) : wire_blob_add(o->b, rec, len);
+		if (fine)
+			record_exec_free(&e);
+	} else {
+		o->rc |= wire_blob_add(o->b, rec, len);
+	}
+	const char *id = NULL;
+	size_t idlen = 0;
+	bool has_id = raw_exec_id(rec, len, &id, &idlen);
+	if (o->ids)
+		o->rc |= tag_put_bytes(o->ids, 1, has_id ? id : "", has_id ? idlen : 0);
+	if (o->s && has_id && attached_by(o->s, id, idlen)) {
 		char **v = realloc(o->att, (o->n_att + 1) * sizeof *v);
 		if (!v)
 			return o->rc = -1;
@@ -416,6 +438,98 @@ static store_code op_delete(req *q)
 	return dbs_delete(q->s->db, q->cx, ARG(DELETE, exec)->s, &q->err);
 }
 
+/* ---- the newest page of a list, answered from memory ----
+ *
+ * Every dashboard asks for the newest page of its list, with the counts, as
+ * it opens and on every change it hears of.  That answer is kept, encoded,
+ * per status, limit and shape, and sent again as it is until the store's
+ * next change: dbs_last_generation moves with every commit that changes an
+ * execution (the server's own commits are the only ones), and a page read
+ * at another generation is never sent.  Which of its executions have their
+ * engine attached is not kept: a connection's end changes it without a
+ * commit, so it is looked up at each answer.  A client of revision 6 on
+ * asks for its records as images (record_image_exec), laid out once here so
+ * that the client takes each with a malloc and two copies. */
+
+#define PAGES_KEPT 8
+
+typedef struct list_page {
+	bool used;
+	uint64_t gen;      /* dbs_last_generation it was read at */
+	int status;
+	size_t limit;
+	bool counts;       /* with the counts and the generation */
+	int form;          /* the layout a client of its revision reads (page_form) */
+	uint64_t last;     /* when it was last sent (pages_clock): the oldest goes first */
+	record_buf fields; /* the answer's fields after its code, but the attached ids */
+	record_buf ids;    /* its records' ids, as tagged bytes */
+} list_page;
+
+/* One server per process: its pages are its own. */
+static list_page pages[PAGES_KEPT];
+static uint64_t pages_clock;
+
+/* The counts after u0 for a client of revision 3 or older (0), the records
+ * as stored (1), their images, which a client of revision 6 on asks for (2). */
+static int page_form(uint64_t revision, bool images)
+{
+	return revision < 4 ? 0 : images ? 2 : 1;
+}
+
+static list_page *page_find(int status, size_t limit, bool counts, int form)
+{
+	for (size_t i = 0; i < PAGES_KEPT; i++) {
+		list_page *p = &pages[i];
+		if (p->used && p->status == status && p->limit == limit && p->counts == counts && p->form == form)
+			return p;
+	}
+	return NULL;
+}
+
+/* Where a page read now is kept: its own slot, a free one, or the one
+ * sent longest ago. */
+static list_page *page_slot(int status, size_t limit, bool counts, int form)
+{
+	list_page *p = page_find(status, limit, counts, form);
+	for (size_t i = 0; !p && i < PAGES_KEPT; i++)
+		if (!pages[i].used)
+			p = &pages[i];
+	if (p)
+		return p;
+	p = &pages[0];
+	for (size_t i = 1; i < PAGES_KEPT; i++)
+		if (pages[i].last < p->last)
+			p = &pages[i];
+	return p;
+}
+
+static bool any_attached(const server *s)
+{
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (!s->conns[i]->dead && s->conns[i]->n_att)
+			return true;
+	return false;
+}
+
+/* Appends the ids among `ids` (tagged bytes) whose engine is attached now. */
+static int add_attached(server *s, record_buf *b, const record_buf *ids)
+{
+	if (!any_attached(s))
+		return 0;
+	tag_reader r = { ids->data, ids->data + ids->len };
+	int rc = 0;
+	uint64_t key, n;
+	while (r.p < r.end && !rc) {
+		if (tag_read_varint(&r, &key) < 0 || tag_read_varint(&r, &n) < 0 || n > (uint64_t)(r.end - r.p))
+			return -1;
+		const char *id = (const char *)r.p;
+		r.p += n;
+		if (n && attached_by(s, id, (size_t)n))
+			rc = wire_blob_add(b, id, (size_t)n);
+	}
+	return rc;
+}
+
 static store_code op_list(req *q)
 {
 	server *s = q->s;
@@ -426,33 +540,59 @@ static store_code op_list(req *q)
 	cur.len = cursor->len;
 	int status = (int)ARG(LIST, status)->u - 1;
 	bool newer = ARG(LIST, newer)->u != 0;
+	bool want_counts = ARG(LIST, counts)->u != 0;
+	int form = page_form(q->c->revision, ARG(LIST, images)->u != 0);
+	bool legacy = form == 0;
 	size_t limit = ARG(LIST, limit)->u > 100000 ? 100000 : (size_t)ARG(LIST, limit)->u;
-	/* the records go out as the index holds them: the client decodes */
+	/* the newest page of a status (or of all): kept until the next change */
+	bool newest = cur.len == 0 && !newer && status < EXEC_STATUS_COUNT;
+	uint64_t gen = dbs_last_generation(s->db);
+	list_page *kept = newest ? page_find(status, limit, want_counts, form) : NULL;
 	record_buf *b = ok(q);
-	blob_out o = { b, b->len, 0, s, NULL, 0 };
+	if (kept && kept->gen == gen) {
+		kept->last = ++pages_clock;
+		q->rc |= tag_put_raw(b, kept->fields.data, kept->fields.len) | add_attached(s, b, &kept->ids);
+		return STORE_OK;
+	}
+	/* the records go out as the index holds them: the client decodes */
+	size_t mark = b->len;
+	record_buf ids = { 0 };
+	blob_out o = { b, b->len, 0, s, NULL, 0, newest ? &ids : NULL, newest && form == 2, { 0 } };
 	size_t n = 0;
 	store_code code = dbs_list_raw(s->db, status, &cur, newer, limit, blob_emit, &o, &n, &q->err);
 	if (code == STORE_OK)
 		q->rc |= o.rc | wire_s(b, 0, cur.key, cur.len) | wire_u(b, 0, cur.done) | wire_u(b, 6, n);
-	if (code == STORE_OK) /* then the ids of the page whose engine is attached */
-		for (size_t i = 0; i < o.n_att && !q->rc; i++)
-			q->rc |= wire_blob_add(b, o.att[i], strlen(o.att[i]));
-	blob_out_free(&o);
-	if (code != STORE_OK || !ARG(LIST, counts)->u)
-		return code;
-	/* and the counts: one round trip */
 	uint64_t counts[EXEC_STATUS_COUNT], g = 0;
-	if ((code = dbs_counts(s->db, counts, &g, &q->err)) != STORE_OK)
-		return code;
-	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
-		q->rc |= wire_u(b, WIRE_LIST_COUNTS + i, counts[i]);
-	q->rc |= wire_u(b, WIRE_LIST_GEN, g);
-	/* a client of revision 3 or older reads them after u0, then the
-	 * generation (the layout a fifth status would break) */
-	for (int i = 0; q->c->revision < 4 && i < EXEC_STATUS_COUNT && 1 + i < 6; i++)
-		q->rc |= wire_u(b, 1 + i, counts[i]);
-	if (q->c->revision < 4 && 1 + EXEC_STATUS_COUNT < 6)
-		q->rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+	if (code == STORE_OK && want_counts) /* and the counts: one round trip */
+		code = dbs_counts(s->db, counts, &g, &q->err);
+	if (code == STORE_OK && want_counts) {
+		for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+			q->rc |= wire_u(b, WIRE_LIST_COUNTS + i, counts[i]);
+		q->rc |= wire_u(b, WIRE_LIST_GEN, g);
+		/* a client of revision 3 or older reads them after u0, then the
+		 * generation (the layout a fifth status would break) */
+		for (int i = 0; legacy && i < EXEC_STATUS_COUNT && 1 + i < 6; i++)
+			q->rc |= wire_u(b, 1 + i, counts[i]);
+		if (legacy && 1 + EXEC_STATUS_COUNT < 6)
+			q->rc |= wire_u(b, 1 + EXEC_STATUS_COUNT, g);
+	}
+	/* kept when nothing changed while it was read and nothing was skipped */
+	if (code == STORE_OK && newest && !q->rc && !q->err.msg[0] && dbs_last_generation(s->db) == gen) {
+		list_page *p = page_slot(status, limit, want_counts, form);
+		p->used = false;
+		p->fields.len = 0;
+		if (tag_put_raw(&p->fields, b->data + mark, b->len - mark) == 0) {
+			record_buf_free(&p->ids);
+			p->ids = ids;
+			ids = (record_buf){ 0 };
+			*p = (list_page){ true, gen, status, limit, want_counts, form, ++pages_clock, p->fields, p->ids };
+		}
+	}
+	record_buf_free(&ids);
+	/* then the ids of the page whose engine is attached */
+	for (size_t i = 0; code == STORE_OK && i < o.n_att && !q->rc; i++)
+		q->rc |= wire_blob_add(b, o.att[i], strlen(o.att[i]));
+	blob_out_free(&o);
 	return code;
 }
 

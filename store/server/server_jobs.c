@@ -473,7 +473,7 @@ void jobs_timer_run(server *s, int *timeout)
 		}
 		size_t fired = 0;
 		for (bool more = true; more && fired < TIMER_BATCH;) {
-			char id[130];
+			char id[RECORD_ID_BUF];
 			if (dbs_deadline_fire(s->db, now, &more, id, sizeof id, &err)) {
 				srv_log(s, "applying a deadline: %s", err.msg);
 				break;

@@ -86,6 +86,17 @@ expect_rc 0 "the owner's list with a reader holding 32 connections"
 kill "$held"; wait "$held" 2>/dev/null; held=
 stop_server
 
+# the limit reaches a server that a client starts, as the client's setting
+SEESTORE_MAX_CLIENTS_PER_USER=3 "$SEECTL" list --limit 1 >/dev/null || fail "a client starting the server"
+"${as_reader[@]}" "$FLOOD" "$sock" hold 10 >"$work/held" &
+held=$!
+for _ in $(seq 1 100); do [ -s "$work/held" ] && break; sleep 0.05; done
+sleep 0.2
+[ "$(head -1 "$work/held")" = "held 3" ] ||
+	fail "a reader held '$(head -1 "$work/held")' connections of a server a client started with a per-user limit of 3"
+kill "$held"; wait "$held" 2>/dev/null; held=
+"$SEECTL" server stop >/dev/null
+
 # with a per-user limit above the server's share for others, the owner's
 # eighth stays free
 start_server SEESTORE_MAX_CLIENTS=40 SEESTORE_MAX_CLIENTS_PER_USER=100

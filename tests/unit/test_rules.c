@@ -131,19 +131,22 @@ static void a_task_resumes_only_while_it_waits(void **state)
 {
 	(void)state;
 	store_err err;
+	task_status to;
 	for (int s = 0; s < TASK_STATUS_COUNT; s++) {
 		record_task t = task_in((task_status)s);
-		assert_int_equal(rules_resume_task(&t, &err), s == TASK_WAITING ? STORE_OK : STORE_INVALID_STATE);
+		assert_int_equal(rules_resume_task(&t, &to, &err), s == TASK_WAITING ? STORE_OK : STORE_INVALID_STATE);
+		if (s == TASK_WAITING)
+			assert_int_equal(to, TASK_IN_PROGRESS);
 	}
 	record_task t = task_in(TASK_PENDING);
-	rules_resume_task(&t, &err);
+	rules_resume_task(&t, &to, &err);
 	assert_string_equal(err.msg, "task 't1' is not waiting for input (status: pending)");
 	t.status = TASK_IN_PROGRESS;
-	rules_resume_task(&t, &err);
+	rules_resume_task(&t, &to, &err);
 	assert_string_equal(err.msg, "task 't1' is not waiting for input (status: in-progress): someone acted first");
 	t.status = TASK_FAILED;
 	t.input_deadline = (char *)"2026-01-01T00:00:00Z";
-	rules_resume_task(&t, &err);
+	rules_resume_task(&t, &to, &err);
 	assert_string_equal(err.msg, "task 't1' is not waiting for input (status: failed): someone, or its deadline's "
 				     "timer, acted first");
 }
