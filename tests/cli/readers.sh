@@ -129,6 +129,9 @@ echo "import and verify of every tenth execution of the export: $(($(ms) - t0)) 
 run server stop
 rm -rf "$work/copy" "$work/export.yaml" "$work/sample.yaml"
 export SEETOP_HOME=$work/home
+# its server may have left while idle: the owner starts it again
+run server start
+expect_rc 0 "the owner starts the server again"
 
 # ---- verify looped on 8 connections of a reader ----
 t0=$(ms)
