@@ -7,6 +7,7 @@
  *   act.c    the commands that act on executions: pause, resume, reject,
  *            cancel, deadline, respondents, delete
  *   admin.c  the commands that look after a home: server, notify, backup
+ *   repl.c   repl: a home as a site of a replication group
  *   bulk.c   --all of resume, reject and cancel
  *   follow.c the commands that follow the store's pushes: logs, history --follow
  *   metrics.c metrics: the home's state in the Prometheus text format

@@ -168,6 +168,32 @@
 	  "Copies the backup without its mark and starts the new home's server, which\n" \
 	  "applies the deadlines that passed since the backup was taken, once.\n", \
 	  admin_restore) \
+	X("repl", "init|join|status|leave [--listen HOST:PORT] [--helper HOST:PORT] [--json]", \
+	  "make the home a site of a replication group, or see its state", \
+	  "  init     make the home the first site, and the master, of a new group\n" \
+	  "  join     add the home (new or empty) to the group of the site --helper names;\n" \
+	  "           its copy of the store comes from the group\n" \
+	  "  status   this site's role, its master, the other sites, where its log is and\n" \
+	  "           how far behind the master's (--json: one object, the other sites\n" \
+	  "           in \"sites\")\n" \
+	  "  leave    take the site out of its group (not the master); its home stays, as\n" \
+	  "           a home of its own\n" \
+	  "  --listen HOST:PORT   where this site takes the group's connections: a loopback\n" \
+	  "                       address unless --any-address (the traffic has no\n" \
+	  "                       authentication: a private network, or a tunnel)\n" \
+	  "  --priority N         0 never master; default 100\n" \
+	  "  --ack-timeout MS     a commit waits this long for a quorum's acks (default\n" \
+	  "                       1000)\n" \
+	  "  --heartbeat MS       the master's heartbeat (default 1000); a replica calls an\n" \
+	  "                       election after 3 missed ones\n" \
+	  "The settings are kept in the home (repl.conf), so a site restarted rejoins by\n" \
+	  "itself.  A replica serves reads from its copy and forwards changes to the\n" \
+	  "master, answering once its copy holds them.  A change is done when a quorum\n" \
+	  "holds it: else it fails with \"not durable on a quorum\" (exit 3), and without\n" \
+	  "a master with \"no master (election in progress)\" (exit 3).  Exit 1: a home\n" \
+	  "that is a site already, a joining home that holds a store, a port in use.\n" \
+	  "See seestore-repl(7).\n", \
+	  repl_run) \
 	X("help", "[COMMAND]", "describe seectl, or one command", "", run_help) \
 	/* hidden (no summary): what the shell completion scripts are and call */ \
 	X("completion", "bash|zsh | ids [EXEC]", NULL, \

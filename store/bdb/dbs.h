@@ -147,7 +147,9 @@ bool dbs_flush_pending(const dbs *st);
 /* Whether a change under this request id was committed (*done), with the
  * result kept with it. */
 store_code dbs_request_done(dbs *st, const void *key, size_t len, bool *done, uint64_t *result, store_err *err);
-/* The generation after the last write committed through this handle. */
+/* The generation after the last write committed through this handle; at a
+ * site of a replication group, whose store the master's log changes too,
+ * the one dbs_generation read when that came after. */
 uint64_t dbs_last_generation(const dbs *st);
 
 /* What the server reports: cache size and use, the log's end. */

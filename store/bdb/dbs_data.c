@@ -476,7 +476,7 @@ static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err
 	k.data = kbuf;
 	k.ulen = sizeof kbuf;
 	k.flags = DB_DBT_USERMEM;
-	d.flags = DB_DBT_PARTIAL; /* the entries are empty: only their keys */
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the entries are empty: only their keys */
 	ed.flags = DB_DBT_REALLOC;
 	size_t start = a->cur->len > 1 ? a->cur->len - 1 : 0;
 	if (start) {
@@ -520,6 +520,7 @@ static store_code due_with_deadline(dbs *st, DB_TXN *txn, list_arg *a, store_err
 		ret = c->get(c, &k, &d, DB_SET_RANGE);
 	}
 	c->close(c);
+	free(d.data);
 	free(ed.data);
 	if (code)
 		return code;

@@ -14,6 +14,8 @@
  *   (DB_MULTIVERSION, for every database): a snapshot reads the copies it
  *   needs, takes no lock and holds up no write.  The copies live in the
  *   cache (and in the transaction region until no snapshot needs them).
+ *   A site of a replication group keeps none (dbs_repl.c): its readers
+ *   read committed data.
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; the server survives that.
  * - Commits are written without a flush; the server flushes the log once for
@@ -36,6 +38,7 @@
 
 #include "dbs_errmap.h"
 #include "dbs_rec.h"
+#include "dbs_repl_int.h"
 #include "dbs_upgrade.h"
 #include "dbs_env.h"
 
@@ -46,10 +49,11 @@
 
 static void on_event(DB_ENV *env, u_int32_t event, void *info)
 {
-	(void)info;
 	dbs *st = env->app_private;
 	if (st && (event == DB_EVENT_PANIC || event == DB_EVENT_REG_PANIC))
 		st->panicked = 1;
+	if (st && st->repl)
+		repl_event(st, event, info);
 }
 
 /* Informational messages (failchk's "Freeing read locks ...") are not errors. */
@@ -82,6 +86,7 @@ static void close_handles(dbs *st)
 			st->db[i] = NULL;
 		}
 	if (st->env) {
+		repl_env_closing(st);
 		st->env->close(st->env, 0);
 		st->env = NULL;
 	}
@@ -236,6 +241,8 @@ static store_code env_open(dbs *st, store_err *err)
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
 			   DB_RECOVER | DB_THREAD;
 	store_code c = check_files(st->home, err);
+	if (!c)
+		c = repl_env_prepare(st, &oflags, err);
 	if (c) {
 		close_handles(st);
 		return c;
@@ -257,6 +264,10 @@ static store_code env_open(dbs *st, store_err *err)
 		}
 		close_handles(st);
 		return STORE_STORAGE;
+	}
+	if (st->repl && (c = repl_env_start(st, err)) != STORE_OK) {
+		close_handles(st);
+		return c;
 	}
 	return STORE_OK;
 }
@@ -350,6 +361,11 @@ static store_code open_all(dbs *st, store_err *err)
 		goto fail;
 	}
 	if (format != STORE_FORMAT_VERSION) {
+		if (repl_is_client(st)) { /* the master creates and upgrades */
+			c = err_set(err, STORE_FORMAT, "this replica's copy of the store has format %llu, not %d: upgrade "
+				    "the master's seetop first", (unsigned long long)format, STORE_FORMAT_VERSION);
+			goto fail;
+		}
 		if (st->flags & STORE_OPEN_READ_ONLY) {
 			c = format == 0 ? err_set(err, STORE_NOT_FOUND, "no store in '%s': create one with seectl "
 						  "import, or open it once without --read-only", st->home)
@@ -429,6 +445,7 @@ store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err)
 	store_code c = open_all(st, err);
 	if (c) {
 		pthread_rwlock_destroy(&st->env_lock);
+		repl_free(st);
 		free(st->home);
 		free(st);
 		return c;
@@ -446,6 +463,7 @@ void dbs_close(dbs *st)
 	close_handles(st);
 	pthread_rwlock_destroy(&st->env_lock);
 	free(st->notify_seq);
+	repl_free(st);
 	free(st->home);
 	free(st);
 }

@@ -70,6 +70,7 @@ struct dbs {
 	unsigned view_epoch;            /* a view: the epoch its databases were opened in */
 	const atomic_int *cancel;       /* a view: its request's connection closed, when non-zero: walks stop */
 	struct dbs_snap *snap;          /* a view: the snapshot its reads use (dbs_view_snap); NULL: each its own */
+	struct dbs_repl *repl;          /* a site of a replication group (dbs_repl.c); NULL: not replicated */
 };
 
 #define MAX_ATTEMPTS 200

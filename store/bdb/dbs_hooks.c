@@ -38,10 +38,14 @@ static store_code last_key(dbs *st, DB_TXN *txn, dbi which, uint64_t *last, stor
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the key alone */
 	ret = cur->get(cur, &k, &d, DB_LAST);
 	if (ret == 0 && k.size == 8)
 		*last = key_get_u64(k.data);
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret && ret != DB_NOTFOUND ? err_db(st, err, ret, "reading %s", dbi_file[which]) : STORE_OK;
 }
 
@@ -175,10 +179,12 @@ static store_code outbox_next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *er
 	k.ulen = 8;
 	k.flags = DB_DBT_USERMEM;
 	memset(&d, 0, sizeof d);
+	d.flags = DB_DBT_REALLOC;
 	ret = cur->get(cur, &k, &d, DB_SET_RANGE);
 	if (ret == 0 && k.size == 8)
 		a->any = note_decode(a->note, key_get_u64(kb), d.data, d.size);
 	cur->close(cur);
+	free(d.data);
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_OUTBOX]);
 	return STORE_OK;
@@ -276,10 +282,13 @@ static store_code outbox_count_txn(dbs *st, DB_TXN *txn, void *arg, store_err *e
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
-	d.flags = DB_DBT_PARTIAL; /* the keys alone */
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the keys alone */
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0)
 		(*n)++;
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	return ret != DB_NOTFOUND ? err_db(st, err, ret, "reading %s", dbi_file[DBI_OUTBOX]) : STORE_OK;
 }
 

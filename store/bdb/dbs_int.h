@@ -5,7 +5,7 @@
 #define SEESTORE_STORE_INT_H
 
 /* The layers of store/bdb, each using only those above it here:
- * errmap, rec, outbox and upgrade, env, txn, moves; then the operations
+ * errmap, rec, outbox and upgrade, repl, env, txn, moves; then the operations
  * (data, decide, engine, timer, hooks, verify, backup: dbs.h). */
 
 #include "dbs_handle.h"
@@ -13,6 +13,7 @@
 #include "dbs_rec.h"
 #include "dbs_outbox.h"
 #include "dbs_upgrade.h"
+#include "dbs_repl_int.h"
 #include "dbs_env.h"
 #include "dbs_txn.h"
 #include "dbs_moves.h"

@@ -91,6 +91,7 @@ store_code hooks_read(dbs *st, DB_TXN *txn, store_hook **out, size_t *n, store_e
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_REALLOC; /* a replicated environment is free-threaded */
 	store_code c = STORE_OK;
 	while ((ret = cur->get(cur, &k, &d, DB_NEXT)) == 0 && *n < STORE_HOOKS_MAX) {
 		const char *f[STORE_HOOK_ARGS_MAX + 1];
@@ -113,6 +114,8 @@ store_code hooks_read(dbs *st, DB_TXN *txn, store_hook **out, size_t *n, store_e
 				h->argc++;
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	if (!c && ret && ret != DB_NOTFOUND)
 		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_HOOKS]);
 	if (c) {

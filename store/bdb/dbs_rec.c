@@ -217,7 +217,7 @@ store_code rec_each(dbs *st, DB_TXN *txn, dbi which, bool keys_only,
 		return err_db(st, err, ret, "reading %s", dbi_file[which]);
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
 	k.flags = DB_DBT_REALLOC; /* the environment is free-threaded */
-	d.flags = keys_only ? DB_DBT_PARTIAL : DB_DBT_REALLOC;
+	d.flags = keys_only ? DB_DBT_PARTIAL | DB_DBT_USERMEM : DB_DBT_REALLOC; /* partial: no byte of it */
 	store_code c = STORE_OK;
 	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0)
 		c = view_cancelled(st) ? err_set(err, STORE_STORAGE, "given up: its connection closed") : fn(ctx, &k, &d);

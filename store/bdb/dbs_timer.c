@@ -95,10 +95,14 @@ static store_code next_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	DBT k, d;
 	memset(&k, 0, sizeof k);
 	memset(&d, 0, sizeof d);
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the key alone */
 	ret = cur->get(cur, &k, &d, DB_FIRST);
 	if (ret == 0)
 		a->any = key_deadline_parse(k.data, k.size, &a->us, a->exec_id, a->task_id) == 0;
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_DEADLINES]);
 	return STORE_OK;

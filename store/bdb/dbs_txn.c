@@ -13,6 +13,7 @@
 #include "dbs_errmap.h"
 #include "dbs_rec.h"
 #include "dbs_outbox.h"
+#include "dbs_repl_int.h"
 #include "dbs_env.h"
 #include "dbs_txn.h"
 #include "dbs_view.h"
@@ -26,7 +27,9 @@ static bool is_retryable(int ret)
 
 static bool is_panic(dbs *st, int ret)
 {
-	return st->panicked || ret == DB_RUNRECOVERY;
+	/* a replica's handles die when a new master rolls back what it had:
+	 * they are opened again, as after a panic */
+	return st->panicked || ret == DB_RUNRECOVERY || ret == DB_REP_HANDLE_DEAD;
 }
 
 static void backoff(int attempt)
@@ -85,15 +88,14 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 		/* a change the server already made under this request id (its
 		 * answer was lost): found in the same transaction, made again never */
 		if (req) {
-			unsigned char v[8];
-			DBT k = dbs_dbt(cx->req, cx->req_len), d = dbs_dbt(NULL, 0);
-			d.data = v; /* the environment is free-threaded: the value goes where we say */
-			d.ulen = sizeof v;
-			d.flags = DB_DBT_USERMEM;
+			unsigned char kept[8];
+			DBT k = dbs_dbt(cx->req, cx->req_len), d = dbs_dbt(kept, 0);
+			d.ulen = sizeof kept;
+			d.flags = DB_DBT_USERMEM; /* a replicated environment is free-threaded */
 			ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
 			if (ret == 0) {
 				cx->req_found = true;
-				cx->req_kept = d.size == 8 ? key_get_u64(v) : 0;
+				cx->req_kept = d.size == 8 ? key_get_u64(kept) : 0;
 				txn->abort(txn);
 				return STORE_OK;
 			}
@@ -125,6 +127,7 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			 * in the log, so it can never be durable without ours. */
 			DB_TXN_TOKEN token;
 			bool have_token = write && txn->set_commit_token(txn, &token) == 0;
+			uint64_t unacked = repl_perm_failures(st);
 			ret = txn->commit(txn, write ? DB_TXN_NOSYNC : 0);
 			bool sync = write && !(st->flags & STORE_OPEN_NO_SYNC) && !(cx && cx->no_sync);
 			if (ret == 0 && sync && st->defer_flush) {
@@ -155,6 +158,9 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 					st->commits = 0;
 					st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);
 				}
+				/* committed here, but no quorum holds it: never reported as done */
+				if (write && repl_perm_failures(st) != unacked)
+					return repl_not_durable(st, err);
 				return STORE_OK;
 			}
 			c = err_db(st, err, ret, "committing");
@@ -207,14 +213,13 @@ typedef struct request_look {
 static store_code request_look_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	request_look *a = arg;
-	unsigned char v[8];
-	DBT k = dbs_dbt(a->key, a->len), d = dbs_dbt(NULL, 0);
-	d.data = v;
-	d.ulen = sizeof v;
+	unsigned char kept[8];
+	DBT k = dbs_dbt(a->key, a->len), d = dbs_dbt(kept, 0);
+	d.ulen = sizeof kept;
 	d.flags = DB_DBT_USERMEM;
 	int ret = st->db[DBI_REQUESTS]->get(st->db[DBI_REQUESTS], txn, &k, &d, 0);
 	*a->done = ret == 0;
-	*a->result = ret == 0 && d.size == 8 ? key_get_u64(v) : 0;
+	*a->result = ret == 0 && d.size == 8 ? key_get_u64(kept) : 0;
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
 	return STORE_OK;
@@ -236,6 +241,8 @@ static store_code request_prune_txn(dbs *st, DB_TXN *txn, void *arg, store_err *
 	if (ret)
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_REQUESTS]);
 	DBT k = dbs_dbt(NULL, 0), d = dbs_dbt(NULL, 0);
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_REALLOC; /* the keys alone */
 	for (int n = 0; n < 10000 && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0; n++) {
 		if (k.size < 8 || key_get_u64(k.data) >= before)
 			break;
@@ -243,6 +250,8 @@ static store_code request_prune_txn(dbs *st, DB_TXN *txn, void *arg, store_err *
 			break;
 	}
 	cur->close(cur);
+	free(k.data);
+	free(d.data);
 	if (ret && ret != DB_NOTFOUND)
 		return err_db(st, err, ret, "pruning %s", dbi_file[DBI_REQUESTS]);
 	return STORE_OK;
@@ -341,7 +350,14 @@ static store_code read_generation(dbs *st, DB_TXN *txn, void *arg, store_err *er
 
 store_code dbs_generation(dbs *st, uint64_t *gen, store_err *err)
 {
-	return txn_read(st, read_generation, gen, err);
+	store_code c = txn_read(st, read_generation, gen, err);
+	/* a site of a replication group also changes by what the master's log
+	 * brings, which no commit of this handle's counts: what was read here
+	 * moves the last generation too, so a list page kept at another one
+	 * is read again */
+	if (c == STORE_OK && st->repl)
+		st->last_generation = *gen;
+	return c;
 }
 
 typedef struct counts_arg {

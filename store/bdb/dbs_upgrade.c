@@ -201,7 +201,8 @@ void upgrade_drop_regions(const char *home)
 	struct dirent *de;
 	char path[PATH_MAX + NAME_MAX + 2];
 	while (d && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "__db.", 5) == 0) {
+		if (strncmp(de->d_name, "__db.", 5) == 0 && strncmp(de->d_name, "__db.rep", 8) != 0) {
+			/* __db.rep* hold a replication group's state */
 			snprintf(path, sizeof path, "%s/%s", home, de->d_name);
 			unlink(path);
 		}

@@ -49,6 +49,12 @@ bool ops_is_change(unsigned op)
 	return d && (d->flags & OPS_CHANGE);
 }
 
+bool ops_is_local(unsigned op)
+{
+	const ops_def *d = ops_find(op);
+	return d && (d->flags & OPS_LOCAL);
+}
+
 bool ops_is_answer(unsigned op, bool names_task)
 {
 	const ops_def *d = ops_find(op);

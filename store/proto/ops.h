@@ -63,7 +63,7 @@
 	X(EVENTS, "events", OPS_HEAVY, (EXEC, U(0, before, "before", 0), U(1, limit, "the limit", 0)), "blobs: events", 0, \
 	  op_events) \
 	X(VERIFY, "verify", OPS_HEAVY, (NOARGS), "blobs: problems, u0 count", 0, op_verify) \
-	X(CHECKPOINT, "checkpoint", CHANGE_SYNC, (NOARGS), "", 0, op_checkpoint) \
+	X(CHECKPOINT, "checkpoint", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_checkpoint) \
 	X(WAIT, "wait", 0, (U(0, generation, "the generation", 0), U(1, timeout, "the timeout", 0)), "u0 generation", 0, \
 	  op_wait) \
 	X(SUBSCRIBE, "subscribe", 0, (NOARGS), "u0 generation; then push frames", 0, op_subscribe) \
@@ -72,8 +72,8 @@
 	  "u0 pid, u1 uptime, u2 clients, u3 generation, u4 cache bytes, u5 cache used, u6 log file, " \
 	  "u7 log offset, u8 hooks run, u9 failed, u10 pending, u11 requests served, u12 of them read-only", 0, \
 	  op_status) \
-	X(STOP, "stop", CHANGE_SYNC, (NOARGS), "", 0, op_stop) \
-	X(BACKUP, "backup", CHANGE_SYNC, (S(0, dir, "the backup directory", PATH_MAX - 1)), "", 0, op_backup) \
+	X(STOP, "stop", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_stop) \
+	X(BACKUP, "backup", CHANGE_SYNC | OPS_LOCAL, (S(0, dir, "the backup directory", PATH_MAX - 1)), "", 0, op_backup) \
 	X(EXEC_START, "exec-start", CHANGE_SYNC, \
 	  (U(0, pid, "the engine's pid", 0), S(1, host, "the engine's host", HOST_MAX), \
 	   BLOBS(definition, "the definition", 0, 1)), \
@@ -116,7 +116,12 @@
 	X(NOTIFY_LIST, "notify-list", 0, (NOARGS), \
 	  "blobs: id NUL on NUL argv... (argv to the home's owner only)", 0, op_notify_list) \
 	X(NOTIFY_REMOVE, "notify-remove", CHANGE_SYNC, (U(0, id, "the hook id", 0)), "", "notify-remove", \
-	  op_notify_remove)
+	  op_notify_remove) \
+	X(REPL_STATUS, "repl-status", 0, (NOARGS), \
+	  "u0 role, u1-u2 log end, u3 master's known, u4-u5 master's log end, u6 priority, u7 ack timeout ms, " \
+	  "u8 heartbeat ms, u9 sites, u10 two-site strict, u11 unacknowledged commits, u12 replication generation; " \
+	  "s0 this site, s1 the master; blobs: ADDR connected|disconnected master|-", 0, op_repl_status) \
+	X(REPL_LEAVE, "repl-leave", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_repl_leave)
 
 /* What the protocol holds, bumped whenever an operation, a field or a
  * value is added.  A client newer than the running server (an upgrade
@@ -131,11 +136,14 @@
  * is not the last line's, and prints the line to add.
  *   5: kinds of arguments (texts, bytes, texts in blobs), the timeout of
  *      task-request in the table; status counts the requests served
- *   6: list asks for the newest page as record images (WIRE_REV_IMAGES) */
+ *   6: list asks for the newest page as record images (WIRE_REV_IMAGES)
+ *   7: replication: repl-status and repl-leave; checkpoint, stop and backup
+ *      act on the server asked (OPS_LOCAL), never forwarded by a replica */
 #define WIRE_REVISIONS(X) \
 	X(4, 0x706be208c9f259aeull) \
 	X(5, 0x15961d0c695020d9ull) \
-	X(6, 0xb0c5be37c87723a5ull)
+	X(6, 0xb0c5be37c87723a5ull) \
+	X(7, 0x75c97b023708e563ull)
 /* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
 #define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
 enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };
@@ -192,6 +200,7 @@ enum {
 	OPS_ANSWER = 1 << 1, /* naming a task (s1), a user who may only read may send it: the store checks the respondents */
 	OPS_SYNC = 1 << 2,   /* its answer waits for the batch's flush (unless the client asked for no sync) */
 	OPS_FRAMES = 1 << 3, /* it may take several frames, numbered */
+	OPS_LOCAL = 1 << 4,  /* a change of this server's, not of the store's data: a replica never forwards it */
 	/* a read that may be long (an export's page, verify, a page of up to
 	 * 100,000 events or log lines): the server runs it on a reader
 	 * thread, in a snapshot, at most 2 at a time for a user who may only
@@ -201,7 +210,7 @@ enum {
 	 * newest pages the main thread keeps between changes (op_list).
 	 * Where the server runs an operation does not travel: not in the
 	 * fingerprint. */
-	OPS_HEAVY = 1 << 4,
+	OPS_HEAVY = 1 << 5,
 };
 
 /* How an argument travels and is read; the values are in the fingerprint:
@@ -249,6 +258,8 @@ const ops_def *ops_find(unsigned op);
 const ops_def *ops_table(size_t *n);
 /* Whether a request of this operation changes the store. */
 bool ops_is_change(unsigned op);
+/* Whether it acts on the server that receives it (OPS_LOCAL). */
+bool ops_is_local(unsigned op);
 /* Whether a user who may only read may send it: an answer that names a task. */
 bool ops_is_answer(unsigned op, bool names_task);
 /* A fingerprint of what the table says travels (codes, flags, kinds, slots,

@@ -414,6 +414,63 @@ bool store_server_stopped(const char *home);
  * end; the errors of store_open when the home cannot be reached. */
 store_code store_proxy(const char *home, int in_fd, int out_fd, store_err *err);
 
+/* ---- replication: a home as a site of a group (seestore-repl(7)) ---- */
+
+/* The settings a site keeps in its home (HOME/repl.conf) and its server
+ * reads when it starts. */
+typedef struct store_repl_settings {
+	const char *listen;      /* HOST:PORT this site takes the group's connections on */
+	const char *helper;      /* HOST:PORT of a site of the group to join through; NULL: the group's first site */
+	bool any_address;        /* listen may name an address other than loopback (the traffic has no authentication) */
+	int priority;            /* -1: the default (100); 0: never master */
+	unsigned ack_timeout_ms; /* 0: the default (1000) */
+	unsigned heartbeat_ms;   /* 0: the default (1000) */
+} store_repl_settings;
+/* Writes the settings into `home` (created if missing) for its server's
+ * next start; stops nothing and starts nothing.  STORE_INVALID_INPUT for a
+ * bad address or a listen address that is not loopback without
+ * any_address; STORE_EXISTS when the home is a site already, when a joining
+ * home already holds a store, or when the listen port is taken;
+ * STORE_STORAGE when the helper does not answer. */
+store_code store_repl_setup(const char *home, const store_repl_settings *s, store_err *err);
+/* Removes the settings (and the group's state kept with them) from `home`,
+ * whose server must not run: it then opens as a home of its own. */
+store_code store_repl_forget(const char *home, store_err *err);
+/* Whether `home` holds replication settings. */
+bool store_repl_configured(const char *home);
+
+typedef enum store_repl_role {
+	STORE_REPL_OFF,       /* not a site of a group */
+	STORE_REPL_MASTER,
+	STORE_REPL_REPLICA,
+	STORE_REPL_NO_MASTER, /* a replica while the group elects a master */
+} store_repl_role;
+#define STORE_REPL_SITES_MAX 32
+typedef struct store_repl_site {
+	char addr[300];
+	bool connected;          /* this site has a connection with it now */
+	bool master;
+} store_repl_site;
+typedef struct store_repl_info {
+	store_repl_role role;
+	char self[300], master[300];     /* master: "" when none is known */
+	uint32_t lsn_file, lsn_offset;   /* where this site's log ends */
+	bool master_lsn_known;           /* a replica: where the master's does */
+	uint32_t master_lsn_file, master_lsn_offset;
+	unsigned priority, ack_timeout_ms, heartbeat_ms, nsites;
+	bool two_site_strict;            /* a group of two waits for both sites */
+	uint64_t unacked;                /* commits no quorum acknowledged since the server started */
+	uint64_t rep_generation;         /* elections won in the group's life */
+	size_t n_sites;                  /* the other sites */
+	store_repl_site sites[STORE_REPL_SITES_MAX];
+} store_repl_info;
+/* The replication state of the server's site; STORE_INVALID_STATE when the
+ * home is not a site. */
+store_code store_repl_status(store *st, store_repl_info *out, store_err *err);
+/* Takes the server's site out of its group (refused at the master, with
+ * STORE_INVALID_STATE); the server then stops. */
+store_code store_repl_leave(store *st, store_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,7 @@
 
 #include "server_int.h"
 #include "server_readers.h"
+#include "server_repl.h"
 
 static volatile sig_atomic_t got_term;
 static bool log_to_stderr; /* --foreground: the journal reads stderr */
@@ -265,7 +266,8 @@ static void serve(server *s)
 		p[0].fd = s->lfd;
 		p[0].events = POLLIN;
 		int timeout = 1000;
-		if (!backup_copy) {
+		/* at a replica the master runs the timer and the notifications */
+		if (repl_tick(s, &timeout) && !backup_copy) {
 			jobs_timer_run(s, &timeout);
 			jobs_hooks_pump(s, &timeout);
 		}

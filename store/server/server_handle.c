@@ -13,6 +13,7 @@
 #include "record_int.h"
 #include "server_int.h"
 #include "server_readers.h"
+#include "server_repl.h"
 #include "tag.h"
 
 /* ---- an import held across frames ---- */
@@ -444,8 +445,11 @@ static store_code op_delete(req *q)
  * it opens and on every change it hears of.  That answer is kept, encoded,
  * per status, limit and shape, and sent again as it is until the store's
  * next change: dbs_last_generation moves with every commit that changes an
- * execution (the server's own commits are the only ones), and a page read
- * at another generation is never sent.  Which of its executions have their
+ * execution (the server's own commits are the only ones: a site of a
+ * replication group keeps pages only while it is the master, and forgets
+ * them when its role changes, since the master's log changes a replica and
+ * a rollback may give a generation again to other data), and a page read at
+ * another generation is never sent.  Which of its executions have their
  * engine attached is not kept: a connection's end changes it without a
  * commit, so it is looked up at each answer.  A client of revision 6 on
  * asks for its records as images (record_image_exec), laid out once here so
@@ -468,6 +472,12 @@ typedef struct list_page {
 /* One server per process: its pages are its own. */
 static list_page pages[PAGES_KEPT];
 static uint64_t pages_clock;
+
+void handle_pages_forget(void)
+{
+	for (size_t i = 0; i < PAGES_KEPT; i++)
+		pages[i].used = false;
+}
 
 /* The counts after u0 for a client of revision 3 or older (0), the records
  * as stored (1), their images, which a client of revision 6 on asks for (2). */
@@ -545,7 +555,7 @@ static store_code op_list(req *q)
 	bool legacy = form == 0;
 	size_t limit = ARG(LIST, limit)->u > 100000 ? 100000 : (size_t)ARG(LIST, limit)->u;
 	/* the newest page of a status (or of all): kept until the next change */
-	bool newest = cur.len == 0 && !newer && status < EXEC_STATUS_COUNT;
+	bool newest = cur.len == 0 && !newer && status < EXEC_STATUS_COUNT && repl_keeps_pages(s);
 	uint64_t gen = dbs_last_generation(s->db);
 	list_page *kept = newest ? page_find(status, limit, want_counts, form) : NULL;
 	record_buf *b = ok(q);
@@ -953,6 +963,20 @@ static store_code op_task_logs(req *q)
 	return code;
 }
 
+static store_code op_repl_status(req *q)
+{
+	int r = repl_status_reply(q->s, q->b, &q->err);
+	if (r > 0)
+		return q->err.code;
+	q->rc |= r;
+	return STORE_OK;
+}
+
+static store_code op_repl_leave(req *q)
+{
+	return repl_leave(q->s, &q->err) ? q->err.code : STORE_OK;
+}
+
 /* The handler of each operation the server runs: the last column of its
  * row in ops.h (HELLO is the connection's own; replies and pushes are
  * never requests). */
@@ -1089,6 +1113,10 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		c->held_sync = false;
 		ops_args_free(&q.a);
 		return conn_reply_err(&c->held, &err) == 0;
+	}
+	if (handlers[m->op] && repl_intercept(s, c, m, frame)) { /* a replica's change: the master makes it */
+		ops_args_free(&q.a);
+		return true;
 	}
 	bool fine = handlers[m->op] ? run(&q, row) : false;
 	ops_args_free(&q.a);

@@ -177,6 +177,8 @@ int conn_reply_ok(record_buf *b);
 /* server_handle.c: runs one request; the answer goes to c->held (sent after
  * the batch's flush).  Returns false when the frame breaks the protocol. */
 bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame);
+/* Forgets the list pages kept (a replication site whose role changed). */
+void handle_pages_forget(void);
 
 /* server_jobs.c: each shortens *timeout (ms) to when it must run again. */
 void jobs_timer_run(server *s, int *timeout);  /* applies the deadlines that are due */

@@ -1,0 +1,90 @@
+/* dbs_repl.h - a home as a site of a Berkeley DB Replication Manager group
+ * (dbs_repl.c): what the store server asks of it.  A home with a repl.conf
+ * (repl_conf.h) opens replicated: the master takes changes, a replica
+ * serves reads from its copy and forwards changes to the master over a
+ * message channel.  Without that file nothing here runs.  Private to the
+ * server; no db.h here. */
+#ifndef SEESTORE_DBS_REPL_H
+#define SEESTORE_DBS_REPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dbs.h"
+#include "repl_conf.h"
+
+typedef enum dbs_repl_role {
+	DBS_REPL_OFF,       /* the home is not replicated */
+	DBS_REPL_MASTER,
+	DBS_REPL_REPLICA,   /* a client that knows its master */
+	DBS_REPL_NO_MASTER, /* a client while no master is known: an election runs */
+} dbs_repl_role;
+
+/* Whether the home opened as a site of a group. */
+bool dbs_repl_on(const dbs *st);
+dbs_repl_role dbs_repl_role_now(dbs *st);
+
+/* The master's side of a forwarded change, run on one of Berkeley DB's
+ * message threads (never the server's): runs the request (a frame's
+ * payload, without its length) as the server runs a client's, and fills
+ * `answer` with the whole reply frame and *gen with the store's generation
+ * after it.  0, or -1 when the request could not be run (then the replica
+ * hears so).  `cancel` makes runs in progress give up: called before the
+ * environment closes. */
+typedef int (*dbs_repl_run_fn)(void *ctx, const void *payload, size_t len, record_buf *answer, uint64_t *gen);
+void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx), void *ctx);
+
+/* Whether this replica's master went silent and no master was heard of
+ * since (Berkeley DB's own state keeps naming it). */
+bool dbs_repl_master_lost(const dbs *st);
+/* Asks the master named in Berkeley DB's state whether it is there: when it
+ * answers, it is the master again.  On the forwarder's thread (it may wait
+ * long on a master that hangs: its connection is made anew, and Berkeley DB
+ * does not bound that wait). */
+void dbs_repl_probe_master(dbs *st);
+
+/* A replica's side, run on a thread of the server's own (the forwarder),
+ * never at the same time as the environment closes (the runner's cancel is
+ * called first, and must wait for it): sends a change's payload to the
+ * master and waits (at
+ * most the ack timeout and 3 s) for the master's whole reply frame, which
+ * goes to `answer`, and the generation after it.  STORE_STORAGE with
+ * "no master (election in progress)" when none is known, or when the master
+ * does not answer. */
+store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf *answer, uint64_t *gen,
+			    store_err *err);
+
+#define DBS_REPL_SITES_MAX 32
+#define DBS_REPL_ADDR_MAX 300
+
+typedef struct dbs_repl_site {
+	char addr[DBS_REPL_ADDR_MAX];
+	bool connected; /* a connection with this site is up now */
+	bool master;
+} dbs_repl_site;
+
+typedef struct dbs_repl_info {
+	dbs_repl_role role;
+	char self[DBS_REPL_ADDR_MAX];
+	char master[DBS_REPL_ADDR_MAX]; /* "" when none is known */
+	uint32_t lsn_file, lsn_offset;  /* where this site's log ends */
+	bool master_lsn_known;          /* a replica asked the master where its log ends */
+	uint32_t master_lsn_file, master_lsn_offset;
+	unsigned priority, ack_timeout_ms, heartbeat_ms;
+	unsigned nsites;                /* the group's size as this site knows it */
+	bool two_site_strict;           /* a group of two: the master waits for the other site */
+	uint64_t perm_failed;           /* commits no quorum acknowledged, since this server started */
+	uint64_t gen;                   /* the replication generation (elections won) */
+	size_t n_sites;                 /* the other sites */
+	dbs_repl_site sites[DBS_REPL_SITES_MAX];
+} dbs_repl_info;
+
+store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err);
+/* How long a commit waits for a quorum's acks (0: not replicated). */
+unsigned dbs_repl_ack_timeout_ms(const dbs *st);
+
+/* Takes this site out of its group (the master removes it from the
+ * membership); refused at the master. */
+store_code dbs_repl_leave(dbs *st, store_err *err);
+
+#endif

@@ -1,0 +1,532 @@
+/* server_repl.c - the store server as a site of a replication group: what
+ * it does apart from serving its home (dbs_repl.c holds Berkeley DB's side).
+ *
+ * - At a replica, a change is forwarded, frame unchanged, to the master;
+ *   whatever the operation, in one place (repl_intercept, before dispatch),
+ *   by a thread of its own (the forwarder), so that the loop serves reads
+ *   meanwhile.  The client is answered with the master's answer once this
+ *   site's own copy holds the change (its generation has reached the
+ *   master's), so it reads its write wherever it reads next.
+ * - At the master, a forwarded change arrives on one of Berkeley DB's
+ *   message threads, which hands it to this server through its own socket,
+ *   as a client would: it then runs through the same checks, dispatch and
+ *   group commit as any request, with the client's request id (requests.db
+ *   replicates, so a change sent again after a failover is found).
+ * - Only the master runs the deadlines' timer and the notification commands;
+ *   a replica pushes to its dashboards what the master's log brought. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_int.h"
+#include "dbs_repl.h"
+#include "server_int.h"
+#include "server_repl.h"
+#include "tag.h"
+
+#define TICK_MS 200             /* how often the role and the replica's generation are read */
+#define OWN_WAIT_MS 60000       /* a forwarded change running at the master */
+#define CATCH_UP_EXTRA_MS 5000  /* beyond the ack timeout: a replica's copy receiving a change */
+#define FORWARD_WAIT_EXTRA_MS 4000 /* beyond the ack timeout: a forwarded change's answer, at most */
+#define PROBE_EVERY_MS 300      /* a replica without a master asks the old one whether it is back */
+#define OWN_FDS 16
+
+/* ---- the master: forwarded changes, through the server's own socket ---- */
+
+/* The connections of the message threads to this server, so that a server
+ * about to close its environment can end the runs that wait on it. */
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+static int own_fds[OWN_FDS];
+static size_t n_own;
+static __thread int own_fd = -1;
+
+static void own_forget(int fd)
+{
+	pthread_mutex_lock(&own_lock);
+	for (size_t i = 0; i < n_own; i++)
+		if (own_fds[i] == fd)
+			own_fds[i] = own_fds[--n_own];
+	pthread_mutex_unlock(&own_lock);
+	close(fd);
+}
+
+static void forwarder_pause(void);
+
+/* Before the environment closes: the master's runs waiting on this server
+ * end, and a replica's forwarder stops sending. */
+static void cancel_runs(void *ctx)
+{
+	(void)ctx;
+	forwarder_pause();
+	pthread_mutex_lock(&own_lock);
+	for (size_t i = 0; i < n_own; i++)
+		shutdown(own_fds[i], SHUT_RDWR);
+	pthread_mutex_unlock(&own_lock);
+}
+
+/* One request on the thread's connection: the frame b (finished), the
+ * answer's payload into in. */
+static int own_ask(const char *home, const void *frame, size_t len, record_buf *in)
+{
+	int64_t deadline = client_now_ms() + OWN_WAIT_MS;
+	if (own_fd < 0) {
+		int fd = client_connect(home);
+		if (fd < 0)
+			return -1;
+		record_buf h = { 0 };
+		int rc = wire_begin(&h, OP_HELLO) | wire_u(&h, 0, 0) | wire_u(&h, 2, wire_revision()) | wire_finish(&h);
+		if (rc || client_send_all(fd, h.data, h.len, deadline) || client_recv_frame(fd, in, deadline)) {
+			record_buf_free(&h);
+			close(fd);
+			return -1;
+		}
+		record_buf_free(&h);
+		pthread_mutex_lock(&own_lock);
+		if (n_own < OWN_FDS)
+			own_fds[n_own++] = fd;
+		pthread_mutex_unlock(&own_lock);
+		own_fd = fd;
+	}
+	if (client_send_all(own_fd, frame, len, deadline) || client_recv_frame(own_fd, in, deadline)) {
+		own_forget(own_fd);
+		own_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* dbs_repl_run_fn: the change, then the generation after it. */
+static int run_forwarded(void *ctx, const void *payload, size_t len, record_buf *answer, uint64_t *gen)
+{
+	const char *home = ctx;
+	record_buf f = { 0 }, in = { 0 };
+	int rc = tag_put_raw(&f, "\0\0\0\0", 4) | tag_put_raw(&f, payload, len) | wire_finish(&f);
+	if (rc == 0)
+		rc = own_ask(home, f.data, f.len, &in);
+	if (rc == 0) {
+		/* the whole reply frame: its length, then the payload */
+		unsigned char hdr[4] = { (unsigned char)(in.len >> 24), (unsigned char)(in.len >> 16),
+					 (unsigned char)(in.len >> 8), (unsigned char)in.len };
+		rc = tag_put_raw(answer, hdr, 4) | tag_put_raw(answer, in.data, in.len);
+	}
+	wire_msg m;
+	char why[64];
+	if (rc == 0)
+		rc = wire_begin(&f, OP_GENERATION) | wire_finish(&f);
+	if (rc == 0)
+		rc = own_ask(home, f.data, f.len, &in);
+	if (rc == 0 && (rc = wire_decode(in.data, in.len, &m, why, sizeof why)) == 0) {
+		*gen = m.u[0];
+		wire_msg_free(&m);
+	}
+	record_buf_free(&f);
+	record_buf_free(&in);
+	return rc ? -1 : 0;
+}
+
+/* ---- a replica: changes go to the master ---- */
+
+static bool forwarded_op(unsigned op)
+{
+	return ops_is_change(op) && !ops_is_local(op);
+}
+
+/* The forwarder: a thread of the server's own sends each change to the
+ * master and waits for its answer, so that the server's loop goes on serving
+ * the replica's other clients (and its reads) meanwhile.  The client's
+ * connection waits as an OP_WAIT does (c->waiting, for a generation no store
+ * reaches), so that no later frame of it is read before its answer; the loop
+ * takes the answer back (repl_tick) once this site's copy holds the change. */
+typedef struct fwd_job {
+	struct fwd_job *next;
+	conn *c;              /* the client, if it is still connected */
+	int64_t token;        /* its c->wait_deadline meanwhile: tells it from a new connection at the same address */
+	record_buf payload;
+	record_buf answer;    /* the master's whole reply frame */
+	uint64_t gen;         /* the master's generation after the change */
+	store_err err;
+	store_code code;
+	int64_t until;        /* ms: when the wait for this site's copy gives up */
+	int64_t sent_at;      /* ms: when it was handed to the forwarder */
+	bool abandoned;       /* its client was answered by the watchdog (main thread only) */
+	struct fwd_job *next_out; /* the jobs out with the forwarder (main thread only) */
+} fwd_job;
+
+static struct forwarder {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool started;
+	bool paused;          /* the environment closes (or reopens): no send starts */
+	bool sending;         /* a send is in progress */
+	fwd_job *queue, **queue_end; /* to the thread */
+	fwd_job *done;        /* back from it, newest first */
+	fwd_job *catching;    /* answered: waiting for this site's copy (main thread only) */
+	fwd_job *out;         /* handed to the forwarder, not back yet (main thread only) */
+	size_t in_flight;     /* queued, sending or done, not yet taken back */
+	int64_t seq;
+	dbs *db;
+} fw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, NULL, NULL, NULL, NULL, NULL, 0,
+	 0, NULL };
+
+static void job_free(fwd_job *j)
+{
+	record_buf_free(&j->payload);
+	record_buf_free(&j->answer);
+	free(j);
+}
+
+static void *forwarder_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&fw.lock);
+	for (;;) {
+		while (!fw.queue || fw.paused) {
+			if (fw.paused || !dbs_repl_master_lost(fw.db)) {
+				pthread_cond_wait(&fw.cond, &fw.lock);
+				continue;
+			}
+			/* no master heard of: is the old one back? */
+			fw.sending = true;
+			pthread_mutex_unlock(&fw.lock);
+			dbs_repl_probe_master(fw.db);
+			struct timespec nap = { 0, PROBE_EVERY_MS * 1000000L };
+			nanosleep(&nap, NULL);
+			pthread_mutex_lock(&fw.lock);
+			fw.sending = false;
+			pthread_cond_broadcast(&fw.cond);
+		}
+		fwd_job *j = fw.queue;
+		fw.queue = j->next;
+		if (!fw.queue)
+			fw.queue_end = &fw.queue;
+		fw.sending = true;
+		pthread_mutex_unlock(&fw.lock);
+		memset(&j->err, 0, sizeof j->err);
+		j->code = dbs_repl_forward(fw.db, j->payload.data, j->payload.len, &j->answer, &j->gen, &j->err);
+		pthread_mutex_lock(&fw.lock);
+		fw.sending = false;
+		j->next = fw.done;
+		fw.done = j;
+		pthread_cond_broadcast(&fw.cond);
+	}
+	return NULL;
+}
+
+/* Before the environment closes: no send is in progress, and none starts
+ * until the loop turns again (repl_tick). */
+static void forwarder_pause(void)
+{
+	pthread_mutex_lock(&fw.lock);
+	fw.paused = true;
+	while (fw.sending)
+		pthread_cond_wait(&fw.cond, &fw.lock);
+	pthread_mutex_unlock(&fw.lock);
+}
+
+static void forwarder_resume(void)
+{
+	pthread_mutex_lock(&fw.lock);
+	if (fw.paused) {
+		fw.paused = false;
+		pthread_cond_broadcast(&fw.cond);
+	}
+	pthread_mutex_unlock(&fw.lock);
+}
+
+/* The connection a job answers, if it is still there and still waits for it. */
+static conn *job_conn(server *s, const fwd_job *j)
+{
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (s->conns[i] == j->c && j->c->waiting && j->c->wait_deadline == j->token && !j->c->dead)
+			return j->c;
+	return NULL;
+}
+
+static void job_answer(server *s, fwd_job *j, bool with_answer)
+{
+	conn *c = job_conn(s, j);
+	if (c) {
+		c->waiting = false;
+		c->held.len = 0;
+		c->held_sync = false;
+		if (!with_answer)
+			conn_reply_err(&c->held, &j->err);
+		else if (tag_put_raw(&c->held, j->answer.data, j->answer.len) < 0)
+			c->dead = true;
+	}
+	job_free(j);
+	fw.in_flight--;
+}
+
+/* Takes back the answers of the forwarder, and gives each to its client once
+ * this site's copy holds its change.  The poll that follows waits for
+ * nothing when an answer was given (the loop sends it after the poll), and
+ * 1 ms while some are still out. */
+static void forwards_settle(server *s, int *timeout)
+{
+	if (!fw.in_flight)
+		return;
+	size_t before = fw.in_flight;
+	pthread_mutex_lock(&fw.lock);
+	fwd_job *done = fw.done;
+	fw.done = NULL;
+	pthread_mutex_unlock(&fw.lock);
+	int64_t now = srv_now_ms();
+	unsigned ack_ms = dbs_repl_ack_timeout_ms(s->db);
+	while (done) {
+		fwd_job *j = done;
+		done = j->next;
+		for (fwd_job **p = &fw.out; *p; p = &(*p)->next_out)
+			if (*p == j) {
+				*p = j->next_out;
+				break;
+			}
+		if (j->abandoned) { /* its client heard of the timeout already */
+			job_free(j);
+			fw.in_flight--;
+			continue;
+		}
+		if (j->code != STORE_OK) {
+			job_answer(s, j, false);
+			continue;
+		}
+		j->until = now + ack_ms + CATCH_UP_EXTRA_MS;
+		j->next = fw.catching;
+		fw.catching = j;
+	}
+	uint64_t local = 0;
+	store_err e;
+	if (fw.catching && dbs_generation(s->db, &local, &e) == STORE_OK && local != s->gen) {
+		s->gen = local;
+		conn_note_changed(s, NULL);
+		s->changed_all = true;
+	}
+	for (fwd_job **p = &fw.catching; *p;) {
+		fwd_job *j = *p;
+		if (local < j->gen && now < j->until) {
+			p = &j->next;
+			continue;
+		}
+		*p = j->next;
+		if (local < j->gen)
+			err_set(&j->err, STORE_STORAGE, "the master made the change (generation %llu), but this replica's copy "
+				"did not receive it within %u s: reads here do not show it yet (seectl repl status shows the "
+				"lag)", (unsigned long long)j->gen, (ack_ms + CATCH_UP_EXTRA_MS) / 1000);
+		job_answer(s, j, local >= j->gen);
+	}
+	/* the watchdog: Berkeley DB does not bound every wait of a request (a
+	 * connection made anew to a master that hangs), so the client hears of
+	 * the timeout anyway; the forwarder drops the answer when it comes */
+	for (fwd_job *j = fw.out; j; j = j->next_out)
+		if (!j->abandoned && now - j->sent_at > (int64_t)ack_ms + FORWARD_WAIT_EXTRA_MS) {
+			conn *c = job_conn(s, j);
+			j->abandoned = true;
+			if (c) {
+				err_set(&j->err, STORE_STORAGE, "the master did not answer within %u s: the change may have been "
+					"made there; send it again (its request id makes it happen once)",
+					(ack_ms + FORWARD_WAIT_EXTRA_MS) / 1000);
+				c->waiting = false;
+				c->held.len = 0;
+				c->held_sync = false;
+				conn_reply_err(&c->held, &j->err);
+				*timeout = 0;
+			}
+		}
+	bool awaited = fw.catching != NULL;
+	for (fwd_job *j = fw.out; j && !awaited; j = j->next_out)
+		awaited = !j->abandoned;
+	if (fw.in_flight < before)
+		*timeout = 0;
+	else if (awaited && *timeout > 1)
+		*timeout = 1;
+}
+
+/* The forwarder's thread, started with the site's first turn of the loop. */
+static void forwarder_start(server *s)
+{
+	pthread_mutex_lock(&fw.lock);
+	if (!fw.started) {
+		fw.db = s->db;
+		fw.queue_end = &fw.queue;
+		pthread_t t;
+		fw.started = pthread_create(&t, NULL, forwarder_main, NULL) == 0;
+		if (fw.started)
+			pthread_detach(t);
+		else
+			srv_log(s, "replication: cannot start the thread that forwards changes: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&fw.lock);
+}
+
+static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
+{
+	fwd_job *j = calloc(1, sizeof *j);
+	if (!j || tag_put_raw(&j->payload, frame->data, frame->len) < 0) {
+		free(j);
+		err_set(err, STORE_STORAGE, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&fw.lock);
+	if (!fw.started) {
+		pthread_mutex_unlock(&fw.lock);
+		job_free(j);
+		err_set(err, STORE_STORAGE, "cannot start the thread that forwards changes to the master");
+		return -1;
+	}
+	j->c = c;
+	j->token = INT64_MAX - ++fw.seq;
+	j->sent_at = srv_now_ms();
+	j->next_out = fw.out;
+	fw.out = j;
+	*fw.queue_end = j;
+	fw.queue_end = &j->next;
+	fw.in_flight++;
+	pthread_cond_broadcast(&fw.cond);
+	pthread_mutex_unlock(&fw.lock);
+	/* the connection reads nothing more until its answer */
+	c->waiting = true;
+	c->wait_gen = UINT64_MAX;
+	c->wait_deadline = j->token;
+	return 0;
+}
+
+bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *frame)
+{
+	if (!s->db || !dbs_repl_on(s->db) || !forwarded_op(m->op))
+		return false;
+	dbs_repl_role role = dbs_repl_role_now(s->db);
+	if (role == DBS_REPL_MASTER)
+		return false;
+	store_err err;
+	memset(&err, 0, sizeof err);
+	record_buf *b = &c->held;
+	c->held_sync = false;
+	if (c->pid == getpid())
+		err_set(&err, STORE_STORAGE, "this site is no longer the group's master: send the change again");
+	else if (role != DBS_REPL_REPLICA)
+		err_set(&err, STORE_STORAGE, "no master (election in progress): changes wait for the group to elect one "
+			"(seectl repl status); reads go on");
+	else if (c->uid != geteuid())
+		err_set(&err, STORE_READ_ONLY, "a replica forwards the changes of its home's owner only: make this one at "
+			"the master (seectl repl status names it)");
+	else if (m->op == OP_IMPORT && m->has_frame && (m->frame || m->u[1]))
+		err_set(&err, STORE_INVALID_INPUT, "an import of several frames is made at the master (seectl repl status "
+			"names it), not through a replica");
+	if (err.msg[0] || forward(s, c, frame, &err) < 0)
+		conn_reply_err(b, &err);
+	return true;
+}
+
+/* ---- every turn of the loop ---- */
+
+static const char *role_name(dbs_repl_role r)
+{
+	return r == DBS_REPL_MASTER ? "master" : r == DBS_REPL_REPLICA ? "replica" : r == DBS_REPL_NO_MASTER ? "replica without a master" : "not replicated";
+}
+
+/* The site's role at repl_tick's last look. */
+static dbs_repl_role last = DBS_REPL_OFF;
+
+bool repl_keeps_pages(const server *s)
+{
+	return !s->db || !dbs_repl_on(s->db) || last == DBS_REPL_MASTER;
+}
+
+bool repl_tick(server *s, int *timeout)
+{
+	static bool runner;
+	if (!s->db || !dbs_repl_on(s->db))
+		return true;
+	if (!runner) {
+		dbs_repl_set_runner(s->db, run_forwarded, cancel_runs, (void *)s->home);
+		runner = true;
+	}
+	/* a site of a group stays up: the others count on it */
+	s->idle_since = srv_now_ms();
+	if (*timeout > TICK_MS)
+		*timeout = TICK_MS;
+	forwarder_start(s);
+	forwarder_resume();
+	forwards_settle(s, timeout);
+	static int64_t next;
+	int64_t now = srv_now_ms();
+	if (now < next)
+		return last == DBS_REPL_MASTER;
+	next = now + TICK_MS;
+	dbs_repl_role role = dbs_repl_role_now(s->db);
+	if (dbs_repl_master_lost(s->db)) { /* the forwarder probes the old master */
+		pthread_mutex_lock(&fw.lock);
+		pthread_cond_broadcast(&fw.cond);
+		pthread_mutex_unlock(&fw.lock);
+	}
+	if (role != last) {
+		dbs_repl_info info;
+		store_err e;
+		if (dbs_repl_status(s->db, &info, &e) == STORE_OK && info.master[0])
+			srv_log(s, "replication: this site (%s) is now %s; the master is %s", info.self, role_name(role),
+				info.master);
+		else
+			srv_log(s, "replication: this site is now %s", role_name(role));
+		handle_pages_forget();
+		if (role == DBS_REPL_MASTER) {
+			/* the deadlines and notifications are this site's now */
+			s->next_checked = false;
+			s->outbox_check = true;
+		}
+		last = role;
+	}
+	if (role != DBS_REPL_MASTER) {
+		uint64_t g;
+		store_err e;
+		if (dbs_generation(s->db, &g, &e) == STORE_OK && g != s->gen) {
+			s->gen = g;
+			conn_note_changed(s, NULL);
+			s->changed_all = true;
+		}
+	}
+	return role == DBS_REPL_MASTER;
+}
+
+/* ---- status and leave ---- */
+
+int repl_status_reply(server *s, record_buf *b, store_err *err)
+{
+	dbs_repl_info in;
+	if (!s->db || !dbs_repl_on(s->db)) {
+		err_set(err, STORE_INVALID_STATE, "'%s' is not a site of a replication group: seectl repl init or join "
+			"makes it one", s->home);
+		return 1;
+	}
+	if (dbs_repl_status(s->db, &in, err) != STORE_OK)
+		return 1;
+	int rc = conn_reply_ok(b) | wire_u(b, 0, (uint64_t)in.role) | wire_u(b, 1, in.lsn_file) |
+		 wire_u(b, 2, in.lsn_offset) | wire_u(b, 3, in.master_lsn_known) | wire_u(b, 4, in.master_lsn_file) |
+		 wire_u(b, 5, in.master_lsn_offset) | wire_u(b, 6, in.priority) | wire_u(b, 7, in.ack_timeout_ms) |
+		 wire_u(b, 8, in.heartbeat_ms) | wire_u(b, 9, in.nsites) | wire_u(b, 10, in.two_site_strict) |
+		 wire_u(b, 11, in.perm_failed) | wire_u(b, 12, in.gen) | wire_str(b, 0, in.self) | wire_str(b, 1, in.master);
+	for (size_t i = 0; i < in.n_sites; i++) {
+		char line[DBS_REPL_ADDR_MAX + 40];
+		int n = snprintf(line, sizeof line, "%s %s %s", in.sites[i].addr,
+				 in.sites[i].connected ? "connected" : "disconnected", in.sites[i].master ? "master" : "-");
+		rc |= wire_blob_add(b, line, (size_t)n);
+	}
+	return rc ? -1 : 0;
+}
+
+int repl_leave(server *s, store_err *err)
+{
+	if (!s->db)
+		return 1;
+	if (dbs_repl_leave(s->db, err) != STORE_OK)
+		return 1;
+	srv_log(s, "replication: this site left its group; the server stops");
+	s->stop = true; /* the next start reads the settings again */
+	return 0;
+}
