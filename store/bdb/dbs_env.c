@@ -41,6 +41,7 @@
 #include "dbs_repl_int.h"
 #include "dbs_upgrade.h"
 #include "dbs_env.h"
+#include "dbs_txn.h"
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
 #define DEFAULT_CACHE_MB 256
@@ -401,6 +402,7 @@ static store_code run_create(dbs *st, store_err *err)
 		int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 		if (ret)
 			return err_db(st, err, ret, "beginning a transaction");
+		txn_detail_may_outlive(txn);
 		store_code c = STORE_OK;
 		for (int i = 0; i < DBI_COUNT && !c; i++)
 			c = db_open_one(st, txn, (dbi)i, DB_CREATE, err);
