@@ -486,7 +486,10 @@ static void print_deadline(const record_task *t, const char *indent)
 	long long left = text_until(t->input_deadline);
 	char span[32];
 	text_span(span, sizeof span, left < 0 ? -left : left);
-	printf("%sdeadline %s (%s%s%s), then %s\n", indent, t->input_deadline, left < 0 ? "overdue by " : "", span,
+	char sec[40];
+	/* on a terminal, to the second: the line fits 80 columns */
+	const char *when = cut_cols ? time_to_second(t->input_deadline, sec, sizeof sec) : t->input_deadline;
+	printf("%sdeadline %s (%s%s%s), then %s\n", indent, when, left < 0 ? "overdue by " : "", span,
 	       left < 0 ? "" : " left", record_on_timeout_name(t->on_timeout));
 }
 
@@ -717,23 +720,156 @@ int cmd_json_only(int o, const char *arg, void *ctx)
 	return 0;
 }
 
+/* The columns of history and show's events.  Into a pipe or with -w:
+ * fixed widths, times to the microsecond, every column, and a longer value
+ * pushes its row right (scripts rely on it).  On a terminal, as journalctl
+ * shows a day: times as "12-07 08:30:05" (UTC, to the second, no year),
+ * each column as wide as the first page needs (ids up to their caps), no
+ * EXECUTION column when every event is of one execution (show, history
+ * EXEC), no USER column when each event's user is its actor, and the
+ * change, the free text, cut to what is left, so that an event holds on
+ * one line of the terminal. */
+static struct {
+	int seq, time, actor, user, action, exec, task, change;
+} ecols = { 6, 27, 10, 10, 15, 16, 10, 0 };
+
+/* "2026-12-07T08:30:05.123456Z" as "12-07 08:30:05", into buf */
+static const char *time_short(const char *ts, char *buf, size_t cap)
+{
+	if (ts && strlen(ts) >= 19 && ts[4] == '-' && ts[10] == 'T') {
+		snprintf(buf, cap, "%.5s %.8s", ts + 5, ts + 11);
+		return buf;
+	}
+	return ts && *ts ? ts : "-";
+}
+
+#define ACTOR_COL 10
+/* the change keeps at least this much on a terminal, taken from the
+ * execution's id column first */
+#define CHANGE_MIN 16
+
+static int widest(int w, const char *s)
+{
+	int n = s ? text_width(s, strlen(s)) : 1;
+	return n > w ? n : w;
+}
+
+/* `one_exec`: the events are all of one execution */
+static void event_layout(const record_event *ev, size_t n, bool one_exec)
+{
+	int cols = term_width();
+	if (!cols)
+		return;
+	int seq = 3, actor = 5, user = 4, action = 6, exec = 9, task = 4;
+	bool user_is_actor = n > 0;
+	char num[24];
+	for (size_t i = 0; i < n; i++) {
+		if (!ev[i].user || !ev[i].actor || strcmp(ev[i].user, ev[i].actor) != 0)
+			user_is_actor = false;
+		snprintf(num, sizeof num, "%llu", (unsigned long long)ev[i].seq);
+		seq = widest(seq, num);
+		actor = widest(actor, ev[i].actor);
+		user = widest(user, ev[i].user);
+		action = widest(action, ev[i].action);
+		exec = widest(exec, ev[i].execution_id);
+		task = widest(task, ev[i].task_id);
+	}
+	if (n == 0) /* --follow of a quiet history: room for what comes */
+		seq = 6, actor = user = ACTOR_COL, action = 15, exec = 16, task = 10;
+	ecols.seq = seq;
+	ecols.time = 14;
+	ecols.actor = actor > ACTOR_COL ? ACTOR_COL : actor;
+	ecols.user = user_is_actor ? 0 : user > ACTOR_COL ? ACTOR_COL : user;
+	ecols.action = action;
+	ecols.exec = one_exec ? 0 : exec > ID_COL ? ID_COL : exec;
+	ecols.task = task > TASK_ID_COL ? TASK_ID_COL : task;
+	int fixed = 2 + ecols.seq + 1 + ecols.time + 1 + ecols.actor + 2 + (ecols.user ? ecols.user + 2 : 0) +
+		    ecols.action + 2 + (ecols.exec ? ecols.exec + 2 : 0) + ecols.task + 2;
+	ecols.change = cols - fixed - 1;
+	if (ecols.change < CHANGE_MIN && ecols.exec > CHANGE_MIN) { /* the execution's id gives room */
+		int give = CHANGE_MIN - ecols.change;
+		if (give > ecols.exec - CHANGE_MIN)
+			give = ecols.exec - CHANGE_MIN;
+		ecols.exec -= give;
+		ecols.change += give;
+	}
+	if (ecols.change < CHANGE_MIN)
+		ecols.change = CHANGE_MIN;
+}
+
+static void event_header(void)
+{
+	printf("  %-*s %-*s ", ecols.seq, "SEQ", ecols.time, "TIME");
+	put_col("ACTOR", 5, ecols.actor);
+	if (ecols.user || !cut_cols)
+		put_col("USER", 4, ecols.user);
+	put_col("ACTION", 6, ecols.action);
+	if (ecols.exec)
+		put_col("EXECUTION", 9, ecols.exec);
+	put_col("TASK", 4, ecols.task);
+	fputs("CHANGE\n", stdout);
+}
+
+static void put_text(const char *s, size_t len, bool cut)
+{
+	if (cut)
+		fwrite(s, 1, len, stdout);
+	else
+		put_esc(s, len);
+}
+
 static void print_event(const record_event *ev)
 {
-	printf("  %-6llu %-27s ", (unsigned long long)ev->seq, ev->time ? ev->time : "-");
-	put_col(ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1, 10);
-	put_col(ev->user ? ev->user : "-", ev->user ? strlen(ev->user) : 1, 10);
-	put_col(ev->action, strlen(ev->action), 15);
-	put_col(ev->execution_id ? ev->execution_id : "-", ev->execution_id ? strlen(ev->execution_id) : 1, 16);
-	put_col(ev->task_id ? ev->task_id : "-", ev->task_id ? strlen(ev->task_id) : 1, 10);
-	printf("%s -> %s", ev->status_before ? ev->status_before : "-", ev->status_after ? ev->status_after : "-");
-	if (ev->has_input_value) {
-		fputs("  input=", stdout);
-		put_esc(ev->input_value.s, ev->input_value.len);
+	char tbuf[40];
+	const char *t = ecols.change ? time_short(ev->time, tbuf, sizeof tbuf) : ev->time ? ev->time : "-";
+	printf("  %-*llu %-*s ", ecols.seq, (unsigned long long)ev->seq, ecols.time, t);
+	put_col(ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1, ecols.actor);
+	if (ecols.user || !cut_cols)
+		put_col(ev->user ? ev->user : "-", ev->user ? strlen(ev->user) : 1, ecols.user);
+	put_col(ev->action, strlen(ev->action), ecols.action);
+	if (ecols.exec || !cut_cols)
+		put_id_col(ev->execution_id ? ev->execution_id : "-", ecols.exec,
+			   ecols.exec && ecols.exec < ID_COL ? ecols.exec : ID_COL);
+	put_id_col(ev->task_id ? ev->task_id : "-", ecols.task, TASK_ID_COL);
+	if (!ecols.change) { /* whole, escaped */
+		printf("%s -> %s", ev->status_before ? ev->status_before : "-",
+		       ev->status_after ? ev->status_after : "-");
+		if (ev->has_input_value) {
+			fputs("  input=", stdout);
+			put_text(ev->input_value.s, ev->input_value.len, false);
+		}
+		if (ev->has_reason) {
+			fputs("  reason: ", stdout);
+			put_text(ev->reason.s, ev->reason.len, false);
+		}
+		fputc('\n', stdout);
+		return;
 	}
-	if (ev->has_reason) {
-		fputs("  reason: ", stdout);
-		put_esc(ev->reason.s, ev->reason.len);
+	/* on a terminal: the change as one text cut to its column */
+	char *chg = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&chg, &len);
+	if (m) {
+		fprintf(m, "%s -> %s", ev->status_before ? ev->status_before : "-",
+			ev->status_after ? ev->status_after : "-");
+		if (ev->has_input_value) {
+			fputs("  input=", m);
+			fwrite(ev->input_value.s, 1, ev->input_value.len, m);
+		}
+		if (ev->has_reason) {
+			fputs("  reason: ", m);
+			fwrite(ev->reason.s, 1, ev->reason.len, m);
+		}
 	}
+	if (!m || fclose(m) != 0 || !chg) {
+		free(chg);
+		fputs("?\n", stdout);
+		return;
+	}
+	char buf[1024];
+	text_fit(buf, sizeof buf, chg, len, ecols.change, false, !text_locale_utf8(), NULL);
+	free(chg);
+	fputs(buf, stdout);
 	fputc('\n', stdout);
 }
 
@@ -900,6 +1036,7 @@ static void show_text(cli *c, const store_item *it, const record_event *ev, size
 		show_log(c, e->id, t, so);
 	}
 	printf("events     %zu\n", nev);
+	event_layout(ev, nev, true);
 	for (size_t i = 0; i < nev; i++)
 		print_event(&ev[i]);
 }
@@ -1012,12 +1149,14 @@ int run_history(cli *c, int argc, char **argv)
 	}
 	uint64_t before = 0;
 	size_t shown = 0;
-	if (!ho.json)
-		printf("  %-6s %-27s %-10s  %-10s  %-15s  %-16s  %-10s  %s\n", "SEQ", "TIME", "ACTOR", "USER", "ACTION",
-		       "EXECUTION", "TASK", "CHANGE");
-	if (ho.follow)
+	if (ho.follow) {
+		if (!ho.json) {
+			event_layout(NULL, 0, exec != NULL);
+			event_header();
+		}
 		return follow_history(c, exec, ho.has_limit ? ho.limit : 10, ho.json, print_event);
-	for (;;) {
+	}
+	for (bool first = true;; first = false) {
 		record_event *ev;
 		size_t n, want = 256;
 		if (ho.limit && ho.limit - shown < want)
@@ -1026,6 +1165,10 @@ int run_history(cli *c, int argc, char **argv)
 			break;
 		if (store_events(c->st, exec, before, want, &ev, &n, &err))
 			return cmd_store_fail(&err);
+		if (first && !ho.json) {
+			event_layout(ev, n, exec != NULL);
+			event_header();
+		}
 		for (size_t i = 0; i < n; i++) {
 			if (ho.json) {
 				datafile_json_event(stdout, &ev[i]);

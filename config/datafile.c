@@ -12,6 +12,7 @@
 
 #include "datafile.h"
 #include "text.h"
+#include "idset.h"
 #include "ytree.h"
 
 struct datafile {
@@ -23,8 +24,7 @@ struct datafile {
 	yreader r;
 	bool reading;           /* r is open on f */
 	bool in_executions;     /* inside the executions sequence */
-	char **seen;            /* ids met so far, to refuse duplicates */
-	size_t n_seen, cap_seen;
+	idset seen;             /* ids met so far, to refuse duplicates */
 	char err[1024];
 	bool failed;
 	uint64_t expanded;      /* bytes of text read from the current file, aliases counted each time */
@@ -96,9 +96,7 @@ void datafile_close(datafile *d)
 	for (size_t i = 0; i < d->n_paths; i++)
 		free(d->paths[i]);
 	free(d->paths);
-	for (size_t i = 0; i < d->n_seen; i++)
-		free(d->seen[i]);
-	free(d->seen);
+	idset_clear(&d->seen);
 	if (d->spool)
 		fclose(d->spool);
 	free(d);
@@ -417,19 +415,10 @@ static int convert_event(datafile *d, ynode *n, const char *exec_id, record_even
 
 static int remember_id(datafile *d, ynode *at, const char *id)
 {
-	for (size_t i = 0; i < d->n_seen; i++)
-		if (strcmp(d->seen[i], id) == 0)
-			return fail(d, at, "duplicate execution id '%s'", id);
-	if (d->n_seen == d->cap_seen) {
-		size_t cap = d->cap_seen ? d->cap_seen * 2 : 64;
-		char **v = realloc(d->seen, cap * sizeof *v);
-		if (!v)
-			return fail(d, at, "out of memory");
-		d->seen = v;
-		d->cap_seen = cap;
-	}
-	d->seen[d->n_seen++] = strdup(id);
-	return 0;
+	int rc = idset_add(&d->seen, id);
+	if (rc == 0)
+		return fail(d, at, "duplicate execution id '%s'", id);
+	return rc < 0 ? fail(d, at, "out of memory") : 0;
 }
 
 static int convert_exec(datafile *d, ynode *n, store_item *it)
@@ -479,11 +468,17 @@ static int convert_exec(datafile *d, ynode *n, store_item *it)
 			it->n_tasks++;
 			return -1;
 		}
-	for (size_t i = 0; i < nt; i++)
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(it->tasks[i].task_id, it->tasks[j].task_id) == 0)
-				return fail(d, tasks->items[i], "duplicate task id '%s' in execution '%s'",
-					    it->tasks[i].task_id, e->id);
+	idset task_ids = { 0 };
+	for (size_t i = 0; i < nt; i++) {
+		int rc = idset_add(&task_ids, it->tasks[i].task_id);
+		if (rc <= 0) {
+			idset_clear(&task_ids);
+			return rc < 0 ? fail(d, tasks->items[i], "out of memory")
+				      : fail(d, tasks->items[i], "duplicate task id '%s' in execution '%s'",
+					     it->tasks[i].task_id, e->id);
+		}
+	}
+	idset_clear(&task_ids);
 	if ((v = lookup(n, "task_ids")) && !ynode_is_null(v)) {
 		if (v->kind != YN_SEQ)
 			return fail(d, v, "'task_ids' must be a list of task ids");
@@ -674,9 +669,7 @@ static int source_rewind(void *ctx, char *why, size_t whylen)
 	stop_file(d);
 	d->at = 0;
 	d->failed = false;
-	for (size_t i = 0; i < d->n_seen; i++)
-		free(d->seen[i]);
-	d->n_seen = 0;
+	idset_clear(&d->seen);
 	return 0;
 }
 

@@ -9,9 +9,11 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "conf.h"
+#include "datafile.h"
 #include "text.h"
 #include "fixtures.h"
 
@@ -227,6 +229,99 @@ static void json_strings_follow_one_rule(void **state)
 	json_of("bad \xff", 5, "{\"base64\":\"YmFkIP8=\"}");
 }
 
+/* the seconds it takes to read a data file of n executions (one task each)
+ * whose ids all differ, as an import reads it: the best of `rounds` */
+static double read_seconds(size_t n, int rounds)
+{
+	char p[4200], err[1100];
+	snprintf(p, sizeof p, "%s/many.yaml", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("executions:\n", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "- {id: e%zu, workflow_name: w, start_timestamp: 2025-06-01T00:00:00Z, status: running, tasks: [{task_id: t, task_name: t, status: pending}]}\n",
+			i);
+	fclose(f);
+	double best = 1e9;
+	for (int round = 0; round < rounds; round++) {
+		datafile *d = NULL;
+		const char *paths[] = { p };
+		assert_int_equal(datafile_open(&d, paths, 1, err, sizeof err), 0);
+		store_source src = datafile_source(d);
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		size_t got = 0;
+		for (;;) {
+			store_item it;
+			char why[512] = "";
+			memset(&it, 0, sizeof it);
+			int rc = src.next(src.ctx, &it, why, sizeof why);
+			store_item_free(&it);
+			assert_int_not_equal(rc, -1);
+			if (rc == 0)
+				break;
+			got++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		assert_int_equal(got, n);
+		datafile_close(d);
+		double t = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* An import of many executions takes time in proportion to their number:
+ * the check for a duplicate id used to compare each id with every one
+ * before it (a 220 MB export took over 13 minutes to import).  16 times
+ * the executions must take well under 16 squared times as long (64: about
+ * 12 times in a release build, 25 under AddressSanitizer; 109 before). */
+static void reading_many_executions_takes_linear_time(void **state)
+{
+	(void)state;
+	double small = read_seconds(2500, 3), large = read_seconds(40000, 1);
+	print_message("read 2,500 executions in %.4f s, 40,000 in %.4f s: %.1f times\n", small, large, large / small);
+	assert_true(large / small < 64.0);
+}
+
+/* A duplicate id is still refused, with where it is. */
+static void a_duplicate_execution_or_task_id_is_refused(void **state)
+{
+	(void)state;
+	char p[4200], err[1100];
+	const char *cases[][2] = {
+		{ "executions:\n- {id: a, workflow_name: w, start_timestamp: 2025-06-01T00:00:00Z, status: running}\n- {id: b, workflow_name: w, start_timestamp: 2025-06-01T00:00:00Z, status: running}\n"
+		  "- {id: a, workflow_name: w, start_timestamp: 2025-06-01T00:00:00Z, status: running}\n", ":4:8: duplicate execution id 'a'" },
+		{ "executions:\n- {id: a, workflow_name: w, start_timestamp: 2025-06-01T00:00:00Z, status: running, tasks: [{task_id: t, task_name: t, status: pending},\n"
+		  "  {task_id: u, task_name: u, status: pending}, {task_id: t, task_name: t, status: pending}]}\n",
+		  ":3:48: duplicate task id 't' in execution 'a'" },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		snprintf(p, sizeof p, "%s/dup.yaml", dir);
+		write_file(p, cases[k][0]);
+		datafile *d = NULL;
+		const char *paths[] = { p };
+		assert_int_equal(datafile_open(&d, paths, 1, err, sizeof err), 0);
+		store_source src = datafile_source(d);
+		int rc;
+		do {
+			store_item it;
+			char why[1100] = "";
+			memset(&it, 0, sizeof it);
+			rc = src.next(src.ctx, &it, why, sizeof why);
+			store_item_free(&it);
+			if (rc < 0) {
+				char want[4400];
+				snprintf(want, sizeof want, "%s%s", p, cases[k][1]);
+				assert_string_equal(why, want);
+			}
+		} while (rc == 1);
+		assert_int_equal(rc, -1);
+		datafile_close(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +330,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_error_names_file_line_and_column, setup, teardown),
 		cmocka_unit_test(text_is_laid_out_by_display_width),
 		cmocka_unit_test(json_strings_follow_one_rule),
+		cmocka_unit_test_setup_teardown(reading_many_executions_takes_linear_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_duplicate_execution_or_task_id_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
