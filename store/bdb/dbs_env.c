@@ -64,15 +64,25 @@ static void on_info(const DB_ENV *env, const char *msg)
 	(void)msg;
 }
 
+/* Where this thread's messages go: a reader thread's view's own buffer
+ * (env_messages_to), else the environment's handle's. */
+static __thread char *thread_dbmsg;
+
+void env_messages_to(char *buf)
+{
+	thread_dbmsg = buf;
+}
+
 static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)pfx;
 	dbs *st = env->app_private;
+	char *to = thread_dbmsg ? thread_dbmsg : st ? st->dbmsg : NULL;
 	/* the first message since the operation began names the cause (a full
 	 * disk, say); later ones name its consequences (a cache that cannot
 	 * evict pages it cannot write) */
-	if (st && !st->dbmsg[0])
-		snprintf(st->dbmsg, sizeof st->dbmsg, "%s", msg);
+	if (to && !to[0])
+		snprintf(to, sizeof st->dbmsg, "%s", msg);
 }
 
 static void close_handles(dbs *st)

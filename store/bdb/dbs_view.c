@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dbs_env.h"
 #include "dbs_errmap.h"
 #include "dbs_view.h"
 
@@ -109,6 +110,8 @@ store_code dbs_view_open(dbs *st, dbs **out, store_err *err)
 		free(v);
 		return c;
 	}
+	/* a view is opened and used on its reader thread alone */
+	env_messages_to(v->dbmsg);
 	*out = v;
 	return STORE_OK;
 }
@@ -117,6 +120,7 @@ void dbs_view_close(dbs *v)
 {
 	if (!v)
 		return;
+	env_messages_to(NULL);
 	pthread_rwlock_rdlock(&v->parent->env_lock);
 	view_drop(v, v->view_epoch == atomic_load(&v->parent->env_epoch) && v->parent->env);
 	pthread_rwlock_unlock(&v->parent->env_lock);
