@@ -292,7 +292,13 @@ time_t text_now(void)
 	int64_t us;
 	if (fixed && *fixed && record_timestamp_parse(fixed, &us))
 		return (time_t)(us / 1000000);
-	return time(NULL);
+	/* not time(): it reads the kernel's coarse clock, which may still say
+	 * the last second for a few milliseconds after a new one began, just
+	 * when seetop wakes to draw the new one (the clock then stood still
+	 * for two seconds) */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
 }
 
 void text_age(char *buf, size_t len, const char *start)

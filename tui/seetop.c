@@ -278,8 +278,11 @@ static int wait_input(app *a, int *todo)
 		*todo |= DO_RELOAD;
 	}
 	/* the clock: by the second shown, not by a quiet poll, which a
-	 * steady stream of pushes would never let happen */
-	time_t sec = time(NULL);
+	 * steady stream of pushes would never let happen; read on the clock
+	 * the wait was measured on (time() may lag it by a few milliseconds,
+	 * and the tick was then missed: the next wait is a whole second) */
+	clock_gettime(CLOCK_REALTIME, &now);
+	time_t sec = now.tv_sec;
 	if (sec != a->clock_sec) {
 		a->clock_sec = sec;
 		*todo |= DO_TICK;

@@ -8,6 +8,8 @@
 #ifndef SEESTORE_DBS_H
 #define SEESTORE_DBS_H
 
+#include <stdatomic.h>
+
 #include "store.h"
 
 typedef struct dbs dbs;
@@ -156,6 +158,27 @@ typedef struct dbs_stats {
 	uint32_t log_file, log_offset;
 } dbs_stats;
 store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err);
+
+/* A reader thread's view of the home opened by st (dbs_view.c): its own
+ * database handles, for that thread alone, on st's environment.  Every
+ * read call above (dbs_each, dbs_verify, dbs_list_raw...) takes a view as
+ * it takes st, and then runs in a snapshot transaction (MVCC): it sees one
+ * commit's state, takes no lock and waits on no write.  A change through a
+ * view is refused (read-only).  Views are closed before st. */
+store_code dbs_view_open(dbs *st, dbs **out, store_err *err);
+void dbs_view_close(dbs *view);
+/* The walks of the view's reads (each record of dbs_each and dbs_verify)
+ * stop, failing, once *cancel is non-zero (NULL: never). */
+void dbs_view_cancel(dbs *view, const atomic_int *cancel);
+/* A snapshot held across reads (an export's pages): begun on a view, it
+ * may be given to any view (dbs_view_snap; NULL: each read in a snapshot
+ * of its own), one at a time, and ended by any thread while no read uses
+ * it.  While it is held, the environment keeps the versions of the pages
+ * it sees: end it soon. */
+typedef struct dbs_snap dbs_snap;
+store_code dbs_snap_begin(dbs *view, dbs_snap **out, store_err *err);
+void dbs_snap_end(dbs_snap *snap);
+void dbs_view_snap(dbs *view, dbs_snap *snap);
 
 /* A consistent copy of the home in `dir` (created; must be empty): a
  * checkpoint, then the data files and the log. */

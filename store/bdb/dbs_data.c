@@ -707,6 +707,10 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	a->stopped = false;
 	while (!c && !a->stopped && (a->limit == 0 || seen < a->limit) && (ret = cur->get(cur, &k, &d, how)) == 0) {
 		how = DB_NEXT;
+		if (view_cancelled(st)) {
+			c = err_set(err, STORE_STORAGE, "given up: its connection closed");
+			break;
+		}
 		if (a->after && k.size == strlen(a->after) && memcmp(k.data, a->after, k.size) == 0)
 			continue;
 		store_item it;

@@ -7,9 +7,15 @@
  *   home, no other process can hold one of its mutexes, and a full disk
  *   cannot turn into SIGBUS.  Every open runs normal recovery (DB_RECOVER),
  *   which is what the only user of an environment is allowed to do.
- * - The server runs one transaction at a time, so a read never meets a
- *   writer's locks: no multiversion copies are kept (MVCC is what let the
- *   readers of a shared environment pass its writers).
+ * - Changes run on the server's main thread, one transaction at a time;
+ *   long reads run on its reader threads (dbs_view.c), in snapshot
+ *   transactions.  So the environment is free-threaded (DB_THREAD) and
+ *   keeps multiversion copies of the pages a write changes
+ *   (DB_MULTIVERSION, for every database): a snapshot reads the copies it
+ *   needs, takes no lock and holds up no write.  The copies live in the
+ *   cache (and in the transaction region until no snapshot needs them).
+ *   A site of a replication group keeps none (dbs_repl.c): its readers
+ *   read committed data.
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; the server survives that.
  * - Commits are written without a flush; the server flushes the log once for
@@ -35,6 +41,7 @@
 #include "dbs_repl_int.h"
 #include "dbs_upgrade.h"
 #include "dbs_env.h"
+#include "dbs_txn.h"
 
 #define LOCK_TIMEOUT_US (2 * 1000 * 1000)
 #define DEFAULT_CACHE_MB 256
@@ -57,15 +64,25 @@ static void on_info(const DB_ENV *env, const char *msg)
 	(void)msg;
 }
 
+/* Where this thread's messages go: a reader thread's view's own buffer
+ * (env_messages_to), else the environment's handle's. */
+static __thread char *thread_dbmsg;
+
+void env_messages_to(char *buf)
+{
+	thread_dbmsg = buf;
+}
+
 static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)pfx;
 	dbs *st = env->app_private;
+	char *to = thread_dbmsg ? thread_dbmsg : st ? st->dbmsg : NULL;
 	/* the first message since the operation began names the cause (a full
 	 * disk, say); later ones name its consequences (a cache that cannot
 	 * evict pages it cannot write) */
-	if (st && !st->dbmsg[0])
-		snprintf(st->dbmsg, sizeof st->dbmsg, "%s", msg);
+	if (to && !to[0])
+		snprintf(to, sizeof st->dbmsg, "%s", msg);
 }
 
 static void close_handles(dbs *st)
@@ -155,6 +172,11 @@ static void env_tune(DB_ENV *env, const char *home)
 	env->set_lk_max_locks(env, 200000);
 	env->set_lk_max_objects(env, 200000);
 	env->set_lk_max_lockers(env, 20000);
+	/* a writer's transaction stays in the region while a copy it made is
+	 * in the cache for an older snapshot: thousands while a long export
+	 * reads (the default is 100) */
+	env->set_tx_max(env, 20000);
+	env->set_flags(env, DB_MULTIVERSION, 1);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
 	env->set_timeout(env, LOCK_TIMEOUT_US, DB_SET_LOCK_TIMEOUT);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
@@ -228,7 +250,7 @@ static store_code env_open(dbs *st, store_err *err)
 	env->set_event_notify(env, on_event);
 	env_tune(env, st->home);
 	u_int32_t oflags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_PRIVATE |
-			   DB_RECOVER;
+			   DB_RECOVER | DB_THREAD;
 	store_code c = check_files(st->home, err);
 	if (!c)
 		c = repl_env_prepare(st, &oflags, err);
@@ -390,6 +412,7 @@ static store_code run_create(dbs *st, store_err *err)
 		int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 		if (ret)
 			return err_db(st, err, ret, "beginning a transaction");
+		txn_detail_may_outlive(txn);
 		store_code c = STORE_OK;
 		for (int i = 0; i < DBI_COUNT && !c; i++)
 			c = db_open_one(st, txn, (dbi)i, DB_CREATE, err);
@@ -430,8 +453,10 @@ store_code dbs_open(const char *home, unsigned flags, dbs **out, store_err *err)
 	}
 	st->flags = flags;
 	snprintf(st->actor, sizeof st->actor, "unknown");
+	pthread_rwlock_init(&st->env_lock, NULL);
 	store_code c = open_all(st, err);
 	if (c) {
+		pthread_rwlock_destroy(&st->env_lock);
 		repl_free(st);
 		free(st->home);
 		free(st);
@@ -448,6 +473,7 @@ void dbs_close(dbs *st)
 	if (st->env && !(st->flags & STORE_OPEN_READ_ONLY) && !st->panicked)
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	close_handles(st);
+	pthread_rwlock_destroy(&st->env_lock);
 	free(st->notify_seq);
 	repl_free(st);
 	free(st->home);
@@ -493,12 +519,17 @@ store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
 }
 
 /* After a panic every handle is unusable: close them all and reopen, which
- * runs recovery. */
+ * runs recovery.  The server's handle only (a view never reopens). */
 store_code env_reopen(dbs *st, store_err *err)
 {
+	/* the readers' transactions end first (a panic fails them at once);
+	 * their views open their databases again in the new environment */
+	pthread_rwlock_wrlock(&st->env_lock);
 	close_handles(st);
 	st->panicked = 0;
 	store_code c = open_all(st, err);
+	atomic_fetch_add(&st->env_epoch, 1);
+	pthread_rwlock_unlock(&st->env_lock);
 	if (c)
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), " (after a recovery)");
 	return c;

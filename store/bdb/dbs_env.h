@@ -6,5 +6,9 @@
 
 /* Closes every handle and opens the environment again, with recovery. */
 store_code env_reopen(dbs *st, store_err *err);
+/* Berkeley DB's messages on this thread go to buf (a reader thread's
+ * view's dbmsg), not to the environment's handle, which the main thread
+ * uses meanwhile; NULL: to the handle again. */
+void env_messages_to(char *buf);
 
 #endif

@@ -4,8 +4,10 @@
 #define SEESTORE_DBS_HANDLE_H
 
 #include <db.h>
-#include <string.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
 
 #include "dbs.h"
 #include "err.h"
@@ -61,6 +63,13 @@ struct dbs {
 	bool need_flush, flush_all;
 	DB_LSN flush_lsn;
 	uint64_t last_generation;       /* after the last write this handle committed */
+	/* the reader threads' views of the environment (dbs_view.c) */
+	dbs *parent;                    /* a view: the server's handle, whose environment it reads; else NULL */
+	pthread_rwlock_t env_lock;      /* the server's handle: a view's transaction holds it to read, a reopen to write */
+	atomic_uint env_epoch;          /* the server's handle: bumped by each reopen (a view opens its databases again) */
+	unsigned view_epoch;            /* a view: the epoch its databases were opened in */
+	const atomic_int *cancel;       /* a view: its request's connection closed, when non-zero: walks stop */
+	struct dbs_snap *snap;          /* a view: the snapshot its reads use (dbs_view_snap); NULL: each its own */
 	struct dbs_repl *repl;          /* a site of a replication group (dbs_repl.c); NULL: not replicated */
 };
 
@@ -75,6 +84,13 @@ static inline DBT dbs_dbt(const void *p, size_t n)
 	d.data = (void *)p;
 	d.size = (u_int32_t)n;
 	return d;
+}
+
+/* Whether the request a walk reads for was given up (its connection
+ * closed): the walk stops at its next record. */
+static inline bool view_cancelled(const dbs *st)
+{
+	return st->cancel && atomic_load_explicit(st->cancel, memory_order_relaxed) != 0;
 }
 
 /* The file of each database (dbs_rec.c). */

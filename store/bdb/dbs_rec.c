@@ -220,7 +220,7 @@ store_code rec_each(dbs *st, DB_TXN *txn, dbi which, bool keys_only,
 	d.flags = keys_only ? DB_DBT_PARTIAL | DB_DBT_USERMEM : DB_DBT_REALLOC; /* partial: no byte of it */
 	store_code c = STORE_OK;
 	while (!c && (ret = cur->get(cur, &k, &d, DB_NEXT)) == 0)
-		c = fn(ctx, &k, &d);
+		c = view_cancelled(st) ? err_set(err, STORE_STORAGE, "given up: its connection closed") : fn(ctx, &k, &d);
 	cur->close(cur);
 	free(k.data);
 	if (!keys_only)

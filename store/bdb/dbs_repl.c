@@ -151,6 +151,12 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	 * commit: one by one, each small write waited on TCP's delayed
 	 * acknowledgement, and a change took 40-50 ms instead of about 1 */
 	env->rep_set_config(env, DB_REP_CONF_BULK, 1);
+	/* no multiversion copies at a site: the handles replication opens to
+	 * apply the master's log are not multiversion, so that a multiversion
+	 * open of the same file fails (BDB3041, and the environment panics),
+	 * and a replica may not begin a snapshot anyway (BDB4572).  The reader
+	 * threads read committed data instead (dbs_view.c). */
+	env->set_flags(env, DB_MULTIVERSION, 0);
 	*oflags |= DB_INIT_REP | DB_THREAD;
 	return STORE_OK;
 }

@@ -16,8 +16,30 @@
 #include "dbs_repl_int.h"
 #include "dbs_env.h"
 #include "dbs_txn.h"
+#include "dbs_view.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DBS_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DBS_LSAN 1
+#endif
+#endif
+#ifdef DBS_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 static store_code request_record(dbs *st, DB_TXN *txn, const dbs_ctx *cx, store_err *err);
+
+void txn_detail_may_outlive(DB_TXN *txn)
+{
+#ifdef DBS_LSAN
+	if (txn && txn->td)
+		__lsan_ignore_object(txn->td);
+#else
+	(void)txn;
+#endif
+}
 
 static bool is_retryable(int ret)
 {
@@ -81,6 +103,8 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			}
 			return STORE_STORAGE;
 		}
+		if (write)
+			txn_detail_may_outlive(txn);
 		st->ts_loaded = false;
 		st->n_notify = 0;
 		memset(st->count_delta, 0, sizeof st->count_delta);
@@ -334,6 +358,8 @@ store_code txn_write_quiet(dbs *st, txn_fn fn, void *arg, store_err *err)
 
 store_code txn_read(dbs *st, txn_fn fn, void *arg, store_err *err)
 {
+	if (st->parent) /* a reader thread's view */
+		return view_read(st, fn, arg, err);
 	return run_txn(st, NULL, fn, arg, false, false, err);
 }
 

@@ -100,7 +100,7 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 				unsigned char dk[KEY_DEADLINE_MAX];
 				size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
 				DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
-				dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+				dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* none of the value, into no room */
 				if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
 						  DB_NOTFOUND)
 					report(a, "task '%s' of execution '%s': its deadline %s is missing from the "

@@ -75,7 +75,7 @@ uint64_t ops_fingerprint(void)
 	uint64_t h = 0xcbf29ce484222325ull;
 	for (size_t r = 0; r < sizeof table / sizeof table[0]; r++) {
 		const ops_def *d = &table[r];
-		h = fnv(fnv(h, d->op), d->flags);
+		h = fnv(fnv(h, d->op), d->flags & ~(unsigned)OPS_HEAVY); /* where it runs does not travel */
 		for (size_t i = 0; i < OPS_ARGS && d->args[i].kind != OPS_NONE; i++)
 			h = fnv(fnv(fnv(fnv(h, d->args[i].kind), d->args[i].slot), d->args[i].max), d->args[i].max_count);
 	}

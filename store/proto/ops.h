@@ -1,7 +1,8 @@
 /* ops.h - every operation of the protocol, defined once: its name and code,
  * its arguments (which field of the frame, what they mean, their bounds),
  * the shape of its reply, and what it may do (change the store, be sent by
- * a read-only user as an answer, need a durable flush before its answer).
+ * a read-only user as an answer, need a durable flush before its answer,
+ * run on a reader thread).
  * The op codes, the read-only and answer rules, the bounds checks, the
  * encoder of the library's calls (ops_encode), the decoder that hands a
  * handler its arguments by name (ops_decode, ARG_<CODE>_<id>), the server's
@@ -44,7 +45,7 @@
 	   BLOBS(items, "an item", WIRE_FRAME_MAX, 0)), \
 	  "u0 count", "import", op_import) \
 	X(GET, "get", 0, (EXEC), "blob: the execution", 0, op_get) \
-	X(GET_ITEM, "get-item", 0, (EXEC), "blob: the item", 0, op_get_item) \
+	X(GET_ITEM, "get-item", OPS_HEAVY, (EXEC), "blob: the item", 0, op_get_item) \
 	X(DELETE, "delete", CHANGE_SYNC, (EXEC), "", "delete", op_delete) \
 	X(LIST, "list", 0, \
 	  (U(0, status, "the status", STORE_LIST_DUE + 1), U(1, limit, "the limit", 0), U(2, newer, "newer", 1), \
@@ -52,16 +53,16 @@
 	   U(4, images, "as images", 1)), \
 	  "blobs: u6 records (the newest page, asked as images: record_image_exec), then the ids of those " \
 	  "attached; s0 cursor, u0 done; with counts: u8.. counts, u7 generation", 0, op_list) \
-	X(PAUSED, "paused", 0, (NOARGS), "blobs: executions", 0, op_paused) \
-	X(EACH, "each", 0, (S(0, after, "the id to start after", ID), U(0, limit, "the limit", 0)), \
+	X(PAUSED, "paused", OPS_HEAVY, (NOARGS), "blobs: executions", 0, op_paused) \
+	X(EACH, "each", OPS_HEAVY, (S(0, after, "the id to start after", ID), U(0, limit, "the limit", 0)), \
 	  "blobs: items, u0 done", 0, op_each) \
 	X(PAUSE, "pause", CHANGE_SYNC, (EXEC, TASK), "", "pause", op_pause) \
 	X(RESUME_WF, "resume-workflow", CHANGE_SYNC, (EXEC), "", "resume-workflow", op_resume_wf) \
 	X(RESUME_TASK, "resume-task", CHANGE_SYNC | OPS_ANSWER, \
 	  (EXEC, TASK, B(2, value, "the input value", TEXT)), "", "resume-task", op_resume_task) /* no value: the default */ \
-	X(EVENTS, "events", 0, (EXEC, U(0, before, "before", 0), U(1, limit, "the limit", 0)), "blobs: events", 0, \
+	X(EVENTS, "events", OPS_HEAVY, (EXEC, U(0, before, "before", 0), U(1, limit, "the limit", 0)), "blobs: events", 0, \
 	  op_events) \
-	X(VERIFY, "verify", 0, (NOARGS), "blobs: problems, u0 count", 0, op_verify) \
+	X(VERIFY, "verify", OPS_HEAVY, (NOARGS), "blobs: problems, u0 count", 0, op_verify) \
 	X(CHECKPOINT, "checkpoint", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_checkpoint) \
 	X(WAIT, "wait", 0, (U(0, generation, "the generation", 0), U(1, timeout, "the timeout", 0)), "u0 generation", 0, \
 	  op_wait) \
@@ -94,9 +95,9 @@
 	  op_exec_finish) \
 	X(ATTACH, "attach", CHANGE_SYNC, \
 	  (EXEC, U(0, pid, "the engine's pid", 0), S(1, host, "the engine's host", HOST_MAX)), "", "attach", op_attach) \
-	X(EVENTS_AFTER, "events-after", 0, (EXEC, U(0, after, "after", 0), U(1, limit, "the limit", 0)), \
+	X(EVENTS_AFTER, "events-after", OPS_HEAVY, (EXEC, U(0, after, "after", 0), U(1, limit, "the limit", 0)), \
 	  "blobs: events, oldest first", 0, op_events_after) \
-	X(TASK_LOGS, "task-logs", 0, (EXEC, TASK, U(0, from, "from", 0), U(1, limit, "the limit", 0)), \
+	X(TASK_LOGS, "task-logs", OPS_HEAVY, (EXEC, TASK, U(0, from, "from", 0), U(1, limit, "the limit", 0)), \
 	  "blobs: lines, u0 the line count", 0, op_task_logs) \
 	X(REJECT, "reject", CHANGE_SYNC | OPS_ANSWER, (EXEC, TASK, S(2, reason, "the reason", TEXT)), "", "reject", \
 	  op_reject) \
@@ -200,6 +201,16 @@ enum {
 	OPS_SYNC = 1 << 2,   /* its answer waits for the batch's flush (unless the client asked for no sync) */
 	OPS_FRAMES = 1 << 3, /* it may take several frames, numbered */
 	OPS_LOCAL = 1 << 4,  /* a change of this server's, not of the store's data: a replica never forwards it */
+	/* a read that may be long (an export's page, verify, a page of up to
+	 * 100,000 events or log lines): the server runs it on a reader
+	 * thread, in a snapshot, at most 2 at a time for a user who may only
+	 * read (store/server/server_readers.c).  A read of one record (get,
+	 * counts, generation, status, notify-list) stays on the main thread:
+	 * handing it over costs more than it takes; so does list, whose
+	 * newest pages the main thread keeps between changes (op_list).
+	 * Where the server runs an operation does not travel: not in the
+	 * fingerprint. */
+	OPS_HEAVY = 1 << 5,
 };
 
 /* How an argument travels and is read; the values are in the fingerprint:

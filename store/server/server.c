@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "server_int.h"
+#include "server_readers.h"
 #include "server_repl.h"
 
 static volatile sig_atomic_t got_term;
@@ -259,7 +260,7 @@ static void serve(server *s)
 	s->idle_since = srv_now_ms();
 	while (!s->stop && !got_term) {
 		size_t n = s->n_conns;
-		if (!conn_poll_room(s, n + 1))
+		if (!conn_poll_room(s, n + 2))
 			break;
 		struct pollfd *p = s->pfd;
 		p[0].fd = s->lfd;
@@ -284,8 +285,11 @@ static void serve(server *s)
 			}
 			s->buf_bytes += conn_buffers(c);
 			p[i + 1].fd = c->fd;
-			/* one whose answers wait unread is not read either */
-			p[i + 1].events = (conn_behind(c) ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0);
+			/* one whose answers wait unread is not read either, nor one
+			 * whose request is on a reader thread, or waits for one:
+			 * their hangup still wakes poll */
+			bool busy = conn_behind(c) || c->in_reader || c->reader_wait;
+			p[i + 1].events = (busy ? 0 : POLLIN) | (c->out_off < c->out.len ? POLLOUT : 0);
 			/* a request already read waits for its turn: no sleep */
 			if (conn_has_request(c))
 				timeout = 0;
@@ -295,7 +299,11 @@ static void serve(server *s)
 					timeout = left < 0 ? 0 : (int)left;
 			}
 		}
-		int r = poll(p, n + 1, timeout);
+		/* and the reader threads' answers */
+		p[n + 1].fd = readers_fd(s);
+		p[n + 1].events = POLLIN;
+		p[n + 1].revents = 0;
+		int r = poll(p, n + 2, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
 		s->round_start = srv_now_ms();
@@ -313,6 +321,9 @@ static void serve(server *s)
 				conn *c = s->conns[i];
 				if (c->owner != (k < n))
 					continue;
+				/* gone while its request was on a reader: the read stops */
+				if ((c->in_reader || c->reader_wait) && (p[i + 1].revents & (POLLHUP | POLLERR)))
+					c->dead = true;
 				/* one not read (its answers wait) learns of a hangup here */
 				if (p[i + 1].revents & (POLLOUT | POLLHUP | POLLERR))
 					conn_write(s, c);
@@ -323,6 +334,8 @@ static void serve(server *s)
 				open_home_again(s);
 				conn_accept_all(s);
 			}
+			if (p[n + 1].revents & POLLIN)
+				readers_collect(s);
 		}
 		/* while commits wait for their flush, requests that arrive now
 		 * can share it: a few more looks, without waiting */
@@ -337,6 +350,7 @@ static void serve(server *s)
 		conn_finish_batch(s);
 		if (conn_reap(s))
 			conn_finish_batch(s); /* the dashboards hear of it */
+		readers_expire(s);
 		now = srv_now_ms();
 		if (now - s->checked_home >= 1000) {
 			s->checked_home = now;
@@ -448,6 +462,7 @@ int server_run(const char *home, const server_opts *o)
 	serve(&s);
 	if (s.gone)
 		_exit(0); /* nothing here is ours any more: write nothing */
+	readers_stop(&s); /* before the environment closes */
 	/* answers of the last batch are flushed; then a checkpoint, so that the
 	 * next start's recovery has little to replay */
 	if (s.db) {

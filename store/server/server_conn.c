@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "server_int.h"
+#include "server_readers.h"
 #include "tag.h"
 
 /* ---- connections ---- */
@@ -138,7 +139,8 @@ bool conn_behind(const conn *c)
 bool conn_has_request(const conn *c)
 {
 	size_t len;
-	return !c->dead && !c->held.len && !c->waiting && !conn_behind(c) && c->in.len >= 4 &&
+	return !c->dead && !c->held.len && !c->waiting && !c->in_reader && !c->reader_wait && !conn_behind(c) &&
+	       c->in.len >= 4 &&
 	       wire_frame_len(c->in.data, &len) && c->in.len - 4 >= len;
 }
 
@@ -171,7 +173,7 @@ static size_t read_want(const conn *c)
  * reading the answers holds one answer's worth of the server's memory. */
 void conn_read(server *s, conn *c)
 {
-	if (c->dead || c->held.len || c->waiting || conn_behind(c))
+	if (c->dead || c->held.len || c->waiting || c->in_reader || c->reader_wait || conn_behind(c))
 		return;
 	/* users other than the owner have their turn each wake-up, for so
 	 * long: the rest waits for the next one, after the owner's requests */
@@ -193,7 +195,7 @@ void conn_read(server *s, conn *c)
 			c->dead = true; /* closed, or reset */
 	}
 	size_t off = 0;
-	while (!c->dead && c->held.len == 0 && !c->waiting && !conn_behind(c) && c->in.len - off >= 4) {
+	while (!c->dead && c->held.len == 0 && !c->waiting && !c->in_reader && !conn_behind(c) && c->in.len - off >= 4) {
 		if (!wire_frame_len(c->in.data + off, &len)) {
 			srv_log(s, "client pid %ld sent a frame of a bad length: closed", (long)c->pid);
 			c->dead = true;
@@ -227,8 +229,15 @@ void conn_read(server *s, conn *c)
 		wire_msg m;
 		char why[128];
 		record_buf frame = { c->in.data + off + 4, len, len };
-		if (wire_decode(frame.data, len, &m, why, sizeof why) < 0 || m.op == OP_REPLY || m.op == OP_PUSH ||
-		    !handle_request(s, c, &m, &frame)) {
+		int bad = wire_decode(frame.data, len, &m, why, sizeof why) < 0 || m.op == OP_REPLY || m.op == OP_PUSH;
+		/* a long read of a user with its share of them running waits
+		 * in the input, for one of them to end (readers_collect) */
+		if (!bad && readers_must_wait(s, c, m.op)) {
+			c->reader_wait = true;
+			wire_msg_free(&m);
+			break;
+		}
+		if (bad || !handle_request(s, c, &m, &frame)) {
 			srv_log(s, "client pid %ld sent a malformed frame (%s): closed", (long)c->pid,
 			     why[0] ? why : "unexpected operation");
 			c->dead = true;
@@ -426,6 +435,7 @@ void conn_accept_all(server *s)
 		c->gid = cred.gid;
 		c->pid = cred.pid;
 		c->owner = cred.uid == geteuid();
+		c->id = ++s->conn_ids;
 		conn_who(c, cred.uid, cred.gid);
 		c->read_only = !c->owner;
 		s->conns[s->n_conns++] = c;
@@ -484,6 +494,8 @@ bool conn_reap(server *s)
 		}
 	}
 	for (size_t i = 0; i < s->n_conns; i++) {
+		if (s->conns[i]->dead && (s->conns[i]->in_reader || s->conns[i]->snap))
+			readers_conn_gone(s, s->conns[i]);
 		if (s->conns[i]->dead)
 			conn_free(s->conns[i]);
 		else
@@ -609,7 +621,7 @@ int conn_gather(server *s)
 		return 0;
 	for (size_t i = 0; i < s->n_conns; i++) {
 		conn *c = s->conns[i];
-		if (c->dead || c->held.len || c->waiting || conn_behind(c))
+		if (c->dead || c->held.len || c->waiting || c->in_reader || c->reader_wait || conn_behind(c))
 			continue;
 		s->pfd[k].fd = c->fd;
 		s->pfd[k].events = POLLIN;

@@ -12,6 +12,7 @@
 #include "ops.h"
 #include "record_int.h"
 #include "server_int.h"
+#include "server_readers.h"
 #include "server_repl.h"
 #include "tag.h"
 
@@ -632,6 +633,7 @@ static store_code op_each(req *q)
 	size_t limit = ARG(EACH, limit)->u == 0 || ARG(EACH, limit)->u > 4096 ? 4096 : (size_t)ARG(EACH, limit)->u;
 	each_out o = { ok(q), 0, 0, false };
 	store_code code = dbs_each(q->s->db, opt(ARG(EACH, after)), limit, each_one, &o, &q->err);
+	q->c->each_done = code != STORE_OK || (o.n < limit && !o.full); /* its snapshot may go */
 	if (code == STORE_OK)
 		q->rc |= o.rc | wire_u(q->b, 0, o.n < limit && !o.full);
 	return code;
@@ -1078,6 +1080,9 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		conn_reply_err(&c->held, &s->open_err);
 		return true;
 	}
+	/* a long read goes to a reader thread, which runs it through here */
+	if (row && (row->flags & OPS_HEAVY) && readers_take(s, c, m, frame))
+		return true;
 	if (refuse_read_only(s, c, m))
 		return true;
 	/* who this request acts for, passed to the change it makes */

@@ -7,6 +7,7 @@
  *                    (ops.c), then one small handler per operation
  *   server_jobs.c    the server's own work: the deadlines' timer and the
  *                    notification commands
+ *   server_readers.c the reader threads, where long reads run in snapshots
  */
 #ifndef SEESTORE_SERVER_INT_H
 #define SEESTORE_SERVER_INT_H
@@ -46,6 +47,7 @@
 #define HOOK_KILL_MS 5000        /* after SIGTERM, SIGKILL */
 
 typedef struct conn {
+	uint64_t id;            /* never reused: a reader's answer finds its connection by it */
 	int fd;
 	uid_t uid;
 	gid_t gid;              /* its process's group (SO_PEERCRED) */
@@ -69,6 +71,11 @@ typedef struct conn {
 	uint64_t push_gen;
 	char *push_ids[PUSH_IDS];
 	size_t n_push_ids;
+	bool in_reader;         /* a request of its runs on a reader thread: the next ones wait */
+	bool reader_wait;       /* its next request waits for a turn on the reader threads */
+	dbs_snap *snap;         /* the snapshot its export's pages read (server_readers.c) */
+	int64_t snap_used;      /* ms, monotonic: when a page last read it */
+	bool each_done;         /* a reader's: the page of an export it answered was the last */
 	bool waiting;           /* OP_WAIT */
 	uint64_t wait_gen;
 	int64_t wait_deadline;  /* ms, monotonic */
@@ -115,6 +122,9 @@ typedef struct server {
 	int64_t checked_home;
 	bool gone;              /* the home was removed under the server */
 	uint64_t requests, requests_ro; /* requests served since it started, and of them from read-only connections */
+	uint64_t conn_ids;      /* the last connection's id */
+	struct readers *readers; /* the reader threads (server_readers.c), once started */
+	bool on_reader;         /* this is a reader thread's own, for one request: no other thread to hand it to */
 	/* notification hooks: the commands running, and where the outbox is read */
 	struct hook_job {
 		pid_t pid;

@@ -243,6 +243,7 @@ static store_code commit_probe(dbs *st, bool *found, bool *last, store_err *err)
 	int ret = st->env->txn_begin(st->env, NULL, &txn, 0);
 	if (ret)
 		return err_db(st, err, ret, "beginning a transaction");
+	txn_detail_may_outlive(txn);
 	unsigned char v[8] = { 0 };
 	DBT k = dbs_dbt("forge.probe", 11), d = dbs_dbt(v, 8);
 	if ((ret = st->db[DBI_META]->put(st->db[DBI_META], txn, &k, &d, 0)) != 0 ||

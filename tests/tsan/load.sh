@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# load.sh - the store server's reader threads under load, for make
+# check-tsan (a server built with -fsanitize=thread): a user who may only
+# read exports, verifies, lists what waits and reads histories, each in a
+# loop on connections of its own, and gives up a verify midway (its read is
+# cancelled), while the owner pauses and resumes; then the server stops.
+# Every command must end well; the target reads ThreadSanitizer's reports
+# (TSAN_OPTIONS: the server started here inherits it).
+# Two users when run as root (the owner, and nobody through setpriv), else
+# one: the threads are the same.
+. "$(dirname "$0")/../cli/lib.sh"
+loops=()
+trap 'for p in "${loops[@]}"; do kill -- "-$p"; done 2>/dev/null; rm -rf "$work"' EXIT
+as_reader=()
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	as_reader=(setpriv --reuid=65534 --regid=65534 --init-groups)
+fi
+n=${SEETOP_TSAN_EXECUTIONS:-3000}
+secs=${SEETOP_TSAN_SECONDS:-20}
+
+run gen --executions "$n"
+expect_rc 0 "gen $n executions"
+cat >"$work/ends.yaml" <<'YAML'
+executions:
+- id: aaa-first
+  workflow_name: Load
+  start_timestamp: 2025-01-01T00:00:00Z
+  status: running
+  tasks:
+  - {task_id: t1, status: pending}
+YAML
+run import "$work/ends.yaml"
+expect_rc 0 "import the owner's execution"
+run server stop
+chmod 755 "$work"
+mkdir -m 1777 "$work/r" # the reader's loops write their failures here
+if [ ${#as_reader[@]} -gt 0 ]; then
+	chgrp 65534 "$SEETOP_HOME"
+	chmod 750 "$SEETOP_HOME"
+fi
+# the server in the foreground of this script: a server a client starts
+# gets none of the client's environment, TSAN_OPTIONS included
+sock=$SEETOP_HOME/server.sock
+"$SEESTORE_SERVER" --foreground "$SEETOP_HOME" 2>>"$work/server.err" &
+srv=$!
+for _ in $(seq 1 200); do [ -S "$sock" ] && [ "$(head -1 "$SEETOP_HOME/server.lock" 2>/dev/null)" = "$srv" ] && break; sleep 0.05; done
+[ -S "$sock" ] || fail "the server did not start: $(cat "$work/server.err")"
+[ "$failures" -eq 0 ] || finish
+
+# reader_loop NAME CMD...: CMD in a loop, as the reader, in a process group
+# of its own; each failure is counted in $work/NAME.failed
+reader_loop() {
+	local name=$1
+	shift
+	setsid "${as_reader[@]}" bash -c 'while :; do "$@" >/dev/null 2>>"$0.err" || echo >>"$0.failed"; done' \
+		"$work/r/$name" "$SEECTL" "$@" &
+	loops+=($!)
+}
+reader_loop export export
+reader_loop export-json export --format json --events
+reader_loop verify verify
+reader_loop paused paused --limit 0
+reader_loop history history --limit 1000
+
+end=$((SECONDS + secs))
+cycles=0
+while [ $SECONDS -lt "$end" ]; do
+	run pause aaa-first t1
+	expect_rc 0 "the owner's pause"
+	run resume aaa-first
+	expect_rc 0 "the owner's resume"
+	# a verify given up midway: its read is cancelled on its thread
+	"${as_reader[@]}" "$SEECTL" verify >/dev/null 2>&1 &
+	v=$!
+	sleep 0.3
+	kill -9 "$v" 2>/dev/null
+	wait "$v" 2>/dev/null
+	cycles=$((cycles + 1))
+done
+for p in "${loops[@]}"; do kill -- "-$p" 2>/dev/null; done
+wait "${loops[@]}" 2>/dev/null
+loops=()
+echo "the owner's pause and resume: $cycles cycles in $secs s under the readers' load"
+[ "$cycles" -ge 3 ] || fail "the owner made only $cycles cycles in $secs s"
+for name in export export-json verify paused history; do
+	f=$work/r/$name
+	[ -e "$f.failed" ] || continue
+	# a reader's command cut short by the kill at the end is no failure;
+	# more than one is
+	[ "$(wc -l <"$f.failed")" -le 1 ] || fail "the reader's $name failed $(wc -l <"$f.failed") times: $(tail -2 "$f.err")"
+done
+run server stop
+expect_rc 0 "the server stops"
+wait "$srv"
+finish
