@@ -274,8 +274,12 @@ static int wait_input(app *a, int *todo)
 		a->push_pending = false;
 		a->push_drawn_ms = mono_us() / 1000.0;
 		a->pushed = true;
-		a->push_known = !a->push_all && !(*todo & DO_RELOAD);
-		*todo |= DO_RELOAD;
+		/* the rows they brought go into the window; the store is asked
+		 * only for what they do not say */
+		if (*todo & DO_RELOAD)
+			a->push_known = false;
+		else
+			*todo |= app_push_apply(a);
 	}
 	/* the clock: by the second shown, not by a quiet poll, which a
 	 * steady stream of pushes would never let happen */
