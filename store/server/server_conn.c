@@ -231,6 +231,8 @@ void conn_push_tick(server *s, int *timeout)
 		if (c->push_behind > PUSH_BEHIND_MAX && !c->push_reload) {
 			c->push_reload = c->push_all = true;
 			ids_merge(c->push_ids, &c->n_push_ids, &c->push_all, NULL, 0);
+			srv_log(s, "subscriber pid %ld missed %zu KB of pushes: told to reload once it reads again",
+				(long)c->pid, c->push_behind >> 10);
 		}
 	}
 	record_buf_free(&frame[0]);
@@ -269,9 +271,6 @@ void conn_write(server *s, conn *c)
 		record_buf b = { 0 };
 		int rc = push_encode(s, (const char *const *)c->push_ids, c->n_push_ids, c->push_all, c->push_reload,
 				     c->push_from, s->push_from, c->push_rows, &b);
-		if (c->push_reload)
-			srv_log(s, "subscriber pid %ld missed %zu KB of pushes: told to reload", (long)c->pid,
-				c->push_behind >> 10);
 		push_clear(c);
 		c->push_from = s->push_from;
 		s->pushes_sent++;
