@@ -291,7 +291,7 @@ static void push_forget(app *a)
 	a->push_upto = a->gen;
 }
 
-void app_note_push(app *a, store_push *p)
+void app_note_push(app *a, const store_push *p, store_push_rows *pr)
 {
 	for (size_t i = 0; i < p->n_ids && !a->push_all; i++) {
 		bool have = false;
@@ -306,18 +306,19 @@ void app_note_push(app *a, store_push *p)
 	}
 	/* what they do not say whole (too many, a reload, a push missed in
 	 * between, an older generation: the store was rolled back) is read */
-	if (p->all || p->reload || (p->has_rows && (p->from_generation > a->push_upto || p->generation < a->push_upto)))
+	if (p->all || pr->reload ||
+	    (pr->has_rows && (pr->from_generation > a->push_upto || p->generation < a->push_upto)))
 		a->push_all = true;
-	if (!p->has_rows)
+	if (!pr->has_rows)
 		a->push_no_rows = true;
 	a->push_upto = p->generation;
 	if (a->push_all || a->push_no_rows)
 		return;
-	memcpy(a->push_counts, p->counts, sizeof a->push_counts);
+	memcpy(a->push_counts, pr->counts, sizeof a->push_counts);
 	/* the rows, taken over: the newest state of each execution stays */
-	for (size_t i = 0; i < p->n_rows; i++) {
+	for (size_t i = 0; i < pr->n_rows; i++) {
 		size_t k = 0;
-		while (k < a->n_push_rows && strcmp(a->push_rows[k].id, p->rows[i].id) != 0)
+		while (k < a->n_push_rows && strcmp(a->push_rows[k].id, pr->rows[i].id) != 0)
 			k++;
 		if (k == a->n_push_rows) {
 			record_exec *v = realloc(a->push_rows, (k + 1) * sizeof *v);
@@ -334,9 +335,9 @@ void app_note_push(app *a, store_push *p)
 		} else {
 			record_exec_free(&a->push_rows[k]);
 		}
-		a->push_rows[k] = p->rows[i];
-		a->push_marks[k] = p->marks[i];
-		memset(&p->rows[i], 0, sizeof p->rows[i]);
+		a->push_rows[k] = pr->rows[i];
+		a->push_marks[k] = pr->marks[i];
+		memset(&pr->rows[i], 0, sizeof pr->rows[i]);
 	}
 }
 

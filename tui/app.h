@@ -260,7 +260,7 @@ int app_work(app *a);
 int app_reload(app *a);
 /* Keeps what a push named and the rows it brought (taken over from p),
  * for the next frame. */
-void app_note_push(app *a, store_push *p);
+void app_note_push(app *a, const store_push *p, store_push_rows *pr);
 /* At the frame after pushes: merges the rows they brought into the window,
  * the counts and the selected execution, asking the store only for what
  * they do not say; returns DO_* flags (DO_RELOAD when a row entered or

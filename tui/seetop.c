@@ -241,8 +241,10 @@ static int wait_input(app *a, int *todo)
 			lost_server(a, err.msg);
 			*todo |= DO_DRAW;
 		} else if (push.pushed && push.generation != a->gen) {
+			store_push_rows rows;
+			store_watch_rows(a->st, &rows);
 			a->push_pending = true; /* drawn at the next frame: see below */
-			app_note_push(a, &push);
+			app_note_push(a, &push, &rows);
 		}
 	}
 	if (a->watch_fd < 0) {

@@ -1129,11 +1129,16 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
 /* The rows of the last push read go with the next read. */
 static void push_rows_free(store *st)
 {
-	record_exec_array_free(st->push_rows, st->n_push_rows);
-	free(st->push_marks);
-	st->push_rows = NULL;
-	st->push_marks = NULL;
-	st->n_push_rows = 0;
+	record_exec_array_free(st->push.rows, st->push.n_rows);
+	free(st->push.marks);
+	st->push.rows = NULL;
+	st->push.marks = NULL;
+	st->push.n_rows = 0;
+}
+
+void store_watch_rows(store *st, store_push_rows *out)
+{
+	*out = st->push;
 }
 
 store_code store_watch(store *st, int *fd, store_err *err)
@@ -1183,31 +1188,32 @@ static void push_id(store_push *push, const void *id, size_t n)
 	push->n_ids++;
 }
 
-/* Merges one push frame into push (and its rows into st's, the newest
+/* Merges one push frame into push, and its rows into st->push (the newest
  * state of each execution kept); -1 when out of memory. */
 static int push_take(store *st, store_push *push, const wire_msg *m, bool first)
 {
+	store_push_rows *pr = &st->push;
 	bool rows = (m->u[WIRE_PUSH_FLAGS] & WIRE_PUSH_WITH_ROWS) != 0;
 	push->pushed = true;
 	push->generation = m->u[0];
 	if (first) {
-		push->has_rows = rows;
-		push->from_generation = rows ? m->u[WIRE_PUSH_FROM] : 0;
+		pr->has_rows = rows;
+		pr->from_generation = rows ? m->u[WIRE_PUSH_FROM] : 0;
 	}
 	if (!rows) { /* a server of an older revision: ids alone */
-		push->has_rows = false;
+		pr->has_rows = false;
 		push->all = push->all || m->u[1] != 0 || m->n_blobs == 0;
 		for (size_t i = 0; i < m->n_blobs && !push->all; i++)
 			push_id(push, m->blobs[i].p, m->blobs[i].len);
 		return 0;
 	}
 	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
-		push->counts[i] = m->u[WIRE_LIST_COUNTS + i];
-	push->reload = push->reload || (m->u[WIRE_PUSH_FLAGS] & WIRE_PUSH_RELOAD);
-	push->all = push->all || push->reload || m->u[1] != 0;
+		pr->counts[i] = m->u[WIRE_LIST_COUNTS + i];
+	pr->reload = pr->reload || (m->u[WIRE_PUSH_FLAGS] & WIRE_PUSH_RELOAD);
+	push->all = push->all || pr->reload || m->u[1] != 0;
 	size_t n_rows = m->u[WIRE_PUSH_ROWS] < m->n_blobs ? (size_t)m->u[WIRE_PUSH_ROWS] : m->n_blobs;
 	if (push->all) {
-		push->has_rows = false;
+		pr->has_rows = false;
 		return 0;
 	}
 	for (size_t i = 0; i < m->n_blobs; i++) {
@@ -1216,37 +1222,37 @@ static int push_take(store *st, store_push *push, const wire_msg *m, bool first)
 		char why[128];
 		bool row = i < n_rows;
 		if (row && record_from_image_exec(b->p, b->len, &e, why, sizeof why) < 0) {
-			push->has_rows = false; /* one that does not decode: read the list */
+			pr->has_rows = false; /* one that does not decode: read the list */
 			continue;
 		}
 		/* the row held of the same execution is older: it goes */
 		const char *id = row ? e.id : (const char *)b->p;
 		size_t idlen = row ? strlen(e.id) : b->len;
 		push_id(push, id, idlen);
-		for (size_t k = 0; k < st->n_push_rows; k++)
-			if (strlen(st->push_rows[k].id) == idlen && memcmp(st->push_rows[k].id, id, idlen) == 0) {
-				record_exec_free(&st->push_rows[k]);
-				st->push_rows[k] = st->push_rows[--st->n_push_rows];
-				st->push_marks[k] = st->push_marks[st->n_push_rows];
+		for (size_t k = 0; k < pr->n_rows; k++)
+			if (strlen(pr->rows[k].id) == idlen && memcmp(pr->rows[k].id, id, idlen) == 0) {
+				record_exec_free(&pr->rows[k]);
+				pr->rows[k] = pr->rows[--pr->n_rows];
+				pr->marks[k] = pr->marks[pr->n_rows];
 				break;
 			}
 		if (!row)
 			continue;
-		record_exec *v = realloc(st->push_rows, (st->n_push_rows + 1) * sizeof *v);
-		unsigned char *mk = v ? realloc(st->push_marks, st->n_push_rows + 1) : NULL;
+		record_exec *v = realloc(pr->rows, (pr->n_rows + 1) * sizeof *v);
+		unsigned char *mk = v ? realloc(pr->marks, pr->n_rows + 1) : NULL;
 		if (v)
-			st->push_rows = v;
+			pr->rows = v;
 		if (mk)
-			st->push_marks = mk;
+			pr->marks = mk;
 		if (!v || !mk) {
 			record_exec_free(&e);
 			return -1;
 		}
-		st->push_rows[st->n_push_rows] = e;
-		st->push_marks[st->n_push_rows++] = m->has_s[0] && i < m->s[0].len ? m->s[0].p[i] : 0;
+		pr->rows[pr->n_rows] = e;
+		pr->marks[pr->n_rows++] = m->has_s[0] && i < m->s[0].len ? m->s[0].p[i] : 0;
 	}
 	if (push->all)
-		push->has_rows = false;
+		pr->has_rows = false;
 	return 0;
 }
 
@@ -1255,6 +1261,7 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 	memset(err, 0, sizeof *err);
 	memset(push, 0, sizeof *push);
 	push_rows_free(st);
+	memset(&st->push, 0, sizeof st->push);
 	size_t frames = 0;
 	if (st->watch_fd < 0)
 		return err_set(err, STORE_STORAGE, "not subscribed to the store server of '%s'", st->home);
@@ -1290,11 +1297,8 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 		wire_msg_free(&m);
 		off += 4 + len;
 	}
-	if (!push->has_rows)
+	if (!st->push.has_rows)
 		push_rows_free(st);
-	push->rows = st->push_rows;
-	push->marks = st->push_marks;
-	push->n_rows = st->n_push_rows;
 	memmove(st->watch_in.data, st->watch_in.data + off, st->watch_in.len - off);
 	st->watch_in.len -= off;
 	if (closed) {

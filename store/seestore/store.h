@@ -260,39 +260,43 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
  * the subscription is not pushed: subscribe first, then read what you wait
  * on, and read again after every reconnection.
  *
- * A push also carries the changed executions as a list shows them (`rows`),
- * with the counts per status: a dashboard merges them into what it shows
- * without asking.  It must read again (a list with its counts) when
- * `has_rows` is false (`all`, or a server of an older revision), when
- * `reload` says it fell too far behind, or when `from_generation` is above
- * the generation it read last (it missed a change).  The rows and their
- * marks belong to the store handle: they stay valid until the next
- * store_watch_read or store_close.  A caller may take a row over by copying
- * the record_exec out and zeroing the slot (then it frees it, as it frees a
- * listed one); the ids of every changed execution are in `ids`, so an id
- * there with no row is an execution that is gone. */
+ * A push also carries the changed executions as a list shows them, with
+ * the counts per status: store_watch_rows hands them out after each
+ * store_watch_read, and a dashboard merges them into what it shows without
+ * asking.  It must read again (a list with its counts) when `has_rows` is
+ * false (`all`, or a server of an older revision), when `reload` says it
+ * fell too far behind, or when `from_generation` is above the generation
+ * it read last (it missed a change). */
 #define STORE_PUSH_IDS 64
-enum {
-	STORE_PUSH_PAUSED = 1 << 0,   /* a row waiting only because an operator paused it */
-	STORE_PUSH_STRANDED = 1 << 1, /* a row running after a decision with no engine attached (store_exec_stranded) */
-};
 typedef struct store_push {
 	bool pushed;          /* something changed since the last read */
 	uint64_t generation;  /* the newest generation pushed */
 	bool all;             /* too many changed to name: treat every one as changed */
 	size_t n_ids;
 	char ids[STORE_PUSH_IDS][RECORD_ID_BUF];
-	/* with rows (the server's revision 8 on) */
-	bool has_rows;            /* rows and counts below say every change since from_generation */
-	bool reload;              /* the server says: this reader fell behind, read everything again */
-	uint64_t from_generation; /* the generation the first push read follows */
-	uint64_t counts[EXEC_STATUS_COUNT]; /* per status, at `generation` */
-	record_exec *rows;        /* the changed executions, newest state each; owned by the store handle */
-	unsigned char *marks;     /* per row: STORE_PUSH_PAUSED, STORE_PUSH_STRANDED */
-	size_t n_rows;
 } store_push;
 store_code store_watch(store *st, int *fd, store_err *err);
 store_code store_watch_read(store *st, store_push *push, store_err *err);
+/* The rows of what the last store_watch_read read.  The rows and their
+ * marks belong to the store handle: they stay valid until the next
+ * store_watch_read or store_close.  A caller may take a row over by copying
+ * the record_exec out and zeroing its slot (then it frees it, as it frees a
+ * listed one).  The ids of every changed execution are in store_push.ids:
+ * an id there with no row is an execution that is gone. */
+enum {
+	STORE_PUSH_PAUSED = 1 << 0,   /* a row waiting only because an operator paused it */
+	STORE_PUSH_STRANDED = 1 << 1, /* a row running after a decision with no engine attached (store_exec_stranded) */
+};
+typedef struct store_push_rows {
+	bool has_rows;            /* the rows and counts below say every change since from_generation */
+	bool reload;              /* the server says: this reader fell behind, read everything again */
+	uint64_t from_generation; /* the generation the first push read follows */
+	uint64_t counts[EXEC_STATUS_COUNT]; /* per status, at the push's generation */
+	record_exec *rows;        /* the changed executions, the newest state of each */
+	unsigned char *marks;     /* per row: STORE_PUSH_PAUSED, STORE_PUSH_STRANDED */
+	size_t n_rows;
+} store_push_rows;
+void store_watch_rows(store *st, store_push_rows *out);
 
 /* ---- the engine's side ----
  *
