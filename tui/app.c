@@ -35,6 +35,8 @@ static void free_item(app *a)
 	a->n_events = 0;
 }
 
+static void push_forget(app *a);
+
 void app_free(app *a)
 {
 	bulk_job_free(a);
@@ -45,6 +47,9 @@ void app_free(app *a)
 	list_free(a);
 	free_item(a);
 	app_ask_clear(a);
+	push_forget(a);
+	free(a->paused_ids);
+	a->paused_ids = NULL;
 }
 
 static void learn_failed(app *a, const store_item *it);
@@ -147,16 +152,6 @@ int app_sort_parse(const char *name)
 	return -1;
 }
 
-static bool item_paused(const store_item *it)
-{
-	bool asks = false, paused = false;
-	for (size_t k = 0; k < it->n_tasks; k++) {
-		asks |= it->tasks[k].status == TASK_WAITING && it->tasks[k].has_input;
-		paused |= it->tasks[k].status == TASK_WAITING && !it->tasks[k].has_input;
-	}
-	return it->exec.status == EXEC_WAITING && paused && !asks;
-}
-
 /* Reads its tasks once per version of the execution: an answer, a pause
  * or an engine's step all make a new version. */
 bool app_exec_paused(app *a, const record_exec *e)
@@ -171,7 +166,7 @@ bool app_exec_paused(app *a, const record_exec *e)
 	store_err err;
 	if (store_get_item(a->st, e->id, &it, &err) != STORE_OK)
 		return false;
-	bool p = item_paused(&it);
+	bool p = store_item_paused(&it);
 	store_item_free(&it);
 	size_t at = a->n_paused_seen < cap ? a->n_paused_seen++ : a->paused_seen_next++ % cap;
 	snprintf(a->paused_seen[at].id, sizeof a->paused_seen[at].id, "%s", e->id);
@@ -219,7 +214,7 @@ void app_look_rows(app *a)
 		if (store_get_item(a->st, e->id, &it, &err) != STORE_OK)
 			continue;
 		learn_failed(a, &it);
-		r->paused = item_paused(&it);
+		r->paused = store_item_paused(&it);
 		store_item_free(&it);
 	}
 }
@@ -243,11 +238,17 @@ static void count_paused(app *a, uint64_t gen)
 		a->n_paused = -1;
 		return;
 	}
-	long long paused = 0;
+	if (!a->paused_ids && !(a->paused_ids = malloc(APP_PAUSED_COUNT_MAX * sizeof *a->paused_ids))) {
+		record_exec_array_free(v, n);
+		a->n_paused = -1;
+		return;
+	}
+	a->n_paused_ids = 0;
 	for (size_t i = 0; i < n; i++)
-		paused += app_exec_paused(a, &v[i]);
+		if (app_exec_paused(a, &v[i]) && a->n_paused_ids < APP_PAUSED_COUNT_MAX)
+			snprintf(a->paused_ids[a->n_paused_ids++], sizeof a->paused_ids[0], "%s", v[i].id);
 	record_exec_array_free(v, n);
-	a->n_paused = paused;
+	a->n_paused = (long long)a->n_paused_ids;
 	a->paused_gen = gen;
 }
 
@@ -278,7 +279,19 @@ const char *app_remote_host(const char *home, char *out, size_t cap)
 	return slash;
 }
 
-void app_note_push(app *a, const store_push *p)
+static void push_forget(app *a)
+{
+	record_exec_array_free(a->push_rows, a->n_push_rows);
+	free(a->push_marks);
+	a->push_rows = NULL;
+	a->push_marks = NULL;
+	a->n_push_rows = 0;
+	a->push_known = a->push_all = a->push_no_rows = false;
+	a->n_push_ids = 0;
+	a->push_upto = a->gen;
+}
+
+void app_note_push(app *a, const store_push *p, store_push_rows *pr)
 {
 	for (size_t i = 0; i < p->n_ids && !a->push_all; i++) {
 		bool have = false;
@@ -291,8 +304,165 @@ void app_note_push(app *a, const store_push *p)
 		else
 			snprintf(a->push_ids[a->n_push_ids++], sizeof a->push_ids[0], "%s", p->ids[i]);
 	}
-	if (p->all)
+	/* what they do not say whole (too many, a reload, a push missed in
+	 * between, an older generation: the store was rolled back) is read */
+	if (p->all || pr->reload ||
+	    (pr->has_rows && (pr->from_generation > a->push_upto || p->generation < a->push_upto)))
 		a->push_all = true;
+	if (!pr->has_rows)
+		a->push_no_rows = true;
+	a->push_upto = p->generation;
+	if (a->push_all || a->push_no_rows)
+		return;
+	memcpy(a->push_counts, pr->counts, sizeof a->push_counts);
+	/* the rows, taken over: the newest state of each execution stays */
+	for (size_t i = 0; i < pr->n_rows; i++) {
+		size_t k = 0;
+		while (k < a->n_push_rows && strcmp(a->push_rows[k].id, pr->rows[i].id) != 0)
+			k++;
+		if (k == a->n_push_rows) {
+			record_exec *v = realloc(a->push_rows, (k + 1) * sizeof *v);
+			unsigned char *m = v ? realloc(a->push_marks, k + 1) : NULL;
+			if (v)
+				a->push_rows = v;
+			if (m)
+				a->push_marks = m;
+			if (!v || !m) {
+				a->push_all = true;
+				return;
+			}
+			a->n_push_rows++;
+		} else {
+			record_exec_free(&a->push_rows[k]);
+		}
+		a->push_rows[k] = pr->rows[i];
+		a->push_marks[k] = pr->marks[i];
+		memset(&pr->rows[i], 0, sizeof pr->rows[i]);
+	}
+}
+
+static size_t row_index(const app *a, const char *id)
+{
+	for (size_t i = 0; i < a->n_rows; i++)
+		if (strcmp(a->rows[i].exec.id, id) == 0)
+			return i;
+	return a->n_rows;
+}
+
+/* Whether an execution not in the window would be in it: the window reaches
+ * the newest (or the oldest) row, or the execution started between its
+ * first and last rows. */
+static bool within_window(const app *a, const record_exec *e)
+{
+	if (a->n_rows == 0 || !e->start_timestamp)
+		return true;
+	const char *first = a->rows[0].exec.start_timestamp, *last = a->rows[a->n_rows - 1].exec.start_timestamp;
+	bool below_top = !a->deep || (first && strcmp(e->start_timestamp, first) <= 0);
+	bool above_end = a->cur.done || (last && strcmp(e->start_timestamp, last) >= 0);
+	return below_top && above_end;
+}
+
+/* Whether the pushed rows may be merged into the window as it is: each
+ * stays where it was, and none enters or leaves it. */
+static bool push_fits(const app *a)
+{
+	if (a->push_all || a->push_no_rows || a->n_push_ids == 0 || !list_windowed(a))
+		return false;
+	int status = list_status(a);
+	for (size_t i = 0; i < a->n_push_ids; i++) {
+		const record_exec *e = NULL;
+		for (size_t k = 0; k < a->n_push_rows && !e; k++)
+			if (strcmp(a->push_rows[k].id, a->push_ids[i]) == 0)
+				e = &a->push_rows[k];
+		size_t at = row_index(a, a->push_ids[i]);
+		if (!e) { /* gone: it leaves the window, if it was there */
+			if (at < a->n_rows)
+				return false;
+			continue;
+		}
+		bool listed = status < 0 || (int)e->status == status;
+		if (at < a->n_rows) {
+			const char *was = a->rows[at].exec.start_timestamp;
+			if (!listed || !was || !e->start_timestamp || strcmp(was, e->start_timestamp) != 0)
+				return false;
+		} else if (listed && within_window(a, e)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The paused count kept by the pushed rows: exact while it was counted at
+ * the generation the pushes follow; false when it must be counted again. */
+static bool paused_follow(app *a, uint64_t gen)
+{
+	if (a->n_paused < 0 || a->paused_gen != a->gen || !a->paused_ids)
+		return false;
+	for (size_t k = 0; k < a->n_push_ids; k++) {
+		const char *id = a->push_ids[k];
+		bool paused = false;
+		for (size_t i = 0; i < a->n_push_rows; i++)
+			if (strcmp(a->push_rows[i].id, id) == 0)
+				paused = a->push_rows[i].status == EXEC_WAITING && (a->push_marks[i] & STORE_PUSH_PAUSED);
+		size_t at = 0;
+		while (at < a->n_paused_ids && strcmp(a->paused_ids[at], id) != 0)
+			at++;
+		if (at < a->n_paused_ids && !paused)
+			memmove(a->paused_ids[at], a->paused_ids[at + 1], (--a->n_paused_ids - at) * sizeof a->paused_ids[0]);
+		else if (at == a->n_paused_ids && paused) {
+			if (a->n_paused_ids == APP_PAUSED_COUNT_MAX)
+				return false;
+			snprintf(a->paused_ids[a->n_paused_ids++], sizeof a->paused_ids[0], "%s", id);
+		}
+	}
+	a->n_paused = (long long)a->n_paused_ids;
+	a->paused_gen = gen;
+	return true;
+}
+
+int app_push_apply(app *a)
+{
+	if (!push_fits(a)) {
+		a->push_known = !a->push_all;
+		return DO_RELOAD;
+	}
+	uint64_t gen = a->push_upto;
+	memcpy(a->counts, a->push_counts, sizeof a->counts);
+	if (a->counts[EXEC_WAITING] > APP_PAUSED_COUNT_MAX)
+		a->n_paused = -1;
+	else if (!paused_follow(a, gen))
+		count_paused(a, gen);
+	a->gen = gen;
+	const size_t cap = sizeof a->paused_seen / sizeof a->paused_seen[0];
+	bool item_named = false;
+	for (size_t k = 0; k < a->n_push_rows; k++) {
+		record_exec *e = &a->push_rows[k];
+		unsigned char mark = a->push_marks[k];
+		if (e->status == EXEC_WAITING) { /* what app_exec_paused would read */
+			size_t at = a->n_paused_seen < cap ? a->n_paused_seen++ : a->paused_seen_next++ % cap;
+			snprintf(a->paused_seen[at].id, sizeof a->paused_seen[at].id, "%s", e->id);
+			a->paused_seen[at].version = e->version;
+			a->paused_seen[at].paused = (mark & STORE_PUSH_PAUSED) != 0;
+		}
+		size_t at = row_index(a, e->id);
+		if (at == a->n_rows)
+			continue;
+		item_named |= at == a->sel;
+		row *r = &a->rows[at];
+		record_exec_free(&r->exec);
+		r->exec = *e;
+		memset(e, 0, sizeof *e);
+		/* what the marks say of it is what a look at its tasks would */
+		bool orphan = r->exec.status == EXEC_RUNNING && !r->exec.engine_attached;
+		r->looked = r->exec.status == EXEC_WAITING || orphan;
+		r->paused = r->exec.status == EXEC_WAITING && (mark & STORE_PUSH_PAUSED);
+		r->no_engine = orphan && (mark & STORE_PUSH_STRANDED);
+	}
+	if (item_named || (a->sel < a->n_rows && !a->have_item))
+		app_load_item(a);
+	push_forget(a);
+	app_look_rows(a);
+	return DO_DRAW | app_ask_check(a);
 }
 
 /* Whether the pushes that caused this reload named the execution. */
@@ -409,8 +579,7 @@ int app_reload(app *a)
 		app_load_item(a);
 	rows_seen_again(a, seen, n_seen);
 	free(seen);
-	a->push_known = a->push_all = false;
-	a->n_push_ids = 0;
+	push_forget(a);
 	app_look_rows(a);
 	return DO_DRAW | app_ask_check(a);
 }

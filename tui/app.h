@@ -183,9 +183,21 @@ typedef struct app {
 	} paused_seen[64];
 	size_t n_paused_seen, paused_seen_next;
 	bool push_known;       /* the next reload is a push's, and its ids are below */
-	bool push_all;         /* a push named too many to keep */
+	bool push_all;         /* a push named too many to keep, or one was missed: read everything */
 	size_t n_push_ids;
 	char push_ids[STORE_PUSH_IDS][RECORD_ID_BUF];           /* the next draw shows a change the server pushed */
+	/* the rows the pushes brought since the last read (the newest state of
+	 * each), merged into the window at the next frame without asking */
+	record_exec *push_rows;
+	unsigned char *push_marks;  /* STORE_PUSH_PAUSED, STORE_PUSH_STRANDED per row */
+	size_t n_push_rows;
+	bool push_no_rows;     /* a push came without rows (an older server): read the list */
+	uint64_t push_upto;    /* the generation the pushes merged reach (a->gen when none) */
+	uint64_t push_counts[EXEC_STATUS_COUNT];
+	/* the paused executions counted at paused_gen (n_paused of them), kept
+	 * up to date by the pushed rows */
+	char (*paused_ids)[RECORD_ID_BUF];
+	size_t n_paused_ids;
 	long long reconnect_at; /* the second of the last attempt */
 	time_t clock_sec;      /* the second the header's clock shows */
 	/* rows marked with Space, by id: R, x and X act on all of them */
@@ -246,8 +258,15 @@ int app_work(app *a);
 
 /* Reads the store: counts, the list window, the selected execution. */
 int app_reload(app *a);
-/* Keeps what a push named, for the reload it causes. */
-void app_note_push(app *a, const store_push *p);
+/* Keeps what a push named and the rows it brought (taken over from p),
+ * for the next frame. */
+void app_note_push(app *a, const store_push *p, store_push_rows *pr);
+/* At the frame after pushes: merges the rows they brought into the window,
+ * the counts and the selected execution, asking the store only for what
+ * they do not say; returns DO_* flags (DO_RELOAD when a row entered or
+ * left the window, the filter or sort needs the index, or a push was
+ * missed). */
+int app_push_apply(app *a);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */
 const char *app_remote_host(const char *home, char *out, size_t cap);

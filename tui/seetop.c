@@ -212,10 +212,33 @@ static int frame_left_ms(const app *a)
 	return left <= 0 ? 0 : (int)left + 1;
 }
 
+/* Reads the pushes the server sent, and keeps what they say for the next
+ * frame; a server gone is said, and connected to again. */
+static void read_pushes(app *a, int *todo)
+{
+	store_push push;
+	store_err err;
+	if (store_watch_read(a->st, &push, &err) != STORE_OK) {
+		a->watch_fd = -1;
+		a->reconnecting = true;
+		a->reconnect_at = 0;
+		lost_server(a, err.msg);
+		*todo |= DO_DRAW;
+	} else if (push.pushed && push.generation != a->gen) {
+		store_push_rows rows;
+		store_watch_rows(a->st, &rows);
+		a->push_pending = true; /* drawn at the next frame: see below */
+		app_note_push(a, &push, &rows);
+	}
+}
+
 /* Waits for a key, a push from the server, a resize or the next clock
  * second (the header's clock and the ages tick); what is not a key sets
  * *todo and returns ERR.  An idle dashboard, and one with a prompt open,
- * makes no store request and wakes once a second. */
+ * makes no store request and wakes once a second.  While a push waits for
+ * its frame (max_fps), the pushes that follow wait in the socket: they are
+ * read, merged, at the frame, so that a dashboard wakes once a frame, not
+ * once a push. */
 static int wait_input(app *a, int *todo)
 {
 	*todo = DO_NOTHING;
@@ -226,25 +249,17 @@ static int wait_input(app *a, int *todo)
 	int wait_ms = to_second < 1 ? 1 : to_second;
 	if (a->push_pending && frame_left_ms(a) < wait_ms)
 		wait_ms = frame_left_ms(a);
-	int r = poll(p, a->watch_fd >= 0 ? 3 : 2, app_busy(a) ? 0 : wait_ms);
+	bool listen = a->watch_fd >= 0 && !a->push_pending;
+	int r = poll(p, listen ? 3 : 2, app_busy(a) ? 0 : wait_ms);
 	if (r < 0 && errno != EINTR)
 		return ERR;
 	if (r > 0 && (p[1].revents & POLLIN))
 		*todo |= resized(a);
-	if (a->watch_fd >= 0 && r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-		store_push push;
-		store_err err;
-		if (store_watch_read(a->st, &push, &err) != STORE_OK) {
-			a->watch_fd = -1;
-			a->reconnecting = true;
-			a->reconnect_at = 0;
-			lost_server(a, err.msg);
-			*todo |= DO_DRAW;
-		} else if (push.pushed && push.generation != a->gen) {
-			a->push_pending = true; /* drawn at the next frame: see below */
-			app_note_push(a, &push);
-		}
-	}
+	if (listen && r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
+		read_pushes(a, todo);
+	/* the frame of a push waiting: what came meanwhile joins it */
+	if (a->push_pending && frame_left_ms(a) == 0 && a->watch_fd >= 0)
+		read_pushes(a, todo);
 	if (a->watch_fd < 0) {
 		time_t t = time(NULL);
 		if (t != a->reconnect_at) { /* once a second */
@@ -274,8 +289,12 @@ static int wait_input(app *a, int *todo)
 		a->push_pending = false;
 		a->push_drawn_ms = mono_us() / 1000.0;
 		a->pushed = true;
-		a->push_known = !a->push_all && !(*todo & DO_RELOAD);
-		*todo |= DO_RELOAD;
+		/* the rows they brought go into the window; the store is asked
+		 * only for what they do not say */
+		if (*todo & DO_RELOAD)
+			a->push_known = false;
+		else
+			*todo |= app_push_apply(a);
 	}
 	/* the clock: by the second shown, not by a quiet poll, which a
 	 * steady stream of pushes would never let happen; read on the clock

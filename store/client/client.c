@@ -475,6 +475,8 @@ store_code store_open(const char *home, unsigned flags, store **out, store_err *
 	return STORE_OK;
 }
 
+static void push_rows_free(store *st);
+
 void store_close(store *st)
 {
 	if (!st)
@@ -485,6 +487,7 @@ void store_close(store *st)
 	wire_msg_free(&st->reply);
 	record_buf_free(&st->in);
 	record_buf_free(&st->watch_in);
+	push_rows_free(st);
 	for (size_t i = 0; i < st->n_att; i++)
 		free(st->att[i]);
 	free(st->att);
@@ -1123,6 +1126,21 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
 	return c;
 }
 
+/* The rows of the last push read go with the next read. */
+static void push_rows_free(store *st)
+{
+	record_exec_array_free(st->push.rows, st->push.n_rows);
+	free(st->push.marks);
+	st->push.rows = NULL;
+	st->push.marks = NULL;
+	st->push.n_rows = 0;
+}
+
+void store_watch_rows(store *st, store_push_rows *out)
+{
+	*out = st->push;
+}
+
 store_code store_watch(store *st, int *fd, store_err *err)
 {
 	memset(err, 0, sizeof *err);
@@ -1136,7 +1154,8 @@ store_code store_watch(store *st, int *fd, store_err *err)
 	if (c)
 		return c;
 	record_buf b = { 0 };
-	int rc = wire_begin(&b, OP_SUBSCRIBE) | wire_finish(&b);
+	/* with rows, unless it acts as a build older than them */
+	int rc = wire_begin(&b, OP_SUBSCRIBE) | wire_u(&b, 0, wire_revision() >= WIRE_REV_PUSH_ROWS) | wire_finish(&b);
 	int64_t deadline = client_now_ms() + st->timeout_ms;
 	if (rc || client_send_all(wfd, b.data, b.len, deadline) != STORE_OK || client_recv_frame(wfd, &st->watch_in, deadline) != 0) {
 		record_buf_free(&b);
@@ -1151,10 +1170,99 @@ store_code store_watch(store *st, int *fd, store_err *err)
 	return STORE_OK;
 }
 
+/* Adds an id to the push's (past STORE_PUSH_IDS: all). */
+static void push_id(store_push *push, const void *id, size_t n)
+{
+	if (push->all)
+		return;
+	size_t l = n < sizeof push->ids[0] - 1 ? n : sizeof push->ids[0] - 1;
+	for (size_t i = 0; i < push->n_ids; i++)
+		if (strlen(push->ids[i]) == l && memcmp(push->ids[i], id, l) == 0)
+			return;
+	if (push->n_ids == STORE_PUSH_IDS) {
+		push->all = true;
+		return;
+	}
+	memcpy(push->ids[push->n_ids], id, l);
+	push->ids[push->n_ids][l] = '\0';
+	push->n_ids++;
+}
+
+/* Merges one push frame into push, and its rows into st->push (the newest
+ * state of each execution kept); -1 when out of memory. */
+static int push_take(store *st, store_push *push, const wire_msg *m, bool first)
+{
+	store_push_rows *pr = &st->push;
+	bool rows = (m->u[WIRE_PUSH_FLAGS] & WIRE_PUSH_WITH_ROWS) != 0;
+	push->pushed = true;
+	push->generation = m->u[0];
+	if (first) {
+		pr->has_rows = rows;
+		pr->from_generation = rows ? m->u[WIRE_PUSH_FROM] : 0;
+	}
+	if (!rows) { /* a server of an older revision: ids alone */
+		pr->has_rows = false;
+		push->all = push->all || m->u[1] != 0 || m->n_blobs == 0;
+		for (size_t i = 0; i < m->n_blobs && !push->all; i++)
+			push_id(push, m->blobs[i].p, m->blobs[i].len);
+		return 0;
+	}
+	for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+		pr->counts[i] = m->u[WIRE_LIST_COUNTS + i];
+	pr->reload = pr->reload || (m->u[WIRE_PUSH_FLAGS] & WIRE_PUSH_RELOAD);
+	push->all = push->all || pr->reload || m->u[1] != 0;
+	size_t n_rows = m->u[WIRE_PUSH_ROWS] < m->n_blobs ? (size_t)m->u[WIRE_PUSH_ROWS] : m->n_blobs;
+	if (push->all) {
+		pr->has_rows = false;
+		return 0;
+	}
+	for (size_t i = 0; i < m->n_blobs; i++) {
+		const wire_blob *b = &m->blobs[i];
+		record_exec e;
+		char why[128];
+		bool row = i < n_rows;
+		if (row && record_from_image_exec(b->p, b->len, &e, why, sizeof why) < 0) {
+			pr->has_rows = false; /* one that does not decode: read the list */
+			continue;
+		}
+		/* the row held of the same execution is older: it goes */
+		const char *id = row ? e.id : (const char *)b->p;
+		size_t idlen = row ? strlen(e.id) : b->len;
+		push_id(push, id, idlen);
+		for (size_t k = 0; k < pr->n_rows; k++)
+			if (strlen(pr->rows[k].id) == idlen && memcmp(pr->rows[k].id, id, idlen) == 0) {
+				record_exec_free(&pr->rows[k]);
+				pr->rows[k] = pr->rows[--pr->n_rows];
+				pr->marks[k] = pr->marks[pr->n_rows];
+				break;
+			}
+		if (!row)
+			continue;
+		record_exec *v = realloc(pr->rows, (pr->n_rows + 1) * sizeof *v);
+		unsigned char *mk = v ? realloc(pr->marks, pr->n_rows + 1) : NULL;
+		if (v)
+			pr->rows = v;
+		if (mk)
+			pr->marks = mk;
+		if (!v || !mk) {
+			record_exec_free(&e);
+			return -1;
+		}
+		pr->rows[pr->n_rows] = e;
+		pr->marks[pr->n_rows++] = m->has_s[0] && i < m->s[0].len ? m->s[0].p[i] : 0;
+	}
+	if (push->all)
+		pr->has_rows = false;
+	return 0;
+}
+
 store_code store_watch_read(store *st, store_push *push, store_err *err)
 {
 	memset(err, 0, sizeof *err);
 	memset(push, 0, sizeof *push);
+	push_rows_free(st);
+	memset(&st->push, 0, sizeof st->push);
+	size_t frames = 0;
 	if (st->watch_fd < 0)
 		return err_set(err, STORE_STORAGE, "not subscribed to the store server of '%s'", st->home);
 	bool closed = false;
@@ -1181,24 +1289,16 @@ store_code store_watch_read(store *st, store_push *push, store_err *err)
 			break;
 		wire_msg m;
 		char why[128];
-		if (wire_decode(st->watch_in.data + off + 4, len, &m, why, sizeof why) == 0 && m.op == OP_PUSH) {
-			push->pushed = true;
-			push->generation = m.u[0];
-			push->all = push->all || m.u[1] != 0 || m.n_blobs == 0;
-			for (size_t i = 0; i < m.n_blobs && !push->all; i++) {
-				if (push->n_ids == STORE_PUSH_IDS) {
-					push->all = true;
-					break;
-				}
-				size_t l = m.blobs[i].len < sizeof push->ids[0] - 1 ? m.blobs[i].len : sizeof push->ids[0] - 1;
-				memcpy(push->ids[push->n_ids], m.blobs[i].p, l);
-				push->ids[push->n_ids][l] = '\0';
-				push->n_ids++;
-			}
+		if (wire_decode(st->watch_in.data + off + 4, len, &m, why, sizeof why) == 0 && m.op == OP_PUSH &&
+		    push_take(st, push, &m, frames++ == 0) < 0) {
+			wire_msg_free(&m);
+			return client_oom(err);
 		}
 		wire_msg_free(&m);
 		off += 4 + len;
 	}
+	if (!st->push.has_rows)
+		push_rows_free(st);
 	memmove(st->watch_in.data, st->watch_in.data + off, st->watch_in.len - off);
 	st->watch_in.len -= off;
 	if (closed) {

@@ -19,6 +19,7 @@ struct store {
 	record_buf in;   /* the last answer's payload */
 	wire_msg reply;  /* decoded from `in` */
 	record_buf watch_in;
+	store_push_rows push; /* the rows of what the last store_watch_read read (store_watch_rows) */
 	char **att;      /* the executions attached through this handle: taken up again on reconnecting */
 	size_t n_att;
 };

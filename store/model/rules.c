@@ -76,6 +76,16 @@ bool store_exec_stranded(const record_exec *e, const char *last_action)
 	return false;
 }
 
+bool store_item_paused(const store_item *it)
+{
+	bool asks = false, paused = false;
+	for (size_t k = 0; k < it->n_tasks; k++) {
+		asks |= it->tasks[k].status == TASK_WAITING && it->tasks[k].has_input;
+		paused |= it->tasks[k].status == TASK_WAITING && !it->tasks[k].has_input;
+	}
+	return it->exec.status == EXEC_WAITING && paused && !asks;
+}
+
 bool store_task_needs_answer(const record_task *t)
 {
 	return t->status == TASK_WAITING && t->has_input && t->input_required && !t->has_input_value &&

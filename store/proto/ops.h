@@ -66,8 +66,10 @@
 	X(CHECKPOINT, "checkpoint", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_checkpoint) \
 	X(WAIT, "wait", 0, (U(0, generation, "the generation", 0), U(1, timeout, "the timeout", 0)), "u0 generation", 0, \
 	  op_wait) \
-	X(SUBSCRIBE, "subscribe", 0, (NOARGS), "u0 generation; then push frames", 0, op_subscribe) \
-	X(PUSH, "push", 0, (NOARGS), "u0 generation, u1 all changed, blobs: ids", 0, 0) \
+	X(SUBSCRIBE, "subscribe", 0, (U(0, rows, "with rows", 1)), "u0 generation; then push frames", 0, op_subscribe) \
+	X(PUSH, "push", 0, (NOARGS), \
+	  "u0 generation, u1 all changed, blobs: ids; asked with rows: u2 the generation it follows, u3 flags " \
+	  "(WIRE_PUSH_RELOAD), u4 rows, u8.. counts, s0 a mark per row, blobs: u4 row images, then the ids gone", 0, 0) \
 	X(STATUS, "status", 0, (NOARGS), \
 	  "u0 pid, u1 uptime, u2 clients, u3 generation, u4 cache bytes, u5 cache used, u6 log file, " \
 	  "u7 log offset, u8 hooks run, u9 failed, u10 pending, u11 requests served, u12 of them read-only", 0, \
@@ -138,12 +140,15 @@
  *      task-request in the table; status counts the requests served
  *   6: list asks for the newest page as record images (WIRE_REV_IMAGES)
  *   7: replication: repl-status and repl-leave; checkpoint, stop and backup
- *      act on the server asked (OPS_LOCAL), never forwarded by a replica */
+ *      act on the server asked (OPS_LOCAL), never forwarded by a replica
+ *   8: subscribe asks for rows: a push carries the changed executions as
+ *      list rows (images), the counts, and the generation it follows */
 #define WIRE_REVISIONS(X) \
 	X(4, 0x706be208c9f259aeull) \
 	X(5, 0x15961d0c695020d9ull) \
 	X(6, 0xb0c5be37c87723a5ull) \
-	X(7, 0x75c97b023708e563ull)
+	X(7, 0x75c97b023708e563ull) \
+	X(8, 0x9f05e2e595918923ull)
 /* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
 #define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
 enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };

@@ -38,6 +38,21 @@ uint64_t wire_revision(void);
  * once. */
 #define WIRE_REV_IMAGES 6
 
+/* From this revision on, a subscriber may ask for rows: each push carries
+ * the executions that changed as list rows (record images, encoded once
+ * per push for every subscriber), the counts per status, the generation it
+ * follows, and a mark per row (WIRE_MARK_*). */
+#define WIRE_REV_PUSH_ROWS 8
+#define WIRE_PUSH_FROM 2      /* the generation the push follows */
+#define WIRE_PUSH_FLAGS 3     /* WIRE_PUSH_RELOAD */
+#define WIRE_PUSH_ROWS 4      /* how many of the blobs are rows (the ids gone follow) */
+#define WIRE_PUSH_RELOAD 1    /* the subscriber fell too far behind: read everything again */
+#define WIRE_PUSH_WITH_ROWS 2 /* the push is of the kind with rows (u4 of them, the counts, u2) */
+enum {
+	WIRE_MARK_PAUSED = 1 << 0,   /* waiting only because an operator paused it */
+	WIRE_MARK_STRANDED = 1 << 1, /* running after a decision with no engine attached */
+};
+
 /* The operations and their codes (wire_op, OP_*): ops.h. */
 
 /* Request flags (HELLO's u0 and every change's flags). */

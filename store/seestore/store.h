@@ -177,6 +177,9 @@ bool store_task_needs_answer(const record_task *t);
  * reject, a deadline: `last_action`, its newest event's) with no engine
  * attached: nothing will move it ("? no engine"). */
 bool store_exec_stranded(const record_exec *e, const char *last_action);
+/* An execution that waits only because an operator paused it: a task
+ * waits with no input asked, and none asks for input. */
+bool store_item_paused(const store_item *it);
 
 /* The operations of pausing for user input. */
 store_code store_pause_task(store *st, const char *exec_id, const char *task_id, store_err *err);
@@ -255,7 +258,15 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
  * store_watch_read fails (STORE_STORAGE): call store_watch again to
  * reconnect, which starts a server if need be.  A change committed before
  * the subscription is not pushed: subscribe first, then read what you wait
- * on, and read again after every reconnection. */
+ * on, and read again after every reconnection.
+ *
+ * A push also carries the changed executions as a list shows them, with
+ * the counts per status: store_watch_rows hands them out after each
+ * store_watch_read, and a dashboard merges them into what it shows without
+ * asking.  It must read again (a list with its counts) when `has_rows` is
+ * false (`all`, or a server of an older revision), when `reload` says it
+ * fell too far behind, or when `from_generation` is above the generation
+ * it read last (it missed a change). */
 #define STORE_PUSH_IDS 64
 typedef struct store_push {
 	bool pushed;          /* something changed since the last read */
@@ -266,6 +277,26 @@ typedef struct store_push {
 } store_push;
 store_code store_watch(store *st, int *fd, store_err *err);
 store_code store_watch_read(store *st, store_push *push, store_err *err);
+/* The rows of what the last store_watch_read read.  The rows and their
+ * marks belong to the store handle: they stay valid until the next
+ * store_watch_read or store_close.  A caller may take a row over by copying
+ * the record_exec out and zeroing its slot (then it frees it, as it frees a
+ * listed one).  The ids of every changed execution are in store_push.ids:
+ * an id there with no row is an execution that is gone. */
+enum {
+	STORE_PUSH_PAUSED = 1 << 0,   /* a row waiting only because an operator paused it */
+	STORE_PUSH_STRANDED = 1 << 1, /* a row running after a decision with no engine attached (store_exec_stranded) */
+};
+typedef struct store_push_rows {
+	bool has_rows;            /* the rows and counts below say every change since from_generation */
+	bool reload;              /* the server says: this reader fell behind, read everything again */
+	uint64_t from_generation; /* the generation the first push read follows */
+	uint64_t counts[EXEC_STATUS_COUNT]; /* per status, at the push's generation */
+	record_exec *rows;        /* the changed executions, the newest state of each */
+	unsigned char *marks;     /* per row: STORE_PUSH_PAUSED, STORE_PUSH_STRANDED */
+	size_t n_rows;
+} store_push_rows;
+void store_watch_rows(store *st, store_push_rows *out);
 
 /* ---- the engine's side ----
  *

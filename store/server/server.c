@@ -271,18 +271,12 @@ static void serve(server *s)
 			jobs_timer_run(s, &timeout);
 			jobs_hooks_pump(s, &timeout);
 		}
+		/* changes merged while the push interval ran go out when it ends */
+		conn_push_tick(s, &timeout);
 		int64_t now = srv_now_ms();
 		s->buf_bytes = 0;
 		for (size_t i = 0; i < n; i++) {
 			conn *c = s->conns[i];
-			/* a push merged while its interval ran goes out when it ends */
-			if (c->push_pending && c->subscribed && c->out_off == c->out.len) {
-				int64_t left = c->push_next_ms - now;
-				if (left <= 0)
-					conn_write(s, c);
-				else if (left < timeout)
-					timeout = (int)left;
-			}
 			s->buf_bytes += conn_buffers(c);
 			p[i + 1].fd = c->fd;
 			/* one whose answers wait unread is not read either, nor one
@@ -484,6 +478,8 @@ int server_run(const char *home, const server_opts *o)
 
 	for (size_t i = 0; i < s.n_conns; i++)
 		conn_free(s.conns[i]);
+	for (size_t i = 0; i < s.n_push_ids; i++)
+		free(s.push_ids[i]);
 	free(s.conns);
 	free(s.pfd);
 	free(s.pconn);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "record_int.h"
 #include "server_int.h"
 #include "server_readers.h"
 #include "tag.h"
@@ -50,6 +51,204 @@ int conn_out_append(conn *c, const record_buf *frame)
 	return tag_put_raw(&c->out, frame->data, frame->len);
 }
 
+/* ---- pushes ----
+ *
+ * The changes of the batches since the last push are merged (their ids, or
+ * "all") and pushed at most every PUSH_INTERVAL_MS to every subscriber at
+ * once: the frame is encoded once, with the changed executions as list rows
+ * (the record images a list sends), the counts and the generation it
+ * follows, for those that asked for rows, and once as ids alone for those
+ * of an older revision.  A subscriber whose output is still full then
+ * misses it: what it missed is merged into its own ids (at most PUSH_IDS,
+ * then "all") and sent, encoded for it alone, once it drains; one that
+ * missed PUSH_BEHIND_MAX bytes of pushes is told to reload instead.  Either
+ * way a subscriber holds at most one push of the server's memory. */
+
+/* Merges ids into a set of at most PUSH_IDS; past it, or out of memory, *all. */
+static void ids_merge(char **set, size_t *n, bool *all, const char *const *ids, size_t m)
+{
+	for (size_t k = 0; k < m && !*all; k++) {
+		bool dup = false;
+		for (size_t j = 0; j < *n && !dup; j++)
+			dup = strcmp(set[j], ids[k]) == 0;
+		if (dup)
+			continue;
+		if (*n == PUSH_IDS || !(set[*n] = record_strdup(ids[k])))
+			*all = true;
+		else
+			(*n)++;
+	}
+	if (*all) {
+		for (size_t j = 0; j < *n; j++)
+			free(set[j]);
+		*n = 0;
+	}
+}
+
+static void push_clear(conn *c)
+{
+	for (size_t i = 0; i < c->n_push_ids; i++)
+		free(c->push_ids[i]);
+	c->n_push_ids = 0;
+	c->push_pending = c->push_all = c->push_reload = false;
+	c->push_behind = 0;
+}
+
+/* What a row does not say and a dashboard shows beside it (WIRE_MARK_*). */
+static unsigned char row_mark(server *s, const record_exec *e)
+{
+	store_err err;
+	if (e->status == EXEC_WAITING) {
+		store_item it;
+		if (dbs_get_item(s->db, e->id, &it, &err) != STORE_OK)
+			return 0;
+		bool paused = store_item_paused(&it);
+		store_item_free(&it);
+		return paused ? WIRE_MARK_PAUSED : 0;
+	}
+	if (e->status == EXEC_RUNNING && !e->engine_attached) {
+		record_event *ev = NULL;
+		size_t n = 0;
+		if (dbs_events(s->db, e->id, 0, 1, &ev, &n, &err) != STORE_OK)
+			return 0;
+		bool stranded = n && store_exec_stranded(e, ev[0].action);
+		record_event_array_free(ev, n);
+		return stranded ? WIRE_MARK_STRANDED : 0;
+	}
+	return 0;
+}
+
+/* The rows of the executions named, as images, then the ids of those gone,
+ * into b (a push begun); *n_rows of them, their marks into marks.  -1: out
+ * of memory; 1: more than PUSH_ROWS_BYTES_MAX (b is then left as begun). */
+static int push_rows(server *s, const char *const *ids, size_t n, record_buf *b, size_t *n_rows,
+		     unsigned char *marks)
+{
+	size_t mark = b->len;
+	const char *gone[PUSH_IDS];
+	size_t n_gone = 0;
+	record_buf img = { 0 };
+	int rc = 0;
+	*n_rows = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		record_exec e;
+		store_err err;
+		if (dbs_get(s->db, ids[i], &e, &err) != STORE_OK) {
+			if (err.code == STORE_NOT_FOUND)
+				gone[n_gone++] = ids[i];
+			else
+				rc = 1; /* cannot say: the subscribers read it themselves */
+			continue;
+		}
+		e.engine_attached = handle_attached(s, e.id);
+		marks[*n_rows] = row_mark(s, &e);
+		img.len = 0;
+		rc = record_image_exec(&e, &img) < 0 || wire_blob_add(b, img.data, img.len) < 0 ? -1 : 0;
+		record_exec_free(&e);
+		(*n_rows)++;
+		if (!rc && b->len - mark > PUSH_ROWS_BYTES_MAX)
+			rc = 1;
+	}
+	for (size_t i = 0; i < n_gone && !rc; i++)
+		rc = wire_blob_add(b, gone[i], strlen(gone[i]));
+	record_buf_free(&img);
+	if (rc)
+		b->len = mark;
+	return rc;
+}
+
+/* One push frame: the changes between generations from and to (ids, or
+ * all), with rows or as ids alone; a reload, with rows asked, says so. */
+static int push_encode(server *s, const char *const *ids, size_t n, bool all, bool reload, uint64_t from, uint64_t to,
+		       bool rows, record_buf *b)
+{
+	b->len = 0;
+	if (!rows) {
+		int rc = wire_begin(b, OP_PUSH) | wire_u(b, 0, to) | wire_u(b, 1, all || reload);
+		for (size_t i = 0; i < n && !all && !reload; i++)
+			rc |= wire_blob_add(b, ids[i], strlen(ids[i]));
+		return rc | wire_finish(b);
+	}
+	int rc = wire_begin(b, OP_PUSH) | wire_u(b, 0, to) | wire_u(b, WIRE_PUSH_FROM, from);
+	uint64_t counts[EXEC_STATUS_COUNT], g = 0;
+	store_err err;
+	if (!rc && s->db && dbs_counts(s->db, counts, &g, &err) == STORE_OK)
+		for (int i = 0; i < EXEC_STATUS_COUNT; i++)
+			rc |= wire_u(b, WIRE_LIST_COUNTS + i, counts[i]);
+	else
+		all = true;
+	size_t n_rows = 0;
+	unsigned char marks[PUSH_IDS];
+	if (!rc && !all && !reload) {
+		int r = push_rows(s, ids, n, b, &n_rows, marks);
+		if (r < 0)
+			return -1;
+		all = r > 0;
+	}
+	if (all || reload)
+		n_rows = 0;
+	rc |= wire_u(b, 1, all || reload) | wire_u(b, WIRE_PUSH_FLAGS, WIRE_PUSH_WITH_ROWS | (reload ? WIRE_PUSH_RELOAD : 0)) |
+	      wire_u(b, WIRE_PUSH_ROWS, n_rows);
+	if (n_rows)
+		rc |= wire_s(b, 0, marks, n_rows);
+	return rc | wire_finish(b);
+}
+
+void conn_push_tick(server *s, int *timeout)
+{
+	if (!s->push_any)
+		return;
+	int64_t now = srv_now_ms();
+	if (now < s->push_next_ms) {
+		if (timeout && s->push_next_ms - now < *timeout)
+			*timeout = (int)(s->push_next_ms - now);
+		return;
+	}
+	const char *const *ids = (const char *const *)s->push_ids;
+	record_buf frame[2] = { { 0 }, { 0 } }; /* ids alone, with rows: each encoded once, when first wanted */
+	bool built[2] = { false, false }, fine[2] = { false, false };
+	uint64_t to = s->gen;
+	for (size_t i = 0; i < s->n_conns; i++) {
+		conn *c = s->conns[i];
+		if (!c->subscribed || c->dead)
+			continue;
+		int k = c->push_rows;
+		if (!built[k]) {
+			built[k] = true;
+			fine[k] = push_encode(s, ids, s->n_push_ids, s->push_all, false, s->push_from, to, k, &frame[k]) == 0;
+		}
+		if (!c->push_pending && c->push_from == s->push_from && c->out_off == c->out.len && fine[k]) {
+			if (conn_out_append(c, &frame[k]) != 0)
+				c->dead = true;
+			c->push_from = to;
+			s->pushes_sent++;
+			continue;
+		}
+		/* its output is full: it hears of this once it drains */
+		c->push_pending = true;
+		ids_merge(c->push_ids, &c->n_push_ids, &c->push_all, ids, s->n_push_ids);
+		c->push_all = c->push_all || s->push_all || !fine[k];
+		c->push_behind += frame[k].len;
+		if (c->push_behind > PUSH_BEHIND_MAX && !c->push_reload) {
+			c->push_reload = c->push_all = true;
+			ids_merge(c->push_ids, &c->n_push_ids, &c->push_all, NULL, 0);
+			srv_log(s, "subscriber pid %ld missed %zu KB of pushes: told to reload once it reads again",
+				(long)c->pid, c->push_behind >> 10);
+		}
+	}
+	record_buf_free(&frame[0]);
+	record_buf_free(&frame[1]);
+	for (size_t i = 0; i < s->n_push_ids; i++)
+		free(s->push_ids[i]);
+	s->n_push_ids = 0;
+	s->push_any = s->push_all = false;
+	s->push_from = to;
+	s->push_next_ms = now + PUSH_INTERVAL_MS;
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (s->conns[i]->subscribed && !s->conns[i]->dead)
+			conn_write(s, s->conns[i]);
+}
+
 /* Sends what the socket takes now; never blocks. */
 void conn_write(server *s, conn *c)
 {
@@ -67,24 +266,20 @@ void conn_write(server *s, conn *c)
 	c->out.len = c->out_off = 0;
 	if (c->out.cap > CONN_KEEP)
 		record_buf_free(&c->out); /* a long answer's room goes back once it is sent */
-	if (c->push_pending && c->subscribed && srv_now_ms() >= c->push_next_ms) {
-		c->push_next_ms = srv_now_ms() + PUSH_INTERVAL_MS;
+	/* one that missed pushes while its output was full hears of them
+	 * now, merged into one: encoded for it alone */
+	if (c->push_pending && c->subscribed && !c->dead) {
 		record_buf b = { 0 };
-		int rc = wire_begin(&b, OP_PUSH);
-		rc |= wire_u(&b, 0, c->push_gen);
-		rc |= wire_u(&b, 1, c->push_all);
-		for (size_t i = 0; i < c->n_push_ids && !c->push_all; i++)
-			rc |= wire_blob_add(&b, c->push_ids[i], strlen(c->push_ids[i]));
-		rc |= wire_finish(&b);
-		for (size_t i = 0; i < c->n_push_ids; i++)
-			free(c->push_ids[i]);
-		c->n_push_ids = 0;
-		c->push_pending = c->push_all = false;
+		int rc = push_encode(s, (const char *const *)c->push_ids, c->n_push_ids, c->push_all, c->push_reload,
+				     c->push_from, s->push_from, c->push_rows, &b);
+		push_clear(c);
+		c->push_from = s->push_from;
+		s->pushes_sent++;
+		s->pushes_own++;
 		if (rc == 0 && conn_out_append(c, &b) == 0)
 			conn_write(s, c);
 		record_buf_free(&b);
 	}
-	(void)s;
 }
 
 /* ---- replies ---- */
@@ -543,25 +738,9 @@ void conn_finish_batch(server *s)
 	}
 	if (g != s->gen || s->changed) {
 		s->gen = g;
-		for (size_t i = 0; i < s->n_conns; i++) {
-			conn *c = s->conns[i];
-			if (!c->subscribed)
-				continue;
-			c->push_pending = true;
-			c->push_gen = g;
-			c->push_all = c->push_all || s->changed_all;
-			for (size_t k = 0; k < s->n_changed && !c->push_all; k++) {
-				bool dup = false;
-				for (size_t j = 0; j < c->n_push_ids && !dup; j++)
-					dup = strcmp(c->push_ids[j], s->changed_ids[k]) == 0;
-				if (dup)
-					continue;
-				if (c->n_push_ids == PUSH_IDS || !(c->push_ids[c->n_push_ids] = record_strdup(s->changed_ids[k])))
-					c->push_all = true;
-				else
-					c->n_push_ids++;
-			}
-		}
+		s->push_any = true;
+		s->push_all = s->push_all || s->changed_all || s->n_changed == 0; /* nothing named: all */
+		ids_merge(s->push_ids, &s->n_push_ids, &s->push_all, (const char *const *)s->changed_ids, s->n_changed);
 	}
 	for (size_t k = 0; k < s->n_changed; k++)
 		free(s->changed_ids[k]);
@@ -579,6 +758,7 @@ void conn_finish_batch(server *s)
 		record_buf_free(&b);
 		c->waiting = false;
 	}
+	conn_push_tick(s, NULL);
 	for (size_t i = 0; i < s->n_conns; i++) {
 		conn *c = s->conns[i];
 		if (c->dead)

@@ -119,6 +119,11 @@ static conn *attached_by(server *s, const char *id, size_t len)
 	return NULL;
 }
 
+bool handle_attached(server *s, const char *id)
+{
+	return attached_by(s, id, strlen(id)) != NULL;
+}
+
 /* Another engine, alive, drives it: refused (the same engine, reconnected, is not another). */
 static store_code attach_check(server *s, conn *c, const char *id, uint64_t pid, const char *host, store_err *err)
 {
@@ -723,8 +728,16 @@ static store_code op_wait(req *q)
 
 static store_code op_subscribe(req *q)
 {
-	q->c->subscribed = true;
-	q->rc |= wire_u(ok(q), 0, q->s->gen);
+	server *s = q->s;
+	conn *c = q->c;
+	c->subscribed = true;
+	c->push_rows = ARG(SUBSCRIBE, rows)->u != 0;
+	/* it joins the pushes to every subscriber: the next one follows the
+	 * last one sent (its rows may hold changes it reads now anyway) */
+	if (!s->push_any)
+		s->push_from = s->gen;
+	c->push_from = s->push_from;
+	q->rc |= wire_u(ok(q), 0, s->gen);
 	return STORE_OK;
 }
 

@@ -37,6 +37,8 @@
 #define LOG_MAX (1024 * 1024)        /* server.log is rotated past this */
 #define PUSH_INTERVAL_MS 10         /* a subscriber hears of changes at most this often: merged in between */
 #define PUSH_IDS 64                  /* more changed executions in one push: "all changed" */
+#define PUSH_ROWS_BYTES_MAX (256 * 1024) /* rows of one push past this: "all changed" instead */
+#define PUSH_BEHIND_MAX (1 << 20)    /* a subscriber that missed this many bytes of pushes is told to reload */
 #define SUBSCRIBER_OUT_MAX (1 << 20) /* a subscriber this far behind is dropped */
 #define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
 #define VERIFY_MAX 10000             /* problems sent back by verify */
@@ -66,9 +68,12 @@ typedef struct conn {
 	record_buf held;        /* an answer waiting for the batch's flush */
 	bool held_sync;         /* it answers a change that needs the flush */
 	bool subscribed;
-	bool push_pending, push_all;
-	int64_t push_next_ms;    /* no push before then: those that come sooner are merged */
-	uint64_t push_gen;
+	bool push_rows;          /* it asked for rows (revision 8 on) */
+	uint64_t push_from;      /* the generation of the last push it was sent (or subscribed at) */
+	/* it missed a push (its output was full): what it missed, merged, goes
+	 * out once it drains; past PUSH_BEHIND_MAX missed, a reload instead */
+	bool push_pending, push_all, push_reload;
+	size_t push_behind;      /* bytes of the pushes it missed */
 	char *push_ids[PUSH_IDS];
 	size_t n_push_ids;
 	bool in_reader;         /* a request of its runs on a reader thread: the next ones wait */
@@ -114,6 +119,15 @@ typedef struct server {
 	bool changed, changed_all;
 	char *changed_ids[PUSH_IDS];
 	size_t n_changed;
+	/* what the batches changed since the last push (push_from), pushed to
+	 * every subscriber at once, encoded once, at most every PUSH_INTERVAL_MS */
+	bool push_any, push_all;
+	char *push_ids[PUSH_IDS];
+	size_t n_push_ids;
+	uint64_t push_from;
+	int64_t push_next_ms;
+	uint64_t pushes_sent;   /* push frames sent, and of them encoded for one subscriber alone */
+	uint64_t pushes_own;
 	bool stop;
 	struct pollfd *pfd;     /* poll's array, kept from one wake-up to the next */
 	conn **pconn;           /* the connection of each entry (gather) */
@@ -163,6 +177,9 @@ void conn_read(server *s, conn *c);                   /* and runs every whole fr
 void conn_accept_all(server *s);
 bool conn_reap(server *s);              /* frees the closed; true when an engine's lease ended */
 void conn_finish_batch(server *s);      /* one flush, then the answers, then the pushes */
+/* Sends the changes merged since the last push, once PUSH_INTERVAL_MS has
+ * passed since it; shortens *timeout (ms) to when the next one is due. */
+void conn_push_tick(server *s, int *timeout);
 bool conn_poll_room(server *s, size_t n);
 int conn_gather(server *s);
 size_t conn_count(server *s);           /* the live ones */
@@ -177,6 +194,8 @@ int conn_reply_ok(record_buf *b);
 /* server_handle.c: runs one request; the answer goes to c->held (sent after
  * the batch's flush).  Returns false when the frame breaks the protocol. */
 bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *frame);
+/* Whether a live connection drives the execution (its engine is attached). */
+bool handle_attached(server *s, const char *id);
 /* Forgets the list pages kept (a replication site whose role changed). */
 void handle_pages_forget(void);
 

@@ -3,7 +3,8 @@
 #   1. a writer's durable pause+resume changes per second on one task for
 #      BENCH_FANOUT_SECS (default 5), alone and then with K read-only seetop
 #      dashboards open in tmux (K = BENCH_FANOUT_K, default 30), in one run,
-#      with the server's and the dashboards' CPU meanwhile;
+#      with the server's and the dashboards' CPU meanwhile, and the requests
+#      the dashboards made (server status);
 #   2. commit to screen on every dashboard: 20 changes 300 ms apart, from the
 #      moment each was asked for to the end of each dashboard's redraw that
 #      followed it (SEETOP_TRACE_PUSH): median, p99 and max over all of them;
@@ -65,15 +66,19 @@ for _ in $(seq 300); do
 done
 [ "$up" -ge "$K" ] || { echo "fanout.sh: $up of $K dashboards started" >&2; exit 1; }
 sleep 1
+ro() { "$SEECTL" --home "$home" server status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_read_only"])'; }
+r0=$(ro)
 s0=$(ticks "$spid")
 d0=$(ticks $pids)
 with=$(rate) || { echo "fanout.sh: the writer failed with $K dashboards" >&2; exit 1; }
 s1=$(ticks "$spid")
 d1=$(ticks $pids)
-awk -v a="$alone" -v w="$with" -v k="$K" -v s="$secs" -v sc=$((s1 - s0)) -v dc=$((d1 - d0)) -v hz="$hz" 'BEGIN {
+r1=$(ro)
+awk -v a="$alone" -v w="$with" -v k="$K" -v s="$secs" -v sc=$((s1 - s0)) -v dc=$((d1 - d0)) -v hz="$hz" \
+    -v asked=$((r1 - r0 - 1)) 'BEGIN {
 	printf "writer alone:              %8d durable changes/s\n", a
 	printf "writer with %2d dashboards: %8d durable changes/s  ratio %.2f (target >= 0.90)\n", k, w, w / a
-	printf "  meanwhile: server %.1f%% of a core, the %d dashboards %.1f%%\n", sc * 100 / (s * hz), k, dc * 100 / (s * hz) }'
+	printf "  meanwhile: server %.1f%% of a core, the %d dashboards %.1f%%, %d requests from them\n", sc * 100 / (s * hz), k, dc * 100 / (s * hz), asked }'
 
 # 2. commit to screen on every dashboard
 sleep 2
