@@ -6,5 +6,10 @@
 
 /* Closes every handle and opens the environment again, with recovery. */
 store_code env_reopen(dbs *st, store_err *err);
+/* Closes the databases' handles and opens them again, in the same
+ * environment: after Berkeley DB invalidated them (DB_REP_HANDLE_DEAD). */
+store_code env_reopen_dbs(dbs *st, store_err *err);
+/* Closes the databases' handles (the environment stays open). */
+void env_drop_dbs(dbs *st);
 
 #endif
