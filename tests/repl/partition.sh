@@ -55,7 +55,7 @@ on 1 deadline test-waiting task1 7h --actor lone-change
 heal_site 1
 back() { [ "$(role_of 1)" = replica ]; }
 wait_for 40 back || fail "the old master is $(role_of 1) after the heal, not a replica"
-has_majority() { "$SEECTL" --home "$(site_home 1)" history test-waiting 2>/dev/null | grep -q 'majority-change'; }
+has_majority() { in_site 1 "$SEECTL" --home "$(site_home 1)" history test-waiting 2>/dev/null | grep -q 'majority-change'; }
 wait_for 30 has_majority || fail "the old master never received the majority's changes"
 
 # its handles died with the rollback: reads at it go on
@@ -79,7 +79,7 @@ fi
 
 synced() {
 	for n in 1 2 3; do
-		"$SEECTL" --home "$(site_home $n)" history test-waiting 2>/dev/null | grep -q after-heal || return 1
+		in_site $n "$SEECTL" --home "$(site_home $n)" history test-waiting 2>/dev/null | grep -q after-heal || return 1
 	done
 }
 wait_for 30 synced || fail "the change after the heal did not reach every site"
