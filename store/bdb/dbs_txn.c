@@ -76,6 +76,7 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			store_code c = env_reopen_dbs(st, err);
 			if (c)
 				return c;
+			repl_note_reopen(st);
 		}
 		DB_TXN *txn;
 		memset(err, 0, sizeof *err);

@@ -52,6 +52,7 @@ on 1 deadline test-waiting task1 7h --actor lone-change
 [ "$rc" -ne 0 ] || fail "the cut-off master acknowledged a second change"
 
 # the heal: the old master becomes a replica and catches up
+heal_at=$(date -u +%Y-%m-%dT%H:%M:%S)
 heal_site 1
 back() { [ "$(role_of 1)" = replica ]; }
 wait_for 40 back || fail "the old master is $(role_of 1) after the heal, not a replica"
@@ -99,5 +100,12 @@ cmp -s "$work/trail1" "$work/trail2" && cmp -s "$work/trail2" "$work/trail3" ||
 	fail "the sites' trails differ: $(diff "$work/trail1" "$work/trail2"; diff "$work/trail2" "$work/trail3")"
 grep -q "replication: this site .* is now replica" "$(site_home 1)/server.log" ||
 	fail "the old master's log does not say it became a replica"
-grep -i "handle" "$(site_home 1)/server.log" | tail -3
+grep -q "replication: the databases were opened again" "$(site_home 1)/server.log" ||
+	fail "the old master's log does not say its databases were opened again after the rollback"
+# once a replica after the heal, the old master stays one: its handles were
+# opened again in the same environment, where closing and opening the whole
+# environment again would leave its group a moment (no master meanwhile)
+awk -v t="$heal_at" '$1 >= t' "$(site_home 1)/server.log" >"$work/after-heal.log"
+sed -n '/is now replica;/,$p' "$work/after-heal.log" | grep 'without a master' &&
+	fail "the old master lost its master again after rejoining as a replica: $(cat "$work/after-heal.log")"
 finish
