@@ -347,7 +347,7 @@ static store_code probe_format(dbs *st, uint64_t *format, store_err *err)
 	return c;
 }
 
-static void drop_db_handles(dbs *st)
+void env_drop_dbs(dbs *st)
 {
 	for (int i = 0; i < DBI_COUNT; i++)
 		if (st->db[i]) {
@@ -422,11 +422,11 @@ static store_code run_create(dbs *st, store_err *err)
 			ret = txn->commit(txn, 0);
 			if (ret == 0)
 				return STORE_OK;
-			drop_db_handles(st);
+			env_drop_dbs(st);
 			return err_db(st, err, ret, "creating the store in '%s'", st->home);
 		}
 		txn->abort(txn);
-		drop_db_handles(st);
+		env_drop_dbs(st);
 		if (err->db_ret != DB_LOCK_DEADLOCK && err->db_ret != DB_LOCK_NOTGRANTED)
 			return c;
 	}
@@ -515,6 +515,23 @@ store_code dbs_stats_read(dbs *st, dbs_stats *out, store_err *err)
 	out->log_file = lg->st_cur_file;
 	out->log_offset = lg->st_cur_offset;
 	free(lg);
+	return STORE_OK;
+}
+
+/* After a rollback at a replica (a master that came back after a partition
+ * undoes what it committed alone), Berkeley DB invalidates every database
+ * handle opened before it (DB_REP_HANDLE_DEAD): they are closed and opened
+ * again; the environment, and the site's place in its group, stay. */
+store_code env_reopen_dbs(dbs *st, store_err *err)
+{
+	env_drop_dbs(st);
+	for (int i = 0; i < DBI_COUNT; i++) {
+		store_code c = db_open_one(st, NULL, (dbi)i, 0, err);
+		if (c) {
+			env_drop_dbs(st);
+			return c;
+		}
+	}
 	return STORE_OK;
 }
 

@@ -10,5 +10,10 @@ store_code env_reopen(dbs *st, store_err *err);
  * view's dbmsg), not to the environment's handle, which the main thread
  * uses meanwhile; NULL: to the handle again. */
 void env_messages_to(char *buf);
+/* Closes the databases' handles and opens them again, in the same
+ * environment: after Berkeley DB invalidated them (DB_REP_HANDLE_DEAD). */
+store_code env_reopen_dbs(dbs *st, store_err *err);
+/* Closes the databases' handles (the environment stays open). */
+void env_drop_dbs(dbs *st);
 
 #endif

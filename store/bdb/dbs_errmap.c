@@ -21,7 +21,11 @@ store_code err_db(dbs *st, store_err *err, int ret, const char *fmt, ...)
 	va_end(ap);
 	err->code = STORE_STORAGE;
 	err->db_ret = ret;
-	if (st && st->dbmsg[0] && ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED)
+	if (ret == DB_REP_HANDLE_DEAD) /* what dbs_txn.c could not mend by opening them again */
+		snprintf(err->msg, sizeof err->msg, "%s: the replication group rolled back changes this site had "
+			 "committed without a quorum, and its databases' handles died with them: send the request "
+			 "again (its request id makes a change happen once)", what);
+	else if (st && st->dbmsg[0] && ret != DB_LOCK_DEADLOCK && ret != DB_LOCK_NOTGRANTED)
 		snprintf(err->msg, sizeof err->msg, "%s: %s (%s)", what, db_strerror(ret), st->dbmsg);
 	else
 		snprintf(err->msg, sizeof err->msg, "%s: %s", what, db_strerror(ret));

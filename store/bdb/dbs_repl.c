@@ -52,6 +52,11 @@ struct dbs_repl {
 	 * kernel accepts it for a stopped process) */
 	atomic_int master_lost;
 	atomic_ullong perm_failed;
+	/* the databases opened again since their handles were invalidated
+	 * (DB_REP_HANDLE_DEAD): by a rollback of what this site committed
+	 * without a quorum (a master cut off, back as a replica), or by a new
+	 * copy of the store from the master */
+	atomic_ullong reopens;
 	dbs_repl_run_fn run;
 	void (*cancel)(void *ctx);
 	void *run_ctx;
@@ -320,6 +325,17 @@ void repl_event(dbs *st, u_int32_t event, void *info)
 	default:
 		break;
 	}
+}
+
+void repl_note_reopen(dbs *st)
+{
+	if (st->repl)
+		atomic_fetch_add(&st->repl->reopens, 1);
+}
+
+uint64_t dbs_repl_reopens(const dbs *st)
+{
+	return st->repl ? atomic_load(&st->repl->reopens) : 0;
 }
 
 void repl_env_closing(dbs *st)

@@ -37,6 +37,11 @@ void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx)
 /* Whether this replica's master went silent and no master was heard of
  * since (Berkeley DB's own state keeps naming it). */
 bool dbs_repl_master_lost(const dbs *st);
+/* How many times since the server started the databases were opened again
+ * because Berkeley DB invalidated their handles (DB_REP_HANDLE_DEAD): after
+ * a rollback of what this site had committed without a quorum (a master cut
+ * off that came back as a replica), or a new copy from the master. */
+uint64_t dbs_repl_reopens(const dbs *st);
 /* Asks the master named in Berkeley DB's state whether it is there: when it
  * answers, it is the master again.  On the forwarder's thread (it may wait
  * long on a master that hangs: its connection is made anew, and Berkeley DB

@@ -25,6 +25,9 @@ void repl_free(dbs *st);
 /* How many commits no quorum acknowledged (DB_EVENT_REP_PERM_FAILED),
  * counted as the committing thread hears of it. */
 uint64_t repl_perm_failures(const dbs *st);
+/* The databases were opened again after their handles were invalidated:
+ * counted for dbs_repl_reopens. */
+void repl_note_reopen(dbs *st);
 /* The error of a commit that no quorum acknowledged. */
 store_code repl_not_durable(dbs *st, store_err *err);
 

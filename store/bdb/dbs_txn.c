@@ -48,9 +48,7 @@ static bool is_retryable(int ret)
 
 static bool is_panic(dbs *st, int ret)
 {
-	/* a replica's handles die when a new master rolls back what it had:
-	 * they are opened again, as after a panic */
-	return st->panicked || ret == DB_RUNRECOVERY || ret == DB_REP_HANDLE_DEAD;
+	return st->panicked || ret == DB_RUNRECOVERY;
 }
 
 static void backoff(int attempt)
@@ -82,7 +80,7 @@ bool commit_lsn(const DB_TXN_TOKEN *t, DB_LSN *lsn)
 static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write, bool quiet, store_err *err)
 {
 	bool req = write && cx && cx->req && cx->req_len;
-	int reopens = 0;
+	int reopens = 0, handle_reopens = 0;
 	for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		if (!st->env || st->panicked) {
 			if (reopens++ > 3)
@@ -90,6 +88,17 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			store_code c = env_reopen(st, err);
 			if (c)
 				return c;
+		}
+		/* handles that died with a replication rollback (DB_REP_HANDLE_DEAD):
+		 * the databases are opened again, the environment stays, and the
+		 * request runs again, so that its client notices nothing */
+		if (!st->db[DBI_META]) {
+			if (handle_reopens++ > 3)
+				break;
+			store_code c = env_reopen_dbs(st, err);
+			if (c)
+				return c;
+			repl_note_reopen(st);
 		}
 		DB_TXN *txn;
 		memset(err, 0, sizeof *err);
@@ -196,6 +205,10 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 		}
 		if (is_panic(st, err->db_ret)) {
 			st->panicked = 1;
+			continue;
+		}
+		if (err->db_ret == DB_REP_HANDLE_DEAD) {
+			env_drop_dbs(st);
 			continue;
 		}
 		return c;

@@ -466,6 +466,12 @@ bool repl_tick(server *s, int *timeout)
 		pthread_cond_broadcast(&fw.cond);
 		pthread_mutex_unlock(&fw.lock);
 	}
+	static uint64_t reopens_seen;
+	uint64_t reopens = dbs_repl_reopens(s->db);
+	if (reopens != reopens_seen)
+		srv_log(s, "replication: the databases were opened again: a rollback of changes this site had committed "
+			"without a quorum (none reported as done), or a new copy from the master, invalidated their handles");
+	reopens_seen = reopens;
 	if (role != last) {
 		dbs_repl_info info;
 		store_err e;
