@@ -160,6 +160,10 @@ static int status(cli *c, bool json)
 			printf("\"master_lsn\": \"%u/%u\", ", in.master_lsn_file, in.master_lsn_offset);
 		if (lag >= 0)
 			printf("\"lag_bytes\": %lld, ", lag);
+		if (in.lag_known)
+			printf("\"lag_ms\": %llu, ", (unsigned long long)in.lag_ms);
+		else
+			fputs("\"lag_ms\": null, ", stdout);
 		printf("\"group_sites\": %u, \"ack_policy\": \"quorum\", \"ack_timeout_ms\": %u, \"heartbeat_ms\": %u, "
 		       "\"unacknowledged_commits\": %llu, \"replication_generation\": %llu, ",
 		       in.nsites, in.ack_timeout_ms, in.heartbeat_ms, (unsigned long long)in.unacked,
@@ -185,6 +189,13 @@ static int status(cli *c, bool json)
 		printf(", the master's %u/%u%s", in.master_lsn_file, in.master_lsn_offset, lag == 0 ? " (in step)" : "");
 	if (lag > 0)
 		printf(" (%lld bytes behind)", lag);
+	if (in.role == STORE_REPL_REPLICA && in.lag_known && in.lag_ms == 0)
+		printf("\nlag        0 s (in step: this site holds every change the master made)");
+	else if (in.role == STORE_REPL_REPLICA && in.lag_known)
+		printf("\nlag        %.1f s (the master made the oldest change this site lacks that long ago)",
+		       (double)in.lag_ms / 1000);
+	else if (in.role != STORE_REPL_MASTER)
+		printf("\nlag        unknown (no master answers)");
 	printf("\ndurable    on a quorum of the group's %u sites, acks awaited %u ms%s; %llu commit%s unacknowledged\n",
 	       in.nsites, in.ack_timeout_ms,
 	       strict ? (in.two_site_strict ? " (two sites, strict: the master waits for the other)"
