@@ -138,6 +138,67 @@ static void put_json_str(const char *key, const char *v, bool comma)
 		fputs(", ", stdout);
 }
 
+static void put_json_sites(const store_repl_info *in)
+{
+	fputs("\"sites\": [", stdout);
+	for (size_t i = 0; i < in->n_sites; i++) {
+		fputs(i ? ", {" : "{", stdout);
+		put_json_str("address", in->sites[i].addr, true);
+		printf("\"role\": \"%s\", \"connected\": %s}", in->sites[i].master ? "master" : "replica",
+		       in->sites[i].connected ? "true" : "false");
+	}
+	fputs("]", stdout);
+}
+
+static void put_sites(const store_repl_info *in)
+{
+	for (size_t i = 0; i < in->n_sites; i++)
+		printf("site       %s %s, %s\n", in->sites[i].addr, in->sites[i].master ? "master" : "replica",
+		       in->sites[i].connected ? "connected" : "not connected");
+}
+
+void repl_print_state(store *st, bool json)
+{
+	store_repl_info in;
+	store_err err;
+	if (store_repl_status(st, &in, &err) != STORE_OK) {
+		/* a home of its own (STORE_INVALID_STATE), or a server that
+		 * cannot say: server status reports the rest all the same */
+		bool own = err.code == STORE_INVALID_STATE;
+		if (json)
+			fputs("null", stdout);
+		else
+			printf("replicated %s\n", own ? "no (a home of its own)" : err.msg);
+		return;
+	}
+	if (json) {
+		fputs("{", stdout);
+		put_json_str("address", in.self, true);
+		put_json_str("role", role_word(in.role), true);
+		put_json_str("master", in.master, true);
+		if (in.lag_known)
+			printf("\"lag_ms\": %llu, ", (unsigned long long)in.lag_ms);
+		else
+			fputs("\"lag_ms\": null, ", stdout);
+		printf("\"group_sites\": %u, ", in.nsites);
+		put_json_sites(&in);
+		fputs("}", stdout);
+		return;
+	}
+	if (in.role == STORE_REPL_MASTER)
+		printf("replicated the master, at %s, of a group of %u sites\n", in.self, in.nsites);
+	else if (in.role == STORE_REPL_NO_MASTER)
+		printf("replicated a replica, at %s, with no master (election in progress) in a group of %u sites\n",
+		       in.self, in.nsites);
+	else if (in.lag_known)
+		printf("replicated a replica, at %s, of %s, %.1f s behind, in a group of %u sites\n", in.self, in.master,
+		       (double)in.lag_ms / 1000, in.nsites);
+	else
+		printf("replicated a replica, at %s, of %s (its lag unknown: the master does not answer), in a group of "
+		       "%u sites\n", in.self, in.master, in.nsites);
+	put_sites(&in);
+}
+
 static int status(cli *c, bool json)
 {
 	int rc = cmd_open_store(c);
@@ -170,14 +231,8 @@ static int status(cli *c, bool json)
 		       (unsigned long long)in.rep_generation);
 		if (strict)
 			printf("\"two_site\": \"%s\", ", strict);
-		fputs("\"sites\": [", stdout);
-		for (size_t i = 0; i < in.n_sites; i++) {
-			fputs(i ? ", {" : "{", stdout);
-			put_json_str("address", in.sites[i].addr, true);
-			printf("\"role\": \"%s\", \"connected\": %s}", in.sites[i].master ? "master" : "replica",
-			       in.sites[i].connected ? "true" : "false");
-		}
-		fputs("]}\n", stdout);
+		put_json_sites(&in);
+		fputs("}\n", stdout);
 		return EXIT_DONE;
 	}
 	printf("site       %s (this one)\nrole       %s%s\nmaster     %s\n", in.self, role_word(in.role),
@@ -203,9 +258,7 @@ static int status(cli *c, bool json)
 		      : "",
 	       (unsigned long long)in.unacked, in.unacked == 1 ? "" : "s");
 	printf("heartbeat  %u ms\n", in.heartbeat_ms);
-	for (size_t i = 0; i < in.n_sites; i++)
-		printf("site       %s %s, %s\n", in.sites[i].addr, in.sites[i].master ? "master" : "replica",
-		       in.sites[i].connected ? "connected" : "not connected");
+	put_sites(&in);
 	return EXIT_DONE;
 }
 

@@ -27,6 +27,7 @@
 #include "dbs_errmap.h"
 #include "dbs_repl.h"
 #include "dbs_repl_int.h"
+#include "repl_lag.h"
 #include "tag.h"
 
 #define REPL_THREADS 4           /* message threads: forwarded requests wait in them */
@@ -37,7 +38,6 @@
 #define FORWARD_EXTRA_MS 3000
 #define MSG_FORWARD 'F'          /* a change's payload follows */
 #define MSG_LSN 'L'              /* where does your log end? (and, with a generation: how long ago you passed it) */
-#define SEEN_MAX 512             /* the master's recent generations, with when each was first seen */
 
 struct dbs_repl {
 	repl_conf conf;
@@ -57,15 +57,11 @@ struct dbs_repl {
 	dbs_repl_run_fn run;
 	void (*cancel)(void *ctx);
 	void *run_ctx;
-	/* at the master: when its generation last moved, oldest first in a
-	 * ring, so that it can tell a replica how long ago it made the oldest
-	 * change the replica lacks (dbs_repl_note_generation) */
-	pthread_mutex_t seen_lock;
-	struct seen {
-		int64_t ms;   /* monotonic, the master's own clock */
-		uint64_t gen; /* the generation reached then */
-	} seen[SEEN_MAX];
-	size_t n_seen, seen_first;
+	/* at the master: when its generation moved, so that it can tell a
+	 * replica how long ago it made the oldest change the replica lacks
+	 * (dbs_repl_note_generation; read on the message threads) */
+	pthread_mutex_t lag_lock;
+	repl_lag lag;
 };
 
 bool dbs_repl_on(const dbs *st)
@@ -125,7 +121,7 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	if (!st->repl) {
 		if (!(st->repl = calloc(1, sizeof *st->repl)))
 			return err_set(err, STORE_STORAGE, "out of memory");
-		pthread_mutex_init(&st->repl->seen_lock, NULL);
+		pthread_mutex_init(&st->repl->lag_lock, NULL);
 	}
 	struct dbs_repl *r = st->repl;
 	r->conf = conf;
@@ -182,44 +178,12 @@ void dbs_repl_note_generation(dbs *st, bool master, uint64_t gen)
 	struct dbs_repl *r = st ? st->repl : NULL;
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->seen_lock);
-	if (!master) /* what it saw as master says nothing of the next master */
-		r->n_seen = r->seen_first = 0;
-	size_t last = (r->seen_first + r->n_seen + SEEN_MAX - 1) % SEEN_MAX;
-	if (master && (r->n_seen == 0 || r->seen[last].gen != gen)) {
-		size_t at = (r->seen_first + r->n_seen) % SEEN_MAX;
-		if (r->n_seen == SEEN_MAX)
-			r->seen_first = (r->seen_first + 1) % SEEN_MAX;
-		else
-			r->n_seen++;
-		r->seen[at].ms = mono_ms();
-		r->seen[at].gen = gen;
-	}
-	pthread_mutex_unlock(&r->seen_lock);
-}
-
-/* This master's generation into *mine, and into *ms how long ago it first
- * went past `theirs` (0 when it has not); when that is older than the
- * ring, since the oldest moment the ring holds (at least that long ago);
- * UINT64_MAX when this site has noted no generation (it is no master). */
-static void seen_since(struct dbs_repl *r, uint64_t theirs, uint64_t *mine, uint64_t *ms)
-{
-	pthread_mutex_lock(&r->seen_lock);
-	*mine = 0;
-	*ms = UINT64_MAX;
-	if (r->n_seen) {
-		*mine = r->seen[(r->seen_first + r->n_seen - 1) % SEEN_MAX].gen;
-		*ms = 0;
-		for (size_t i = 0; i < r->n_seen && *mine > theirs; i++) {
-			const struct seen *e = &r->seen[(r->seen_first + i) % SEEN_MAX];
-			if (e->gen > theirs) {
-				int64_t d = mono_ms() - e->ms;
-				*ms = d > 0 ? (uint64_t)d : 0;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&r->seen_lock);
+	pthread_mutex_lock(&r->lag_lock);
+	if (master)
+		repl_lag_note(&r->lag, mono_ms(), gen);
+	else /* what it saw as master says nothing of the next master */
+		repl_lag_reset(&r->lag);
+	pthread_mutex_unlock(&r->lag_lock);
 }
 
 static void answer_msg(DB_CHANNEL *ch, const void *p, size_t n)
@@ -249,7 +213,9 @@ static void on_channel_msg(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq
 		bool lag = nreq == 2 && req[1].size == 8 && st && st->repl;
 		if (lag) {
 			uint64_t mine, ms;
-			seen_since(st->repl, key_get_u64(req[1].data), &mine, &ms);
+			pthread_mutex_lock(&st->repl->lag_lock);
+			ms = repl_lag_since(&st->repl->lag, mono_ms(), key_get_u64(req[1].data), &mine);
+			pthread_mutex_unlock(&st->repl->lag_lock);
 			key_u64(out + 8, mine);
 			key_u64(out + 16, ms);
 		}
@@ -410,7 +376,7 @@ void repl_env_closing(dbs *st)
 void repl_free(dbs *st)
 {
 	if (st->repl)
-		pthread_mutex_destroy(&st->repl->seen_lock);
+		pthread_mutex_destroy(&st->repl->lag_lock);
 	free(st->repl);
 	st->repl = NULL;
 }
@@ -507,7 +473,7 @@ static void master_lsn(dbs *st, dbs_repl_info *out)
 		out->master_lsn_file = (uint32_t)(v >> 32);
 		out->master_lsn_offset = (uint32_t)v;
 	}
-	if (resp.size == 24 && key_get_u64((unsigned char *)resp.data + 16) != UINT64_MAX) {
+	if (resp.size == 24 && key_get_u64((unsigned char *)resp.data + 16) != REPL_LAG_UNKNOWN) {
 		out->lag_known = true;
 		out->lag_ms = key_get_u64((unsigned char *)resp.data + 16);
 	}
