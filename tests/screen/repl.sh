@@ -69,12 +69,24 @@ for n in 1 2 3; do
 	[ "$late" -le 1000 ] || fail "site $n showed the pause $late ms after seectl pause returned (load: $(cut -d' ' -f1 /proc/loadavg)), not within 1 s"
 done
 
-# the master killed: the dashboards of the other two go on, and name the
-# new master.  (The killed site's own dashboard is closed first: it would
+# the master killed: the dashboards of the other two go on, say when no
+# master is known, and name the new master.  (The killed site's own dashboard is closed first: it would
 # start its server again at once, and the site might win the election.)
 $T send-keys -t site1 q
 wait_for 5 shows 1 "[exit 0]" || fail "site 1's dashboard did not quit: $(pane 1)"
+# site 3 held stopped meanwhile, site 2 alone cannot win an election: its
+# dashboard says so (bold), and its reads go on while changes are refused
+kill -STOP "$(site_pid 3)"
 kill -9 "$(site_pid 1)"
+expect_header 2 "seetop [RW]  no master (election in progress)  " 10
+has_sgr() { $T capture-pane -p -e -t "site$1" | head -1 | grep -qE $'\e\\[[0-9;]*1[;m][^\e]*no master'; }
+has_sgr 2 || fail "site 2's 'no master' is not bold: $($T capture-pane -p -e -t site2 | head -1 | cat -v)"
+on 2 show nightly-etl-1190
+expect_rc 0 "a read at site 2 while no master is known"
+on 2 resume nightly-etl-1190
+expect_rc 3 "a change at site 2 while no master is known"
+expect_err "no master (election in progress)"
+kill -CONT "$(site_pid 3)"
 elected() { [ "$(role_of 2)" = master ] || [ "$(role_of 3)" = master ]; }
 wait_for 30 elected || fail "no new master within 30 s"
 [ "$(role_of 2)" = master ] && new=2 other=3 || new=3 other=2
