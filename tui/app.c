@@ -297,7 +297,7 @@ int app_repl_refresh(app *a)
 	free(in);
 	bool same = was.role == a->repl.role && strcmp(was.master, a->repl.master) == 0 &&
 		    was.lag_known == a->repl.lag_known && was.lag_ms == a->repl.lag_ms;
-	return same ? DO_NOTHING : DO_DRAW;
+	return same ? DO_NOTHING : DO_TICK;
 }
 
 void app_note_push(app *a, const store_push *p)

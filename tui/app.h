@@ -257,8 +257,8 @@ int app_reload(app *a);
 /* Keeps what a push named, for the reload it causes. */
 void app_note_push(app *a, const store_push *p);
 /* Reads the site's role, its master and its lag when the home is a site
- * of a replication group (a home that is not makes no request); DO_DRAW
- * when what the header says of it changed, else DO_NOTHING. */
+ * of a replication group (a home that is not makes no request); DO_TICK
+ * (the header) when what the header says of it changed, else DO_NOTHING. */
 int app_repl_refresh(app *a);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */

@@ -283,8 +283,7 @@ static int wait_input(app *a, int *todo)
 	time_t sec = time(NULL);
 	if (sec != a->clock_sec) {
 		a->clock_sec = sec;
-		*todo |= DO_TICK;
-		app_repl_refresh(a); /* the header's role and lag: drawn with the tick */
+		*todo |= DO_TICK | app_repl_refresh(a); /* the header's role and lag tick with it */
 	}
 	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
 		int key = getch();
@@ -376,8 +375,8 @@ static int run_screen(app *a)
 	a->list_h = draw_list_height();
 	a->watch_fd = -1;
 	watch_connect(a);
-	app_repl_refresh(a);
-	int todo = app_reload(a);
+	int todo = app_repl_refresh(a);
+	todo |= app_reload(a);
 	while (!(todo & DO_QUIT) && !stop_requested) {
 		if (app_busy(a))
 			todo |= app_work(a);
