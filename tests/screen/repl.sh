@@ -112,10 +112,14 @@ $T kill-window -t site1
 $T new-window -d -n site1 "env TERM=xterm-256color SEETOP_CONFIG=$SEETOP_CONFIG $SEETOP --home $(site_home 1)"
 expect_header 1 "replica of $(site_addr $new), " 30
 
-# 80 columns: the role stays in the header (the master's address gives way first)
+# 80 columns: the role stays in the header, and so do what waits and the
+# clock (the master's address gives way, after the counts of the others)
 $T resize-window -t site$other -x 80 -y 24
-wait_for 3 header_has $other "replica" || fail "at 80 columns site $other's header lost its role: $(header $other)"
-[ "$(header $other | wc -L)" -le 80 ] || fail "the header is wider than 80 columns: $(header $other)"
+wait_for 3 header_has $other "seetop [RW]  replica, " || fail "at 80 columns site $other's header lost its role: $(header $other)"
+header $other | grep -qE "replica, [0-9]+\.[0-9] s behind  waiting [0-9]+.*  [0-9]{2}:[0-9]{2}:[0-9]{2}Z  row " ||
+	fail "at 80 columns site $other's header lost what waits, the clock or the position: $(header $other)"
 $T resize-window -t site$new -x 80 -y 24
 wait_for 3 header_has $new "seetop [RW]  master  " || fail "at 80 columns site $new's header lost its role: $(header $new)"
+header $new | grep -qE "  waiting [0-9]+.*  [0-9]{2}:[0-9]{2}:[0-9]{2}Z  row " ||
+	fail "at 80 columns site $new's header lost what waits, the clock or the position: $(header $new)"
 finish
