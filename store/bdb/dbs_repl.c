@@ -33,6 +33,12 @@
 #define REPL_THREADS 4           /* message threads: forwarded requests wait in them */
 #define JOIN_WAIT_MS 30000       /* a joining site's first copy */
 #define LSN_ASK_US 500000        /* a replica asking where the master's log ends */
+/* the status's question to the master is asked on the server's main
+ * thread: answers this fresh are shared by the statuses that follow (a
+ * dashboard asks each second, and several may), and after a master that
+ * did not answer, none is asked for a while (it would hold the loop) */
+#define ASK_FRESH_MS 250
+#define ASK_BACKOFF_MS 2000
 /* beyond the ack timeout, a forwarded change's answer: the server's loop waits
  * for it, so a master that hangs (stopped, cut off) must not hold it long */
 #define FORWARD_EXTRA_MS 3000
@@ -62,6 +68,15 @@ struct dbs_repl {
 	 * (dbs_repl_note_generation; read on the message threads) */
 	pthread_mutex_t lag_lock;
 	repl_lag lag;
+	/* a replica: the master's last answer to the status's question (the
+	 * main thread's only) */
+	struct {
+		int64_t at_ms;  /* when it was asked; 0 never */
+		bool answered;
+		bool lsn_known, lag_known;
+		uint32_t lsn_file, lsn_offset;
+		uint64_t lag_ms;
+	} asked;
 };
 
 bool dbs_repl_on(const dbs *st)
@@ -450,6 +465,18 @@ store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf
 static void master_lsn(dbs *st, dbs_repl_info *out)
 {
 	struct dbs_repl *r = st->repl;
+	int64_t now = mono_ms();
+	int64_t age = now - r->asked.at_ms;
+	if (r->asked.at_ms && (r->asked.answered ? age < ASK_FRESH_MS : age < ASK_BACKOFF_MS)) {
+		out->master_lsn_known = r->asked.lsn_known;
+		out->master_lsn_file = r->asked.lsn_file;
+		out->master_lsn_offset = r->asked.lsn_offset;
+		out->lag_known = r->asked.lag_known;
+		out->lag_ms = r->asked.lag_ms;
+		return;
+	}
+	r->asked.at_ms = now;
+	r->asked.answered = r->asked.lsn_known = r->asked.lag_known = false;
 	DBT msg[2], resp;
 	memset(msg, 0, sizeof msg);
 	memset(&resp, 0, sizeof resp);
@@ -464,8 +491,11 @@ static void master_lsn(dbs *st, dbs_repl_info *out)
 	msg[1].data = mine;
 	msg[1].size = sizeof mine;
 	resp.flags = DB_DBT_MALLOC;
-	if (!open_channel(st, &r->ask) ||
-	    r->ask->send_request(r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US, 0) != 0)
+	if (!open_channel(st, &r->ask)) {
+		r->asked.at_ms = 0; /* no master known: asking again costs nothing */
+		return;
+	}
+	if (r->ask->send_request(r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US, 0) != 0)
 		return;
 	if (resp.size == 8 || resp.size == 24) {
 		uint64_t v = key_get_u64(resp.data);
@@ -478,6 +508,11 @@ static void master_lsn(dbs *st, dbs_repl_info *out)
 		out->lag_ms = key_get_u64((unsigned char *)resp.data + 16);
 	}
 	free(resp.data);
+	r->asked.answered = r->asked.lsn_known = out->master_lsn_known;
+	r->asked.lsn_file = out->master_lsn_file;
+	r->asked.lsn_offset = out->master_lsn_offset;
+	r->asked.lag_known = out->lag_known;
+	r->asked.lag_ms = out->lag_ms;
 }
 
 bool dbs_repl_master_lost(const dbs *st)

@@ -2,8 +2,9 @@
 # status.sh - what an operator reads of a group: seectl server status gives
 # the site's role, its master, the other sites and the lag (a home of its
 # own says it is not replicated); repl status lists every other site with
-# its role and connection, and a replica's lag in seconds; a group of two
-# sites says it is strict, and what that costs.
+# its role and connection, and a replica's lag in seconds, without holding
+# the replica's server long when the master hangs; a group of two sites
+# says it is strict, and what that costs.
 . "${SEETOP_TOP_SRCDIR:?}/tests/repl/lib.sh"
 # jexpr EXPR: a Python expression of d, the JSON in $work/out
 jexpr() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$work/out" "$1"; }
@@ -82,6 +83,23 @@ esac
 echo "site 3's lag as it was let go: $lag ms (stopped $((t1 - t0)) ms)"
 in_step() { on 3 repl status --json && [ "$(json "['lag_ms']")" = 0 ]; }
 wait_for 10 in_step || fail "site 3 does not catch up: $(cat "$work/out")"
+
+# a master that hangs does not hold a replica's server for each status (a
+# dashboard asks one each second): the first waits for the master's
+# answer (0.5 s at most), those that follow within 2 s do not ask again
+kill -STOP "$(site_pid 1)"
+t0=$(date +%s%3N)
+for i in 1 2 3 4 5; do
+	on 2 server status
+	expect_rc 0 "server status at site 2 while the master hangs"
+done
+t1=$(date +%s%3N)
+kill -CONT "$(site_pid 1)"
+expect_out "replicated a replica, at $(site_addr 2), of $(site_addr 1) (its lag unknown: the master does not answer)"
+[ $((t1 - t0)) -lt 1800 ] ||
+	fail "5 statuses at a replica whose master hangs took $((t1 - t0)) ms (each asking it: 2500 ms or more)"
+echo "5 statuses at a replica whose master hangs: $((t1 - t0)) ms (load $(cut -d' ' -f1 /proc/loadavg))"
+wait_for 10 in_step || fail "site 3 is not in step after the master was let go: $(cat "$work/out")"
 
 # two sites: strict, and said so
 on 3 repl leave
