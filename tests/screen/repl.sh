@@ -55,6 +55,10 @@ for n in 2 3; do
 	expect_header $n "replica of $(site_addr 1), 0.0 s behind" 3
 done
 header 1 | grep -qF "replica" && fail "the master's header names a replica: $(header 1)"
+# a batch frame says it too
+"$SEETOP" -b --home "$(site_home 2)" >"$work/batch" 2>&1 || fail "seetop -b at site 2: $(cat "$work/batch")"
+head -1 "$work/batch" | grep -qF "seetop [RO]  replica of $(site_addr 1), 0.0 s behind  running " ||
+	fail "seetop -b at site 2 lacks the role: $(head -1 "$work/batch")"
 
 # a pause made at a replica (forwarded to the master) shows everywhere
 # within a second of its command's answer
