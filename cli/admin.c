@@ -171,7 +171,7 @@ int admin_server(cli *c, int argc, char **argv)
 		printf("\"running\": true, \"pid\": %ld, \"uptime_s\": %llu, \"clients\": %llu, \"requests\": %llu, "
 		       "\"requests_read_only\": %llu, \"generation\": %llu, "
 		       "\"cache_bytes\": %llu, \"cache_used_bytes\": %llu, \"log_file\": %u, \"log_offset\": %u, "
-		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu}\n",
+		       "\"hooks_run\": %llu, \"hooks_failed\": %llu, \"hooks_pending\": %llu, \"replication\": ",
 		       info.pid, (unsigned long long)info.uptime_s, (unsigned long long)info.clients,
 		       (unsigned long long)requests, (unsigned long long)requests_ro, (unsigned long long)info.generation, (unsigned long long)info.cache_bytes,
 		       (unsigned long long)info.cache_used_bytes, info.log_file, info.log_offset,
@@ -187,6 +187,9 @@ int admin_server(cli *c, int argc, char **argv)
 		       (double)info.cache_bytes / 1048576.0, info.log_file, info.log_offset,
 		       (unsigned long long)info.hooks_run, (unsigned long long)info.hooks_failed,
 		       (unsigned long long)info.hooks_pending);
+	repl_print_state(c->st, json);
+	if (json)
+		fputs("}\n", stdout);
 	return EXIT_DONE;
 }
 

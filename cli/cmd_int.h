@@ -56,6 +56,11 @@ void cmd_put_escs(const char *s);
 /* history --follow: the newest `last` events of exec (NULL: all), oldest
  * first, then each new one until interrupted; returns an exit code. */
 int follow_history(cli *c, const char *exec, size_t last, bool json, void (*print)(const record_event *));
+/* repl.c: the replication state of the store's server, for server status
+ * (admin.c): as JSON, the value of "replication" (null when the home is not
+ * a site of a group); else its lines ("replicated no" for a home of its
+ * own). */
+void repl_print_state(store *st, bool json);
 
 /* Each command's function, declared from its row in cmd_table.h. */
 #define CMD_PROTO(name, args, summary, help, fn) int fn(cli *c, int argc, char **argv);

@@ -128,8 +128,10 @@
 	  "4 GB) unless SEESTORE_CACHE_MB is set.\n", \
 	  run_gen) \
 	X("server", "status|start|stop|enable|disable|proxy [--json] [--system]", "the store server of the home", \
-	  "  status   its pid, uptime, clients, generation, cache use and log position;\n" \
-	  "           \"not running\" and exit 3 when none runs (it starts none)\n" \
+	  "  status   its pid, uptime, clients, generation, cache use and log position,\n" \
+	  "           and for a site of a replication group its role, master, lag and\n" \
+	  "           the other sites; \"not running\" and exit 3 when none runs (it\n" \
+	  "           starts none)\n" \
 	  "  start    start it if none runs (any command does), then print its status\n" \
 	  "  stop     checkpoint and stop it; clients start a new one when they need it\n" \
 	  "  enable   print the systemd commands that run it from boot\n" \
@@ -174,8 +176,9 @@
 	  "  join     add the home (new or empty) to the group of the site --helper names;\n" \
 	  "           its copy of the store comes from the group\n" \
 	  "  status   this site's role, its master, the other sites, where its log is and\n" \
-	  "           how far behind the master's (--json: one object, the other sites\n" \
-	  "           in \"sites\")\n" \
+	  "           how far behind the master's, its lag in seconds, and whether a\n" \
+	  "           group of two is strict (--json: one object, the other sites in\n" \
+	  "           \"sites\", the lag in \"lag_ms\")\n" \
 	  "  leave    take the site out of its group (not the master); its home stays, as\n" \
 	  "           a home of its own\n" \
 	  "  --listen HOST:PORT   where this site takes the group's connections: a loopback\n" \

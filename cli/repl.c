@@ -138,6 +138,67 @@ static void put_json_str(const char *key, const char *v, bool comma)
 		fputs(", ", stdout);
 }
 
+static void put_json_sites(const store_repl_info *in)
+{
+	fputs("\"sites\": [", stdout);
+	for (size_t i = 0; i < in->n_sites; i++) {
+		fputs(i ? ", {" : "{", stdout);
+		put_json_str("address", in->sites[i].addr, true);
+		printf("\"role\": \"%s\", \"connected\": %s}", in->sites[i].master ? "master" : "replica",
+		       in->sites[i].connected ? "true" : "false");
+	}
+	fputs("]", stdout);
+}
+
+static void put_sites(const store_repl_info *in)
+{
+	for (size_t i = 0; i < in->n_sites; i++)
+		printf("site       %s %s, %s\n", in->sites[i].addr, in->sites[i].master ? "master" : "replica",
+		       in->sites[i].connected ? "connected" : "not connected");
+}
+
+void repl_print_state(store *st, bool json)
+{
+	store_repl_info in;
+	store_err err;
+	if (store_repl_status(st, &in, &err) != STORE_OK) {
+		/* a home of its own (STORE_INVALID_STATE), or a server that
+		 * cannot say: server status reports the rest all the same */
+		bool own = err.code == STORE_INVALID_STATE;
+		if (json)
+			fputs("null", stdout);
+		else
+			printf("replicated %s\n", own ? "no (a home of its own)" : err.msg);
+		return;
+	}
+	if (json) {
+		fputs("{", stdout);
+		put_json_str("address", in.self, true);
+		put_json_str("role", role_word(in.role), true);
+		put_json_str("master", in.master, true);
+		if (in.lag_known)
+			printf("\"lag_ms\": %llu, ", (unsigned long long)in.lag_ms);
+		else
+			fputs("\"lag_ms\": null, ", stdout);
+		printf("\"group_sites\": %u, ", in.nsites);
+		put_json_sites(&in);
+		fputs("}", stdout);
+		return;
+	}
+	if (in.role == STORE_REPL_MASTER)
+		printf("replicated the master, at %s, of a group of %u sites\n", in.self, in.nsites);
+	else if (in.role == STORE_REPL_NO_MASTER)
+		printf("replicated a replica, at %s, with no master (election in progress) in a group of %u sites\n",
+		       in.self, in.nsites);
+	else if (in.lag_known)
+		printf("replicated a replica, at %s, of %s, %.1f s behind, in a group of %u sites\n", in.self, in.master,
+		       (double)in.lag_ms / 1000, in.nsites);
+	else
+		printf("replicated a replica, at %s, of %s (its lag unknown: the master does not answer), in a group of "
+		       "%u sites\n", in.self, in.master, in.nsites);
+	put_sites(&in);
+}
+
 static int status(cli *c, bool json)
 {
 	int rc = cmd_open_store(c);
@@ -160,20 +221,18 @@ static int status(cli *c, bool json)
 			printf("\"master_lsn\": \"%u/%u\", ", in.master_lsn_file, in.master_lsn_offset);
 		if (lag >= 0)
 			printf("\"lag_bytes\": %lld, ", lag);
+		if (in.lag_known)
+			printf("\"lag_ms\": %llu, ", (unsigned long long)in.lag_ms);
+		else
+			fputs("\"lag_ms\": null, ", stdout);
 		printf("\"group_sites\": %u, \"ack_policy\": \"quorum\", \"ack_timeout_ms\": %u, \"heartbeat_ms\": %u, "
 		       "\"unacknowledged_commits\": %llu, \"replication_generation\": %llu, ",
 		       in.nsites, in.ack_timeout_ms, in.heartbeat_ms, (unsigned long long)in.unacked,
 		       (unsigned long long)in.rep_generation);
 		if (strict)
 			printf("\"two_site\": \"%s\", ", strict);
-		fputs("\"sites\": [", stdout);
-		for (size_t i = 0; i < in.n_sites; i++) {
-			fputs(i ? ", {" : "{", stdout);
-			put_json_str("address", in.sites[i].addr, true);
-			printf("\"role\": \"%s\", \"connected\": %s}", in.sites[i].master ? "master" : "replica",
-			       in.sites[i].connected ? "true" : "false");
-		}
-		fputs("]}\n", stdout);
+		put_json_sites(&in);
+		fputs("}\n", stdout);
 		return EXIT_DONE;
 	}
 	printf("site       %s (this one)\nrole       %s%s\nmaster     %s\n", in.self, role_word(in.role),
@@ -185,6 +244,13 @@ static int status(cli *c, bool json)
 		printf(", the master's %u/%u%s", in.master_lsn_file, in.master_lsn_offset, lag == 0 ? " (in step)" : "");
 	if (lag > 0)
 		printf(" (%lld bytes behind)", lag);
+	if (in.role == STORE_REPL_REPLICA && in.lag_known && in.lag_ms == 0)
+		printf("\nlag        0 s (in step: this site holds every change the master made)");
+	else if (in.role == STORE_REPL_REPLICA && in.lag_known)
+		printf("\nlag        %.1f s (the master made the oldest change this site lacks that long ago)",
+		       (double)in.lag_ms / 1000);
+	else if (in.role != STORE_REPL_MASTER)
+		printf("\nlag        unknown (no master answers)");
 	printf("\ndurable    on a quorum of the group's %u sites, acks awaited %u ms%s; %llu commit%s unacknowledged\n",
 	       in.nsites, in.ack_timeout_ms,
 	       strict ? (in.two_site_strict ? " (two sites, strict: the master waits for the other)"
@@ -192,9 +258,7 @@ static int status(cli *c, bool json)
 		      : "",
 	       (unsigned long long)in.unacked, in.unacked == 1 ? "" : "s");
 	printf("heartbeat  %u ms\n", in.heartbeat_ms);
-	for (size_t i = 0; i < in.n_sites; i++)
-		printf("site       %s %s, %s\n", in.sites[i].addr, in.sites[i].master ? "master" : "replica",
-		       in.sites[i].connected ? "connected" : "not connected");
+	put_sites(&in);
 	return EXIT_DONE;
 }
 

@@ -279,6 +279,28 @@ const char *app_remote_host(const char *home, char *out, size_t cap)
 	return slash;
 }
 
+int app_repl_refresh(app *a)
+{
+	struct app_repl was = a->repl;
+	memset(&a->repl, 0, sizeof a->repl);
+	/* (the settings file says whether it is a site: a dashboard on a
+	 * home of its own asks nothing more each second) */
+	store_repl_info *in = a->watch_fd >= 0 && !a->remote_host[0] && store_repl_configured(a->home)
+				      ? malloc(sizeof *in) : NULL;
+	store_err err;
+	if (in && store_repl_status(a->st, in, &err) == STORE_OK) {
+		a->repl.role = in->role;
+		snprintf(a->repl.master, sizeof a->repl.master, "%s", in->master);
+		a->repl.lag_known = in->lag_known;
+		/* shown to a tenth of a second: a change below that redraws nothing */
+		a->repl.lag_ms = in->lag_known ? in->lag_ms / 100 * 100 : 0;
+	}
+	free(in);
+	bool same = was.role == a->repl.role && strcmp(was.master, a->repl.master) == 0 &&
+		    was.lag_known == a->repl.lag_known && was.lag_ms == a->repl.lag_ms;
+	return same ? DO_NOTHING : DO_TICK;
+}
+
 static void push_forget(app *a)
 {
 	record_exec_array_free(a->push_rows, a->n_push_rows);

@@ -170,6 +170,14 @@ typedef struct app {
 	bool reconnecting;
 	bool server_stopped;   /* its owner stopped the server: wait for a key before starting one */
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
+	/* the site's place in its replication group, for the header: read
+	 * each second while the home is a site (app_repl_refresh) */
+	struct app_repl {
+		store_repl_role role;  /* STORE_REPL_OFF: not a site, or not known */
+		char master[300];      /* "" when none is known */
+		bool lag_known;
+		uint64_t lag_ms;
+	} repl;
 	bool pushed;
 	bool push_pending;     /* a push waits for the next frame (max_fps) */
 	double push_drawn_ms;  /* monotonic ms of the last redraw a push caused */
@@ -267,6 +275,10 @@ void app_note_push(app *a, const store_push *p, store_push_rows *pr);
  * left the window, the filter or sort needs the index, or a push was
  * missed). */
 int app_push_apply(app *a);
+/* Reads the site's role, its master and its lag when the home is a site
+ * of a replication group (a home that is not makes no request); DO_TICK
+ * (the header) when what the header says of it changed, else DO_NOTHING. */
+int app_repl_refresh(app *a);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */
 const char *app_remote_host(const char *home, char *out, size_t cap);

@@ -141,6 +141,35 @@ static void clock_text(const app *a, char *buf, size_t len)
 	strftime(buf, len, local_times ? "%H:%M:%S %Z" : "%H:%M:%SZ", &tm);
 }
 
+/* The site's place in its replication group, as the header says it; ""
+ * for a home that is not a site (its header stays as it was).  Shorter:
+ * without the master's address, for a narrow terminal. */
+static void role_text(const app *a, bool shorter, char *buf, size_t cap)
+{
+	char lag[48] = "", master[64];
+	buf[0] = '\0';
+	switch (a->repl.role) {
+	case STORE_REPL_MASTER:
+		snprintf(buf, cap, "master");
+		break;
+	case STORE_REPL_REPLICA:
+		if (a->repl.lag_known)
+			snprintf(lag, sizeof lag, ", %.1f s behind", (double)a->repl.lag_ms / 1000);
+		/* (an address of any length: the header keeps 63 bytes of it) */
+		text_escape(master, sizeof master, a->repl.master, strlen(a->repl.master));
+		if (shorter || !master[0])
+			snprintf(buf, cap, "replica%s", lag);
+		else
+			snprintf(buf, cap, "replica of %s%s", master, lag);
+		break;
+	case STORE_REPL_NO_MASTER:
+		snprintf(buf, cap, "%s", shorter ? "no master" : "no master (election in progress)");
+		break;
+	default:
+		break;
+	}
+}
+
 static void draw_header(app *a)
 {
 	char buf[512], filter[200] = "";
@@ -167,8 +196,9 @@ static void draw_header(app *a)
 	 * terminal (htop drops meters): the counts of ended executions first,
 	 * then running; what waits, the clock, the position, the marks and
 	 * filters always stay; the home is last and is cut */
-	char mode[16], run[32], wait[64], done[32], bad[32];
+	char mode[16], role[128], run[32], wait[64], done[32], bad[32];
 	snprintf(mode, sizeof mode, "seetop %s", a->read_only || store_is_read_only(a->st) ? "[RO]" : "[RW]");
+	role_text(a, false, role, sizeof role);
 	snprintf(run, sizeof run, "running %llu", (unsigned long long)a->counts[EXEC_RUNNING]);
 	snprintf(wait, sizeof wait, "waiting %llu", (unsigned long long)a->counts[EXEC_WAITING]);
 	if (a->n_paused > 0) /* an operator's pause is counted apart: it asks nothing */
@@ -178,19 +208,21 @@ static void draw_header(app *a)
 	struct {
 		const char *text;
 		int gives; /* 0: stays; higher gives way sooner */
-	} part[] = { { mode, 0 }, { run, 1 }, { wait, 0 }, { done, 3 }, { bad, 2 }, { clock, 0 } };
+	} part[] = { { mode, 0 }, { role[0] ? role : NULL, 0 }, { run, 1 }, { wait, 0 }, { done, 3 }, { bad, 2 }, { clock, 0 } };
+	enum { P_ROLE = 1, P_RUN, P_WAIT, P_DONE, P_BAD };
 	/* the count of the status a filter shows is the last count to go */
 	if (a->filter == FILTER_COMPLETE) {
-		part[3].gives = 1;
-		part[1].gives = 3;
+		part[P_DONE].gives = 1;
+		part[P_RUN].gives = 3;
 	} else if (a->filter == FILTER_FAILED) {
-		part[4].gives = 1;
-		part[1].gives = 2;
+		part[P_BAD].gives = 1;
+		part[P_RUN].gives = 2;
 	}
 	size_t np = sizeof part / sizeof part[0];
 	int need = text_width(pos, strlen(pos)) + text_width(filter, strlen(filter));
 	for (size_t i = 0; i < np; i++)
-		need += text_width(part[i].text, strlen(part[i].text)) + 2;
+		if (part[i].text)
+			need += text_width(part[i].text, strlen(part[i].text)) + 2;
 	/* with a filter on, the home gives way first: the counts say what the
 	 * filter hides; without one, the home is cut as the last part */
 	/* a home on another host reads HOST:/PATH */
@@ -203,10 +235,16 @@ static void draw_header(app *a)
 		home[0] = '\0';
 	for (int g = 3; g > 0 && need > COLS; g--)
 		for (size_t i = 0; i < np; i++)
-			if (part[i].gives == g) {
+			if (part[i].gives == g && part[i].text) {
 				need -= text_width(part[i].text, strlen(part[i].text)) + 2;
 				part[i].text = NULL;
 			}
+	/* the role stays, without the master's address if need be */
+	if (need > COLS && role[0]) {
+		need -= text_width(role, strlen(role));
+		role_text(a, true, role, sizeof role);
+		need += text_width(role, strlen(role));
+	}
 	size_t o = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < np && o < sizeof buf; i++)
@@ -223,6 +261,13 @@ static void draw_header(app *a)
 		if (p && p - buf < COLS)
 			put_clipped(0, (int)(p - buf), (int)strlen(w) < COLS - (int)(p - buf) ? (int)strlen(w) : COLS - (int)(p - buf), w,
 				    A_REVERSE | A_BOLD | look_attr(COLOR_WAITING));
+	}
+	if (a->repl.role == STORE_REPL_NO_MASTER) {
+		/* changes are refused meanwhile: it stands out as what waits does */
+		char *p = strstr(buf, role);
+		if (p && p - buf < COLS)
+			put_clipped(0, (int)(p - buf), COLS - (int)(p - buf) < (int)strlen(role) ? COLS - (int)(p - buf) : (int)strlen(role),
+				    role, A_REVERSE | A_BOLD);
 	}
 }
 
@@ -882,11 +927,13 @@ void draw_prompt_line(app *a)
 
 void draw_batch_frame(app *a, int width, int height)
 {
-	char line[1200], clock[32];
+	char line[1200], clock[32], role[128];
 	clock_text(a, clock, sizeof clock);
-	printf("seetop [RO]  running %llu  waiting %llu  complete %llu  failed %llu  %s  %s\n",
-	       (unsigned long long)a->counts[EXEC_RUNNING], (unsigned long long)a->counts[EXEC_WAITING],
-	       (unsigned long long)a->counts[EXEC_COMPLETE], (unsigned long long)a->counts[EXEC_FAILED], clock, a->home);
+	role_text(a, false, role, sizeof role);
+	printf("seetop [RO]  %s%srunning %llu  waiting %llu  complete %llu  failed %llu  %s  %s\n",
+	       role, role[0] ? "  " : "", (unsigned long long)a->counts[EXEC_RUNNING],
+	       (unsigned long long)a->counts[EXEC_WAITING], (unsigned long long)a->counts[EXEC_COMPLETE],
+	       (unsigned long long)a->counts[EXEC_FAILED], clock, a->home);
 	measure_ids(a, 0, height > 0 ? (size_t)height : a->n_rows, width);
 	exec_title(line, sizeof line, width);
 	puts(line);

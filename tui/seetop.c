@@ -111,6 +111,7 @@ static int run_batch(app *a, long frames)
 		app_reload(a);
 		if (a->msg_error)
 			return fail(EXIT_STORAGE, "%s", a->msg);
+		app_repl_refresh(a);
 		draw_batch_frame(a, batch_width(), 50);
 	}
 	return EXIT_OK;
@@ -304,7 +305,7 @@ static int wait_input(app *a, int *todo)
 	time_t sec = now.tv_sec;
 	if (sec != a->clock_sec) {
 		a->clock_sec = sec;
-		*todo |= DO_TICK;
+		*todo |= DO_TICK | app_repl_refresh(a); /* the header's role and lag tick with it */
 	}
 	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
 		int key = getch();
@@ -396,7 +397,8 @@ static int run_screen(app *a)
 	a->list_h = draw_list_height();
 	a->watch_fd = -1;
 	watch_connect(a);
-	int todo = app_reload(a);
+	int todo = app_repl_refresh(a);
+	todo |= app_reload(a);
 	while (!(todo & DO_QUIT) && !stop_requested) {
 		if (app_busy(a))
 			todo |= app_work(a);

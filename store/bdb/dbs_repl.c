@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +27,23 @@
 #include "dbs_errmap.h"
 #include "dbs_repl.h"
 #include "dbs_repl_int.h"
+#include "repl_lag.h"
 #include "tag.h"
 
 #define REPL_THREADS 4           /* message threads: forwarded requests wait in them */
 #define JOIN_WAIT_MS 30000       /* a joining site's first copy */
 #define LSN_ASK_US 500000        /* a replica asking where the master's log ends */
+/* the status's question to the master is asked on the server's main
+ * thread: answers this fresh are shared by the statuses that follow (a
+ * dashboard asks each second, and several may), and after a master that
+ * did not answer, none is asked for a while (it would hold the loop) */
+#define ASK_FRESH_MS 250
+#define ASK_BACKOFF_MS 2000
 /* beyond the ack timeout, a forwarded change's answer: the server's loop waits
  * for it, so a master that hangs (stopped, cut off) must not hold it long */
 #define FORWARD_EXTRA_MS 3000
 #define MSG_FORWARD 'F'          /* a change's payload follows */
-#define MSG_LSN 'L'              /* where does your log end? */
+#define MSG_LSN 'L'              /* where does your log end? (and, with a generation: how long ago you passed it) */
 
 struct dbs_repl {
 	repl_conf conf;
@@ -60,6 +68,20 @@ struct dbs_repl {
 	dbs_repl_run_fn run;
 	void (*cancel)(void *ctx);
 	void *run_ctx;
+	/* at the master: when its generation moved, so that it can tell a
+	 * replica how long ago it made the oldest change the replica lacks
+	 * (dbs_repl_note_generation; read on the message threads) */
+	pthread_mutex_t lag_lock;
+	repl_lag lag;
+	/* a replica: the master's last answer to the status's question (the
+	 * main thread's only) */
+	struct {
+		int64_t at_ms;  /* when it was asked; 0 never */
+		bool answered;
+		bool lsn_known, lag_known;
+		uint32_t lsn_file, lsn_offset;
+		uint64_t lag_ms;
+	} asked;
 };
 
 bool dbs_repl_on(const dbs *st)
@@ -90,20 +112,19 @@ store_code repl_not_durable(dbs *st, store_err *err)
 static store_code read_conf(dbs *st, repl_conf *c, bool *present, store_err *err)
 {
 	*present = false;
-	char path[4200], text[8192];
+	char path[4200], text[8192], why[700];
 	snprintf(path, sizeof path, "%s/%s", st->home, REPL_CONF_FILE);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = repl_conf_open(st->home, false, why, sizeof why);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return STORE_OK;
-		return err_set(err, STORE_STORAGE, "cannot read %s: %s", path, strerror(errno));
+		return err_set(err, STORE_STORAGE, "%s", why);
 	}
 	ssize_t n = read(fd, text, sizeof text - 1);
 	close(fd);
 	if (n < 0)
 		return err_set(err, STORE_STORAGE, "cannot read %s: %s", path, strerror(errno));
 	text[n] = '\0';
-	char why[700];
 	if (repl_conf_parse(text, path, c, why, sizeof why) < 0)
 		return err_set(err, STORE_FORMAT, "%s: fix the file, or run seectl repl leave to stop replicating", why);
 	*present = true;
@@ -117,8 +138,11 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	store_code c = read_conf(st, &conf, &present, err);
 	if (c || !present)
 		return c;
-	if (!st->repl && !(st->repl = calloc(1, sizeof *st->repl)))
-		return err_set(err, STORE_STORAGE, "out of memory");
+	if (!st->repl) {
+		if (!(st->repl = calloc(1, sizeof *st->repl)))
+			return err_set(err, STORE_STORAGE, "out of memory");
+		pthread_mutex_init(&st->repl->lag_lock, NULL);
+	}
 	struct dbs_repl *r = st->repl;
 	r->conf = conf;
 	atomic_store(&r->startup_done, 0);
@@ -168,6 +192,26 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 
 /* ---- the channel's requests, at the master ---- */
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void dbs_repl_note_generation(dbs *st, bool master, uint64_t gen)
+{
+	struct dbs_repl *r = st ? st->repl : NULL;
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lag_lock);
+	if (master)
+		repl_lag_note(&r->lag, mono_ms(), gen);
+	else /* what it saw as master says nothing of the next master */
+		repl_lag_reset(&r->lag);
+	pthread_mutex_unlock(&r->lag_lock);
+}
+
 static void answer_msg(DB_CHANNEL *ch, const void *p, size_t n)
 {
 	DBT d;
@@ -185,13 +229,24 @@ static void on_channel_msg(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq
 	char kind = nreq >= 1 && req[0].size == 1 ? *(char *)req[0].data : 0;
 	if (kind == MSG_LSN) {
 		DB_REP_STAT *sp;
-		unsigned char out[8] = { 0 };
+		unsigned char out[24] = { 0 };
 		if (env->rep_stat(env, &sp, 0) == 0) {
 			key_u64(out, (uint64_t)sp->st_next_lsn.file << 32 | sp->st_next_lsn.offset);
 			free(sp);
 		}
+		/* with the replica's generation: this site's, and how long ago it
+		 * first passed the replica's */
+		bool lag = nreq == 2 && req[1].size == 8 && st && st->repl;
+		if (lag) {
+			uint64_t mine, ms;
+			pthread_mutex_lock(&st->repl->lag_lock);
+			ms = repl_lag_since(&st->repl->lag, mono_ms(), key_get_u64(req[1].data), &mine);
+			pthread_mutex_unlock(&st->repl->lag_lock);
+			key_u64(out + 8, mine);
+			key_u64(out + 16, ms);
+		}
 		if (respond)
-			answer_msg(ch, out, sizeof out);
+			answer_msg(ch, out, lag ? 24 : 8);
 		return;
 	}
 	record_buf ans = { 0 };
@@ -357,6 +412,8 @@ void repl_env_closing(dbs *st)
 
 void repl_free(dbs *st)
 {
+	if (st->repl)
+		pthread_mutex_destroy(&st->repl->lag_lock);
 	free(st->repl);
 	st->repl = NULL;
 }
@@ -424,27 +481,60 @@ store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf
 	return c;
 }
 
-/* Where the master's log ends, asked over the channel. */
-static bool master_lsn(dbs *st, uint32_t *file, uint32_t *offset)
+/* Where the master's log ends, and how long ago the master made the oldest
+ * change this site's copy lacks, asked over the channel (the master
+ * measures it on its own clock: no two clocks are compared). */
+static void master_lsn(dbs *st, dbs_repl_info *out)
 {
 	struct dbs_repl *r = st->repl;
-	DBT msg, resp;
-	memset(&msg, 0, sizeof msg);
+	int64_t now = mono_ms();
+	int64_t age = now - r->asked.at_ms;
+	if (r->asked.at_ms && (r->asked.answered ? age < ASK_FRESH_MS : age < ASK_BACKOFF_MS)) {
+		out->master_lsn_known = r->asked.lsn_known;
+		out->master_lsn_file = r->asked.lsn_file;
+		out->master_lsn_offset = r->asked.lsn_offset;
+		out->lag_known = r->asked.lag_known;
+		out->lag_ms = r->asked.lag_ms;
+		return;
+	}
+	r->asked.at_ms = now;
+	r->asked.answered = r->asked.lsn_known = r->asked.lag_known = false;
+	DBT msg[2], resp;
+	memset(msg, 0, sizeof msg);
 	memset(&resp, 0, sizeof resp);
 	char kind = MSG_LSN;
-	msg.data = &kind;
-	msg.size = 1;
+	unsigned char mine[8];
+	uint64_t gen = 0;
+	store_err e;
+	bool with_gen = dbs_generation(st, &gen, &e) == STORE_OK;
+	key_u64(mine, gen);
+	msg[0].data = &kind;
+	msg[0].size = 1;
+	msg[1].data = mine;
+	msg[1].size = sizeof mine;
 	resp.flags = DB_DBT_MALLOC;
-	if (!open_channel(st, &r->ask) || r->ask->send_request(r->ask, &msg, 1, &resp, LSN_ASK_US, 0) != 0)
-		return false;
-	bool ok = resp.size == 8;
-	if (ok) {
+	if (!open_channel(st, &r->ask)) {
+		r->asked.at_ms = 0; /* no master known: asking again costs nothing */
+		return;
+	}
+	if (r->ask->send_request(r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US, 0) != 0)
+		return;
+	if (resp.size == 8 || resp.size == 24) {
 		uint64_t v = key_get_u64(resp.data);
-		*file = (uint32_t)(v >> 32);
-		*offset = (uint32_t)v;
+		out->master_lsn_known = true;
+		out->master_lsn_file = (uint32_t)(v >> 32);
+		out->master_lsn_offset = (uint32_t)v;
+	}
+	if (resp.size == 24 && key_get_u64((unsigned char *)resp.data + 16) != REPL_LAG_UNKNOWN) {
+		out->lag_known = true;
+		out->lag_ms = key_get_u64((unsigned char *)resp.data + 16);
 	}
 	free(resp.data);
-	return ok;
+	r->asked.answered = r->asked.lsn_known = out->master_lsn_known;
+	r->asked.lsn_file = out->master_lsn_file;
+	r->asked.lsn_offset = out->master_lsn_offset;
+	r->asked.lag_known = out->lag_known;
+	r->asked.lag_ms = out->lag_ms;
 }
 
 bool dbs_repl_master_lost(const dbs *st)
@@ -511,8 +601,10 @@ store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err)
 		}
 		free(list);
 	}
-	if (out->role == DBS_REPL_REPLICA)
-		out->master_lsn_known = master_lsn(st, &out->master_lsn_file, &out->master_lsn_offset);
+	if (out->role == DBS_REPL_MASTER)
+		out->lag_known = true; /* lag_ms 0 */
+	else if (out->role == DBS_REPL_REPLICA)
+		master_lsn(st, out);
 	return STORE_OK;
 }
 

@@ -75,6 +75,12 @@ typedef struct dbs_repl_info {
 	uint32_t lsn_file, lsn_offset;  /* where this site's log ends */
 	bool master_lsn_known;          /* a replica asked the master where its log ends */
 	uint32_t master_lsn_file, master_lsn_offset;
+	/* how long ago the master made the oldest change this site lacks
+	 * (0: none; at the master always 0), as the master's own clock
+	 * measures it from the moments it noted (dbs_repl_note_generation);
+	 * not known without a master that answered */
+	bool lag_known;
+	uint64_t lag_ms;
 	unsigned priority, ack_timeout_ms, heartbeat_ms;
 	unsigned nsites;                /* the group's size as this site knows it */
 	bool two_site_strict;           /* a group of two: the master waits for the other site */
@@ -85,6 +91,10 @@ typedef struct dbs_repl_info {
 } dbs_repl_info;
 
 store_code dbs_repl_status(dbs *st, dbs_repl_info *out, store_err *err);
+/* The server's loop, each turn: at the master, the store's generation now
+ * (when it moved, the master notes the moment, for the lag a replica asks
+ * about); anywhere else, that this site is not master (it forgets them). */
+void dbs_repl_note_generation(dbs *st, bool master, uint64_t gen);
 /* How long a commit waits for a quorum's acks (0: not replicated). */
 unsigned dbs_repl_ack_timeout_ms(const dbs *st);
 

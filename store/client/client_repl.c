@@ -114,7 +114,11 @@ static bool home_has(const char *home, const char *name)
 
 bool store_repl_configured(const char *home)
 {
-	return home_has(home, REPL_CONF_FILE);
+	/* a symbolic link counts: the server refuses it, and says so */
+	char path[PATH_MAX];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/%s", home, REPL_CONF_FILE);
+	return lstat(path, &sb) == 0;
 }
 
 store_code store_repl_setup(const char *home, const store_repl_settings *s, store_err *err)
@@ -148,9 +152,15 @@ store_code store_repl_setup(const char *home, const store_repl_settings *s, stor
 	store_code c = client_make_home(home, err);
 	if (c)
 		return c;
-	if (store_repl_configured(home))
+	char why2[700];
+	int fd = repl_conf_open(home, false, why2, sizeof why2);
+	if (fd < 0 && errno != ENOENT)
+		return err_set(err, errno == ELOOP || errno == EINVAL ? STORE_EXISTS : STORE_STORAGE, "%s", why2);
+	if (fd >= 0) {
+		close(fd);
 		return err_set(err, STORE_EXISTS, "'%s' is a site of a replication group already (its %s): seectl repl "
 			       "status shows it; seectl repl leave takes it out", home, REPL_CONF_FILE);
+	}
 	if (s->helper && home_has(home, "meta.db"))
 		return err_set(err, STORE_EXISTS, "'%s' holds a store already: a joining site gets its copy from the "
 			       "group, so join with a new or empty home", home);
@@ -162,9 +172,11 @@ store_code store_repl_setup(const char *home, const store_repl_settings *s, stor
 	int n = repl_conf_format(&conf, text, sizeof text);
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", home, REPL_CONF_FILE);
-	int fd = n < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (n < 0)
+		return err_set(err, STORE_STORAGE, "cannot write %s: the settings are too long", path);
+	fd = repl_conf_open(home, true, why2, sizeof why2);
 	if (fd < 0)
-		return err_set(err, STORE_STORAGE, "cannot write %s: %s", path, strerror(errno));
+		return err_set(err, errno == EEXIST ? STORE_EXISTS : STORE_STORAGE, "%s", why2);
 	bool ok = write(fd, text, (size_t)n) == n && fsync(fd) == 0;
 	close(fd);
 	if (!ok) {
@@ -217,7 +229,7 @@ store_code store_repl_forget(const char *home, store_err *err)
 store_code store_repl_status(store *st, store_repl_info *out, store_err *err)
 {
 	memset(out, 0, sizeof *out);
-	store_code c = CALL(st, OP_REPL_STATUS, err, NOTHING);
+	store_code c = CALL(st, OP_REPL_STATUS, err, NUM(1)); /* the sites typed */
 	if (c)
 		return c;
 	const wire_msg *m = &st->reply;
@@ -234,18 +246,13 @@ store_code store_repl_status(store *st, store_repl_info *out, store_err *err)
 	out->two_site_strict = m->u[10] != 0;
 	out->unacked = m->u[11];
 	out->rep_generation = m->u[12];
+	out->lag_known = m->u[13] != 0;
+	out->lag_ms = m->u[14];
 	snprintf(out->self, sizeof out->self, "%.*s", (int)m->s[0].len, (const char *)m->s[0].p);
 	snprintf(out->master, sizeof out->master, "%.*s", (int)m->s[1].len, (const char *)m->s[1].p);
-	for (size_t i = 0; i < m->n_blobs && out->n_sites < STORE_REPL_SITES_MAX; i++) {
-		char line[400], addr[300], state[20], master[10];
-		snprintf(line, sizeof line, "%.*s", (int)m->blobs[i].len, (const char *)m->blobs[i].p);
-		if (sscanf(line, "%299s %19s %9s", addr, state, master) != 3)
-			continue;
-		store_repl_site *s = &out->sites[out->n_sites++];
-		snprintf(s->addr, sizeof s->addr, "%s", addr);
-		s->connected = strcmp(state, "connected") == 0;
-		s->master = strcmp(master, "master") == 0;
-	}
+	for (size_t i = 0; i < m->n_blobs && out->n_sites < STORE_REPL_SITES_MAX; i++)
+		if (wire_site_decode(m->blobs[i].p, m->blobs[i].len, &out->sites[out->n_sites]) == 0)
+			out->n_sites++;
 	return STORE_OK;
 }
 

@@ -2,9 +2,13 @@
  * one "key value" a line, # starts a comment. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "repl_conf.h"
 
@@ -150,4 +154,42 @@ int repl_conf_format(const repl_conf *c, char *buf, size_t cap)
 			 listen, c->has_helper ? "helper " : "", helper, c->has_helper ? "\n" : "", c->create ? "yes" : "no",
 			 c->any_address ? "yes" : "no", c->priority, c->ack_timeout_ms, c->heartbeat_ms);
 	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int repl_conf_open(const char *home, bool create, char *why, size_t whylen)
+{
+	int dir = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		int e = errno;
+		snprintf(why, whylen, "cannot open the home %s: %s", home, strerror(e));
+		errno = e == ENOENT ? ENOTDIR : e; /* no home is not "no settings" */
+		return -1;
+	}
+	int flags = create ? O_WRONLY | O_CREAT | O_EXCL : O_RDONLY;
+	int fd = openat(dir, REPL_CONF_FILE, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	int e = errno;
+	struct stat sb;
+	if (fd < 0 && e == ELOOP)
+		snprintf(why, whylen, "%s/%s is a symbolic link: refused (the settings are never read or written "
+			 "through one, which another user of the home may have planted); remove it, then run seectl "
+			 "repl init or join again", home, REPL_CONF_FILE);
+	else if (fd < 0 && e == EEXIST && fstatat(dir, REPL_CONF_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 S_ISLNK(sb.st_mode))
+		snprintf(why, whylen, "%s/%s is a symbolic link: refused (the settings are never read or written "
+			 "through one, which another user of the home may have planted); remove it, then run seectl "
+			 "repl init or join again", home, REPL_CONF_FILE);
+	else if (fd < 0)
+		snprintf(why, whylen, "cannot %s %s/%s: %s", create ? "write" : "read", home, REPL_CONF_FILE, strerror(e));
+	else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "%s/%s is not a regular file: refused; remove it, then run seectl repl init or "
+			 "join again", home, REPL_CONF_FILE);
+		close(fd);
+		fd = -1;
+		e = EINVAL;
+	}
+	close(dir);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	errno = e;
+	return fd;
 }

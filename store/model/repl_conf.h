@@ -43,5 +43,13 @@ int repl_addr_parse(const char *s, repl_addr *a, char *why, size_t whylen);
 int repl_conf_parse(const char *text, const char *file, repl_conf *c, char *why, size_t whylen);
 /* The text of a repl.conf; the length written, or -1 when cap is too small. */
 int repl_conf_format(const repl_conf *c, char *buf, size_t cap);
+/* Opens HOME/repl.conf as the home's other files are opened: through the
+ * home's directory descriptor, never through a symbolic link, and only a
+ * regular file (another user who may write to the home cannot make the
+ * server read, or seectl write, a file elsewhere).  create: a new file,
+ * for writing, which must not exist.  The descriptor, or -1 with errno
+ * set (ENOENT: there is none) and, but for ENOENT, why as one line naming
+ * the file and what to do. */
+int repl_conf_open(const char *home, bool create, char *why, size_t whylen);
 
 #endif

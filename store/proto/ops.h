@@ -119,10 +119,11 @@
 	  "blobs: id NUL on NUL argv... (argv to the home's owner only)", 0, op_notify_list) \
 	X(NOTIFY_REMOVE, "notify-remove", CHANGE_SYNC, (U(0, id, "the hook id", 0)), "", "notify-remove", \
 	  op_notify_remove) \
-	X(REPL_STATUS, "repl-status", 0, (NOARGS), \
+	X(REPL_STATUS, "repl-status", 0, (U(0, typed, "typed sites", 1)), \
 	  "u0 role, u1-u2 log end, u3 master's known, u4-u5 master's log end, u6 priority, u7 ack timeout ms, " \
-	  "u8 heartbeat ms, u9 sites, u10 two-site strict, u11 unacknowledged commits, u12 replication generation; " \
-	  "s0 this site, s1 the master; blobs: ADDR connected|disconnected master|-", 0, op_repl_status) \
+	  "u8 heartbeat ms, u9 sites, u10 two-site strict, u11 unacknowledged commits, u12 replication generation, " \
+	  "u13 lag known, u14 lag ms; s0 this site, s1 the master; blobs: the other sites, typed (wire_site_encode), " \
+	  "or without u0 as text: ADDR connected|disconnected master|-", 0, op_repl_status) \
 	X(REPL_LEAVE, "repl-leave", CHANGE_SYNC | OPS_LOCAL, (NOARGS), "", 0, op_repl_leave)
 
 /* What the protocol holds, bumped whenever an operation, a field or a
@@ -142,13 +143,16 @@
  *   7: replication: repl-status and repl-leave; checkpoint, stop and backup
  *      act on the server asked (OPS_LOCAL), never forwarded by a replica
  *   8: subscribe asks for rows: a push carries the changed executions as
- *      list rows (images), the counts, and the generation it follows */
+ *      list rows (images), the counts, and the generation it follows
+ *   9: repl-status asked with u0 gives the other sites as typed blobs, and
+ *      the lag in ms (u13, u14) */
 #define WIRE_REVISIONS(X) \
 	X(4, 0x706be208c9f259aeull) \
 	X(5, 0x15961d0c695020d9ull) \
 	X(6, 0xb0c5be37c87723a5ull) \
 	X(7, 0x75c97b023708e563ull) \
-	X(8, 0x9f05e2e595918923ull)
+	X(8, 0x9f05e2e595918923ull) \
+	X(9, 0x29090993be0b5f63ull)
 /* The last line's revision: 0 * 0 + (4) * 0 + (5) ... is the last one. */
 #define WIRE_REVISION_LAST_(rev, fingerprint) * 0 + (rev)
 enum { WIRE_REVISION = 0 WIRE_REVISIONS(WIRE_REVISION_LAST_) };

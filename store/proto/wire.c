@@ -376,3 +376,46 @@ int wire_more_apply(const void *p, size_t n, store_item *it, char *why, size_t w
 	}
 	return 0;
 }
+
+enum { SITE_ADDR = 1, SITE_CONNECTED = 2, SITE_MASTER = 3 };
+
+int wire_site_encode(record_buf *b, const char *addr, bool connected, bool master)
+{
+	record_buf f = { 0 };
+	int rc = tag_put_bytes(&f, SITE_ADDR, addr, strlen(addr)) | tag_put_varint(&f, SITE_CONNECTED, connected) |
+		 tag_put_varint(&f, SITE_MASTER, master);
+	if (rc == 0)
+		rc = wire_blob_add(b, f.data, f.len);
+	record_buf_free(&f);
+	return rc ? -1 : 0;
+}
+
+int wire_site_decode(const void *p, size_t n, store_repl_site *s)
+{
+	memset(s, 0, sizeof *s);
+	tag_reader r = { p, (const unsigned char *)p + n };
+	bool has_addr = false;
+	while (r.p < r.end) {
+		uint64_t key, v;
+		if (tag_read_varint(&r, &key) < 0 || tag_read_varint(&r, &v) < 0)
+			return -1;
+		if ((key & 1) == TAG_VARINT) {
+			if (key >> 1 == SITE_CONNECTED)
+				s->connected = v != 0;
+			else if (key >> 1 == SITE_MASTER)
+				s->master = v != 0;
+			continue;
+		}
+		if (v > (uint64_t)(r.end - r.p))
+			return -1;
+		if (key >> 1 == SITE_ADDR) {
+			if (v >= sizeof s->addr || memchr(r.p, '\0', (size_t)v))
+				return -1;
+			memcpy(s->addr, r.p, (size_t)v);
+			s->addr[v] = '\0';
+			has_addr = true;
+		}
+		r.p += v;
+	}
+	return has_addr ? 0 : -1;
+}

@@ -123,4 +123,12 @@ bool wire_is_more(const wire_blob *b);
  * names another execution or a task the item lacks, or is malformed. */
 int wire_more_apply(const void *p, size_t n, store_item *it, char *why, size_t whylen);
 
+/* A site of a replication group (OP_REPL_STATUS asked with typed sites):
+ * one blob each, of tagged fields as a frame's (its address, whether a
+ * connection with it is up, whether it is the master); a reader skips
+ * fields it does not know.  The decoder: 0, or -1 for a malformed blob or
+ * one without an address. */
+int wire_site_encode(record_buf *b, const char *addr, bool connected, bool master);
+int wire_site_decode(const void *p, size_t n, store_repl_site *s);
+
 #endif

@@ -492,6 +492,14 @@ typedef struct store_repl_info {
 	bool two_site_strict;            /* a group of two waits for both sites */
 	uint64_t unacked;                /* commits no quorum acknowledged since the server started */
 	uint64_t rep_generation;         /* elections won in the group's life */
+	/* how long ago the master made the oldest change this site's copy
+	 * lacks, by the master's own clock (0: in step; the master: 0); not
+	 * known while no master answers.  The master notes when its
+	 * generation moves, once per turn of its loop (the moments of its
+	 * last 512 moves: older than that, the lag is at least the age of the
+	 * oldest it kept) */
+	bool lag_known;
+	uint64_t lag_ms;
 	size_t n_sites;                  /* the other sites */
 	store_repl_site sites[STORE_REPL_SITES_MAX];
 } store_repl_info;

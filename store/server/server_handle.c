@@ -978,7 +978,7 @@ static store_code op_task_logs(req *q)
 
 static store_code op_repl_status(req *q)
 {
-	int r = repl_status_reply(q->s, q->b, &q->err);
+	int r = repl_status_reply(q->s, ARG(REPL_STATUS, typed)->u != 0, q->b, &q->err);
 	if (r > 0)
 		return q->err.code;
 	q->rc |= r;

@@ -455,6 +455,7 @@ bool repl_tick(server *s, int *timeout)
 	forwarder_start(s);
 	forwarder_resume();
 	forwards_settle(s, timeout);
+	dbs_repl_note_generation(s->db, last == DBS_REPL_MASTER, s->gen);
 	static int64_t next;
 	int64_t now = srv_now_ms();
 	if (now < next)
@@ -502,7 +503,7 @@ bool repl_tick(server *s, int *timeout)
 
 /* ---- status and leave ---- */
 
-int repl_status_reply(server *s, record_buf *b, store_err *err)
+int repl_status_reply(server *s, bool typed, record_buf *b, store_err *err)
 {
 	dbs_repl_info in;
 	if (!s->db || !dbs_repl_on(s->db)) {
@@ -516,11 +517,18 @@ int repl_status_reply(server *s, record_buf *b, store_err *err)
 		 wire_u(b, 2, in.lsn_offset) | wire_u(b, 3, in.master_lsn_known) | wire_u(b, 4, in.master_lsn_file) |
 		 wire_u(b, 5, in.master_lsn_offset) | wire_u(b, 6, in.priority) | wire_u(b, 7, in.ack_timeout_ms) |
 		 wire_u(b, 8, in.heartbeat_ms) | wire_u(b, 9, in.nsites) | wire_u(b, 10, in.two_site_strict) |
-		 wire_u(b, 11, in.perm_failed) | wire_u(b, 12, in.gen) | wire_str(b, 0, in.self) | wire_str(b, 1, in.master);
+		 wire_u(b, 11, in.perm_failed) | wire_u(b, 12, in.gen) | wire_u(b, 13, in.lag_known) |
+		 wire_u(b, 14, in.lag_ms) | wire_str(b, 0, in.self) | wire_str(b, 1, in.master);
 	for (size_t i = 0; i < in.n_sites; i++) {
+		const dbs_repl_site *site = &in.sites[i];
+		if (typed) {
+			rc |= wire_site_encode(b, site->addr, site->connected, site->master);
+			continue;
+		}
+		/* a client of revision 7 reads them as text */
 		char line[DBS_REPL_ADDR_MAX + 40];
-		int n = snprintf(line, sizeof line, "%s %s %s", in.sites[i].addr,
-				 in.sites[i].connected ? "connected" : "disconnected", in.sites[i].master ? "master" : "-");
+		int n = snprintf(line, sizeof line, "%s %s %s", site->addr, site->connected ? "connected" : "disconnected",
+				 site->master ? "master" : "-");
 		rc |= wire_blob_add(b, line, (size_t)n);
 	}
 	return rc ? -1 : 0;

@@ -19,8 +19,10 @@ bool repl_tick(server *s, int *timeout);
 /* Whether the server may keep the newest page of a list until its next
  * commit: not replicated, or the master (repl_tick's last look). */
 bool repl_keeps_pages(const server *s);
-/* The answer of OP_REPL_STATUS into b; 0, -1 out of memory, 1 with err. */
-int repl_status_reply(server *s, record_buf *b, store_err *err);
+/* The answer of OP_REPL_STATUS into b, the other sites as typed blobs
+ * (wire_site_encode) when the client asked for them, else as text lines
+ * (revision 7); 0, -1 out of memory, 1 with err. */
+int repl_status_reply(server *s, bool typed, record_buf *b, store_err *err);
 /* OP_REPL_LEAVE: takes this site out of its group, then the server stops;
  * 0, or 1 with err. */
 int repl_leave(server *s, store_err *err);

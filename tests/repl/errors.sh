@@ -2,7 +2,9 @@
 # errors.sh - what seectl repl refuses, each in one line with its exit
 # code: a second init of a site, a join through a helper that is down, a
 # port in use, a listen address that is not loopback, a joining home that
-# holds a store of its own, repl status of a home that is no site.
+# holds a store of its own, repl status of a home that is no site, a
+# repl.conf that is a symbolic link (planted by someone who may write to the
+# home: neither written through nor read).
 . "${SEETOP_TOP_SRCDIR:?}/tests/repl/lib.sh"
 
 on 1 import "$DATA/test-waiting.yaml" --create
@@ -80,4 +82,37 @@ on 2 pause test-waiting task1
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "the home that left cannot be changed: $(cat "$work/err")"
 on 1 repl status --json
 [ "$(json "['group_sites']")" = 1 ] || fail "the master still counts $(json "['group_sites']") sites after a leave"
+
+# a repl.conf that is a symbolic link: init does not write through it, and
+# the server does not read it (here it names a valid file elsewhere, which
+# would make the home a site listening where the planter chose)
+planted=$work/planted
+run --home "$planted" import "$DATA/test-waiting.yaml" --create
+expect_rc 0 "import into the planted home"
+run --home "$planted" server stop
+printf 'listen 127.0.0.1:%s\ncreate 1\n' "$PORT_SPARE" >"$work/elsewhere.conf"
+ln -s "$work/elsewhere.conf" "$planted/repl.conf"
+run --home "$planted" repl init --listen "127.0.0.1:$PORT_SPARE"
+expect_rc 1 "repl init over a planted symbolic link"
+expect_err "repl.conf is a symbolic link: refused"
+expect_one_line
+[ "$(cat "$work/elsewhere.conf")" = "$(printf 'listen 127.0.0.1:%s\ncreate 1' "$PORT_SPARE")" ] ||
+	fail "repl init wrote through the symbolic link"
+run --home "$planted" list
+expect_rc 3 "a server whose repl.conf is a symbolic link"
+expect_err "repl.conf is a symbolic link: refused"
+expect_one_line
+python3 - "$PORT_SPARE" <<'PY' || fail "the server listens where the planted settings said"
+import socket, sys
+s = socket.socket()
+try:
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    sys.exit(1)
+except OSError:
+    sys.exit(0)
+PY
+rm "$planted/repl.conf"
+run --home "$planted" list
+expect_rc 0 "the home without the link opens as a home of its own"
+run --home "$planted" server stop
 finish
