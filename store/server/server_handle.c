@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbs_repl.h"
 #include "ops.h"
 #include "record_int.h"
 #include "server_int.h"
@@ -1047,7 +1048,8 @@ static bool run(req *q, const ops_def *row)
 		c->held_sync = false;
 		if (code == STORE_STORAGE)
 			srv_log(s, "%s", q->err.msg);
-		return conn_reply_err(b, &q->err) == 0;
+		/* a group without a master, or a quorum: the same request again, in a moment */
+		return (conn_reply_err(b, &q->err) | (dbs_repl_retry(&q->err) ? wire_flags(b, WIRE_RETRY) : 0)) == 0;
 	}
 	if (b->len == 0)
 		rc |= conn_reply_ok(b);

@@ -321,6 +321,7 @@ conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m)
 	w->n_groups = 0;
 	w->revision = c->revision;
 	bool lease = kind == ENV_LEASE;
+	char host[sizeof w->engine_host] = "";
 	if (lease) {
 		for (size_t a = 0; a < w->n_att; a++)
 			free(w->att[a]);
@@ -343,11 +344,11 @@ conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m)
 		} else if (lease && tag == E_ENGINE_PID)
 			w->engine_pid = v;
 		else if (lease && tag == E_ENGINE_HOST)
-			blob_text(w->engine_host, sizeof w->engine_host, &b);
+			blob_text(host, sizeof host, &b);
 		else if (lease && tag == E_ATT && b.len < 1024) {
 			char id[1024];
 			blob_text(id, sizeof id, &b);
-			handle_lease_add(w, id, w->engine_pid, w->engine_host);
+			handle_lease_add(w, id, w->engine_pid, host);
 			conn_note_changed(s, id);
 		}
 	}
