@@ -74,17 +74,10 @@ static void addr_text(const char *host, unsigned port, char *out, size_t cap)
 
 store_code repl_not_durable(dbs *st, store_err *err)
 {
-	store_code c = err_set(err, STORE_STORAGE, "not durable on a quorum: no quorum of the group's sites acknowledged the "
+	return err_set(err, STORE_STORAGE, "not durable on a quorum: no quorum of the group's sites acknowledged the "
 		       "commit within %u ms (the master keeps it, but a new master may not have it): check the other "
 		       "sites with seectl repl status, then send it again (its request id makes it happen once)",
 		       st->repl->conf.ack_timeout_ms);
-	err->db_ret = DB_REP_UNAVAIL; /* dbs_repl_retry */
-	return c;
-}
-
-bool dbs_repl_retry(const store_err *err)
-{
-	return err->code == STORE_STORAGE && err->db_ret == DB_REP_UNAVAIL;
 }
 
 /* ---- settings ---- */

@@ -23,9 +23,6 @@ typedef enum dbs_repl_role {
 /* Whether the home opened as a site of a group. */
 bool dbs_repl_on(const dbs *st);
 dbs_repl_role dbs_repl_role_now(dbs *st);
-/* Whether a change failed for want of a master or of a quorum's acks: the
- * same request may be sent again (its request id makes it happen once). */
-bool dbs_repl_retry(const store_err *err);
 /* The replication generation: it moves with each election (0: unknown). */
 uint64_t dbs_repl_election(dbs *st);
 

@@ -207,11 +207,11 @@ store_code store_exec_cancel(store *st, const char *exec_id, const char *reason,
 store_code store_task_deadline(store *st, const char *exec_id, const char *task_id, uint64_t seconds,
 			       record_on_timeout policy, store_err *err)
 {
-	return ECALL(st, OP_DEADLINE, err, TEXT(exec_id), TEXT(task_id), NUM(seconds), NUM(policy));
+	return CALL(st, OP_DEADLINE, err, TEXT(exec_id), TEXT(task_id), NUM(seconds), NUM(policy));
 }
 
 store_code store_task_respondents(store *st, const char *exec_id, const char *task_id, const char *const *names,
 				  size_t n, bool no_self_approval, store_err *err)
 {
-	return ECALL(st, OP_RESPONDENTS, err, TEXT(exec_id), TEXT(task_id), NUM(no_self_approval), STRINGS(names, n));
+	return CALL(st, OP_RESPONDENTS, err, TEXT(exec_id), TEXT(task_id), NUM(no_self_approval), STRINGS(names, n));
 }

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbs_repl.h"
 #include "ops.h"
 #include "record_int.h"
 #include "server_int.h"
@@ -1048,8 +1047,7 @@ static bool run(req *q, const ops_def *row)
 		c->held_sync = false;
 		if (code == STORE_STORAGE)
 			srv_log(s, "%s", q->err.msg);
-		/* a group without a master, or a quorum: the same request again, in a moment */
-		return (conn_reply_err(b, &q->err) | (dbs_repl_retry(&q->err) ? wire_flags(b, WIRE_RETRY) : 0)) == 0;
+		return conn_reply_err(b, &q->err) == 0;
 	}
 	if (b->len == 0)
 		rc |= conn_reply_ok(b);
