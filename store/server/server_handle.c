@@ -1118,6 +1118,7 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	}
 	if (handlers[m->op] && repl_intercept(s, c, m, frame)) { /* a replica's change: the master makes it */
 		ops_args_free(&q.a);
+		repl_forwarded_done(who);
 		return true;
 	}
 	bool fine = handlers[m->op] ? run(&q, row) : false;

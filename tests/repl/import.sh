@@ -11,7 +11,16 @@ count() { "$SEECTL" --home "$(site_home "$1")" list --limit 1000000 --json 2>/de
 # rss SITE: the memory of a site's server (kB)
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$(site_pid "$1")/status" 2>/dev/null || echo 0; }
 
-make_group
+# a commit of 21 MB of log waits for a quorum's acks: 10 s, not 1 (under a
+# sanitizer, on a loaded machine)
+on 1 import "$DATA/test-waiting.yaml" --create
+expect_rc 0 "import at site 1"
+on 1 repl init --listen "$(site_addr 1)" --ack-timeout 10000
+expect_rc 0 "repl init"
+for s in 2 3; do
+	on $s repl join --listen "$(site_addr $s)" --helper "$(site_addr 1)" --ack-timeout 10000
+	expect_rc 0 "repl join of site $s"
+done
 total=700 # about 21 MB: two frames of 16 MB
 big_import "$work/big.yaml" $total fr
 
