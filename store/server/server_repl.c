@@ -12,6 +12,13 @@
  *   as a client would: it then runs through the same checks, dispatch and
  *   group commit as any request, with the client's request id (requests.db
  *   replicates, so a change sent again after a failover is found).
+ * - With each forwarded frame goes an envelope: whom the change is for (the
+ *   user, groups and rights the replica's socket gave), and the name of the
+ *   client's connection, under which the master keeps an engine's lease (a
+ *   remote): the replica tells the master when that connection closes, and
+ *   tells a new master its engines' leases after an election.
+ * - An import of several frames is held by the replica until its last, then
+ *   forwarded whole, its frames run on one connection at the master.
  * - Only the master runs the deadlines' timer and the notification commands;
  *   a replica pushes to its dashboards what the master's log brought. */
 #include "config.h"
