@@ -1,9 +1,10 @@
 #!/bin/sh
 # engine.sh - an engine attached through a replica: its lease follows its
 # own connection to the replica (the master shows it attached, and not once
-# it is killed), and its execution goes on across a failover (kill -9 of
-# the master while its command prints): the operator answers at another
-# site, the workflow completes, and no log line is doubled.
+# it is killed; another engine takes the execution up through the other
+# replica), and its execution goes on across a failover (kill -9 of the
+# master while its command prints): the operator answers at another site,
+# the workflow completes, and no log line is doubled.
 . "${SEETOP_TOP_SRCDIR:?}/tests/repl/lib.sh"
 SEERUN=$top_builddir/cli/seerun
 
@@ -45,6 +46,20 @@ kill -9 "$eng"
 wait "$eng" 2>/dev/null
 gone() { [ "$(attached 1 lease-1)" = False ] && [ "$(attached 2 lease-1)" = False ]; }
 wait_for 10 gone || fail "the engine was killed, but the master says attached: $(attached 1 lease-1), site 2: $(attached 2 lease-1)"
+# another engine takes it up through the other replica (attach), and the
+# answer given at site 2 reaches it
+"$SEERUN" --home "$(site_home 3)" --continue lease-1 >/dev/null 2>"$work/cont.err" &
+eng=$!
+again() { [ "$(attached 1 lease-1)" = True ] && [ "$(attached 3 lease-1)" = True ]; }
+wait_for 20 again || fail "seerun --continue at site 3: the master says attached: $(attached 1 lease-1), site 3: $(attached 3 lease-1)"
+on 1 show lease-1 --json
+[ "$(json '["execution"]["engine"]["pid"]')" = "$eng" ] || fail "the master names engine pid $(json '["execution"]["engine"]["pid"]'), not $eng"
+on 2 resume lease-1 q --input true
+expect_rc 0 "the answer at site 2"
+wait "$eng"
+rc=$?
+expect_rc 0 "seerun --continue lease-1 at site 3: $(cat "$work/cont.err")"
+wait_for 10 is_status 3 complete lease-1 || fail "lease-1 is $(status 3 lease-1) at site 3"
 
 # ---- across a failover ----
 # a command that prints 60 numbered lines over 6 s, then a question, then a
