@@ -168,24 +168,31 @@ static int run_forwarded(void *ctx, const void *payload, size_t len, record_buf 
  * message threads make (run_forwarded): there the request is made for that
  * user, with the rights rules of any request (read-only users,
  * respondents), and an engine's lease is kept under that name, not on the
- * message thread's connection.  Two messages of the replica's own carry an
+ * message thread's connection.  Messages of the replica's own carry an
  * envelope on an OP_GENERATION: the lease of a connection that closed has
- * ended, and the leases of its engines, to a new master after a failover. */
+ * ended; and the leases of all its engines, told to a new master after an
+ * election (or again, when a message about a lease was lost), between a
+ * first and a last message, so that a lease the master holds and the
+ * replica no longer does ends. */
 
 enum { E_KIND = 1, E_SITE, E_PID, E_SERIAL, E_UID, E_GID, E_USER, E_GROUP, E_FLAGS, E_ENGINE_PID, E_ENGINE_HOST, E_ATT };
-enum { ENV_REQUEST, ENV_LEASE_END, ENV_LEASE };
+enum { ENV_REQUEST, ENV_LEASE_END, ENV_LEASE, ENV_LEASES_FIRST, ENV_LEASES_LAST };
 enum { ENV_OWNER = 1, ENV_READ_ONLY = 2, ENV_RO_ASKED = 4 };
 
 static char self_addr[DBS_REPL_ADDR_MAX]; /* this site's address (repl_tick) */
 static uint64_t serials;
 
+/* c's envelope (NULL: one of the replica's, ENV_LEASES_FIRST or _LAST). */
 static int envelope(record_buf *e, conn *c, int kind)
 {
-	if (!c->serial)
+	if (c && !c->serial)
 		c->serial = ++serials;
 	e->len = 0;
 	int rc = tag_put_varint(e, E_KIND, (uint64_t)kind) | tag_put_bytes(e, E_SITE, self_addr, strlen(self_addr)) |
-		 tag_put_varint(e, E_PID, (uint64_t)getpid()) | tag_put_varint(e, E_SERIAL, c->serial);
+		 tag_put_varint(e, E_PID, (uint64_t)getpid());
+	if (!c)
+		return rc ? -1 : 0;
+	rc |= tag_put_varint(e, E_SERIAL, c->serial);
 	if (kind == ENV_LEASE_END)
 		return rc ? -1 : 0;
 	rc |= tag_put_varint(e, E_UID, c->uid) | tag_put_varint(e, E_GID, c->gid) |
@@ -253,6 +260,7 @@ typedef struct remote {
 	char site[DBS_REPL_ADDR_MAX];
 	uint64_t pid, serial;
 	int gone_looks; /* looks at the group that found its site disconnected, in a row */
+	bool unsure;    /* its replica is telling all its leases, and has not named this one yet */
 } remote;
 
 static remote **remotes;
@@ -296,7 +304,20 @@ conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m)
 			pid = v;
 		else if (tag == E_SERIAL)
 			serial = v;
-	if (k < 0 || !serial || site.len >= DBS_REPL_ADDR_MAX)
+	if (k < 0 || site.len >= DBS_REPL_ADDR_MAX)
+		return NULL;
+	if (kind == ENV_LEASES_FIRST || kind == ENV_LEASES_LAST) {
+		for (size_t j = n_remotes; j-- > 0;)
+			if (remotes[j]->pid == pid && strlen(remotes[j]->site) == site.len &&
+			    memcmp(remotes[j]->site, site.p, site.len) == 0) {
+				if (kind == ENV_LEASES_FIRST)
+					remotes[j]->unsure = true;
+				else if (remotes[j]->unsure)
+					remote_end(s, j, "that site no longer holds it");
+			}
+		return NULL;
+	}
+	if (!serial)
 		return NULL;
 	size_t i = 0;
 	while (i < n_remotes && !(remotes[i]->pid == pid && remotes[i]->serial == serial &&
@@ -325,6 +346,8 @@ conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m)
 	}
 	remote *re = remotes[i];
 	conn *w = &re->c;
+	bool known = re->unsure || w->n_att; /* a lease the master held already */
+	re->unsure = false;
 	w->n_groups = 0;
 	w->revision = c->revision;
 	bool lease = kind == ENV_LEASE;
@@ -360,8 +383,10 @@ conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m)
 		}
 	}
 	if (lease) {
-		srv_log(s, "engine pid %llu on %s drives %zu execution%s through site %s", (unsigned long long)w->engine_pid,
-			w->engine_host, w->n_att, w->n_att == 1 ? "" : "s", re->site);
+		if (!known)
+			srv_log(s, "engine pid %llu on %s drives %zu execution%s through site %s",
+				(unsigned long long)w->engine_pid, w->engine_host, w->n_att, w->n_att == 1 ? "" : "s",
+				re->site);
 		repl_forwarded_done(w);
 		return NULL;
 	}
@@ -763,24 +788,41 @@ static int forward(conn *c, const record_buf *frame, bool staged, store_err *err
 	return job_queue(c, &payload, err);
 }
 
-/* A message of the replica's own about c's lease (ENV_LEASE_END, ENV_LEASE). */
-static void lease_message(server *s, conn *c, int kind)
+/* Appends an OP_GENERATION frame with c's envelope of that kind. */
+static int lease_frame(record_buf *payload, conn *c, int kind)
 {
-	record_buf env = { 0 }, f = { 0 }, payload = { 0 };
-	store_err err;
-	if (envelope(&env, c, kind) < 0 || wire_begin(&f, OP_GENERATION) < 0 ||
-	    put_frame(&payload, f.data + 4, f.len - 4, &env) < 0 || job_queue(NULL, &payload, &err) < 0)
-		srv_log(s, "replication: cannot tell the master of the lease of engine pid %llu: out of memory",
-			(unsigned long long)c->engine_pid);
+	record_buf env = { 0 }, f = { 0 };
+	int rc = envelope(&env, c, kind) < 0 || wire_begin(&f, OP_GENERATION) < 0 ||
+			 put_frame(payload, f.data + 4, f.len - 4, &env) < 0 ? -1 : 0;
 	record_buf_free(&env);
 	record_buf_free(&f);
+	return rc;
+}
+
+/* A message of the replica's own about leases: c's ended (ENV_LEASE_END),
+ * or, c NULL, all of this replica's (between ENV_LEASES_FIRST and _LAST).
+ * One that fails has them all told again (announce). */
+static void lease_message(server *s, conn *c)
+{
+	record_buf payload = { 0 };
+	store_err err;
+	int rc = lease_frame(&payload, c, c ? ENV_LEASE_END : ENV_LEASES_FIRST);
+	for (size_t i = 0; !c && rc == 0 && i < s->n_conns; i++)
+		if (!s->conns[i]->dead && s->conns[i]->n_att && s->conns[i]->serial)
+			rc = lease_frame(&payload, s->conns[i], ENV_LEASE);
+	if (!c && rc == 0)
+		rc = lease_frame(&payload, NULL, ENV_LEASES_LAST);
+	if (rc < 0 || job_queue(NULL, &payload, &err) < 0) {
+		srv_log(s, "replication: cannot tell the master of this site's engines: %s", rc < 0 ? "out of memory" : err.msg);
+		announce = true;
+	}
 	record_buf_free(&payload);
 }
 
 void repl_conn_closed(server *s, conn *c)
 {
 	if (s->db && dbs_repl_on(s->db) && last != DBS_REPL_MASTER && c->n_att && c->serial)
-		lease_message(s, c, ENV_LEASE_END);
+		lease_message(s, c);
 }
 
 /* An import's frame at a replica: true when the master is to make it now
@@ -900,9 +942,7 @@ bool repl_tick(server *s, int *timeout)
 	}
 	if (announce && role == DBS_REPL_REPLICA) {
 		announce = false;
-		for (size_t i = 0; i < s->n_conns; i++)
-			if (!s->conns[i]->dead && s->conns[i]->n_att && s->conns[i]->serial)
-				lease_message(s, s->conns[i], ENV_LEASE);
+		lease_message(s, NULL);
 	}
 	if (role != DBS_REPL_MASTER) {
 		uint64_t g;
