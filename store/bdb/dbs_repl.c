@@ -441,6 +441,16 @@ dbs_repl_role dbs_repl_role_now(dbs *st)
 	return role;
 }
 
+uint64_t dbs_repl_election(dbs *st)
+{
+	DB_REP_STAT *sp;
+	if (!st->repl || !st->env || st->env->rep_stat(st->env, &sp, 0) != 0)
+		return 0;
+	uint64_t g = sp->st_gen;
+	free(sp);
+	return g;
+}
+
 store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf *answer, uint64_t *gen,
 			    store_err *err)
 {

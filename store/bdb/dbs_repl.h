@@ -23,6 +23,8 @@ typedef enum dbs_repl_role {
 /* Whether the home opened as a site of a group. */
 bool dbs_repl_on(const dbs *st);
 dbs_repl_role dbs_repl_role_now(dbs *st);
+/* The replication generation: it moves with each election (0: unknown). */
+uint64_t dbs_repl_election(dbs *st);
 
 /* The master's side of a forwarded change, run on one of Berkeley DB's
  * message threads (never the server's): runs the request (a frame's

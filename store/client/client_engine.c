@@ -1,6 +1,10 @@
 /* client_engine.c - the engine's side of the public store API: each call is
  * one request, and each change one compare-and-set transaction in the
- * server (dbs_engine.c). */
+ * server (dbs_engine.c).  An engine attached through a replica of a
+ * replication group goes on across a failover: a change the replica could
+ * not have a master make (WIRE_RETRY: no master while the group elects one,
+ * or the master did not answer) is sent again, the same frame under the
+ * same request id, so that it is made once, for up to ENGINE_RETRY_MS. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -9,6 +13,38 @@
 
 #include "client_int.h"
 #include "err.h"
+#include "tag.h"
+
+#define ENGINE_RETRY_MS 60000 /* an engine's change waits this long for a group to elect a master */
+#define ENGINE_RETRY_NAP_MS 200
+
+/* client_call for an engine's change: sent again while the answer says so
+ * (WIRE_RETRY), the same frame each time. */
+static store_code engine_call(store *st, unsigned op, const ops_val *in, size_t n, store_err *err)
+{
+	record_buf b = { 0 };
+	store_code c = client_build(st, &b, op, in, n, err);
+	int64_t until = client_now_ms() + ENGINE_RETRY_MS;
+	while (c == STORE_OK) {
+		record_buf one = { 0 };
+		if (tag_put_raw(&one, b.data, b.len) < 0) {
+			c = client_oom(err);
+			break;
+		}
+		c = client_request(st, &one, 0, err);
+		if (c == STORE_OK || !(st->reply.flags & WIRE_RETRY) || client_now_ms() > until)
+			break;
+		client_nap_ms(ENGINE_RETRY_NAP_MS);
+		c = STORE_OK;
+	}
+	record_buf_free(&b);
+	return c;
+}
+
+/* CALL for an engine's change. */
+#define ECALL(st, op, err, ...) \
+	engine_call(st, op, (const ops_val[]){ __VA_ARGS__ }, sizeof((const ops_val[]){ __VA_ARGS__ }) / sizeof(ops_val), \
+		    err)
 
 const char *client_host(void)
 {
@@ -49,7 +85,7 @@ store_code store_exec_start(store *st, const store_item *def, store_err *err)
 		return client_oom(err);
 	}
 	const wire_blob blob = { item.data, item.len };
-	store_code c = CALL(st, OP_EXEC_START, err, NUM(getpid()), TEXT(client_host()), BLOBS_OF(&blob, 1));
+	store_code c = ECALL(st, OP_EXEC_START, err, NUM(getpid()), TEXT(client_host()), BLOBS_OF(&blob, 1));
 	record_buf_free(&item);
 	if (c == STORE_OK)
 		note_attached(st, def->exec.id);
@@ -58,17 +94,17 @@ store_code store_exec_start(store *st, const store_item *def, store_err *err)
 
 store_code store_task_begin(store *st, const char *exec_id, const char *task_id, store_err *err)
 {
-	return CALL(st, OP_TASK_BEGIN, err, TEXT(exec_id), TEXT(task_id));
+	return ECALL(st, OP_TASK_BEGIN, err, TEXT(exec_id), TEXT(task_id));
 }
 
 store_code store_task_complete(store *st, const char *exec_id, const char *task_id, store_err *err)
 {
-	return CALL(st, OP_TASK_COMPLETE, err, TEXT(exec_id), TEXT(task_id));
+	return ECALL(st, OP_TASK_COMPLETE, err, TEXT(exec_id), TEXT(task_id));
 }
 
 store_code store_task_fail(store *st, const char *exec_id, const char *task_id, const char *reason, store_err *err)
 {
-	return CALL(st, OP_TASK_FAIL, err, TEXT(exec_id), TEXT(task_id), TEXT(reason ? reason : ""));
+	return ECALL(st, OP_TASK_FAIL, err, TEXT(exec_id), TEXT(task_id), TEXT(reason ? reason : ""));
 }
 
 store_code store_task_log(store *st, const char *exec_id, const char *task_id, const record_text *lines, size_t n,
@@ -85,7 +121,7 @@ store_code store_task_log(store *st, const char *exec_id, const char *task_id, c
 		v[i].p = (const unsigned char *)(lines[i].s ? lines[i].s : "");
 		v[i].len = lines[i].s ? lines[i].len : 0;
 	}
-	store_code c = CALL(st, OP_TASK_LOG, err, TEXT(exec_id), TEXT(task_id), BLOBS_OF(v, n));
+	store_code c = ECALL(st, OP_TASK_LOG, err, TEXT(exec_id), TEXT(task_id), BLOBS_OF(v, n));
 	free(v);
 	if (c == STORE_OK && count)
 		*count = st->reply.u[0];
@@ -96,14 +132,14 @@ store_code store_task_request_input(store *st, const char *exec_id, const char *
 				    const store_input_request *rq, store_err *err)
 {
 	const wire_blob def = { (const unsigned char *)rq->default_value, rq->default_len };
-	return CALL(st, OP_TASK_REQUEST, err, TEXT(exec_id), TEXT(task_id), TEXT(rq->prompt ? rq->prompt : ""),
+	return ECALL(st, OP_TASK_REQUEST, err, TEXT(exec_id), TEXT(task_id), TEXT(rq->prompt ? rq->prompt : ""),
 		    NUM(rq->type), NUM(rq->required), NUM(rq->default_value != NULL),
 		    BLOBS_OF(&def, rq->default_value != NULL), NUM(rq->timeout_s), NUM(rq->on_timeout));
 }
 
 store_code store_exec_finish(store *st, const char *exec_id, exec_status status, store_err *err)
 {
-	store_code c = CALL(st, OP_EXEC_FINISH, err, TEXT(exec_id), NUM(status));
+	store_code c = ECALL(st, OP_EXEC_FINISH, err, TEXT(exec_id), NUM(status));
 	if (c == STORE_OK)
 		for (size_t i = 0; i < st->n_att; i++)
 			if (strcmp(st->att[i], exec_id) == 0) {
@@ -116,7 +152,7 @@ store_code store_exec_finish(store *st, const char *exec_id, exec_status status,
 
 store_code store_attach(store *st, const char *exec_id, store_err *err)
 {
-	store_code c = CALL(st, OP_ATTACH, err, TEXT(exec_id), NUM(getpid()), TEXT(client_host()));
+	store_code c = ECALL(st, OP_ATTACH, err, TEXT(exec_id), NUM(getpid()), TEXT(client_host()));
 	if (c == STORE_OK)
 		note_attached(st, exec_id);
 	return c;

@@ -18,6 +18,7 @@ enum {
 	T_S = 16, /* 16..19 */
 	T_BLOB = 24,
 	T_U_HIGH = 32, /* 32..39: u8..u15 */
+	T_FWD = 40,    /* a forwarded change's envelope */
 };
 
 #define HDR 4
@@ -64,6 +65,11 @@ int wire_req(record_buf *b, const void *id, size_t n)
 int wire_frame_no(record_buf *b, uint64_t n)
 {
 	return tag_put_varint(b, T_FRAME, n);
+}
+
+int wire_fwd(record_buf *b, const void *p, size_t n)
+{
+	return tag_put_bytes(b, T_FWD, p, n);
 }
 
 int wire_blob_add(record_buf *b, const void *p, size_t n)
@@ -174,6 +180,9 @@ int wire_decode(const void *payload, size_t len, wire_msg *m, char *why, size_t 
 		if (tag == T_REQ) {
 			m->req.p = p;
 			m->req.len = (size_t)n;
+		} else if (tag == T_FWD) {
+			m->fwd.p = p;
+			m->fwd.len = (size_t)n;
 		} else if (tag >= T_S && tag < T_S + WIRE_S) {
 			m->s[tag - T_S].p = p;
 			m->s[tag - T_S].len = (size_t)n;

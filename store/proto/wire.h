@@ -63,6 +63,10 @@ enum {
 	 * restarted, or was replaced, meanwhile): send the whole request again,
 	 * from its first frame, under the same request id */
 	WIRE_RESEND = 1 << 2,
+	/* a reply's: a replica could not have the master make the change now
+	 * (no master, or it did not answer): the same request, under the same
+	 * request id, may be sent again in a moment (an engine does) */
+	WIRE_RETRY = 1 << 3,
 };
 
 typedef struct wire_blob {
@@ -80,6 +84,9 @@ typedef struct wire_msg {
 	wire_blob req;     /* request id of a change */
 	uint64_t frame;    /* a request of several frames: this one's number, from 0 */
 	bool has_frame;
+	/* a change a replica forwarded: for whom (server_repl.c's envelope;
+	 * heeded only from the server's own process) */
+	wire_blob fwd;
 	wire_blob *blobs;  /* decoded: point into the frame; owned array */
 	size_t n_blobs, cap_blobs;
 } wire_msg;
@@ -95,6 +102,8 @@ int wire_code(record_buf *b, unsigned code);
 int wire_req(record_buf *b, const void *id, size_t n);
 /* The number of this frame in a request of several (0 the first). */
 int wire_frame_no(record_buf *b, uint64_t n);
+/* A forwarded change's envelope (who it is made for), added by a replica. */
+int wire_fwd(record_buf *b, const void *p, size_t n);
 int wire_blob_add(record_buf *b, const void *p, size_t n);
 /* Reserves a blob field of unknown length: wire_blob_end closes it. */
 size_t wire_blob_start(record_buf *b);

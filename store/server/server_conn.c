@@ -14,6 +14,7 @@
 #include "record_int.h"
 #include "server_int.h"
 #include "server_readers.h"
+#include "server_repl.h"
 #include "tag.h"
 
 /* ---- connections ---- */
@@ -685,6 +686,7 @@ bool conn_reap(server *s)
 			     c->engine_host, c->n_att, c->n_att == 1 ? "" : "s");
 			for (size_t k = 0; k < c->n_att; k++)
 				conn_note_changed(s, c->att[k]);
+			repl_conn_closed(s, c); /* a replica's engine: the master hears of it */
 			detached = true;
 		}
 	}

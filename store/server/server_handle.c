@@ -116,7 +116,9 @@ static conn *attached_by(server *s, const char *id, size_t len)
 			if (strlen(c->att[k]) == len && memcmp(c->att[k], id, len) == 0)
 				return c;
 	}
-	return NULL;
+	/* an engine of a replica, at the master (a reader thread has them in
+	 * its copy of the attached ids above) */
+	return s->on_reader ? NULL : repl_leased(id, len);
 }
 
 bool handle_attached(server *s, const char *id)
@@ -144,7 +146,7 @@ static store_code attach_check(server *s, conn *c, const char *id, uint64_t pid,
 	return STORE_OK;
 }
 
-static void attach_add(conn *c, const char *id, uint64_t pid, const char *host)
+void handle_lease_add(conn *c, const char *id, uint64_t pid, const char *host)
 {
 	c->engine_pid = pid;
 	snprintf(c->engine_host, sizeof c->engine_host, "%s", host);
@@ -290,6 +292,7 @@ static void verify_one(void *ctx, const char *what)
 typedef struct req {
 	server *s;
 	conn *c;
+	conn *who;            /* whom it is made for: c, or the client of a replica that forwarded it */
 	const wire_msg *m;
 	const record_buf *frame;
 	record_buf *b;        /* the answer (c->held) */
@@ -523,7 +526,7 @@ static bool any_attached(const server *s)
 	for (size_t i = 0; i < s->n_conns; i++)
 		if (!s->conns[i]->dead && s->conns[i]->n_att)
 			return true;
-	return false;
+	return repl_any_leased();
 }
 
 /* Appends the ids among `ids` (tagged bytes) whose engine is attached now. */
@@ -795,11 +798,11 @@ static store_code op_exec_start(req *q)
 	char why[256];
 	if (def->n != 1 || wire_item_decode(def->blobs[0].p, def->blobs[0].len, &it, why, sizeof why) < 0)
 		return err_set(&q->err, STORE_INVALID_INPUT, "a malformed definition: %s", def->n != 1 ? "no item" : why);
-	store_code code = attach_check(s, q->c, it.exec.id, pid, host, &q->err);
+	store_code code = attach_check(s, q->who, it.exec.id, pid, host, &q->err);
 	if (code == STORE_OK)
 		code = dbs_exec_start(s->db, q->cx, &it, pid, host, &q->err);
 	if (code == STORE_OK) {
-		attach_add(q->c, it.exec.id, pid, host);
+		handle_lease_add(q->who, it.exec.id, pid, host);
 		conn_note_changed(s, it.exec.id);
 	}
 	store_item_free(&it);
@@ -810,11 +813,11 @@ static store_code op_attach(req *q)
 {
 	const char *exec = ARG(ATTACH, exec)->s, *host = ARG(ATTACH, host)->s;
 	uint64_t pid = ARG(ATTACH, pid)->u;
-	store_code code = attach_check(q->s, q->c, exec, pid, host, &q->err);
+	store_code code = attach_check(q->s, q->who, exec, pid, host, &q->err);
 	if (code == STORE_OK)
 		code = dbs_attach(q->s->db, q->cx, exec, pid, host, &q->err);
 	if (code == STORE_OK)
-		attach_add(q->c, exec, pid, host);
+		handle_lease_add(q->who, exec, pid, host);
 	return code;
 }
 
@@ -887,7 +890,7 @@ static store_code op_notify_add(req *q)
 	store_code code = dbs_hook_add(q->s->db, q->cx, ARG(NOTIFY_ADD, on)->s, argv->strs, argv->n, &id, &q->err);
 	if (code != STORE_OK)
 		return code;
-	srv_log(q->s, "hook %llu added by %s", (unsigned long long)id, q->c->user);
+	srv_log(q->s, "hook %llu added by %s", (unsigned long long)id, q->who->user);
 	conn_note_changed(q->s, NULL);
 	q->rc |= wire_u(ok(q), 0, id);
 	return code;
@@ -928,7 +931,7 @@ static store_code op_notify_remove(req *q)
 	uint64_t id = ARG(NOTIFY_REMOVE, id)->u;
 	store_code code = dbs_hook_remove(q->s->db, q->cx, id, &q->err);
 	if (code == STORE_OK) {
-		srv_log(q->s, "hook %llu removed by %s", (unsigned long long)id, q->c->user);
+		srv_log(q->s, "hook %llu removed by %s", (unsigned long long)id, q->who->user);
 		conn_note_changed(q->s, NULL);
 	}
 	return code;
@@ -1032,15 +1035,15 @@ static bool handle_hello(req *q)
 /* Refuses a change to one who may only read; true when refused.  One who
  * may only read may still answer or reject a task that names them: the
  * store checks the respondents. */
-static bool refuse_read_only(server *s, conn *c, const wire_msg *m)
+static bool refuse_read_only(server *s, conn *c, const conn *who, const wire_msg *m)
 {
 	bool answer = ops_is_answer(m->op, m->has_s[1]);
-	if (!ops_is_change(m->op) || !c->read_only || (answer && !c->ro_asked))
+	if (!ops_is_change(m->op) || !who->read_only || (answer && !who->ro_asked))
 		return false;
 	store_err err;
-	if (c->uid != geteuid())
+	if (!who->owner)
 		err_set(&err, STORE_READ_ONLY, "store is read-only for user %ld: only the owner of '%s' may change it",
-			(long)c->uid, s->home);
+			(long)who->uid, s->home);
 	else
 		err_set(&err, STORE_READ_ONLY, "store is open read-only");
 	conn_reply_err(&c->held, &err);
@@ -1096,20 +1099,25 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	/* a long read goes to a reader thread, which runs it through here */
 	if (row && (row->flags & OPS_HEAVY) && readers_take(s, c, m, frame))
 		return true;
-	if (refuse_read_only(s, c, m))
+	/* whom it is made for: its client, or the one a replica forwarded it for */
+	conn *who = s->on_reader ? NULL : repl_forwarded_for(s, c, m);
+	q.who = who ? who : c;
+	if (refuse_read_only(s, c, q.who, m)) {
+		repl_forwarded_done(who);
 		return true;
+	}
 	/* who this request acts for, passed to the change it makes */
 	char actor[OPS_ACTOR_MAX + 1] = "";
 	const char *groups[32];
-	for (size_t i = 0; i < c->n_groups; i++)
-		groups[i] = c->groups[i];
+	for (size_t i = 0; i < q.who->n_groups; i++)
+		groups[i] = q.who->groups[i];
 	if (m->has_s[OPS_ACTOR_SLOT] && m->s[OPS_ACTOR_SLOT].len < sizeof actor)
 		memcpy(actor, m->s[OPS_ACTOR_SLOT].p, m->s[OPS_ACTOR_SLOT].len);
 	dbs_ctx cx = {
-		.user = c->user,
+		.user = q.who->user,
 		.groups = groups,
-		.n_groups = c->n_groups,
-		.owner = c->uid == geteuid(),
+		.n_groups = q.who->n_groups,
+		.owner = q.who->owner,
 		.actor = m->has_s[OPS_ACTOR_SLOT] ? actor : NULL,
 		.req = m->req.len && m->req.len <= sizeof c->stage_req ? m->req.p : NULL,
 		.req_len = m->req.len <= sizeof c->stage_req ? m->req.len : 0,
@@ -1125,13 +1133,16 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		err_set(&err, d == -2 ? STORE_STORAGE : STORE_INVALID_INPUT, "%s", d == -2 ? "out of memory" : why);
 		c->held_sync = false;
 		ops_args_free(&q.a);
+		repl_forwarded_done(who);
 		return conn_reply_err(&c->held, &err) == 0;
 	}
 	if (handlers[m->op] && repl_intercept(s, c, m, frame)) { /* a replica's change: the master makes it */
 		ops_args_free(&q.a);
+		repl_forwarded_done(who);
 		return true;
 	}
 	bool fine = handlers[m->op] ? run(&q, row) : false;
 	ops_args_free(&q.a);
+	repl_forwarded_done(who);
 	return fine;
 }

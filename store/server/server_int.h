@@ -92,6 +92,7 @@ typedef struct conn {
 	size_t n_att;
 	uint64_t engine_pid;
 	char engine_host[256];
+	uint64_t serial;        /* a replica's name for it at the master (server_repl.c): 0 until one of its changes is forwarded */
 } conn;
 
 typedef struct server {
@@ -198,6 +199,9 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 bool handle_attached(server *s, const char *id);
 /* Forgets the list pages kept (a replication site whose role changed). */
 void handle_pages_forget(void);
+/* c (an engine's connection, or a replica's client at the master) drives
+ * the execution id: its lease. */
+void handle_lease_add(conn *c, const char *id, uint64_t pid, const char *host);
 
 /* server_jobs.c: each shortens *timeout (ms) to when it must run again. */
 void jobs_timer_run(server *s, int *timeout);  /* applies the deadlines that are due */

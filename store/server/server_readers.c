@@ -40,6 +40,7 @@
 
 #include "ops.h"
 #include "server_readers.h"
+#include "server_repl.h"
 #include "tag.h"
 
 typedef struct job {
@@ -240,21 +241,42 @@ bool readers_must_wait(server *s, const conn *c, unsigned op)
 	return mine >= READS_PER_USER;
 }
 
-/* The ids of the executions whose engine is attached now. */
+typedef struct att_fill {
+	job *j;
+	size_t n;               /* counted, before j->att is made */
+	bool failed;
+} att_fill;
+
+static void att_count(void *ctx, const char *id)
+{
+	(void)id;
+	((att_fill *)ctx)->n++;
+}
+
+static void att_add(void *ctx, const char *id)
+{
+	att_fill *f = ctx;
+	if (!f->failed && !(f->j->att[f->j->n_att++] = record_strdup(id)))
+		f->failed = true;
+}
+
+/* The ids of the executions whose engine is attached now: here, or at a
+ * replica (a lease it holds at this master). */
 static int attached_copy(server *s, job *j)
 {
-	size_t n = 0;
+	att_fill f = { j, 0, false };
 	for (size_t i = 0; i < s->n_conns; i++)
-		n += s->conns[i]->dead ? 0 : s->conns[i]->n_att;
-	if (!n)
+		f.n += s->conns[i]->dead ? 0 : s->conns[i]->n_att;
+	repl_leased_each(att_count, &f);
+	if (!f.n)
 		return 0;
-	if (!(j->att = calloc(n, sizeof *j->att)))
+	if (!(j->att = calloc(f.n, sizeof *j->att)))
 		return -1;
 	for (size_t i = 0; i < s->n_conns; i++)
 		for (size_t k = 0; !s->conns[i]->dead && k < s->conns[i]->n_att; k++)
-			if (!(j->att[j->n_att++] = record_strdup(s->conns[i]->att[k])))
-				return -1;
-	return 0;
+			att_add(&f, s->conns[i]->att[k]);
+	repl_leased_each(att_add, &f);
+	return f.failed ? -1 : 0;
 }
 
 bool readers_take(server *s, conn *c, const wire_msg *m, const record_buf *frame)

@@ -12,6 +12,13 @@
  *   as a client would: it then runs through the same checks, dispatch and
  *   group commit as any request, with the client's request id (requests.db
  *   replicates, so a change sent again after a failover is found).
+ * - With each forwarded frame goes an envelope: whom the change is for (the
+ *   user, groups and rights the replica's socket gave), and the name of the
+ *   client's connection, under which the master keeps an engine's lease (a
+ *   remote): the replica tells the master when that connection closes, and
+ *   tells a new master its engines' leases after an election.
+ * - An import of several frames is held by the replica until its last, then
+ *   forwarded whole, its frames run on one connection at the master.
  * - Only the master runs the deadlines' timer and the notification commands;
  *   a replica pushes to its dashboards what the master's log brought. */
 #include "config.h"
@@ -37,6 +44,9 @@
 #define FORWARD_WAIT_EXTRA_MS 4000 /* beyond the ack timeout: a forwarded change's answer, at most */
 #define PROBE_EVERY_MS 300      /* a replica without a master asks the old one whether it is back */
 #define OWN_FDS 16
+
+/* The site's role at repl_tick's last look. */
+static dbs_repl_role last = DBS_REPL_OFF;
 
 /* ---- the master: forwarded changes, through the server's own socket ---- */
 
@@ -102,22 +112,39 @@ static int own_ask(const char *home, const void *frame, size_t len, record_buf *
 	return 0;
 }
 
-/* dbs_repl_run_fn: the change, then the generation after it. */
+/* dbs_repl_run_fn: the change (one or more whole frames: an import of
+ * several, each with its length, on this thread's one connection, as its
+ * client sent them to the replica), then the generation after it.  The
+ * answer is the last frame's, or the first that was not a success. */
 static int run_forwarded(void *ctx, const void *payload, size_t len, record_buf *answer, uint64_t *gen)
 {
 	const char *home = ctx;
+	const unsigned char *p = payload, *end = p + len;
 	record_buf f = { 0 }, in = { 0 };
-	int rc = tag_put_raw(&f, "\0\0\0\0", 4) | tag_put_raw(&f, payload, len) | wire_finish(&f);
-	if (rc == 0)
-		rc = own_ask(home, f.data, f.len, &in);
+	int rc = p < end ? 0 : -1;
+	wire_msg m;
+	char why[64];
+	while (rc == 0 && p < end) {
+		size_t n;
+		if (end - p < 4 || !wire_frame_len(p, &n) || n > (size_t)(end - p - 4)) {
+			rc = -1;
+			break;
+		}
+		rc = own_ask(home, p, 4 + n, &in);
+		p += 4 + n;
+		if (rc == 0 && p < end && wire_decode(in.data, in.len, &m, why, sizeof why) == 0) {
+			bool fine = m.code == STORE_OK;
+			wire_msg_free(&m);
+			if (!fine)
+				break; /* the frames that follow are not sent */
+		}
+	}
 	if (rc == 0) {
 		/* the whole reply frame: its length, then the payload */
 		unsigned char hdr[4] = { (unsigned char)(in.len >> 24), (unsigned char)(in.len >> 16),
 					 (unsigned char)(in.len >> 8), (unsigned char)in.len };
 		rc = tag_put_raw(answer, hdr, 4) | tag_put_raw(answer, in.data, in.len);
 	}
-	wire_msg m;
-	char why[64];
 	if (rc == 0)
 		rc = wire_begin(&f, OP_GENERATION) | wire_finish(&f);
 	if (rc == 0)
@@ -129,6 +156,302 @@ static int run_forwarded(void *ctx, const void *payload, size_t len, record_buf 
 	record_buf_free(&f);
 	record_buf_free(&in);
 	return rc ? -1 : 0;
+}
+
+/* ---- the envelope: whom a replica forwards a change for ----
+ *
+ * A replica adds to each frame it forwards (wire_fwd) who sent it there:
+ * the user SO_PEERCRED named, its groups, whether it is the replica home's
+ * owner and whether it may only read, and the connection's name (this
+ * site's address, this server's pid, a number: its lease's key).  The
+ * master heeds it only on a connection of its own process, which only its
+ * message threads make (run_forwarded): there the request is made for that
+ * user, with the rights rules of any request (read-only users,
+ * respondents), and an engine's lease is kept under that name, not on the
+ * message thread's connection.  Messages of the replica's own carry an
+ * envelope on an OP_GENERATION: the lease of a connection that closed has
+ * ended; and the leases of all its engines, told to a new master after an
+ * election (or again, when a message about a lease was lost), between a
+ * first and a last message, so that a lease the master holds and the
+ * replica no longer does ends. */
+
+enum { E_KIND = 1, E_SITE, E_PID, E_SERIAL, E_UID, E_GID, E_USER, E_GROUP, E_FLAGS, E_ENGINE_PID, E_ENGINE_HOST, E_ATT };
+enum { ENV_REQUEST, ENV_LEASE_END, ENV_LEASE, ENV_LEASES_FIRST, ENV_LEASES_LAST };
+enum { ENV_OWNER = 1, ENV_READ_ONLY = 2, ENV_RO_ASKED = 4 };
+
+static char self_addr[DBS_REPL_ADDR_MAX]; /* this site's address (repl_tick) */
+static uint64_t serials;
+
+/* c's envelope (NULL: one of the replica's, ENV_LEASES_FIRST or _LAST). */
+static int envelope(record_buf *e, conn *c, int kind)
+{
+	if (c && !c->serial)
+		c->serial = ++serials;
+	e->len = 0;
+	int rc = tag_put_varint(e, E_KIND, (uint64_t)kind) | tag_put_bytes(e, E_SITE, self_addr, strlen(self_addr)) |
+		 tag_put_varint(e, E_PID, (uint64_t)getpid());
+	if (!c)
+		return rc ? -1 : 0;
+	rc |= tag_put_varint(e, E_SERIAL, c->serial);
+	if (kind == ENV_LEASE_END)
+		return rc ? -1 : 0;
+	rc |= tag_put_varint(e, E_UID, c->uid) | tag_put_varint(e, E_GID, c->gid) |
+	      tag_put_bytes(e, E_USER, c->user, strlen(c->user)) |
+	      tag_put_varint(e, E_FLAGS, (c->owner ? ENV_OWNER : 0) | (c->read_only ? ENV_READ_ONLY : 0) |
+						 (c->ro_asked ? ENV_RO_ASKED : 0));
+	for (size_t i = 0; i < c->n_groups; i++)
+		rc |= tag_put_bytes(e, E_GROUP, c->groups[i], strlen(c->groups[i]));
+	if (kind == ENV_LEASE) {
+		rc |= tag_put_varint(e, E_ENGINE_PID, c->engine_pid) |
+		      tag_put_bytes(e, E_ENGINE_HOST, c->engine_host, strlen(c->engine_host));
+		for (size_t i = 0; i < c->n_att; i++)
+			rc |= tag_put_bytes(e, E_ATT, c->att[i], strlen(c->att[i]));
+	}
+	return rc ? -1 : 0;
+}
+
+/* Appends a whole frame: its length, the payload p, the envelope. */
+static int put_frame(record_buf *b, const void *p, size_t len, const record_buf *env)
+{
+	size_t at = b->len;
+	if (tag_put_raw(b, "\0\0\0\0", 4) < 0 || tag_put_raw(b, p, len) < 0 || wire_fwd(b, env->data, env->len) < 0)
+		return -1;
+	size_t n = b->len - at - 4;
+	if (n > WIRE_FRAME_MAX)
+		return -1;
+	b->data[at] = (unsigned char)(n >> 24);
+	b->data[at + 1] = (unsigned char)(n >> 16);
+	b->data[at + 2] = (unsigned char)(n >> 8);
+	b->data[at + 3] = (unsigned char)n;
+	return 0;
+}
+
+/* The next field of an envelope: 1 (a number in *v, or bytes in *b), 0 at
+ * its end, -1 when it is malformed. */
+static int env_next(tag_reader *r, unsigned *tag, uint64_t *v, wire_blob *b)
+{
+	uint64_t key, n;
+	if (r->p >= r->end)
+		return 0;
+	if (tag_read_varint(r, &key) < 0)
+		return -1;
+	*tag = key >> 1 > 64 ? 0 : (unsigned)(key >> 1);
+	if ((key & 1) == TAG_VARINT)
+		return tag_read_varint(r, v) < 0 ? -1 : 1;
+	if (tag_read_varint(r, &n) < 0 || n > (uint64_t)(r->end - r->p))
+		return -1;
+	b->p = r->p;
+	b->len = (size_t)n;
+	r->p += n;
+	return 1;
+}
+
+static void blob_text(char *out, size_t cap, const wire_blob *b)
+{
+	size_t n = b->len < cap ? b->len : cap - 1;
+	memcpy(out, b->p, n);
+	out[n] = '\0';
+}
+
+/* ---- the master: the clients of replicas, and their engines' leases ---- */
+
+typedef struct remote {
+	conn c;         /* first: who it is, and its lease (c.att), as the replica's connection holds them */
+	char site[DBS_REPL_ADDR_MAX];
+	uint64_t pid, serial;
+	int gone_looks; /* looks at the group that found its site disconnected, in a row */
+	bool unsure;    /* its replica is telling all its leases, and has not named this one yet */
+} remote;
+
+static remote **remotes;
+static size_t n_remotes;
+
+static void remote_end(server *s, size_t i, const char *why)
+{
+	remote *r = remotes[i];
+	if (r->c.n_att) {
+		srv_log(s, "engine pid %llu on %s (through site %s) detached from %zu execution%s: %s",
+			(unsigned long long)r->c.engine_pid, r->c.engine_host, r->site, r->c.n_att,
+			r->c.n_att == 1 ? "" : "s", why);
+		for (size_t k = 0; k < r->c.n_att; k++)
+			conn_note_changed(s, r->c.att[k]);
+	}
+	conn_free(&r->c);
+	remotes[i] = remotes[--n_remotes];
+}
+
+static void remotes_end_all(server *s, const char *why)
+{
+	while (n_remotes)
+		remote_end(s, n_remotes - 1, why);
+}
+
+conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m)
+{
+	if (!m->fwd.len || c->pid != getpid() || !c->owner)
+		return NULL; /* from the server's own message threads only */
+	tag_reader r = { m->fwd.p, m->fwd.p + m->fwd.len };
+	unsigned tag;
+	uint64_t v = 0, kind = ENV_REQUEST, pid = 0, serial = 0;
+	wire_blob b = { 0 }, site = { 0 };
+	int k;
+	while ((k = env_next(&r, &tag, &v, &b)) > 0)
+		if (tag == E_KIND)
+			kind = v;
+		else if (tag == E_SITE)
+			site = b;
+		else if (tag == E_PID)
+			pid = v;
+		else if (tag == E_SERIAL)
+			serial = v;
+	if (k < 0 || site.len >= DBS_REPL_ADDR_MAX)
+		return NULL;
+	if (kind == ENV_LEASES_FIRST || kind == ENV_LEASES_LAST) {
+		for (size_t j = n_remotes; j-- > 0;)
+			if (remotes[j]->pid == pid && strlen(remotes[j]->site) == site.len &&
+			    memcmp(remotes[j]->site, site.p, site.len) == 0) {
+				if (kind == ENV_LEASES_FIRST)
+					remotes[j]->unsure = true;
+				else if (remotes[j]->unsure)
+					remote_end(s, j, "that site no longer holds it");
+			}
+		return NULL;
+	}
+	if (!serial)
+		return NULL;
+	size_t i = 0;
+	while (i < n_remotes && !(remotes[i]->pid == pid && remotes[i]->serial == serial &&
+				  strlen(remotes[i]->site) == site.len && memcmp(remotes[i]->site, site.p, site.len) == 0))
+		i++;
+	if (kind == ENV_LEASE_END) {
+		if (i < n_remotes)
+			remote_end(s, i, "its connection to that site closed");
+		return NULL;
+	}
+	if (i == n_remotes) {
+		remote **nv = realloc(remotes, (n_remotes + 1) * sizeof *nv);
+		remote *nr = calloc(1, sizeof *nr);
+		if (!nv || !nr) {
+			free(nr);
+			if (nv)
+				remotes = nv;
+			return NULL;
+		}
+		remotes = nv;
+		nr->c.fd = -1;
+		nr->pid = pid;
+		nr->serial = serial;
+		blob_text(nr->site, sizeof nr->site, &site);
+		remotes[n_remotes++] = nr;
+	}
+	remote *re = remotes[i];
+	conn *w = &re->c;
+	bool known = re->unsure || w->n_att; /* a lease the master held already */
+	re->unsure = false;
+	w->n_groups = 0;
+	w->revision = c->revision;
+	bool lease = kind == ENV_LEASE;
+	char host[sizeof w->engine_host] = "";
+	if (lease) {
+		for (size_t a = 0; a < w->n_att; a++)
+			free(w->att[a]);
+		w->n_att = 0;
+	}
+	r.p = m->fwd.p;
+	while (env_next(&r, &tag, &v, &b) > 0) {
+		if (tag == E_UID)
+			w->uid = (uid_t)v;
+		else if (tag == E_GID)
+			w->gid = (gid_t)v;
+		else if (tag == E_USER)
+			blob_text(w->user, sizeof w->user, &b);
+		else if (tag == E_GROUP && w->n_groups < sizeof w->groups / sizeof w->groups[0])
+			blob_text(w->groups[w->n_groups++], sizeof w->groups[0], &b);
+		else if (tag == E_FLAGS) {
+			w->owner = (v & ENV_OWNER) != 0;
+			w->read_only = (v & ENV_READ_ONLY) != 0;
+			w->ro_asked = (v & ENV_RO_ASKED) != 0;
+		} else if (lease && tag == E_ENGINE_PID)
+			w->engine_pid = v;
+		else if (lease && tag == E_ENGINE_HOST)
+			blob_text(host, sizeof host, &b);
+		else if (lease && tag == E_ATT && b.len < 1024) {
+			char id[1024];
+			blob_text(id, sizeof id, &b);
+			handle_lease_add(w, id, w->engine_pid, host);
+			conn_note_changed(s, id);
+		}
+	}
+	if (lease) {
+		if (!known)
+			srv_log(s, "engine pid %llu on %s drives %zu execution%s through site %s",
+				(unsigned long long)w->engine_pid, w->engine_host, w->n_att, w->n_att == 1 ? "" : "s",
+				re->site);
+		repl_forwarded_done(w);
+		return NULL;
+	}
+	return w;
+}
+
+void repl_forwarded_done(conn *w)
+{
+	if (!w || w->n_att)
+		return; /* a lease: kept until the replica says it ended */
+	for (size_t i = 0; i < n_remotes; i++)
+		if (&remotes[i]->c == w) {
+			conn_free(w);
+			remotes[i] = remotes[--n_remotes];
+			return;
+		}
+}
+
+conn *repl_leased(const char *id, size_t len)
+{
+	for (size_t i = 0; i < n_remotes; i++)
+		for (size_t k = 0; k < remotes[i]->c.n_att; k++)
+			if (strlen(remotes[i]->c.att[k]) == len && memcmp(remotes[i]->c.att[k], id, len) == 0)
+				return &remotes[i]->c;
+	return NULL;
+}
+
+void repl_leased_each(void (*fn)(void *ctx, const char *id), void *ctx)
+{
+	for (size_t i = 0; i < n_remotes; i++)
+		for (size_t k = 0; k < remotes[i]->c.n_att; k++)
+			fn(ctx, remotes[i]->c.att[k]);
+}
+
+bool repl_any_leased(void)
+{
+	for (size_t i = 0; i < n_remotes; i++)
+		if (remotes[i]->c.n_att)
+			return true;
+	return false;
+}
+
+/* Every second at the master: the leases of a site that stays disconnected
+ * (three looks in a row) end, as its connections did. */
+static void remotes_check(server *s)
+{
+	static int64_t next;
+	int64_t now = srv_now_ms();
+	if (!n_remotes || now < next)
+		return;
+	next = now + 1000;
+	dbs_repl_info in;
+	store_err e;
+	if (dbs_repl_status(s->db, &in, &e) != STORE_OK)
+		return;
+	for (size_t i = n_remotes; i-- > 0;) {
+		remote *r = remotes[i];
+		bool down = false;
+		for (size_t k = 0; k < in.n_sites; k++)
+			if (strcmp(in.sites[k].addr, r->site) == 0)
+				down = !in.sites[k].connected;
+		r->gone_looks = down ? r->gone_looks + 1 : 0;
+		if (r->gone_looks >= 3)
+			remote_end(s, i, "that site is disconnected");
+	}
 }
 
 /* ---- a replica: changes go to the master ---- */
@@ -156,6 +479,7 @@ typedef struct fwd_job {
 	int64_t until;        /* ms: when the wait for this site's copy gives up */
 	int64_t sent_at;      /* ms: when it was handed to the forwarder */
 	bool abandoned;       /* its client was answered by the watchdog (main thread only) */
+	bool lease_msg;       /* the replica's own message about a lease: no client waits */
 	struct fwd_job *next_out; /* the jobs out with the forwarder (main thread only) */
 } fwd_job;
 
@@ -249,17 +573,63 @@ static conn *job_conn(server *s, const fwd_job *j)
 	return NULL;
 }
 
+static bool announce; /* the leases of this replica's engines are to be told to its master */
+
+/* A change the master made for an engine of this replica: the engine's
+ * connection here holds its lease too (its end is told to the master, and
+ * a new master hears of it after a failover). */
+static void lease_note(conn *c, const fwd_job *j)
+{
+	wire_msg a, m;
+	char why[64];
+	if (j->answer.len < 4 || wire_decode(j->answer.data + 4, j->answer.len - 4, &a, why, sizeof why) < 0)
+		return;
+	bool fine = a.code == STORE_OK;
+	wire_msg_free(&a);
+	size_t n;
+	if (!fine || j->payload.len < 4 || !wire_frame_len(j->payload.data, &n) || n > j->payload.len - 4 ||
+	    wire_decode(j->payload.data + 4, n, &m, why, sizeof why) < 0)
+		return;
+	char host[256];
+	if (m.op == OP_ATTACH && m.has_s[0] && m.s[0].len < 1024) {
+		char id[1024];
+		blob_text(id, sizeof id, &m.s[0]);
+		blob_text(host, sizeof host, &m.s[1]);
+		handle_lease_add(c, id, m.u[0], host);
+	} else if (m.op == OP_EXEC_START && m.n_blobs == 1) {
+		store_item it;
+		if (wire_item_decode(m.blobs[0].p, m.blobs[0].len, &it, why, sizeof why) == 0) {
+			blob_text(host, sizeof host, &m.s[1]);
+			handle_lease_add(c, it.exec.id, m.u[0], host);
+			store_item_free(&it);
+		}
+	}
+	wire_msg_free(&m);
+}
+
+/* An error of the group between masters: the client may send the same
+ * request again in a moment (WIRE_RETRY). */
+static void reply_retry(conn *c, const store_err *e)
+{
+	if (conn_reply_err(&c->held, e) | wire_flags(&c->held, WIRE_RETRY))
+		c->dead = true;
+}
+
 static void job_answer(server *s, fwd_job *j, bool with_answer)
 {
 	conn *c = job_conn(s, j);
+	if (j->lease_msg && !with_answer)
+		announce = true; /* told again at the next look */
 	if (c) {
 		c->waiting = false;
 		c->held.len = 0;
 		c->held_sync = false;
 		if (!with_answer)
-			conn_reply_err(&c->held, &j->err);
+			reply_retry(c, &j->err);
 		else if (tag_put_raw(&c->held, j->answer.data, j->answer.len) < 0)
 			c->dead = true;
+		else
+			lease_note(c, j);
 	}
 	job_free(j);
 	fw.in_flight--;
@@ -335,7 +705,7 @@ static void forwards_settle(server *s, int *timeout)
 				c->waiting = false;
 				c->held.len = 0;
 				c->held_sync = false;
-				conn_reply_err(&c->held, &j->err);
+				reply_retry(c, &j->err);
 				*timeout = 0;
 			}
 		}
@@ -365,14 +735,19 @@ static void forwarder_start(server *s)
 	pthread_mutex_unlock(&fw.lock);
 }
 
-static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
+/* Hands a job to the forwarder: the frames of payload (whole, each with
+ * its envelope), for the client c (NULL: a lease message of the replica's
+ * own).  -1 (err) when it cannot. */
+static int job_queue(conn *c, record_buf *payload, store_err *err)
 {
 	fwd_job *j = calloc(1, sizeof *j);
-	if (!j || tag_put_raw(&j->payload, frame->data, frame->len) < 0) {
-		free(j);
+	if (!j) {
+		record_buf_free(payload);
 		err_set(err, STORE_STORAGE, "out of memory");
 		return -1;
 	}
+	j->payload = *payload;
+	memset(payload, 0, sizeof *payload);
 	pthread_mutex_lock(&fw.lock);
 	if (!fw.started) {
 		pthread_mutex_unlock(&fw.lock);
@@ -381,6 +756,7 @@ static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
 		return -1;
 	}
 	j->c = c;
+	j->lease_msg = c == NULL;
 	j->token = INT64_MAX - ++fw.seq;
 	j->sent_at = srv_now_ms();
 	j->next_out = fw.out;
@@ -390,11 +766,87 @@ static int forward(server *s, conn *c, const record_buf *frame, store_err *err)
 	fw.in_flight++;
 	pthread_cond_broadcast(&fw.cond);
 	pthread_mutex_unlock(&fw.lock);
-	/* the connection reads nothing more until its answer */
-	c->waiting = true;
-	c->wait_gen = UINT64_MAX;
-	c->wait_deadline = j->token;
+	if (c) { /* the connection reads nothing more until its answer */
+		c->waiting = true;
+		c->wait_gen = UINT64_MAX;
+		c->wait_deadline = j->token;
+	}
 	return 0;
+}
+
+/* A change of the client c: the frames an import staged here (its frames
+ * before the last), then this one, each with c's envelope. */
+static int forward(conn *c, const record_buf *frame, bool staged, store_err *err)
+{
+	record_buf env = { 0 }, payload = { 0 };
+	int rc = envelope(&env, c, ENV_REQUEST);
+	for (size_t i = 0; staged && rc == 0 && i < c->n_stage; i++)
+		rc = put_frame(&payload, c->stage[i].data, c->stage[i].len, &env);
+	if (rc == 0)
+		rc = put_frame(&payload, frame->data, frame->len, &env);
+	record_buf_free(&env);
+	if (staged)
+		conn_stage_drop(c);
+	if (rc < 0) {
+		record_buf_free(&payload);
+		err_set(err, STORE_STORAGE, "out of memory");
+		return -1;
+	}
+	return job_queue(c, &payload, err);
+}
+
+/* Appends an OP_GENERATION frame with c's envelope of that kind. */
+static int lease_frame(record_buf *payload, conn *c, int kind)
+{
+	record_buf env = { 0 }, f = { 0 };
+	int rc = envelope(&env, c, kind) < 0 || wire_begin(&f, OP_GENERATION) < 0 ||
+			 put_frame(payload, f.data + 4, f.len - 4, &env) < 0 ? -1 : 0;
+	record_buf_free(&env);
+	record_buf_free(&f);
+	return rc;
+}
+
+/* A message of the replica's own about leases: c's ended (ENV_LEASE_END),
+ * or, c NULL, all of this replica's (between ENV_LEASES_FIRST and _LAST).
+ * One that fails has them all told again (announce). */
+static void lease_message(server *s, conn *c)
+{
+	record_buf payload = { 0 };
+	store_err err;
+	int rc = lease_frame(&payload, c, c ? ENV_LEASE_END : ENV_LEASES_FIRST);
+	for (size_t i = 0; !c && rc == 0 && i < s->n_conns; i++)
+		if (!s->conns[i]->dead && s->conns[i]->n_att && s->conns[i]->serial)
+			rc = lease_frame(&payload, s->conns[i], ENV_LEASE);
+	if (!c && rc == 0)
+		rc = lease_frame(&payload, NULL, ENV_LEASES_LAST);
+	if (rc < 0 || job_queue(NULL, &payload, &err) < 0) {
+		srv_log(s, "replication: cannot tell the master of this site's engines: %s", rc < 0 ? "out of memory" : err.msg);
+		announce = true;
+	}
+	record_buf_free(&payload);
+}
+
+void repl_conn_closed(server *s, conn *c)
+{
+	if (s->db && dbs_repl_on(s->db) && last != DBS_REPL_MASTER && c->n_att && c->serial)
+		lease_message(s, c);
+}
+
+/* An import's frame at a replica: true when the master is to make it now
+ * (its last frame, following those staged here, or its only one); false
+ * when this server takes it (a frame before the last is staged here as the
+ * master would, and a last frame that does not follow them gets the
+ * answer a master gives). */
+static bool import_now(const conn *c, const wire_msg *m, bool *staged)
+{
+	*staged = false;
+	if (!m->has_frame || (m->frame == 0 && !m->u[1]))
+		return true;
+	if (m->u[1])
+		return false;
+	*staged = m->frame == c->n_stage && m->req.len == c->stage_req_len &&
+		  memcmp(m->req.p, c->stage_req, m->req.len) == 0;
+	return *staged;
 }
 
 bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *frame)
@@ -404,23 +856,24 @@ bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	dbs_repl_role role = dbs_repl_role_now(s->db);
 	if (role == DBS_REPL_MASTER)
 		return false;
+	bool staged = false;
+	if (m->op == OP_IMPORT && !import_now(c, m, &staged))
+		return false;
 	store_err err;
 	memset(&err, 0, sizeof err);
-	record_buf *b = &c->held;
 	c->held_sync = false;
 	if (c->pid == getpid())
 		err_set(&err, STORE_STORAGE, "this site is no longer the group's master: send the change again");
 	else if (role != DBS_REPL_REPLICA)
 		err_set(&err, STORE_STORAGE, "no master (election in progress): changes wait for the group to elect one "
 			"(seectl repl status); reads go on");
-	else if (c->uid != geteuid())
-		err_set(&err, STORE_READ_ONLY, "a replica forwards the changes of its home's owner only: make this one at "
-			"the master (seectl repl status names it)");
-	else if (m->op == OP_IMPORT && m->has_frame && (m->frame || m->u[1]))
-		err_set(&err, STORE_INVALID_INPUT, "an import of several frames is made at the master (seectl repl status "
-			"names it), not through a replica");
-	if (err.msg[0] || forward(s, c, frame, &err) < 0)
-		conn_reply_err(b, &err);
+	if (err.msg[0]) {
+		if (staged)
+			conn_stage_drop(c);
+		reply_retry(c, &err);
+	} else if (forward(c, frame, staged, &err) < 0) {
+		conn_reply_err(&c->held, &err);
+	}
 	return true;
 }
 
@@ -431,8 +884,6 @@ static const char *role_name(dbs_repl_role r)
 	return r == DBS_REPL_MASTER ? "master" : r == DBS_REPL_REPLICA ? "replica" : r == DBS_REPL_NO_MASTER ? "replica without a master" : "not replicated";
 }
 
-/* The site's role at repl_tick's last look. */
-static dbs_repl_role last = DBS_REPL_OFF;
 
 bool repl_keeps_pages(const server *s)
 {
@@ -476,18 +927,36 @@ bool repl_tick(server *s, int *timeout)
 	if (role != last) {
 		dbs_repl_info info;
 		store_err e;
+		info.self[0] = '\0';
 		if (dbs_repl_status(s->db, &info, &e) == STORE_OK && info.master[0])
 			srv_log(s, "replication: this site (%s) is now %s; the master is %s", info.self, role_name(role),
 				info.master);
 		else
 			srv_log(s, "replication: this site is now %s", role_name(role));
+		if (info.self[0])
+			snprintf(self_addr, sizeof self_addr, "%s", info.self);
 		handle_pages_forget();
+		if (last == DBS_REPL_MASTER)
+			remotes_end_all(s, "this site is no longer the master");
 		if (role == DBS_REPL_MASTER) {
 			/* the deadlines and notifications are this site's now */
 			s->next_checked = false;
 			s->outbox_check = true;
 		}
 		last = role;
+	}
+	if (role == DBS_REPL_MASTER)
+		remotes_check(s);
+	/* a master elected since the last look hears of this replica's engines */
+	static uint64_t told;
+	uint64_t election = role == DBS_REPL_REPLICA ? dbs_repl_election(s->db) : 0;
+	if (election && election != told) {
+		told = election;
+		announce = true;
+	}
+	if (announce && role == DBS_REPL_REPLICA) {
+		announce = false;
+		lease_message(s, NULL);
 	}
 	if (role != DBS_REPL_MASTER) {
 		uint64_t g;
