@@ -53,13 +53,14 @@ newest=$(json "['id']")
 [ -n "$newest" ] || fail "site 3 lists no running execution"
 
 # ---- a read-only dashboard on the joined site ----
-$T -f /dev/null new-session -d -x 120 -y 30 \
+$T -f /dev/null new-session -d -x 160 -y 30 \
 	"env TERM=xterm-256color SEETOP_CONFIG=$work/none.yaml $SEETOP --home $(site_home 3) --read-only; echo \"[exit \$?]\"; sleep 30"
 screen() { $T capture-pane -p; }
 shows() { screen | grep -qF -- "$1"; }
 wait_screen() { wait_for "$2" shows "$1" || fail "site 3's dashboard lacks '$1' after $2 s:
 $(screen)"; }
-wait_screen "seetop [RO]  running $running  waiting $waiting  complete $complete  failed $failed" 10
+wait_screen "running $running  waiting $waiting  complete $complete  failed $failed" 10
+wait_screen "seetop [RO]  replica of $(site_addr 1)" 5
 wait_screen "$newest" 5
 
 # a change at the master reaches the dashboard (a push from site 3's server)
