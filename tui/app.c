@@ -53,6 +53,7 @@ void app_free(app *a)
 }
 
 static void learn_failed(app *a, const store_item *it);
+static void select_task(app *a, const char *keep);
 
 void app_load_item(app *a)
 {
@@ -73,7 +74,14 @@ void app_load_item(app *a)
 	}
 	a->have_item = true;
 	learn_failed(a, &a->item);
-	store_events(a->st, a->item.exec.id, 0, 200, &a->events, &a->n_events, &err);
+	store_events(a->st, a->item.exec.id, 0, APP_EVENTS, &a->events, &a->n_events, &err);
+	select_task(a, keep);
+}
+
+/* The task selected in the execution just read: the one selected before
+ * (keep), or the first that waits for input. */
+static void select_task(app *a, const char *keep)
+{
 	a->task_sel = 0;
 	bool found = false;
 	for (size_t i = 0; keep[0] && i < a->item.n_tasks && !found; i++)
@@ -304,9 +312,13 @@ int app_repl_refresh(app *a)
 static void push_forget(app *a)
 {
 	record_exec_array_free(a->push_rows, a->n_push_rows);
+	for (size_t i = 0; a->push_items && i < a->n_push_rows; i++)
+		store_item_free(&a->push_items[i]);
+	free(a->push_items);
 	free(a->push_marks);
 	a->push_rows = NULL;
 	a->push_marks = NULL;
+	a->push_items = NULL;
 	a->n_push_rows = 0;
 	a->push_known = a->push_all = a->push_no_rows = false;
 	a->n_push_ids = 0;
@@ -345,17 +357,29 @@ void app_note_push(app *a, const store_push *p, store_push_rows *pr)
 		if (k == a->n_push_rows) {
 			record_exec *v = realloc(a->push_rows, (k + 1) * sizeof *v);
 			unsigned char *m = v ? realloc(a->push_marks, k + 1) : NULL;
+			store_item *d = m ? realloc(a->push_items, (k + 1) * sizeof *d) : NULL;
 			if (v)
 				a->push_rows = v;
 			if (m)
 				a->push_marks = m;
-			if (!v || !m) {
+			if (d)
+				a->push_items = d;
+			if (!v || !m || !d) {
 				a->push_all = true;
 				return;
 			}
 			a->n_push_rows++;
+			memset(&a->push_items[k], 0, sizeof a->push_items[k]);
+			if (pr->details) {
+				a->push_items[k] = pr->details[i];
+				memset(&pr->details[i], 0, sizeof pr->details[i]);
+			}
 		} else {
+			/* the same execution again: its detail says what both say */
 			record_exec_free(&a->push_rows[k]);
+			store_item none;
+			memset(&none, 0, sizeof none);
+			store_push_detail_join(&a->push_items[k], pr->details ? &pr->details[i] : &none);
 		}
 		a->push_rows[k] = pr->rows[i];
 		a->push_marks[k] = pr->marks[i];
@@ -442,6 +466,67 @@ static bool paused_follow(app *a, uint64_t gen)
 	return true;
 }
 
+/* Takes the pushed state of the selected execution (its tasks without
+ * their lines, its events since the pushes began) into what is shown of
+ * it, keeping the lines held; false when it does not say enough (lines
+ * came, a task was added, no detail came), and the execution is read. */
+static bool item_merge(app *a, store_item *d)
+{
+	if (!a->have_item || !d->exec.id || strcmp(a->item.exec.id, d->exec.id) != 0 ||
+	    a->item.n_tasks != d->n_tasks)
+		return false;
+	for (size_t i = 0; i < d->n_tasks; i++)
+		if (strcmp(a->item.tasks[i].task_id, d->tasks[i].task_id) != 0 ||
+		    a->item.tasks[i].log_count != d->tasks[i].log_count)
+			return false;
+	/* the events newer than the newest held: those that came are every
+	 * one since the pushes began, oldest first (the held, newest first) */
+	size_t old = 0;
+	while (old < d->n_events && a->n_events && d->events[old].seq <= a->events[0].seq)
+		old++;
+	size_t fresh = d->n_events - old;
+	size_t keep = a->n_events;
+	if (keep + fresh > APP_EVENTS)
+		keep = fresh >= APP_EVENTS ? 0 : APP_EVENTS - fresh;
+	if (fresh > APP_EVENTS)
+		return false;
+	record_event *ev = malloc((keep + fresh ? keep + fresh : 1) * sizeof *ev);
+	if (!ev)
+		return false;
+	for (size_t i = 0; i < fresh; i++)
+		ev[i] = d->events[d->n_events - 1 - i];
+	memcpy(ev + fresh, a->events, keep * sizeof *ev);
+	for (size_t i = 0; i < old; i++)
+		record_event_free(&d->events[i]);
+	for (size_t i = keep; i < a->n_events; i++)
+		record_event_free(&a->events[i]);
+	free(d->events);
+	free(a->events);
+	d->events = NULL;
+	d->n_events = 0;
+	a->events = ev;
+	a->n_events = keep + fresh;
+	/* the lines held go with the tasks that came */
+	for (size_t i = 0; i < d->n_tasks; i++) {
+		record_task *t = &d->tasks[i], *held = &a->item.tasks[i];
+		record_text *logs = t->logs;
+		size_t n = t->n_logs;
+		t->logs = held->logs;
+		t->n_logs = held->n_logs;
+		held->logs = logs;
+		held->n_logs = n;
+	}
+	char keep_task[RECORD_ID_BUF] = "";
+	if (a->task_sel < a->item.n_tasks)
+		snprintf(keep_task, sizeof keep_task, "%s", a->item.tasks[a->task_sel].task_id);
+	store_item_free(&a->item);
+	a->item = *d;
+	memset(d, 0, sizeof *d);
+	learn_failed(a, &a->item);
+	select_task(a, keep_task);
+	return true;
+}
+
 int app_push_apply(app *a)
 {
 	if (!push_fits(a)) {
@@ -469,7 +554,8 @@ int app_push_apply(app *a)
 		size_t at = row_index(a, e->id);
 		if (at == a->n_rows)
 			continue;
-		item_named |= at == a->sel;
+		if (at == a->sel)
+			item_named |= !item_merge(a, &a->push_items[k]);
 		row *r = &a->rows[at];
 		record_exec_free(&r->exec);
 		r->exec = *e;

@@ -198,6 +198,7 @@ typedef struct app {
 	 * each), merged into the window at the next frame without asking */
 	record_exec *push_rows;
 	unsigned char *push_marks;  /* STORE_PUSH_PAUSED, STORE_PUSH_STRANDED per row */
+	store_item *push_items;     /* per row: its tasks without lines, its newest events (exec.id NULL: none) */
 	size_t n_push_rows;
 	bool push_no_rows;     /* a push came without rows (an older server): read the list */
 	uint64_t push_upto;    /* the generation the pushes merged reach (a->gen when none) */
@@ -250,6 +251,8 @@ typedef struct action {
 extern const action app_actions[];
 
 #define APP_MARKS_MAX 1000
+/* The events of the selected execution read (the newest). */
+#define APP_EVENTS 200
 /* The header counts the paused executions when at most this many wait:
  * paused is not a status of its own, so each one's tasks are read. */
 #define APP_PAUSED_COUNT_MAX 64

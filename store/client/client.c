@@ -1130,9 +1130,13 @@ store_code store_wait(store *st, uint64_t after, int timeout_ms, uint64_t *gen, 
 static void push_rows_free(store *st)
 {
 	record_exec_array_free(st->push.rows, st->push.n_rows);
+	for (size_t i = 0; st->push.details && i < st->push.n_rows; i++)
+		store_item_free(&st->push.details[i]);
+	free(st->push.details);
 	free(st->push.marks);
 	st->push.rows = NULL;
 	st->push.marks = NULL;
+	st->push.details = NULL;
 	st->push.n_rows = 0;
 }
 
@@ -1188,6 +1192,34 @@ static void push_id(store_push *push, const void *id, size_t n)
 	push->n_ids++;
 }
 
+int store_push_detail_join(store_item *into, store_item *later)
+{
+	if (!into->exec.id || !later->exec.id) {
+		store_item_free(into);
+		store_item_free(later);
+		return 0;
+	}
+	record_event *v = realloc(into->events, (into->n_events + later->n_events + 1) * sizeof *v);
+	if (!v) {
+		store_item_free(into);
+		store_item_free(later);
+		return -1;
+	}
+	memcpy(v + into->n_events, later->events, later->n_events * sizeof *v);
+	size_t n = into->n_events + later->n_events;
+	free(later->events);
+	later->events = NULL;
+	later->n_events = 0;
+	into->events = NULL;
+	into->n_events = 0;
+	store_item_free(into);
+	*into = *later;
+	into->events = v;
+	into->n_events = n;
+	memset(later, 0, sizeof *later);
+	return 0;
+}
+
 /* Merges one push frame into push, and its rows into st->push (the newest
  * state of each execution kept); -1 when out of memory. */
 static int push_take(store *st, store_push *push, const wire_msg *m, bool first)
@@ -1212,11 +1244,12 @@ static int push_take(store *st, store_push *push, const wire_msg *m, bool first)
 	pr->reload = pr->reload || (m->u[WIRE_PUSH_FLAGS] & WIRE_PUSH_RELOAD);
 	push->all = push->all || pr->reload || m->u[1] != 0;
 	size_t n_rows = m->u[WIRE_PUSH_ROWS] < m->n_blobs ? (size_t)m->u[WIRE_PUSH_ROWS] : m->n_blobs;
+	size_t details = m->u[WIRE_PUSH_DETAILS] == n_rows && n_rows * 2 <= m->n_blobs ? n_rows : 0;
 	if (push->all) {
 		pr->has_rows = false;
 		return 0;
 	}
-	for (size_t i = 0; i < m->n_blobs; i++) {
+	for (size_t i = 0; i < m->n_blobs - details; i++) {
 		const wire_blob *b = &m->blobs[i];
 		record_exec e;
 		char why[128];
@@ -1229,25 +1262,51 @@ static int push_take(store *st, store_push *push, const wire_msg *m, bool first)
 		const char *id = row ? e.id : (const char *)b->p;
 		size_t idlen = row ? strlen(e.id) : b->len;
 		push_id(push, id, idlen);
+		bool held = false;
+		store_item before; /* its detail from an earlier frame, joined to this one's */
+		memset(&before, 0, sizeof before);
 		for (size_t k = 0; k < pr->n_rows; k++)
 			if (strlen(pr->rows[k].id) == idlen && memcmp(pr->rows[k].id, id, idlen) == 0) {
+				held = true;
 				record_exec_free(&pr->rows[k]);
+				before = pr->details[k];
 				pr->rows[k] = pr->rows[--pr->n_rows];
 				pr->marks[k] = pr->marks[pr->n_rows];
+				pr->details[k] = pr->details[pr->n_rows];
 				break;
 			}
-		if (!row)
+		if (!row) {
+			store_item_free(&before);
 			continue;
+		}
 		record_exec *v = realloc(pr->rows, (pr->n_rows + 1) * sizeof *v);
 		unsigned char *mk = v ? realloc(pr->marks, pr->n_rows + 1) : NULL;
+		store_item *dt = mk ? realloc(pr->details, (pr->n_rows + 1) * sizeof *dt) : NULL;
 		if (v)
 			pr->rows = v;
 		if (mk)
 			pr->marks = mk;
-		if (!v || !mk) {
+		if (dt)
+			pr->details = dt;
+		if (!v || !mk || !dt) {
 			record_exec_free(&e);
 			return -1;
 		}
+		memset(&pr->details[pr->n_rows], 0, sizeof *dt);
+		if (details) { /* one that does not decode is read by the dashboard, as without it */
+			const wire_blob *d = &m->blobs[m->n_blobs - details + i];
+			store_item it;
+			if (wire_item_decode(d->p, d->len, &it, why, sizeof why) == 0) {
+				if (it.exec.id && strcmp(it.exec.id, e.id) == 0)
+					pr->details[pr->n_rows] = it;
+				else
+					store_item_free(&it);
+			}
+		}
+		if (held && store_push_detail_join(&before, &pr->details[pr->n_rows]) == 0)
+			pr->details[pr->n_rows] = before;
+		else
+			store_item_free(&before);
 		pr->rows[pr->n_rows] = e;
 		pr->marks[pr->n_rows++] = m->has_s[0] && i < m->s[0].len ? m->s[0].p[i] : 0;
 	}

@@ -48,6 +48,9 @@ uint64_t wire_revision(void);
 #define WIRE_PUSH_ROWS 4      /* how many of the blobs are rows (the ids gone follow) */
 #define WIRE_PUSH_RELOAD 1    /* the subscriber fell too far behind: read everything again */
 #define WIRE_PUSH_WITH_ROWS 2 /* the push is of the kind with rows (u4 of them, the counts, u2) */
+#define WIRE_PUSH_DETAILS 5   /* with few rows, the last u5 blobs: each row's item, its tasks without
+			       * their lines and its events since the last push, oldest first */
+#define WIRE_PUSH_EVENTS 64   /* more events since the last push: no details */
 enum {
 	WIRE_MARK_PAUSED = 1 << 0,   /* waiting only because an operator paused it */
 	WIRE_MARK_STRANDED = 1 << 1, /* running after a decision with no engine attached */

@@ -279,9 +279,9 @@ store_code store_watch(store *st, int *fd, store_err *err);
 store_code store_watch_read(store *st, store_push *push, store_err *err);
 /* The rows of what the last store_watch_read read.  The rows and their
  * marks belong to the store handle: they stay valid until the next
- * store_watch_read or store_close.  A caller may take a row over by copying
- * the record_exec out and zeroing its slot (then it frees it, as it frees a
- * listed one).  The ids of every changed execution are in store_push.ids:
+ * store_watch_read or store_close.  A caller may take a row (or a detail)
+ * over by copying it out and zeroing its slot (then it frees it, as it
+ * frees a listed one).  The ids of every changed execution are in store_push.ids:
  * an id there with no row is an execution that is gone. */
 enum {
 	STORE_PUSH_PAUSED = 1 << 0,   /* a row waiting only because an operator paused it */
@@ -294,9 +294,19 @@ typedef struct store_push_rows {
 	uint64_t counts[EXEC_STATUS_COUNT]; /* per status, at the push's generation */
 	record_exec *rows;        /* the changed executions, the newest state of each */
 	unsigned char *marks;     /* per row: STORE_PUSH_PAUSED, STORE_PUSH_STRANDED */
+	/* per row, when the pushes changed few executions: the execution
+	 * with its tasks, without their lines (a task's log_count says
+	 * whether lines came), and every event it had since from_generation,
+	 * oldest first; exec.id NULL when they did not bring it whole */
+	store_item *details;
 	size_t n_rows;
 } store_push_rows;
 void store_watch_rows(store *st, store_push_rows *out);
+/* Joins the detail of an execution a later read brought into the one of
+ * an earlier read (`into`, which becomes the later state, with the events
+ * of both); an empty detail on either side empties `into` (the pushes
+ * between did not bring it).  -1 when out of memory (then emptied too). */
+int store_push_detail_join(store_item *into, store_item *later);
 
 /* ---- the engine's side ----
  *

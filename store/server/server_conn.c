@@ -158,10 +158,48 @@ static int push_rows(server *s, const char *const *ids, size_t n, record_buf *b,
 	return rc;
 }
 
+/* A few rows bring what a dashboard shows of the one it has selected: each
+ * row's item, its tasks without their lines (their count says whether
+ * lines came), with its events since the last push (after event seq
+ * `after`; at most WIRE_PUSH_EVENTS); into b after the rows and the ids
+ * gone.  How many were added (all the rows', or none). */
+static size_t push_details(server *s, const char *const *ids, size_t n, uint64_t after, record_buf *b)
+{
+	size_t mark = b->len, added = 0;
+	for (size_t i = 0; i < n; i++) {
+		store_item it;
+		store_err err;
+		if (dbs_get_item(s->db, ids[i], &it, &err) != STORE_OK)
+			continue; /* gone: no row either */
+		it.exec.engine_attached = handle_attached(s, it.exec.id);
+		/* its tasks as they are, but for their lines */
+		record_task *tasks = it.n_tasks ? malloc(it.n_tasks * sizeof *tasks) : NULL;
+		store_item view = { it.exec, tasks, it.n_tasks, NULL, 0 };
+		for (size_t k = 0; tasks && k < it.n_tasks; k++) {
+			tasks[k] = it.tasks[k];
+			tasks[k].logs = NULL;
+			tasks[k].n_logs = 0;
+		}
+		bool fine = (tasks || !it.n_tasks) &&
+			    dbs_events_after(s->db, it.exec.id, after, WIRE_PUSH_EVENTS + 1, &view.events, &view.n_events,
+					     &err) == STORE_OK &&
+			    view.n_events <= WIRE_PUSH_EVENTS && wire_item_encode(b, &view) == 0;
+		record_event_array_free(view.events, view.n_events);
+		free(tasks);
+		store_item_free(&it);
+		if (!fine) {
+			b->len = mark;
+			return 0;
+		}
+		added++;
+	}
+	return added;
+}
+
 /* One push frame: the changes between generations from and to (ids, or
  * all), with rows or as ids alone; a reload, with rows asked, says so. */
 static int push_encode(server *s, const char *const *ids, size_t n, bool all, bool reload, uint64_t from, uint64_t to,
-		       bool rows, record_buf *b)
+		       bool rows, bool details_ok, record_buf *b)
 {
 	b->len = 0;
 	if (!rows) {
@@ -180,19 +218,35 @@ static int push_encode(server *s, const char *const *ids, size_t n, bool all, bo
 		all = true;
 	size_t n_rows = 0;
 	unsigned char marks[PUSH_IDS];
+	size_t details = 0;
 	if (!rc && !all && !reload) {
 		int r = push_rows(s, ids, n, b, &n_rows, marks);
 		if (r < 0)
 			return -1;
 		all = r > 0;
+		if (!all && details_ok && n_rows && n_rows <= PUSH_DETAILS_MAX)
+			details = push_details(s, ids, n, s->push_event_seq, b);
+		if (details != n_rows)
+			details = 0; /* an execution went meanwhile: its blobs stay unread */
 	}
 	if (all || reload)
-		n_rows = 0;
-	rc |= wire_u(b, 1, all || reload) | wire_u(b, WIRE_PUSH_FLAGS, WIRE_PUSH_WITH_ROWS | (reload ? WIRE_PUSH_RELOAD : 0)) |
+		n_rows = details = 0;
+	rc |= wire_u(b, WIRE_PUSH_DETAILS, details) | wire_u(b, 1, all || reload) | wire_u(b, WIRE_PUSH_FLAGS, WIRE_PUSH_WITH_ROWS | (reload ? WIRE_PUSH_RELOAD : 0)) |
 	      wire_u(b, WIRE_PUSH_ROWS, n_rows);
 	if (n_rows)
 		rc |= wire_s(b, 0, marks, n_rows);
 	return rc | wire_finish(b);
+}
+
+/* The newest event now: the next push's details bring the events after it. */
+static void push_event_mark(server *s)
+{
+	record_event *ev = NULL;
+	size_t n = 0;
+	store_err err;
+	if (s->db && dbs_events(s->db, NULL, 0, 1, &ev, &n, &err) == STORE_OK && n)
+		s->push_event_seq = ev[0].seq;
+	record_event_array_free(ev, n);
 }
 
 void conn_push_tick(server *s, int *timeout)
@@ -216,7 +270,8 @@ void conn_push_tick(server *s, int *timeout)
 		int k = c->push_rows;
 		if (!built[k]) {
 			built[k] = true;
-			fine[k] = push_encode(s, ids, s->n_push_ids, s->push_all, false, s->push_from, to, k, &frame[k]) == 0;
+			fine[k] = push_encode(s, ids, s->n_push_ids, s->push_all, false, s->push_from, to, k, true,
+					      &frame[k]) == 0;
 		}
 		if (!c->push_pending && c->push_from == s->push_from && c->out_off == c->out.len && fine[k]) {
 			if (conn_out_append(c, &frame[k]) != 0)
@@ -244,6 +299,7 @@ void conn_push_tick(server *s, int *timeout)
 	s->n_push_ids = 0;
 	s->push_any = s->push_all = false;
 	s->push_from = to;
+	push_event_mark(s);
 	s->push_next_ms = now + PUSH_INTERVAL_MS;
 	for (size_t i = 0; i < s->n_conns; i++)
 		if (s->conns[i]->subscribed && !s->conns[i]->dead)
@@ -271,8 +327,9 @@ void conn_write(server *s, conn *c)
 	 * now, merged into one: encoded for it alone */
 	if (c->push_pending && c->subscribed && !c->dead) {
 		record_buf b = { 0 };
+		/* no details: its events would not follow the last push's */
 		int rc = push_encode(s, (const char *const *)c->push_ids, c->n_push_ids, c->push_all, c->push_reload,
-				     c->push_from, s->push_from, c->push_rows, &b);
+				     c->push_from, s->push_from, c->push_rows, false, &b);
 		push_clear(c);
 		c->push_from = s->push_from;
 		s->pushes_sent++;

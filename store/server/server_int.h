@@ -38,6 +38,7 @@
 #define PUSH_INTERVAL_MS 10         /* a subscriber hears of changes at most this often: merged in between */
 #define PUSH_IDS 64                  /* more changed executions in one push: "all changed" */
 #define PUSH_ROWS_BYTES_MAX (256 * 1024) /* rows of one push past this: "all changed" instead */
+#define PUSH_DETAILS_MAX 4           /* a push of at most this many rows brings their tasks and new events */
 #define PUSH_BEHIND_MAX (1 << 20)    /* a subscriber that missed this many bytes of pushes is told to reload */
 #define SUBSCRIBER_OUT_MAX (1 << 20) /* a subscriber this far behind is dropped */
 #define STAGE_MAX ((size_t)1 << 30)  /* an import's frames held until its last */
@@ -126,6 +127,7 @@ typedef struct server {
 	char *push_ids[PUSH_IDS];
 	size_t n_push_ids;
 	uint64_t push_from;
+	uint64_t push_event_seq;  /* the newest event at the last push: the details' events follow it */
 	int64_t push_next_ms;
 	uint64_t pushes_sent;   /* push frames sent, and of them encoded for one subscriber alone */
 	uint64_t pushes_own;

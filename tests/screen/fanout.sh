@@ -49,6 +49,10 @@ showing() {
 # every dashboard up and showing the demo
 up=$(showing "nightly-etl-1190" 20)
 [ "$up" -ge "$K" ] || fail "$up of $K dashboards showed the demo"
+# the second dashboard has the execution that changes selected: its tasks
+# and history come with the pushes
+second_w=$(echo "$windows" | sed -n 2p)
+for _ in 1 2 3 4 5 6; do $T send-keys -t ":$second_w" Down; done
 sleep 0.5
 ro() { "$SEECTL" server status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_read_only"])'; }
 before=$(ro)
@@ -79,6 +83,25 @@ echo "$K dashboards, $CHANGES changes: $asked requests from the dashboards (at m
 per=$(awk -v a="$asked" -v r="$redraws" 'BEGIN { printf "%.2f", r ? a / r : a }')
 echo "$per requests per redraw (less than 0.5)"
 awk -v a="$asked" -v r="$redraws" 'BEGIN { exit !(2 * a < r) }' || fail "$per requests per redraw: not less than 0.5"
+# what the dashboards merged is what a dashboard opened now reads: the
+# second one (its selection on the execution that changed, with its tasks
+# and history) shows what a new one shows with the same selection, after
+# two changes more, each merged from its push
+sleep 0.3
+"$SEECTL" resume nightly-etl-1190 load >/dev/null || fail "resuming load"
+sleep 0.3
+"$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "pausing load"
+sleep 0.5
+$T new-window -d "env TERM=$SEETOP_TERM $SEETOP --read-only"
+fresh_w=$($T list-windows -F '#{window_index}' | tail -1)
+for _ in $(seq 50); do $T capture-pane -p -t ":$fresh_w" | grep -qF nightly-etl-1190 && break; sleep 0.1; done
+for _ in 1 2 3 4 5 6; do $T send-keys -t ":$fresh_w" Down; done
+sleep 1
+clockless() { $T capture-pane -p -t ":$1" | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}Z  row/HH:MM:SSZ  row/'; }
+diff <(clockless "$second_w") <(clockless "$fresh_w") >"$work/diff" ||
+	fail "a dashboard that merged the pushes shows otherwise than one opened afterwards:
+$(cat "$work/diff")"
+$T kill-window -t ":$fresh_w"
 
 # bulk R STATUS: 50 executions with long names (4 kB), all in STATUS, the
 # round R at the start of each name: a push of them is about 200 kB
