@@ -1205,7 +1205,8 @@ int store_push_detail_join(store_item *into, store_item *later)
 		store_item_free(later);
 		return -1;
 	}
-	memcpy(v + into->n_events, later->events, later->n_events * sizeof *v);
+	if (later->n_events) /* (no events: later->events may be NULL) */
+		memcpy(v + into->n_events, later->events, later->n_events * sizeof *v);
 	size_t n = into->n_events + later->n_events;
 	free(later->events);
 	later->events = NULL;
