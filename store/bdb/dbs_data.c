@@ -683,27 +683,39 @@ typedef struct each_arg {
 	const char *after;
 	size_t limit;
 	bool stopped; /* fn asked to stop after an item */
+	/* what fn was given already: a read tried again (a deadlock at a
+	 * replica, where reads take page locks) goes on after it, and gives
+	 * no item twice */
+	char *given;
+	size_t n_given;
 } each_arg;
 
 static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	each_arg *a = arg;
+	/* a copy: a->given changes as the walk goes */
+	char *after = NULL;
+	if ((a->given || a->after) && !(after = record_strdup(a->given ? a->given : a->after)))
+		return err_oom(err);
 	DBC *cur;
 	int ret = st->db[DBI_EXECS]->cursor(st->db[DBI_EXECS], txn, &cur, 0);
-	if (ret)
+	if (ret) {
+		free(after);
 		return err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
-	DBT k = dbs_dbt(a->after, a->after ? strlen(a->after) : 0), d = dbs_dbt(NULL, 0);
+	}
+	DBT k = dbs_dbt(after, after ? strlen(after) : 0), d = dbs_dbt(NULL, 0);
 	k.flags = d.flags = DB_DBT_REALLOC;
-	if (a->after) {
-		k.data = record_strdup(a->after);
+	if (after) {
+		k.data = record_strdup(after);
 		if (!k.data) {
 			cur->close(cur);
+			free(after);
 			return err_oom(err);
 		}
 	}
 	store_code c = STORE_OK;
-	size_t seen = 0;
-	u_int32_t how = a->after ? DB_SET_RANGE : DB_NEXT;
+	size_t seen = a->n_given;
+	u_int32_t how = after ? DB_SET_RANGE : DB_NEXT;
 	a->stopped = false;
 	while (!c && !a->stopped && (a->limit == 0 || seen < a->limit) && (ret = cur->get(cur, &k, &d, how)) == 0) {
 		how = DB_NEXT;
@@ -711,7 +723,7 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 			c = err_set(err, STORE_STORAGE, "given up: its connection closed");
 			break;
 		}
-		if (a->after && k.size == strlen(a->after) && memcmp(k.data, a->after, k.size) == 0)
+		if (after && k.size == strlen(after) && memcmp(k.data, after, k.size) == 0)
 			continue;
 		store_item it;
 		char why[256];
@@ -732,10 +744,24 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 			a->stopped = true;
 		store_item_free(&it);
 		seen++;
+		if (!c) {
+			char *given = malloc(k.size + 1);
+			if (given) {
+				memcpy(given, k.data, k.size);
+				given[k.size] = '\0';
+			} else {
+				c = err_oom(err);
+				break;
+			}
+			free(a->given);
+			a->given = given;
+			a->n_given = seen;
+		}
 	}
 	cur->close(cur);
 	free(k.data);
 	free(d.data);
+	free(after);
 	if (!c && ret != 0 && ret != DB_NOTFOUND)
 		c = err_db(st, err, ret, "reading %s", dbi_file[DBI_EXECS]);
 	return c;
@@ -744,8 +770,10 @@ static store_code each_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 store_code dbs_each(dbs *st, const char *after, size_t limit, int (*fn)(void *ctx, const store_item *it), void *ctx,
 		    store_err *err)
 {
-	each_arg a = { fn, ctx, after, limit, false };
-	return txn_read(st, each_txn, &a, err);
+	each_arg a = { fn, ctx, after, limit, false, NULL, 0 };
+	store_code c = txn_read(st, each_txn, &a, err);
+	free(a.given);
+	return c;
 }
 
 /* ---- events ---- */

@@ -15,7 +15,7 @@
  *   needs, takes no lock and holds up no write.  The copies live in the
  *   cache (and in the transaction region until no snapshot needs them).
  *   A site of a replication group keeps none (dbs_repl.c): its readers
- *   read committed data.
+ *   read with locks, as the main thread does.
  * - A DB_EVENT_PANIC (or DB_RUNRECOVERY) closes every handle and reopens the
  *   environment, which runs recovery; the server survives that.
  * - Commits are written without a flush; the server flushes the log once for

@@ -184,7 +184,7 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	 * apply the master's log are not multiversion, so that a multiversion
 	 * open of the same file fails (BDB3041, and the environment panics),
 	 * and a replica may not begin a snapshot anyway (BDB4572).  The reader
-	 * threads read committed data instead (dbs_view.c). */
+	 * threads read with locks instead (dbs_view.c). */
 	env->set_flags(env, DB_MULTIVERSION, 0);
 	*oflags |= DB_INIT_REP | DB_THREAD;
 	return STORE_OK;

@@ -15,10 +15,12 @@
  * handles its replication opens to apply the master's log are not
  * multiversion, so that a multiversion open of the same file fails
  * (BDB3041).  A site's environment is opened without DB_MULTIVERSION
- * (repl_env_prepare) and its views read in DB_READ_COMMITTED transactions:
- * each read lock is held only while its page is read, so a long read holds
- * up neither the master's log apply nor a change for more than a page, and
- * an export's pages are each a transaction of their own.  While the
+ * (repl_env_prepare) and its views read in locking transactions, as the
+ * main thread does (degree 3: a verify must see one state, which read
+ * committed does not give across its walk); a long read there holds up
+ * the master's log apply at that site until it ends, as it did on the main
+ * thread, but no longer the site's other clients.  An export's pages are
+ * each a transaction of their own.  While the
  * master's log is applied, or the whole copy replaced (internal
  * initialisation), a read may be told DB_LOCK_DEADLOCK, DB_REP_LOCKOUT or
  * DB_REP_HANDLE_DEAD (its handles were closed under it): it is tried again
@@ -207,7 +209,7 @@ static store_code view_attempt(dbs *v, txn_fn fn, void *arg, store_err *err)
 		return c;
 	DB_TXN *txn;
 	v->dbmsg[0] = '\0';
-	int ret = v->env->txn_begin(v->env, NULL, &txn, view_snapshots(v) ? DB_TXN_SNAPSHOT : DB_READ_COMMITTED);
+	int ret = v->env->txn_begin(v->env, NULL, &txn, view_snapshots(v) ? DB_TXN_SNAPSHOT : 0);
 	if (ret)
 		return err_db(v, err, ret, "beginning a %s transaction", view_snapshots(v) ? "snapshot" : "read");
 	c = fn(v, txn, arg, err);
