@@ -308,6 +308,27 @@ static DB_CHANNEL *reopen_channel(dbs *st, DB_CHANNEL **ch)
 	return open_channel(st, ch);
 }
 
+/* A request to the master on a channel of this site's.  A channel keeps
+ * its connection to the site that was master when it was first used: when
+ * that site's server was killed and started again, the channel answers
+ * DB_REP_UNAVAIL or DB_NOSERVER forever, even once the same site is master
+ * again, so it is opened anew and asked once more; after any other failure
+ * (a master that did not answer in time) it is opened anew at the next
+ * question. */
+static int ask_master(dbs *st, DB_CHANNEL **ch, DBT *msg, u_int32_t n, DBT *resp, db_timeout_t wait)
+{
+	if (!open_channel(st, ch))
+		return DB_REP_UNAVAIL;
+	int ret = (*ch)->send_request(*ch, msg, n, resp, wait, 0);
+	if ((ret == DB_REP_UNAVAIL || ret == DB_NOSERVER) && reopen_channel(st, ch))
+		ret = (*ch)->send_request(*ch, msg, n, resp, wait, 0);
+	if (ret && *ch) {
+		(*ch)->close(*ch, 0);
+		*ch = NULL;
+	}
+	return ret;
+}
+
 store_code repl_env_start(dbs *st, store_err *err)
 {
 	struct dbs_repl *r = st->repl;
@@ -517,7 +538,7 @@ static void master_lsn(dbs *st, dbs_repl_info *out)
 		r->asked.at_ms = 0; /* no master known: asking again costs nothing */
 		return;
 	}
-	if (r->ask->send_request(r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US, 0) != 0)
+	if (ask_master(st, &r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US) != 0)
 		return;
 	if (resp.size == 8 || resp.size == 24) {
 		uint64_t v = key_get_u64(resp.data);
@@ -552,8 +573,7 @@ void dbs_repl_probe_master(dbs *st)
 	msg.data = &kind;
 	msg.size = 1;
 	resp.flags = DB_DBT_MALLOC;
-	if (r && open_channel(st, &r->chan) && r->chan->send_request(r->chan, &msg, 1, &resp, LSN_ASK_US, 0) == 0 &&
-	    resp.size == 8)
+	if (r && ask_master(st, &r->chan, &msg, 1, &resp, LSN_ASK_US) == 0 && resp.size == 8)
 		atomic_store(&r->master_lost, 0);
 	free(resp.data);
 }
