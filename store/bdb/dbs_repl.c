@@ -414,6 +414,16 @@ uint64_t dbs_repl_reopens(const dbs *st)
 	return st->repl ? atomic_load(&st->repl->reopens) : 0;
 }
 
+uint64_t dbs_repl_log_end(dbs *st)
+{
+	DB_LOG_STAT *sp;
+	if (!st->repl || !st->env || st->env->log_stat(st->env, &sp, 0) != 0)
+		return 0;
+	uint64_t end = (uint64_t)sp->st_cur_file << 32 | sp->st_cur_offset;
+	free(sp);
+	return end;
+}
+
 void repl_env_closing(dbs *st)
 {
 	struct dbs_repl *r = st->repl;
