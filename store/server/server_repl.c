@@ -34,8 +34,9 @@
 #define TICK_MS 200             /* how often the role and the replica's generation are read */
 /* how often a replica looks whether its log moved (a read of the log's
  * region, no transaction): its dashboards hear of the master's changes this
- * soon, not a TICK_MS later.  When it moved, the generation is read at the
- * next few looks too, as the log may end before its transaction is applied. */
+ * soon, not a TICK_MS later.  When it moved, the generation is read then
+ * and at the looks of the next LOG_LOOKS_AFTER periods, as the log may end
+ * before its transaction is applied. */
 #define LOG_LOOK_MS 20
 #define LOG_LOOKS_AFTER 5
 #define OWN_WAIT_MS 60000       /* a forwarded change running at the master */
@@ -480,14 +481,16 @@ bool repl_tick(server *s, int *timeout)
 		if (*timeout > LOG_LOOK_MS)
 			*timeout = LOG_LOOK_MS;
 		static uint64_t log_seen;
-		static int looks;
+		static int64_t look_until, looked;
 		uint64_t end = dbs_repl_log_end(s->db);
 		if (end != log_seen) {
 			log_seen = end;
-			looks = LOG_LOOKS_AFTER;
+			look_until = now + LOG_LOOK_MS * LOG_LOOKS_AFTER;
+			looked = 0;
 		}
-		if (looks > 0 && now < next) {
-			looks--;
+		/* at most once a LOG_LOOK_MS, however often clients turn the loop */
+		if (now < look_until && now - looked >= LOG_LOOK_MS && now < next) {
+			looked = now;
 			replica_catch_up(s);
 		}
 	}
