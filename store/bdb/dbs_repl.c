@@ -308,24 +308,44 @@ static DB_CHANNEL *reopen_channel(dbs *st, DB_CHANNEL **ch)
 	return open_channel(st, ch);
 }
 
+/* Whether Berkeley DB names a master and holds a working connection to it
+ * (made anew when that site's server started again). */
+static bool master_connected(dbs *st)
+{
+	DB_REP_STAT *sp;
+	if (st->env->rep_stat(st->env, &sp, 0) != 0)
+		return false;
+	int eid = (int)sp->st_master;
+	free(sp);
+	if (eid == DB_EID_INVALID)
+		return false;
+	DB_REPMGR_SITE *list = NULL;
+	u_int count = 0;
+	bool connected = false;
+	if (st->env->repmgr_site_list(st->env, &count, &list) == 0) {
+		for (u_int i = 0; i < count; i++)
+			if (list[i].eid == eid)
+				connected = list[i].status == DB_REPMGR_CONNECTED;
+		free(list);
+	}
+	return connected;
+}
+
 /* A request to the master on a channel of this site's.  A channel keeps
- * its connection to the site that was master when it was first used: when
- * that site's server was killed and started again, the channel answers
- * DB_REP_UNAVAIL or DB_NOSERVER forever, even once the same site is master
- * again, so it is opened anew and asked once more; after any other failure
- * (a master that did not answer in time) it is opened anew at the next
- * question. */
+ * the connection it made to the master when it was first used: once that
+ * site's server was killed, it answers DB_REP_UNAVAIL at once, and goes on
+ * doing so when the same site, started again, is master again.  So when
+ * Berkeley DB holds a working connection to the master it names, the
+ * channel is opened anew and asked once more.  (Not otherwise: a channel
+ * opened anew connects to the master again, and Berkeley DB does not bound
+ * that wait for a master that is cut off or hangs.) */
 static int ask_master(dbs *st, DB_CHANNEL **ch, DBT *msg, u_int32_t n, DBT *resp, db_timeout_t wait)
 {
 	if (!open_channel(st, ch))
 		return DB_REP_UNAVAIL;
 	int ret = (*ch)->send_request(*ch, msg, n, resp, wait, 0);
-	if ((ret == DB_REP_UNAVAIL || ret == DB_NOSERVER) && reopen_channel(st, ch))
+	if (ret == DB_REP_UNAVAIL && master_connected(st) && reopen_channel(st, ch))
 		ret = (*ch)->send_request(*ch, msg, n, resp, wait, 0);
-	if (ret && *ch) {
-		(*ch)->close(*ch, 0);
-		*ch = NULL;
-	}
 	return ret;
 }
 
