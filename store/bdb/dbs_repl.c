@@ -308,6 +308,47 @@ static DB_CHANNEL *reopen_channel(dbs *st, DB_CHANNEL **ch)
 	return open_channel(st, ch);
 }
 
+/* Whether Berkeley DB names a master and holds a working connection to it
+ * (made anew when that site's server started again). */
+static bool master_connected(dbs *st)
+{
+	DB_REP_STAT *sp;
+	if (st->env->rep_stat(st->env, &sp, 0) != 0)
+		return false;
+	int eid = (int)sp->st_master;
+	free(sp);
+	if (eid == DB_EID_INVALID)
+		return false;
+	DB_REPMGR_SITE *list = NULL;
+	u_int count = 0;
+	bool connected = false;
+	if (st->env->repmgr_site_list(st->env, &count, &list) == 0) {
+		for (u_int i = 0; i < count; i++)
+			if (list[i].eid == eid)
+				connected = list[i].status == DB_REPMGR_CONNECTED;
+		free(list);
+	}
+	return connected;
+}
+
+/* A request to the master on a channel of this site's.  A channel keeps
+ * the connection it made to the master when it was first used: once that
+ * site's server was killed, it answers DB_REP_UNAVAIL at once, and goes on
+ * doing so when the same site, started again, is master again.  So when
+ * Berkeley DB holds a working connection to the master it names, the
+ * channel is opened anew and asked once more.  (Not otherwise: a channel
+ * opened anew connects to the master again, and Berkeley DB does not bound
+ * that wait for a master that is cut off or hangs.) */
+static int ask_master(dbs *st, DB_CHANNEL **ch, DBT *msg, u_int32_t n, DBT *resp, db_timeout_t wait)
+{
+	if (!open_channel(st, ch))
+		return DB_REP_UNAVAIL;
+	int ret = (*ch)->send_request(*ch, msg, n, resp, wait, 0);
+	if (ret == DB_REP_UNAVAIL && master_connected(st) && reopen_channel(st, ch))
+		ret = (*ch)->send_request(*ch, msg, n, resp, wait, 0);
+	return ret;
+}
+
 store_code repl_env_start(dbs *st, store_err *err)
 {
 	struct dbs_repl *r = st->repl;
@@ -391,6 +432,16 @@ void repl_note_reopen(dbs *st)
 uint64_t dbs_repl_reopens(const dbs *st)
 {
 	return st->repl ? atomic_load(&st->repl->reopens) : 0;
+}
+
+uint64_t dbs_repl_log_end(dbs *st)
+{
+	DB_LOG_STAT *sp;
+	if (!st->repl || !st->env || st->env->log_stat(st->env, &sp, 0) != 0)
+		return 0;
+	uint64_t end = (uint64_t)sp->st_cur_file << 32 | sp->st_cur_offset;
+	free(sp);
+	return end;
 }
 
 void repl_env_closing(dbs *st)
@@ -527,7 +578,7 @@ static void master_lsn(dbs *st, dbs_repl_info *out)
 		r->asked.at_ms = 0; /* no master known: asking again costs nothing */
 		return;
 	}
-	if (r->ask->send_request(r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US, 0) != 0)
+	if (ask_master(st, &r->ask, msg, with_gen ? 2 : 1, &resp, LSN_ASK_US) != 0)
 		return;
 	if (resp.size == 8 || resp.size == 24) {
 		uint64_t v = key_get_u64(resp.data);
@@ -562,8 +613,7 @@ void dbs_repl_probe_master(dbs *st)
 	msg.data = &kind;
 	msg.size = 1;
 	resp.flags = DB_DBT_MALLOC;
-	if (r && open_channel(st, &r->chan) && r->chan->send_request(r->chan, &msg, 1, &resp, LSN_ASK_US, 0) == 0 &&
-	    resp.size == 8)
+	if (r && ask_master(st, &r->chan, &msg, 1, &resp, LSN_ASK_US) == 0 && resp.size == 8)
 		atomic_store(&r->master_lost, 0);
 	free(resp.data);
 }

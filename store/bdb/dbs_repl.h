@@ -44,6 +44,10 @@ bool dbs_repl_master_lost(const dbs *st);
  * a rollback of what this site had committed without a quorum (a master cut
  * off that came back as a replica), or a new copy from the master. */
 uint64_t dbs_repl_reopens(const dbs *st);
+/* Where this site's log ends (file << 32 | offset; 0 unknown): it moves as
+ * the master's log arrives, and costs no transaction to read, so a replica
+ * may look at it often and read its generation only when it moved. */
+uint64_t dbs_repl_log_end(dbs *st);
 /* Asks the master named in Berkeley DB's state whether it is there: when it
  * answers, it is the master again.  On the forwarder's thread (it may wait
  * long on a master that hangs: its connection is made anew, and Berkeley DB

@@ -39,6 +39,13 @@
 #include "tag.h"
 
 #define TICK_MS 200             /* how often the role and the replica's generation are read */
+/* how often a replica looks whether its log moved (a read of the log's
+ * region, no transaction): its dashboards hear of the master's changes this
+ * soon, not a TICK_MS later.  When it moved, the generation is read then
+ * and at the looks of the next LOG_LOOKS_AFTER periods, as the log may end
+ * before its transaction is applied. */
+#define LOG_LOOK_MS 20
+#define LOG_LOOKS_AFTER 5
 #define OWN_WAIT_MS 60000       /* a forwarded change running at the master */
 #define CATCH_UP_EXTRA_MS 5000  /* beyond the ack timeout: a replica's copy receiving a change */
 #define FORWARD_WAIT_EXTRA_MS 4000 /* beyond the ack timeout: a forwarded change's answer, at most */
@@ -890,6 +897,18 @@ bool repl_keeps_pages(const server *s)
 	return !s->db || !dbs_repl_on(s->db) || last == DBS_REPL_MASTER;
 }
 
+/* A replica: what the master's log brought, pushed to its dashboards. */
+static void replica_catch_up(server *s)
+{
+	uint64_t g;
+	store_err e;
+	if (dbs_generation(s->db, &g, &e) == STORE_OK && g != s->gen) {
+		s->gen = g;
+		conn_note_changed(s, NULL);
+		s->changed_all = true;
+	}
+}
+
 bool repl_tick(server *s, int *timeout)
 {
 	static bool runner;
@@ -909,6 +928,23 @@ bool repl_tick(server *s, int *timeout)
 	dbs_repl_note_generation(s->db, last == DBS_REPL_MASTER, s->gen);
 	static int64_t next;
 	int64_t now = srv_now_ms();
+	if (last != DBS_REPL_MASTER && last != DBS_REPL_OFF) {
+		if (*timeout > LOG_LOOK_MS)
+			*timeout = LOG_LOOK_MS;
+		static uint64_t log_seen;
+		static int64_t look_until, looked;
+		uint64_t end = dbs_repl_log_end(s->db);
+		if (end != log_seen) {
+			log_seen = end;
+			look_until = now + LOG_LOOK_MS * LOG_LOOKS_AFTER;
+			looked = 0;
+		}
+		/* at most once a LOG_LOOK_MS, however often clients turn the loop */
+		if (now < look_until && now - looked >= LOG_LOOK_MS && now < next) {
+			looked = now;
+			replica_catch_up(s);
+		}
+	}
 	if (now < next)
 		return last == DBS_REPL_MASTER;
 	next = now + TICK_MS;
@@ -958,15 +994,8 @@ bool repl_tick(server *s, int *timeout)
 		announce = false;
 		lease_message(s, NULL);
 	}
-	if (role != DBS_REPL_MASTER) {
-		uint64_t g;
-		store_err e;
-		if (dbs_generation(s->db, &g, &e) == STORE_OK && g != s->gen) {
-			s->gen = g;
-			conn_note_changed(s, NULL);
-			s->changed_all = true;
-		}
-	}
+	if (role != DBS_REPL_MASTER)
+		replica_catch_up(s);
 	return role == DBS_REPL_MASTER;
 }
 
