@@ -104,14 +104,9 @@ store_code dbs_view_open(dbs *st, dbs **out, store_err *err)
 	v->parent = st;
 	v->flags = st->flags | STORE_OPEN_READ_ONLY;
 	snprintf(v->actor, sizeof v->actor, "unknown");
-	pthread_rwlock_rdlock(&st->env_lock);
-	store_code c = view_ready(v, err);
-	pthread_rwlock_unlock(&st->env_lock);
-	if (c) {
-		free(v->home);
-		free(v);
-		return c;
-	}
+	/* its databases are opened by its first read, which tries again what
+	 * a replica's log apply or copy makes fail for a moment (a deadlock
+	 * opening meta.db was answered to a client as it was) */
 	/* a view is opened and used on its reader thread alone */
 	env_messages_to(v->dbmsg);
 	*out = v;
