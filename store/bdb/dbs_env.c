@@ -67,6 +67,11 @@ static void on_info(const DB_ENV *env, const char *msg)
 /* Where this thread's messages go: a reader thread's view's own buffer
  * (env_messages_to), else the environment's handle's. */
 static __thread char *thread_dbmsg;
+/* whether this thread is the one that opened the environment and uses its
+ * handle (the server's main thread): Berkeley DB's own threads (its
+ * replication's message and election threads) report nothing into the
+ * handle's buffer, which the main thread reads and clears meanwhile */
+static __thread bool thread_owns_handle;
 
 void env_messages_to(char *buf)
 {
@@ -77,7 +82,7 @@ static void on_message(const DB_ENV *env, const char *pfx, const char *msg)
 {
 	(void)pfx;
 	dbs *st = env->app_private;
-	char *to = thread_dbmsg ? thread_dbmsg : st ? st->dbmsg : NULL;
+	char *to = thread_dbmsg ? thread_dbmsg : st && thread_owns_handle ? st->dbmsg : NULL;
 	/* the first message since the operation began names the cause (a full
 	 * disk, say); later ones name its consequences (a cache that cannot
 	 * evict pages it cannot write) */
@@ -259,6 +264,7 @@ static store_code env_open(dbs *st, store_err *err)
 		return c;
 	}
 	st->dbmsg[0] = '\0';
+	thread_owns_handle = true;
 	open_msgs[0] = '\0';
 	env->set_errcall(env, on_open_message);
 	ret = env->open(env, st->home, oflags, 0600);
