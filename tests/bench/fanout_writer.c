@@ -1,12 +1,17 @@
-/* fanout_writer.c - the engine of make bench-fanout: durable changes to one
- * task through libseestore, pausing and resuming EXEC's TASK in turn.
+/* fanout_writer.c - the engine of make bench-fanout, bench-readers and
+ * bench-repl: durable changes through libseestore to one task of a home
+ * (which may be a site of a replication group: at a replica each change is
+ * forwarded to the master and returns once a quorum holds it and the
+ * replica's own copy does), pausing and resuming EXEC's TASK in turn.
  *
  *   fanout_writer HOME EXEC TASK rate SECS
  *       changes as fast as it can for SECS seconds; prints "ops N secs S"
+ *   fanout_writer HOME EXEC TASK count N
+ *       N changes (N even); prints "ops N secs S"
  *   fanout_writer HOME EXEC TASK spaced N MS
  *       N changes MS milliseconds apart; prints the wall-clock microseconds
- *       at which each change was asked for, one a line, to compare with the
- *       dashboards' SEETOP_TRACE_PUSH files
+ *       at which each change was asked for, one a line, to compare with a
+ *       dashboard's SEETOP_TRACE_PUSH file
  *
  * Exits 0, 1 naming the change that failed, or 2 on a usage error. */
 #include "config.h"
@@ -37,15 +42,15 @@ static int change(store *st, const char *exec, const char *task, long i)
 	store_err err;
 	store_code c = i % 2 ? store_resume_task(st, exec, task, NULL, 0, &err) : store_pause_task(st, exec, task, &err);
 	if (c)
-		fprintf(stderr, "fanout_writer: change %ld: %s\n", i, err.msg);
+		fprintf(stderr, "fanout_writer: change %ld to %s %s: %s\n", i, exec, task, err.msg);
 	return c ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 6 || (strcmp(argv[4], "rate") && strcmp(argv[4], "spaced")) ||
-	    (!strcmp(argv[4], "spaced") && argc != 7)) {
-		fprintf(stderr, "usage: fanout_writer HOME EXEC TASK rate SECS | spaced N MS\n");
+	if (argc != 6 + !strcmp(argc > 4 ? argv[4] : "", "spaced") ||
+	    (strcmp(argv[4], "rate") && strcmp(argv[4], "count") && strcmp(argv[4], "spaced"))) {
+		fprintf(stderr, "usage: fanout_writer HOME EXEC TASK rate SECS | count N | spaced N MS\n");
 		return 2;
 	}
 	store *st;
@@ -56,16 +61,7 @@ int main(int argc, char **argv)
 	}
 	store_set_actor(st, "bench-writer");
 	int rc = 0;
-	if (!strcmp(argv[4], "rate")) {
-		double secs = atof(argv[5]), t0 = mono(), t = t0;
-		long i = 0;
-		while (!rc && (t = mono()) - t0 < secs)
-			rc = change(st, argv[2], argv[3], i++);
-		/* end paused or not as it began: an even number of changes */
-		if (!rc && i % 2)
-			rc = change(st, argv[2], argv[3], i++);
-		printf("ops %ld secs %.3f\n", i, mono() - t0);
-	} else {
+	if (!strcmp(argv[4], "spaced")) {
 		long n = atol(argv[5]), ms = atol(argv[6]);
 		for (long i = 0; i < n && !rc; i++) {
 			printf("%lld\n", wall_us());
@@ -74,6 +70,16 @@ int main(int argc, char **argv)
 			struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
 			nanosleep(&d, NULL);
 		}
+	} else {
+		bool timed = !strcmp(argv[4], "rate");
+		double secs = timed ? atof(argv[5]) : 0, t0 = mono();
+		long n = timed ? 0 : atol(argv[5]), i = 0;
+		while (!rc && (timed ? mono() - t0 < secs : i < n))
+			rc = change(st, argv[2], argv[3], i++);
+		/* end paused or not as it began: an even number of changes */
+		if (!rc && i % 2)
+			rc = change(st, argv[2], argv[3], i++);
+		printf("ops %ld secs %.3f\n", i, mono() - t0);
 	}
 	store_close(st);
 	return rc;

@@ -33,9 +33,11 @@ trap stop_sites EXIT
 # on SITE CMD...: runs seectl on a site's home (run's out, err and rc)
 on() { n=$1; shift; run --home "$(site_home "$n")" "$@"; }
 
-# a group of three: site 1 the master, 2 and 3 its replicas
+# make_group [DATAFILE...]: a group of three, site 1 the master (holding
+# the data files, test-waiting.yaml by default), 2 and 3 its replicas
 make_group() {
-	on 1 import "$DATA/test-waiting.yaml" --create
+	[ $# -gt 0 ] || set -- "$DATA/test-waiting.yaml"
+	on 1 import "$@" --create
 	expect_rc 0 "import at site 1"
 	on 1 repl init --listen "$(site_addr 1)"
 	expect_rc 0 "repl init"

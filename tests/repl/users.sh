@@ -26,14 +26,7 @@ done
 for i in 1 2 3; do
 	sed "s/test-waiting/r$i/" "$DATA/test-waiting.yaml" >"$work/r$i.yaml"
 done
-on 1 import "$work/r1.yaml" "$work/r2.yaml" "$work/r3.yaml" --create
-expect_rc 0 "import at site 1"
-on 1 repl init --listen "$(site_addr 1)"
-expect_rc 0 "repl init"
-for n in 2 3; do
-	on $n repl join --listen "$(site_addr $n)" --helper "$(site_addr 1)"
-	expect_rc 0 "repl join of site $n"
-done
+make_group "$work/r1.yaml" "$work/r2.yaml" "$work/r3.yaml"
 on 2 respondents r1 task1 nobody
 expect_rc 0 "the owner names nobody at a replica"
 on 3 respondents r3 task1 @nogroup

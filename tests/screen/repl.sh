@@ -38,14 +38,7 @@ $(pane "$1")"
 }
 now_ms() { date +%s%3N; }
 
-on 1 import "$top_srcdir/assets/demo.yaml" --create
-expect_rc 0 "import at site 1"
-on 1 repl init --listen "$(site_addr 1)"
-expect_rc 0 "repl init"
-for n in 2 3; do
-	on $n repl join --listen "$(site_addr $n)" --helper "$(site_addr 1)"
-	expect_rc 0 "repl join of site $n"
-done
+make_group "$top_srcdir/assets/demo.yaml"
 for n in 1 2 3; do dashboard $n; done
 for n in 1 2 3; do
 	wait_for 5 shows $n "nightly-etl-1190" || fail "site $n's dashboard did not start: $(pane $n)"
