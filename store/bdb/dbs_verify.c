@@ -54,6 +54,35 @@ static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, si
 	out[o] = '\0';
 }
 
+/* Whether `k` is in `which` (its value not read).  Any other answer than
+ * found or not found (a deadlock with a change, at a replica the apply of
+ * the master's log) ends the walk with that error: the read is then tried
+ * again, and nothing is reported of the attempt. */
+static store_code has_key(verify_arg *a, dbi which, const void *k, size_t n, bool *found)
+{
+	DBT key = dbs_dbt(k, n), val = dbs_dbt(NULL, 0);
+	val.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* none of the value, into no room */
+	int ret = a->st->db[which]->get(a->st->db[which], a->txn, &key, &val, 0);
+	*found = ret == 0;
+	if (ret == 0 || ret == DB_NOTFOUND)
+		return STORE_OK;
+	return err_db(a->st, a->err, ret, "reading %s", dbi_file[which]);
+}
+
+/* A task read for a check: *found is 1 (in *t), 0 (no such task) or -1
+ * (a record that cannot be decoded, which check_exec reports); any other
+ * failure ends the walk. */
+static store_code get_task(verify_arg *a, const char *exec_id, const char *task_id, record_task *t, int *found)
+{
+	store_err one;
+	store_code c = rec_get_task(a->st, a->txn, exec_id, task_id, t, 0, &one);
+	*found = c == STORE_OK ? 1 : c == STORE_FORMAT ? -1 : 0;
+	if (c == STORE_OK || c == STORE_NOT_FOUND || c == STORE_FORMAT)
+		return STORE_OK;
+	*a->err = one;
+	return c;
+}
+
 static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 {
 	verify_arg *a = ctx;
@@ -99,10 +128,13 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 				/* the server's timer finds it in the deadline index */
 				unsigned char dk[KEY_DEADLINE_MAX];
 				size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
-				DBT dkey = dbs_dbt(dk, dn), dval = dbs_dbt(NULL, 0);
-				dval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* none of the value, into no room */
-				if (dn && st->db[DBI_DEADLINES]->get(st->db[DBI_DEADLINES], txn, &dkey, &dval, 0) ==
-						  DB_NOTFOUND)
+				bool found = true;
+				if (dn && (c = has_key(a, DBI_DEADLINES, dk, dn, &found)) != STORE_OK) {
+					record_task_free(&t);
+					record_exec_free(&e);
+					return c;
+				}
+				if (!found)
 					report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
 						  "deadline index", t.task_id, e.id, t.input_deadline);
 			}
@@ -112,9 +144,13 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 			/* its last line exists (check_logs counts them all) */
 			unsigned char lk[KEY_LOG_MAX + 8];
 			size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
-			DBT lkey = dbs_dbt(lk, ln), lval = dbs_dbt(NULL, 0);
-			lval.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM; /* the key alone */
-			if (ln && st->db[DBI_LOGS]->get(st->db[DBI_LOGS], txn, &lkey, &lval, 0) == DB_NOTFOUND)
+			bool found = true;
+			if (ln && (c = has_key(a, DBI_LOGS, lk, ln, &found)) != STORE_OK) {
+				record_task_free(&t);
+				record_exec_free(&e);
+				return c;
+			}
+			if (!found)
 				report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
 				       t.task_id, e.id, (unsigned long long)t.log_count,
 				       (unsigned long long)t.log_count - 1);
@@ -133,13 +169,16 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 	copy.flags = DB_DBT_MALLOC;
 	DB *sdb = (unsigned)e.status < EXEC_STATUS_COUNT ? st->db[DBI_STATUS(e.status)] : NULL;
 	int r2 = kn && sdb ? sdb->get(sdb, txn, &key, &copy, 0) : DB_NOTFOUND;
+	store_code c = STORE_OK;
 	if (r2 == DB_NOTFOUND)
 		report(a, "execution '%s': missing from the status index", e.id);
 	else if (r2 == 0 && (copy.size != d->size || memcmp(copy.data, d->data, d->size) != 0))
 		report(a, "execution '%s': the status index holds a stale copy of the record", e.id);
+	else if (r2)
+		c = err_db(st, a->err, r2, "reading %s", dbi_file[DBI_STATUS(e.status)]);
 	free(copy.data);
 	record_exec_free(&e);
-	return STORE_OK;
+	return c;
 }
 
 static store_code check_task(void *ctx, const DBT *k, const DBT *d)
@@ -232,23 +271,26 @@ static store_code check_event(void *ctx, const DBT *k, const DBT *d)
 }
 
 /* Every task's lines are numbered 0..n-1 with n its log_count, and belong to a task. */
-static void logs_group_end(verify_arg *a)
+static store_code logs_group_end(verify_arg *a)
 {
 	const char *exec_id = (const char *)a->prefix;
 	const char *task_id = exec_id + strlen(exec_id) + 1;
 	if (a->pn < 2 || (size_t)(task_id - exec_id) >= a->pn)
-		return;
+		return STORE_OK;
 	record_task t;
-	store_err one;
-	if (rec_get_task(a->st, a->txn, exec_id, task_id, &t, 0, &one) != STORE_OK) {
-		report(a, "%llu log lines of task '%s' of execution '%s': the task does not exist",
-		       (unsigned long long)a->lines, task_id, exec_id);
-		return;
+	int found;
+	store_code c = get_task(a, exec_id, task_id, &t, &found);
+	if (c || found != 1) {
+		if (!c && !found)
+			report(a, "%llu log lines of task '%s' of execution '%s': the task does not exist",
+			       (unsigned long long)a->lines, task_id, exec_id);
+		return c;
 	}
 	if (t.log_count != a->lines)
 		report(a, "task '%s' of execution '%s': counts %llu log lines but has %llu", task_id, exec_id,
 		       (unsigned long long)t.log_count, (unsigned long long)a->lines);
 	record_task_free(&t);
+	return STORE_OK;
 }
 
 static store_code check_log(void *ctx, const DBT *k, const DBT *d)
@@ -263,8 +305,9 @@ static store_code check_log(void *ctx, const DBT *k, const DBT *d)
 	}
 	size_t n = k->size - 8;
 	if (n != a->pn || memcmp(a->prefix, k->data, n) != 0) {
-		if (a->pn)
-			logs_group_end(a);
+		store_code c = a->pn ? logs_group_end(a) : STORE_OK;
+		if (c)
+			return c;
 		memcpy(a->prefix, k->data, n);
 		a->pn = n;
 		a->lines = 0;
@@ -290,11 +333,13 @@ static store_code check_deadline(void *ctx, const DBT *k, const DBT *d)
 		return STORE_OK;
 	}
 	record_task t;
-	store_err one;
-	if (rec_get_task(a->st, a->txn, exec_id, task_id, &t, 0, &one)) {
-		report(a, "deadline index: an entry for task '%s' of execution '%s', which does not exist", task_id,
-		       exec_id);
-		return STORE_OK;
+	int found;
+	store_code c = get_task(a, exec_id, task_id, &t, &found);
+	if (c || found != 1) {
+		if (!c && !found)
+			report(a, "deadline index: an entry for task '%s' of execution '%s', which does not exist",
+			       task_id, exec_id);
+		return c;
 	}
 	if (t.status != TASK_WAITING || !t.input_deadline || !record_timestamp_parse(t.input_deadline, &us) ||
 	    us != key_us)
@@ -319,7 +364,7 @@ static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if (!c)
 		c = rec_each(st, txn, DBI_TASKS, false, check_task, a, err);
 	if (!c && !(c = rec_each(st, txn, DBI_LOGS, true, check_log, a, err)) && a->pn)
-		logs_group_end(a);
+		c = logs_group_end(a);
 	if (!c)
 		c = rec_each(st, txn, DBI_DEADLINES, false, check_deadline, a, err);
 	for (int s = 0; s < EXEC_STATUS_COUNT && !c; s++) {
