@@ -27,7 +27,7 @@ typedef struct dbs_ctx {
 	const char *actor;          /* the audit trail's actor; NULL: "unknown" */
 	const void *req;            /* the change's request id (NULL: none) */
 	size_t req_len;
-	uint64_t req_result;        /* what is kept with the request id (an import's count) */
+	uint64_t req_result;        /* kept with the request id: what the change answers (an import's count, a log's line count, a hook's id), answered again to a resend */
 	bool no_sync;               /* the client asked for no flush before its answer */
 	const char *event_time;     /* the time of the change's events; NULL: now (the timer: the deadline) */
 	bool req_found;             /* out: the request id was committed before; nothing was done again */

@@ -289,6 +289,8 @@ static store_code log_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	c = rec_put_logs(st, txn, a->exec_id, a->task_id, t.log_count, a->lines, a->n, err);
 	t.log_count += a->n;
 	a->count = t.log_count;
+	if (st->cx) /* a resend of this request is answered with the same count */
+		st->cx->req_result = a->count;
 	if (!c)
 		c = rec_put_task(st, txn, &t, err);
 	record_task_free(&t);

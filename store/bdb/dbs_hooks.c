@@ -56,6 +56,8 @@ static store_code hook_add_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 	if (c)
 		return c;
 	a->id++;
+	if (st->cx) /* a resend of this request is answered with the same id */
+		st->cx->req_result = a->id;
 	record_buf b = { 0 };
 	int rc = hook_encode(&b, a->on, a->argv, a->argc);
 	unsigned char k[8];

@@ -58,7 +58,7 @@ int client_connect(const char *home)
 static const char *const server_settings[] = {
 	"SEESTORE_CACHE_MB", "SEESTORE_SERVER_IDLE_S", "SEESTORE_HOOK_TIMEOUT_MS", "SEESTORE_MAX_CLIENTS",
 	"SEESTORE_MAX_CLIENTS_PER_USER", "SEESTORE_BUFFER_MB", "SEESTORE_GROUP_CHECK_S",
-	"SEESTORE_PROTOCOL_REVISION", "SEETOP_CONFIG", "XDG_CONFIG_HOME", NULL,
+	"SEESTORE_PROTOCOL_REVISION", "SEESTORE_TEST_DIE_AFTER_COMMIT", "SEETOP_CONFIG", "XDG_CONFIG_HOME", NULL,
 };
 
 /* A program we may run as ourselves: a regular file owned by us or root

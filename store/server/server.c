@@ -439,6 +439,8 @@ int server_run(const char *home, const server_opts *o)
 	s.group_check_s = v ? atoi(v) : GROUP_CHECK_S_DEFAULT;
 	if (s.group_check_s < 1 || s.group_check_s > GROUP_CHECK_S_DEFAULT)
 		s.group_check_s = GROUP_CHECK_S_DEFAULT;
+	v = getenv("SEESTORE_TEST_DIE_AFTER_COMMIT");
+	s.die_after = v && *v ? v : NULL;
 	log_open(&s);
 	srv_log(&s, "server starting for %s", home);
 	if (o->note)

@@ -767,6 +767,11 @@ void conn_finish_batch(server *s)
 	store_code fc = s->db ? dbs_flush(s->db, &err) : STORE_OK;
 	if (fc)
 		srv_log(s, "%s", err.msg);
+	if (s->die_now && !fc) {
+		/* committed, flushed and held by a quorum; its answer never sent */
+		srv_log(s, "exiting before answering a change to '%s' (SEESTORE_TEST_DIE_AFTER_COMMIT)", s->die_after);
+		_exit(137);
+	}
 	uint64_t g = s->db && s->changed ? dbs_last_generation(s->db) : s->gen;
 	if (g < s->gen)
 		g = s->gen;

@@ -1070,8 +1070,11 @@ static bool run(req *q, const ops_def *row)
 		rc |= conn_reply_ok(b);
 	if ((row->flags & OPS_CHANGE) && q->cx->req_found) /* made before, its answer lost: the same answer again */
 		rc = conn_reply_ok(b) | wire_u(b, 0, q->cx->req_kept);
-	if ((row->flags & OPS_CHANGE) && row->args[0].id && strcmp(row->args[0].id, "exec") == 0)
+	if ((row->flags & OPS_CHANGE) && row->args[0].id && strcmp(row->args[0].id, "exec") == 0) {
 		conn_note_changed(s, q->a.v[0].s);
+		if (s->die_after && !q->cx->req_found && strcmp(s->die_after, q->a.v[0].s) == 0)
+			s->die_now = true;
+	}
 	if (q->err.msg[0]) /* a note on a success: what a list skipped */
 		rc |= wire_str(b, 3, q->err.msg);
 	return rc == 0;

@@ -108,6 +108,11 @@ typedef struct server {
 	size_t buf_max;         /* bytes of every connection's buffers together */
 	size_t buf_bytes;       /* what they hold now (counted at each wake-up, and as requests run) */
 	int group_check_s;
+	/* a test's fault: the execution whose next change makes the server
+	 * exit once it is committed and flushed, before it is answered
+	 * (SEESTORE_TEST_DIE_AFTER_COMMIT), and whether this batch made one */
+	const char *die_after;
+	bool die_now;
 	int64_t groups_checked; /* ms, monotonic */
 	int64_t round_start;    /* ms, monotonic: when poll last woke */
 	size_t turn;            /* the connection read first at this wake-up */

@@ -19,7 +19,10 @@
  *                                     writer W of NW pauses and resumes its own
  *                                     tasks; any refusal is a lost or doubled change
  *   crashtool once HOME ACK PREFIX    every acknowledged change is in the audit
- *                                     trail exactly once, and verify passes */
+ *                                     trail exactly once, and verify passes
+ *   crashtool log HOME EXEC TASK LINE an engine's one log line (sent again under
+ *                                     the same request id while a replica asks
+ *                                     it to); prints "count N", the task's lines */
 #include "config.h"
 
 #include <errno.h>
@@ -471,6 +474,25 @@ static int once(const char *home, const char *ackfile, const char *prefix)
 	return problems || missing || twice ? 1 : 0;
 }
 
+static int log_line(const char *home, const char *exec_id, const char *task_id, const char *line)
+{
+	store *st;
+	store_err err;
+	if (store_open(home, 0, &st, &err)) {
+		fprintf(stderr, "crashtool: %s\n", err.msg);
+		return 1;
+	}
+	record_text one = { (char *)line, strlen(line) };
+	uint64_t count = 0;
+	store_code c = store_task_log(st, exec_id, task_id, &one, 1, &count, &err);
+	if (c)
+		fprintf(stderr, "crashtool: %s\n", err.msg);
+	else
+		printf("count %llu\n", (unsigned long long)count);
+	store_close(st);
+	return c ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "setup") == 0)
@@ -497,6 +519,8 @@ int main(int argc, char **argv)
 		return once(argv[2], argv[3], argv[4]);
 	if (argc >= 3 && strcmp(argv[1], "open") == 0)
 		return open_verify(argv[2]);
+	if (argc >= 6 && strcmp(argv[1], "log") == 0)
+		return log_line(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: see the comment at the top of crashtool.c\n");
 	return 2;
 }
