@@ -20,9 +20,22 @@ executions:
   tasks:
   - {task_id: t1, status: in-progress}
 YAML
-# every site's server is started with the fault: whichever is master dies
-# after the first commit of a change to resend-1, never after a resend
+# every server is started with the fault: whichever makes a change to
+# resend-1 dies after its commit, never after a resend found by its id
 export SEESTORE_TEST_DIE_AFTER_COMMIT=resend-1
+
+# a single home first: the client sends the frame again to the server it
+# starts anew, which answers as the first would have
+"$SEECTL" --home "$work/single" import "$work/resend.yaml" --create >/dev/null 2>&1
+out=$("$TOOL" log "$work/single" resend-1 t1 "the line sent once" 2>"$work/log.err")
+[ "$out" = "count 1" ] || fail "a single home: the engine heard '$out' ($(cat "$work/log.err")), not 'count 1'"
+grep -q "exiting before answering a change to 'resend-1'" "$work/single/server.log" ||
+	fail "a single home: the server did not exit before answering"
+run --home "$work/single" logs resend-1 t1
+[ "$(grep -c 'the line sent once' "$work/out")" -eq 1 ] ||
+	fail "a single home holds the line $(grep -c 'the line sent once' "$work/out") times"
+run --home "$work/single" server stop
+
 make_group "$work/resend.yaml"
 [ "$(role_of 1)" = master ] || fail "site 1 is not the master: $(role_of 1)"
 [ "$failures" -eq 0 ] || finish
