@@ -13,6 +13,7 @@
 #include "record_int.h"
 #include "server_int.h"
 #include "server_readers.h"
+#include "server_remote.h"
 #include "server_repl.h"
 #include "tag.h"
 
@@ -118,7 +119,7 @@ static conn *attached_by(server *s, const char *id, size_t len)
 	}
 	/* an engine of a replica, at the master (a reader thread has them in
 	 * its copy of the attached ids above) */
-	return s->on_reader ? NULL : repl_leased(id, len);
+	return s->on_reader ? NULL : remote_leased(id, len);
 }
 
 bool handle_attached(server *s, const char *id)
@@ -526,7 +527,7 @@ static bool any_attached(const server *s)
 	for (size_t i = 0; i < s->n_conns; i++)
 		if (!s->conns[i]->dead && s->conns[i]->n_att)
 			return true;
-	return repl_any_leased();
+	return remote_any_leased();
 }
 
 /* Appends the ids among `ids` (tagged bytes) whose engine is attached now. */
@@ -1103,10 +1104,10 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 	if (row && (row->flags & OPS_HEAVY) && readers_take(s, c, m, frame))
 		return true;
 	/* whom it is made for: its client, or the one a replica forwarded it for */
-	conn *who = s->on_reader ? NULL : repl_forwarded_for(s, c, m);
+	conn *who = s->on_reader ? NULL : remote_for(s, c, m);
 	q.who = who ? who : c;
 	if (refuse_read_only(s, c, q.who, m)) {
-		repl_forwarded_done(who);
+		remote_done(who);
 		return true;
 	}
 	/* who this request acts for, passed to the change it makes */
@@ -1136,16 +1137,16 @@ bool handle_request(server *s, conn *c, const wire_msg *m, const record_buf *fra
 		err_set(&err, d == -2 ? STORE_STORAGE : STORE_INVALID_INPUT, "%s", d == -2 ? "out of memory" : why);
 		c->held_sync = false;
 		ops_args_free(&q.a);
-		repl_forwarded_done(who);
+		remote_done(who);
 		return conn_reply_err(&c->held, &err) == 0;
 	}
 	if (handlers[m->op] && repl_intercept(s, c, m, frame)) { /* a replica's change: the master makes it */
 		ops_args_free(&q.a);
-		repl_forwarded_done(who);
+		remote_done(who);
 		return true;
 	}
 	bool fine = handlers[m->op] ? run(&q, row) : false;
 	ops_args_free(&q.a);
-	repl_forwarded_done(who);
+	remote_done(who);
 	return fine;
 }

@@ -40,7 +40,7 @@
 
 #include "ops.h"
 #include "server_readers.h"
-#include "server_repl.h"
+#include "server_remote.h"
 #include "tag.h"
 
 typedef struct job {
@@ -267,7 +267,7 @@ static int attached_copy(server *s, job *j)
 	att_fill f = { j, 0, false };
 	for (size_t i = 0; i < s->n_conns; i++)
 		f.n += s->conns[i]->dead ? 0 : s->conns[i]->n_att;
-	repl_leased_each(att_count, &f);
+	remote_leased_each(att_count, &f);
 	if (!f.n)
 		return 0;
 	if (!(j->att = calloc(f.n, sizeof *j->att)))
@@ -275,7 +275,7 @@ static int attached_copy(server *s, job *j)
 	for (size_t i = 0; i < s->n_conns; i++)
 		for (size_t k = 0; !s->conns[i]->dead && k < s->conns[i]->n_att; k++)
 			att_add(&f, s->conns[i]->att[k]);
-	repl_leased_each(att_add, &f);
+	remote_leased_each(att_add, &f);
 	return f.failed ? -1 : 0;
 }
 

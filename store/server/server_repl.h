@@ -15,20 +15,6 @@ bool repl_intercept(server *s, conn *c, const wire_msg *m, const record_buf *fra
 /* At a replica: c, with an engine's lease, closed (before it is freed):
  * the master hears that the lease ended. */
 void repl_conn_closed(server *s, conn *c);
-/* At the master: the client of a replica that a forwarded request (on c, a
- * connection of this very process) is made for: its user, groups and
- * rights, and its engine's lease; NULL when m carries no envelope that may
- * be heeded.  Envelopes of the replica's own (a lease's end, the leases told
- * to a new master) act here and give NULL.  repl_forwarded_done after the
- * request: one without a lease is forgotten. */
-conn *repl_forwarded_for(server *s, conn *c, const wire_msg *m);
-void repl_forwarded_done(conn *who);
-/* The client of a replica whose engine drives that execution, or NULL. */
-conn *repl_leased(const char *id, size_t len);
-/* Calls fn for the execution id of each lease a replica's engine holds at
- * this master (the main thread's: a reader thread gets a copy). */
-void repl_leased_each(void (*fn)(void *ctx, const char *id), void *ctx);
-bool repl_any_leased(void);
 /* Every turn of the main loop: follows the site's role (logged), pushes to
  * the dashboards what the master's log brought, keeps the server from its
  * idle exit, shortens *timeout.  true when this server runs the timer and
