@@ -595,12 +595,20 @@ static void pane_title(int y, const char *text, const char *pos, bool focused)
  * exec_urgent say them). */
 static void row_clock(const row *r, char *buf, size_t cap)
 {
-	char age[16], left[40] = "";
+	char left[40] = "";
 	bool urgent = false;
-	text_age(age, sizeof age, r->exec.start_timestamp);
-	if (r->exec.status == EXEC_WAITING)
-		deadline_text(r->exec.input_deadline, r->exec.deadline_from, left, sizeof left, &urgent);
-	snprintf(buf, cap, "%s %s %d", age, left, urgent);
+	text_age(buf, cap, r->exec.start_timestamp);
+	if (r->exec.status != EXEC_WAITING)
+		return;
+	/* (joined by hand: a snprintf cost as much as the age itself) */
+	deadline_text(r->exec.input_deadline, r->exec.deadline_from, left, sizeof left, &urgent);
+	size_t n = strlen(buf), m = strlen(left);
+	if (n + m + 3 < cap) {
+		buf[n] = ' ';
+		memcpy(buf + n + 1, left, m);
+		buf[n + 1 + m] = urgent ? '!' : ' ';
+		buf[n + 2 + m] = '\0';
+	}
 }
 
 /* One row of the list, at line y: drawn (a tick: only if its text or look
