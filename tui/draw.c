@@ -238,16 +238,16 @@ static bool header_tick(const char *buf, size_t clock_at, const char *clock)
 {
 	const char *was = n_on_screen > 0 ? on_screen[0].text : NULL;
 	size_t len = strlen(buf), clen = strlen(clock);
+	/* the same text before the clock, so the clock is at the same column;
+	 * as wide as what it replaces, so what follows it stays in place */
 	bool clock_only = was && on_screen[0].at == A_REVERSE && strlen(was) == len && clock_at + clen <= len &&
 			  memcmp(was, buf, clock_at) == 0 &&
-			  strcmp(was + clock_at + clen, buf + clock_at + clen) == 0;
+			  strcmp(was + clock_at + clen, buf + clock_at + clen) == 0 &&
+			  text_width(was + clock_at, clen) == text_width(clock, clen);
 	if (shown_same(0, buf, A_REVERSE))
 		return true;
-	if (!clock_only)
-		return false;
-	/* the same text before the clock: the clock is at the same column */
 	int col = text_width(buf, clock_at), w = text_width(clock, clen);
-	if (col + w >= COLS)
+	if (!clock_only || col + w >= COLS)
 		return false;
 	put_clipped(0, col, w, clock, A_REVERSE);
 	return true;

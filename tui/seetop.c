@@ -121,6 +121,15 @@ static int run_batch(app *a, long frames)
  * ssh or tmux went away): getch() would fail at once forever. */
 static bool terminal_gone;
 
+/* After a wait whose poll failed: asks the terminal alone. */
+static bool terminal_hung_up(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&p, 1, 0) < 0)
+		return errno != EINTR;
+	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 /* SEETOP_TRACE_KEYS=FILE appends one line per key: the key code and the
  * microseconds from reading the key to the end of the redraw it caused (what
  * tests/bench/screen.sh reports). */
@@ -249,7 +258,7 @@ static int wait_input(app *a, int *todo)
 	bool listen = a->watch_fd >= 0 && !a->push_pending;
 	int r = poll(p, listen ? 3 : 2, app_busy(a) ? 0 : wait_ms);
 	if (r < 0 && errno != EINTR) {
-		terminal_gone = true;
+		terminal_gone = terminal_hung_up();
 		return ERR;
 	}
 	if (r > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
