@@ -317,7 +317,8 @@ void app_set_msg(app *a, bool error, const char *fmt, ...) __attribute__((format
 
 /* Drawing (draw.c). */
 void draw_screen(app *a);
-/* The clock's redraw: the header and the executions' rows (their ages). */
+/* The clock's redraw: of the header and the executions' rows, what changed
+ * with the second (the clock, an age, a deadline's time left). */
 void draw_tick(app *a);
 void draw_init_colors(app *a);
 /* The rows of the executions pane that fit on the screen. */

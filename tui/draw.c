@@ -127,6 +127,67 @@ static void put_str(int y, int x, int width, const char *s, attr_t at)
 	put_text(y, x, width, s, s ? strlen(s) : 0, at);
 }
 
+/* What the lines a tick may change (the header, the list's title and rows)
+ * showed when they were last drawn: a tick redraws only a line whose text
+ * or look changed, so that an idle dashboard's second costs the clock's few
+ * cells, not the whole list.  Forgotten with every whole-screen draw. */
+static struct shown_line {
+	char *text; /* NULL: not known */
+	attr_t at;
+	char clock[64]; /* a list row's parts that change with the clock (row_clock) */
+} *on_screen;
+static int n_on_screen;
+
+/* The list's window when it was last drawn: while it stays, a tick looks
+ * at each row's clock parts only, not at its whole text. */
+static struct list_shown {
+	const row *rows;
+	size_t n, top, sel;
+	int cols, h, focus;
+	bool known;
+} list_shown;
+
+static void shown_forget(void)
+{
+	for (int i = 0; i < n_on_screen; i++) {
+		free(on_screen[i].text);
+		on_screen[i].text = NULL;
+		on_screen[i].clock[0] = '\0';
+	}
+	list_shown.known = false;
+}
+
+/* Whether line y still shows s with the look at; if not, it is noted as
+ * what y shows now (the caller draws it). */
+static bool shown_same(int y, const char *s, attr_t at)
+{
+	if (y < 0)
+		return false;
+	if (y >= n_on_screen) {
+		struct shown_line *m = realloc(on_screen, (size_t)(y + 1) * sizeof *m);
+		if (!m)
+			return false;
+		memset(m + n_on_screen, 0, (size_t)(y + 1 - n_on_screen) * sizeof *m);
+		on_screen = m;
+		n_on_screen = y + 1;
+	}
+	struct shown_line *l = &on_screen[y];
+	if (l->text && l->at == at && strcmp(l->text, s) == 0)
+		return true;
+	free(l->text);
+	l->text = strdup(s);
+	l->at = at;
+	return false;
+}
+
+/* A whole line, from a tick (tick: drawn only if it changed) or from a
+ * whole-screen draw (always drawn, and noted). */
+static void put_line(int y, const char *s, attr_t at, bool tick)
+{
+	if (!shown_same(y, s, at) || !tick)
+		put_clipped(y, 0, COLS, s, at);
+}
+
 
 /* The clock of the header, in the zone every time on screen is shown in. */
 static void clock_text(const app *a, char *buf, size_t len)
@@ -170,7 +231,29 @@ static void role_text(const app *a, bool shorter, char *buf, size_t cap)
 	}
 }
 
-static void draw_header(app *a)
+/* A tick's header: nothing to draw when it says what it said, only the
+ * clock's cells when only the clock changed; false when the whole line must
+ * be drawn (then it is noted as shown). */
+static bool header_tick(const char *buf, size_t clock_at, const char *clock)
+{
+	const char *was = n_on_screen > 0 ? on_screen[0].text : NULL;
+	size_t len = strlen(buf), clen = strlen(clock);
+	/* the same text before the clock, so the clock is at the same column;
+	 * as wide as what it replaces, so what follows it stays in place */
+	bool clock_only = was && on_screen[0].at == A_REVERSE && strlen(was) == len && clock_at + clen <= len &&
+			  memcmp(was, buf, clock_at) == 0 &&
+			  strcmp(was + clock_at + clen, buf + clock_at + clen) == 0 &&
+			  text_width(was + clock_at, clen) == text_width(clock, clen);
+	if (shown_same(0, buf, A_REVERSE))
+		return true;
+	int col = text_width(buf, clock_at), w = text_width(clock, clen);
+	if (!clock_only || col + w >= COLS)
+		return false;
+	put_clipped(0, col, w, clock, A_REVERSE);
+	return true;
+}
+
+static void draw_header(app *a, bool tick)
 {
 	char buf[512], filter[200] = "";
 	if (a->filter != FILTER_ALL)
@@ -209,7 +292,7 @@ static void draw_header(app *a)
 		const char *text;
 		int gives; /* 0: stays; higher gives way sooner */
 	} part[] = { { mode, 0 }, { role[0] ? role : NULL, 0 }, { run, 1 }, { wait, 0 }, { done, 3 }, { bad, 2 }, { clock, 0 } };
-	enum { P_ROLE = 1, P_RUN, P_WAIT, P_DONE, P_BAD };
+	enum { P_ROLE = 1, P_RUN, P_WAIT, P_DONE, P_BAD, P_CLOCK };
 	/* the count of the status a filter shows is the last count to go */
 	if (a->filter == FILTER_COMPLETE) {
 		part[P_DONE].gives = 1;
@@ -245,13 +328,20 @@ static void draw_header(app *a)
 		role_text(a, true, role, sizeof role);
 		need += text_width(role, strlen(role));
 	}
-	size_t o = 0;
+	size_t o = 0, clock_at = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < np && o < sizeof buf; i++)
-		if (part[i].text)
+		if (part[i].text) {
+			if (i == P_CLOCK)
+				clock_at = o;
 			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s  ", part[i].text);
+		}
 	if (o < sizeof buf)
 		snprintf(buf + o, sizeof buf - o, "%s%s%s", pos, filter, home);
+	if (tick && header_tick(buf, clock_at, clock))
+		return;
+	if (!tick)
+		(void)shown_same(0, buf, A_REVERSE); /* noted for the next tick */
 	put_clipped(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */
@@ -500,37 +590,87 @@ static void pane_title(int y, const char *text, const char *pos, bool focused)
 	}
 }
 
-static void draw_execs(app *a, int y0, int h)
+/* What of a row changes with the clock alone: its age, and the time left
+ * to its deadline and whether that is urgent (as exec_row_text and
+ * exec_urgent say them). */
+static void row_clock(const row *r, char *buf, size_t cap)
 {
+	char left[40] = "";
+	bool urgent = false;
+	text_age(buf, cap, r->exec.start_timestamp);
+	if (r->exec.status != EXEC_WAITING)
+		return;
+	/* (joined by hand: a snprintf cost as much as the age itself) */
+	deadline_text(r->exec.input_deadline, r->exec.deadline_from, left, sizeof left, &urgent);
+	size_t n = strlen(buf), m = strlen(left);
+	if (n + m + 3 < cap) {
+		buf[n] = ' ';
+		memcpy(buf + n + 1, left, m);
+		buf[n + 1 + m] = urgent ? '!' : ' ';
+		buf[n + 2 + m] = '\0';
+	}
+}
+
+/* One row of the list, at line y: drawn (a tick: only if its text or look
+ * changed), and its clock parts noted. */
+static void exec_row_draw(app *a, int y, size_t idx, bool tick)
+{
+	const row *r = &a->rows[idx];
+	char line[1200];
+	exec_row_text(a, line, sizeof line, r, COLS, app_marked(a, r->exec.id));
+	attr_t at = look_attr(r->paused ? COLOR_PENDING : exec_look[r->exec.status].color);
+	if (exec_urgent(&r->exec))
+		at |= A_BOLD | A_UNDERLINE; /* under a tenth of its time left, or overdue */
+	if (app_marked(a, r->exec.id))
+		at |= A_BOLD;
+	if (idx == a->sel)
+		at |= A_REVERSE;
+	put_line(y, line, at, tick);
+	if (y < n_on_screen)
+		row_clock(r, on_screen[y].clock, sizeof on_screen[y].clock);
+}
+
+/* A tick on the window drawn last: only the rows whose clock parts changed
+ * are drawn again; false when the window is not the one drawn last. */
+static bool execs_tick(app *a, int y0, int h)
+{
+	const struct list_shown *w = &list_shown;
+	if (!w->known || w->rows != a->rows || w->n != a->n_rows || w->top != a->top || w->sel != a->sel ||
+	    w->cols != COLS || w->h != h || w->focus != (int)a->focus || y0 + h >= n_on_screen)
+		return false;
+	for (int i = 0; i < h && a->top + (size_t)i < a->n_rows; i++) {
+		char clock[sizeof on_screen->clock];
+		row_clock(&a->rows[a->top + (size_t)i], clock, sizeof clock);
+		if (strcmp(clock, on_screen[y0 + 1 + i].clock) != 0)
+			exec_row_draw(a, y0 + 1 + i, a->top + (size_t)i, true);
+	}
+	return true;
+}
+
+/* The list: its title and rows.  A tick draws only the rows whose text or
+ * look changed (an age, a deadline's time left). */
+static void draw_execs(app *a, int y0, int h, bool tick)
+{
+	if (tick && execs_tick(a, y0, h))
+		return;
 	char title[1024];
 	measure_ids(a, a->top, h > 0 ? (size_t)h : 0, COLS);
 	exec_title(title, sizeof title, COLS);
 	/* its columns fill the width: its position is in the header */
-	pane_title(y0, title, "", a->focus == PANE_EXECS);
-	if (a->n_rows == 0) {
-		put_str(y0 + 1, 0, COLS, a->filter == FILTER_WAITING ? "  nothing waits for input" : "  no executions", A_DIM);
-		for (int i = 1; i < h; i++)
-			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
-		return;
-	}
+	attr_t tat = a->focus == PANE_EXECS ? A_BOLD | A_UNDERLINE : A_DIM;
+	if (!shown_same(y0, title, tat) || !tick)
+		pane_title(y0, title, "", a->focus == PANE_EXECS);
 	for (int i = 0; i < h; i++) {
 		size_t idx = a->top + (size_t)i;
-		if (idx >= a->n_rows) {
-			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
-			continue;
-		}
-		const row *r = &a->rows[idx];
-		char line[1200];
-		exec_row_text(a, line, sizeof line, r, COLS, app_marked(a, r->exec.id));
-		attr_t at = look_attr(r->paused ? COLOR_PENDING : exec_look[r->exec.status].color);
-		if (exec_urgent(&r->exec))
-			at |= A_BOLD | A_UNDERLINE; /* under a tenth of its time left, or overdue */
-		if (app_marked(a, r->exec.id))
-			at |= A_BOLD;
-		if (idx == a->sel)
-			at |= A_REVERSE;
-		put_clipped(y0 + 1 + i, 0, COLS, line, at);
+		if (idx < a->n_rows)
+			exec_row_draw(a, y0 + 1 + i, idx, tick);
+		else if (i == 0 && a->n_rows == 0)
+			put_line(y0 + 1, a->filter == FILTER_WAITING ? "  nothing waits for input" : "  no executions", A_DIM,
+				 tick);
+		else
+			put_line(y0 + 1 + i, "", A_NORMAL, tick);
 	}
+	list_shown = (struct list_shown){ a->rows, a->n_rows, a->top, a->sel, COLS, h, (int)a->focus, true };
 }
 
 static void draw_tasks(app *a, int y0, int h)
@@ -814,6 +954,7 @@ static void draw_results(app *a)
 void draw_screen(app *a)
 {
 	erase();
+	shown_forget();
 	if (COLS < MIN_W || LINES < MIN_H) {
 		char buf[128];
 		snprintf(buf, sizeof buf, "terminal too small (%dx%d): seetop needs %dx%d", COLS, LINES, MIN_W, MIN_H);
@@ -821,7 +962,7 @@ void draw_screen(app *a)
 		refresh();
 		return;
 	}
-	draw_header(a);
+	draw_header(a, false);
 	if (a->help) {
 		draw_help(a);
 	} else if (a->show_results) {
@@ -839,7 +980,7 @@ void draw_screen(app *a)
 		if (th < 2)
 			th = 2;
 		int dh = rest - th;
-		draw_execs(a, 1, lh);
+		draw_execs(a, 1, lh, false);
 		draw_tasks(a, 2 + lh, th);
 		draw_detail(a, 3 + lh + th, dh);
 	}
@@ -854,8 +995,8 @@ void draw_tick(app *a)
 		draw_screen(a);
 		return;
 	}
-	draw_header(a);
-	draw_execs(a, 1, draw_list_height());
+	draw_header(a, true);
+	draw_execs(a, 1, draw_list_height(), true);
 	draw_prompt_line(a);
 	refresh();
 }
@@ -892,13 +1033,22 @@ static int prompt_draw(const char *label, const char *buf, size_t pos, bool sele
 	return cw - skip;
 }
 
+/* The cursor shows only in a prompt; hidden, it stays wherever the last
+ * change left it (leaveok), so that a tick that changes the clock moves it
+ * there only, not back to where it rested. */
+static void cursor_show(bool on)
+{
+	curs_set(on);
+	leaveok(stdscr, !on);
+}
+
 /* The prompt's line at the bottom, with the cursor in it; an error above
  * it says why a value was refused.  A stale prompt says what changed. */
 void draw_prompt_line(app *a)
 {
 	const prompt *p = &a->prompt;
 	if (!prompt_is_open(p) || COLS < MIN_W || LINES < MIN_H) {
-		curs_set(0);
+		cursor_show(false);
 		return;
 	}
 	if (p->state == PROMPT_STALE) {
@@ -907,20 +1057,20 @@ void draw_prompt_line(app *a)
 		put_str(LINES - 2, 0, COLS,
 			p->buf ? "nothing was sent (Enter or Esc closes)" : "nothing was sent (any key closes)",
 			A_BOLD | look_attr(COLOR_FAILED));
-		curs_set(0);
+		cursor_show(false);
 		return;
 	}
 	if (a->msg[0] && a->msg_error)
 		put_str(LINES - 3, 0, COLS, a->msg, A_BOLD | look_attr(COLOR_FAILED));
 	if (p->state == PROMPT_ASKING) {
 		put_str(LINES - 2, 0, COLS, p->label, A_BOLD | look_attr(COLOR_WAITING));
-		curs_set(0);
+		cursor_show(false);
 		return;
 	}
 	char shown[sizeof p->label * 2];
 	text_escape(shown, sizeof shown, p->label, strlen(p->label));
 	int x = prompt_draw(shown, p->buf, p->pos, p->selected);
-	curs_set(1);
+	cursor_show(true);
 	move(LINES - 2, x < COLS ? x : COLS - 1);
 }
 

@@ -117,7 +117,12 @@ static int run_batch(app *a, long frames)
 	return EXIT_OK;
 }
 
-static bool terminal_gone(void)
+/* The terminal closed under us, as the last wait's poll said (its window,
+ * ssh or tmux went away): getch() would fail at once forever. */
+static bool terminal_gone;
+
+/* After a wait whose poll failed: asks the terminal alone. */
+static bool terminal_hung_up(void)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	if (poll(&p, 1, 0) < 0)
@@ -252,8 +257,12 @@ static int wait_input(app *a, int *todo)
 		wait_ms = frame_left_ms(a);
 	bool listen = a->watch_fd >= 0 && !a->push_pending;
 	int r = poll(p, listen ? 3 : 2, app_busy(a) ? 0 : wait_ms);
-	if (r < 0 && errno != EINTR)
+	if (r < 0 && errno != EINTR) {
+		terminal_gone = terminal_hung_up();
 		return ERR;
+	}
+	if (r > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+		terminal_gone = true;
 	if (r > 0 && (p[1].revents & POLLIN))
 		*todo |= resized(a);
 	if (listen && r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -438,9 +447,7 @@ static int run_screen(app *a)
 		}
 		if (stop_requested)
 			break;
-		if (ch == ERR && terminal_gone()) {
-			/* the terminal closed under us (its window, ssh or tmux went
-			 * away): getch() would fail at once forever */
+		if (ch == ERR && terminal_gone) {
 			stop_requested = 1;
 			break;
 		}

@@ -9,7 +9,10 @@
 #      moment each was asked for to the end of each dashboard's redraw that
 #      followed it (SEETOP_TRACE_PUSH): median, p99 and max over all of them;
 #   3. the K dashboards and the server idle for BENCH_FANOUT_IDLE seconds
-#      (default 10): their CPU together, as a percentage of one core.
+#      (default 10): their CPU together, as a percentage of one core (from
+#      the scheduler's nanoseconds, /proc/PID/schedstat: clock ticks are too
+#      coarse for a few milliseconds), each part's share, and how often
+#      each process woke (its context switches) per second.
 #
 #   make bench-fanout                       generates 10,000 executions first
 #   BENCH_FANOUT_EXECUTIONS=N               the size to generate
@@ -31,6 +34,9 @@ T="tmux -L $sock"
 trap '$T kill-server 2>/dev/null; "$SEECTL" --home "$work/home" server stop >/dev/null 2>&1; rm -rf "$work"' EXIT
 hz=$(getconf CLK_TCK)
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo $t; }
+# the CPU nanoseconds and the wake-ups (context switches) of processes, every thread counted
+runtime() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/schedstat; do [ -r "$f" ] && t=$((t + $(cut -d' ' -f1 "$f"))); done; done; echo $t; }
+wakes() { local t=0 p f; for p in "$@"; do for f in /proc/"$p"/task/*/status; do [ -r "$f" ] && t=$((t + $(awk '/ctxt_switches/ { n += $2 } END { print n + 0 }' "$f"))); done; done; echo $t; }
 
 home=$work/home
 "$SEECTL" --home "$home" gen --executions "$n" >/dev/null || { echo "fanout.sh: gen failed" >&2; exit 1; }
@@ -100,11 +106,12 @@ grep -v missed "$work/c2s" | sort -n | awk -v k="$K" -v missed="$missed" '{ v[n+
 
 # 3. idle
 sleep 2
-s0=$(ticks "$spid")
-d0=$(ticks $pids)
+s0=$(runtime "$spid") d0=$(runtime $pids) sw0=$(wakes "$spid") dw0=$(wakes $pids)
 sleep "$idle"
-s1=$(ticks "$spid")
-d1=$(ticks $pids)
-awk -v k="$K" -v s="$idle" -v t=$((s1 - s0 + d1 - d0)) -v hz="$hz" 'BEGIN {
-	printf "%d idle dashboards and the server, %d s: %.2f%% of a core (target < 0.5%%)\n", k, s, t * 100 / (s * hz) }'
+s1=$(runtime "$spid") d1=$(runtime $pids) sw1=$(wakes "$spid") dw1=$(wakes $pids)
+awk -v k="$K" -v s="$idle" -v sn=$((s1 - s0)) -v dn=$((d1 - d0)) -v sw=$((sw1 - sw0)) -v dw=$((dw1 - dw0)) \
+    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+	printf "%d idle dashboards and the server, %d s: %.2f%% of a core (target < 0.5%%); load average %s\n", k, s, (sn + dn) * 100 / (s * 1e9), load
+	printf "  the server %.3f%% (%.1f wake-ups/s), each dashboard %.3f%% (%.1f wake-ups/s)\n", sn * 100 / (s * 1e9), sw / s,
+	       dn * 100 / (s * 1e9 * k), dw / (s * k) }'
 exit 0

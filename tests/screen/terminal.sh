@@ -83,12 +83,25 @@ TZ=CET-1 SEETOP_CONFIG="$work/local.yaml" SEETOP_CLOCK=2026-11-27T07:00:00Z "$SE
 grep -q "  08:00:00 CET  " "$work/local.txt" || fail "the clock is not local: $(head -1 "$work/local.txt")"
 grep -q "deploy-prod-4821 .* 2026-11-25 16:00:00 " "$work/local.txt" || fail "a start time is not local: $(grep deploy-prod "$work/local.txt")"
 "$SEECTL" server stop --home "$work/tz" >/dev/null 2>&1
-# the header clock ticks while nothing changes (it is not the time of the last reload)
+# the header clock ticks while nothing changes (it is not the time of the last reload),
+# and so do a row's age under a minute and the seconds its deadline leaves
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sed "s/test-waiting/just-now/; s/2024-12-19T10:00:00Z/$now/g" "$top_srcdir/tests/data/test-waiting.yaml" >"$work/now.yaml"
+"$SEECTL" import "$work/now.yaml" >/dev/null || fail "importing an execution started now"
+"$SEECTL" deadline just-now task1 90s >/dev/null || fail "a deadline for it"
 start
+expect_screen "just-now"
 c1=$(screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z')
+r1=$(screen | grep -F just-now)
 sleep 2.2
 c2=$(screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z')
+r2=$(screen | grep -F just-now)
 [ -n "$c1" ] && [ "$c1" != "$c2" ] || fail "the header clock froze: '$c1' then '$c2'"
+age() { echo "$1" | grep -oE '[0-9]+s +[0-9/]+ *$' | grep -oE '^[0-9]+'; }
+left() { echo "$1" | grep -oE '[0-9]+s left' | grep -oE '^[0-9]+'; }
+a1=$(age "$r1") a2=$(age "$r2") l1=$(left "$r1") l2=$(left "$r2")
+[ -n "$a1" ] && [ -n "$a2" ] && [ "$a2" -gt "$a1" ] || fail "a row's age stood still: '$r1' then '$r2'"
+[ -n "$l1" ] && [ -n "$l2" ] && [ "$l2" -lt "$l1" ] || fail "a deadline's time left stood still: '$r1' then '$r2'"
 keys q
 # SIGTERM restores the terminal
 start
