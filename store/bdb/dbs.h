@@ -131,6 +131,9 @@ store_code dbs_task_respondents(dbs *st, dbs_ctx *cx, const char *exec_id, const
 				bool no_self_approval, store_err *err);
 store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limit, record_event **out, size_t *n,
 		      store_err *err);
+/* Checks every invariant; problem() gets each problem found, and NULL when
+ * the walk starts over (a read that met a deadlock is tried again): the
+ * problems it had been given so far are to be forgotten. */
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
 		      store_err *err);
 store_code dbs_checkpoint(dbs *st, store_err *err);

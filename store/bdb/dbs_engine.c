@@ -309,8 +309,8 @@ store_code dbs_task_log(dbs *st, dbs_ctx *cx, const char *exec_id, const char *t
 				       task_id, lines[i].len, STORE_LOG_LINE_MAX);
 	log_arg a = { exec_id, task_id, lines, n, 0 };
 	store_code c = txn_write_for(st, cx, log_txn, &a, err);
-	if (count)
-		*count = c ? 0 : a.count;
+	if (count) /* a resend: the count its first sending made */
+		*count = c ? 0 : cx && cx->req_found ? cx->req_kept : a.count;
 	return c;
 }
 

@@ -49,10 +49,27 @@ static store_code last_key(dbs *st, DB_TXN *txn, dbi which, uint64_t *last, stor
 	return ret && ret != DB_NOTFOUND ? err_db(st, err, ret, "reading %s", dbi_file[which]) : STORE_OK;
 }
 
+static store_code count_one(void *ctx, const DBT *k, const DBT *d)
+{
+	(void)k;
+	(void)d;
+	++*(size_t *)ctx;
+	return STORE_OK;
+}
+
 static store_code hook_add_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	hook_arg *a = arg;
-	store_code c = last_key(st, txn, DBI_HOOKS, &a->id, err);
+	/* counted in the transaction, after the request id was looked up: a
+	 * resend of the change that added the last hook allowed is answered
+	 * with its id, not refused */
+	size_t n = 0;
+	store_code c = rec_each(st, txn, DBI_HOOKS, true, count_one, &n, err);
+	if (c)
+		return c;
+	if (n >= STORE_HOOKS_MAX)
+		return err_set(err, STORE_INVALID_INPUT, "a home has at most %d hooks: remove one first", STORE_HOOKS_MAX);
+	c = last_key(st, txn, DBI_HOOKS, &a->id, err);
 	if (c)
 		return c;
 	a->id++;
@@ -99,17 +116,9 @@ store_code dbs_hook_add(dbs *st, dbs_ctx *cx, const char *on, const char *const 
 	for (size_t i = 0; i < argc; i++)
 		if (strlen(argv[i]) > STORE_HOOK_ARG_MAX)
 			return err_set(err, STORE_INVALID_INPUT, "a hook's argument is at most %d bytes", STORE_HOOK_ARG_MAX);
-	store_hook *have;
-	size_t n;
-	store_code c = dbs_hook_list(st, &have, &n, err);
-	if (c)
-		return c;
-	store_hook_array_free(have, n);
-	if (n >= STORE_HOOKS_MAX)
-		return err_set(err, STORE_INVALID_INPUT, "a home has at most %d hooks: remove one first", STORE_HOOKS_MAX);
 	hook_arg a = { on, argv, argc, 0, NULL, 0 };
-	c = txn_write_for(st, cx, hook_add_txn, &a, err);
-	*id = a.id;
+	store_code c = txn_write_for(st, cx, hook_add_txn, &a, err);
+	*id = c ? 0 : cx && cx->req_found ? cx->req_kept : a.id; /* a resend: the id it added */
 	return c;
 }
 

@@ -57,7 +57,8 @@ static void key_text(char *out, size_t cap, const unsigned char *k, size_t n, si
 /* Whether `k` is in `which` (its value not read).  Any other answer than
  * found or not found (a deadlock with a change, at a replica the apply of
  * the master's log) ends the walk with that error: the read is then tried
- * again, and nothing is reported of the attempt. */
+ * again, from the start, and what the attempt reported is forgotten
+ * (verify_txn). */
 static store_code has_key(verify_arg *a, dbi which, const void *k, size_t n, bool *found)
 {
 	DBT key = dbs_dbt(k, n), val = dbs_dbt(NULL, 0);
@@ -70,8 +71,9 @@ static store_code has_key(verify_arg *a, dbi which, const void *k, size_t n, boo
 }
 
 /* A task read for a check: *found is 1 (in *t), 0 (no such task) or -1
- * (a record that cannot be decoded, which check_exec reports); any other
- * failure ends the walk. */
+ * (a record that cannot be decoded, which check_exec reports, or
+ * check_task's "not listed" when its execution does not name it); any
+ * other failure ends the walk. */
 static store_code get_task(verify_arg *a, const char *exec_id, const char *task_id, record_task *t, int *found)
 {
 	store_err one;
@@ -352,6 +354,8 @@ static store_code check_deadline(void *ctx, const DBT *k, const DBT *d)
 static store_code verify_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
 {
 	verify_arg *a = arg;
+	if (a->problem) /* an attempt before this one reported what it found so far */
+		a->problem(a->ctx, NULL);
 	a->n = 0;
 	a->st = st;
 	a->txn = txn;

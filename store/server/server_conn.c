@@ -768,10 +768,12 @@ void conn_finish_batch(server *s)
 	if (fc)
 		srv_log(s, "%s", err.msg);
 	if (s->die_now && !fc) {
-		/* committed, flushed and held by a quorum; its answer never sent */
+		/* committed (flushed, unless its client asked for no flush) and
+		 * held by a quorum; its answer never sent */
 		srv_log(s, "exiting before answering a change to '%s' (SEESTORE_TEST_DIE_AFTER_COMMIT)", s->die_after);
 		_exit(137);
 	}
+	s->die_now = false; /* a flush that failed: its batch is answered with the error */
 	uint64_t g = s->db && s->changed ? dbs_last_generation(s->db) : s->gen;
 	if (g < s->gen)
 		g = s->gen;

@@ -274,12 +274,18 @@ static int blob_emit(void *ctx, const void *rec, size_t len)
 
 typedef struct verify_out {
 	record_buf *b;
+	size_t start; /* the answer's length before the first problem */
 	size_t n;
 } verify_out;
 
 static void verify_one(void *ctx, const char *what)
 {
 	verify_out *o = ctx;
+	if (!what) { /* the walk starts over: what it found so far goes */
+		o->b->len = o->start;
+		o->n = 0;
+		return;
+	}
 	if (o->n++ < VERIFY_MAX)
 		wire_blob_add(o->b, what, strlen(what));
 }
@@ -706,7 +712,8 @@ static store_code op_events_after(req *q)
 
 static store_code op_verify(req *q)
 {
-	verify_out o = { ok(q), 0 };
+	verify_out o = { ok(q), 0, 0 };
+	o.start = o.b->len;
 	size_t problems = 0;
 	store_code code = dbs_verify(q->s->db, verify_one, &o, &problems, &q->err);
 	if (code == STORE_OK)

@@ -7,7 +7,7 @@
  * owner and whether it may only read, and the connection's name (this
  * site's address, this server's pid, a number: its lease's key).  The
  * master heeds it only on a connection of its own process, which only its
- * message threads make (run_forwarded): there the request is made for that
+ * message threads make (server_repl.c's run_forwarded): there the request is made for that
  * user, with the rights rules of any request (read-only users,
  * respondents), and an engine's lease is kept under that name, not on the
  * message thread's connection.  Messages of the replica's own carry an

@@ -14,7 +14,13 @@
 #include "record_int.h"
 #include "server.h"
 
+#include <pthread.h>
 #include <sys/file.h>
+#include <time.h>
+
+#include "dbs_rec.h"
+#include "dbs_txn.h"
+#include "keys.h"
 
 /* Present in the pre-pause layout (format 1), with its index of start times. */
 #define DBI_LEGACY_MASK ((1u << DBI_META) | (1u << DBI_EXECS) | (1u << DBI_TASKS))
@@ -274,6 +280,116 @@ store_code forge_commit_probe(store *client, bool *found, bool *last, store_err 
 	if (c)
 		return c;
 	c = commit_probe(f.db, found, last, err);
+	forge_end(&f);
+	return c;
+}
+
+/* ---- a verify that meets a writer's lock ---- */
+
+typedef struct held_lock {
+	dbs *db;
+	unsigned ms;
+	volatile int holding;
+} held_lock;
+
+/* Holds a write lock on a page of deadlines.db for h->ms (an uncommitted put). */
+static void *hold_deadlines(void *arg)
+{
+	held_lock *h = arg;
+	DB_TXN *t;
+	if (h->db->env->txn_begin(h->db->env, NULL, &t, 0) != 0)
+		return NULL;
+	txn_detail_may_outlive(t); /* as every write's (multiversion copies) */
+	DBT k, d;
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.data = (void *)"zzzz";
+	k.size = 4;
+	d.data = (void *)"x";
+	d.size = 1;
+	h->db->db[DBI_DEADLINES]->put(h->db->db[DBI_DEADLINES], t, &k, &d, 0);
+	h->holding = 1;
+	struct timespec ts = { h->ms / 1000, (long)(h->ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	t->abort(t);
+	return NULL;
+}
+
+typedef struct kept_problems {
+	size_t n;     /* the problems a reply would hold now */
+	size_t calls; /* every problem handed over, resends included */
+} kept_problems;
+
+/* As the server's verify answer keeps them: NULL starts it over. */
+static void keep_problem(void *ctx, const char *what)
+{
+	kept_problems *k = ctx;
+	if (!what) {
+		k->n = 0;
+		return;
+	}
+	k->n++;
+	k->calls++;
+}
+
+static store_code drop_index_txn(dbs *st, DB_TXN *txn, void *arg, store_err *err)
+{
+	record_exec e;
+	store_code c = rec_get_exec(st, txn, arg, &e, 0, err);
+	if (c)
+		return c;
+	unsigned char k[KEY_BY_STATUS_MAX];
+	size_t kn = key_by_status(k, sizeof k, &e);
+	c = rec_del_raw(st, txn, DBI_STATUS(e.status), k, kn, err);
+	record_exec_free(&e);
+	return c;
+}
+
+store_code forge_verify_contended(store *client, const char *exec_id, unsigned hold_ms, size_t *kept,
+				  size_t *handed, size_t *n_problems, store_err *err)
+{
+	forged f;
+	store_code c = forge_begin(client, &f, err);
+	if (c)
+		return c;
+	c = txn_write(f.db, drop_index_txn, (void *)exec_id, err);
+	kept_problems k = { 0, 0 };
+	if (!c) {
+		held_lock h = { f.db, hold_ms, 0 };
+		pthread_t th;
+		if (pthread_create(&th, NULL, hold_deadlines, &h) != 0) {
+			forge_end(&f);
+			return err_set(err, STORE_STORAGE, "forge: cannot start a thread");
+		}
+		while (!h.holding) {
+			struct timespec ts = { 0, 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		c = dbs_verify(f.db, keep_problem, &k, n_problems, err);
+		pthread_join(th, NULL);
+	}
+	*kept = k.n;
+	*handed = k.calls;
+	forge_end(&f);
+	return c;
+}
+
+store_code forge_hook_add_twice(store *client, const char *on, const char *const *argv, size_t argc, uint64_t *first,
+				uint64_t *again, store_err *err)
+{
+	forged f;
+	store_code c = forge_begin(client, &f, err);
+	if (c)
+		return c;
+	unsigned char id[24] = "forge-hook-add-request";
+	dbs_ctx cx = { .user = "forge", .owner = true, .actor = "forge", .req = id, .req_len = sizeof id };
+	*first = *again = 0;
+	c = dbs_hook_add(f.db, &cx, on, argv, argc, first, err);
+	if (!c) {
+		dbs_ctx cx2 = cx; /* the same request id: a resend whose answer was lost */
+		cx2.req_found = false;
+		c = dbs_hook_add(f.db, &cx2, on, argv, argc, again, err);
+	}
 	forge_end(&f);
 	return c;
 }

@@ -30,4 +30,18 @@ store_code forge_format(store *st, uint64_t format, store_err *err);
  * record that starts exactly there, and whether it is the log's last. */
 store_code forge_commit_probe(store *st, bool *found, bool *last, store_err *err);
 
+/* Removes exec_id's entry from its status index, then verifies the home
+ * while another thread holds a write lock on deadlines.db for hold_ms (its
+ * lookups there wait, time out and the walk is tried again): *kept is how
+ * many problems an answer keeping them as the server does would hold,
+ * *handed how many were handed over in all attempts. */
+store_code forge_verify_contended(store *st, const char *exec_id, unsigned hold_ms, size_t *kept, size_t *handed,
+				  size_t *n_problems, store_err *err);
+
+/* Adds a hook through the store's own call twice under one request id, as
+ * a client's resend after a lost answer: *first and *again are the ids the
+ * two calls answered. */
+store_code forge_hook_add_twice(store *st, const char *on, const char *const *argv, size_t argc, uint64_t *first,
+				uint64_t *again, store_err *err);
+
 #endif

@@ -1154,6 +1154,47 @@ static void verify_finds_a_count_that_drifted(void **state)
 	assert_true(has_problem(&p, "count of running executions is 7 but 0 records have that status"));
 }
 
+/* A verify whose walk met a writer's lock is tried again from the start:
+ * the problems the first attempt found are not answered twice. */
+static void verify_tried_again_reports_each_problem_once(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	fx_save(c->st, "a-exec", "2024-12-19T10:00:00Z", 1, WAIT1);
+	size_t kept = 0, handed = 0, n = 0;
+	/* longer than the lock timeout (2 s): the first walk gives up at deadlines.db */
+	assert_int_equal(forge_verify_contended(c->st, "a-exec", 2500, &kept, &handed, &n, &err), STORE_OK);
+	assert_true(handed >= 2); /* the walk was tried again (else this test proves nothing) */
+	assert_int_equal(n, 1);
+	assert_int_equal(kept, 1);
+	problems p = { .n = 0 };
+	assert_int_equal(store_verify(c->st, collect, &p, &n, &err), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(p.n, 1);
+	assert_true(has_problem(&p, "execution 'a-exec': missing from the status index"));
+}
+
+/* The change that added the last hook allowed, sent again after its answer
+ * was lost, is answered with the id it added, not refused as one too many. */
+static void a_resent_hook_add_is_answered_with_its_id(void **state)
+{
+	ctx *c = *state;
+	store_err err;
+	const char *argv[] = { "/bin/true" };
+	uint64_t id = 0;
+	for (int i = 0; i < STORE_HOOKS_MAX - 1; i++)
+		assert_int_equal(store_notify_add(c->st, "waiting", argv, 1, &id, &err), STORE_OK);
+	uint64_t first = 0, again = 0;
+	assert_int_equal(forge_hook_add_twice(c->st, "paused", argv, 1, &first, &again, &err), STORE_OK);
+	assert_int_equal(first, STORE_HOOKS_MAX);
+	assert_int_equal(again, first);
+	store_hook *v;
+	size_t n;
+	assert_int_equal(store_notify_list(c->st, &v, &n, &err), STORE_OK);
+	assert_int_equal(n, STORE_HOOKS_MAX); /* added once */
+	store_hook_array_free(v, n);
+}
+
 static void resume_workflow_never_skips_a_required_answer(void **state)
 {
 	ctx *c = *state;
@@ -1336,6 +1377,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pause_marks_task_and_execution_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_tried_again_reports_each_problem_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_resent_hook_add_is_answered_with_its_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_page_comes_with_the_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_import_of_several_frames_is_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_deadline_and_a_hook_between_frames_leave_the_import_whole, setup,
