@@ -485,18 +485,20 @@ static bool item_merge(app *a, store_item *d)
 	while (old < d->n_events && a->n_events && d->events[old].seq <= a->events[0].seq)
 		old++;
 	size_t fresh = d->n_events - old;
+	/* more than are held: the newest of them are the newest of all, what
+	 * a reload would read (a fast engine's frame brings hundreds) */
+	size_t skip = fresh > APP_EVENTS ? fresh - APP_EVENTS : 0;
+	fresh -= skip;
 	size_t keep = a->n_events;
 	if (keep + fresh > APP_EVENTS)
 		keep = fresh >= APP_EVENTS ? 0 : APP_EVENTS - fresh;
-	if (fresh > APP_EVENTS)
-		return false;
 	record_event *ev = malloc((keep + fresh ? keep + fresh : 1) * sizeof *ev);
 	if (!ev)
 		return false;
 	for (size_t i = 0; i < fresh; i++)
 		ev[i] = d->events[d->n_events - 1 - i];
 	memcpy(ev + fresh, a->events, keep * sizeof *ev);
-	for (size_t i = 0; i < old; i++)
+	for (size_t i = 0; i < old + skip; i++)
 		record_event_free(&d->events[i]);
 	for (size_t i = keep; i < a->n_events; i++)
 		record_event_free(&a->events[i]);

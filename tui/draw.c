@@ -127,10 +127,13 @@ static void put_str(int y, int x, int width, const char *s, attr_t at)
 	put_text(y, x, width, s, s ? strlen(s) : 0, at);
 }
 
-/* What the lines a tick may change (the header, the list's title and rows)
- * showed when they were last drawn: a tick redraws only a line whose text
- * or look changed, so that an idle dashboard's second costs the clock's few
- * cells, not the whole list.  Forgotten with every whole-screen draw. */
+/* What each line of the screen showed when it was last drawn (its text, or
+ * for a line of parts, a key of them, and its look): a draw, a tick's or a
+ * pushed change's, redraws only a line whose text or look changed, so that
+ * an idle dashboard's second costs the clock's few cells, and a change a
+ * few rows and counts, not the whole screen.  Forgotten when the screen is
+ * erased (another mode, another size); a line drawn past it (the prompt's)
+ * is dropped from it. */
 static struct shown_line {
 	char *text; /* NULL: not known */
 	attr_t at;
@@ -157,6 +160,16 @@ static void shown_forget(void)
 	list_shown.known = false;
 }
 
+/* Line y was drawn past what is kept of it: the next draw draws it. */
+static void shown_drop(int y)
+{
+	if (y >= 0 && y < n_on_screen) {
+		free(on_screen[y].text);
+		on_screen[y].text = NULL;
+		on_screen[y].clock[0] = '\0';
+	}
+}
+
 /* Whether line y still shows s with the look at; if not, it is noted as
  * what y shows now (the caller draws it). */
 static bool shown_same(int y, const char *s, attr_t at)
@@ -180,12 +193,20 @@ static bool shown_same(int y, const char *s, attr_t at)
 	return false;
 }
 
-/* A whole line, from a tick (tick: drawn only if it changed) or from a
- * whole-screen draw (always drawn, and noted). */
-static void put_line(int y, const char *s, attr_t at, bool tick)
+/* A whole line of printable text (as text_escape makes it), drawn only if
+ * it changed, and noted. */
+static void put_line(int y, const char *s, attr_t at)
 {
-	if (!shown_same(y, s, at) || !tick)
+	if (!shown_same(y, s, at))
 		put_clipped(y, 0, COLS, s, at);
+}
+
+/* A whole line of stored bytes: escaped, then as put_line. */
+static void put_line_text(int y, const char *s, size_t len, attr_t at)
+{
+	char buf[1024];
+	text_escape(buf, sizeof buf, s ? s : "", s ? len : 0);
+	put_line(y, buf, at);
 }
 
 
@@ -231,9 +252,9 @@ static void role_text(const app *a, bool shorter, char *buf, size_t cap)
 	}
 }
 
-/* A tick's header: nothing to draw when it says what it said, only the
- * clock's cells when only the clock changed; false when the whole line must
- * be drawn (then it is noted as shown). */
+/* The header: nothing to draw when it says what it said, only the clock's
+ * cells when only the clock changed; false when the whole line must be
+ * drawn (then it is noted as shown). */
 static bool header_tick(const char *buf, size_t clock_at, const char *clock)
 {
 	const char *was = n_on_screen > 0 ? on_screen[0].text : NULL;
@@ -253,7 +274,7 @@ static bool header_tick(const char *buf, size_t clock_at, const char *clock)
 	return true;
 }
 
-static void draw_header(app *a, bool tick)
+static void draw_header(app *a)
 {
 	char buf[512], filter[200] = "";
 	if (a->filter != FILTER_ALL)
@@ -338,10 +359,9 @@ static void draw_header(app *a, bool tick)
 		}
 	if (o < sizeof buf)
 		snprintf(buf + o, sizeof buf - o, "%s%s%s", pos, filter, home);
-	if (tick && header_tick(buf, clock_at, clock))
+	/* (what stands out in it follows from its text) */
+	if (header_tick(buf, clock_at, clock))
 		return;
-	if (!tick)
-		(void)shown_same(0, buf, A_REVERSE); /* noted for the next tick */
 	put_clipped(0, 0, COLS, buf, A_REVERSE);
 	if (a->counts[EXEC_WAITING]) {
 		/* what waits is impossible to miss: its count stands out in the header */
@@ -577,6 +597,10 @@ static void exec_row_text(const app *ap, char *buf, size_t cap, const row *r, in
 static void pane_title(int y, const char *text, const char *pos, bool focused)
 {
 	attr_t at = focused ? A_BOLD | A_UNDERLINE : A_DIM;
+	char key[1200];
+	snprintf(key, sizeof key, "%s\x1f%s", text, pos);
+	if (shown_same(y, key, at))
+		return;
 	int pw = (int)strlen(pos);
 	/* the title gives way to the position, with a space between: the
 	 * fields never run together */
@@ -611,9 +635,9 @@ static void row_clock(const row *r, char *buf, size_t cap)
 	}
 }
 
-/* One row of the list, at line y: drawn (a tick: only if its text or look
- * changed), and its clock parts noted. */
-static void exec_row_draw(app *a, int y, size_t idx, bool tick)
+/* One row of the list, at line y: drawn only if its text or look changed,
+ * and its clock parts noted. */
+static void exec_row_draw(app *a, int y, size_t idx)
 {
 	const row *r = &a->rows[idx];
 	char line[1200];
@@ -625,7 +649,7 @@ static void exec_row_draw(app *a, int y, size_t idx, bool tick)
 		at |= A_BOLD;
 	if (idx == a->sel)
 		at |= A_REVERSE;
-	put_line(y, line, at, tick);
+	put_line(y, line, at);
 	if (y < n_on_screen)
 		row_clock(r, on_screen[y].clock, sizeof on_screen[y].clock);
 }
@@ -642,13 +666,14 @@ static bool execs_tick(app *a, int y0, int h)
 		char clock[sizeof on_screen->clock];
 		row_clock(&a->rows[a->top + (size_t)i], clock, sizeof clock);
 		if (strcmp(clock, on_screen[y0 + 1 + i].clock) != 0)
-			exec_row_draw(a, y0 + 1 + i, a->top + (size_t)i, true);
+			exec_row_draw(a, y0 + 1 + i, a->top + (size_t)i);
 	}
 	return true;
 }
 
-/* The list: its title and rows.  A tick draws only the rows whose text or
- * look changed (an age, a deadline's time left). */
+/* The list: its title and rows, each drawn only if its text or look
+ * changed.  A tick on the window drawn last builds only the rows whose
+ * clock parts changed (an age, a deadline's time left). */
 static void draw_execs(app *a, int y0, int h, bool tick)
 {
 	if (tick && execs_tick(a, y0, h))
@@ -657,18 +682,15 @@ static void draw_execs(app *a, int y0, int h, bool tick)
 	measure_ids(a, a->top, h > 0 ? (size_t)h : 0, COLS);
 	exec_title(title, sizeof title, COLS);
 	/* its columns fill the width: its position is in the header */
-	attr_t tat = a->focus == PANE_EXECS ? A_BOLD | A_UNDERLINE : A_DIM;
-	if (!shown_same(y0, title, tat) || !tick)
-		pane_title(y0, title, "", a->focus == PANE_EXECS);
+	pane_title(y0, title, "", a->focus == PANE_EXECS);
 	for (int i = 0; i < h; i++) {
 		size_t idx = a->top + (size_t)i;
 		if (idx < a->n_rows)
-			exec_row_draw(a, y0 + 1 + i, idx, tick);
+			exec_row_draw(a, y0 + 1 + i, idx);
 		else if (i == 0 && a->n_rows == 0)
-			put_line(y0 + 1, a->filter == FILTER_WAITING ? "  nothing waits for input" : "  no executions", A_DIM,
-				 tick);
+			put_line(y0 + 1, a->filter == FILTER_WAITING ? "  nothing waits for input" : "  no executions", A_DIM);
 		else
-			put_line(y0 + 1 + i, "", A_NORMAL, tick);
+			put_line(y0 + 1 + i, "", A_NORMAL);
 	}
 	list_shown = (struct list_shown){ a->rows, a->n_rows, a->top, a->sel, COLS, h, (int)a->focus, true };
 }
@@ -687,7 +709,7 @@ static void draw_tasks(app *a, int y0, int h)
 		if (a->have_item && a->task_sel >= (size_t)h)
 			idx += a->task_sel - (size_t)h + 1;
 		if (!a->have_item || idx >= a->item.n_tasks) {
-			put_str(y0 + 1 + i, 0, COLS, "", A_NORMAL);
+			put_line(y0 + 1 + i, "", A_NORMAL);
 			continue;
 		}
 		const record_task *t = &a->item.tasks[idx];
@@ -731,7 +753,7 @@ static void draw_tasks(app *a, int y0, int h)
 			at |= A_BOLD | A_UNDERLINE;
 		if (idx == a->task_sel && a->focus != PANE_EXECS)
 			at |= A_REVERSE;
-		put_clipped(y0 + 1 + i, 0, COLS, line, at);
+		put_line(y0 + 1 + i, line, at);
 	}
 }
 
@@ -771,14 +793,14 @@ static void draw_detail(app *a, int y0, int h)
 #define DETAIL_LINE(text, len, at)                                                                  \
 	do {                                                                                        \
 		if (line_no++ >= a->log_top && y < end)                                             \
-			put_text(y++, 0, COLS, (text), (len), (at));                                \
+			put_line_text(y++, (text), (len), (at));                                    \
 	} while (0)
 	if (why) { /* why it failed comes first */
 		char r[700];
 		memcpy(r, "  why: ", 7);
 		text_escape(r + 7, sizeof r - 7, t->reason.s, t->reason.len);
 		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, r, A_BOLD | look_attr(COLOR_FAILED));
+			put_line(y++, r, A_BOLD | look_attr(COLOR_FAILED));
 	}
 	if (a->have_item) { /* the whole id, whatever the list's column cut */
 		char id[600], name[300], l[1000];
@@ -787,7 +809,7 @@ static void draw_detail(app *a, int y0, int h)
 			    a->item.exec.workflow_name.len);
 		snprintf(l, sizeof l, "  execution %s  %s", id, name);
 		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, l, A_NORMAL);
+			put_line(y++, l, A_NORMAL);
 	}
 	if (t && t->has_input) {
 		char req[600], p[400];
@@ -812,35 +834,40 @@ static void draw_detail(app *a, int y0, int h)
 		if (t->no_self_approval && o < sizeof req)
 			snprintf(req + o, sizeof req - o, "%s", "  not by who started it");
 		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, req, look_attr(COLOR_WAITING));
+			put_line(y++, req, look_attr(COLOR_WAITING));
 	}
 	if (t && t->has_input_value) {
 		char v[400], line[500];
 		text_escape(v, sizeof v, t->input_value.s, t->input_value.len);
 		snprintf(line, sizeof line, "  value: %s", v);
 		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, line, A_NORMAL);
+			put_line(y++, line, A_NORMAL);
 	}
 	if (t && t->log_count > t->n_logs) {
 		char l[120];
 		snprintf(l, sizeof l, "  ... %llu earlier log lines",
 			 (unsigned long long)(t->log_count - t->n_logs));
 		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, l, A_DIM);
+			put_line(y++, l, A_DIM);
 	}
+	/* (a line out of view is counted, not made) */
 	for (size_t i = 0; t && i < t->n_logs; i++) {
+		if (line_no++ < a->log_top || y >= end)
+			continue;
 		char l[1024];
-		size_t n = text_escape(l + 4, sizeof l - 4, t->logs[i].s, t->logs[i].len);
+		text_escape(l + 4, sizeof l - 4, t->logs[i].s, t->logs[i].len);
 		memcpy(l, "  | ", 4);
 		bool hit = a->log_search[0] && memmem(t->logs[i].s, t->logs[i].len, a->log_search, strlen(a->log_search));
-		if (line_no++ >= a->log_top && y < end)
-			put_clipped(y++, 0, COLS, l, hit ? A_REVERSE : A_NORMAL);
-		(void)n;
+		put_line(y++, l, hit ? A_REVERSE : A_NORMAL);
 	}
 	for (size_t i = 0; i < a->n_events; i++) {
 		const record_event *ev = &a->events[i];
 		if (t && ev->task_id && strcmp(ev->task_id, t->task_id) != 0)
 			continue;
+		if (line_no < a->log_top || y >= end) {
+			line_no++;
+			continue;
+		}
 		char line[600], act[100];
 		text_escape(act, sizeof act, ev->actor ? ev->actor : "-", ev->actor ? strlen(ev->actor) : 1);
 		char tb[40];
@@ -850,7 +877,7 @@ static void draw_detail(app *a, int y0, int h)
 	}
 #undef DETAIL_LINE
 	while (y < end)
-		put_str(y++, 0, COLS, "", A_NORMAL);
+		put_line(y++, "", A_NORMAL);
 }
 
 /* The footer: the keys of the table that fit, whole; "? help" and
@@ -876,8 +903,8 @@ static void draw_footer(app *a)
 		used += w;
 	}
 	strncat(buf, tail, sizeof buf - strlen(buf) - 1);
-	put_str(LINES - 1, 0, COLS, buf, A_REVERSE);
-	put_str(LINES - 2, 0, COLS, a->msg, a->msg_error ? (A_BOLD | look_attr(COLOR_FAILED)) : A_NORMAL);
+	put_line_text(LINES - 1, buf, strlen(buf), A_REVERSE);
+	put_line_text(LINES - 2, a->msg, strlen(a->msg), a->msg_error ? (A_BOLD | look_attr(COLOR_FAILED)) : A_NORMAL);
 }
 
 /* The help, from the table of actions: each text wrapped at the screen's
@@ -951,10 +978,27 @@ static void draw_results(app *a)
 		put_str(y++, 0, COLS, "", A_NORMAL);
 }
 
+/* What the screen showed when it was last drawn: the main screen, another
+ * mode or a terminal too small, and its size.  Only the main screen is
+ * kept line by line (draw_help and draw_results draw on an erased one). */
+enum { SHOWN_NONE, SHOWN_MAIN, SHOWN_OTHER };
+static struct {
+	int mode, cols, lines;
+} screen_shown;
+
 void draw_screen(app *a)
 {
-	erase();
-	shown_forget();
+	int mode = COLS < MIN_W || LINES < MIN_H || a->help || a->show_results ? SHOWN_OTHER : SHOWN_MAIN;
+	/* the main screen again, as large: each line is drawn only if it
+	 * changed, without erasing (which would make every cell new) */
+	if (mode != SHOWN_MAIN || screen_shown.mode != SHOWN_MAIN || screen_shown.cols != COLS ||
+	    screen_shown.lines != LINES) {
+		erase();
+		shown_forget();
+	}
+	screen_shown.mode = mode;
+	screen_shown.cols = COLS;
+	screen_shown.lines = LINES;
 	if (COLS < MIN_W || LINES < MIN_H) {
 		char buf[128];
 		snprintf(buf, sizeof buf, "terminal too small (%dx%d): seetop needs %dx%d", COLS, LINES, MIN_W, MIN_H);
@@ -962,7 +1006,7 @@ void draw_screen(app *a)
 		refresh();
 		return;
 	}
-	draw_header(a, false);
+	draw_header(a);
 	if (a->help) {
 		draw_help(a);
 	} else if (a->show_results) {
@@ -995,7 +1039,7 @@ void draw_tick(app *a)
 		draw_screen(a);
 		return;
 	}
-	draw_header(a, true);
+	draw_header(a);
 	draw_execs(a, 1, draw_list_height(), true);
 	draw_prompt_line(a);
 	refresh();
@@ -1051,6 +1095,9 @@ void draw_prompt_line(app *a)
 		cursor_show(false);
 		return;
 	}
+	/* drawn over what the screen keeps of them */
+	shown_drop(LINES - 3);
+	shown_drop(LINES - 2);
 	if (p->state == PROMPT_STALE) {
 		/* what changed above, and that nothing goes */
 		put_str(LINES - 3, 0, COLS, p->why, A_BOLD | look_attr(COLOR_FAILED));

@@ -385,6 +385,14 @@ static int run_screen(app *a)
 		fcntl(winch_pipe[1], F_SETFD, FD_CLOEXEC);
 	}
 	initscr();
+	/* a refresh is written in one write: ncurses (6.4) writes what it has
+	 * at each cursor move until its screen has been left and taken up
+	 * again once, a write (and a wake-up of the terminal, tmux) for each
+	 * changed line otherwise.  Done on the empty screen, before anything
+	 * is drawn. */
+	refresh();
+	endwin();
+	refresh();
 	curses_on = true;
 	cbreak();
 	noecho();
