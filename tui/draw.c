@@ -252,6 +252,20 @@ static void role_text(const app *a, bool shorter, char *buf, size_t cap)
 	}
 }
 
+/* Draws `what` again with `at` where it stands in the header line `buf`:
+ * at its column, not its byte offset (a name before it may be wide). */
+static void header_mark(const char *buf, const char *what, attr_t at)
+{
+	const char *p = strstr(buf, what);
+	if (!p)
+		return;
+	int col = text_width(buf, (size_t)(p - buf));
+	if (col >= COLS)
+		return;
+	int w = text_width(what, strlen(what));
+	put_clipped(0, col, w < COLS - col ? w : COLS - col, what, at);
+}
+
 /* The header: nothing to draw when it says what it said, only the clock's
  * cells when only the clock changed; false when the whole line must be
  * drawn (then it is noted as shown). */
@@ -367,18 +381,10 @@ static void draw_header(app *a)
 		/* what waits is impossible to miss: its count stands out in the header */
 		char w[64];
 		snprintf(w, sizeof w, "waiting %llu", (unsigned long long)a->counts[EXEC_WAITING]);
-		char *p = strstr(buf, w);
-		if (p && p - buf < COLS)
-			put_clipped(0, (int)(p - buf), (int)strlen(w) < COLS - (int)(p - buf) ? (int)strlen(w) : COLS - (int)(p - buf), w,
-				    A_REVERSE | A_BOLD | look_attr(COLOR_WAITING));
+		header_mark(buf, w, A_REVERSE | A_BOLD | look_attr(COLOR_WAITING));
 	}
-	if (a->repl.role == STORE_REPL_NO_MASTER) {
-		/* changes are refused meanwhile: it stands out as what waits does */
-		char *p = strstr(buf, role);
-		if (p && p - buf < COLS)
-			put_clipped(0, (int)(p - buf), COLS - (int)(p - buf) < (int)strlen(role) ? COLS - (int)(p - buf) : (int)strlen(role),
-				    role, A_REVERSE | A_BOLD);
-	}
+	if (a->repl.role == STORE_REPL_NO_MASTER) /* changes are refused meanwhile: it stands out as what waits does */
+		header_mark(buf, role, A_REVERSE | A_BOLD);
 }
 
 /* The executions' columns at a width: by display width, and giving way by
