@@ -48,7 +48,7 @@ int remote_envelope(record_buf *e, conn *c, int kind)
 	if (!c)
 		return rc ? -1 : 0;
 	rc |= tag_put_varint(e, E_SERIAL, c->serial);
-	if (kind == ENV_LEASE_END)
+	if (kind == REMOTE_LEASE_END)
 		return rc ? -1 : 0;
 	rc |= tag_put_varint(e, E_UID, c->uid) | tag_put_varint(e, E_GID, c->gid) |
 	      tag_put_bytes(e, E_USER, c->user, strlen(c->user)) |
@@ -56,7 +56,7 @@ int remote_envelope(record_buf *e, conn *c, int kind)
 						 (c->ro_asked ? ENV_RO_ASKED : 0));
 	for (size_t i = 0; i < c->n_groups; i++)
 		rc |= tag_put_bytes(e, E_GROUP, c->groups[i], strlen(c->groups[i]));
-	if (kind == ENV_LEASE) {
+	if (kind == REMOTE_LEASE) {
 		rc |= tag_put_varint(e, E_ENGINE_PID, c->engine_pid) |
 		      tag_put_bytes(e, E_ENGINE_HOST, c->engine_host, strlen(c->engine_host));
 		for (size_t i = 0; i < c->n_att; i++)
@@ -146,7 +146,7 @@ conn *remote_for(server *s, conn *c, const wire_msg *m)
 		return NULL; /* from the server's own message threads only */
 	tag_reader r = { m->fwd.p, m->fwd.p + m->fwd.len };
 	unsigned tag;
-	uint64_t v = 0, kind = ENV_REQUEST, pid = 0, serial = 0;
+	uint64_t v = 0, kind = REMOTE_REQUEST, pid = 0, serial = 0;
 	wire_blob b = { 0 }, site = { 0 };
 	int k;
 	while ((k = env_next(&r, &tag, &v, &b)) > 0)
@@ -160,11 +160,11 @@ conn *remote_for(server *s, conn *c, const wire_msg *m)
 			serial = v;
 	if (k < 0 || site.len >= DBS_REPL_ADDR_MAX)
 		return NULL;
-	if (kind == ENV_LEASES_FIRST || kind == ENV_LEASES_LAST) {
+	if (kind == REMOTE_LEASES_FIRST || kind == REMOTE_LEASES_LAST) {
 		for (size_t j = n_remotes; j-- > 0;)
 			if (remotes[j]->pid == pid && strlen(remotes[j]->site) == site.len &&
 			    memcmp(remotes[j]->site, site.p, site.len) == 0) {
-				if (kind == ENV_LEASES_FIRST)
+				if (kind == REMOTE_LEASES_FIRST)
 					remotes[j]->unsure = true;
 				else if (remotes[j]->unsure)
 					remote_end(s, j, "that site no longer holds it");
@@ -177,7 +177,7 @@ conn *remote_for(server *s, conn *c, const wire_msg *m)
 	while (i < n_remotes && !(remotes[i]->pid == pid && remotes[i]->serial == serial &&
 				  strlen(remotes[i]->site) == site.len && memcmp(remotes[i]->site, site.p, site.len) == 0))
 		i++;
-	if (kind == ENV_LEASE_END) {
+	if (kind == REMOTE_LEASE_END) {
 		if (i < n_remotes)
 			remote_end(s, i, "its connection to that site closed");
 		return NULL;
@@ -204,7 +204,7 @@ conn *remote_for(server *s, conn *c, const wire_msg *m)
 	re->unsure = false;
 	w->n_groups = 0;
 	w->revision = c->revision;
-	bool lease = kind == ENV_LEASE;
+	bool lease = kind == REMOTE_LEASE;
 	char host[sizeof w->engine_host] = "";
 	if (lease) {
 		for (size_t a = 0; a < w->n_att; a++)

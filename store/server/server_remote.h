@@ -10,12 +10,12 @@
 
 /* What an envelope is for: a client's request, or a message of the
  * replica's own about leases. */
-enum { ENV_REQUEST, ENV_LEASE_END, ENV_LEASE, ENV_LEASES_FIRST, ENV_LEASES_LAST };
+enum { REMOTE_REQUEST, REMOTE_LEASE_END, REMOTE_LEASE, REMOTE_LEASES_FIRST, REMOTE_LEASES_LAST };
 
 /* ---- at a replica ---- */
 /* This site's address, which each envelope names. */
 void remote_set_self(const char *addr);
-/* c's envelope into e (c NULL: one of the replica's, ENV_LEASES_FIRST or
+/* c's envelope into e (c NULL: one of the replica's, REMOTE_LEASES_FIRST or
  * _LAST); 0, or -1 out of memory. */
 int remote_envelope(record_buf *e, conn *c, int kind);
 /* Appends a whole frame to b: its length, the payload p, the envelope; -1

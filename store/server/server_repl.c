@@ -491,7 +491,7 @@ static int job_queue(conn *c, record_buf *payload, store_err *err)
 static int forward(conn *c, const record_buf *frame, bool staged, store_err *err)
 {
 	record_buf env = { 0 }, payload = { 0 };
-	int rc = remote_envelope(&env, c, ENV_REQUEST);
+	int rc = remote_envelope(&env, c, REMOTE_REQUEST);
 	for (size_t i = 0; staged && rc == 0 && i < c->n_stage; i++)
 		rc = remote_put_frame(&payload, c->stage[i].data, c->stage[i].len, &env);
 	if (rc == 0)
@@ -518,19 +518,19 @@ static int lease_frame(record_buf *payload, conn *c, int kind)
 	return rc;
 }
 
-/* A message of the replica's own about leases: c's ended (ENV_LEASE_END),
- * or, c NULL, all of this replica's (between ENV_LEASES_FIRST and _LAST).
+/* A message of the replica's own about leases: c's ended (REMOTE_LEASE_END),
+ * or, c NULL, all of this replica's (between REMOTE_LEASES_FIRST and _LAST).
  * One that fails has them all told again (announce). */
 static void lease_message(server *s, conn *c)
 {
 	record_buf payload = { 0 };
 	store_err err;
-	int rc = lease_frame(&payload, c, c ? ENV_LEASE_END : ENV_LEASES_FIRST);
+	int rc = lease_frame(&payload, c, c ? REMOTE_LEASE_END : REMOTE_LEASES_FIRST);
 	for (size_t i = 0; !c && rc == 0 && i < s->n_conns; i++)
 		if (!s->conns[i]->dead && s->conns[i]->n_att && s->conns[i]->serial)
-			rc = lease_frame(&payload, s->conns[i], ENV_LEASE);
+			rc = lease_frame(&payload, s->conns[i], REMOTE_LEASE);
 	if (!c && rc == 0)
-		rc = lease_frame(&payload, NULL, ENV_LEASES_LAST);
+		rc = lease_frame(&payload, NULL, REMOTE_LEASES_LAST);
 	if (rc < 0 || job_queue(NULL, &payload, &err) < 0) {
 		srv_log(s, "replication: cannot tell the master of this site's engines: %s", rc < 0 ? "out of memory" : err.msg);
 		announce = true;
