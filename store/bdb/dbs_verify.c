@@ -85,6 +85,37 @@ static store_code get_task(verify_arg *a, const char *exec_id, const char *task_
 	return c;
 }
 
+/* A task's entries in other databases: a waiting task's deadline in the
+ * deadline index (the server's timer finds it there), and its last log
+ * line (check_log counts them all). */
+static store_code check_task_entries(verify_arg *a, const char *exec_id, const record_task *t)
+{
+	bool found = true;
+	store_code c;
+	int64_t us;
+	if (t->status == TASK_WAITING && t->input_deadline && record_timestamp_parse(t->input_deadline, &us) &&
+	    us >= 0) {
+		unsigned char dk[KEY_DEADLINE_MAX];
+		size_t dn = key_deadline(dk, sizeof dk, us, exec_id, t->task_id);
+		if (dn && (c = has_key(a, DBI_DEADLINES, dk, dn, &found)) != STORE_OK)
+			return c;
+		if (!found)
+			report(a, "task '%s' of execution '%s': its deadline %s is missing from the deadline index",
+			       t->task_id, exec_id, t->input_deadline);
+	}
+	if (t->log_count) {
+		unsigned char lk[KEY_LOG_MAX + 8];
+		size_t ln = key_log(lk, sizeof lk, exec_id, t->task_id, t->log_count - 1);
+		found = true;
+		if (ln && (c = has_key(a, DBI_LOGS, lk, ln, &found)) != STORE_OK)
+			return c;
+		if (!found)
+			report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing", t->task_id,
+			       exec_id, (unsigned long long)t->log_count, (unsigned long long)t->log_count - 1);
+	}
+	return STORE_OK;
+}
+
 static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 {
 	verify_arg *a = ctx;
@@ -125,39 +156,14 @@ static store_code check_exec(void *ctx, const DBT *k, const DBT *d)
 			waiting++;
 			if (e.paused_task_id && strcmp(e.paused_task_id, t.task_id) == 0)
 				paused_ok = true;
-			int64_t us;
-			if (t.input_deadline && record_timestamp_parse(t.input_deadline, &us) && us >= 0) {
-				/* the server's timer finds it in the deadline index */
-				unsigned char dk[KEY_DEADLINE_MAX];
-				size_t dn = key_deadline(dk, sizeof dk, us, e.id, t.task_id);
-				bool found = true;
-				if (dn && (c = has_key(a, DBI_DEADLINES, dk, dn, &found)) != STORE_OK) {
-					record_task_free(&t);
-					record_exec_free(&e);
-					return c;
-				}
-				if (!found)
-					report(a, "task '%s' of execution '%s': its deadline %s is missing from the "
-						  "deadline index", t.task_id, e.id, t.input_deadline);
-			}
 		}
 		complete += t.status == TASK_COMPLETE;
-		if (t.log_count) {
-			/* its last line exists (check_logs counts them all) */
-			unsigned char lk[KEY_LOG_MAX + 8];
-			size_t ln = key_log(lk, sizeof lk, e.id, t.task_id, t.log_count - 1);
-			bool found = true;
-			if (ln && (c = has_key(a, DBI_LOGS, lk, ln, &found)) != STORE_OK) {
-				record_task_free(&t);
-				record_exec_free(&e);
-				return c;
-			}
-			if (!found)
-				report(a, "task '%s' of execution '%s': counts %llu log lines but line %llu is missing",
-				       t.task_id, e.id, (unsigned long long)t.log_count,
-				       (unsigned long long)t.log_count - 1);
-		}
+		c = check_task_entries(a, e.id, &t);
 		record_task_free(&t);
+		if (c) {
+			record_exec_free(&e);
+			return c;
+		}
 	}
 	if (complete != e.tasks_complete)
 		report(a, "execution '%s': its record counts %llu complete tasks but %llu are", e.id,
