@@ -291,12 +291,18 @@ int app_repl_refresh(app *a)
 {
 	struct app_repl was = a->repl;
 	memset(&a->repl, 0, sizeof a->repl);
-	/* (the settings file says whether it is a site: a dashboard on a
-	 * home of its own asks nothing more each second) */
-	store_repl_info *in = a->watch_fd >= 0 && !a->remote_host[0] && store_repl_configured(a->home)
-				      ? malloc(sizeof *in) : NULL;
+	/* whether the home is a site: a local one's settings file says so; an
+	 * ssh:// home's server is asked, and once it says no it is not asked
+	 * again on that connection (a home becomes a site only with its
+	 * server stopped).  A dashboard on a home of its own asks nothing
+	 * more each second. */
+	bool site = a->remote_host[0] ? !a->remote_not_site : store_repl_configured(a->home);
+	store_repl_info *in = a->watch_fd >= 0 && site ? malloc(sizeof *in) : NULL;
 	store_err err;
-	if (in && store_repl_status(a->st, in, &err) == STORE_OK) {
+	store_code c = in ? store_repl_status(a->st, in, &err) : STORE_OK;
+	if (in && a->remote_host[0] && (c == STORE_INVALID_STATE || (c == STORE_OK && in->role == STORE_REPL_OFF)))
+		a->remote_not_site = true; /* "not a site of a replication group" */
+	if (in && c == STORE_OK) {
 		a->repl.role = in->role;
 		snprintf(a->repl.master, sizeof a->repl.master, "%s", in->master);
 		a->repl.lag_known = in->lag_known;

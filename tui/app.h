@@ -170,6 +170,7 @@ typedef struct app {
 	bool reconnecting;
 	bool server_stopped;   /* its owner stopped the server: wait for a key before starting one */
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
+	bool remote_not_site;  /* its server said it is no site of a group (asked again after a reconnect) */
 	/* the site's place in its replication group, for the header: read
 	 * each second while the home is a site (app_repl_refresh) */
 	struct app_repl {

@@ -169,6 +169,7 @@ static void watch_connect(app *a)
 	int fd;
 	if (store_watch(a->st, &fd, &err) == STORE_OK) {
 		a->watch_fd = fd;
+		a->remote_not_site = false; /* perhaps another server: asked again */
 		if (a->reconnecting) {
 			a->reconnecting = false;
 			app_set_msg(a, false, "reconnected to the store server");

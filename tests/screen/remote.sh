@@ -16,6 +16,16 @@ load_demo
 start --home "$R"
 expect_screen "nightly-etl-1190" 10
 expect_screen "127.0.0.1:/"
+# a home that is no site of a group: its server is asked so once, not each
+# second (an idle dashboard makes no request; a status's own are counted
+# first, by two in a row)
+served() { "$SEECTL" server status | awk '$1 == "requests" { print $2 }'; }
+r0=$(served)
+r1=$(served)
+sleep 3
+r2=$(served)
+extra=$((r2 - r1 - (r1 - r0)))
+[ "$extra" -le 0 ] || fail "an idle dashboard over ssh made $extra requests in 3 s"
 keys n n
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause"
 expect_screen "= paused            nightly-etl-1190" 1

@@ -14,7 +14,8 @@
 SEETOP=$top_builddir/tui/seetop
 command -v tmux >/dev/null || { echo "FAIL: tmux is not installed: the screen tests need it (apt-get install tmux)" >&2; exit 1; }
 T="tmux -L seetop-repl-$$"
-trap '$T kill-server 2>/dev/null; stop_sites' EXIT
+. "$top_srcdir/tests/remote/sshd.sh"
+trap '$T kill-server 2>/dev/null; sshd_stop; stop_sites' EXIT
 printf 'confirm: true\nrefresh_ms: 200\n' >"$SEETOP_CONFIG"
 
 # a dashboard on each site, in its own 100x30 window of one tmux server
@@ -52,6 +53,18 @@ header 1 | grep -qF "replica" && fail "the master's header names a replica: $(he
 "$SEETOP" -b --home "$(site_home 2)" >"$work/batch" 2>&1 || fail "seetop -b at site 2: $(cat "$work/batch")"
 head -1 "$work/batch" | grep -qF "seetop [RO]  replica of $(site_addr 1), 0.0 s behind  running " ||
 	fail "seetop -b at site 2 lacks the role: $(head -1 "$work/batch")"
+
+# a dashboard on a site addressed as ssh:// (a real sshd on 127.0.0.1) says
+# its role as a local one does: the site's server is asked, not a file here
+sshd_start
+mkdir -m 700 "$work/run"
+$T new-window -d -n siter2 "env TERM=xterm-256color SEETOP_CONFIG=$SEETOP_CONFIG SEETOP_SSH=$SSH_WRAPPER \
+XDG_RUNTIME_DIR=$work/run SEETOP_REMOTE_SEECTL='env SEESTORE_SERVER=${SEESTORE_SERVER:-} SEETOP_CONFIG=$SEETOP_CONFIG $SEECTL' \
+$SEETOP --home ssh://$(id -un)@127.0.0.1:$SSHD_PORT$(site_home 2); echo \"[exit \$?]\"; sleep 60"
+wait_for 10 shows r2 "nightly-etl-1190" || fail "the dashboard on site 2 over ssh did not start: $(pane r2)"
+expect_header r2 "replica of $(site_addr 1), 0.0 s behind" 3
+$T kill-window -t siter2
+sshd_stop
 
 # a pause made at a replica (forwarded to the master) shows everywhere
 # within a second of its command's answer
