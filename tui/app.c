@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -287,8 +288,18 @@ const char *app_remote_host(const char *home, char *out, size_t cap)
 	return slash;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int app_repl_refresh(app *a)
 {
+	int64_t now = mono_ms();
+	if (now < a->repl_ask_after)
+		return DO_NOTHING; /* the last ask failed: the role shown stays a while */
 	struct app_repl was = a->repl;
 	memset(&a->repl, 0, sizeof a->repl);
 	/* whether the home is a site: a local one's settings file says so; an
@@ -299,7 +310,18 @@ int app_repl_refresh(app *a)
 	bool site = a->remote_host[0] ? !a->remote_not_site : store_repl_configured(a->home);
 	store_repl_info *in = a->watch_fd >= 0 && site ? malloc(sizeof *in) : NULL;
 	store_err err;
-	store_code c = in ? store_repl_status(a->st, in, &err) : STORE_OK;
+	store_code c = STORE_OK;
+	if (in) {
+		store_set_timeout(a->st, APP_REPL_ASK_MS);
+		c = store_repl_status(a->st, in, &err);
+		store_set_timeout(a->st, APP_CALL_TIMEOUT_MS);
+	}
+	if (in && c != STORE_OK && c != STORE_INVALID_STATE) {
+		a->repl = was; /* not known now: what was known stays shown */
+		a->repl_ask_after = now + APP_REPL_BACKOFF_MS;
+		free(in);
+		return DO_NOTHING;
+	}
 	if (in && a->remote_host[0] && (c == STORE_INVALID_STATE || (c == STORE_OK && in->role == STORE_REPL_OFF)))
 		a->remote_not_site = true; /* "not a site of a replication group" */
 	if (in && c == STORE_OK) {

@@ -171,6 +171,7 @@ typedef struct app {
 	bool server_stopped;   /* its owner stopped the server: wait for a key before starting one */
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
 	bool remote_not_site;  /* its server said it is no site of a group (asked again after a reconnect) */
+	int64_t repl_ask_after; /* monotonic ms before which the role is not asked (one failed) */
 	/* the site's place in its replication group, for the header: read
 	 * each second while the home is a site (app_repl_refresh) */
 	struct app_repl {
@@ -252,6 +253,15 @@ typedef struct action {
 extern const action app_actions[];
 
 #define APP_MARKS_MAX 1000
+/* How long a dashboard's call waits for its answer: a server that went
+ * away must not freeze the screen (the loop reconnects). */
+#define APP_CALL_TIMEOUT_MS 2000
+/* The role's ask, once a second at a site: it waits at most this long (a
+ * replica's server waits up to 500 ms for a master that hangs), and after
+ * one that failed (a server stopped with Ctrl-Z) none is made for
+ * APP_REPL_BACKOFF_MS: keys are answered meanwhile. */
+#define APP_REPL_ASK_MS 800
+#define APP_REPL_BACKOFF_MS 3000
 /* The events of the selected execution read (the newest). */
 #define APP_EVENTS 200
 /* The header counts the paused executions when at most this many wait:

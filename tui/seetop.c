@@ -588,7 +588,7 @@ int main(int argc, char **argv)
 	free(who);
 	/* a server that went away must not freeze the screen: calls give up
 	 * soon, and the loop reconnects */
-	store_set_timeout(a.st, 2000);
+	store_set_timeout(a.st, APP_CALL_TIMEOUT_MS);
 
 	atexit(restore_terminal);
 	signal(SIGINT, on_stop);
