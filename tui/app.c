@@ -4,6 +4,7 @@
  * prompt.c. */
 #include "config.h"
 
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -56,6 +57,44 @@ void app_free(app *a)
 static void learn_failed(app *a, const store_item *it);
 static void select_task(app *a, const char *keep);
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether reads wait: one timed out a moment ago (the server is stopped,
+ * or its host is cut off); the status line says so. */
+static bool reads_wait(const app *a)
+{
+	return a->silent_until && mono_ms() < a->silent_until;
+}
+
+int app_reads_resume(app *a)
+{
+	if (reads_wait(a))
+		return DO_NOTHING;
+	int todo = a->reload_held ? DO_RELOAD : DO_NOTHING;
+	bool held = a->silent_until != 0;
+	a->silent_until = 0;
+	if (held && !a->have_item && a->sel < a->n_rows && !a->reload_held) {
+		app_load_item(a); /* the selected execution's details, held (a reload reads them too) */
+		todo |= DO_DRAW;
+	}
+	return todo;
+}
+
+/* A read failed: one that timed out holds the reads a while. */
+static void read_failed(app *a, const store_err *err)
+{
+	if (err->db_ret == ETIMEDOUT) {
+		a->silent_until = mono_ms() + APP_SILENT_MS;
+		app_set_msg(a, true, "reads wait %d s: %s", APP_SILENT_MS / 1000, err->msg);
+	} else
+		app_set_msg(a, true, "%s", err->msg);
+}
+
 void app_load_item(app *a)
 {
 	/* the selected task stays when the same execution is read again; but
@@ -66,11 +105,11 @@ void app_load_item(app *a)
 	    strcmp(a->item.exec.id, a->rows[a->sel].exec.id) == 0)
 		snprintf(keep, sizeof keep, "%s", a->item.tasks[a->task_sel].task_id);
 	free_item(a);
-	if (a->sel >= a->n_rows)
+	if (a->sel >= a->n_rows || reads_wait(a))
 		return;
 	store_err err;
 	if (store_get_item(a->st, a->rows[a->sel].exec.id, &a->item, &err)) {
-		app_set_msg(a, true, "%s", err.msg);
+		read_failed(a, &err);
 		return;
 	}
 	a->have_item = true;
@@ -286,13 +325,6 @@ const char *app_remote_host(const char *home, char *out, size_t cap)
 	}
 	snprintf(out, cap, "%.*s", (int)(end - p), p);
 	return slash;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int app_repl_refresh(app *a)
@@ -674,8 +706,13 @@ int app_reload(app *a)
 	record_exec *v;
 	size_t n;
 	uint64_t counts[EXEC_STATUS_COUNT], gen;
+	if (reads_wait(a)) {
+		a->reload_held = true;
+		return DO_DRAW;
+	}
+	a->reload_held = false;
 	if (store_list_counts(a->st, list_status(a), &next, LIST_PAGE, &v, &n, counts, &gen, &err)) {
-		app_set_msg(a, true, "%s", err.msg);
+		read_failed(a, &err);
 		return DO_DRAW;
 	}
 	memcpy(a->counts, counts, sizeof counts);

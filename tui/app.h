@@ -172,6 +172,8 @@ typedef struct app {
 	char remote_host[256]; /* the host of an ssh:// home; "" for a local one */
 	bool remote_not_site;  /* its server said it is no site of a group (asked again after a reconnect) */
 	int64_t repl_ask_after; /* monotonic ms before which the role is not asked (one failed) */
+	int64_t silent_until;   /* monotonic ms: a read timed out (the server stopped?), none is made before */
+	bool reload_held;       /* a reload was not made meanwhile: made once reads go on */
 	/* the site's place in its replication group, for the header: read
 	 * each second while the home is a site (app_repl_refresh) */
 	struct app_repl {
@@ -262,6 +264,10 @@ extern const action app_actions[];
  * APP_REPL_BACKOFF_MS: keys are answered meanwhile. */
 #define APP_REPL_ASK_MS 800
 #define APP_REPL_BACKOFF_MS 3000
+/* After a read that timed out, the selected execution's details and the
+ * list are not read for this long: moving answers at once, on what the
+ * screen last showed (a change asked by a key is still sent). */
+#define APP_SILENT_MS 3000
 /* The events of the selected execution read (the newest). */
 #define APP_EVENTS 200
 /* The header counts the paused executions when at most this many wait:
@@ -293,6 +299,8 @@ int app_push_apply(app *a);
  * of a replication group (a home that is not makes no request); DO_TICK
  * (the header) when what the header says of it changed, else DO_NOTHING. */
 int app_repl_refresh(app *a);
+/* Each second: a reload held while reads waited, once they no longer do. */
+int app_reads_resume(app *a);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */
 const char *app_remote_host(const char *home, char *out, size_t cap);

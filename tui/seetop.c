@@ -315,7 +315,7 @@ static int wait_input(app *a, int *todo)
 	time_t sec = now.tv_sec;
 	if (sec != a->clock_sec) {
 		a->clock_sec = sec;
-		*todo |= DO_TICK | app_repl_refresh(a); /* the header's role and lag tick with it */
+		*todo |= DO_TICK | app_repl_refresh(a) | app_reads_resume(a); /* the header's role and lag tick with it */
 	}
 	if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
 		int key = getch();

@@ -148,8 +148,11 @@ store_code client_hello(store *st, int fd, bool *answered, bool *again, store_er
 	(void)client_send_all(fd, b.data, b.len, deadline);
 	record_buf_free(&b);
 	int r = client_recv_frame(fd, &st->in, deadline);
-	if (r == -2)
-		return err_set(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
+	if (r == -2) {
+		err_set(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
+		err->db_ret = ETIMEDOUT;
+		return STORE_STORAGE;
+	}
 	if (r < 0)
 		return err_set(err, STORE_STORAGE, "the store server of '%s' closed the connection", st->home);
 	wire_msg m;
@@ -283,9 +286,11 @@ static store_code call(store *st, const record_buf *req, int timeout_ms, store_e
 				break;
 			if (r == -2) {
 				disconnect(st);
-				return err_set(err, STORE_STORAGE,
-					    "the store server of '%s' (pid %ld) did not answer within %d s: is it stopped?",
-					    st->home, st->server_pid, timeout_ms / 1000);
+				err_set(err, STORE_STORAGE,
+					"the store server of '%s' (pid %ld) did not answer within %.1f s: is it stopped?",
+					st->home, st->server_pid, timeout_ms / 1000.0);
+				err->db_ret = ETIMEDOUT; /* a caller may wait before it asks again */
+				return STORE_STORAGE;
 			}
 			if (r == -3) {
 				disconnect(st);

@@ -25,10 +25,35 @@ expect_screen "? no engine         nightly-etl-1190" 3
 keys q
 expect_screen "[exit 0]"
 
-# a stopped server: the dashboard does not freeze on quitting
+# a stopped server: moving reads the selected execution, and the first
+# read waits its 2 s and times out; those that follow are not made for 3 s,
+# so the moves after it answer at once (each waited 2 s): 4 moves, each seen
+# in the header's position before the next; the status line says why after
+# the first (until the next key); once the server answers the details come
+# back by themselves
 start
 expect_screen "nightly-etl-1190"
 pid=$(head -1 "$SEETOP_HOME/server.lock")
+kill -STOP "$pid"
+row() { screen | head -1 | grep -oE "row [0-9]+/"; }
+said=
+t0=$(date +%s%3N)
+for k in j j k k; do
+	was=$(row)
+	$T send-keys "$k"
+	for _ in $(seq 1 100); do [ "$(row)" != "$was" ] && break; sleep 0.05; done
+	[ "$(row)" != "$was" ] || fail "the dashboard did not move with its server stopped: $(screen | head -1)"
+	if [ -z "$said" ]; then
+		said=1
+		expect_screen "reads wait 3 s: the store server of '$SEETOP_HOME'" 5
+	fi
+done
+moves_ms=$(($(date +%s%3N) - t0))
+[ "$moves_ms" -lt 4000 ] || fail "4 moves with the server stopped took $moves_ms ms (load $(cut -d' ' -f1 /proc/loadavg))"
+echo "4 moves with the server stopped: $moves_ms ms (load $(cut -d' ' -f1 /proc/loadavg))"
+expect_not_screen "execution deploy-prod-4821"
+kill -CONT "$pid"
+expect_screen "execution deploy-prod-4821" 6
 kill -STOP "$pid"
 t0=$(date +%s%N)
 keys q
