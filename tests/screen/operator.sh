@@ -134,7 +134,7 @@ expect_not_screen "invoice-run-11"
 keys f
 expect_screen "[complete only]"
 keys f
-expect_not_screen " only]"
+expect_gone " only]"
 # s: started, age, deadline, status, workflow; S reverses
 keys s
 expect_screen "[by age]"
