@@ -47,7 +47,10 @@ echo "transitions acknowledged: $ok; in the audit trail: $recorded"
 "$tool" open "$SEETOP_HOME" || fail "verify at the end"
 if command -v tmux >/dev/null; then
 	tmux -L "$sock" send-keys q
-	sleep 0.5
+	# ([exit 0] shows once seetop has exited, its sanitizers' exit-time
+	# checks done: on a loaded machine that may take more than the fixed
+	# 0.5 s once waited for; within 10 s)
+	for _ in $(seq 100); do tmux -L "$sock" capture-pane -p | grep -q '\[exit 0\]' && break; sleep 0.1; done
 	tmux -L "$sock" capture-pane -p | grep -q '\[exit 0\]' || fail "the dashboard did not survive: $(tmux -L "$sock" capture-pane -p | tail -3)"
 fi
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }

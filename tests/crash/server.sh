@@ -123,8 +123,10 @@ out=$(timeout 120 "$tool" check "$home" "$work/ack" 2>&1) || fail "after $client
 echo "client kills: $client_kills; $(echo "$out" | tail -1)"
 for t in 0 1; do pane ":$t" | grep -q "seetop " || fail "dashboard $t is gone"; done
 for t in 0 1; do $T send-keys -t ":$t" q; done
-sleep 0.5
-for t in 0 1; do pane ":$t" | grep -q "seetop " && fail "dashboard $t did not quit on q: $(pane ":$t" | tail -3)"; done
+for t in 0 1; do
+	for _ in $(seq 50); do pane ":$t" | grep -q "seetop " || break; sleep 0.1; done
+	pane ":$t" | grep -q "seetop " && fail "dashboard $t did not quit on q within 5 s: $(pane ":$t" | tail -3)"
+done
 
 # ---- stopped clients ----
 python3 - "$work/big.yaml" <<'PY'

@@ -87,31 +87,41 @@ in_step() { on 3 repl status --json && [ "$(json "['lag_ms']")" = 0 ]; }
 wait_for 10 in_step || fail "site 3 does not catch up: $(cat "$work/out")"
 
 # a master that hangs does not hold a replica's server for each status (a
-# dashboard asks one each second): the first waits for the master's
-# answer (0.5 s at most), those that follow within 2 s do not ask again
-# (the same 5 with the master answering, first: the baseline of this run)
-b0=$(date +%s%3N)
-for i in 1 2 3 4 5; do
-	on 2 server status
-	expect_rc 0 "server status at site 2"
-done
-base=$(($(date +%s%3N) - b0))
+# dashboard asks one each second, and several may): the first waits for
+# the master's answer (0.5 s at most), those that follow within 2 s do not
+# ask again.  The five statuses are asked at once, as several dashboards
+# do, and the server answers them one after another: asking the hung
+# master for each adds 2,500 ms, asking it once 500 ms.  (Asked one after
+# another, five statuses on a loaded machine took more than 2 s, so that
+# the master was rightly asked again, and with the machine's own delays
+# they took 1,707 and 2,554 ms more than the baseline: over the bound.)
+# statuses TAG: five server statuses at site 2 at once; took: their time, ms
+statuses() {
+	local t i p pids=""
+	t=$(date +%s%3N)
+	for i in 1 2 3 4 5; do
+		${SEETOP_WRAPPER:-} "$SEECTL" --home "$(site_home 2)" server status >"$work/$1.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || fail "a server status at site 2 ($1) failed: $(cat "$work/$1".*)"; done
+	took=$(($(date +%s%3N) - t))
+}
+# (the same five with the master answering, first: the baseline of this run)
+statuses answering
+base=$took
 kill -STOP "$(site_pid 1)"
 # the master's last answer stays fresh for 250 ms (a status within it says
 # what the master said then): the statuses are asked once it is stale
 sleep 0.3
-t0=$(date +%s%3N)
-for i in 1 2 3 4 5; do
-	on 2 server status
-	expect_rc 0 "server status at site 2 while the master hangs"
-done
-t1=$(date +%s%3N)
+statuses hung
 kill -CONT "$(site_pid 1)"
-expect_out "replicated a replica, at $(site_addr 2), of $(site_addr 1) (its lag unknown: the master does not answer)"
-# asking the hung master each time adds 2,500 ms or more; once, 500 ms
-[ $((t1 - t0 - base)) -lt 1500 ] ||
-	fail "5 statuses at a replica whose master hangs took $((t1 - t0)) ms, $((t1 - t0 - base)) ms more than with the master answering (each asking it: 2500 ms more)"
-echo "5 statuses at a replica whose master hangs: $((t1 - t0)) ms, against $base ms with it answering (load $(cut -d' ' -f1 /proc/loadavg))"
+for i in 1 2 3 4 5; do
+	grep -qF "replicated a replica, at $(site_addr 2), of $(site_addr 1) (its lag unknown: the master does not answer)" "$work/hung.$i" ||
+		fail "a status at site 2 while its master hangs: $(cat "$work/hung.$i")"
+done
+[ $((took - base)) -lt 1500 ] ||
+	fail "5 statuses at once at a replica whose master hangs took $took ms, $((took - base)) ms more than with the master answering (each asking it: 2500 ms more)"
+echo "5 statuses at once at a replica whose master hangs: $took ms, against $base ms with it answering (load $(cut -d' ' -f1 /proc/loadavg))"
 wait_for 10 in_step || fail "site 3 is not in step after the master was let go: $(cat "$work/out")"
 
 # two sites: strict, and said so

@@ -46,7 +46,7 @@ expect_screen "the last bulk action, 3 executions"
 expect_screen "resumed m4"
 expect_screen "skipped m3: task 't' waits for a required answer"
 keys Escape
-expect_not_screen "the last bulk action"
+expect_gone "the last bulk action"
 # x on marks: one reason for all, then one confirmation
 keys g
 keys Down Space Down Space

@@ -36,7 +36,7 @@ expect_screen "nightly-etl-1190"
 # / searches by id or name
 keys / 'backup' Enter
 expect_screen "backup-db-884"
-expect_not_screen "deploy-prod-4821"
+expect_gone "deploy-prod-4821" # (backup-db-884 showed before the search too)
 keys Escape
 expect_screen "deploy-prod-4821"
 keys q

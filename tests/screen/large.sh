@@ -29,17 +29,27 @@ $(screen)"
 $(screen)"
 }
 contiguous "the first screen"
+# drained: every key sent before is handled (keys are read in order, and
+# the help opens only once those before it are done): a fixed sleep after a
+# burst of keys may not be enough on a loaded machine
+drained() {
+	$T send-keys ?
+	wait_for "quit (or close the help)" 10 || fail "the help did not open after the keys: $(screen)"
+	$T send-keys q
+	for _ in $(seq 100); do screen | grep -qF "quit (or close the help)" || return 0; sleep 0.1; done
+	fail "the help did not close: $(screen)"
+}
 
 # down across the window's edge (1024 rows) and on
 for _ in $(seq 120); do $T send-keys NPage; done
-sleep 1
+drained
 contiguous "after 120 pages down"
 deep=$(ids | head -1)
 [ "$deep" -lt 2000 ] || fail "120 pages down still shows gen-$deep at the top"
 
 # back up to the top: the rows dropped on the way down are read again
 for _ in $(seq 130); do $T send-keys PPage; done
-sleep 1
+drained
 contiguous "after paging back up"
 expect_screen "gen-00002999"
 
@@ -49,10 +59,10 @@ expect_screen "gen-00000000"
 [ "$(selected)" = gen-00000000 ] || fail "G did not select the oldest execution (selected: $(selected))"
 contiguous "the last page"
 for _ in $(seq 10); do $T send-keys PPage; done
-sleep 0.5
+drained
 contiguous "ten pages up from the end"
 for _ in $(seq 80); do $T send-keys k; done
-sleep 0.5
+drained
 contiguous "80 rows up"
 
 # the first page again
@@ -61,11 +71,13 @@ expect_screen "gen-00002999"
 [ "$(selected)" = gen-00002999 ] || fail "g did not select the newest execution (selected: $(selected))"
 
 # n: the next execution that waits, found in the index wherever it is
+# (n reads the index: its row is selected once the answer came)
 keys n
-sel=$(selected)
+for _ in $(seq 50); do sel=$(selected); [ -n "$sel" ] && [ "$sel" != gen-00002999 ] && break; sleep 0.1; done
 [ -n "$sel" ] && [ "$("$SEECTL" show --json "$sel" | python3 -c 'import json,sys; print(json.load(sys.stdin)["execution"]["status"])')" = waiting-for-input ] ||
 	fail "n selected '$sel', which does not wait"
 first_waiting=$sel
 keys n
+for _ in $(seq 50); do [ "$(selected)" != "$first_waiting" ] && break; sleep 0.1; done
 [ "$(selected)" != "$first_waiting" ] || fail "a second n stayed on $first_waiting"
 finish

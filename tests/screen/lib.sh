@@ -52,6 +52,17 @@ has_sgr() { # TEXT PARAM: the row of TEXT sets SGR parameter PARAM
 	return 1
 }
 expect_not_screen() { ! screen | grep -qF -- "$1" || fail "screen holds '$1'"; }
+# expect_gone TEXT [SECONDS]: what a key just sent takes away is gone within
+# SECONDS (3): keys() waits 0.15 s, which a loaded machine may not keep to
+expect_gone() {
+	local deadline=$((SECONDS + ${2:-3}))
+	while [ $SECONDS -le $deadline ]; do
+		screen | grep -qF -- "$1" || return 0
+		sleep 0.05
+	done
+	fail "screen still holds '$1':
+$(screen)"
+}
 json() { "$SEECTL" show --json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$2"; }
 home_sum() { (cd "$1" && find . -type f ! -name '__db.*' -print0 | sort -z | xargs -0 md5sum); }
 load_demo() { "$SEECTL" import "$top_srcdir/assets/demo.yaml" >/dev/null || fail "importing the demo"; }

@@ -43,6 +43,8 @@ running() { screen | grep -oE 'running [0-9]+' | head -1 | grep -oE '[0-9]+'; }
 start
 expect_screen "deploy-prod-4821"
 keys G
+# (G's move waited for: the header's position says the last row, row N/N)
+for _ in $(seq 50); do screen | head -1 | grep -qE 'row ([0-9]+)/\1( |$)' && break; sleep 0.1; done
 sel_before=$(sel_id)
 [ -n "$sel_before" ] || fail "no selected execution after G:
 $(screen)"

@@ -72,22 +72,31 @@ if grep -q "op-seetop" "$work/history"; then fail "seetop rejected a task alread
 keys Escape Escape Escape q
 expect_screen "[exit 0]"
 
-# 4. a resize to 80x24 redraws the footer and every pane, with no key
+# 4. a resize to 80x24 redraws the footer and every pane at once, with no
+# key.  An idle dashboard also wakes at each clock second, where a build
+# that missed the resize would redraw at the new size: the resize is made
+# just after a second begins and must show within 700 ms, before the next
+# (a fixed 200 ms from any moment, checked by captures that each ran
+# python: on a loaded machine few of them fit in it)
 start
 expect_screen "deploy-prod-4821"
+sleep "$(date +%N | awk '{ printf "%.3f", 1.08 - $1 / 1e9 }')"
 t0=$(date +%s%N)
 $T resize-window -x 80 -y 24
 ok=
-while [ $(( (at = $(date +%s%N) - t0) / 1000000 )) -lt 200 ]; do
+while [ $(( (at = $(date +%s%N) - t0) / 1000000 )) -lt 700 ]; do
 	s=$(screen) # captured from 'at' on: what it shows was drawn by then
 	if [ "$(printf '%s\n' "$s" | sed -n 24p | grep -c '? help  q quit')" = 1 ] &&
-		printf '%s\n' "$s" | grep -q "TASK STATUS" && printf '%s\n' "$s" | grep -q "DETAIL" &&
-		[ "$(printf '%s\n' "$s" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le 80 ]; then
+		printf '%s\n' "$s" | grep -q "TASK STATUS" && printf '%s\n' "$s" | grep -q "DETAIL"; then
 		ok=$((at / 1000000)); break
 	fi
 	sleep 0.01
 done
-[ -n "$ok" ] && echo "redrawn at 80x24 in $ok ms" || fail "80x24 not redrawn within 200 ms without a key:
+# (its width, measured once: python in each capture made them sparse)
+[ -z "$ok" ] || [ "$(printf '%s\n' "$s" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le 80 ] ||
+	{ ok=; echo "a redrawn line is wider than 80 columns"; }
+[ -n "$ok" ] && echo "redrawn at 80x24 in $ok ms (the resize $(( t0 / 1000000 % 1000 )) ms into its second)" ||
+	fail "80x24 not redrawn within 700 ms without a key (the resize $(( t0 / 1000000 % 1000 )) ms into its second):
 $(screen)"
 # and with a prompt open
 keys / deploy

@@ -71,7 +71,8 @@ keys / e20795 Enter
 expect_screen "$long1"
 keys y
 expect_screen "copied (OSC 52): $long1"
-sleep 0.3
+# (seetop writes the OSC 52 after the frame that says so)
+for _ in $(seq 30); do [ "$($T show-buffer 2>/dev/null)" = "$long1" ] && break; sleep 0.1; done
 [ "$($T show-buffer 2>/dev/null)" = "$long1" ] || fail "OSC 52 did not reach the terminal's clipboard: '$($T show-buffer 2>&1)'"
 keys q
 
@@ -86,6 +87,7 @@ if screen | grep -E "^. running " | grep -qF "${long1:0:20}"; then fail "an id r
 $(screen)"; fi
 # the task pane takes the rows its tasks need: release-train-52's 5 tasks
 keys / release Enter Tab
+wait_for " changelog " 5 # (the search's answer, drawn)
 for t in changelog qa-signoff security-signoff notes publish; do
 	screen | grep -q " $t " || fail "at 80x24 task '$t' is hidden:
 $(screen)"
@@ -134,7 +136,7 @@ expect_not_screen "invoice-run-11"
 keys f
 expect_screen "[complete only]"
 keys f
-expect_not_screen " only]"
+expect_gone " only]"
 # s: started, age, deadline, status, workflow; S reverses
 keys s
 expect_screen "[by age]"
@@ -167,7 +169,7 @@ start
 keys / DEPLOY Enter
 expect_screen "deploy-prod-4821"
 expect_screen "deploy-staging-4820"
-expect_not_screen "nightly-etl-1190"
+expect_gone "nightly-etl-1190" # (both deploys showed before the filter too)
 keys Escape
 
 # / in the detail pane searches the log; n and N go to the next and previous match

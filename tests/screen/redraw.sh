@@ -44,7 +44,9 @@ expect_screen "= paused            nightly-etl-1190" 2
 expect_screen "running 2  waiting 6" 2
 # and another to the same row: back as it was
 "$SEECTL" resume nightly-etl-1190 load >/dev/null || fail "seectl resume"
-wait_for "= paused            nightly-etl-1190" 0 && sleep 1
+# (the push is drawn within a frame; a loaded machine may take longer than
+# the second this waited once: gone within 5 s)
+for _ in $(seq 50); do screen | grep -qF "= paused            nightly-etl-1190" || break; sleep 0.1; done
 expect_not_screen "= paused            nightly-etl-1190"
 "$SEECTL" pause nightly-etl-1190 load >/dev/null || fail "seectl pause again"
 expect_screen "= paused            nightly-etl-1190" 2
