@@ -20,6 +20,7 @@ expect_screen "127.0.0.1:/"
 # second (an idle dashboard makes no request; a status's own are counted
 # first, by two in a row)
 served() { "$SEECTL" server status | awk '$1 == "requests" { print $2 }'; }
+sleep 1 # what its start reads, read
 r0=$(served)
 r1=$(served)
 sleep 3
