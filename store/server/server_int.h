@@ -8,6 +8,7 @@
  *   server_jobs.c    the server's own work: the deadlines' timer and the
  *                    notification commands
  *   server_readers.c the reader threads, where long reads run in snapshots
+ *   server_leases.c  the engines attached elsewhere in a replication group
  */
 #ifndef SEESTORE_SERVER_INT_H
 #define SEESTORE_SERVER_INT_H
