@@ -47,6 +47,8 @@
 #define LEASES_FRESH_MS 1500    /* a read waits for a set asked now when the last is older */
 #define LEASES_WAIT_MS 1500     /* and waits at most this long */
 #define LEASES_KEEP_MS 10000    /* a set the master did not confirm this long is dropped */
+#define ENDED_MS 5000           /* a lease that ended here outweighs the master's set this long, at most */
+#define ENDED_MAX 4096
 #define ID_TAG 1
 
 /* ---- the master: its set, published ---- */
@@ -192,6 +194,15 @@ static struct {
 	int64_t want_until;   /* ms: a read needed the set */
 	int64_t looked;       /* ms: the last look at the subscribers */
 	dbs_repl_role role;   /* the site's, at leases_tick's last look */
+	/* leases of this replica's engines that ended here: the master's set
+	 * names them until it hears of it, and a dashboard here would see the
+	 * engine come back for a second; so they are not taken from that set
+	 * until a set without them comes, or ENDED_MS passed */
+	struct ended {
+		char *id;
+		int64_t at;
+	} ended[ENDED_MAX];
+	size_t n_ended;
 } el;
 
 static int id_cmp(const char *a, size_t alen, const char *b)
@@ -201,8 +212,18 @@ static int id_cmp(const char *a, size_t alen, const char *b)
 	return c ? c : alen < blen ? -1 : alen > blen;
 }
 
+static bool ended_here(const char *id, size_t len)
+{
+	for (size_t i = 0; i < el.n_ended; i++)
+		if (id_cmp(id, len, el.ended[i].id) == 0)
+			return true;
+	return false;
+}
+
 bool leases_elsewhere(const char *id, size_t len)
 {
+	if (el.n_ended && ended_here(id, len))
+		return false;
 	if (el.too_many)
 		return true;
 	size_t lo = 0, hi = el.n;
@@ -232,7 +253,42 @@ bool leases_unknown(void)
 void leases_elsewhere_each(void (*fn)(void *ctx, const char *id), void *ctx)
 {
 	for (size_t i = 0; i < el.n; i++)
-		fn(ctx, el.v[i]);
+		if (!el.n_ended || !ended_here(el.v[i], strlen(el.v[i])))
+			fn(ctx, el.v[i]);
+}
+
+void leases_ended_here(const char *const *ids, size_t n)
+{
+	if (!el.held)
+		return;
+	int64_t now = srv_now_ms();
+	for (size_t i = 0; i < n; i++) {
+		if (el.n_ended == ENDED_MAX) { /* the oldest goes */
+			free(el.ended[0].id);
+			memmove(el.ended, el.ended + 1, --el.n_ended * sizeof el.ended[0]);
+		}
+		char *id = strdup(ids[i]);
+		if (id)
+			el.ended[el.n_ended++] = (struct ended){ id, now };
+	}
+}
+
+/* The ended leases the master's set no longer names, or that waited long
+ * enough, are forgotten. */
+static void ended_settle(int64_t now)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < el.n_ended; i++) {
+		char *id = el.ended[i].id;
+		bool named = false;
+		for (size_t k = 0; k < el.n && !named; k++)
+			named = strcmp(el.v[k], id) == 0;
+		if (named && now - el.ended[i].at < ENDED_MS)
+			el.ended[j++] = el.ended[i];
+		else
+			free(id);
+	}
+	el.n_ended = j;
 }
 
 static void set_free(char **v, size_t n)
@@ -266,6 +322,7 @@ static void set_install(server *s, char **v, size_t n, bool too_many)
 	el.n = n;
 	el.too_many = too_many;
 	el.held = too_many || n;
+	ended_settle(srv_now_ms());
 }
 
 static void set_drop(server *s, const char *why)
@@ -373,6 +430,8 @@ static void replica_tick(server *s, int64_t now)
 		el.held = true;
 	}
 	record_buf_free(&ids);
+	if (el.n_ended && now - el.ended[0].at >= ENDED_MS)
+		ended_settle(now);
 	if (el.held && now - el.confirmed > LEASES_KEEP_MS)
 		set_drop(s, "the master did not answer for 10 s");
 	if (took && a == DBS_ATT_UNKNOWN)

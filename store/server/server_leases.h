@@ -30,6 +30,9 @@ bool leases_elsewhere(const char *id, size_t len);
 bool leases_any_elsewhere(void);
 /* The master's set was too large to send: every engine may be attached. */
 bool leases_unknown(void);
+/* At a replica: an engine's connection here closed, with its lease of
+ * these executions (the master's set names them until it hears of it). */
+void leases_ended_here(const char *const *ids, size_t n);
 /* Calls fn for each id of the master's set (a reader thread's copy). */
 void leases_elsewhere_each(void (*fn)(void *ctx, const char *id), void *ctx);
 /* Before the environment closes: no question to the master is in progress,

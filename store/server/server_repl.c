@@ -542,8 +542,10 @@ static void lease_message(server *s, conn *c)
 
 void repl_conn_closed(server *s, conn *c)
 {
-	if (s->db && dbs_repl_on(s->db) && last != DBS_REPL_MASTER && c->n_att && c->serial)
+	if (s->db && dbs_repl_on(s->db) && last != DBS_REPL_MASTER && c->n_att && c->serial) {
 		lease_message(s, c);
+		leases_ended_here((const char *const *)c->att, c->n_att);
+	}
 }
 
 /* An import's frame at a replica: true when the master is to make it now
