@@ -47,6 +47,7 @@
 #define LEASES_FRESH_MS 1500    /* a read waits for a set asked now when the last is older */
 #define LEASES_WAIT_MS 1500     /* and waits at most this long */
 #define LEASES_KEEP_MS 10000    /* a set the master did not confirm this long is dropped */
+#define LEASES_BACKOFF_MS 10000 /* after a question left unanswered, reads wait for none this long */
 #define ENDED_MS 5000           /* a lease that ended here outweighs the master's set this long, at most */
 #define ENDED_MAX 4096
 #define ID_TAG 1
@@ -119,13 +120,7 @@ static struct watcher {
 } wt = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, 0, 0, NULL, 0, DBS_ATT_UNKNOWN,
 	 false, 0, { 0 } };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* (srv_now_ms's clock: the condition waits on CLOCK_MONOTONIC) */
 static void wait_until(int64_t ms)
 {
 	struct timespec ts;
@@ -139,7 +134,7 @@ static void *watcher_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&wt.lock);
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = srv_now_ms();
 		if (wt.paused || now >= wt.want_until) {
 			pthread_cond_wait(&wt.cond, &wt.lock);
 			continue;
@@ -321,7 +316,6 @@ static void set_install(server *s, char **v, size_t n, bool too_many)
 	el.v = v;
 	el.n = n;
 	el.too_many = too_many;
-	el.held = too_many || n;
 	ended_settle(srv_now_ms());
 }
 
@@ -419,7 +413,9 @@ static void replica_tick(server *s, int64_t now)
 	}
 	el.results = wt.results;
 	pthread_mutex_unlock(&wt.lock);
-	if (took && a != DBS_ATT_UNKNOWN) {
+	/* ("same" after the set was dropped meanwhile confirms nothing: the
+	 * next question asks for the whole set) */
+	if (took && a != DBS_ATT_UNKNOWN && (a != DBS_ATT_SAME || el.held)) {
 		el.confirmed = now;
 		char **v = NULL;
 		size_t n = 0;
@@ -495,8 +491,10 @@ bool leases_must_wait(server *s, unsigned op)
 		return false;
 	int64_t now = srv_now_ms();
 	el.want_until = now + LEASES_WANT_MS;
-	/* answered lately, or lately found without an answer: it runs */
-	if ((el.confirmed && now - el.confirmed < LEASES_FRESH_MS) || (el.gave_up && now - el.gave_up < LEASES_FRESH_MS))
+	/* answered lately, or lately found without an answer (the watcher
+	 * goes on asking meanwhile, but a master that hangs holds no read): it
+	 * runs */
+	if ((el.confirmed && now - el.confirmed < LEASES_FRESH_MS) || (el.gave_up && now - el.gave_up < LEASES_BACKOFF_MS))
 		return false;
 	if (!el.waiting_since)
 		el.waiting_since = now;
