@@ -4,9 +4,12 @@
 # execution that the operator answered at site 3 while the engine is
 # stopped (SIGSTOP: attached, not yet moving): at replica 3, seectl show,
 # seectl list --json, seetop -b and a read-only dashboard show neither as
-# "? no engine" (the replica learns the master's whole attached set).  When
-# an engine is killed (kill -9), site 3 shows its execution stranded within
-# about 2 s: the one-shot commands, and the dashboard through a push.
+# "? no engine" (the replica learns the master's whole attached set).  While
+# the master hangs (SIGSTOP), site 3 answers at once, keeps the set for
+# 10 s, then shows its own engines only (both marked), and learns the set
+# again once the master is back.  When an engine is killed (kill -9), site
+# 3 shows its execution stranded within about 2 s: the one-shot commands,
+# and the dashboard through a push.
 . "${SEETOP_TOP_SRCDIR:?}/tests/repl/lib.sh"
 SEERUN=$top_builddir/cli/seerun
 SEETOP=$top_builddir/tui/seetop
@@ -55,7 +58,16 @@ else:
 PY
 }
 
-make_group
+# heartbeats of 8 s: the master stopped below is not taken for dead (and
+# another elected) for 24 s
+on 1 import "$DATA/test-waiting.yaml" --create
+expect_rc 0 "import at site 1"
+on 1 repl init --listen "$(site_addr 1)" --heartbeat 8000
+expect_rc 0 "repl init"
+for n in 2 3; do
+	on $n repl join --listen "$(site_addr $n)" --helper "$(site_addr 1)" --heartbeat 8000
+	expect_rc 0 "repl join of site $n"
+done
 
 # a question, then a command
 cat >"$work/hold.json" <<'EOF'
@@ -105,6 +117,28 @@ $("$SEECTL" --home "$(site_home 3)" show $x)"
 	"$SEETOP" -b --home "$(site_home 3)" >"$work/batch" 2>&1 || fail "seetop -b at site 3: $(cat "$work/batch")"
 	grep -F -- "$x" "$work/batch" | grep -qF "no engine" && fail "seetop -b at site 3 marks $x: $(grep -F -- "$x" "$work/batch")"
 done
+
+# ---- the master hangs: site 3 answers, keeps the set 10 s, then shows its own ----
+kill -STOP "$(site_pid 1)"
+stopped=$(now_ms)
+t0=$(now_ms)
+on 3 list --json
+took=$(( $(now_ms) - t0 ))
+expect_rc 0 "list at site 3 while the master hangs"
+[ "$took" -le 4000 ] || fail "list at site 3 took $took ms while the master hangs (load: $(cut -d' ' -f1 /proc/loadavg))"
+sleep 2
+for x in at-master at-two; do
+	stranded 3 $x && fail "site 3 forgot $x's engine $(( $(now_ms) - stopped )) ms after the master stopped, not after 10 s"
+done
+wait_for 20 stranded 3 at-two || fail "site 3 still shows at-two's engine attached 20 s after the master stopped"
+dropped=$(( $(now_ms) - stopped ))
+[ "$dropped" -ge 7000 ] || fail "site 3 forgot the master's set $dropped ms after the master stopped, not after 10 s"
+stranded 3 at-master || fail "site 3 forgot at-two's engine but not at-master's"
+wait_for 5 row_has at-two "no engine" || fail "site 3's dashboard does not mark at-two once the set is forgotten: $(row at-two)"
+echo "site 3 showed its own engines only $dropped ms after the master stopped"
+kill -CONT "$(site_pid 1)"
+known() { ! stranded 3 at-master && ! stranded 3 at-two && ! row_has at-two "no engine" && ! row_has at-master "no engine"; }
+wait_for 10 known || fail "site 3 did not learn the master's set again 10 s after the master came back: $(row at-master) / $(row at-two)"
 
 # ---- an engine killed: stranded at site 3 within about 2 s ----
 kill_engine() {
