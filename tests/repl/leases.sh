@@ -7,7 +7,8 @@
 # "? no engine" (the replica learns the master's whole attached set).  While
 # the master hangs (SIGSTOP), site 3 answers at once, keeps the set for
 # 10 s, then shows its own engines only (both marked), and learns the set
-# again once the master is back.  When an engine is killed (kill -9), site
+# again once the master is back.  A set over the 64 KiB a master sends
+# (600 long ids) makes site 3 count every execution as attached.  When an engine is killed (kill -9), site
 # 3 shows its execution stranded within about 2 s: the one-shot commands,
 # and the dashboard through a push.
 . "${SEETOP_TOP_SRCDIR:?}/tests/repl/lib.sh"
@@ -158,5 +159,23 @@ for pair in "at-master $eng1" "at-two $eng2"; do
 	[ "$(listed_attached 3 $x)" = False ] || fail "seectl list --json at site 3 still says $x's engine is attached"
 	echo "site 3 marked $x stranded $late ms after its engine was killed (load $(cut -d' ' -f1 /proc/loadavg))"
 done
-# the other one stays attached until it is killed: checked above in turn
+
+# ---- a set too large to send: every execution counts as attached ----
+# 600 executions with ids of 120 bytes, attached at the master to one
+# engine: over the 64 KiB a master sends; site 3 then marks no execution
+# (not even at-master, which no engine drives) rather than mark one wrongly,
+# while the master, which knows, still marks it (seectl show: the rows
+# of 600 newer executions push at-master off the dashboard's screen)
+stranded 3 at-master || fail "site 3 does not mark at-master before the large set"
+"$top_builddir/tests/tools/attach_many" "$(site_home 1)" many 600 >"$work/many.out" 2>"$work/many.err" &
+many=$!
+engines="$engines $many"
+ready() { grep -q ready "$work/many.out"; }
+wait_for 120 ready || fail "attach_many did not start its executions: $(cat "$work/many.err")"
+unknown() { ! stranded 3 at-master; }
+wait_for 5 unknown || fail "site 3 marks at-master though the master's set is too large to know"
+stranded 1 at-master || fail "the master no longer marks at-master"
+kill -9 "$many"
+wait "$many" 2>/dev/null
+wait_for 5 stranded 3 at-master || fail "site 3 does not mark at-master again once the large set is gone"
 finish
