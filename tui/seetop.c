@@ -231,9 +231,14 @@ static void read_pushes(app *a, int *todo)
 		a->reconnect_at = 0;
 		lost_server(a, err.msg);
 		*todo |= DO_DRAW;
-	} else if (push.pushed && push.generation != a->gen) {
+	} else if (push.pushed) {
 		store_push_rows rows;
 		store_watch_rows(a->st, &rows);
+		/* a push at the generation shown is of a change read already (the
+		 * dashboard's own), but one that spans no commit says what changed
+		 * without one: an engine attached, or gone */
+		if (push.generation == a->gen && !(rows.has_rows && rows.from_generation == push.generation))
+			return;
 		a->push_pending = true; /* drawn at the next frame: see below */
 		app_note_push(a, &push, &rows);
 	}

@@ -44,6 +44,15 @@
 #define FORWARD_EXTRA_MS 3000
 #define MSG_FORWARD 'F'          /* a change's payload follows */
 #define MSG_LSN 'L'              /* where does your log end? (and, with a generation: how long ago you passed it) */
+#define MSG_ATTACHED 'A'         /* which executions have their engine attached in the group? (with the version known) */
+/* the master's set of attached executions: published by its main thread
+ * while replicas ask (dbs_repl_attached_wanted), answered by the message
+ * threads.  A master not asked lately has published none: the first
+ * question waits this long for the main thread's next look. */
+#define ATT_WANTED_MS 3000
+#define ATT_STALE_MS 1000        /* a publication older than this is not answered as it is */
+#define ATT_PUBLISH_WAIT_MS 600
+#define ATT_ASK_US 1500000       /* a replica's wait for the answer (on its own thread) */
 
 struct dbs_repl {
 	repl_conf conf;
@@ -73,6 +82,17 @@ struct dbs_repl {
 	 * (dbs_repl_note_generation; read on the message threads) */
 	pthread_mutex_t lag_lock;
 	repl_lag lag;
+	/* at the master: the executions whose engine is attached in the group,
+	 * as its main thread last published them (dbs_repl_attached_publish),
+	 * for the message threads that answer MSG_ATTACHED */
+	pthread_mutex_t att_lock;
+	pthread_cond_t att_cond;
+	record_buf att;             /* the ids, encoded by the server: opaque here */
+	bool att_too_many;
+	uint64_t att_version;       /* moves with each change of att (0: none published) */
+	int64_t att_published;      /* ms, monotonic: the last publication */
+	atomic_llong att_asked;     /* ms, monotonic: a replica's last question */
+	DB_CHANNEL *att_chan;       /* a replica's: the watcher's own channel (dbs_repl_attached_ask) */
 	/* a replica: the master's last answer to the status's question (the
 	 * main thread's only) */
 	struct {
@@ -142,6 +162,12 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 		if (!(st->repl = calloc(1, sizeof *st->repl)))
 			return err_set(err, STORE_STORAGE, "out of memory");
 		pthread_mutex_init(&st->repl->lag_lock, NULL);
+		pthread_mutex_init(&st->repl->att_lock, NULL);
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&st->repl->att_cond, &ca);
+		pthread_condattr_destroy(&ca);
 	}
 	struct dbs_repl *r = st->repl;
 	r->conf = conf;
@@ -221,12 +247,92 @@ static void answer_msg(DB_CHANNEL *ch, const void *p, size_t n)
 	ch->send_msg(ch, &d, 1, 0);
 }
 
+bool dbs_repl_attached_wanted(dbs *st)
+{
+	struct dbs_repl *r = st ? st->repl : NULL;
+	int64_t asked = r ? atomic_load(&r->att_asked) : 0;
+	return asked && mono_ms() - asked < ATT_WANTED_MS;
+}
+
+void dbs_repl_attached_publish(dbs *st, const void *ids, size_t len, bool too_many)
+{
+	struct dbs_repl *r = st ? st->repl : NULL;
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->att_lock);
+	if (too_many)
+		len = 0;
+	bool same = r->att_version && too_many == r->att_too_many && len == r->att.len &&
+		    (len == 0 || memcmp(r->att.data, ids, len) == 0);
+	if (!same) {
+		r->att.len = 0;
+		if (tag_put_raw(&r->att, ids, len) < 0) { /* out of memory: say too many rather than too few */
+			r->att.len = 0;
+			too_many = true;
+		}
+		r->att_too_many = too_many;
+		/* a new master's versions are not an old one's: they start from its clock */
+		if (!r->att_version) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			r->att_version = (uint64_t)ts.tv_sec << 20 ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 44;
+		}
+		r->att_version++;
+	}
+	r->att_published = mono_ms();
+	pthread_cond_broadcast(&r->att_cond);
+	pthread_mutex_unlock(&r->att_lock);
+}
+
+/* MSG_ATTACHED at the master (a message thread): the set its main thread
+ * published, unless the replica holds that version already. */
+static void attached_answer(dbs *st, DB_CHANNEL *ch, DBT *req, u_int32_t nreq, bool respond)
+{
+	struct dbs_repl *r = st ? st->repl : NULL;
+	if (!r || !respond)
+		return;
+	uint64_t known = nreq == 2 && req[1].size == 8 ? key_get_u64(req[1].data) : 0;
+	int64_t now = mono_ms();
+	atomic_store(&r->att_asked, now);
+	record_buf out = { 0 };
+	unsigned char head[9] = { DBS_ATT_UNKNOWN };
+	pthread_mutex_lock(&r->att_lock);
+	/* not asked lately, it publishes at its main thread's next look */
+	while (now - r->att_published > ATT_STALE_MS && mono_ms() - now < ATT_PUBLISH_WAIT_MS) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += 50 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->att_cond, &r->att_lock, &until);
+	}
+	if (r->att_version && mono_ms() - r->att_published <= ATT_STALE_MS + ATT_PUBLISH_WAIT_MS) {
+		head[0] = r->att_version == known ? DBS_ATT_SAME : r->att_too_many ? DBS_ATT_TOO_MANY : DBS_ATT_NEW;
+		key_u64(head + 1, r->att_version);
+	}
+	int rc = tag_put_raw(&out, head, sizeof head);
+	if (rc == 0 && head[0] == DBS_ATT_NEW && r->att.len)
+		rc = tag_put_raw(&out, r->att.data, r->att.len);
+	pthread_mutex_unlock(&r->att_lock);
+	if (rc == 0)
+		answer_msg(ch, out.data, out.len);
+	else
+		answer_msg(ch, "", 0);
+	record_buf_free(&out);
+}
+
 /* Runs on one of the Replication Manager's message threads. */
 static void on_channel_msg(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq, u_int32_t flags)
 {
 	dbs *st = env->app_private;
 	bool respond = (flags & DB_REPMGR_NEED_RESPONSE) != 0;
 	char kind = nreq >= 1 && req[0].size == 1 ? *(char *)req[0].data : 0;
+	if (kind == MSG_ATTACHED) {
+		attached_answer(st, ch, req, nreq, respond);
+		return;
+	}
 	if (kind == MSG_LSN) {
 		DB_REP_STAT *sp;
 		unsigned char out[24] = { 0 };
@@ -459,12 +565,20 @@ void repl_env_closing(dbs *st)
 		r->ask->close(r->ask, 0);
 		r->ask = NULL;
 	}
+	if (r->att_chan) {
+		r->att_chan->close(r->att_chan, 0);
+		r->att_chan = NULL;
+	}
 }
 
 void repl_free(dbs *st)
 {
-	if (st->repl)
+	if (st->repl) {
 		pthread_mutex_destroy(&st->repl->lag_lock);
+		pthread_mutex_destroy(&st->repl->att_lock);
+		pthread_cond_destroy(&st->repl->att_cond);
+		record_buf_free(&st->repl->att);
+	}
 	free(st->repl);
 	st->repl = NULL;
 }
@@ -596,6 +710,37 @@ static void master_lsn(dbs *st, dbs_repl_info *out)
 	r->asked.lsn_offset = out->master_lsn_offset;
 	r->asked.lag_known = out->lag_known;
 	r->asked.lag_ms = out->lag_ms;
+}
+
+dbs_att_answer dbs_repl_attached_ask(dbs *st, uint64_t *version, record_buf *ids)
+{
+	struct dbs_repl *r = st->repl;
+	if (!r)
+		return DBS_ATT_UNKNOWN;
+	DBT msg[2], resp;
+	memset(msg, 0, sizeof msg);
+	memset(&resp, 0, sizeof resp);
+	char kind = MSG_ATTACHED;
+	unsigned char mine[8];
+	key_u64(mine, *version);
+	msg[0].data = &kind;
+	msg[0].size = 1;
+	msg[1].data = mine;
+	msg[1].size = sizeof mine;
+	resp.flags = DB_DBT_MALLOC;
+	if (ask_master(st, &r->att_chan, msg, 2, &resp, ATT_ASK_US) != 0)
+		return DBS_ATT_UNKNOWN;
+	dbs_att_answer a = DBS_ATT_UNKNOWN;
+	const unsigned char *p = resp.data;
+	if (resp.size >= 9 && (p[0] == DBS_ATT_SAME || p[0] == DBS_ATT_NEW || p[0] == DBS_ATT_TOO_MANY)) {
+		a = (dbs_att_answer)p[0];
+		*version = key_get_u64(p + 1);
+		ids->len = 0;
+		if (a == DBS_ATT_NEW && tag_put_raw(ids, p + 9, resp.size - 9) < 0)
+			a = DBS_ATT_UNKNOWN;
+	}
+	free(resp.data);
+	return a;
 }
 
 bool dbs_repl_master_lost(const dbs *st)

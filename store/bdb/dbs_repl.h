@@ -65,6 +65,31 @@ void dbs_repl_probe_master(dbs *st);
 store_code dbs_repl_forward(dbs *st, const void *payload, size_t len, record_buf *answer, uint64_t *gen,
 			    store_err *err);
 
+/* ---- the engines attached in the group ----
+ * A replica knows only the engines attached to itself; the master knows its
+ * own and, through the envelopes, those of every replica.  So the master's
+ * main thread publishes that set (the ids, encoded by the server: opaque
+ * here) while replicas ask for it, and a replica asks over the channel, on
+ * a thread of the server's own. */
+/* At the master: whether a replica asked within the last 3 s. */
+bool dbs_repl_attached_wanted(dbs *st);
+/* At the master, its main thread: the set now (ids, len), or too_many
+ * (more than the server sends).  Answers are at most a second old: called
+ * every look while wanted. */
+void dbs_repl_attached_publish(dbs *st, const void *ids, size_t len, bool too_many);
+typedef enum dbs_att_answer {
+	DBS_ATT_UNKNOWN = 'U',  /* no answer: no master, it did not answer in time, or it has no set yet */
+	DBS_ATT_SAME = 'S',     /* the master's set is the version the replica holds */
+	DBS_ATT_NEW = 'N',      /* a new version: its ids in `ids` */
+	DBS_ATT_TOO_MANY = 'T', /* more than the master sends: every engine may be attached */
+} dbs_att_answer;
+/* At a replica, on a thread of the server's own (the master may hang: the
+ * wait is at most 1.5 s, but a connection made anew is not bounded, as in
+ * dbs_repl_probe_master), never while the environment closes: asks the
+ * master for its set, saying the *version held (0: none); a new version
+ * goes to *version (and its ids to `ids`). */
+dbs_att_answer dbs_repl_attached_ask(dbs *st, uint64_t *version, record_buf *ids);
+
 #define DBS_REPL_SITES_MAX 32
 #define DBS_REPL_ADDR_MAX 300
 

@@ -13,6 +13,7 @@
 
 #include "record_int.h"
 #include "server_int.h"
+#include "server_leases.h"
 #include "server_readers.h"
 #include "server_repl.h"
 #include "tag.h"
@@ -484,8 +485,10 @@ void conn_read(server *s, conn *c)
 		record_buf frame = { c->in.data + off + 4, len, len };
 		int bad = wire_decode(frame.data, len, &m, why, sizeof why) < 0 || m.op == OP_REPLY || m.op == OP_PUSH;
 		/* a long read of a user with its share of them running waits
-		 * in the input, for one of them to end (readers_collect) */
-		if (!bad && readers_must_wait(s, c, m.op)) {
+		 * in the input, for one of them to end (readers_collect); at a
+		 * replica, a read that says which engines are attached, for the
+		 * master's set (leases_tick) */
+		if (!bad && (readers_must_wait(s, c, m.op) || leases_must_wait(s, m.op))) {
 			c->reader_wait = true;
 			wire_msg_free(&m);
 			break;

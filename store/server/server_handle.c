@@ -12,6 +12,7 @@
 #include "ops.h"
 #include "record_int.h"
 #include "server_int.h"
+#include "server_leases.h"
 #include "server_readers.h"
 #include "server_remote.h"
 #include "server_repl.h"
@@ -122,9 +123,19 @@ static conn *attached_by(server *s, const char *id, size_t len)
 	return s->on_reader ? NULL : remote_leased(id, len);
 }
 
+/* Whether the execution's engine is attached: here, or, at a replica,
+ * elsewhere in its group (the master's set: server_leases.c; a reader
+ * thread has those ids in its copy, and whether the set was too large). */
+static bool is_attached(server *s, const char *id, size_t len)
+{
+	if (attached_by(s, id, len))
+		return true;
+	return s->on_reader ? s->att_unknown : leases_elsewhere(id, len);
+}
+
 bool handle_attached(server *s, const char *id)
 {
-	return attached_by(s, id, strlen(id)) != NULL;
+	return is_attached(s, id, strlen(id));
 }
 
 /* Another engine, alive, drives it: refused (the same engine, reconnected, is not another). */
@@ -178,7 +189,7 @@ static bool raw_exec_id(const void *rec, size_t len, const char **id, size_t *id
 /* A record handed out says whether its engine is attached now. */
 static int encode_exec_out(server *s, record_exec *e, record_buf *r)
 {
-	e->engine_attached = attached_by(s, e->id, strlen(e->id)) != NULL;
+	e->engine_attached = is_attached(s, e->id, strlen(e->id));
 	return record_encode_exec(e, r);
 }
 
@@ -258,7 +269,7 @@ static int blob_emit(void *ctx, const void *rec, size_t len)
 	bool has_id = raw_exec_id(rec, len, &id, &idlen);
 	if (o->ids)
 		o->rc |= tag_put_bytes(o->ids, 1, has_id ? id : "", has_id ? idlen : 0);
-	if (o->s && has_id && attached_by(o->s, id, idlen)) {
+	if (o->s && has_id && is_attached(o->s, id, idlen)) {
 		char **v = realloc(o->att, (o->n_att + 1) * sizeof *v);
 		if (!v)
 			return o->rc = -1;
@@ -443,7 +454,7 @@ static store_code op_get_item(req *q)
 	store_code code = dbs_get_item(q->s->db, ARG(GET_ITEM, exec)->s, &it, &q->err);
 	if (code != STORE_OK)
 		return code;
-	it.exec.engine_attached = attached_by(q->s, it.exec.id, strlen(it.exec.id)) != NULL;
+	it.exec.engine_attached = is_attached(q->s, it.exec.id, strlen(it.exec.id));
 	q->rc |= wire_item_encode(ok(q), &it);
 	store_item_free(&it);
 	return code;
@@ -533,7 +544,7 @@ static bool any_attached(const server *s)
 	for (size_t i = 0; i < s->n_conns; i++)
 		if (!s->conns[i]->dead && s->conns[i]->n_att)
 			return true;
-	return remote_any_leased();
+	return remote_any_leased() || (s->on_reader ? s->att_unknown : leases_any_elsewhere());
 }
 
 /* Appends the ids among `ids` (tagged bytes) whose engine is attached now. */
@@ -549,7 +560,7 @@ static int add_attached(server *s, record_buf *b, const record_buf *ids)
 			return -1;
 		const char *id = (const char *)r.p;
 		r.p += n;
-		if (n && attached_by(s, id, (size_t)n))
+		if (n && is_attached(s, id, (size_t)n))
 			rc = wire_blob_add(b, id, (size_t)n);
 	}
 	return rc;

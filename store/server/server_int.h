@@ -8,6 +8,7 @@
  *   server_jobs.c    the server's own work: the deadlines' timer and the
  *                    notification commands
  *   server_readers.c the reader threads, where long reads run in snapshots
+ *   server_leases.c  the engines attached elsewhere in a replication group
  */
 #ifndef SEESTORE_SERVER_INT_H
 #define SEESTORE_SERVER_INT_H
@@ -147,6 +148,7 @@ typedef struct server {
 	uint64_t conn_ids;      /* the last connection's id */
 	struct readers *readers; /* the reader threads (server_readers.c), once started */
 	bool on_reader;         /* this is a reader thread's own, for one request: no other thread to hand it to */
+	bool att_unknown;       /* a reader's: the master's set of attached engines was too large to know (every one counts as attached) */
 	/* notification hooks: the commands running, and where the outbox is read */
 	struct hook_job {
 		pid_t pid;

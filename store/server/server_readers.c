@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "server_leases.h"
 #include "server_readers.h"
 #include "server_remote.h"
 #include "tag.h"
@@ -55,6 +56,7 @@ typedef struct job {
 	conn who;               /* a copy of the connection's identity; its held is the answer */
 	char **att;             /* the executions whose engine was attached when it was handed over */
 	size_t n_att;
+	bool att_unknown;       /* and at a replica, the master's set was too large to know */
 	atomic_int cancel;      /* its connection closed */
 	dbs_snap *snap;         /* its connection's export's snapshot, there and back */
 	bool fine;              /* the frame kept to the protocol (handle_request) */
@@ -134,6 +136,7 @@ static void job_run(readers *r, dbs *view, job *j)
 	ss.db = view;
 	ss.logfd = -1;
 	ss.on_reader = true;
+	ss.att_unknown = j->att_unknown;
 	/* what attached_by reads: one connection holding every attached id */
 	conn att;
 	memset(&att, 0, sizeof att);
@@ -261,13 +264,16 @@ static void att_add(void *ctx, const char *id)
 }
 
 /* The ids of the executions whose engine is attached now: here, or at a
- * replica (a lease it holds at this master). */
+ * replica (a lease it holds at this master), or, at a replica, at another
+ * site (the master's set). */
 static int attached_copy(server *s, job *j)
 {
 	att_fill f = { j, 0, false };
+	j->att_unknown = leases_unknown();
 	for (size_t i = 0; i < s->n_conns; i++)
 		f.n += s->conns[i]->dead ? 0 : s->conns[i]->n_att;
 	remote_leased_each(att_count, &f);
+	leases_elsewhere_each(att_count, &f);
 	if (!f.n)
 		return 0;
 	if (!(j->att = calloc(f.n, sizeof *j->att)))
@@ -276,6 +282,7 @@ static int attached_copy(server *s, job *j)
 		for (size_t k = 0; !s->conns[i]->dead && k < s->conns[i]->n_att; k++)
 			att_add(&f, s->conns[i]->att[k]);
 	remote_leased_each(att_add, &f);
+	leases_elsewhere_each(att_add, &f);
 	return f.failed ? -1 : 0;
 }
 

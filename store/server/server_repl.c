@@ -35,6 +35,7 @@
 #include "client_int.h"
 #include "dbs_repl.h"
 #include "server_int.h"
+#include "server_leases.h"
 #include "server_remote.h"
 #include "server_repl.h"
 #include "tag.h"
@@ -83,6 +84,7 @@ static void cancel_runs(void *ctx)
 {
 	(void)ctx;
 	forwarder_pause();
+	leases_pause();
 	pthread_mutex_lock(&own_lock);
 	for (size_t i = 0; i < n_own; i++)
 		shutdown(own_fds[i], SHUT_RDWR);
@@ -540,8 +542,10 @@ static void lease_message(server *s, conn *c)
 
 void repl_conn_closed(server *s, conn *c)
 {
-	if (s->db && dbs_repl_on(s->db) && last != DBS_REPL_MASTER && c->n_att && c->serial)
+	if (s->db && dbs_repl_on(s->db) && last != DBS_REPL_MASTER && c->n_att && c->serial) {
 		lease_message(s, c);
+		leases_ended_here((const char *const *)c->att, c->n_att);
+	}
 }
 
 /* An import's frame at a replica: true when the master is to make it now
@@ -630,6 +634,7 @@ bool repl_tick(server *s, int *timeout)
 	forwarder_start(s);
 	forwarder_resume();
 	forwards_settle(s, timeout);
+	leases_tick(s, last);
 	dbs_repl_note_generation(s->db, last == DBS_REPL_MASTER, s->gen);
 	static int64_t next;
 	int64_t now = srv_now_ms();
