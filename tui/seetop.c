@@ -236,8 +236,9 @@ static void read_pushes(app *a, int *todo)
 		store_watch_rows(a->st, &rows);
 		/* a push at the generation shown is of a change read already (the
 		 * dashboard's own), but one that spans no commit says what changed
-		 * without one: an engine attached, or gone */
-		if (push.generation == a->gen && !(rows.has_rows && rows.from_generation == push.generation))
+		 * without one: an engine attached, or gone (with its rows, or, for
+		 * many executions, as "all": then the list is read) */
+		if (push.generation == a->gen && rows.from_generation != push.generation)
 			return;
 		a->push_pending = true; /* drawn at the next frame: see below */
 		app_note_push(a, &push, &rows);

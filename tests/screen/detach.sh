@@ -42,4 +42,23 @@ kill -9 "$held" "$busy"
 for k in $kids; do kill -9 "$k"; done
 expect_screen "? no engine         held" 2
 expect_screen "? running, detached busy" 2
+keys q
+
+# an engine of 100 executions killed: the push names more than the 64 ids
+# a push carries, so it says "all", and the dashboard reads its list again
+"$top_builddir/tests/tools/attach_many" "$SEETOP_HOME" many 100 >"$work/many.out" 2>"$work/many.err" &
+many=$!
+engines="$engines $many"
+for _ in $(seq 1 200); do grep -q ready "$work/many.out" && break; sleep 0.1; done
+grep -q ready "$work/many.out" || fail "attach_many did not start its executions: $(cat "$work/many.err")"
+start -r
+# (their ids are 120 bytes: a row shows the end of one, and its workflow)
+attached_rows() { screen | grep -c "^> running .* Many "; }
+for _ in $(seq 1 50); do [ "$(attached_rows)" -gt 5 ] && break; sleep 0.1; done
+[ "$(attached_rows)" -gt 5 ] || fail "the dashboard does not show the 100 attached executions: $(screen)"
+sleep 1
+kill -9 "$many"
+for _ in $(seq 1 30); do [ "$(attached_rows)" -eq 0 ] && break; sleep 0.1; done
+[ "$(attached_rows)" -eq 0 ] || fail "3 s after the kill of the engine of 100 executions, rows still read attached: $(screen)"
+expect_screen "? running, detached" 1
 finish
