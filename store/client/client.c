@@ -243,17 +243,24 @@ static store_code open_conn(store *st, int *out, store_err *err)
 			return err_set(err, STORE_STORAGE, "cannot connect to the store server of '%s': %s", st->home,
 				    strerror(errno));
 		}
+		if (client_now_ms() > deadline && last_errno == EAGAIN) {
+			/* its queue of connections is full: it is there, and does not accept */
+			err_set(err, STORE_STORAGE, "the store server of '%s' does not answer (is it stopped?)", st->home);
+			err->db_ret = ETIMEDOUT;
+			return STORE_STORAGE;
+		}
 		if (client_now_ms() > deadline)
 			return err_set(err, STORE_STORAGE, "the store server of '%s' did not start within %.1f s (%s): see %s/%s",
 				    st->home, budget / 1000.0, last_errno ? strerror(last_errno) : "no answer", st->home,
 				    SERVER_LOG);
-		if (fd < 0 && st->no_start)
+		bool queue_full = fd < 0 && last_errno == EAGAIN; /* it runs: wait for it, start none */
+		if (fd < 0 && !queue_full && st->no_start)
 			return err_set(err, STORE_STORAGE, "the store server of '%s' is stopped", st->home);
-		if (fd < 0 && !may_start)
+		if (fd < 0 && !queue_full && !may_start)
 			return err_set(err, STORE_STORAGE,
 				    "the store server of '%s' is not running, and only the owner of the home (uid %ld) "
 				    "may start it", st->home, (long)sb.st_uid);
-		if (fd < 0 && client_now_ms() - last_spawn > 500) {
+		if (fd < 0 && !queue_full && client_now_ms() - last_spawn > 500) {
 			client_spawn_server(st->home);
 			last_spawn = client_now_ms();
 		}

@@ -39,12 +39,24 @@ int client_connect(const char *home)
 			return -1;
 		snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, SERVER_SOCKET);
 	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* never blocks: a server that is there but does not accept (stopped
+	 * with Ctrl-Z) has a queue of connections that fills, and a blocking
+	 * connect would then wait for as long as it stays stopped; a full
+	 * queue is EAGAIN, which callers take for "does not answer" */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int saved = errno;
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		saved = errno;
 		close(fd);
 		fd = -1;
+	}
+	if (fd >= 0) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			saved = errno;
+			close(fd);
+			fd = -1;
+		}
 	}
 	if (dirfd >= 0)
 		close(dirfd);

@@ -86,6 +86,46 @@ expect_one_line
 grep -qF "cannot start the store server $work/no-such-server: No such file or directory" "$SEETOP_HOME/server.log" ||
 	fail "server.log does not name the missing program: $(tail -2 "$SEETOP_HOME/server.log")"
 
+# ---- a server stopped (Ctrl-Z) whose queue of connections is full ----
+# (a dashboard that retries each few seconds fills it in minutes): a call
+# gives up at its timeout with one line, and starts no other server; a
+# blocking connect would wait for as long as the server stays stopped
+run list
+expect_rc 0 "list before the stop"
+spid=$(server_pid)
+kill -STOP "$spid"
+python3 - "$SEETOP_HOME/server.sock" >"$work/queued" <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(1000):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.connect(sys.argv[1])
+    except BlockingIOError:
+        break
+    held.append(s)
+print(len(held), flush=True)
+time.sleep(30)
+PY
+filler=$!
+for _ in $(seq 1 50); do [ -s "$work/queued" ] && break; sleep 0.1; done
+t0=$(date +%s%3N)
+SEESTORE_TIMEOUT_MS=1500 timeout 20 "$SEECTL" list >"$work/out" 2>"$work/err"
+rc=$?
+took=$(($(date +%s%3N) - t0))
+expect_rc 3 "a list with the server stopped and its queue full ($(cat "$work/queued") connections queued)"
+expect_err "does not answer (is it stopped?)"
+expect_one_line
+[ "$took" -lt 6000 ] || fail "the list took $took ms with a timeout of 1.5 s"
+[ "$(server_pid)" = "$spid" ] || fail "another server was started for a home whose server is stopped"
+kill "$filler" 2>/dev/null
+kill -CONT "$spid"
+wait "$filler" 2>/dev/null
+run list
+expect_rc 0 "list once the server goes on"
+"$SEECTL" server stop >/dev/null
+
 # ---- an engine that starts 4 threads, then opens the store ----
 out=$("$top_builddir/tests/tools/threaded_open" "$work/threads" 2>&1) || fail "threads, then the store: $out"
 echo "$out"
