@@ -66,33 +66,55 @@ static int64_t mono_ms(void)
 
 /* Whether reads wait: one timed out a moment ago (the server is stopped,
  * or its host is cut off); the status line says so. */
-static bool reads_wait(const app *a)
+bool app_reads_wait(const app *a)
 {
-	return a->silent_until && mono_ms() < a->silent_until;
+	return a->silent_until != 0; /* until a probe finds the server answering */
+}
+
+int app_reads_heard(app *a)
+{
+	if (!a->silent_until)
+		return DO_NOTHING;
+	a->silent_until = 0;
+	a->silent_ms = 0;
+	return DO_RELOAD;
+}
+
+/* A read failed: one that timed out holds the reads a while, longer each
+ * time the server still does not answer. */
+static void read_failed(app *a, const store_err *err)
+{
+	if (err->db_ret != ETIMEDOUT || a->batch) {
+		app_set_msg(a, true, "%s", err->msg);
+		return;
+	}
+	a->silent_ms = a->silent_ms ? a->silent_ms * 2 : APP_SILENT_MS;
+	if (a->silent_ms > APP_SILENT_MAX_MS)
+		a->silent_ms = APP_SILENT_MAX_MS;
+	a->silent_until = mono_ms() + a->silent_ms;
+	app_set_msg(a, true, "reads wait %d s: %s", a->silent_ms / 1000, err->msg);
 }
 
 int app_reads_resume(app *a)
 {
-	if (reads_wait(a))
+	if (!a->silent_until || mono_ms() < a->silent_until)
 		return DO_NOTHING;
-	int todo = a->reload_held ? DO_RELOAD : DO_NOTHING;
-	bool held = a->silent_until != 0;
-	a->silent_until = 0;
-	if (held && !a->have_item && a->sel < a->n_rows && !a->reload_held) {
-		app_load_item(a); /* the selected execution's details, held (a reload reads them too) */
-		todo |= DO_DRAW;
+	/* whether it answers now, asked with a short wait (the keys wait as
+	 * long): the reads held are made only when it does */
+	uint64_t gen;
+	store_err err;
+	store_set_timeout(a->st, APP_PROBE_MS);
+	store_code c = store_generation(a->st, &gen, &err);
+	store_set_timeout(a->st, APP_CALL_TIMEOUT_MS);
+	if (c && err.db_ret == ETIMEDOUT) {
+		read_failed(a, &err);
+		return DO_DRAW;
 	}
-	return todo;
-}
-
-/* A read failed: one that timed out holds the reads a while. */
-static void read_failed(app *a, const store_err *err)
-{
-	if (err->db_ret == ETIMEDOUT) {
-		a->silent_until = mono_ms() + APP_SILENT_MS;
-		app_set_msg(a, true, "reads wait %d s: %s", APP_SILENT_MS / 1000, err->msg);
-	} else
-		app_set_msg(a, true, "%s", err->msg);
+	a->silent_until = 0;
+	a->silent_ms = 0;
+	/* what was not read meanwhile (the list, the selected execution, the
+	 * rows' looks) is read again: one reload */
+	return DO_RELOAD;
 }
 
 void app_load_item(app *a)
@@ -105,7 +127,7 @@ void app_load_item(app *a)
 	    strcmp(a->item.exec.id, a->rows[a->sel].exec.id) == 0)
 		snprintf(keep, sizeof keep, "%s", a->item.tasks[a->task_sel].task_id);
 	free_item(a);
-	if (a->sel >= a->n_rows || reads_wait(a))
+	if (a->sel >= a->n_rows || app_reads_wait(a))
 		return;
 	store_err err;
 	if (store_get_item(a->st, a->rows[a->sel].exec.id, &a->item, &err)) {
@@ -212,7 +234,7 @@ bool app_exec_paused(app *a, const record_exec *e)
 			return a->paused_seen[i].paused;
 	store_item it;
 	store_err err;
-	if (store_get_item(a->st, e->id, &it, &err) != STORE_OK)
+	if (app_reads_wait(a) || store_get_item(a->st, e->id, &it, &err) != STORE_OK)
 		return false;
 	bool p = store_item_paused(&it);
 	store_item_free(&it);
@@ -244,6 +266,8 @@ static bool stranded(app *a, const record_exec *e)
 
 void app_look_rows(app *a)
 {
+	if (app_reads_wait(a))
+		return; /* looked at once reads go on (a reload) */
 	size_t h = a->list_h > 0 ? (size_t)a->list_h : 0;
 	for (size_t i = a->top; i < a->n_rows && i < a->top + h; i++) {
 		row *r = &a->rows[i];
@@ -275,7 +299,7 @@ static void count_paused(app *a, uint64_t gen)
 		a->n_paused = -1;
 		return;
 	}
-	if (a->paused_gen == gen && a->n_paused >= 0 && gen)
+	if ((a->paused_gen == gen && a->n_paused >= 0 && gen) || app_reads_wait(a))
 		return;
 	store_cursor cur;
 	memset(&cur, 0, sizeof cur);
@@ -350,10 +374,14 @@ int app_repl_refresh(app *a)
 	}
 	if (in && c != STORE_OK && c != STORE_INVALID_STATE) {
 		a->repl = was; /* not known now: what was known stays shown */
-		a->repl_ask_after = now + APP_REPL_BACKOFF_MS;
+		a->repl_backoff_ms = a->repl_backoff_ms ? a->repl_backoff_ms * 2 : APP_REPL_BACKOFF_MS;
+		if (a->repl_backoff_ms > APP_SILENT_MAX_MS)
+			a->repl_backoff_ms = APP_SILENT_MAX_MS;
+		a->repl_ask_after = now + a->repl_backoff_ms;
 		free(in);
 		return DO_NOTHING;
 	}
+	a->repl_backoff_ms = 0;
 	if (in && a->remote_host[0] && (c == STORE_INVALID_STATE || (c == STORE_OK && in->role == STORE_REPL_OFF)))
 		a->remote_not_site = true; /* "not a site of a replication group" */
 	if (in && c == STORE_OK) {
@@ -706,7 +734,7 @@ int app_reload(app *a)
 	record_exec *v;
 	size_t n;
 	uint64_t counts[EXEC_STATUS_COUNT], gen;
-	if (reads_wait(a)) {
+	if (app_reads_wait(a)) {
 		a->reload_held = true;
 		return DO_DRAW;
 	}

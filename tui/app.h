@@ -173,6 +173,9 @@ typedef struct app {
 	bool remote_not_site;  /* its server said it is no site of a group (asked again after a reconnect) */
 	int64_t repl_ask_after; /* monotonic ms before which the role is not asked (one failed) */
 	int64_t silent_until;   /* monotonic ms: a read timed out (the server stopped?), none is made before */
+	int silent_ms;          /* the hold now (0: none); it doubles while the server does not answer */
+	int repl_backoff_ms;    /* the role's backoff now (0: none); it doubles likewise */
+	bool batch;             /* a batch frame (seetop -b): nothing is held, an error ends it */
 	bool reload_held;       /* a reload was not made meanwhile: made once reads go on */
 	/* the site's place in its replication group, for the header: read
 	 * each second while the home is a site (app_repl_refresh) */
@@ -261,13 +264,18 @@ extern const action app_actions[];
 /* The role's ask, once a second at a site: it waits at most this long (a
  * replica's server waits up to 500 ms for a master that hangs), and after
  * one that failed (a server stopped with Ctrl-Z) none is made for
- * APP_REPL_BACKOFF_MS: keys are answered meanwhile. */
+ * APP_REPL_BACKOFF_MS, doubling while they fail (up to
+ * APP_SILENT_MAX_MS): keys are answered meanwhile. */
 #define APP_REPL_ASK_MS 800
 #define APP_REPL_BACKOFF_MS 3000
 /* After a read that timed out, the selected execution's details and the
  * list are not read for this long: moving answers at once, on what the
- * screen last showed (a change asked by a key is still sent). */
+ * screen last showed (a change asked by a key is still sent).  Then the
+ * server is asked whether it answers, waiting at most APP_PROBE_MS; while
+ * it does not, the hold doubles, up to APP_SILENT_MAX_MS. */
 #define APP_SILENT_MS 3000
+#define APP_SILENT_MAX_MS 15000
+#define APP_PROBE_MS 300
 /* The events of the selected execution read (the newest). */
 #define APP_EVENTS 200
 /* The header counts the paused executions when at most this many wait:
@@ -299,8 +307,14 @@ int app_push_apply(app *a);
  * of a replication group (a home that is not makes no request); DO_TICK
  * (the header) when what the header says of it changed, else DO_NOTHING. */
 int app_repl_refresh(app *a);
-/* Each second: a reload held while reads waited, once they no longer do. */
+/* Whether reads wait (one timed out a moment ago): what would read is left
+ * for the reload made once the server answers again. */
+bool app_reads_wait(const app *a);
+/* Each second, once the hold ends: whether the server answers now (asked
+ * with a short wait); when it does, the reload of what was left. */
 int app_reads_resume(app *a);
+/* The server pushed a change: it answers again, and the reads held are made. */
+int app_reads_heard(app *a);
 /* The host of an ssh://[USER@]HOST[:PORT]/PATH home into out ("" for a
  * local home), and where its path starts (the home itself when local). */
 const char *app_remote_host(const char *home, char *out, size_t cap);

@@ -98,7 +98,7 @@ size_t list_insert(app *a, size_t at, record_exec *v, size_t n)
 size_t list_load_page(app *a)
 {
 	size_t added = 0;
-	while (!a->cur.done && added == 0) {
+	while (!a->cur.done && added == 0 && !app_reads_wait(a)) {
 		record_exec *v;
 		size_t n;
 		store_err err;
@@ -116,7 +116,7 @@ size_t list_load_page(app *a)
 /* Loads the page of rows just newer than the first; returns how many. */
 size_t list_load_newer(app *a)
 {
-	if (!a->deep || a->n_rows == 0)
+	if (!a->deep || a->n_rows == 0 || app_reads_wait(a))
 		return 0;
 	store_cursor from;
 	store_cursor_at(&from, &a->rows[0].exec, false);

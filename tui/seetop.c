@@ -103,6 +103,7 @@ static int batch_width(void)
 
 static int run_batch(app *a, long frames)
 {
+	a->batch = true;
 	for (long i = 0; i < frames && !stop_requested; i++) {
 		if (i) {
 			struct timespec ts = { a->conf.refresh_ms / 1000, (long)(a->conf.refresh_ms % 1000) * 1000000L };
@@ -232,6 +233,7 @@ static void read_pushes(app *a, int *todo)
 		lost_server(a, err.msg);
 		*todo |= DO_DRAW;
 	} else if (push.pushed) {
+		*todo |= app_reads_heard(a); /* it answers again: what was held is read */
 		store_push_rows rows;
 		store_watch_rows(a->st, &rows);
 		/* a push at the generation shown is of a change read already (the
