@@ -115,10 +115,11 @@ static struct watcher {
 	uint64_t results;     /* answers and failures so far */
 	dbs_att_answer answer;
 	bool fresh_ids;       /* ids holds a version the main thread has not taken */
+	dbs_att_answer fresh_kind; /* what brought it: DBS_ATT_NEW or DBS_ATT_TOO_MANY */
 	uint64_t version;     /* the version held (0: none) */
 	record_buf ids;
-} wt = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, 0, 0, NULL, 0, DBS_ATT_UNKNOWN,
-	 false, 0, { 0 } };
+} wt = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .answer = DBS_ATT_UNKNOWN,
+	  .fresh_kind = DBS_ATT_UNKNOWN };
 
 /* (srv_now_ms's clock: the condition waits on CLOCK_MONOTONIC) */
 static void wait_until(int64_t ms)
@@ -158,6 +159,7 @@ static void *watcher_main(void *arg)
 			ids = (record_buf){ 0 };
 			wt.version = version;
 			wt.fresh_ids = true;
+			wt.fresh_kind = a;
 		}
 		wt.results++;
 		record_buf_free(&ids);
@@ -403,7 +405,8 @@ static void replica_tick(server *s, int64_t now)
 	/* the watcher's answers */
 	pthread_mutex_lock(&wt.lock);
 	bool took = wt.results != el.results;
-	dbs_att_answer a = wt.answer;
+	dbs_att_answer a = wt.answer; /* the latest: several may have come since the last look */
+	dbs_att_answer kind = wt.fresh_kind;
 	record_buf ids = { 0 };
 	bool fresh = took && wt.fresh_ids;
 	if (fresh) {
@@ -413,18 +416,22 @@ static void replica_tick(server *s, int64_t now)
 	}
 	el.results = wt.results;
 	pthread_mutex_unlock(&wt.lock);
-	/* ("same" after the set was dropped meanwhile confirms nothing: the
-	 * next question asks for the whole set) */
-	if (took && a != DBS_ATT_UNKNOWN && (a != DBS_ATT_SAME || el.held)) {
-		el.confirmed = now;
+	/* a set that came is installed as what brought it says, whatever
+	 * answer followed it ("same" after it confirms it; "unknown" after it
+	 * leaves it as the last known); "same" without one confirms the set
+	 * held, and after the set was dropped meanwhile nothing (the next
+	 * question asks for the whole set) */
+	if (fresh) {
 		char **v = NULL;
 		size_t n = 0;
-		if (a == DBS_ATT_TOO_MANY)
+		el.confirmed = now;
+		if (kind == DBS_ATT_TOO_MANY)
 			set_install(s, NULL, 0, true);
-		else if (fresh && set_decode(&ids, &v, &n))
+		else if (set_decode(&ids, &v, &n))
 			set_install(s, v, n, false);
 		el.held = true;
-	}
+	} else if (took && a == DBS_ATT_SAME && el.held)
+		el.confirmed = now;
 	record_buf_free(&ids);
 	if (el.n_ended && now - el.ended[0].at >= ENDED_MS)
 		ended_settle(now);

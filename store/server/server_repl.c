@@ -194,6 +194,7 @@ typedef struct fwd_job {
 	int64_t sent_at;      /* ms: when it was handed to the forwarder */
 	bool abandoned;       /* its client was answered by the watchdog (main thread only) */
 	bool lease_msg;       /* the replica's own message about a lease: no client waits */
+	uint64_t announces;   /* announcements of all leases made before it was queued */
 	struct fwd_job *next_out; /* the jobs out with the forwarder (main thread only) */
 } fwd_job;
 
@@ -288,6 +289,7 @@ static conn *job_conn(server *s, const fwd_job *j)
 }
 
 static bool announce; /* the leases of this replica's engines are to be told to its master */
+static uint64_t announces; /* announcements of them all made so far */
 
 /* A change the master made for an engine of this replica: the engine's
  * connection here holds its lease too (its end is told to the master, and
@@ -318,6 +320,11 @@ static void lease_note(conn *c, const fwd_job *j)
 			store_item_free(&it);
 		}
 	}
+	/* all the leases were told to the master while this one was on its
+	 * way: the master holds it (the change made it), but the list told
+	 * lacked it, and the master ended it at that list's end; told again */
+	if ((m.op == OP_ATTACH || m.op == OP_EXEC_START) && j->announces != announces)
+		announce = true;
 	wire_msg_free(&m);
 }
 
@@ -471,6 +478,7 @@ static int job_queue(conn *c, record_buf *payload, store_err *err)
 	}
 	j->c = c;
 	j->lease_msg = c == NULL;
+	j->announces = announces;
 	j->token = INT64_MAX - ++fw.seq;
 	j->sent_at = srv_now_ms();
 	j->next_out = fw.out;
@@ -527,6 +535,8 @@ static void lease_message(server *s, conn *c)
 {
 	record_buf payload = { 0 };
 	store_err err;
+	if (!c)
+		announces++;
 	int rc = lease_frame(&payload, c, c ? REMOTE_LEASE_END : REMOTE_LEASES_FIRST);
 	for (size_t i = 0; !c && rc == 0 && i < s->n_conns; i++)
 		if (!s->conns[i]->dead && s->conns[i]->n_att && s->conns[i]->serial)
