@@ -384,12 +384,16 @@ static void watcher_start(server *s)
 	pthread_cond_init(&wt.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_t t;
-	wt.started = pthread_create(&t, NULL, watcher_main, NULL) == 0;
+	int rc = pthread_create(&t, NULL, watcher_main, NULL);
+	static bool said; /* tried again at each look: said once */
+	wt.started = rc == 0;
 	if (wt.started)
 		pthread_detach(t);
-	else
-		srv_log(s, "replication: cannot start the thread that asks the master which engines are attached: %s",
-			strerror(errno));
+	else if (!said) {
+		said = true;
+		srv_log(s, "replication: cannot start the thread that asks the master which engines are attached: %s "
+			"(other sites' engines are shown detached here)", strerror(rc));
+	}
 }
 
 /* The requests that waited for an answer may run now. */
