@@ -6,7 +6,7 @@
 # change whose seectl said done is acknowledged.  After each kill, a probe
 # at a surviving site measures the failover (from the kill -9 to the next
 # acknowledged change); the killed site is started again and rejoins as a
-# replica.  Then CUT_KILLS more kills of a master first cut off from the
+# replica (or, now and then, wins another election: counted, see below).  Then CUT_KILLS more kills of a master first cut off from the
 # others (its link down for longer than the ack timeout): the changes it
 # committed meanwhile were never acknowledged (exit 3), so the kill loses
 # nothing acknowledged, and the site rolls them back when it rejoins.
@@ -93,9 +93,17 @@ for i in $(seq 1 $((KILLS + CUT_KILLS))); do
 	# the killed site comes back (a writer's seectl there may have started it already)
 	on $victim show test-waiting
 	expect_rc 0 "the killed site $victim started again"
-	rejoined() { [ "$(role_of $victim)" = replica ]; }
-	wait_for 60 rejoined || fail "kill $i: site $victim came back as $(role_of $victim), not a replica"
+	# it comes back as a replica, or, now and then, wins the election it
+	# calls as it starts and is master again: Berkeley DB 5.3 without master
+	# leases lets a site that (re)starts or wakes call one, and a replica
+	# that still follows the master joins it (seestore-repl(7), BUGS);
+	# counted, not failed: nothing acknowledged is lost either way (checked
+	# below at every site)
+	rejoined() { case $(role_of $victim) in replica | master) true ;; *) false ;; esac; }
+	wait_for 60 rejoined || fail "kill $i: site $victim came back as $(role_of $victim), not a site of the group"
+	[ "$(role_of $victim)" = master ] && { echo "  site $victim came back as master (another election)"; again=$((again + 1)); }
 done
+echo "killed masters that came back as master again: ${again:-0} of $i"
 touch "$work/stop"
 for p in $writers; do wait "$p"; done
 echo "acknowledged changes: $(wc -l <"$work/acked"); not acknowledged: $(wc -l <"$work/unacked")"
