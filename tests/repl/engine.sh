@@ -13,19 +13,6 @@ attached() {
 	on "$1" show "$2" --json
 	[ "$rc" -eq 0 ] && json '["execution"]["engine"]["attached"]' 2>/dev/null || echo "?"
 }
-# status SITE EXEC [TASK]
-status() {
-	"$SEECTL" --home "$(site_home "$1")" show "$2" --json >"$work/st.json" 2>/dev/null || { echo missing; return; }
-	python3 - "$work/st.json" "${3:-}" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-if sys.argv[2]:
-    print(next(t["status"] for t in d["tasks"] if t["task_id"] == sys.argv[2]))
-else:
-    print(d["execution"]["status"])
-PY
-}
-is_status() { [ "$(status "$1" "$3" "${4:-}")" = "$2" ]; }
 
 make_group
 

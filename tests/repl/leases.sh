@@ -29,19 +29,6 @@ trap cleanup EXIT
 printf 'confirm: true\nrefresh_ms: 200\n' >"$SEETOP_CONFIG"
 now_ms() { date +%s%3N; }
 
-# status SITE EXEC [TASK]
-status() {
-	"$SEECTL" --home "$(site_home "$1")" show "$2" --json >"$work/st.json" 2>/dev/null || { echo missing; return; }
-	python3 - "$work/st.json" "${3:-}" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-if sys.argv[2]:
-    print(next(t["status"] for t in d["tasks"] if t["task_id"] == sys.argv[2]))
-else:
-    print(d["execution"]["status"])
-PY
-}
-is_status() { [ "$(status "$1" "$3" "${4:-}")" = "$2" ]; }
 # stranded SITE EXEC: seectl show at that site says "? no engine"
 stranded() { "$SEECTL" --home "$(site_home "$1")" show "$2" 2>/dev/null | grep -q '^? *no engine'; }
 # listed_attached SITE EXEC: True or False, as list --json at that site says

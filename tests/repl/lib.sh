@@ -61,3 +61,18 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# status SITE EXEC [TASK]: the execution's status at that site (or its
+# task's), "missing" when it has none; is_status SITE STATUS EXEC [TASK]
+status() {
+	"$SEECTL" --home "$(site_home "$1")" show "$2" --json >"$work/st.json" 2>/dev/null || { echo missing; return; }
+	python3 - "$work/st.json" "${3:-}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if sys.argv[2]:
+    print(next(t["status"] for t in d["tasks"] if t["task_id"] == sys.argv[2]))
+else:
+    print(d["execution"]["status"])
+PY
+}
+is_status() { [ "$(status "$1" "$3" "${4:-}")" = "$2" ]; }
