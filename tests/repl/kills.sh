@@ -58,6 +58,7 @@ master_now() {
 	[ ${#m} -eq 1 ]
 }
 : >"$work/failover"
+again=0
 for i in $(seq 1 $((KILLS + CUT_KILLS))); do
 	wait_for 60 master_now || { fail "kill $i: the group has no single master with every site up"; break; }
 	victim=$m
@@ -103,7 +104,7 @@ for i in $(seq 1 $((KILLS + CUT_KILLS))); do
 	wait_for 60 rejoined || fail "kill $i: site $victim came back as $(role_of $victim), not a site of the group"
 	[ "$(role_of $victim)" = master ] && { echo "  site $victim came back as master (another election)"; again=$((again + 1)); }
 done
-echo "killed masters that came back as master again: ${again:-0} of $i"
+echo "killed masters that came back as master again: $again of $i"
 touch "$work/stop"
 for p in $writers; do wait "$p"; done
 echo "acknowledged changes: $(wc -l <"$work/acked"); not acknowledged: $(wc -l <"$work/unacked")"
