@@ -6,7 +6,7 @@
  *   Manager needs it free-threaded (DB_THREAD), since its threads apply the
  *   master's log and run the channel's requests.
  * - Durability is a quorum's: a commit waits up to the ack timeout for
- *   enough sites to hold it (dbs_repl_acks_keep).  When they do not
+ *   enough sites to hold it (DB_REPMGR_ACKS_QUORUM).  When they do not
  *   answer, Berkeley DB says so with DB_EVENT_REP_PERM_FAILED in the
  *   committing thread, and that commit is answered as an error.
  * - A replica sends each change to the master over a message channel opened
@@ -69,7 +69,6 @@ struct dbs_repl {
 	 * kernel accepts it for a stopped process) */
 	atomic_int master_lost;
 	atomic_ullong perm_failed;
-	u_int32_t acks; /* the ack policy set (dbs_repl_acks_keep; main thread) */
 	/* the databases opened again since their handles were invalidated
 	 * (DB_REP_HANDLE_DEAD): by a rollback of what this site committed
 	 * without a quorum (a master cut off, back as a replica), or by a new
@@ -194,7 +193,6 @@ store_code repl_env_prepare(dbs *st, u_int32_t *oflags, store_err *err)
 	}
 	env->rep_set_priority(env, conf.priority);
 	env->repmgr_set_ack_policy(env, DB_REPMGR_ACKS_QUORUM);
-	st->repl->acks = DB_REPMGR_ACKS_QUORUM;
 	env->rep_set_timeout(env, DB_REP_ACK_TIMEOUT, conf.ack_timeout_ms * 1000u);
 	env->rep_set_timeout(env, DB_REP_HEARTBEAT_SEND, conf.heartbeat_ms * 1000u);
 	env->rep_set_timeout(env, DB_REP_HEARTBEAT_MONITOR, conf.heartbeat_ms * 3000u);
@@ -478,7 +476,6 @@ store_code repl_env_start(dbs *st, store_err *err)
 				       "another (seectl repl init or join --listen HOST:PORT)", where);
 		return err_db(st, err, ret, "replication: starting the site at %s", where);
 	}
-	dbs_repl_acks_keep(st);
 	/* opened now when a master is known (else at the first change): its
 	 * connection is made before a change waits on it */
 	open_channel(st, &r->chan);
@@ -497,25 +494,6 @@ store_code repl_env_start(dbs *st, store_err *err)
 		}
 	}
 	return STORE_OK;
-}
-
-/* The acknowledgements a commit waits for: from a majority of the group's
- * sites.  Berkeley DB's quorum policy counts the electable sites only: a
- * master whose replicas all have priority 0 (seectl repl join --priority
- * 0) acknowledged its commits alone, and they were lost with it.  In a
- * group of two or three sites a majority is the master and one other site,
- * whichever it is: DB_REPMGR_ACKS_ONE, the same as the quorum policy when
- * every site is electable.  A larger group keeps the quorum policy, in
- * which its sites of priority 0 do not count (seestore-repl(7), BUGS). */
-void dbs_repl_acks_keep(dbs *st)
-{
-	struct dbs_repl *r = st->repl;
-	u_int32_t n = 0;
-	if (!r || !st->env || st->env->rep_get_nsites(st->env, &n) != 0)
-		return;
-	u_int32_t want = n == 2 || n == 3 ? DB_REPMGR_ACKS_ONE : DB_REPMGR_ACKS_QUORUM;
-	if (want != r->acks && st->env->repmgr_set_ack_policy(st->env, want) == 0)
-		r->acks = want;
 }
 
 bool repl_is_client(dbs *st)

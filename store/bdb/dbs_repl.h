@@ -39,9 +39,6 @@ void dbs_repl_set_runner(dbs *st, dbs_repl_run_fn run, void (*cancel)(void *ctx)
 /* Whether this replica's master went silent and no master was heard of
  * since (Berkeley DB's own state keeps naming it). */
 bool dbs_repl_master_lost(const dbs *st);
-/* Sets the acknowledgements a commit waits for to a majority of the
- * group's sites as it is now (called as the site starts and each tick). */
-void dbs_repl_acks_keep(dbs *st);
 /* How many times since the server started the databases were opened again
  * because Berkeley DB invalidated their handles (DB_REP_HANDLE_DEAD): after
  * a rollback of what this site had committed without a quorum (a master cut

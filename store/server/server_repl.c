@@ -669,7 +669,6 @@ bool repl_tick(server *s, int *timeout)
 		return last == DBS_REPL_MASTER;
 	next = now + TICK_MS;
 	dbs_repl_role role = dbs_repl_role_now(s->db);
-	dbs_repl_acks_keep(s->db); /* the group's size may have changed */
 	if (dbs_repl_master_lost(s->db)) { /* the forwarder probes the old master */
 		pthread_mutex_lock(&fw.lock);
 		pthread_cond_broadcast(&fw.cond);
