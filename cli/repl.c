@@ -293,7 +293,12 @@ int repl_run(cli *c, int argc, char **argv)
 	if (init || join) {
 		if (store_repl_setup(c->home, &r.s, &err))
 			return cmd_fail(cmd_exit_code(err.code), "repl %s: %s", what, err.msg);
-		return start_site(c, init ? STORE_REPL_MASTER : STORE_REPL_REPLICA, what);
+		int rc = start_site(c, init ? STORE_REPL_MASTER : STORE_REPL_REPLICA, what);
+		if (rc == EXIT_DONE && r.s.priority == 0)
+			fprintf(stderr, "seectl: note: a site of priority 0 never becomes master, and its acknowledgements do "
+				"not count towards a quorum: a master whose other sites all have priority 0 makes changes "
+				"durable alone (seestore-repl(7))\n");
+		return rc;
 	}
 	if (strcmp(what, "status") == 0)
 		return status(c, r.json);

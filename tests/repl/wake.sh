@@ -18,6 +18,9 @@ on 2 repl join --listen "$(site_addr 2)" --helper "$(site_addr 1)" --heartbeat $
 expect_rc 0 "repl join of site 2"
 on 3 repl join --listen "$(site_addr 3)" --helper "$(site_addr 1)" --heartbeat $HB --priority 0
 expect_rc 0 "repl join of site 3 (never master)"
+# seectl says what priority 0 costs (its acknowledgements do not count)
+expect_err "do not count towards a quorum"
+! grep -q "do not count" "$work/out" || fail "the note on priority 0 went to standard output"
 is_master() { [ "$(role_of "$1")" = master ]; }
 in_step() { on "$1" repl status --json && [ "$(json "['role']")" = replica ] && [ "$(json "['lag_ms']")" = 0 ]; }
 wait_for 20 in_step 3 || fail "site 3 is not in step: $(cat "$work/out")"
