@@ -153,7 +153,7 @@ static void lost_server(app *a, const char *why)
 {
 	a->server_stopped = !a->remote_host[0] && store_server_stopped(a->home);
 	/* nothing drawn meanwhile may start one (a row's look reads the store) */
-	store_set_autostart(a->st, !a->server_stopped);
+	store_set_autostart(a->st, a->server_stopped ? STORE_START_NEVER : STORE_START_UNLESS_STOPPED);
 	if (a->server_stopped)
 		app_set_msg(a, true, "server stopped: seetop starts it again at the next key, or when another program does");
 	else if (a->remote_host[0])
@@ -171,6 +171,7 @@ static void watch_connect(app *a)
 	if (store_watch(a->st, &fd, &err) == STORE_OK) {
 		a->watch_fd = fd;
 		a->remote_not_site = false; /* perhaps another server: asked again */
+		store_set_autostart(a->st, STORE_START_UNLESS_STOPPED); /* the next stop holds */
 		if (a->reconnecting) {
 			a->reconnecting = false;
 			app_set_msg(a, false, "reconnected to the store server");
@@ -289,7 +290,7 @@ static int wait_input(app *a, int *todo)
 			 * another server's, not yet in the lock file, that counts) */
 			if (a->server_stopped && store_server_running(a->home) && !store_server_stopped(a->home)) {
 				a->server_stopped = false;
-				store_set_autostart(a->st, true);
+				store_set_autostart(a->st, STORE_START_UNLESS_STOPPED);
 			}
 			else if (!a->server_stopped && !a->remote_host[0] && store_server_stopped(a->home)) {
 				lost_server(a, "stopped");
@@ -329,7 +330,7 @@ static int wait_input(app *a, int *todo)
 		int key = getch();
 		if (key != ERR && a->server_stopped) {
 			a->server_stopped = false; /* the operator is back: start it again */
-			store_set_autostart(a->st, true);
+			store_set_autostart(a->st, STORE_START_ALWAYS);
 			a->reconnect_at = 0;
 		}
 		return key;
@@ -597,6 +598,10 @@ int main(int argc, char **argv)
 	/* a server that went away must not freeze the screen: calls give up
 	 * soon, and the loop reconnects */
 	store_set_timeout(a.st, APP_CALL_TIMEOUT_MS);
+	/* started by the operator, it started the server; once open, none of
+	 * its reads may start one its owner stopped since (a read may find the
+	 * server gone before the subscription says so) */
+	store_set_autostart(a.st, STORE_START_UNLESS_STOPPED);
 
 	atexit(restore_terminal);
 	signal(SIGINT, on_stop);

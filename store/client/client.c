@@ -254,7 +254,9 @@ static store_code open_conn(store *st, int *out, store_err *err)
 				    st->home, budget / 1000.0, last_errno ? strerror(last_errno) : "no answer", st->home,
 				    SERVER_LOG);
 		bool queue_full = fd < 0 && last_errno == EAGAIN; /* it runs: wait for it, start none */
-		if (fd < 0 && !queue_full && st->no_start)
+		if (fd < 0 && !queue_full &&
+		    (st->start == STORE_START_NEVER ||
+		     (st->start == STORE_START_UNLESS_STOPPED && store_server_stopped(st->home))))
 			return err_set(err, STORE_STORAGE, "the store server of '%s' is stopped", st->home);
 		if (fd < 0 && !queue_full && !may_start)
 			return err_set(err, STORE_STORAGE,
@@ -522,9 +524,9 @@ void store_set_actor(store *st, const char *actor)
 	snprintf(st->actor, sizeof st->actor, "%s", actor && *actor ? actor : "unknown");
 }
 
-void store_set_autostart(store *st, bool on)
+void store_set_autostart(store *st, store_autostart how)
 {
-	st->no_start = !on;
+	st->start = how;
 }
 
 void store_set_timeout(store *st, int ms)

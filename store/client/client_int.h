@@ -14,7 +14,7 @@ struct store {
 	long server_pid;
 	uint64_t revision; /* the protocol revision the connection's HELLO named */
 	int timeout_ms;
-	bool no_start;   /* store_set_autostart(false): a call finds a server or fails */
+	store_autostart start; /* store_set_autostart: whether a call starts a server */
 	int watch_fd;    /* the subscription connection; -1 when none */
 	record_buf in;   /* the last answer's payload */
 	wire_msg reply;  /* decoded from `in` */

@@ -242,10 +242,18 @@ const char *store_code_name(store_code c);
 /* How long a call waits for its answer (the default is 60 s, or
  * SEESTORE_TIMEOUT_MS); a dashboard sets it short. */
 void store_set_timeout(store *st, int ms);
-/* Whether a call that finds no server starts one (the default).  A
- * dashboard whose server its owner stopped turns it off until the operator
- * acts: its calls then fail with STORE_STORAGE ("... is stopped") instead. */
-void store_set_autostart(store *st, bool on);
+/* Whether a call that finds no server starts one.  A call that cannot
+ * start one fails with STORE_STORAGE ("... is stopped"). */
+typedef enum {
+	STORE_START_ALWAYS,         /* the default: start one */
+	STORE_START_UNLESS_STOPPED, /* not while the home says its owner stopped
+	                             * it (seectl server stop): what an open
+	                             * dashboard does, so that no read of its
+	                             * undoes the stop */
+	STORE_START_NEVER           /* find one or fail: a dashboard whose server
+	                             * was stopped, until the operator acts */
+} store_autostart;
+void store_set_autostart(store *st, store_autostart how);
 
 /* Blocks until the generation is past `after` or timeout_ms passed; *gen is
  * the generation then. */

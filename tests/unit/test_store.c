@@ -48,6 +48,37 @@ static const task_status MIX[] = { TASK_COMPLETE, TASK_IN_PROGRESS, TASK_PENDING
 static const task_status WAIT3[] = { TASK_WAITING, TASK_WAITING, TASK_WAITING };
 static const task_status DONE2[] = { TASK_COMPLETE, TASK_COMPLETE };
 
+/* An open dashboard's reads never undo its owner's stop: with
+ * STORE_START_UNLESS_STOPPED a call that finds the server gone after
+ * seectl server stop fails, and starts none (the stop would otherwise wait
+ * for a server that a read started again); told to start one, it does. */
+static void a_read_does_not_undo_a_stop_unless_told(void **state)
+{
+	ctx *c = *state;
+	uint64_t counts[EXEC_STATUS_COUNT], gen;
+	store_err err;
+	store_set_autostart(c->st, STORE_START_UNLESS_STOPPED);
+	assert_int_equal(store_counts(c->st, counts, &gen, &err), STORE_OK);
+	bool was = false;
+	assert_int_equal(store_server_stop(c->home, &was, &err), STORE_OK);
+	assert_true(was);
+	assert_true(store_server_stopped(c->home));
+	assert_int_equal(store_counts(c->st, counts, &gen, &err), STORE_STORAGE);
+	assert_non_null(strstr(err.msg, "is stopped"));
+	assert_false(store_server_running(c->home));
+	store_set_autostart(c->st, STORE_START_NEVER);
+	assert_int_equal(store_counts(c->st, counts, &gen, &err), STORE_STORAGE);
+	assert_false(store_server_running(c->home));
+	/* the operator is back */
+	store_set_autostart(c->st, STORE_START_ALWAYS);
+	assert_int_equal(store_counts(c->st, counts, &gen, &err), STORE_OK);
+	assert_true(store_server_running(c->home));
+	assert_false(store_server_stopped(c->home));
+	/* a server started since, by anyone: the handle uses it */
+	store_set_autostart(c->st, STORE_START_UNLESS_STOPPED);
+	assert_int_equal(store_counts(c->st, counts, &gen, &err), STORE_OK);
+}
+
 static void assert_verify_clean(store *st)
 {
 	fx_verified(st);
@@ -1377,6 +1408,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pause_marks_task_and_execution_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_read_does_not_undo_a_stop_unless_told, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_tried_again_reports_each_problem_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_resent_hook_add_is_answered_with_its_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_page_comes_with_the_counts, setup, teardown),
