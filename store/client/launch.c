@@ -246,12 +246,17 @@ static bool process_runs(long pid)
 
 /* Waits until the home's lock is free and the process `pid` (when known)
  * is gone; false when the deadline came first. */
+/* Waits for the server asked to stop (pid, when known) to be gone: its
+ * process ended and the home's lock no longer its.  Another program may
+ * start a new server meanwhile (its socket is gone before the old process
+ * has ended, which a sanitizer's leak check at exit makes long): that one
+ * holds the lock and is not waited for. */
 static bool wait_gone(const char *home, long pid, int64_t deadline)
 {
 	for (;;) {
 		long holder = lock_holder(home);
 		bool runs = pid > 0 && process_runs(pid);
-		if (holder == 0 && !runs)
+		if (!runs && (pid > 0 ? holder != pid : holder == 0))
 			return true;
 		if (client_now_ms() >= deadline)
 			return false;
