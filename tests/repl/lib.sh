@@ -26,6 +26,14 @@ stop_sites() {
 		p=$(site_pid $n 2>/dev/null)
 		[ -n "$p" ] && kill -CONT "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null
 	done
+	# a failed test shows what the sites said (all a CI run keeps)
+	if [ "${failures:-0}" -ne 0 ]; then
+		for n in 1 2 3; do
+			[ -f "$(site_home $n)/server.log" ] || continue
+			echo "---- site $n: the end of its server.log" >&2
+			tail -n 25 "$(site_home $n)/server.log" >&2
+		done
+	fi
 	rm -rf "$work"
 }
 trap stop_sites EXIT
