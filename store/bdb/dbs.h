@@ -137,6 +137,14 @@ store_code dbs_events(dbs *st, const char *exec_id, uint64_t before, size_t limi
 store_code dbs_verify(dbs *st, void (*problem)(void *ctx, const char *what), void *ctx, size_t *n_problems,
 		      store_err *err);
 store_code dbs_checkpoint(dbs *st, store_err *err);
+/* The copies of pages that long snapshots left in the cache slow every
+ * later write of those pages (see VERSIONS_WRITES in dbs_handle.h): when a
+ * snapshot outlived many commits and none is open now, the environment is
+ * opened again (after a checkpoint), which starts an empty cache.
+ * 1: renewed, the writes waited *ms; 0: not now; -1 (err): the open failed,
+ * and the next write tries again, as after a panic.  The server's main
+ * thread, between transactions. */
+int dbs_versions_renew(dbs *st, int64_t *ms, store_err *err);
 
 /* Group commit: with `defer` set, a commit is written but not flushed, and
  * dbs_flush flushes the log once for every commit since the last flush. */

@@ -541,6 +541,38 @@ store_code env_reopen_dbs(dbs *st, store_err *err)
 	return STORE_OK;
 }
 
+int dbs_versions_renew(dbs *st, int64_t *ms, store_err *err)
+{
+	memset(err, 0, sizeof *err);
+	*ms = 0;
+	if (st->parent || st->repl || !st->env || st->cx || st->need_flush || !atomic_load(&st->versions_grew))
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t t0 = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (st->renewed_ms && t0 - st->renewed_ms < VERSIONS_RENEW_MS)
+		return 0;
+	/* no read runs (each holds the lock to read), and no snapshot is held
+	 * between the pages of an export (counted under the lock) */
+	if (pthread_rwlock_trywrlock(&st->env_lock) != 0)
+		return 0;
+	if (atomic_load(&st->live_snaps) != 0) {
+		pthread_rwlock_unlock(&st->env_lock);
+		return 0;
+	}
+	atomic_store(&st->versions_grew, 0);
+	st->renewed_ms = t0;
+	/* a checkpoint first: the recovery of the open then replays little */
+	st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	close_handles(st);
+	store_code c = open_all(st, err);
+	atomic_fetch_add(&st->env_epoch, 1);
+	pthread_rwlock_unlock(&st->env_lock);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - t0;
+	return c ? -1 : 1;
+}
+
 /* After a panic every handle is unusable: close them all and reopen, which
  * runs recovery.  The server's handle only (a view never reopens). */
 store_code env_reopen(dbs *st, store_err *err)

@@ -186,6 +186,8 @@ static store_code run_txn(dbs *st, dbs_ctx *cx, txn_fn fn, void *arg, bool write
 			if (ret == 0) {
 				if (write && st->ts_loaded)
 					st->last_generation = st->ts.generation;
+				if (write)
+					atomic_fetch_add_explicit(&st->written, 1, memory_order_relaxed);
 				if (write && ++st->commits >= CHECKPOINT_EVERY && !st->defer_flush) {
 					st->commits = 0;
 					st->env->txn_checkpoint(st->env, CHECKPOINT_KB, 0, 0);

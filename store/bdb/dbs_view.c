@@ -135,8 +135,18 @@ void dbs_view_cancel(dbs *v, const atomic_int *cancel)
 struct dbs_snap {
 	dbs *parent;
 	DB_TXN *txn;
-	unsigned epoch; /* of the environment it began in */
+	unsigned epoch;      /* of the environment it began in */
+	uint64_t written_at; /* the server's commits when it began */
 };
+
+/* A snapshot that began when the server had made `at` commits ends: if it
+ * outlived VERSIONS_WRITES of them, the copies it made the cache keep are
+ * to go (dbs_versions_renew). */
+static void snapshot_ended(dbs *parent, uint64_t at)
+{
+	if (atomic_load_explicit(&parent->written, memory_order_relaxed) - at >= VERSIONS_WRITES)
+		atomic_store(&parent->versions_grew, 1);
+}
 
 store_code dbs_snap_begin(dbs *v, dbs_snap **out, store_err *err)
 {
@@ -154,6 +164,9 @@ store_code dbs_snap_begin(dbs *v, dbs_snap **out, store_err *err)
 		c = err_db(v, err, ret, "beginning a snapshot transaction");
 	sn->parent = v->parent;
 	sn->epoch = v->view_epoch;
+	sn->written_at = atomic_load_explicit(&v->parent->written, memory_order_relaxed);
+	if (!c) /* counted under the lock, which a renewal takes to write */
+		atomic_fetch_add(&v->parent->live_snaps, 1);
 	pthread_rwlock_unlock(&v->parent->env_lock);
 	if (c) {
 		free(sn);
@@ -171,7 +184,9 @@ void dbs_snap_end(dbs_snap *sn)
 	/* a recovery since closed the environment, and it with it */
 	if (sn->parent->env && sn->epoch == atomic_load(&sn->parent->env_epoch))
 		sn->txn->commit(sn->txn, 0);
+	atomic_fetch_sub(&sn->parent->live_snaps, 1);
 	pthread_rwlock_unlock(&sn->parent->env_lock);
+	snapshot_ended(sn->parent, sn->written_at);
 	free(sn);
 }
 
@@ -204,6 +219,7 @@ static store_code view_attempt(dbs *v, txn_fn fn, void *arg, store_err *err)
 		return c;
 	DB_TXN *txn;
 	v->dbmsg[0] = '\0';
+	uint64_t at = atomic_load_explicit(&v->parent->written, memory_order_relaxed);
 	int ret = v->env->txn_begin(v->env, NULL, &txn, view_snapshots(v) ? DB_TXN_SNAPSHOT : 0);
 	if (ret)
 		return err_db(v, err, ret, "beginning a %s transaction", view_snapshots(v) ? "snapshot" : "read");
@@ -212,6 +228,8 @@ static store_code view_attempt(dbs *v, txn_fn fn, void *arg, store_err *err)
 		c = err_db(v, err, ret, "ending a read transaction");
 	else if (c != STORE_OK)
 		txn->abort(txn);
+	if (view_snapshots(v))
+		snapshot_ended(v->parent, at);
 	/* a replica's copy replaced under the handles: they are closed (as
 	 * Berkeley DB asks) and opened again by the next attempt */
 	if (c && err->db_ret == DB_REP_HANDLE_DEAD)

@@ -345,6 +345,16 @@ static void serve(server *s)
 		if (conn_reap(s))
 			conn_finish_batch(s); /* the dashboards hear of it */
 		readers_expire(s);
+		if (s->db) {
+			int64_t ms;
+			store_err e;
+			int renewed = dbs_versions_renew(s->db, &ms, &e);
+			if (renewed > 0)
+				srv_log(s, "the cache was renewed in %lld ms: a long read had left copies of pages in it "
+					"that slowed every write", (long long)ms);
+			else if (renewed < 0)
+				srv_log(s, "renewing the cache failed: %s (the next change opens the home again)", e.msg);
+		}
 		now = srv_now_ms();
 		if (now - s->checked_home >= 1000) {
 			s->checked_home = now;

@@ -3,7 +3,9 @@
 # check-tsan (a server built with -fsanitize=thread): a user who may only
 # read exports, verifies, lists what waits and reads histories, each in a
 # loop on connections of its own, and gives up a verify midway (its read is
-# cancelled), while the owner pauses and resumes; then the server stops.
+# cancelled), while the owner pauses and resumes; then an export held open
+# while an engine changes fast (the server renews its cache after it); then
+# the server stops.
 # Every command must end well; the target reads ThreadSanitizer's reports
 # (TSAN_OPTIONS: the server started here inherits it).
 # Two users when run as root (the owner, and nobody through setpriv), else
@@ -28,9 +30,15 @@ executions:
   status: running
   tasks:
   - {task_id: t1, status: pending}
+- id: aab-writer
+  workflow_name: Load
+  start_timestamp: 2025-01-01T00:00:01Z
+  status: running
+  tasks:
+  - {task_id: t1, status: pending}
 YAML
 run import "$work/ends.yaml"
-expect_rc 0 "import the owner's execution"
+expect_rc 0 "import the owner's executions"
 run server stop
 chmod 755 "$work"
 mkdir -m 1777 "$work/r" # the reader's loops write their failures here
@@ -41,10 +49,13 @@ fi
 # the server in the foreground of this script: a server a client starts
 # gets none of the client's environment, TSAN_OPTIONS included
 sock=$SEETOP_HOME/server.sock
-"$SEESTORE_SERVER" --foreground "$SEETOP_HOME" 2>>"$work/server.err" &
-srv=$!
-for _ in $(seq 1 200); do [ -S "$sock" ] && [ "$(head -1 "$SEETOP_HOME/server.lock" 2>/dev/null)" = "$srv" ] && break; sleep 0.05; done
-[ -S "$sock" ] || fail "the server did not start: $(cat "$work/server.err")"
+serve() {
+	"$SEESTORE_SERVER" --foreground "$SEETOP_HOME" 2>>"$work/server.err" &
+	srv=$!
+	for _ in $(seq 1 200); do [ -S "$sock" ] && [ "$(head -1 "$SEETOP_HOME/server.lock" 2>/dev/null)" = "$srv" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || fail "the server did not start: $(cat "$work/server.err")"
+}
+serve
 [ "$failures" -eq 0 ] || finish
 
 # reader_loop NAME CMD...: CMD in a loop, as the reader, in a process group
@@ -89,6 +100,27 @@ for name in export export-json verify paused history; do
 	# more than one is
 	[ "$(wc -l <"$f.failed")" -le 1 ] || fail "the reader's $name failed $(wc -l <"$f.failed") times: $(tail -2 "$f.err")"
 done
+run server stop
+expect_rc 0 "the server stops"
+wait "$srv"
+
+# an export held open (its reader stalls) while an engine makes changes as
+# fast as it can (SEETOP_WRITER: tests/bench/fanout_writer, of any build):
+# once no snapshot is open a turn of the server's loop renews its cache,
+# while the owner changes and a reader reads
+WRITER=${SEETOP_WRITER:?run through make check-tsan}
+serve
+("${as_reader[@]}" "$SEECTL" export 2>/dev/null | sleep 3) &
+held=$!
+sleep 0.2
+"$WRITER" "$SEETOP_HOME" aab-writer t1 rate 2.5 >"$work/writer.out" || fail "the engine's changes failed: $(cat "$work/writer.out")"
+wait $held
+sleep 1.5
+run pause aaa-first t1
+expect_rc 0 "the owner's pause after the export"
+run list
+expect_rc 0 "a read after the renewal"
+grep -q "the cache was renewed" "$work/server.err" || fail "the server did not renew its cache after an export held open under $(cat "$work/writer.out") changes: $(tail -3 "$work/server.err")"
 run server stop
 expect_rc 0 "the server stops"
 wait "$srv"
