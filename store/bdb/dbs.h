@@ -189,6 +189,9 @@ void dbs_view_cancel(dbs *view, const atomic_int *cancel);
 typedef struct dbs_snap dbs_snap;
 store_code dbs_snap_begin(dbs *view, dbs_snap **out, store_err *err);
 void dbs_snap_end(dbs_snap *snap);
+/* Gives a snapshot up (its versions go): the reads it is given after fail,
+ * saying so, until dbs_snap_end. */
+void dbs_snap_expire(dbs_snap *snap);
 void dbs_view_snap(dbs *view, dbs_snap *snap);
 
 /* A consistent copy of the home in `dir` (created; must be empty): a

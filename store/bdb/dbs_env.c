@@ -545,12 +545,19 @@ int dbs_versions_renew(dbs *st, int64_t *ms, store_err *err)
 {
 	memset(err, 0, sizeof *err);
 	*ms = 0;
-	if (st->parent || st->repl || !st->env || st->cx || st->need_flush || !atomic_load(&st->versions_grew))
+	if (st->parent || st->repl || st->cx)
 		return 0;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	int64_t t0 = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (st->renewed_ms && t0 - st->renewed_ms < VERSIONS_RENEW_MS)
+		return 0;
+	/* a renewal whose open failed: tried again (the readers wait for it) */
+	if (!st->env) {
+		st->renewed_ms = t0;
+		return env_reopen(st, err) == STORE_OK ? 1 : -1;
+	}
+	if (st->panicked || st->need_flush || !atomic_load(&st->versions_grew))
 		return 0;
 	/* no read runs (each holds the lock to read), and no snapshot is held
 	 * between the pages of an export (counted under the lock) */
@@ -560,10 +567,14 @@ int dbs_versions_renew(dbs *st, int64_t *ms, store_err *err)
 		pthread_rwlock_unlock(&st->env_lock);
 		return 0;
 	}
-	atomic_store(&st->versions_grew, 0);
 	st->renewed_ms = t0;
-	/* a checkpoint first: the recovery of the open then replays little */
-	st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	/* a checkpoint first: the recovery of the open then replays little; a
+	 * home that cannot take one (a full disk) is left as it is */
+	if (st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE) != 0) {
+		pthread_rwlock_unlock(&st->env_lock);
+		return 0;
+	}
+	atomic_store(&st->versions_grew, 0);
 	close_handles(st);
 	store_code c = open_all(st, err);
 	atomic_fetch_add(&st->env_epoch, 1);

@@ -424,6 +424,9 @@ store_code dbs_checkpoint(dbs *st, store_err *err)
 {
 	if (st->flags & STORE_OPEN_READ_ONLY)
 		return err_set(err, STORE_READ_ONLY, "store is open read-only");
+	/* closed by a failed reopen (a renewal, a recovery): opened again */
+	if ((!st->env || st->panicked) && env_reopen(st, err) != STORE_OK)
+		return err->code;
 	int ret = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
 	return ret ? err_db(st, err, ret, "checkpoint") : STORE_OK;
 }

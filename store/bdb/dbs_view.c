@@ -137,6 +137,7 @@ struct dbs_snap {
 	DB_TXN *txn;
 	unsigned epoch;      /* of the environment it began in */
 	uint64_t written_at; /* the server's commits when it began */
+	bool expired;        /* given up (dbs_snap_expire): its transaction ended */
 };
 
 /* A snapshot that began when the server had made `at` commits ends: if it
@@ -176,17 +177,38 @@ store_code dbs_snap_begin(dbs *v, dbs_snap **out, store_err *err)
 	return STORE_OK;
 }
 
+/* Ends the transaction of a snapshot given up; the reads it is given then
+ * fail, saying so (dbs_snap_end frees it). */
+void dbs_snap_expire(dbs_snap *sn)
+{
+	if (!sn || sn->expired)
+		return;
+	pthread_rwlock_rdlock(&sn->parent->env_lock);
+	if (sn->parent->env && sn->epoch == atomic_load(&sn->parent->env_epoch))
+		sn->txn->commit(sn->txn, 0);
+	/* before the lock goes: a renewal then sees both at once */
+	snapshot_ended(sn->parent, sn->written_at);
+	atomic_fetch_sub(&sn->parent->live_snaps, 1);
+	pthread_rwlock_unlock(&sn->parent->env_lock);
+	sn->txn = NULL;
+	sn->expired = true;
+}
+
 void dbs_snap_end(dbs_snap *sn)
 {
 	if (!sn)
 		return;
+	if (sn->expired) {
+		free(sn);
+		return;
+	}
 	pthread_rwlock_rdlock(&sn->parent->env_lock);
 	/* a recovery since closed the environment, and it with it */
 	if (sn->parent->env && sn->epoch == atomic_load(&sn->parent->env_epoch))
 		sn->txn->commit(sn->txn, 0);
+	snapshot_ended(sn->parent, sn->written_at);
 	atomic_fetch_sub(&sn->parent->live_snaps, 1);
 	pthread_rwlock_unlock(&sn->parent->env_lock);
-	snapshot_ended(sn->parent, sn->written_at);
 	free(sn);
 }
 
@@ -240,6 +262,9 @@ static store_code view_attempt(dbs *v, txn_fn fn, void *arg, store_err *err)
 store_code view_read(dbs *v, txn_fn fn, void *arg, store_err *err)
 {
 	memset(err, 0, sizeof *err);
+	if (v->snap && v->snap->expired)
+		return err_set(err, STORE_STORAGE, "the snapshot this export read was given up, unused for too long (its "
+			       "reader stopped reading): export again, reading its pages as they come");
 	if (v->snap) {
 		pthread_rwlock_rdlock(&v->parent->env_lock);
 		store_code c = view_ready(v, err);

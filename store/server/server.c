@@ -353,7 +353,8 @@ static void serve(server *s)
 				srv_log(s, "the cache was renewed in %lld ms: a long read had left copies of pages in it "
 					"that slowed every write", (long long)ms);
 			else if (renewed < 0)
-				srv_log(s, "renewing the cache failed: %s (the next change opens the home again)", e.msg);
+				srv_log(s, "renewing the cache failed: %s (the next change, or this again in 5 s, opens the home)",
+					e.msg);
 		}
 		now = srv_now_ms();
 		if (now - s->checked_home >= 1000) {

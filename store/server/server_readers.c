@@ -109,8 +109,8 @@ static job *job_next(readers *r)
 /* An export reads page after page (each), and the lines of a long log
  * between them (task-logs): all in the snapshot its first page began, so
  * that it is one state of the store.  Its first page (no id to start
- * after) begins a new one; a page that finds none (it was given up, idle)
- * begins one too. */
+ * after) begins a new one; a page that finds none (a connection of its own)
+ * begins one too; one whose snapshot was given up (idle) is refused. */
 static void snap_choose(dbs *view, job *j, const wire_msg *m)
 {
 	if (m->op == OP_EACH && (!m->has_s[0] || !j->snap)) {
@@ -422,10 +422,10 @@ void readers_expire(server *s)
 	int64_t now = srv_now_ms();
 	for (size_t i = 0; i < s->n_conns; i++) {
 		conn *c = s->conns[i];
-		if (c->snap && now - c->snap_used > SNAP_IDLE_MS) {
-			dbs_snap_end(c->snap);
-			c->snap = NULL;
-		}
+		/* the export's next page is refused, not read in a snapshot of
+		 * its own: it would no longer be one state of the store */
+		if (c->snap && now - c->snap_used > SNAP_IDLE_MS)
+			dbs_snap_expire(c->snap);
 	}
 }
 

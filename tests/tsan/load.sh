@@ -113,13 +113,17 @@ serve
 ("${as_reader[@]}" "$SEECTL" export 2>/dev/null | sleep 3) &
 held=$!
 sleep 0.2
-"$WRITER" "$SEETOP_HOME" aab-writer t1 rate 2.5 >"$work/writer.out" || fail "the engine's changes failed: $(cat "$work/writer.out")"
+"$WRITER" "$SEETOP_HOME" aab-writer t1 count 600 >"$work/writer.out" || fail "the engine's changes failed: $(cat "$work/writer.out")"
 wait $held
 sleep 1.5
 run pause aaa-first t1
 expect_rc 0 "the owner's pause after the export"
+# the reader threads' views open their databases again in the new
+# environment
 run list
 expect_rc 0 "a read after the renewal"
+"${as_reader[@]}" "$SEECTL" paused >/dev/null 2>"$work/paused.err" || fail "the reader's paused after the renewal: $(cat "$work/paused.err")"
+"${as_reader[@]}" "$SEECTL" verify >/dev/null 2>"$work/verify.err" || fail "the reader's verify after the renewal: $(cat "$work/verify.err")"
 grep -q "the cache was renewed" "$work/server.err" || fail "the server did not renew its cache after an export held open under $(cat "$work/writer.out") changes: $(tail -3 "$work/server.err")"
 run server stop
 expect_rc 0 "the server stops"
