@@ -177,13 +177,13 @@ store_code dbs_snap_begin(dbs *v, dbs_snap **out, store_err *err)
 	return STORE_OK;
 }
 
-/* Ends the transaction of a snapshot given up; the reads it is given then
- * fail, saying so (dbs_snap_end frees it). */
-void dbs_snap_expire(dbs_snap *sn)
+/* Ends a snapshot's transaction (once: it is then expired). */
+static void snap_finish(dbs_snap *sn)
 {
-	if (!sn || sn->expired)
+	if (sn->expired)
 		return;
 	pthread_rwlock_rdlock(&sn->parent->env_lock);
+	/* a recovery since closed the environment, and it with it */
 	if (sn->parent->env && sn->epoch == atomic_load(&sn->parent->env_epoch))
 		sn->txn->commit(sn->txn, 0);
 	/* before the lock goes: a renewal then sees both at once */
@@ -194,21 +194,19 @@ void dbs_snap_expire(dbs_snap *sn)
 	sn->expired = true;
 }
 
+/* A snapshot given up: the reads it is given then fail, saying so
+ * (dbs_snap_end frees it). */
+void dbs_snap_expire(dbs_snap *sn)
+{
+	if (sn)
+		snap_finish(sn);
+}
+
 void dbs_snap_end(dbs_snap *sn)
 {
 	if (!sn)
 		return;
-	if (sn->expired) {
-		free(sn);
-		return;
-	}
-	pthread_rwlock_rdlock(&sn->parent->env_lock);
-	/* a recovery since closed the environment, and it with it */
-	if (sn->parent->env && sn->epoch == atomic_load(&sn->parent->env_epoch))
-		sn->txn->commit(sn->txn, 0);
-	snapshot_ended(sn->parent, sn->written_at);
-	atomic_fetch_sub(&sn->parent->live_snaps, 1);
-	pthread_rwlock_unlock(&sn->parent->env_lock);
+	snap_finish(sn);
 	free(sn);
 }
 

@@ -57,6 +57,19 @@ with open(path, "w") as f:
 PY
 }
 
+# running_yaml FILE WORKFLOW ID...: a data file of running executions, each
+# with one pending task t1, started a second apart from 2025-01-01
+running_yaml() {
+	local file=$1 wf=$2 n=0
+	shift 2
+	echo "executions:" >"$file"
+	for id in "$@"; do
+		printf -- '- id: %s\n  workflow_name: %s\n  start_timestamp: 2025-01-01T00:00:%02dZ\n  status: running\n  tasks:\n  - {task_id: t1, status: pending}\n' \
+			"$id" "$wf" "$n" >>"$file"
+		n=$((n + 1))
+	done
+}
+
 finish() {
 	if [ "$failures" -ne 0 ]; then
 		echo "$failures check(s) failed" >&2

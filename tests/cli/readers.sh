@@ -39,21 +39,7 @@ t0=$(ms)
 run gen --executions 200000
 expect_rc 0 "gen 200,000 executions"
 echo "gen 200,000 executions: $(($(ms) - t0)) ms"
-cat >"$work/ends.yaml" <<'EOF'
-executions:
-- id: aaa-first
-  workflow_name: Snapshot ends
-  start_timestamp: 2025-01-01T00:00:00Z
-  status: running
-  tasks:
-  - {task_id: t1, status: pending}
-- id: zzz-last
-  workflow_name: Snapshot ends
-  start_timestamp: 2025-01-01T00:00:01Z
-  status: running
-  tasks:
-  - {task_id: t1, status: pending}
-EOF
+running_yaml "$work/ends.yaml" "Snapshot ends" aaa-first zzz-last
 run import "$work/ends.yaml"
 expect_rc 0 "import the two ends"
 run server stop

@@ -17,15 +17,7 @@ WRITER=$top_builddir/tests/bench/fanout_writer
 # (more than one page of an export: 4,096 executions)
 run gen --executions 9000
 expect_rc 0 "gen 9,000 executions"
-cat >"$work/writer.yaml" <<'EOF'
-executions:
-- id: aaa-writer
-  workflow_name: A writer's execution
-  start_timestamp: 2025-01-01T00:00:00Z
-  status: running
-  tasks:
-  - {task_id: t1, status: pending}
-EOF
+running_yaml "$work/writer.yaml" "A writer's execution" aaa-writer
 run import "$work/writer.yaml"
 expect_rc 0 "import the writer's execution"
 # writer MODE N: the engine's changes (rate SECS, or count N); prints its

@@ -22,21 +22,7 @@ secs=${SEETOP_TSAN_SECONDS:-20}
 
 run gen --executions "$n"
 expect_rc 0 "gen $n executions"
-cat >"$work/ends.yaml" <<'YAML'
-executions:
-- id: aaa-first
-  workflow_name: Load
-  start_timestamp: 2025-01-01T00:00:00Z
-  status: running
-  tasks:
-  - {task_id: t1, status: pending}
-- id: aab-writer
-  workflow_name: Load
-  start_timestamp: 2025-01-01T00:00:01Z
-  status: running
-  tasks:
-  - {task_id: t1, status: pending}
-YAML
+running_yaml "$work/ends.yaml" Load aaa-first aab-writer
 run import "$work/ends.yaml"
 expect_rc 0 "import the owner's executions"
 run server stop
